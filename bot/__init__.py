@@ -1,0 +1,1 @@
+"""The Discord adapter, the command line and the query log of newsdesk."""

@@ -1,0 +1,1 @@
+"""Ranking article passages for a question with BM25. Knows nothing of Discord or SQLite."""

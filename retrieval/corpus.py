@@ -1,0 +1,172 @@
+"""The corpus: one cleaned article per file, with its metadata in a small header.
+
+File format (``corpus/<id>.md``)::
+
+    ---
+    id: dw-2014-10-21-iran-pledges-to-help-iraq
+    title: Iran pledges to help Iraq against 'IS' militants
+    source: DW
+    published: 2014-10-21
+    author:
+    url: https://www.dw.com/...
+    ---
+    First paragraph of the body.
+
+    Second paragraph.
+
+The header is ``key: value`` lines between two ``---`` lines (no YAML library needed);
+``id``, ``title``, ``source`` and ``published`` are required, ``author`` and ``url`` may
+be empty. Paragraphs in the body are separated by blank lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CORPUS_SUFFIX = ".md"
+REQUIRED_FIELDS = ("id", "title", "source", "published")
+KNOWN_FIELDS = REQUIRED_FIELDS + ("author", "url")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class CorpusError(ValueError):
+    """A corpus file that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = Path(path)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    source: str
+    published: dt.date | None
+    body: str
+    author: str = ""
+    url: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in re.split(r"\n\s*\n", self.body) if p.strip()]
+
+
+@dataclass
+class LoadedCorpus:
+    articles: list[Article]
+    errors: list[CorpusError]
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def format_article(article: Article) -> str:
+    """Render an article in the corpus file format."""
+    published = article.published.isoformat() if article.published else ""
+    header = {
+        "id": article.id,
+        "title": _one_line(article.title),
+        "source": _one_line(article.source),
+        "published": published,
+        "author": _one_line(article.author),
+        "url": _one_line(article.url),
+    }
+    lines = ["---", *(f"{k}: {v}".rstrip() for k, v in header.items()), "---"]
+    body = "\n\n".join(article.paragraphs)
+    return "\n".join(lines) + "\n" + body + "\n"
+
+
+def parse_article(text: str, path: Path | str = "<text>") -> Article:
+    """Parse one corpus file; raise CorpusError naming ``path`` and the problem."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise CorpusError(path, "missing metadata header (the file must start with a '---' line)")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise CorpusError(path, "metadata header is not closed (add a '---' line after it)") from None
+    meta: dict[str, str] = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or not key:
+            raise CorpusError(path, f"line {number}: expected 'key: value', got {line.strip()!r}")
+        if key not in KNOWN_FIELDS:
+            raise CorpusError(path, f"line {number}: unknown field {key!r} (known: {', '.join(KNOWN_FIELDS)})")
+        meta[key] = value.strip()
+    missing = [k for k in REQUIRED_FIELDS if not meta.get(k)]
+    if missing:
+        raise CorpusError(path, f"missing required field(s): {', '.join(missing)}")
+    if not _ID_RE.match(meta["id"]):
+        raise CorpusError(path, f"id {meta['id']!r} must be lowercase letters, digits, '.', '_' or '-'")
+    try:
+        published = dt.date.fromisoformat(meta["published"])
+    except ValueError:
+        raise CorpusError(path, f"published {meta['published']!r} is not a date in YYYY-MM-DD form") from None
+    body = "\n".join(lines[end + 1 :]).strip()
+    if not body:
+        raise CorpusError(path, "the article body is empty")
+    return Article(
+        id=meta["id"],
+        title=meta["title"],
+        source=meta["source"],
+        published=published,
+        body=body,
+        author=meta.get("author", ""),
+        url=meta.get("url", ""),
+        path=Path(path),
+    )
+
+
+def read_article(path: Path) -> Article:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CorpusError(path, "not UTF-8 text") from None
+    except OSError as exc:
+        raise CorpusError(path, f"cannot be read ({exc.strerror})") from None
+    return parse_article(text, path)
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob(f"*{CORPUS_SUFFIX}") if p.is_file())
+
+
+def load_corpus(directory: Path | str) -> LoadedCorpus:
+    """Load every article in ``directory``; a bad file is reported and skipped, the rest load."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"corpus folder {directory} does not exist; set NEWSDESK_CORPUS to a folder of article files"
+        )
+    articles: list[Article] = []
+    errors: list[CorpusError] = []
+    seen: dict[str, Path] = {}
+    for path in corpus_files(directory):
+        try:
+            article = read_article(path)
+        except CorpusError as exc:
+            log.warning("skipping corpus file: %s", exc)
+            errors.append(exc)
+            continue
+        if article.id in seen:
+            exc = CorpusError(path, f"duplicate id {article.id!r} (already used by {seen[article.id].name})")
+            log.warning("skipping corpus file: %s", exc)
+            errors.append(exc)
+            continue
+        seen[article.id] = path
+        articles.append(article)
+    return LoadedCorpus(articles=articles, errors=errors)
