@@ -342,6 +342,9 @@ def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResu
 # --- ids -----------------------------------------------------------------------------------
 
 
+_TRAILING_STOPWORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     ascii_text = re.sub(r"['’`]", "", ascii_text)  # "Rouhani's" -> "rouhanis", not "rouhani-s"
@@ -362,7 +365,13 @@ def make_article_id(source: str, published: dt.date | None, title: str, *, max_l
         if len(article_id) + 1 + len(word) > max_length:
             break
         article_id += f"-{word}"
-    if article_id == prefix and words:
+    kept = article_id.count("-") - prefix.count("-")
+    if 0 < kept < len(words):
+        # Cut short: do not end on a dangling "to" or "in" ("...-support-to").
+        while kept > 1 and words[kept - 1] in _TRAILING_STOPWORDS:
+            kept -= 1
+        article_id = "-".join([prefix, *words[:kept]])
+    elif kept == 0 and words:
         # A first word longer than the limit: better a cut word than no title at all.
         article_id = f"{prefix}-{words[0]}"[:max_length].rstrip("-")
     return article_id
