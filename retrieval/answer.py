@@ -51,7 +51,6 @@ class Excerpt:
     def to_json(self) -> dict[str, object]:
         return {
             "article_id": self.article_id,
-            "passage_id": self.passage_id,
             "title": self.title,
             "source": self.source,
             "published": self.published.isoformat() if self.published else None,

@@ -1,0 +1,134 @@
+"""The ``newsdesk`` command line.
+
+Kept free of discord.py imports (``newsdesk ask`` must start fast); ``newsdesk run``
+imports the Discord side only when called.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+
+import click
+
+from bot.settings import Settings, SettingsError, load_settings
+from retrieval.answer import Answer, Excerpt, QuestionError
+
+log = logging.getLogger(__name__)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO) if level else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        raise click.ClickException("settings were not loaded")
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")
+@click.version_option(package_name="newsdesk")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """newsdesk: cited answers from your team's news archive."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    # Warnings (skipped corpus files, log failures) always reach stderr; -v adds detail.
+    _configure_logging("DEBUG" if verbose else "WARNING")
+    ctx.obj = settings
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form", param_hint=name) from None
+
+
+def emphasise(excerpt: Excerpt, style: "click.style" = click.style) -> str:  # type: ignore[valid-type]
+    """The excerpt with its matched words in bold (plain text when not a terminal)."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in excerpt.highlights:
+        parts.append(excerpt.excerpt[cursor:start])
+        parts.append(style(excerpt.excerpt[start:end], bold=True, fg="yellow"))
+        cursor = end
+    parts.append(excerpt.excerpt[cursor:])
+    return "".join(parts)
+
+
+def citation(excerpt: Excerpt) -> str:
+    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    return f"{excerpt.source}, \u201c{excerpt.title}\u201d, {date}"
+
+
+def render_answer(answer: Answer) -> str:
+    if not answer.answered:
+        return (
+            f"No answer in the archive for: {answer.question}\n"
+            f"{answer.reason} Try rephrasing with the names, places or events you are after."
+        )
+    lines: list[str] = []
+    for number, excerpt in enumerate(answer.results, start=1):
+        lines.append(f"{number}. {emphasise(excerpt)}")
+        lines.append(f"   \u2014 {citation(excerpt)}")
+        if excerpt.url:
+            lines.append(f"   {excerpt.url}")
+        lines.append("")
+    lines.append(f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default 3).")
+@click.option("--outlet", help="Only articles from this outlet (e.g. DW).")
+@click.option("--since", help="Only articles published on or after YYYY-MM-DD.")
+@click.option("--until", help="Only articles published on or before YYYY-MM-DD.")
+@click.pass_context
+def ask(
+    ctx: click.Context,
+    question: str,
+    as_json: bool,
+    limit: int | None,
+    outlet: str | None,
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Answer QUESTION from the archive with cited excerpts."""
+    from bot.desk import Desk
+
+    settings = _settings(ctx)
+    since_date, until_date = _date(since, "--since"), _date(until, "--until")
+    try:
+        desk = Desk.from_settings(settings)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        asked = desk.ask(question, limit=limit, outlet=outlet, since=since_date, until=until_date)
+    except QuestionError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(asked.answer.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_answer(asked.answer))
+    if asked.log_error:
+        click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,102 @@
+"""Settings, read once from the environment (and ``.env``) into a typed, frozen object."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
+USER_ID_MODES = ("plain", "hashed", "none")
+
+
+class SettingsError(ValueError):
+    """A setting with a bad or missing value; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = BUNDLED_CORPUS
+    db_path: Path = Path("newsdesk.db")
+    index_path: Path | None = None
+    discord_token: str | None = field(default=None, repr=False)
+    guild_id: int | None = None
+    cooldown_seconds: float = 10.0
+    results: int = 3
+    moderator_roles: tuple[str, ...] = ()
+    log_user_ids: str = "plain"
+    hash_secret: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+
+    def require_token(self) -> str:
+        if not self.discord_token:
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env "
+                "(see .env.example) or export it in the environment."
+            )
+        return self.discord_token
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} cannot be negative")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | str | None = ".env") -> Settings:
+    """Read settings from ``environ`` (default: os.environ) over the values in ``.env``."""
+    env: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+
+    mode = env.get("NEWSDESK_LOG_USER_IDS", "plain").strip().lower() or "plain"
+    if mode not in USER_ID_MODES:
+        raise SettingsError(f"NEWSDESK_LOG_USER_IDS={mode!r} must be one of: {', '.join(USER_ID_MODES)}")
+    secret = env.get("NEWSDESK_HASH_SECRET", "").strip() or None
+    if mode == "hashed" and not secret:
+        raise SettingsError(
+            "NEWSDESK_LOG_USER_IDS=hashed needs NEWSDESK_HASH_SECRET (a long random string) to key the hash"
+        )
+    roles = tuple(r.strip() for r in env.get("NEWSDESK_MODERATOR_ROLES", "").split(",") if r.strip())
+    index = env.get("NEWSDESK_INDEX", "").strip()
+    return Settings(
+        corpus_dir=Path(env.get("NEWSDESK_CORPUS", "").strip() or BUNDLED_CORPUS),
+        db_path=Path(env.get("NEWSDESK_DB", "").strip() or "newsdesk.db"),
+        index_path=Path(index) if index else None,
+        discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
+        guild_id=_int(env, "NEWSDESK_GUILD_ID", None, minimum=1),
+        cooldown_seconds=_float(env, "NEWSDESK_COOLDOWN_SECONDS", 10.0),
+        results=_int(env, "NEWSDESK_RESULTS", 3, minimum=1) or 3,
+        moderator_roles=roles,
+        log_user_ids=mode,
+        hash_secret=secret,
+        log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+    )
