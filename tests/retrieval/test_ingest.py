@@ -1,0 +1,137 @@
+"""Ingesting raw pages into a corpus folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import load_corpus
+from retrieval.ingest import DuplicateArticleError, IngestError, ingest_file, ingest_many
+
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"raw seed pages not found at {SEEDS_DIR}")
+
+RAW_WITHOUT_OUTLET = "A quiet day in Tehran\n\nJanuary 6, 2014\n\nNothing much happened.\n\nThen it rained.\n"
+
+
+def seed(prefix: str) -> Path:
+    (path,) = SEEDS_DIR.glob(f"{prefix}_*.txt")
+    return path
+
+
+@needs_seeds
+def test_ingested_file_reads_back_equal(tmp_path: Path) -> None:
+    result = ingest_file(seed("000"), tmp_path)
+    assert result.path == tmp_path / "dw-2014-10-21-iran-pledges-to-help-iraq-against-is-militants.md"
+    loaded = load_corpus(tmp_path)
+    assert loaded.errors == []
+    assert loaded.articles == [result.article]
+    article = loaded.articles[0]
+    assert (article.source, article.published) == ("DW", dt.date(2014, 10, 21))
+    assert result.warnings == []
+
+
+@needs_seeds
+def test_same_file_twice_is_refused(tmp_path: Path) -> None:
+    first = ingest_file(seed("001"), tmp_path)
+    with pytest.raises(DuplicateArticleError) as info:
+        ingest_file(seed("001"), tmp_path)
+    assert info.value.existing == first.path
+    assert first.path.name in str(info.value)
+    assert "--overwrite" in str(info.value)
+    assert len(load_corpus(tmp_path).articles) == 1
+
+
+@needs_seeds
+def test_same_text_under_another_title_is_refused(tmp_path: Path) -> None:
+    first = ingest_file(seed("001"), tmp_path)
+    with pytest.raises(DuplicateArticleError, match="same text") as info:
+        ingest_file(seed("001"), tmp_path, title="A different headline")
+    assert info.value.existing == first.path
+
+
+@needs_seeds
+def test_overwrite_replaces_the_article(tmp_path: Path) -> None:
+    ingest_file(seed("004"), tmp_path)
+    result = ingest_file(seed("004"), tmp_path, overwrite=True)
+    assert result.replaced
+    assert [a.id for a in load_corpus(tmp_path).articles] == [result.article.id]
+
+
+@needs_seeds
+def test_missing_date_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(IngestError) as info:
+        ingest_file(seed("002"), tmp_path)
+    message = str(info.value)
+    assert "no publication date found" in message
+    assert seed("002").name in message
+    assert "--published YYYY-MM-DD" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_seeds
+def test_missing_date_is_accepted_with_an_override(tmp_path: Path) -> None:
+    result = ingest_file(seed("002"), tmp_path, published=dt.date(2014, 8, 20))
+    assert result.article.published == dt.date(2014, 8, 20)
+    assert result.article.source == "Middle East Eye"
+    assert result.article.id.startswith("middle-east-eye-2014-08-20-")
+    assert any("--published" in warning for warning in result.warnings)
+    assert load_corpus(tmp_path).articles == [result.article]
+
+
+def test_missing_outlet_is_refused_then_accepted_with_source(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(RAW_WITHOUT_OUTLET, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    with pytest.raises(IngestError, match="no outlet found.*--source"):
+        ingest_file(raw, corpus)
+    result = ingest_file(raw, corpus, source="Reuters")
+    assert result.path.name == "reuters-2014-01-06-a-quiet-day-in-tehran.md"
+    assert result.article.paragraphs == ["Nothing much happened.", "Then it rained."]
+
+
+def test_title_override_sets_title_and_id(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(RAW_WITHOUT_OUTLET, encoding="utf-8")
+    result = ingest_file(raw, tmp_path / "corpus", source="Reuters", title="Rain in Tehran")
+    assert result.article.title == "Rain in Tehran"
+    assert result.article.id == "reuters-2014-01-06-rain-in-tehran"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "is empty"),
+        (b"  \n\n \n", "is empty"),
+        ("Titre\n\n6 janvier 2014\n\nÉté".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_raw_file_is_refused_clearly(tmp_path: Path, content: bytes, expected: str) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_bytes(content)
+    with pytest.raises(IngestError, match=expected) as info:
+        ingest_file(raw, tmp_path / "corpus", source="X", published=dt.date(2014, 1, 6))
+    assert "raw.txt" in str(info.value)
+
+
+def test_missing_raw_file_is_an_ingest_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="cannot read"):
+        ingest_file(tmp_path / "nope.txt", tmp_path / "corpus")
+
+
+@needs_seeds
+def test_ingest_many_continues_past_bad_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    paths = [seed("000"), empty, seed("002"), seed("003"), seed("000")]
+    outcomes = list(ingest_many(paths, tmp_path / "corpus"))
+
+    assert [o.raw_path for o in outcomes] == paths
+    assert [o.ok for o in outcomes] == [True, False, False, True, False]
+    assert "--published" in str(outcomes[2].error)
+    assert isinstance(outcomes[4].error, DuplicateArticleError)  # already added earlier in the batch
+    loaded = load_corpus(tmp_path / "corpus")
+    assert sorted(a.source for a in loaded.articles) == ["DW", "TRT World"]
+    assert loaded.errors == []
