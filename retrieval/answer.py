@@ -163,11 +163,13 @@ class Archive:
         seen_terms: list[set[str]] = []
         shown_spans: list[tuple[str, range]] = []
         for position, score in ranked:
-            if score <= 0:
-                break
             passage = self.passages[position]
             tokens = list(self.analyzer.tokens(passage.text))
             matched = {t.term for t in tokens} & query_weights.keys()
+            if not matched:
+                # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
+                # goes below zero, so real matches can rank after the zeros.
+                continue
             coverage = sum(query_weights[t] for t in matched) / total_weight
             # One shared word is chance ("capital" of France vs "flow of capital"), not an answer.
             if coverage < MIN_COVERAGE or len(matched) < min(2, known_terms):

@@ -1,0 +1,43 @@
+"""The analyzer turns passages and questions into the same terms."""
+
+from retrieval.analyzer import Analyzer, default_analyzer
+
+
+def test_lowercases_stems_and_drops_stopwords_and_punctuation() -> None:
+    analyze = default_analyzer()
+    assert analyze("The troops were sent, and the strikes continued!") == ["troop", "sent", "strike", "continu"]
+
+
+def test_question_and_passage_forms_meet() -> None:
+    analyze = default_analyzer()
+    # Plural/singular, possessive and case differences must not stop a match.
+    assert set(analyze("Iran's troops")) == set(analyze("IRAN troop"))
+
+
+def test_acronyms_survive_even_when_their_lowercase_is_a_stopword() -> None:
+    analyze = default_analyzer()
+    assert "us" in analyze("with US air support")
+    assert "us" in analyze("the U.S. said")
+    assert "us" not in analyze("tell us more")
+    assert "is" in analyze("fighters of IS")
+
+
+def test_a_question_in_capitals_is_not_all_acronyms() -> None:
+    assert default_analyzer()("WHAT IS THE AIM OF ISIS") == default_analyzer()("what is the aim of isis")
+
+
+def test_only_stopwords_or_punctuation_gives_no_terms() -> None:
+    analyze = default_analyzer()
+    assert analyze("the and of to") == []
+    assert analyze("?!... --- ***") == []
+    assert analyze("") == []
+
+
+def test_hyphenated_names_split_and_digits_kept() -> None:
+    assert default_analyzer()("al-Hashd al-Shaabi, 1980 to 1988") == ["al", "hashd", "al", "shaabi", "1980", "1988"]
+
+
+def test_token_spans_point_at_the_words() -> None:
+    text = "Iran's Supreme Leader spoke."
+    spans = [text[t.start : t.end] for t in Analyzer().tokens(text)]
+    assert spans == ["Iran's", "Supreme", "Leader", "spoke"]

@@ -1,0 +1,166 @@
+"""Answers from the archive: the right excerpts, cited, short, distinct; or a plain refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.answer import EXCERPT_MAX_CHARS, Archive, QuestionError
+from retrieval.corpus import Article
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def archive() -> Archive:
+    loaded = Archive.load(ROOT / "corpus")
+    assert not loaded.errors
+    return loaded
+
+
+def _dev_questions() -> list[dict]:
+    if not DEV_QUESTIONS.exists():
+        return []
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+needs_dev = pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason=f"{DEV_QUESTIONS} not found")
+
+
+def _rank_of_expected(answer, q: dict) -> int | None:
+    for rank, result in enumerate(answer.results, start=1):
+        if result.published and result.published.isoformat() == q["published"] and q["phrase"] in result.excerpt:
+            return rank
+    return None
+
+
+@needs_dev
+def test_dev_questions_expected_excerpt_first_for_nearly_all_and_top3_for_all(archive: Archive) -> None:
+    answerable = [q for q in _dev_questions() if "phrase" in q]
+    ranks = {q["id"]: _rank_of_expected(archive.ask(q["question"]), q) for q in answerable}
+    missing = [qid for qid, rank in ranks.items() if rank is None]
+    assert not missing, f"expected excerpt not in the top 3 for {missing}"
+    first = sum(1 for rank in ranks.values() if rank == 1)
+    assert first >= len(answerable) - 1, ranks
+
+
+@needs_dev
+@pytest.mark.parametrize("q", [q for q in _dev_questions() if q.get("answered") is False], ids=lambda q: q["id"])
+def test_dev_off_topic_questions_are_refused(archive: Archive, q: dict) -> None:
+    answer = archive.ask(q["question"])
+    assert answer.answered is False
+    assert answer.results == ()
+    assert answer.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "How do I reset my password?",
+        "Recipe for chocolate cake",
+        "Did Iran win the football match against Iraq?",
+        "?!?",
+        "THE AND OF TO",
+    ],
+)
+def test_questions_the_archive_cannot_answer_are_refused(archive: Archive, question: str) -> None:
+    assert archive.ask(question).answered is False
+
+
+def test_answers_are_cited_with_outlet_title_and_date(archive: Archive) -> None:
+    answer = archive.ask("Did Iran send troops to Iraq?")
+    assert answer.answered
+    assert 1 <= len(answer.results) <= 3
+    by_id = {a.id: a for a in archive.articles}
+    for result in answer.results:
+        article = by_id[result.article_id]
+        assert (result.title, result.source, result.published) == (article.title, article.source, article.published)
+        assert result.passage_id.startswith(result.article_id + "#")
+        assert result.matched_terms
+    scores = [r.score for r in answer.results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_excerpts_are_short_plain_text_and_contain_their_matches(archive: Archive) -> None:
+    for question in ["What did Iran's supreme leader promise?", "Iran Iraq Syria US ISIS militants government"]:
+        for result in archive.ask(question, limit=10).results:
+            assert len(result.excerpt) <= EXCERPT_MAX_CHARS
+            assert "**" not in result.excerpt and "\n" not in result.excerpt
+            for start, end in result.highlights:
+                assert result.excerpt[start:end].lower() in {t.lower() for t in result.matched_terms}
+
+
+def test_an_over_long_sentence_is_trimmed_around_the_match() -> None:
+    filler = " ".join(["the committee discussed budgets and schedules"] * 30)
+    body = f"{filler} while the Euphrates dam was captured by militants {filler}."
+    archive = Archive([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
+    result = archive.ask("Who captured the Euphrates dam?").results[0]
+    assert len(result.excerpt) <= EXCERPT_MAX_CHARS
+    assert "Euphrates dam was captured" in result.excerpt
+    assert result.excerpt.startswith("…") and result.excerpt.endswith("…")
+
+
+def test_the_same_text_is_not_shown_twice() -> None:
+    story = (
+        "Kurdish forces recaptured the strategic Mosul dam with American air support on Sunday.\n\n"
+        "Officials said engineers would inspect the dam before water levels were changed."
+    )
+    articles = [
+        Article(id="wire-1", title="Dam retaken", source="Agency", published=dt.date(2014, 8, 18), body=story),
+        Article(id="wire-2", title="Dam retaken", source="Reprint", published=dt.date(2014, 8, 18), body=story),
+        Article(
+            id="other",
+            title="Dam news",
+            source="Daily",
+            published=dt.date(2014, 8, 19),
+            body="The dam near Mosul was recaptured, a spokesman for the Kurdish forces confirmed.",
+        ),
+    ]
+    answer = Archive(articles).ask("Who recaptured the Mosul dam?", limit=5)
+    excerpts = [r.excerpt for r in answer.results]
+    assert len(excerpts) == len(set(excerpts))
+    assert {r.article_id for r in answer.results} >= {"other"}
+    assert len([r for r in answer.results if r.article_id.startswith("wire")]) == 1
+
+
+def test_more_gives_the_next_distinct_excerpts(archive: Archive) -> None:
+    answer = archive.ask("Iran Iraq militants", limit=2, more=3)
+    shown = [r.passage_id for r in answer.results + answer.more]
+    assert len(answer.results) == 2 and len(answer.more) >= 1
+    assert len(shown) == len(set(shown))
+
+
+def test_outlet_and_date_filters(archive: Archive) -> None:
+    question = "Iran offered help to Iraq"
+    only_dw = archive.ask(question, limit=5, outlet="dw")
+    assert only_dw.answered and {r.source for r in only_dw.results} == {"DW"}
+    recent = archive.ask(question, limit=5, since=dt.date(2015, 1, 1))
+    assert recent.answered and all(r.published >= dt.date(2015, 1, 1) for r in recent.results)
+    early = archive.ask(question, limit=5, until=dt.date(2014, 6, 30))
+    assert early.answered and all(r.published <= dt.date(2014, 6, 30) for r in early.results)
+    assert archive.ask(question, outlet="No Such Outlet").answered is False
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_an_error_that_says_what_to_do(archive: Archive, question: str) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        archive.ask(question)
+
+
+def test_huge_question_is_an_error_that_names_the_limit(archive: Archive) -> None:
+    with pytest.raises(QuestionError, match="5000 characters long; the limit is 1000"):
+        archive.ask("x" * 5000)
+
+
+def test_json_shape(archive: Archive) -> None:
+    data = archive.ask("What is the stated aim of Isis?").to_json()
+    assert set(data) == {"question", "answered", "results"}
+    assert set(data["results"][0]) == {
+        "article_id", "title", "source", "published", "url", "excerpt", "score", "matched_terms"
+    }
+    json.dumps(data)
