@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 60
+_MIN_TITLE_WORDS = 2  # one-word lines above the title are section labels ("Politics")
 
 PROBLEM_NO_TITLE = "no title found"
 PROBLEM_NO_DATE = "no publication date found"
@@ -57,7 +58,7 @@ class CleanResult:
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
+}
 _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -148,7 +149,8 @@ _PUBLISHER_BLURB = [
 ]
 # Editor initials and agencies at the end of a wire story: "mg/kms (AP, dpa, AFP)".
 _INITIALS_SIGNOFF = re.compile(r"^[a-z]{1,4}(?:/[a-z]{1,4})+\s*(?:\([^()]{1,60}\))?$")
-_AGENCIES_SIGNOFF = re.compile(r"^(?:[\w .-]{1,30}\s+)?(?:and|with|&)\s+agencies\.?$|^agencies\.?$", re.I)
+# "TRTWorld and agencies", "Staff and agencies": a name, never a sentence ("... worked with agencies").
+_AGENCIES_SIGNOFF = re.compile(r"^(?:(?:[A-Z][\w.-]*\s+){1,3}(?:and|with|&)\s+(?:news\s+)?)?[Aa]gencies\.?$")
 _URL_LINE = re.compile(r"^(?:(?:source|url|link|original(?: article)?)\s*:\s*)?(?P<url>https?://\S+)$", re.I)
 
 # Outlet cues, looked for only in boilerplate lines (and a URL line).
@@ -190,7 +192,7 @@ def _looks_like_name(text: str) -> bool:
 
 def _single_line_reason(text: str) -> str | None:
     """Why a line is boilerplate on its own, or None."""
-    if _NAVIGATION.match(text):
+    if _NAVIGATION.match(text) and len(_words(text)) <= 8:
         return "navigation"
     if _CREDIT.match(text) and len(_words(text)) <= 15:
         return "image credit"
@@ -242,9 +244,8 @@ def _mark_boilerplate(lines: list[_Line]) -> None:
         elif parse_dateline(line.text) is not None:
             line.kind = "dateline"  # marked first so that caption/teaser rules never take it
 
-    for i, line in enumerate(lines):
-        prev = lines[i - 1] if i else None
-        adjacent = prev is not None and prev.block == line.block
+    for prev, line in zip(lines, lines[1:]):
+        adjacent = prev.block == line.block
         # The caption sits directly above its credit ("Haider al-Abadi ...\nImage: AP").
         if line.reason == "image credit" and adjacent and prev.kind == "text":
             _remove(prev, "image caption")
@@ -297,8 +298,17 @@ def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResu
     chosen = chosen or (datelines[0] if datelines else None)
     first_dateline, published = chosen if chosen else (None, None)
 
-    title_index = next((i for i, line in enumerate(lines) if line.kind == "text"), None)
+    # The title is the first line of a few words; shorter lines above it are page chrome
+    # ("Live", "News"), not part of the article.
+    texts = [i for i, line in enumerate(lines) if line.kind == "text"]
+    title_index = next((i for i in texts if len(_words(lines[i].text)) >= _MIN_TITLE_WORDS), None)
+    if title_index is None and texts:
+        title_index = texts[0]
     if title_index is not None:
+        for i in texts:
+            if i >= title_index:
+                break
+            _remove(lines[i], "before title")
         lines[title_index].kind = "title"
 
     author = ""

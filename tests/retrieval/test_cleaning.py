@@ -263,3 +263,28 @@ def test_long_title_id_is_cut_at_a_word_boundary() -> None:
     assert re.fullmatch(r"[a-z0-9-]+", article_id)
     slug_of_title = "iraq-crisis-iran-could-join-forces-with-us-to-half-neighbours-jihadi-threat"
     assert (slug_of_title + "-").startswith(article_id.removeprefix("independent-2014-06-14-") + "-")
+
+
+def test_section_label_above_the_title_is_dropped() -> None:
+    result = clean_raw_article("Politics\n\nIran offers help to Iraq\n\nJanuary 6, 2014\n\nIran has offered help.")
+    assert result.title == "Iran offers help to Iraq"
+    assert result.paragraphs == ["Iran has offered help."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The ministry worked with agencies",
+        "Skip to the end of this story and the minister still said nothing new about the talks.",
+        "He said the talks would continue (Reuters reported this first).",
+    ],
+)
+def test_sentences_resembling_boilerplate_are_kept(line: str) -> None:
+    result = clean_raw_article(f"A title\n\nJanuary 6, 2014\n\nFirst paragraph.\n\n{line}")
+    assert result.paragraphs == ["First paragraph.", line]
+
+
+def test_repeated_long_paragraph_keeps_one_copy() -> None:
+    paragraph = " ".join(["word"] * 40) + "."
+    result = clean_raw_article(f"A title\n\nJanuary 6, 2014\n{paragraph}\n{paragraph}")
+    assert result.paragraphs == [paragraph]
