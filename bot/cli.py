@@ -10,11 +10,13 @@ import datetime as dt
 import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 from bot.settings import Settings, SettingsError, load_settings
 from retrieval.answer import Answer, Excerpt, QuestionError
+from retrieval.corpus import CorpusError
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    # Warnings (skipped corpus files, log failures) always reach stderr; -v adds detail.
-    _configure_logging("DEBUG" if verbose else "WARNING")
+    # The commands report problems themselves; the log adds detail with -v.
+    _configure_logging("DEBUG" if verbose else "ERROR")
     ctx.obj = settings
 
 
@@ -92,6 +94,11 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _warn_corpus_errors(errors: list[CorpusError]) -> None:
+    for error in errors:
+        click.echo(f"warning: skipped corpus file {error} (fix it and it will load again)", err=True)
+
+
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
@@ -118,6 +125,7 @@ def ask(
         desk = Desk.from_settings(settings)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    _warn_corpus_errors(desk.archive.errors)
     try:
         asked = desk.ask(question, limit=limit, outlet=outlet, since=since_date, until=until_date)
     except QuestionError as exc:
@@ -128,6 +136,89 @@ def ask(
         click.echo(render_answer(asked.answer))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
+
+
+RAW_SUFFIXES = (".txt", ".html", ".htm", ".md")
+
+
+def _raw_files(paths: tuple[str, ...]) -> list[Path]:
+    """Expand folders into the raw article files they hold, in name order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise click.BadParameter(f"{raw} does not exist", param_hint="PATH")
+    return files
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--published", help="Publication date YYYY-MM-DD, when the page does not show one.")
+@click.option("--source", help="Outlet name, when it cannot be detected.")
+@click.option("--title", help="Article title, when it cannot be detected.")
+@click.option("--overwrite", is_flag=True, help="Replace a corpus file with the same id.")
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    published: str | None,
+    source: str | None,
+    title: str | None,
+    overwrite: bool,
+) -> None:
+    """Clean raw article pages (files or folders) into corpus files and update the index."""
+    from bot.desk import load_archive
+    from retrieval.ingest import ingest_many
+
+    settings = _settings(ctx)
+    files = _raw_files(paths)
+    if not files:
+        raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
+    overrides = {"published": _date(published, "--published"), "source": source, "title": title}
+    added, failed = [], []
+    outcomes = ingest_many(files, settings.corpus_dir, overwrite=overwrite, **overrides)
+    # A bar for batches; single files report straight away.
+    with click.progressbar(outcomes, length=len(files), label="Ingesting", file=sys.stderr) if len(
+        files
+    ) > 1 else _Passthrough(outcomes) as bar:
+        for outcome in bar:
+            (added if outcome.ok else failed).append(outcome)
+    for outcome in added:
+        result = outcome.result
+        article = result.article
+        date = article.published.isoformat() if article.published else "undated"
+        verb = "replaced" if result.replaced else "added"
+        click.echo(f"{verb} {result.path}: {article.source}, \u201c{article.title}\u201d, {date}")
+        for warning in result.warnings:
+            click.echo(f"  note: {warning}")
+    for outcome in failed:
+        click.echo(f"error: {outcome.error}", err=True)
+    if added:
+        archive = load_archive(settings.corpus_dir, settings.index_path)
+        click.echo(
+            f"index updated: {len(archive.articles)} articles, {len(archive.passages)} passages. "
+            "Review the new files, then commit them."
+        )
+    click.echo(f"{len(added)} added, {len(failed)} failed", err=bool(failed))
+    if failed:
+        ctx.exit(1)
+
+
+class _Passthrough:
+    """Context manager yielding an iterable unchanged (progressbar's shape, without a bar)."""
+
+    def __init__(self, iterable):  # type: ignore[no-untyped-def]
+        self.iterable = iterable
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self.iterable
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -159,12 +159,12 @@ def load_corpus(directory: Path | str) -> LoadedCorpus:
         try:
             article = read_article(path)
         except CorpusError as exc:
-            log.warning("skipping corpus file: %s", exc)
+            log.info("skipping corpus file: %s", exc)
             errors.append(exc)
             continue
         if article.id in seen:
             exc = CorpusError(path, f"duplicate id {article.id!r} (already used by {seen[article.id].name})")
-            log.warning("skipping corpus file: %s", exc)
+            log.info("skipping corpus file: %s", exc)
             errors.append(exc)
             continue
         seen[article.id] = path

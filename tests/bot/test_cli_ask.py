@@ -1,0 +1,147 @@
+"""`newsdesk ask`: readable and JSON answers, logged, with clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlite_utils import Database
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    values = {"NEWSDESK_CORPUS": str(corpus), "NEWSDESK_DB": str(tmp_path / "log.db")}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
+    return values
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_ask_prints_numbered_cited_excerpts(env: dict[str, str]) -> None:
+    result = run("ask", "What did Kurdish and Iraqi forces recapture with US air support?")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1. ")
+    assert "strategic dam" in result.output
+    assert "Middle East Eye, \u201cCalls for Iran to join West in fight against Islamic State\u201d, 2014-08-20" in result.output
+
+
+def test_matched_terms_are_emphasised_on_a_terminal(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["ask", "Which Iranian general offered Iraq military equipment?"], color=True)
+    assert "\x1b[1m" in result.output  # bold
+    bold_words = {part.split("\x1b[0m")[0].lower() for part in result.output.split("\x1b[33m\x1b[1m")[1:]}
+    assert {"equipment", "military"} <= bold_words
+
+
+def test_json_is_exactly_one_object_with_the_contract(env: dict[str, str]) -> None:
+    result = run("ask", "What is al-Hashd al-Shaabi?", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)  # fails if anything else is printed
+    assert data["question"] == "What is al-Hashd al-Shaabi?"
+    assert data["answered"] is True
+    first = data["results"][0]
+    assert set(first) == {"article_id", "title", "source", "published", "url", "excerpt", "score", "matched_terms"}
+    assert first["published"] == "2015-07-28"
+    assert first["url"] is None or first["url"].startswith("http")
+    assert isinstance(first["score"], float) and first["matched_terms"]
+    assert "**" not in first["excerpt"] and "\x1b" not in first["excerpt"]
+
+
+def test_every_question_is_logged_with_what_was_answered(env: dict[str, str]) -> None:
+    run("ask", "How many Iranian-backed militia fighters reached Anbar province?")
+    run("ask", "What is the weather in Oslo tomorrow?")
+    rows = list(Database(env["NEWSDESK_DB"])["queries"].rows_where(order_by="id"))
+    assert [r["answered"] for r in rows] == [1, 0]
+    answered, refused = rows
+    assert answered["interface"] == "cli" and answered["user_id"] is None
+    assert answered["asked_at"].endswith("Z")
+    assert json.loads(answered["article_ids"])[0] == "trt-world-2015-07-28-iran-offers-more-military-support"
+    assert len(json.loads(answered["passage_ids"])) == len(json.loads(answered["scores"])) == answered["result_count"]
+    assert answered["top_score"] == json.loads(answered["scores"])[0] > 0
+    assert answered["latency_ms"] > 0
+    assert refused["question"] == "What is the weather in Oslo tomorrow?"
+    assert json.loads(refused["article_ids"]) == [] and refused["top_score"] is None
+
+
+def test_log_is_wal_with_recorded_migrations(env: dict[str, str]) -> None:
+    run("ask", "What is the stated aim of Isis?")
+    db = Database(env["NEWSDESK_DB"])
+    assert db.journal_mode == "wal"
+    assert [r["name"] for r in db["_migrations"].rows] == ["0001_queries", "0002_feedback"]
+
+
+def test_unanswerable_question_says_so_and_suggests_rephrasing(env: dict[str, str]) -> None:
+    result = run("ask", "the and of to")
+    assert result.exit_code == 0
+    assert "No answer in the archive" in result.output and "rephras" in result.output
+    assert json.loads(run("ask", "the and of to", "--json").output) == {
+        "question": "the and of to", "answered": False, "results": []
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "The question is empty"), ("   ", "The question is empty"), ("a" * 5000, "the limit is 1000")],
+)
+def test_bad_questions_get_a_one_line_error(env: dict[str, str], question: str, message: str) -> None:
+    result = run("ask", question)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_malformed_corpus_file_is_named_and_the_rest_still_answer(env: dict[str, str]) -> None:
+    bad = Path(env["NEWSDESK_CORPUS"]) / "broken.md"
+    bad.write_text("---\nid: broken\ntitle: Broken\nsource: X\npublished: 2014-13-45\n---\nBody.\n")
+    result = run("ask", "What is the stated aim of Isis?")
+    assert result.exit_code == 0
+    assert "establishment of a caliphate" in result.stdout
+    assert "broken.md" in result.stderr and "not a date" in result.stderr
+
+
+def test_missing_corpus_folder_is_a_clear_error(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_CORPUS", "/nonexistent/corpus")
+    result = run("ask", "Iran?")
+    assert result.exit_code == 1
+    assert "NEWSDESK_CORPUS" in result.output and "Traceback" not in result.output
+
+
+def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_DB", "/nonexistent/folder/log.db")
+    result = run("ask", "What is the stated aim of Isis?")
+    assert result.exit_code == 0
+    assert "establishment of a caliphate" in result.stdout
+    assert "not logged" in result.stderr
+
+
+def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSDESK_DB")
+    (tmp_path / ".env").write_text(f"NEWSDESK_DB={tmp_path / 'from-dotenv.db'}\n")
+    run("ask", "What is the stated aim of Isis?")
+    assert Database(tmp_path / "from-dotenv.db")["queries"].count == 1
+
+
+def test_ask_does_not_import_discord(env: dict[str, str]) -> None:
+    code = (
+        "import sys; from bot.cli import main\n"
+        "try:\n    main(['ask', 'What is the stated aim of Isis?'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('discord' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**env, "PATH": ""})
+    assert "caliphate" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "False"

@@ -1,0 +1,49 @@
+"""`newsdesk ingest`: raw pages become corpus files that answer questions right away."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"raw seed articles not found at {SEEDS}")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
+    monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
+    return tmp_path / "corpus"
+
+
+def test_ingest_a_folder_reports_each_file_and_the_undated_one(corpus: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", str(SEEDS)])
+    assert result.exit_code == 1  # one page has no date
+    assert result.output.count("added ") == 4
+    assert "no publication date found" in result.output and "--published YYYY-MM-DD" in result.output
+    assert "4 added, 1 failed" in result.output
+    assert len(list(corpus.glob("*.md"))) == 4
+
+
+def test_ingested_article_is_searchable_at_once_and_duplicates_are_refused(corpus: Path) -> None:
+    raw = sorted(SEEDS.glob("*.txt"))[2]  # the page without a date
+    first = CliRunner().invoke(main, ["ingest", str(raw), "--published", "2014-08-20"])
+    assert first.exit_code == 0, first.output
+    assert "Middle East Eye" in first.output and "2014-08-20" in first.output
+    answer = json.loads(CliRunner().invoke(main, ["ask", "What did Fabius say about the P5?", "--json"]).output)
+    assert answer["answered"] and answer["results"][0]["published"] == "2014-08-20"
+    again = CliRunner().invoke(main, ["ingest", str(raw), "--published", "2014-08-20"])
+    assert again.exit_code == 1
+    assert "already in the corpus" in again.output and "--overwrite" in again.output
+
+
+def test_missing_path_is_a_clear_error(corpus: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", "no/such/file.txt"])
+    assert result.exit_code == 2 and "does not exist" in result.output
