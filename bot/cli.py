@@ -138,6 +138,43 @@ def ask(
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 
 
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Start the Discord bot (needs DISCORD_TOKEN)."""
+    settings = _settings(ctx)
+    try:
+        settings.require_token()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    from bot.runner import StartupError, main_run
+
+    try:
+        main_run(settings)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@main.command()
+@click.option("--global", "globally", is_flag=True, help="Publish to every server (takes up to an hour to show).")
+@click.pass_context
+def sync(ctx: click.Context, globally: bool) -> None:
+    """Publish the slash commands to NEWSDESK_GUILD_ID, or everywhere with --global."""
+    import asyncio
+
+    from bot.runner import StartupError, sync_commands
+
+    settings = _settings(ctx)
+    try:
+        names = asyncio.run(sync_commands(settings, globally=globally))
+    except (SettingsError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    where = "globally" if globally else f"to guild {settings.guild_id}"
+    click.echo(f"synced {len(names)} command(s) {where}: {', '.join(sorted(names))}")
+
+
 RAW_SUFFIXES = (".txt", ".html", ".htm", ".md")
 
 

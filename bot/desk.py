@@ -79,6 +79,11 @@ class Desk:
             passage_ids=[r.passage_id for r in shown],
             scores=[r.score for r in shown],
             latency_ms=latency_ms,
+            filters={
+                k: v.isoformat() if isinstance(v, dt.date) else v
+                for k, v in (("outlet", outlet), ("since", since), ("until", until))
+                if v
+            },
         )
         if self.querylog is None:
             return Asked(answer, None, "the query log is not open")

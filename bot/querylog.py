@@ -14,7 +14,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +63,16 @@ def _migration_2_feedback(db: Database) -> None:
     )
 
 
+def _migration_3_filters(db: Database) -> None:
+    # The /ask filters (outlet, since, until) as JSON, so "More" pages the same search.
+    db["queries"].add_column("filters", str)
+
+
 # (name, function) in order; a name, once released, never changes meaning.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_queries", _migration_1_queries),
     ("0002_feedback", _migration_2_feedback),
+    ("0003_filters", _migration_3_filters),
 ]
 
 
@@ -123,6 +129,7 @@ class QueryRecord:
     passage_ids: Sequence[str] = ()
     scores: Sequence[float] = ()
     latency_ms: float | None = None
+    filters: Mapping[str, str] | None = None
     asked_at: str = field(default_factory=utc_now)
 
 
@@ -170,6 +177,7 @@ class QueryLog:
             "scores": json.dumps(scores),
             "top_score": scores[0] if scores else None,
             "latency_ms": None if entry.latency_ms is None else round(entry.latency_ms, 3),
+            "filters": json.dumps(dict(entry.filters)) if entry.filters else None,
         }
         try:
             with self._lock, self.db.conn:

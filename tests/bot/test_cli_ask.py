@@ -82,7 +82,7 @@ def test_log_is_wal_with_recorded_migrations(env: dict[str, str]) -> None:
     run("ask", "What is the stated aim of Isis?")
     db = Database(env["NEWSDESK_DB"])
     assert db.journal_mode == "wal"
-    assert [r["name"] for r in db["_migrations"].rows] == ["0001_queries", "0002_feedback"]
+    assert [r["name"] for r in db["_migrations"].rows] == ["0001_queries", "0002_feedback", "0003_filters"]
 
 
 def test_unanswerable_question_says_so_and_suggests_rephrasing(env: dict[str, str]) -> None:

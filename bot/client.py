@@ -1,0 +1,104 @@
+"""The Discord bot: a ``commands.Bot`` that takes its dependencies as keyword arguments."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import NotModerator
+from bot.desk import Desk
+from bot.reply import NO_MENTIONS
+from bot.settings import Settings
+from retrieval.answer import QuestionError
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.ask",)
+APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
+
+
+def make_intents(message_content: bool = True) -> discord.Intents:
+    intents = discord.Intents.default()
+    # Privileged: lets the bot read questions in mentions. Without it, /ask still works.
+    intents.message_content = message_content
+    return intents
+
+
+class NewsdeskBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        desk: Desk,
+        settings: Settings,
+        message_content: bool = True,
+        cogs: tuple[str, ...] = COGS,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=make_intents(message_content),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            **options,
+        )
+        self.desk = desk
+        self.settings = settings
+        self.initial_extensions = cogs
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        for extension in self.initial_extensions:
+            await self.load_extension(extension)
+        if self.settings.guild_id:
+            # Guild commands update instantly: the fast loop for development.
+            guild = discord.Object(id=self.settings.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.settings.guild_id)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "logged in as %s (%s); %d articles, %d passages",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.desk.archive.articles),
+            len(self.desk.archive.passages),
+        )
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """One place that maps command errors to private replies."""
+        original = getattr(error, "original", error)
+        if isinstance(original, QuestionError):
+            message = str(original)
+        elif isinstance(error, NotModerator):
+            message = "Only moderators can use this command (a moderator role or the Manage Messages permission)."
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            message = f"Please wait {error.retry_after:.0f} s before trying again."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You can't use this command here."
+        else:
+            log.error(
+                "command %r failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original
+            )
+            message = APOLOGY
+        await send_private(interaction, message)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("unhandled error in %s", event_method)
+
+
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """An ephemeral message, whether or not the interaction was answered already."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.exception("could not send the error reply")

@@ -1,0 +1,150 @@
+"""Answer -> Discord reply: embeds and messages that never ping and fit Discord's limits.
+
+Everything quoted (article text, the user's question) goes through :func:`escape`, so
+markdown in it stays literal and ``@everyone``/``<@id>`` cannot mention anyone; every send
+also passes ``AllowedMentions.none()``. Sizes are trimmed here, before sending, against
+the limits in :class:`Limits`, so Discord never rejects a reply for its length.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import discord
+
+from retrieval.answer import Answer, Excerpt
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+ELLIPSIS = "…"
+ZWSP = "\u200b"
+
+
+class Limits:
+    """Discord's documented limits (characters unless named otherwise)."""
+
+    CONTENT = 2000
+    EMBED_TITLE = 256
+    EMBED_DESCRIPTION = 4096
+    EMBED_FIELD_NAME = 256
+    EMBED_FIELD_VALUE = 1024
+    EMBED_FIELDS = 25
+    EMBED_FOOTER = 2048
+    EMBED_TOTAL = 6000
+
+
+COLOUR_ANSWER = discord.Colour.blurple()
+COLOUR_NO_ANSWER = discord.Colour.light_grey()
+
+_MARKDOWN_RE = re.compile(r"([\\*_~`|>#\[\]<])")
+_SAFE_URL_RE = re.compile(r"^https?://[^\s()<>\[\]]+$")
+
+
+def escape(text: str) -> str:
+    """Make ``text`` render literally: no markdown, no mentions, no masked links."""
+    escaped = _MARKDOWN_RE.sub(r"\\\1", text)
+    # A zero-width space after '@' breaks @everyone, @here and <@id> (also in escaped form).
+    return escaped.replace("@", "@" + ZWSP)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    # Never leave a dangling backslash that would escape the ellipsis, or a half-open bold.
+    cut = cut.rstrip("\\")
+    if cut.count("**") % 2:
+        cut = cut[: cut.rfind("**")]
+    return cut.rstrip() + ELLIPSIS
+
+
+def highlighted(excerpt: Excerpt) -> str:
+    """The excerpt escaped, with its matched words in bold."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in excerpt.highlights:
+        parts.append(escape(excerpt.excerpt[cursor:start]))
+        parts.append(f"**{escape(excerpt.excerpt[start:end])}**")
+        cursor = end
+    parts.append(escape(excerpt.excerpt[cursor:]))
+    return "".join(parts)
+
+
+def citation(excerpt: Excerpt) -> str:
+    """``— Outlet, [Title](url), 2014-10-21`` (the title linked when a safe URL is known)."""
+    title = escape(excerpt.title)
+    if excerpt.url and _SAFE_URL_RE.match(excerpt.url):
+        title = f"[{title}]({excerpt.url})"
+    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    return f"\u2014 *{escape(excerpt.source)}*, {title}, {date}"
+
+
+def excerpt_block(number: int, excerpt: Excerpt, max_chars: int = 1000) -> str:
+    cite = citation(excerpt)
+    body_budget = max(max_chars - len(cite) - 10, 50)
+    return f"**{number}.** {truncate(highlighted(excerpt), body_budget)}\n{cite}"
+
+
+def question_title(question: str) -> str:
+    # Titles render a little markdown; escaping keeps them literal.
+    return truncate(escape(question), Limits.EMBED_TITLE)
+
+
+def answer_embed(
+    answer: Answer,
+    excerpts: Sequence[Excerpt] | None = None,
+    *,
+    first_number: int = 1,
+    total_available: int | None = None,
+) -> discord.Embed:
+    """The reply embed: numbered excerpts with citations, footer with what was searched."""
+    excerpts = list(answer.results if excerpts is None else excerpts)
+    title = question_title(answer.question)
+    shown = 0
+    blocks: list[str] = []
+    last = first_number - 1
+    footer_reserve = 200
+    budget = min(Limits.EMBED_DESCRIPTION, Limits.EMBED_TOTAL - len(title) - footer_reserve)
+    for offset, excerpt in enumerate(excerpts):
+        block = excerpt_block(first_number + offset, excerpt)
+        used = sum(len(b) for b in blocks) + 2 * len(blocks)
+        if used + len(block) + 2 > budget:
+            room = budget - used - 2
+            if room < 200:
+                break
+            block = truncate(block, room)
+        blocks.append(block)
+        shown += 1
+        last = first_number + offset
+    description = "\n\n".join(blocks)
+    embed = discord.Embed(title=title, description=description, colour=COLOUR_ANSWER)
+    span = f"{first_number}\u2013{last}" if last > first_number else f"{first_number}"
+    of = f" of {total_available}" if total_available else ""
+    footer = f"Excerpts {span}{of} \u00b7 searched {answer.passages_searched} passages"
+    embed.set_footer(text=truncate(footer, Limits.EMBED_FOOTER))
+    if shown < len(excerpts):
+        log.info("embed trimmed: %d of %d excerpts fit", shown, len(excerpts))
+    return embed
+
+
+def no_answer_message(question: str, reason: str = "") -> str:
+    """Plain refusal with a hint, within the 2000-character limit."""
+    quoted = truncate(escape(question), 300)
+    text = (
+        f"I found nothing in the news archive that answers \u201c{quoted}\u201d. "
+        f"{escape(reason)} Try rephrasing with the names, places or events you are after "
+        "(for example: *Did Iran send troops to Iraq?*)."
+    )
+    return truncate(text, Limits.CONTENT)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts toward the 6000 total of an embed."""
+    return len(embed)

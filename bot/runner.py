@@ -1,0 +1,70 @@
+"""Start the bot (``newsdesk run`` / ``python -m bot``) or publish its slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bot.client import NewsdeskBot
+from bot.desk import Desk
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message says what to fix."""
+
+
+async def run_bot(settings: Settings, desk: Desk | None = None, **options: object) -> None:
+    """Log in and serve until stopped. Falls back to slash-only without the content intent."""
+    token = settings.require_token()
+    desk = desk or Desk.from_settings(settings)
+    for message_content in (True, False):
+        bot = NewsdeskBot(desk=desk, settings=settings, message_content=message_content, **options)
+        try:
+            async with bot:
+                await bot.start(token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning(
+                "the Message Content intent is not enabled for this bot in the Discord Developer Portal; "
+                "continuing without it: /ask works, mentions only when Discord includes their text"
+            )
+        except discord.LoginFailure:
+            raise StartupError(
+                "Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal "
+                "(Bot -> Reset Token) into .env"
+            ) from None
+
+
+async def sync_commands(settings: Settings, *, globally: bool) -> list[str]:
+    """Publish the slash commands to NEWSDESK_GUILD_ID or (``globally``) to every server."""
+    token = settings.require_token()
+    if not globally and not settings.guild_id:
+        raise SettingsError("set NEWSDESK_GUILD_ID to sync to one server, or pass --global")
+    desk = Desk.from_settings(settings, open_log=False)
+    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False)
+    async with bot:
+        try:
+            await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild if set
+        except discord.LoginFailure:
+            raise StartupError("Discord rejected DISCORD_TOKEN: copy a fresh token into .env") from None
+        if globally:
+            synced = await bot.tree.sync()
+        else:
+            synced = await bot.tree.fetch_commands(guild=discord.Object(id=settings.guild_id or 0))
+    return [command.name for command in synced]
+
+
+def configure_logging(level: str) -> None:
+    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+
+
+def main_run(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    asyncio.run(run_bot(settings))
