@@ -12,14 +12,15 @@ then serialises readers and writers itself.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from sqlite_utils import Database
 
@@ -36,7 +37,7 @@ _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedel
 # Thumbs per query, as correlated subqueries so a query without feedback still shows 0.
 _SELECT = """
 SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.channel_id, q.question,
-       q.answered, q.result_count, q.article_ids, q.top_score, q.latency_ms,
+       q.answered, q.result_count, q.article_ids, q.filters, q.top_score, q.latency_ms,
        (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS thumbs_up,
        (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS thumbs_down
 FROM queries q
@@ -53,6 +54,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "answered",
     "result_count",
     "article_ids",
+    "filters",
     "top_score",
     "latency_ms",
     "thumbs_up",
@@ -117,6 +119,15 @@ def _where(since: Bound, until: Bound, *extra: str) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _json(text: str | None, kind: type) -> Any:
+    """A JSON column, or an empty ``kind`` when it is missing or not what it should be."""
+    try:
+        value = json.loads(text) if text else kind()
+    except ValueError:
+        return kind()
+    return value if isinstance(value, kind) else kind()
+
+
 @dataclass(frozen=True)
 class LoggedQuery:
     """One logged question, as a moderator sees it."""
@@ -131,6 +142,7 @@ class LoggedQuery:
     answered: bool
     result_count: int
     article_ids: list[str]
+    filters: dict[str, str]
     top_score: float | None
     latency_ms: float | None
     thumbs_up: int
@@ -138,10 +150,8 @@ class LoggedQuery:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LoggedQuery:
-        try:
-            articles = json.loads(row["article_ids"] or "[]")
-        except ValueError:
-            articles = []
+        articles = _json(row["article_ids"], list)
+        filters = _json(row.get("filters"), dict)
         return cls(
             id=row["id"],
             asked_at=row["asked_at"],
@@ -152,7 +162,8 @@ class LoggedQuery:
             question=row["question"],
             answered=bool(row["answered"]),
             result_count=row["result_count"] or 0,
-            article_ids=articles if isinstance(articles, list) else [],
+            article_ids=articles,
+            filters=filters,
             top_score=row["top_score"],
             latency_ms=row["latency_ms"],
             thumbs_up=row["thumbs_up"],
@@ -161,6 +172,15 @@ class LoggedQuery:
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EXPORT_COLUMNS}
+
+    def to_row(self) -> dict[str, Any]:
+        """The export's flat form (as :func:`iter_export_rows` yields): JSON text, answered 0/1."""
+        return {
+            **self.to_json(),
+            "answered": int(self.answered),
+            "article_ids": json.dumps(self.article_ids),
+            "filters": json.dumps(self.filters) if self.filters else None,
+        }
 
 
 def _check_count(count: int) -> int:
@@ -368,36 +388,58 @@ class Removed:
         return self.total
 
 
-def _delete(db: Database, query_where: str, params: Sequence[Any], feedback_where: str = "", fparams: Sequence[Any] = ()) -> Removed:
+def _delete(
+    db: Database,
+    query_where: str,
+    params: Sequence[Any],
+    feedback_where: str = "",
+    fparams: Sequence[Any] = (),
+    *,
+    dry_run: bool = False,
+) -> Removed:
+    ids = f"SELECT id FROM queries WHERE {query_where}"
+    extra = f" OR {feedback_where}" if feedback_where else ""
+    feedback_sql = f"FROM feedback WHERE query_id IN ({ids}){extra}"
+    if dry_run:
+        (feedback,) = db.execute(f"SELECT count(*) {feedback_sql}", [*params, *fparams]).fetchone()
+        (queries,) = db.execute(f"SELECT count(*) FROM queries WHERE {query_where}", list(params)).fetchone()
+        return Removed(queries, feedback)
     conn = db.conn
     # Overwrite deleted content instead of leaving it readable in free pages.
     conn.execute("PRAGMA secure_delete = ON")
     with conn:
         # IMMEDIATE takes the write lock up front: a busy log fails before anything is deleted.
         conn.execute("BEGIN IMMEDIATE")
-        ids = f"SELECT id FROM queries WHERE {query_where}"
-        extra = f" OR {feedback_where}" if feedback_where else ""
-        feedback = conn.execute(
-            f"DELETE FROM feedback WHERE query_id IN ({ids}){extra}", [*params, *fparams]
-        ).rowcount
+        feedback = conn.execute(f"DELETE {feedback_sql}", [*params, *fparams]).rowcount
         queries = conn.execute(f"DELETE FROM queries WHERE {query_where}", list(params)).rowcount
     try:
         # Move the deletion out of the WAL too, so old pages do not linger there.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error as exc:  # a reader holding the WAL: the next checkpoint finishes it
+    except sqlite3.Error as exc:  # a reader holding the WAL: a later checkpoint finishes it
         log.info("checkpoint after delete deferred: %s", exc)
     return Removed(queries, feedback)
 
 
-def purge_older_than(db: Database, age: dt.timedelta | float, now: dt.datetime | None = None) -> Removed:
-    """Delete questions asked more than ``age`` (a timedelta or days) ago, with their feedback."""
+def retention_cutoff(age: dt.timedelta | float, now: dt.datetime | None = None) -> str:
+    """The asked_at before which questions are older than ``age`` (a timedelta or days)."""
     if not isinstance(age, dt.timedelta):
         age = dt.timedelta(days=age)
     if age <= dt.timedelta(0):
         raise ReviewError("the retention period must be more than zero")
-    cutoff = _utc((now or dt.datetime.now(dt.timezone.utc)) - age)
-    removed = _delete(db, "asked_at < ?", [cutoff])
-    log.info("purged %d questions and %d feedback rows asked before %s", removed.queries, removed.feedback, cutoff)
+    return _utc((now or dt.datetime.now(dt.timezone.utc)) - age)
+
+
+def purge_older_than(
+    db: Database, age: dt.timedelta | float, now: dt.datetime | None = None, *, dry_run: bool = False
+) -> Removed:
+    """Delete questions asked more than ``age`` (a timedelta or days) ago, with their feedback.
+
+    With ``dry_run`` nothing is deleted; the result says what would be.
+    """
+    cutoff = retention_cutoff(age, now)
+    removed = _delete(db, "asked_at < ?", [cutoff], dry_run=dry_run)
+    if not dry_run:
+        log.info("purged %d questions and %d feedback rows asked before %s", removed.queries, removed.feedback, cutoff)
     return removed
 
 
@@ -418,11 +460,38 @@ def user_keys(querylog_or_user_key: QueryLog | Callable[[int | str], str | None]
 
 
 def forget_user(
-    db: Database, querylog_or_user_key: QueryLog | Callable[[int | str], str | None], user_id: int | str
+    db: Database,
+    querylog_or_user_key: QueryLog | Callable[[int | str], str | None],
+    user_id: int | str,
+    *,
+    dry_run: bool = False,
 ) -> Removed:
     """Delete a user's questions, the feedback on them, and the feedback the user gave."""
     keys = user_keys(querylog_or_user_key, user_id)
     marks = ", ".join("?" for _ in keys)
-    removed = _delete(db, f"user_id IN ({marks})", keys, f"user_id IN ({marks})", keys)
-    log.info("forgot a user: %d questions and %d feedback rows", removed.queries, removed.feedback)
+    removed = _delete(db, f"user_id IN ({marks})", keys, f"user_id IN ({marks})", keys, dry_run=dry_run)
+    if not dry_run:
+        log.info("forgot a user: %d questions and %d feedback rows", removed.queries, removed.feedback)
     return removed
+
+
+# Spreadsheets run a cell starting with these as a formula; a question is user input.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` made inert for spreadsheets: text that would start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
+    """Write a header and ``rows`` as CSV to ``out`` as they come; returns the row count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([csv_safe(row.get(name)) for name in columns])
+        count += 1
+    return count

@@ -1,0 +1,397 @@
+"""``newsdesk logs``: review the query log from the command line (moderators).
+
+Tables for people, ``--json``/``--csv`` for scripts. Free of discord.py imports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlite_utils import Database
+
+from bot import review
+from bot.querylog import QueryLog, QueryLogError, open_database
+from bot.settings import Settings, SettingsError, load_settings
+
+DEFAULT_WIDTH = 100
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The Settings loaded by ``newsdesk``; loaded here when the group runs on its own."""
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        ctx.obj = settings
+    return settings
+
+
+def _is_locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def locked_message(path: Path) -> str:
+    return (
+        f"the query log {path} is locked by another process (a purge, or a long write?); "
+        "try again in a moment"
+    )
+
+
+@contextlib.contextmanager
+def log_database(ctx: click.Context) -> Iterator[Database]:
+    """Open NEWSDESK_DB for review, turning SQLite failures into one-line errors."""
+    path = settings_of(ctx).db_path
+    if not path.is_file():
+        raise click.ClickException(
+            f"NEWSDESK_DB points to {path}, which does not exist yet: ask a question first "
+            "(newsdesk ask ...), or set NEWSDESK_DB to the bot's log"
+        )
+    try:
+        db = open_database(path)
+    except QueryLogError as exc:
+        raise click.ClickException(locked_message(path) if _is_locked(exc) else str(exc)) from None
+    try:
+        yield db
+    except sqlite3.Error as exc:
+        if _is_locked(exc):
+            raise click.ClickException(locked_message(path)) from None
+        raise click.ClickException(f"could not read the query log {path}: {exc}") from None
+    except review.ReviewError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        db.close()
+
+
+def parse_when(value: str | None, name: str) -> dt.date | dt.datetime | None:
+    """YYYY-MM-DD (a UTC day), an ISO time, or a duration back from now (7d, 12h, 2w)."""
+    if not value:
+        return None
+    text = value.strip()
+    with contextlib.suppress(ValueError):
+        return dt.date.fromisoformat(text)
+    with contextlib.suppress(review.ReviewError):
+        return dt.datetime.now(dt.timezone.utc) - review.parse_duration(text)
+    with contextlib.suppress(ValueError):
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    raise click.BadParameter(
+        f"{value!r} is not YYYY-MM-DD, an ISO time or a duration such as 7d, 12h, 2w", param_hint=name
+    )
+
+
+def _period(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--until", help="Up to YYYY-MM-DD (inclusive, UTC) or a duration ago (7d).")(func)
+    return click.option("--since", help="From YYYY-MM-DD (UTC) or a duration ago: 7d, 12h, 2w.")(func)
+
+
+def _formats(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")(func)
+
+
+def _one_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+
+
+_CONTROL = {"Cc", "Cf"}
+
+
+def clean(text: str | None) -> str:
+    """One line, without control characters (a question could carry terminal escapes)."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in flat)
+
+
+def truncate(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "\u2026"
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None) -> str:
+    """Aligned columns; the last column is cut to fit ``width`` (the terminal's by default)."""
+    width = width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    fixed = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers[:-1])]
+    room = max(width - sum(fixed) - 2 * len(fixed), 20)
+    lines = []
+    for cells in [list(headers), *map(list, rows)]:
+        parts = [cell.ljust(w) for cell, w in zip(cells[:-1], fixed)]
+        lines.append("  ".join([*parts, truncate(cells[-1], room)]).rstrip())
+    return "\n".join(lines)
+
+
+def _when_short(asked_at: str) -> str:
+    return asked_at[:16].replace("T", " ")
+
+
+def _where_asked(q: review.LoggedQuery) -> str:
+    return f"#{q.channel_id}" if q.channel_id else q.interface
+
+
+def _user(q: review.LoggedQuery) -> str:
+    return truncate(q.user_id, 12) if q.user_id else "-"
+
+
+def _show_queries(queries: list[review.LoggedQuery], as_json: bool, as_csv: bool, empty: str) -> None:
+    if as_json:
+        click.echo(json.dumps([q.to_json() for q in queries], ensure_ascii=False))
+        return
+    if as_csv:
+        review.write_csv((q.to_row() for q in queries), _Echo())
+        return
+    if not queries:
+        click.echo(empty)
+        return
+    headers = ("ID", "ASKED (UTC)", "WHERE", "USER", "ANSWERED", "+/-", "QUESTION")
+    rows = [
+        (
+            str(q.id),
+            _when_short(q.asked_at),
+            clean(_where_asked(q)),
+            clean(_user(q)),
+            "yes" if q.answered else "no",
+            f"{q.thumbs_up}/{q.thumbs_down}",
+            clean(q.question),
+        )
+        for q in queries
+    ]
+    click.echo(render_table(headers, rows))
+
+
+class _Echo:
+    """A file-like that writes through click.echo (stdout, as the runner sees it)."""
+
+    def write(self, text: str) -> int:
+        click.echo(text, nl=False)
+        return len(text)
+
+
+@click.group("logs", context_settings={"help_option_names": ["-h", "--help"]})
+def logs() -> None:
+    """Review the query log (moderators): recent, search, unanswered, stats, export, purge, forget.
+
+    Times are UTC. --since/--until take YYYY-MM-DD or a duration back from now (7d, 12h, 2w).
+    """
+
+
+@logs.command()
+@click.argument("count", type=click.IntRange(1, 10_000), default=20)
+@_period
+@_formats
+@click.pass_context
+def recent(ctx: click.Context, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+    """The newest COUNT questions (default 20), newest first."""
+    _one_format(as_json, as_csv)
+    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    with log_database(ctx) as db:
+        found = review.recent(db, count, since=low, until=high)
+    _show_queries(found, as_json, as_csv, "no questions logged in this period")
+
+
+@logs.command()
+@click.argument("text")
+@click.option("-n", "--count", type=click.IntRange(1, 10_000), default=20, show_default=True, help="At most this many.")
+@_period
+@_formats
+@click.pass_context
+def search(
+    ctx: click.Context, text: str, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool
+) -> None:
+    """Questions containing TEXT (case-insensitive; % _ and quotes match themselves)."""
+    _one_format(as_json, as_csv)
+    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    with log_database(ctx) as db:
+        found = review.search(db, text, count, since=low, until=high)
+    _show_queries(found, as_json, as_csv, f"no questions contain {clean(text)!r}")
+
+
+@logs.command()
+@click.option("-n", "--count", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many.")
+@_period
+@_formats
+@click.pass_context
+def unanswered(ctx: click.Context, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+    """Questions the archive could not answer, newest first."""
+    _one_format(as_json, as_csv)
+    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    with log_database(ctx) as db:
+        found = review.unanswered(db, since=low, until=high, count=count)
+    _show_queries(found, as_json, as_csv, "no unanswered questions in this period")
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+def render_stats(stats: review.Stats) -> str:
+    period = "".join(
+        [f" asked from {stats.since}" if stats.since else "", f" before {stats.until}" if stats.until else ""]
+    )
+    lines = [
+        f"Questions{period or ' (all time)'}, UTC",
+        f"  questions       {stats.questions}",
+        f"  answered        {stats.answered} ({_percent(stats.answered_share)})",
+        f"  distinct users  {stats.distinct_users}",
+        f"  feedback        {stats.thumbs_up} up, {stats.thumbs_down} down",
+    ]
+    if stats.per_day:
+        lines += ["", "Per day"]
+        lines += [f"  {d.day}  {d.questions:>5} asked  {d.answered:>5} answered" for d in stats.per_day]
+    if stats.top_questions:
+        lines += ["", "Top questions (same terms grouped; latest wording shown)"]
+        rows = [(f"{t.count}x", f"{t.answered}/{t.count}", clean(t.question)) for t in stats.top_questions]
+        lines += ["  " + line for line in render_table(("ASKED", "ANSWERED", "QUESTION"), rows).splitlines()]
+    if stats.busiest_channels:
+        lines += ["", "Busiest channels"]
+        for c in stats.busiest_channels:
+            guild = f" (server {clean(c.guild_id)})" if c.guild_id else ""
+            lines.append(f"  #{clean(c.channel_id)}{guild}  {c.questions}")
+    return "\n".join(lines)
+
+
+STATS_CSV_COLUMNS = ("section", "key", "count", "detail")
+
+
+def stats_csv_rows(stats: review.Stats) -> Iterator[dict[str, Any]]:
+    """Stats as long-form rows: section, key, count, detail."""
+    share = "" if stats.answered_share is None else f"{stats.answered_share:.4f}"
+    yield {"section": "summary", "key": "questions", "count": stats.questions, "detail": ""}
+    yield {"section": "summary", "key": "answered", "count": stats.answered, "detail": share}
+    yield {"section": "summary", "key": "distinct_users", "count": stats.distinct_users, "detail": ""}
+    yield {"section": "summary", "key": "thumbs_up", "count": stats.thumbs_up, "detail": ""}
+    yield {"section": "summary", "key": "thumbs_down", "count": stats.thumbs_down, "detail": ""}
+    for d in stats.per_day:
+        yield {"section": "day", "key": d.day, "count": d.questions, "detail": d.answered}
+    for t in stats.top_questions:
+        yield {"section": "top_question", "key": " ".join(t.terms), "count": t.count, "detail": t.question}
+    for c in stats.busiest_channels:
+        yield {"section": "channel", "key": c.channel_id, "count": c.questions, "detail": c.guild_id or ""}
+
+
+@logs.command()
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="How many top questions.")
+@_period
+@_formats
+@click.pass_context
+def stats(ctx: click.Context, top: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+    """Questions per day, answered share, top questions, feedback, busiest channels, users."""
+    _one_format(as_json, as_csv)
+    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    with log_database(ctx) as db:
+        figures = review.stats(db, since=low, until=high, top=top)
+    if as_json:
+        click.echo(json.dumps(figures.to_json(), ensure_ascii=False))
+    elif as_csv:
+        review.write_csv(stats_csv_rows(figures), _Echo(), STATS_CSV_COLUMNS)
+    else:
+        click.echo(render_stats(figures))
+
+
+def _write_export(rows: Iterator[dict[str, Any]], out: Any, as_json: bool) -> int:
+    if not as_json:
+        return review.write_csv(rows, out)
+    count = 0
+    for row in rows:
+        out.write(json.dumps(review.LoggedQuery.from_row(row).to_json(), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+@logs.command()
+@_period
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines (one object per line) instead of CSV.")
+@click.pass_context
+def export(ctx: click.Context, since: str | None, until: str | None, output: Path | None, as_json: bool) -> None:
+    """Every question in the period as CSV (streamed; oldest first) to stdout or FILE.
+
+    Question text that a spreadsheet would run as a formula is prefixed with '.
+    """
+    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    with log_database(ctx) as db:
+        rows = review.iter_export_rows(db, since=low, until=high)
+        if output is None:
+            try:
+                _write_export(rows, sys.stdout, as_json)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                # The reader stopped early (| head): not an error; keep Python quiet at exit.
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        else:
+            count = _export_to_file(rows, output, as_json)
+            click.echo(f"exported {count} question(s) to {output}", err=True)
+
+
+def _export_to_file(rows: Iterator[dict[str, Any]], output: Path, as_json: bool) -> int:
+    """Write via a private temporary file beside ``output``: readable by the owner only,
+    and a failed export never leaves half a file under the final name."""
+    folder = output.resolve().parent
+    if not folder.is_dir():
+        raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
+    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            count = _write_export(rows, out, as_json)
+        os.replace(temp, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return count
+
+
+def _removed(removed: review.Removed, dry_run: bool) -> str:
+    verb = "would remove" if dry_run else "removed"
+    return f"{verb} {removed.queries} question(s) and {removed.feedback} feedback row(s)"
+
+
+@logs.command()
+@click.option("--older-than", "older_than", required=True, help="Age to keep, e.g. 90d, 12w, 48h.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.pass_context
+def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
+    """Delete questions (and their feedback) older than --older-than: the retention policy."""
+    try:
+        age = review.parse_duration(older_than)
+    except review.ReviewError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    now = dt.datetime.now(dt.timezone.utc)
+    cutoff = review.retention_cutoff(age, now)
+    with log_database(ctx) as db:
+        removed = review.purge_older_than(db, age, now, dry_run=dry_run)
+    click.echo(f"{_removed(removed, dry_run)} asked before {cutoff}")
+
+
+@logs.command()
+@click.argument("user_id")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.pass_context
+def forget(ctx: click.Context, user_id: str, dry_run: bool) -> None:
+    """Delete everything logged about USER_ID (their questions and feedback), e.g. on request."""
+    settings = settings_of(ctx)
+    with log_database(ctx) as db:
+        querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
+        removed = review.forget_user(db, querylog, user_id, dry_run=dry_run)
+    click.echo(f"{_removed(removed, dry_run)} for user {clean(user_id)}")
+    if removed.total == 0 and settings.log_user_ids == "none":
+        click.echo(
+            "note: NEWSDESK_LOG_USER_IDS=none, so questions logged under that setting cannot be tied to a user",
+            err=True,
+        )
