@@ -1,0 +1,336 @@
+"""End-to-end proof of the Discord stand-in (tests/discord_standin).
+
+A tiny discord.py bot defined here (not the project's bot) runs unmodified
+against ``FakeDiscord``: real HTTP over TLS, real gateway websocket with
+zlib-stream compression, real app-command tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import aiohttp
+import discord
+import pytest
+import pytest_asyncio
+from discord import app_commands
+from discord.ext import commands
+
+from tests.discord_standin import FakeDiscord, Perm, SentMessage, validate_message
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+class ArchiveBot(commands.Bot):
+    """Test bot: /echo (defer + followup), /info (immediate embed), /export (CSV
+    file followup), /vote (button), /feedback (modal), /slow (answers when told),
+    /config set (subcommand), and an on_message handler for @mentions."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        super().__init__(command_prefix="!", intents=discord.Intents.default(), allowed_mentions=NO_PINGS,
+                         **fake.client_kwargs())
+        self.fake = fake
+        self.gate = asyncio.Event()
+        self.slow_errors: list[discord.HTTPException] = []
+        self.resumed = asyncio.Event()
+        self.downloaded: bytes = b""
+        self._add_commands()
+
+    async def setup_hook(self) -> None:
+        guild = discord.Object(self.fake.guild.id)
+        self.tree.copy_global_to(guild=guild)
+        self.synced = await self.tree.sync(guild=guild)
+
+    async def on_resumed(self) -> None:
+        self.resumed.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user not in message.mentions:
+            return
+        question = message.content.replace(self.user.mention, "").strip()
+        await message.reply(f"You asked: {question}", mention_author=False)
+
+    def _add_commands(self) -> None:
+        tree = self.tree
+
+        @tree.command(description="Echo text back (deferred)")
+        async def echo(interaction: discord.Interaction, text: str) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(f"echo: {text}")
+
+        @tree.command(description="Immediate embed reply")
+        async def info(interaction: discord.Interaction) -> None:
+            perms = interaction.permissions
+            embed = discord.Embed(title="Archive info", description="3 articles indexed")
+            embed.add_field(name="moderator", value=str(perms.moderate_members))
+            embed.add_field(name="owner", value=str(interaction.guild.owner_id == interaction.user.id))
+            await interaction.response.send_message(embed=embed)
+
+        @tree.command(description="Export as CSV")
+        async def export(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(["id", "title"])
+            w.writerow([1, "Budget passes"])
+            w.writerow([2, "Storm warning"])
+            msg = await interaction.followup.send(
+                "Here is the export", file=discord.File(io.BytesIO(buf.getvalue().encode()), "report.csv"), wait=True
+            )
+            self.downloaded = await msg.attachments[0].read()  # via the stand-in's CDN
+
+        class VoteView(discord.ui.View):
+            @discord.ui.button(label="Upvote", custom_id="vote:up", style=discord.ButtonStyle.green)
+            async def up(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+                await interaction.response.edit_message(content=f"Upvoted by {interaction.user.name}", view=None)
+
+        @tree.command(description="Vote")
+        async def vote(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Vote here", view=VoteView(timeout=None))
+
+        class Feedback(discord.ui.Modal, title="Feedback"):
+            text = discord.ui.TextInput(label="Your feedback", custom_id="fb:text")
+
+            async def on_submit(self, interaction: discord.Interaction) -> None:
+                await interaction.response.send_message(f"Thanks: {self.text.value}", ephemeral=True)
+
+        @tree.command(description="Send feedback")
+        async def feedback(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(Feedback())
+
+        @tree.command(description="Too long answer")
+        async def toolong(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            try:
+                await interaction.followup.send("x" * 2001)
+            except discord.HTTPException as e:
+                self.slow_errors.append(e)
+                await interaction.followup.send("Sorry, the answer was too long.")
+
+        @tree.command(description="Answers only when the test says so")
+        async def slow(interaction: discord.Interaction) -> None:
+            await self.gate.wait()
+            try:
+                await interaction.response.send_message("finally")
+            except discord.HTTPException as e:
+                self.slow_errors.append(e)
+
+        config = app_commands.Group(name="config", description="Settings")
+
+        @config.command(name="set", description="Set a value")
+        async def config_set(interaction: discord.Interaction, key: str, value: int, member: discord.Member) -> None:
+            await interaction.response.send_message(f"{key}={value} for {member.display_name}", ephemeral=True)
+
+        tree.add_command(config)
+
+
+@pytest_asyncio.fixture
+async def bot(fake_discord: FakeDiscord):
+    b = ArchiveBot(fake_discord)
+    async with fake_discord.run_client(b):
+        yield b
+
+
+async def test_login_ready_and_guild_cached(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    assert bot.user.id == fake.bot_user.id
+    assert bot.application_id == fake.application_id
+    guild = bot.get_guild(fake.guild.id)
+    assert guild is not None and guild.name == "Stand-in Guild"
+    assert {c.name for c in guild.text_channels} == {"general", "mod-log"}
+    assert guild.get_role(fake.moderator_role.id).permissions.moderate_members
+    assert guild.me is not None and guild.me.guild_permissions.send_messages
+    assert guild.owner_id == fake.owner.id and guild.member_count == 4
+    # what the client did at login, and how it spoke to the gateway
+    routes = [(r.method, r.route) for r in fake.requests]
+    assert ("GET", "/users/@me") in routes and ("GET", "/oauth2/applications/@me") in routes
+    assert fake.identify_count == 1 and fake.identify_payloads[0]["intents"] == discord.Intents.default().value
+    assert fake.connections[0].query["compress"] in ("zlib-stream", "zstd-stream")
+    fake.assert_no_violations()
+
+
+async def test_tree_sync_recorded(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    req = await fake_discord.wait_for_request("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+    assert req.params["guild_id"] == str(fake_discord.guild.id)
+    names = {c["name"] for c in fake_discord.synced_commands(fake_discord.guild)}
+    assert {"echo", "info", "export", "vote", "config"} <= names
+    assert {c.name for c in bot.synced} == names and all(c.id for c in bot.synced)
+    # GET returns the same registered commands, with their ids
+    fetched = await bot.tree.fetch_commands(guild=discord.Object(fake_discord.guild.id))
+    assert {c.id for c in fetched} == {c.id for c in bot.synced}
+
+
+async def test_deferred_interaction_then_followup(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    inter = await fake_discord.send_interaction("echo", {"text": "hello <@&%d>" % fake_discord.moderator_role.id})
+    cb = await fake_discord.wait_for_interaction_response(inter)
+    assert cb.type == 5 and cb.accepted and cb.at < 3
+    msg = await fake_discord.wait_for_interaction_message(inter)
+    assert msg.kind == "followup" and msg.content.startswith("echo: hello")
+    assert msg.message_id == inter.original_message_id  # replaced the "thinking..." message
+    assert msg.allowed_mentions == {"parse": []}
+    fake_discord.assert_nothing_pings()
+    fake_discord.assert_no_violations()
+
+
+async def test_immediate_embed_reply_with_permissions(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    as_member = await fake.send_interaction("info", user=fake.member)
+    as_mod = await fake.send_interaction("info", user=fake.moderator)
+    as_owner = await fake.send_interaction("info", user=fake.owner)
+    fields = {}
+    for who, inter in (("member", as_member), ("mod", as_mod), ("owner", as_owner)):
+        m = await fake.wait_for_interaction_message(inter)
+        assert m.kind == "interaction_response" and m.embeds[0]["title"] == "Archive info"
+        fields[who] = {f["name"]: f["value"] for f in m.embeds[0]["fields"]}
+    assert fields["member"] == {"moderator": "False", "owner": "False"}
+    assert fields["mod"] == {"moderator": "True", "owner": "False"}
+    assert fields["owner"] == {"moderator": "True", "owner": "True"}
+    assert int(as_mod.payload["member"]["permissions"]) & Perm.MODERATE_MEMBERS
+    fake.assert_no_violations()
+
+
+async def test_over_limit_messages_rejected(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    channel = bot.get_channel(fake_discord.channel.id)
+    with pytest.raises(discord.HTTPException) as ei:
+        await channel.send("x" * 2001)
+    assert ei.value.status == 400 and ei.value.code == 50035
+    assert "In content: Must be 2000 or fewer in length." in ei.value.text  # discord.py parsed the nested form
+
+    too_many_fields = discord.Embed(title="t")
+    for i in range(26):
+        too_many_fields.add_field(name=f"f{i}", value="v")
+    with pytest.raises(discord.HTTPException, match=r"embeds\.0\.fields"):
+        await channel.send(embed=too_many_fields)
+
+    big = [discord.Embed(description="d" * 3500), discord.Embed(description="d" * 3500)]  # 7000 > 6000 in total
+    with pytest.raises(discord.HTTPException, match="6000"):
+        await channel.send(embeds=big)
+
+    # the bot itself handles a rejected followup and recovers
+    inter = await fake_discord.send_interaction("toolong")
+    msg = await fake_discord.wait_for_message(lambda m: m.interaction_id == inter.id)
+    assert msg.content == "Sorry, the answer was too long."
+    assert bot.slow_errors and bot.slow_errors[0].status == 400
+
+    kinds = [v.kind for v in fake_discord.violations]
+    assert kinds == ["invalid_form_body"] * 4
+    with pytest.raises(AssertionError):
+        fake_discord.assert_no_violations()
+
+
+def test_limit_rules() -> None:
+    ok = {"content": "x" * 2000, "embeds": [{"title": "t" * 256, "description": "d" * 4096}]}
+    assert validate_message(ok) is None
+    e = validate_message({"embeds": [{"title": "t"}] * 11})
+    assert e and e.body["errors"]["embeds"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    e = validate_message({"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}], "footer": {"text": "f" * 2049},
+                                      "author": {"name": "a" * 257}}]})
+    assert e and set(e.body["errors"]["embeds"]["0"]) == {"fields", "footer", "author"}
+    e = validate_message({"embeds": [{"description": "d" * 3000}, {"title": "t" * 200, "description": "d" * 2900}]})
+    assert e and e.body["errors"]["embeds"]["_errors"][0]["code"] == "MAX_EMBED_SIZE_EXCEEDED"
+    e = validate_message({"content": ""})
+    assert e and e.status == 400 and e.body["code"] == 50006
+
+
+async def test_late_and_double_interaction_callbacks_rejected(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    inter = await fake.send_interaction("slow")
+    await asyncio.sleep(0.05)
+    fake.advance_clock(3.5)  # pretend the bot took 3.5 s
+    bot.gate.set()
+    cb = await fake.wait_for_interaction_response(inter)
+    assert cb.status == 404 and cb.error["code"] == 10062 and cb.at > 3
+    await fake.wait_for(lambda: bot.slow_errors)
+    assert isinstance(bot.slow_errors[0], discord.NotFound) and bot.slow_errors[0].code == 10062
+    assert [v.kind for v in fake.violations] == ["late_interaction_response"]
+
+    # second initial response to the same interaction -> 40060 (raw request; discord.py
+    # itself refuses to send it)
+    inter2 = await fake.send_interaction("info")
+    await fake.wait_for_interaction_message(inter2)
+    url = f"https://discord.com/api/v10/interactions/{inter2.id}/{inter2.token}/callback?with_response=1"
+    async with aiohttp.ClientSession(connector=fake.make_connector()) as session:
+        async with session.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
+            assert resp.status == 400 and resp.headers["Content-Type"] == "application/json"
+            assert (await resp.json())["code"] == 40060
+    assert fake.violations[-1].kind == "already_acknowledged"
+
+
+async def test_gateway_close_4000_resumes_and_answers_queued_interaction(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    await fake.close_gateway(4000)
+    inter = await fake.send_interaction("echo", {"text": "while you were away"})  # queued
+    await fake.wait_for_resume()
+    await asyncio.wait_for(bot.resumed.wait(), 5)
+    msg = await fake.wait_for_interaction_message(inter)
+    assert msg.content == "echo: while you were away"
+    assert fake.identify_count == 1 and fake.resume_count == 1  # resumed, no re-IDENTIFY
+    fake.assert_no_violations()
+
+
+async def test_button_component_interaction(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    inter = await fake.send_interaction("vote")
+    shown = await fake.wait_for_interaction_message(inter)
+    assert shown.components[0]["components"][0]["custom_id"] == "vote:up"
+    with pytest.raises(ValueError):
+        await fake.click_button(shown, "vote:nope")
+    click = await fake.click_button(shown, "vote:up", user=fake.moderator)
+    update = await fake.wait_for_interaction_message(click)
+    assert update.kind == "interaction_update" and update.message_id == shown.message_id
+    assert update.content == "Upvoted by mod" and update.components == []
+    fake.assert_no_violations()
+
+
+async def test_csv_file_followup(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    inter = await fake_discord.send_interaction("export")
+    msg = await fake_discord.wait_for_interaction_message(inter)
+    assert msg.kind == "followup" and msg.content == "Here is the export"
+    (f,) = msg.files
+    assert f.filename == "report.csv"
+    rows = list(csv.reader(io.StringIO(f.text())))
+    assert rows == [["id", "title"], ["1", "Budget passes"], ["2", "Storm warning"]]
+    att = msg.attachments[0]
+    assert att["filename"] == "report.csv" and att["size"] == len(f.data)
+    assert att["content_type"].startswith("text/csv") and att["url"].startswith("https://cdn.discordapp.com/")
+    await fake_discord.wait_for(lambda: bot.downloaded)
+    assert bot.downloaded == f.data
+    fake_discord.assert_no_violations()
+
+
+async def test_mention_message_and_reply(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    await fake.send_message("no mention here, just chatting")  # content hidden: no MESSAGE_CONTENT intent
+    question = await fake.send_message(f"{fake.bot_user.mention} what happened in the budget vote?")
+    reply = await fake.wait_for_message(lambda m: m.kind == "channel")
+    assert reply.content == "You asked: what happened in the budget vote?"
+    assert reply.reference["message_id"] == question["id"]
+    assert reply.allowed_mentions["replied_user"] is False and reply.pings == []
+    assert len([m for m in fake.messages if m.kind == "channel"]) == 1
+    fake.assert_nothing_pings()
+    fake.assert_no_violations()
+
+
+async def test_modal_and_subcommand(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    opener = await fake.send_interaction("feedback")
+    cb = await fake.wait_for_interaction_response(opener)
+    assert cb.type == 9 and opener.modal["title"] == "Feedback"
+    submit = await fake.send_modal_submit(opener, {"fb:text": "More sources please"})
+    thanks = await fake.wait_for_interaction_message(submit)
+    assert thanks.content == "Thanks: More sources please" and thanks.ephemeral
+
+    sub = await fake.send_interaction("config set", {"key": "limit", "value": 5, "member": fake.member}, user=fake.moderator)
+    answer = await fake.wait_for_interaction_message(sub)
+    assert answer.content == "limit=5 for Alice"
+    fake.assert_no_violations()
+
+
+async def test_unknown_route_is_404_and_recorded(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(discord.http.Route("GET", "/voice/regions"))
+    assert [r.path for r in fake_discord.unknown_routes] == ["/voice/regions"]
+    assert isinstance(fake_discord.messages, list) and not any(isinstance(m, SentMessage) for m in fake_discord.messages)
