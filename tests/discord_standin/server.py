@@ -340,7 +340,10 @@ class FakeDiscord:
         ev.set()
 
     async def wait_for(self, check: Callable[[], T], *, timeout: float = 5.0, what: str = "condition") -> T:
-        """Wait (real time) until ``check()`` returns something truthy; return it."""
+        """Wait (real time) until ``check()`` returns something truthy; return it.
+
+        Re-checks whenever the stand-in records something, and at least every
+        20 ms (so ``check`` may also look at bot-side state)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -355,7 +358,7 @@ class FakeDiscord:
                     f"messages so far: {self.messages[-5:]}; violations: {[str(v) for v in self.violations]}"
                 )
             try:
-                await asyncio.wait_for(ev.wait(), remaining)
+                await asyncio.wait_for(ev.wait(), min(remaining, 0.02))
             except asyncio.TimeoutError:
                 pass
 
