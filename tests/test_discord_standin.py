@@ -30,7 +30,7 @@ class ArchiveBot(commands.Bot):
     /config set (subcommand), and an on_message handler for @mentions."""
 
     def __init__(self, fake: FakeDiscord) -> None:
-        super().__init__(command_prefix="!", intents=discord.Intents.default(), allowed_mentions=NO_PINGS,
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), allowed_mentions=NO_PINGS,
                          **fake.client_kwargs())
         self.fake = fake
         self.gate = asyncio.Event()
@@ -256,7 +256,14 @@ async def test_late_and_double_interaction_callbacks_rejected(fake_discord: Fake
         async with session.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
             assert resp.status == 400 and resp.headers["Content-Type"] == "application/json"
             assert (await resp.json())["code"] == 40060
-    assert fake.violations[-1].kind == "already_acknowledged"
+        assert fake.violations[-1].kind == "already_acknowledged"
+
+        # interaction tokens (followups, edits) expire after 15 minutes
+        fake.advance_clock(15 * 60 + 1)
+        url = f"https://discord.com/api/v10/webhooks/{fake.application_id}/{inter2.token}?wait=1"
+        async with session.post(url, json={"content": "too late"}) as resp:
+            assert resp.status == 401 and (await resp.json())["code"] == 50027
+    assert [v.kind for v in fake.violations] == ["late_interaction_response", "already_acknowledged", "expired_interaction_token"]
 
 
 async def test_gateway_close_4000_resumes_and_answers_queued_interaction(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
@@ -334,3 +341,45 @@ async def test_unknown_route_is_404_and_recorded(fake_discord: FakeDiscord, bot:
         await bot.http.request(discord.http.Route("GET", "/voice/regions"))
     assert [r.path for r in fake_discord.unknown_routes] == ["/voice/regions"]
     assert isinstance(fake_discord.messages, list) and not any(isinstance(m, SentMessage) for m in fake_discord.messages)
+
+
+class QuickReidentifyBot(ArchiveBot):
+    async def before_identify_hook(self, shard_id, *, initial: bool = False) -> None:
+        return None  # skip discord.py's 5 s sleep before re-IDENTIFYing after op 9
+
+
+async def test_reconnect_request_and_invalidated_session(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    async with fake.run_client(QuickReidentifyBot(fake)):
+        await fake.send_reconnect()  # op 7 -> client reconnects and RESUMEs
+        await fake.wait_for_resume()
+        assert fake.identify_count == 1 and fake.resume_count == 1
+        await fake.invalidate_session(resumable=False)  # op 9 false -> new IDENTIFY
+        await fake.wait_for(lambda: fake.identify_count == 2 and fake.session and fake.session.live)
+        inter = await fake.send_interaction("echo", {"text": "new session"})
+        assert (await fake.wait_for_interaction_message(inter)).content == "echo: new session"
+    fake.assert_no_violations()
+
+
+async def test_plain_client_with_message_content_intent(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    seen: list[str] = []
+    intents = discord.Intents.default()
+    intents.message_content = True
+    intents.members = True
+    client = discord.Client(intents=intents, **fake.client_kwargs())
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+        if message.author != client.user and message.content == "!ping":
+            await message.channel.send("pong")
+
+    async with fake.run_client(client):
+        guild = client.get_guild(fake.guild.id)
+        assert guild.get_member(fake.member.id) is not None  # members intent -> full member list
+        await fake.send_message("!ping", author=fake.moderator)
+        pong = await fake.wait_for_message(lambda m: m.content == "pong")
+        await fake.wait_for(lambda: "pong" in seen)  # the bot's own message comes back as MESSAGE_CREATE
+    assert seen == ["!ping", "pong"] and pong.kind == "channel"
+    fake.assert_no_violations()
