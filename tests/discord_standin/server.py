@@ -40,7 +40,6 @@ from .models import (
     Perm,
     SnowflakeGenerator,
     iso,
-    perm_value,
 )
 from .recording import (
     EPHEMERAL,
@@ -425,6 +424,15 @@ class FakeDiscord:
     def synced_commands(self, guild: Any = None) -> list[dict[str, Any]]:
         """Commands registered via PUT/POST (global if ``guild`` is None)."""
         return list(self.commands.get(_sf(guild) if guild is not None else None, {}).values())
+
+    def transcript(self) -> str:
+        """Human-readable log of every REST request (for debugging failing tests)."""
+        lines = []
+        for r in self.requests:
+            body = r.json if not isinstance(r.json, dict) else {k: v for k, v in r.json.items() if v not in (None, [], {})}
+            files = f" files={[f.filename for f in r.files]}" if r.files else ""
+            lines.append(f"{r.method} {r.path} -> {r.status} {json.dumps(body)[:200] if body else ''}{files}")
+        return "\n".join(lines)
 
     def channel_history(self, channel: Any) -> list[dict[str, Any]]:
         cid = _sf(channel)
