@@ -1,0 +1,266 @@
+"""`newsdesk logs`: what a moderator sees on the command line, and the errors they get."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import stat
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlite_utils import Database
+
+import bot.querylog
+from bot.logs_cli import logs, render_table
+from bot.querylog import QueryLog, QueryRecord, open_database
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "cli test secret"
+LONG = "How did the Iraqi army, the Popular Mobilisation Forces and the Kurdish Peshmerga " * 3
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    path = tmp_path / "log.db"
+    monkeypatch.setenv("NEWSDESK_DB", str(path))
+    monkeypatch.setenv("COLUMNS", "100")
+    for name in ("NEWSDESK_LOG_USER_IDS", "NEWSDESK_HASH_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+def fill(path: Path, **log_kwargs: object) -> QueryLog:
+    log = QueryLog.open(path, **log_kwargs)
+    add = log.record
+    q1 = add(QueryRecord("What did Iran offer Iraq?", True, "discord", 111, 5, 10, asked_at="2024-05-01T09:00:00.000Z"))
+    add(QueryRecord("weather in Oslo", False, "discord", 222, 5, 11, asked_at="2024-05-01T10:00:00.000Z"))
+    add(QueryRecord(LONG, True, "cli", asked_at="2024-05-02T09:00:00.000Z"))
+    add(QueryRecord("100% sure? x'; DROP TABLE queries; --", False, "cli", asked_at="2024-05-02T10:00:00.000Z"))
+    add(QueryRecord("=HYPERLINK(\"http://evil.example\")", False, "discord", 111, 5, 10, asked_at="2024-05-03T10:00:00.000Z"))
+    log.record_feedback(q1, 222, 1)
+    log.record_feedback(q1, 333, -1)
+    return log
+
+
+def run(*args: str, obj: Settings | None = None) -> Result:
+    return CliRunner().invoke(logs, list(args), obj=obj)
+
+
+def table_questions(output: str) -> list[str]:
+    return [line.split("  ")[-1] for line in output.splitlines()[1:]]
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+def test_recent_is_a_table_newest_first_cut_to_the_terminal(db_path: Path) -> None:
+    fill(db_path)
+    result = run("recent")
+    assert result.exit_code == 0, result.output
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == ["ID", "ASKED", "(UTC)", "WHERE", "USER", "ANSWERED", "+/-", "QUESTION"]
+    assert [line.split()[0] for line in lines] == ["5", "4", "3", "2", "1"]
+    assert all(len(line) <= 100 for line in lines)
+    assert any(line.endswith("\u2026") for line in lines)  # the long question, truncated
+    assert "#10" in lines[-1] and "1/1" in lines[-1] and "yes" in lines[-1]
+
+
+def test_recent_count_and_the_settings_of_the_newsdesk_group(db_path: Path) -> None:
+    fill(db_path)
+    result = run("recent", "2", obj=Settings(db_path=db_path))
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 3
+
+
+def test_control_characters_in_questions_do_not_reach_the_terminal(db_path: Path) -> None:
+    QueryLog.open(db_path).record(QueryRecord("evil \x1b[2J\x1b]0;pwned\x07 question\nsecond line", True))
+    result = run("recent")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert len(result.stdout.splitlines()) == 2
+
+
+def test_json_and_csv_outputs(db_path: Path) -> None:
+    fill(db_path)
+    data = json.loads(run("recent", "--json").stdout)
+    assert [d["id"] for d in data] == [5, 4, 3, 2, 1]
+    assert data[-1]["answered"] is True and data[-1]["thumbs_down"] == 1 and data[-1]["user_id"] == "111"
+    rows = list(csv.DictReader(io.StringIO(run("unanswered", "--csv").stdout)))
+    assert [r["id"] for r in rows] == ["5", "4", "2"]
+    assert rows[0]["question"].startswith("'=HYPERLINK")
+    result = run("recent", "--json", "--csv")
+    assert result.exit_code == 2 and "choose one of --json and --csv" in result.output
+
+
+def test_search_treats_sql_and_wildcards_as_text(db_path: Path) -> None:
+    fill(db_path)
+    for text in ("%", "'; DROP TABLE queries; --", "100% SURE"):
+        result = run("search", text, "--json")
+        assert result.exit_code == 0, result.output
+        assert [d["id"] for d in json.loads(result.stdout)] == [4]
+    assert "no questions contain '_'" in run("search", "_").stdout
+    assert Database(db_path)["queries"].count == 5
+
+
+def test_unanswered_lists_only_unanswered(db_path: Path) -> None:
+    fill(db_path)
+    result = run("unanswered")
+    assert table_questions(result.stdout)[1:] == ["100% sure? x'; DROP TABLE queries; --", "weather in Oslo"]
+    assert all(" no " in line for line in result.stdout.splitlines()[1:])
+
+
+def test_since_and_until(db_path: Path) -> None:
+    fill(db_path)
+    data = json.loads(run("recent", "--since", "2024-05-02", "--until", "2024-05-02", "--json").stdout)
+    assert [d["id"] for d in data] == [4, 3]
+    assert json.loads(run("recent", "--since", "7d", "--json").stdout) == []  # the log is from 2024
+    result = run("recent", "--since", "last tuesday")
+    assert result.exit_code == 2 and "--since" in result.output and "7d" in result.output
+
+
+# --- stats ---------------------------------------------------------------------------------
+
+
+def test_stats_table_and_json(db_path: Path) -> None:
+    fill(db_path)
+    text = run("stats").stdout
+    assert "questions       5" in text and "answered        2 (40%)" in text
+    assert "distinct users  2" in text and "1 up, 1 down" in text
+    assert "2024-05-01      2 asked      1 answered" in text
+    assert "#10 (server 5)  2" in text
+    data = json.loads(run("stats", "--json", "--since", "2024-05-02").stdout)
+    assert (data["questions"], data["answered"], data["thumbs_up"]) == (3, 1, 0)
+    rows = list(csv.reader(io.StringIO(run("stats", "--csv").stdout)))
+    assert rows[0] == ["section", "key", "count", "detail"] and ["summary", "questions", "5", ""] in rows
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def test_export_csv_to_stdout(db_path: Path) -> None:
+    fill(db_path)
+    result = run("export")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4", "5"]  # oldest first
+    assert rows[0]["user_id"] == "111" and rows[0]["thumbs_up"] == "1"
+    lines = [json.loads(line) for line in run("export", "--json", "--since", "2024-05-03").stdout.splitlines()]
+    assert [d["id"] for d in lines] == [5]
+
+
+def test_export_to_a_private_file(db_path: Path, tmp_path: Path) -> None:
+    fill(db_path)
+    target = tmp_path / "export.csv"
+    result = run("export", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "exported 5 question(s) to" in result.stderr
+    assert len(target.read_text().splitlines()) == 6
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
+
+
+def test_export_of_a_large_log_streams(db_path: Path, tmp_path: Path) -> None:
+    db = open_database(db_path)
+    rows = 50_000
+    with db.conn:
+        db.conn.executemany(
+            "INSERT INTO queries (asked_at, interface, question, answered) VALUES ('2024-05-01', 'cli', ?, 0)",
+            ((f"{LONG} #{i}",) for i in range(rows)),
+        )
+    target = tmp_path / "big.csv"
+    tracemalloc.start()
+    try:
+        result = run("export", "-o", str(target))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    size = target.stat().st_size
+    assert size > 10_000_000
+    assert peak < size / 20
+
+
+# --- purge and forget ----------------------------------------------------------------------
+
+
+def test_purge_reports_and_removes(db_path: Path) -> None:
+    log = fill(db_path)
+    log.record(QueryRecord("today", True))
+    dry = run("purge", "--older-than", "90d", "--dry-run")
+    assert dry.stdout.startswith("would remove 5 question(s) and 2 feedback row(s) asked before ")
+    result = run("purge", "--older-than", "90d")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("removed 5 question(s) and 2 feedback row(s)")
+    db = Database(db_path)
+    assert [r["question"] for r in db["queries"].rows] == ["today"] and db["feedback"].count == 0
+    bad = run("purge", "--older-than", "ninety days")
+    assert bad.exit_code == 2 and "12h, 90d, 2w" in bad.output
+
+
+@pytest.mark.parametrize("mode", ["plain", "hashed"])
+def test_forget_reports_and_removes_a_user(db_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    monkeypatch.setenv("NEWSDESK_LOG_USER_IDS", mode)
+    monkeypatch.setenv("NEWSDESK_HASH_SECRET", SECRET)
+    fill(db_path, user_ids=mode, secret=SECRET)
+    result = run("forget", "111")
+    assert result.exit_code == 0, result.output
+    # Two questions, the two votes on the first one.
+    assert result.stdout.strip() == "removed 2 question(s) and 2 feedback row(s) for user 111"
+    db = Database(db_path)
+    assert db.execute("SELECT count(*) FROM queries WHERE channel_id = '10'").fetchone()[0] == 0
+    assert db["queries"].count == 3
+    again = run("forget", "111")
+    assert again.stdout.startswith("removed 0 question(s)")
+
+
+def test_forget_explains_none_mode(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_LOG_USER_IDS", "none")
+    fill(db_path, user_ids="none")
+    result = run("forget", "111")
+    assert result.exit_code == 0 and "cannot be tied to a user" in result.stderr
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def test_a_missing_log_is_one_line_and_is_not_created(db_path: Path) -> None:
+    result = run("recent")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: NEWSDESK_DB points to {db_path}, which does not exist yet: ask a question first "
+        "(newsdesk ask ...), or set NEWSDESK_DB to the bot's log"
+    )
+    assert not db_path.exists()
+
+
+def test_a_locked_log_is_a_clear_error(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill(db_path)
+    monkeypatch.setattr(bot.querylog, "BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run("purge", "--older-than", "1d")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "is locked by another process" in result.output
+    assert Database(db_path)["queries"].count == 5
+
+
+def test_logs_does_not_import_discord() -> None:
+    code = "import sys, bot.logs_cli, bot.dashboard; print('discord' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_render_table_aligns_columns() -> None:
+    text = render_table(("A", "LONG HEADER", "TEXT"), [("1", "x", "hello"), ("22", "yy", "world")], width=80)
+    assert text.splitlines() == ["A   LONG HEADER  TEXT", "1   x            hello", "22  yy           world"]
