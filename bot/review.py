@@ -304,7 +304,8 @@ def stats(
     channels: int = 5,
 ) -> Stats:
     """Figures for a period: per day, answered share, top questions, feedback, channels, users."""
-    where, params = _where(since_days(days) if days is not None else since, until)
+    since = since_days(days) if days is not None else since
+    where, params = _where(since, until)
     total, answered, users = db.execute(
         f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where}", params
     ).fetchone()
@@ -345,7 +346,7 @@ def stats(
     ranked.sort(key=lambda item: item[1][1], reverse=True)
     top_questions = [TopQuestion(key, g[0], g[1], g[2], g[3]) for key, g in ranked[:top]]
     return Stats(
-        since=_lower(since_days(days) if days is not None else since),
+        since=_lower(since),
         until=_upper(until),
         questions=total,
         answered=answered,

@@ -273,3 +273,11 @@ def test_parse_duration(text: str, expected: dt.timedelta) -> None:
 def test_parse_duration_rejects_nonsense(text: str) -> None:
     with pytest.raises(review.ReviewError):
         review.parse_duration(text)
+
+
+def test_stats_days_counts_back_from_now(qlog: QueryLog) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    add(qlog, "recent one", True, review._utc(now - dt.timedelta(hours=3)))
+    add(qlog, "old one", True, review._utc(now - dt.timedelta(days=40)))
+    stats = review.stats(qlog.db, days=30)
+    assert stats.questions == 1 and stats.since and stats.since < review._utc(now)
