@@ -324,8 +324,8 @@ def export(ctx: click.Context, since: str | None, until: str | None, output: Pat
     Question text that a spreadsheet would run as a formula is prefixed with '.
     """
     low, high = parse_when(since, "--since"), parse_when(until, "--until")
-    with log_database(ctx) as db:
-        rows = review.iter_export_rows(db, since=low, until=high)
+    with log_database(ctx) as db, contextlib.closing(review.iter_export_rows(db, since=low, until=high)) as rows:
+        # closing(): the cursor is released before the database closes, even on a broken pipe.
         if output is None:
             try:
                 _write_export(rows, sys.stdout, as_json)
