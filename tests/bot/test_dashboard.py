@@ -123,7 +123,10 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
 
 @pytest.fixture
 def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`newsdesk dashboard` on a free localhost port; yields its URL and its stderr file."""
+    """`newsdesk dashboard` on a free localhost port; yields its URL and its stderr file.
+
+    Request it after `browser`, so a missing Chromium skips before a server starts.
+    """
     if importlib.util.find_spec("datasette") is None:
         pytest.skip("datasette is not installed (pip install -e '.[dashboard]')")
     port = _free_port()
@@ -182,7 +185,7 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_a_moderator_sees_the_unanswered_question_in_the_browser(served: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_moderator_sees_the_unanswered_question_in_the_browser(browser, served: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
