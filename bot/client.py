@@ -60,6 +60,10 @@ class NewsdeskBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to guild %s", len(synced), self.settings.guild_id)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: mentions are questions, handled by the Ask cog's listener.
+        return None
+
     async def on_ready(self) -> None:
         log.info(
             "logged in as %s (%s); %d articles, %d passages",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import discord
 
@@ -18,11 +20,20 @@ class StartupError(RuntimeError):
     """The bot cannot start; the message says what to fix."""
 
 
-async def run_bot(settings: Settings, desk: Desk | None = None, **options: object) -> None:
-    """Log in and serve until stopped. Falls back to slash-only without the content intent."""
+async def run_bot(
+    settings: Settings,
+    desk: Desk | None = None,
+    client_options: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """Log in and serve until stopped. Falls back to slash-only without the content intent.
+
+    ``client_options`` makes extra ``discord.Client`` keyword arguments (e.g. a connector)
+    afresh for each attempt, since closing a client closes its connector.
+    """
     token = settings.require_token()
     desk = desk or Desk.from_settings(settings)
     for message_content in (True, False):
+        options = client_options() if client_options else {}
         bot = NewsdeskBot(desk=desk, settings=settings, message_content=message_content, **options)
         try:
             async with bot:

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 # apostrophes or hyphens-free joins. Hyphenated words are split ("al-Abadi" -> al, abadi).
 _WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
+# Markup that is never part of what a text is about: links, and <...> tokens such as
+# chat mentions (<@123>) or autolinks (<https://...>). Replaced by spaces so spans stay put.
+_MARKUP_RE = re.compile(r"https?://\S+|<[^<>\s]{1,100}>")
 
 # English stopwords (a compact version of the usual Lucene/NLTK lists), plus question
 # words that say nothing about the topic ("what", "which", "when", ...).
@@ -39,7 +42,7 @@ STOPWORDS: frozenset[str] = frozenset(
     we've were weren't what what's when when's where where's whether which while who
     who's whom whose why why's will with won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves
-    tell know say said says get got please anyone anything something many much
+    tell know say said says get got please anyone anything something many much everyone
     """.split()
 )
 
@@ -85,6 +88,7 @@ class Analyzer:
         """Yield the index terms of ``text`` with their character spans."""
         # A question typed in capitals should not turn every word into an "acronym".
         shouting = text.isupper()
+        text = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
         for match in _WORD_RE.finditer(text):
             raw = match.group()
             if "." in raw:  # dotted acronym: "U.S." -> "us"

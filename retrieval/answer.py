@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +123,12 @@ class Archive:
         self._sentences: dict[str, list[str]] = {}
         for p in self.passages:
             self._sentences.setdefault(p.article.id, []).extend(p.sentences)
-        self._typical_idf = float(np.mean(self.index.idf)) if len(self.index.idf) else 1.0
+        df = np.diff(self.index.indptr)
+        n = len(self.index)
+        # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
+        # rank_bm25's epsilon floor can turn common terms negative in a small archive.
+        self._weight_scale = n
+        self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
 
     @classmethod
     def load(cls, corpus_dir: Path | str) -> Archive:
@@ -210,16 +216,15 @@ class Archive:
         return allowed
 
     def _term_weight(self, term: str) -> float:
-        """How much a question term matters: its idf, or the highest idf if it is unknown."""
-        idf = self.index.term_idf(term)
-        if idf is None:
+        """How much a question term matters: its (positive) idf; typical if it is unknown."""
+        df = self.index.document_frequency(term)
+        if df == 0:
             # Unknown to the archive: weigh it like a typical term, so a question about
             # something absent is not answered on its common words alone, while a stray
             # verb ("promise", "happen") does not sink an otherwise answerable question.
-            return self._typical_idf
-        # The epsilon floor can make very common terms weigh almost nothing; keep them
-        # above zero so a question made only of such terms can still be answered.
-        return max(idf, 0.05)
+            return self._typical_weight
+        n = self._weight_scale
+        return math.log1p((n - df + 0.5) / (df + 0.5))
 
     def _excerpt(self, passage: Passage, score: float, weights: dict[str, float]) -> tuple[Excerpt, range]:
         sentences = self._sentences[passage.article.id]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -23,9 +26,11 @@ if TYPE_CHECKING:
     from bot.client import NewsdeskBot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Excerpts kept ready behind the first page for the More button.
 SPARE_RESULTS = 6
+SEARCH_WORKERS = 2
 MAX_RESULTS = 12
 
 
@@ -139,10 +144,19 @@ class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.executor = ThreadPoolExecutor(max_workers=SEARCH_WORKERS, thread_name_prefix="newsdesk-search")
+
+    async def cog_unload(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _in_worker(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # Searches run in a small pool of their own: the event loop never waits on them, and
+        # few busy threads leave it most of the GIL to acknowledge new interactions in time.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(function, *args, **kwargs))
 
     async def _ask(self, question: str, **kwargs: Any) -> Asked:
-        # Search and log in a worker thread: the event loop keeps serving other members.
-        return await asyncio.to_thread(self.bot.desk.ask, question, more=SPARE_RESULTS, **kwargs)
+        return await self._in_worker(self.bot.desk.ask, question, more=SPARE_RESULTS, **kwargs)
 
     def _reply_for(self, asked: Asked) -> dict[str, Any]:
         answer = asked.answer
@@ -235,7 +249,7 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def show_more(self, interaction: discord.Interaction, query_id: int, start: int) -> None:
         querylog = self.bot.desk.querylog
-        row = await asyncio.to_thread(querylog.get, query_id) if querylog else None
+        row = await self._in_worker(querylog.get, query_id) if querylog else None
         if row is None:
             await interaction.response.send_message(
                 "That answer is no longer in the log, so I can't page through it. Ask again with `/ask`.",
@@ -245,7 +259,7 @@ class AskCog(commands.Cog, name="Ask"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         page = self.bot.settings.results
         filters = json.loads(row.get("filters") or "{}")
-        answer = await asyncio.to_thread(
+        answer = await self._in_worker(
             self.bot.desk.archive.ask,
             row["question"],
             min(start + page, MAX_RESULTS),
@@ -272,7 +286,7 @@ class AskCog(commands.Cog, name="Ask"):
             await interaction.response.send_message("Feedback can't be recorded right now, sorry.", ephemeral=True)
             return
         try:
-            await asyncio.to_thread(querylog.record_feedback, query_id, interaction.user.id, value)
+            await self._in_worker(querylog.record_feedback, query_id, interaction.user.id, value)
         except QueryLogError:
             log.exception("could not record feedback on query %s", query_id)
             await interaction.response.send_message("Sorry, I couldn't record that. Please try again.", ephemeral=True)

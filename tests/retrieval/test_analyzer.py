@@ -41,3 +41,8 @@ def test_token_spans_point_at_the_words() -> None:
     text = "Iran's Supreme Leader spoke."
     spans = [text[t.start : t.end] for t in Analyzer().tokens(text)]
     assert spans == ["Iran's", "Supreme", "Leader", "spoke"]
+
+
+def test_links_and_angle_bracket_markup_are_not_terms() -> None:
+    text = "Iran <@123456789012345678> see https://evil.example/x?y=1 and <#42>"
+    assert default_analyzer()(text) == ["iran", "see"]

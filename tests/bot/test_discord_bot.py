@@ -1,0 +1,398 @@
+"""The real newsdesk bot, unmodified, against the local Discord stand-in (over real sockets).
+
+See tests/discord_standin/README.md for the stand-in. Each test starts the bot with the
+bundled corpus and a query log in a temporary file, then plays a member in Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+import pytest_asyncio
+from sqlite_utils import Database
+
+from bot.client import NewsdeskBot
+from bot.desk import Desk
+from bot.querylog import QueryLog
+from bot.settings import Settings
+from retrieval.answer import Archive
+from retrieval.corpus import Article
+from tests.discord_standin import FakeDiscord, SentMessage
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+
+
+@pytest.fixture(scope="module")
+def archive() -> Archive:
+    return Archive.load(ROOT / "corpus")
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "log.db"
+
+
+def make_settings(fake: FakeDiscord, **changes: object) -> Settings:
+    base = Settings(discord_token=fake.token, guild_id=fake.guild.id, cooldown_seconds=0, results=3)
+    return dataclasses.replace(base, **changes)
+
+
+@pytest_asyncio.fixture
+async def running(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -> AsyncIterator[NewsdeskBot]:
+    bot = await start_bot(fake_discord, Desk(archive, QueryLog.open(log_path)), make_settings(fake_discord))
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+async def start_bot(fake: FakeDiscord, desk: Desk, settings: Settings) -> NewsdeskBot:
+    bot = NewsdeskBot(desk=desk, settings=settings, **fake.client_kwargs())
+    bot._test_task = asyncio.create_task(bot.start(fake.token))  # type: ignore[attr-defined]
+    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    return bot
+
+
+def rows(log_path: Path) -> list[dict]:
+    return list(Database(log_path)["queries"].rows_where(order_by="id"))
+
+
+def button_ids(message: SentMessage) -> list[str]:
+    return [c["custom_id"] for row in message.components for c in row["components"] if "custom_id" in c]
+
+
+async def ask(fake: FakeDiscord, question: str, user=None, **options: str) -> tuple[object, SentMessage]:
+    interaction = await fake.send_interaction("ask", {"question": question, **options}, user=user)
+    return interaction, await fake.wait_for_interaction_message(interaction, timeout=10)
+
+
+# -- login, sync, /ask ----------------------------------------------------------------
+
+
+async def test_login_sync_and_ask_is_deferred_then_answered_with_citations_and_logged(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    ask_command = fake.find_command("ask", fake.guild.id)
+    assert ask_command is not None
+    assert ask_command["description"] == "Ask the news archive a question and get cited excerpts."
+    assert {o["name"] for o in ask_command["options"]} == {"question", "outlet", "since", "until"}
+    assert all(o["description"] for o in ask_command["options"])
+
+    interaction, message = await ask(fake, "What did Kurdish and Iraqi forces recapture with US air support?")
+    assert interaction.callbacks[0].type == 5  # deferred first ("newsdesk is thinking…")
+    assert message.kind in ("followup", "interaction_edit")
+    embed = message.embeds[0]
+    assert embed["title"] == "What did Kurdish and Iraqi forces recapture with US air support?"
+    first = embed["description"].split("\n\n")[0]
+    assert first.startswith("**1.** ") and "**recaptured** a strategic dam" in first
+    assert "*Middle East Eye*, Calls for Iran to join West in fight against Islamic State, 2014-08-20" in first
+    assert re.search(r"searched \d+ passages", embed["footer"]["text"])
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()
+
+    [row] = rows(log_path)
+    assert row["interface"] == "discord" and row["answered"] == 1
+    assert (row["user_id"], row["guild_id"], row["channel_id"]) == (
+        str(fake.member.id), str(fake.guild.id), str(fake.channel.id)
+    )
+    assert json.loads(row["article_ids"])[0] == "middle-east-eye-2014-08-20-calls-for-iran-to-join-west"
+
+
+async def test_filters_narrow_the_answer(fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path) -> None:
+    _, message = await ask(fake_discord, "Iran offered help to Iraq", outlet="TRT World", since="2015-01-01")
+    description = message.embeds[0]["description"]
+    assert "*TRT World*" in description and "*DW*" not in description
+    assert json.loads(rows(log_path)[0]["filters"]) == {"outlet": "TRT World", "since": "2015-01-01"}
+
+
+async def test_bad_date_filter_is_a_private_hint(fake_discord: FakeDiscord, running: NewsdeskBot) -> None:
+    interaction, message = await ask(fake_discord, "Iran troops", since="last week")
+    assert message.ephemeral and "2014-08-20" in message.content
+
+
+# -- mentions, More, feedback ---------------------------------------------------------
+
+
+async def test_mention_to_ask_replies_to_the_message(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> What is al-Hashd al-Shaabi?")
+    reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
+    assert int(reply.reference["message_id"]) == int(sent["id"])
+    assert "Popular Mobilization Forces" in reply.embeds[0]["description"]
+    assert "2015-07-28" in reply.embeds[0]["description"]
+    fake.assert_nothing_pings()
+    assert rows(log_path)[0]["question"] == "What is al-Hashd al-Shaabi?"
+
+
+async def test_more_shows_the_next_excerpts_and_feedback_is_recorded(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, "Iran Iraq Islamic State militants")
+    ids = button_ids(message)
+    query_id = rows(log_path)[0]["id"]
+    more_id = next(i for i in ids if i.startswith("nd:more:"))
+    assert more_id == f"nd:more:{query_id}:3"
+
+    click = await fake.click_button(message, more_id)
+    more = await fake.wait_for_interaction_message(click, timeout=10)
+    assert more.ephemeral
+    description = more.embeds[0]["description"]
+    assert description.startswith("**4.**")
+    first_page = message.embeds[0]["description"]
+    assert not set(re.findall(r"\*\*\d\.\*\* (.{40})", description)) & set(re.findall(r"\*\*\d\.\*\* (.{40})", first_page))
+
+    up = await fake.click_button(message, f"nd:fb:{query_id}:up")
+    await fake.wait_for_interaction_message(up)
+    down = await fake.click_button(message, f"nd:fb:{query_id}:down", user=fake.moderator)
+    thanks = await fake.wait_for_interaction_message(down)
+    assert thanks.ephemeral
+    votes = {r["user_id"]: r["value"] for r in Database(log_path)["feedback"].rows_where("query_id = ?", [query_id])}
+    assert votes == {str(fake.member.id): 1, str(fake.moderator.id): -1}
+    fake.assert_no_violations()
+
+
+# -- refusal, cooldown, hostile input ---------------------------------------------------
+
+
+async def test_off_topic_question_is_refused_plainly_and_logged_unanswered(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    _, message = await ask(fake_discord, "What is the weather in Oslo tomorrow?")
+    assert "found nothing in the news archive" in message.content and "rephras" in message.content
+    assert not message.embeds
+    [row] = rows(log_path)
+    assert row["answered"] == 0 and row["question"] == "What is the weather in Oslo tomorrow?"
+
+
+async def test_cooldown_tells_the_member_when_to_ask_again(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
+    try:
+        await ask(fake, "What is the stated aim of Isis?")
+        _, second = await ask(fake, "Who is Fabius?")
+        assert second.ephemeral and "ask again <t:" in second.content and ":R>" in second.content
+        _, other = await ask(fake, "Who is Fabius?", user=fake.moderator)  # someone else is not held up
+        assert other.embeds
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> Who is Fabius?")  # mentions share the cooldown
+        reply = await fake.wait_for_message(
+            lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"])
+        )
+        assert "ask again" in reply.content
+    finally:
+        await bot.close()
+    assert [r["question"] for r in rows(log_path)] == ["What is the stated aim of Isis?", "Who is Fabius?"]
+
+
+async def test_everyone_and_markdown_in_a_question_neither_ping_nor_break(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    question = f"@everyone **Did Iran** send troops to `Iraq`? <@{fake.moderator.id}> ||@here|| [Iraq](https://evil.example)"
+    _, answered = await ask(fake, question)
+    _, refused = await ask(fake, "@everyone @here ~~weather~~ in __Oslo__")
+    await fake.send_message(f"<@{fake.bot_user.id}> @everyone what about **Mosul**?")
+    await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
+    fake.assert_nothing_pings()
+    for message in fake.messages:
+        if message.kind != "interaction_edit":  # edits of a deferred reply keep its mentions
+            assert message.payload["allowed_mentions"]["parse"] == []
+        visible = message.content + "".join(e.get("title", "") + e.get("description", "") for e in message.embeds)
+        assert not MENTION_RE.search(visible)
+    assert answered.embeds[0]["title"].startswith("@\u200beveryone \\*\\*Did Iran\\*\\*")
+    assert "\\[Iraq\\](https://evil.example)" in answered.embeds[0]["title"]  # a literal, not a link
+    assert "\\~\\~weather\\~\\~" in refused.content
+    assert rows(log_path)[0]["question"] == question  # the log keeps what was asked, unescaped
+
+
+# -- Discord's limits -------------------------------------------------------------------
+
+
+def _long_archive() -> Archive:
+    sentence = "Iranian advisers met Iraqi commanders near the front to plan the defence of the city"
+    articles = [
+        Article(
+            id=f"long-{n}",
+            title=f"{'A very long headline about Iran and Iraq ' * 6}{n}"[:250],
+            source=f"Outlet {n} " + "with a long name " * 5,
+            published=dt.date(2014, 1, 1) + dt.timedelta(days=n),
+            url=f"https://news.example/{'path/' * 40}{n}",
+            body="\n\n".join(
+                [f"{sentence} number {n}, " + " ".join(f"detail{n}x{i}" for i in range(40)) + "."]
+                + [f"Markets, football and the weather filled page {p} of edition {n} " * 5 + "." for p in range(3)]
+            ),
+        )
+        for n in range(30)
+    ]
+    return Archive(articles)
+
+
+async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
+    fake_discord: FakeDiscord, log_path: Path
+) -> None:
+    fake = fake_discord
+    settings = make_settings(fake, results=12)
+    bot = await start_bot(fake, Desk(_long_archive(), QueryLog.open(log_path), results=12), settings)
+    try:
+        # The stand-in really rejects what Discord would reject.
+        channel = bot.get_channel(fake.channel.id)
+        with pytest.raises(discord.HTTPException, match="4096|BASE_TYPE_MAX_LENGTH"):
+            await channel.send(embed=discord.Embed(description="x" * 4097))
+        with pytest.raises(discord.HTTPException):
+            await channel.send("x" * 2001)
+        with pytest.raises(discord.HTTPException):
+            await channel.send(embeds=[discord.Embed(description="x" * 4000), discord.Embed(description="y" * 2500)])
+        assert len(fake.violations) == 3
+        fake.violations.clear()
+
+        _, message = await ask(fake, "Did Iranian advisers meet Iraqi commanders to plan the defence?")
+        embed = message.embeds[0]
+        assert len(embed["description"]) <= 4096
+        total = len(embed.get("title", "")) + len(embed["description"]) + len(embed["footer"]["text"])
+        assert total <= 6000
+        assert embed["description"].count("**") % 2 == 0
+        assert len(re.findall(r"\*\*\d+\.\*\*", embed["description"])) >= 3
+        fake.assert_no_violations()
+    finally:
+        await bot.close()
+
+
+class SlowArchive(Archive):
+    """An archive that takes longer than Discord's 3 s deadline to answer."""
+
+    delay = 3.5
+
+    def ask(self, *args, **kwargs):  # type: ignore[override]
+        time.sleep(self.delay)
+        return super().ask(*args, **kwargs)
+
+
+async def test_slow_search_is_deferred_within_the_deadline_and_does_not_block_others(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    slow = SlowArchive(archive.articles)
+    bot = await start_bot(fake, Desk(slow, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        started = time.monotonic()
+        first = await fake.send_interaction("ask", {"question": "What is the stated aim of Isis?"})
+        second = await fake.send_interaction("ask", {"question": "Who is Fabius?"}, user=fake.moderator)
+        # Both are acknowledged at once, while the searches run in worker threads.
+        for interaction in (first, second):
+            response = await fake.wait_for_interaction_response(interaction, timeout=3)
+            assert response.type == 5
+        assert time.monotonic() - started < 3
+        for interaction in (first, second):
+            message = await fake.wait_for_interaction_message(interaction, timeout=15)
+            assert message.embeds
+        fake.assert_no_violations()
+    finally:
+        await bot.close()
+
+
+# -- resilience -------------------------------------------------------------------------
+
+
+async def test_gateway_closed_4000_resumes_and_answers_what_came_meanwhile(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    await fake.close_gateway(code=4000)
+    interaction = await fake.send_interaction("ask", {"question": "What is the stated aim of Isis?"})
+    await fake.wait_for_resume()
+    message = await fake.wait_for_interaction_message(interaction, timeout=10)
+    assert "caliphate" in message.embeds[0]["description"]
+    assert fake.resume_count >= 1 and fake.identify_count == 1
+    fake.assert_no_violations()
+    assert len(rows(log_path)) == 1
+
+
+async def test_two_hundred_questions_at_once_are_all_answered_in_time_and_logged(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    users = [fake.add_user(f"member{n}") for n in range(200)]
+    for user in users:
+        fake.guild.add_member(user)
+    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=10))
+    try:
+        questions = [q for q in ("Did Iran send troops to Iraq?", "Who is Fabius?", "What is the weather in Oslo?")]
+        interactions = await asyncio.gather(
+            *(fake.send_interaction("ask", {"question": questions[n % 3]}, user=u) for n, u in enumerate(users))
+        )
+        messages = await asyncio.gather(*(fake.wait_for_interaction_message(i, timeout=30) for i in interactions))
+        assert all(m.embeds or "found nothing" in m.content for m in messages)
+        fake.assert_no_violations()  # includes: no callback after the 3 s deadline
+        slowest_ack = max(i.callbacks[0].at for i in interactions)
+        print(f"200 concurrent /ask: slowest acknowledgement {slowest_ack:.2f} s after delivery")
+    finally:
+        await bot.close()
+    logged = rows(log_path)
+    assert len(logged) == 200
+    assert {r["user_id"] for r in logged} == {str(u.id) for u in users}
+
+
+class BrokenDesk(Desk):
+    def ask(self, question: str, **kwargs):  # type: ignore[override]
+        if "explode" in question:
+            raise RuntimeError("index file vanished")
+        return super().ask(question, **kwargs)
+
+
+async def test_an_exception_is_logged_the_member_gets_an_apology_and_the_bot_keeps_running(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        with caplog.at_level(logging.ERROR):
+            _, apology = await ask(fake, "please explode")
+        assert "Sorry, something went wrong" in apology.content
+        failure = next(r for r in caplog.records if r.levelno == logging.ERROR)
+        assert failure.exc_info and "index file vanished" in str(failure.exc_info[1])
+
+        await fake.send_message(f"<@{fake.bot_user.id}> explode again")
+        sorry = await fake.wait_for_message(lambda m: m.kind == "channel" and "Sorry" in m.content, timeout=10)
+        assert sorry.reference is not None
+
+        _, fine = await ask(fake, "What is the stated aim of Isis?")
+        assert fine.embeds
+    finally:
+        await bot.close()
+
+
+async def test_without_the_message_content_intent_the_bot_runs_slash_only(
+    archive: Archive, log_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.runner import run_bot
+
+    async with FakeDiscord(privileged_intents=()) as fake:
+        settings = make_settings(fake)
+        with caplog.at_level(logging.WARNING):
+            task = asyncio.create_task(run_bot(settings, Desk(archive, QueryLog.open(log_path)), fake.client_kwargs))
+            try:
+                await fake.wait_until_ready()
+                _, message = await ask(fake, "What is the stated aim of Isis?")
+                assert message.embeds
+                assert fake.identify_payloads[-1]["intents"] & (1 << 15) == 0
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        assert any("Message Content intent" in r.getMessage() for r in caplog.records)
