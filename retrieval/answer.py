@@ -123,6 +123,7 @@ class Archive:
         self._sentences: dict[str, list[str]] = {}
         for p in self.passages:
             self._sentences.setdefault(p.article.id, []).extend(p.sentences)
+        self._sentence_terms: dict[str, list[frozenset[str]]] = {}
         df = np.diff(self.index.indptr)
         n = len(self.index)
         # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
@@ -170,8 +171,10 @@ class Archive:
         shown_spans: list[tuple[str, range]] = []
         for position, score in ranked:
             passage = self.passages[position]
-            tokens = list(self.analyzer.tokens(passage.text))
-            matched = {t.term for t in tokens} & query_weights.keys()
+            lo = passage.first_sentence
+            sentence_terms = self._article_sentence_terms(passage.article.id)
+            passage_terms = frozenset().union(*sentence_terms[lo : lo + len(passage.sentences)])
+            matched = passage_terms & query_weights.keys()
             if not matched:
                 # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
                 # goes below zero, so real matches can rank after the zeros.
@@ -181,7 +184,7 @@ class Archive:
             if coverage < MIN_COVERAGE or len(matched) < min(2, known_terms):
                 continue
             excerpt, span = self._excerpt(passage, score, query_weights)
-            excerpt_terms = set(self.analyzer(excerpt.excerpt))
+            excerpt_terms = frozenset().union(*sentence_terms[span.start : span.stop])
             # Skip text already shown: overlapping sentences of one article, or a near copy.
             if any(a == excerpt.article_id and set(span) & set(r) for a, r in shown_spans):
                 continue
@@ -215,6 +218,14 @@ class Archive:
             allowed &= (self._published <= until.toordinal()) & (self._published > 0)
         return allowed
 
+    def _article_sentence_terms(self, article_id: str) -> list[frozenset[str]]:
+        """Terms of each sentence of an article, analysed once, when first needed."""
+        cached = self._sentence_terms.get(article_id)
+        if cached is None:
+            cached = [frozenset(self.analyzer(s)) for s in self._sentences[article_id]]
+            self._sentence_terms[article_id] = cached  # a racing thread computes the same
+        return cached
+
     def _term_weight(self, term: str) -> float:
         """How much a question term matters: its (positive) idf; typical if it is unknown."""
         df = self.index.document_frequency(term)
@@ -229,7 +240,10 @@ class Archive:
     def _excerpt(self, passage: Passage, score: float, weights: dict[str, float]) -> tuple[Excerpt, range]:
         sentences = self._sentences[passage.article.id]
         lo = passage.first_sentence
-        first, last, text = _best_window(sentences, lo, lo + len(passage.sentences), weights, self.analyzer)
+        sentence_terms = self._article_sentence_terms(passage.article.id)
+        first, last, text = _best_window(
+            sentences, sentence_terms, lo, lo + len(passage.sentences), weights, self.analyzer
+        )
         highlights = tuple((t.start, t.end) for t in self.analyzer.tokens(text) if t.term in weights)
         surface: list[str] = []
         for start, end in highlights:
@@ -259,6 +273,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 def _best_window(
     sentences: list[str],
+    sentence_terms: list[frozenset[str]],
     lo: int,
     hi: int,
     weights: dict[str, float],
@@ -271,7 +286,6 @@ def _best_window(
     sentences of the article (the next one first, as news elaborates after a lead-in)
     while the text fits ``max_chars``. Returns the sentence range and the text.
     """
-    sentence_terms = [set(analyzer(s)) for s in sentences]
     gains = [sum(weights[t] for t in terms & weights.keys()) for terms in sentence_terms]
     best = max(range(lo, hi), key=lambda i: (gains[i], -i))
     first = last = best
