@@ -258,5 +258,16 @@ class _Passthrough:
         return None
 
 
+def _register_subcommands() -> None:
+    # Imported here, after main exists; neither module imports discord.py.
+    from bot.dashboard import dashboard
+    from bot.logs_cli import logs
+
+    main.add_command(logs)
+    main.add_command(dashboard)
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

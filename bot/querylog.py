@@ -193,7 +193,11 @@ class QueryLog:
         """Record 👍 (+1) or 👎 (-1) from a user on a logged query; a later vote replaces theirs."""
         if value not in (1, -1):
             raise ValueError("feedback value must be 1 or -1")
-        key = self.user_key(user_id) or f"anon:{query_id}"
+        key = self.user_key(user_id)
+        if key is None:
+            # Not storing who voted, but one vote per person: a digest tied to this question
+            # alone, so votes cannot be linked across questions.
+            key = "anon:" + hashlib.sha256(f"{query_id}:{user_id}".encode()).hexdigest()[:24]
         try:
             with self._lock, self.db.conn:
                 self.db.conn.execute(

@@ -57,6 +57,15 @@ def test_none_stores_no_user_id_even_for_feedback() -> None:
     assert "42" not in str(list(log.db["feedback"].rows))
 
 
+def test_none_still_counts_one_vote_per_person() -> None:
+    log = QueryLog(Database(memory=True), user_ids="none")
+    query_id = log.record(QueryRecord("q", True, user_id=42))
+    log.record_feedback(query_id, 42, 1)
+    log.record_feedback(query_id, 43, -1)
+    log.record_feedback(query_id, 42, -1)  # a changed mind replaces the first vote
+    assert sorted(r["value"] for r in log.db["feedback"].rows) == [-1, -1]
+
+
 def test_hashed_is_stable_per_user_distinct_between_users_and_never_the_raw_id() -> None:
     log = QueryLog(Database(memory=True), user_ids="hashed", secret="a long random secret")
     for user in (111111111111, 111111111111, 222222222222):
