@@ -12,12 +12,13 @@ from discord.ext import commands
 from bot.checks import NotModerator
 from bot.desk import Desk
 from bot.reply import NO_MENTIONS
+from bot.review import ReviewError
 from bot.settings import Settings
 from retrieval.answer import QuestionError
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask",)
+COGS = ("bot.cogs.ask", "bot.cogs.querylog")
 APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
 
 
@@ -80,6 +81,8 @@ class NewsdeskBot(commands.Bot):
         original = getattr(error, "original", error)
         if isinstance(original, QuestionError):
             message = str(original)
+        elif isinstance(original, ReviewError):
+            message = f"Can't do that: {original}."
         elif isinstance(error, NotModerator):
             message = "Only moderators can use this command (a moderator role or the Manage Messages permission)."
         elif isinstance(error, app_commands.CommandOnCooldown):

@@ -151,6 +151,13 @@ class QueryLog:
     def open(cls, path: Path | str, **kwargs: object) -> QueryLog:
         return cls(open_database(path), **kwargs)  # type: ignore[arg-type]
 
+    @property
+    def path(self) -> str:
+        """The database file ('' for an in-memory log)."""
+        with self._lock:
+            rows = self.db.execute("PRAGMA database_list").fetchall()
+        return next((row[2] for row in rows if row[1] == "main"), "") or ""
+
     def user_key(self, user_id: int | str | None) -> str | None:
         """What is stored for a user id under the privacy setting."""
         if user_id is None or self.user_ids == "none":

@@ -1,0 +1,193 @@
+"""/querylog: moderators review the query log in Discord (private replies only)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from sqlite_utils import Database
+
+from bot import review
+from bot.checks import is_moderator
+from bot.reply import NO_MENTIONS, Limits, escape, truncate
+
+if TYPE_CHECKING:
+    from bot.client import NewsdeskBot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Bots may attach 10 MiB; leave room for the multipart envelope.
+MAX_EXPORT_BYTES = 9 * 1024 * 1024
+LINE_QUESTION_CHARS = 120
+
+
+def _line(query: review.LoggedQuery) -> str:
+    mark = "\u2705" if query.answered else "\u274c"
+    when = query.asked_at[:16].replace("T", " ")
+    where = f" <#{query.channel_id}>" if query.channel_id else f" ({query.interface})"
+    votes = ""
+    if query.thumbs_up or query.thumbs_down:
+        votes = f" \N{THUMBS UP SIGN}{query.thumbs_up} \N{THUMBS DOWN SIGN}{query.thumbs_down}"
+    return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {truncate(escape(query.question), LINE_QUESTION_CHARS)}"
+
+
+def list_embed(title: str, queries: list[review.LoggedQuery], empty: str) -> discord.Embed:
+    lines: list[str] = []
+    size = 0
+    for query in queries:
+        line = _line(query)
+        if size + len(line) + 1 > Limits.EMBED_DESCRIPTION - 100:
+            lines.append(f"\u2026 and {len(queries) - len(lines)} more (use `newsdesk logs` for everything)")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    embed = discord.Embed(title=title, description="\n".join(lines) or empty, colour=discord.Colour.dark_teal())
+    embed.set_footer(text="Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer")
+    return embed
+
+
+def _field(lines: list[str]) -> str:
+    text = "\n".join(lines) or "\u2014"
+    return truncate(text, Limits.EMBED_FIELD_VALUE)
+
+
+def stats_embed(stats: review.Stats, days: int) -> discord.Embed:
+    share = f"{stats.answered_share:.0%}" if stats.answered_share is not None else "\u2014"
+    embed = discord.Embed(title=f"Query log: last {days} day(s)", colour=discord.Colour.dark_teal())
+    embed.add_field(name="Questions", value=str(stats.questions))
+    embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
+    embed.add_field(name="Feedback", value=f"\N{THUMBS UP SIGN} {stats.thumbs_up} \u00b7 \N{THUMBS DOWN SIGN} {stats.thumbs_down}")
+    embed.add_field(name="Distinct users", value=str(stats.distinct_users))
+    embed.add_field(
+        name="Per day",
+        value=_field([f"`{d.day}` {d.questions} asked, {d.answered} answered" for d in stats.per_day[-14:]]),
+        inline=False,
+    )
+    embed.add_field(
+        name="Top questions",
+        value=_field(
+            [f"{t.count}\u00d7 {truncate(escape(t.question), 100)} ({t.answered} answered)" for t in stats.top_questions]
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="Busiest channels",
+        value=_field([f"<#{c.channel_id}>: {c.questions}" for c in stats.busiest_channels]),
+        inline=False,
+    )
+    return embed
+
+
+class QueryLogCog(commands.Cog, name="QueryLog"):
+    querylog = app_commands.Group(
+        name="querylog", description="Review what the team asked (moderators only)", guild_only=True
+    )
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+
+    @contextmanager
+    def _reader(self) -> Iterator[Database]:
+        """A read-only connection to the log, so reviews never wait on (or block) writers."""
+        querylog = self.bot.desk.querylog
+        if querylog is None:
+            raise review.ReviewError("the query log is not open (check NEWSDESK_DB)")
+        path = querylog.path
+        if not path:  # an in-memory log (tests): read through the writer's connection
+            yield querylog.db
+            return
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            yield Database(conn)
+        finally:
+            conn.close()
+
+    async def _read(self, function: Callable[[Database], T]) -> T:
+        def run() -> T:
+            with self._reader() as db:
+                return function(db)
+
+        return await asyncio.to_thread(run)
+
+    async def _reply(self, interaction: discord.Interaction, **kwargs: object) -> None:
+        await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
+
+    @querylog.command(name="recent")
+    @app_commands.describe(count="How many questions to show (1-50, default 15)")
+    @is_moderator()
+    async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
+        """The newest questions asked."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        queries = await self._read(lambda db: review.recent(db, count))
+        await self._reply(interaction, embed=list_embed(f"Newest {len(queries)} question(s)", queries, "No questions yet."))
+
+    @querylog.command(name="search")
+    @app_commands.describe(text="Words to look for in questions (matched literally, any case)")
+    @is_moderator()
+    async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
+        """Questions containing some text."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        queries = await self._read(lambda db: review.search(db, text, count=50))
+        title = truncate(f"Questions containing \u201c{escape(text)}\u201d", Limits.EMBED_TITLE)
+        await self._reply(interaction, embed=list_embed(title, queries, "No question contains that text."))
+
+    @querylog.command(name="unanswered")
+    @app_commands.describe(days="Look back this many days (default 7)")
+    @is_moderator()
+    async def unanswered(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7) -> None:
+        """Questions the archive could not answer."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        queries = await self._read(lambda db: review.unanswered(db, days, count=50))
+        embed = list_embed(f"Unanswered in the last {days} day(s)", queries, "Every question was answered.")
+        await self._reply(interaction, embed=embed)
+
+    @querylog.command(name="stats")
+    @app_commands.describe(days="Look back this many days (default 30)")
+    @is_moderator()
+    async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
+        """Questions per day, answered share, top questions, feedback, busiest channels."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self._read(lambda db: review.stats(db, days))
+        await self._reply(interaction, embed=stats_embed(result, days))
+
+    @querylog.command(name="export")
+    @app_commands.describe(days="Export this many days back (default 30)")
+    @is_moderator()
+    async def export(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
+        """The query log as a CSV file."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        since = review.since_days(days)
+
+        def build(db: Database) -> tuple[bytes, int]:
+            buffer = io.StringIO()
+            count = review.write_csv(review.iter_export_rows(db, since=since), buffer)
+            return buffer.getvalue().encode("utf-8"), count
+
+        data, count = await self._read(build)
+        if len(data) > MAX_EXPORT_BYTES:
+            await self._reply(
+                interaction,
+                content=f"The export is {len(data) / 2**20:.1f} MiB, over Discord's limit. "
+                "Ask for fewer days, or run `newsdesk logs export` on the server.",
+            )
+            return
+        name = f"newsdesk-queries-{dt.date.today().isoformat()}-{days}d.csv"
+        await self._reply(
+            interaction,
+            content=f"{count} question(s) from the last {days} day(s).",
+            file=discord.File(io.BytesIO(data), filename=name),
+        )
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(QueryLogCog(bot))
