@@ -53,13 +53,20 @@ async def run_bot(
             ) from None
 
 
-async def sync_commands(settings: Settings, *, globally: bool) -> list[str]:
+async def sync_commands(
+    settings: Settings,
+    *,
+    globally: bool,
+    desk: Desk | None = None,
+    client_options: Callable[[], dict[str, Any]] | None = None,
+) -> list[str]:
     """Publish the slash commands to NEWSDESK_GUILD_ID or (``globally``) to every server."""
     token = settings.require_token()
     if not globally and not settings.guild_id:
         raise SettingsError("set NEWSDESK_GUILD_ID to sync to one server, or pass --global")
-    desk = Desk.from_settings(settings, open_log=False)
-    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False)
+    desk = desk or Desk.from_settings(settings, open_log=False)
+    options = client_options() if client_options else {}
+    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False, **options)
     async with bot:
         try:
             await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild if set

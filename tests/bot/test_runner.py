@@ -1,0 +1,55 @@
+"""Starting the bot: a clear message without a token; explicit global sync."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.desk import Desk
+from bot.runner import sync_commands
+from bot.settings import Settings
+from retrieval.answer import Archive
+from tests.discord_standin import FakeDiscord
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("command", [["-m", "bot.cli", "run"], ["-m", "bot"]])
+def test_missing_token_is_one_line_saying_what_to_set(tmp_path: Path, command: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and ".env" in lines[0]
+
+
+def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSDESK_COOLDOWN_SECONDS": "soon"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Iran?"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "NEWSDESK_COOLDOWN_SECONDS" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    settings = Settings(discord_token=fake.token, guild_id=None)
+    desk = Desk(Archive.load(ROOT / "corpus"), None)
+    names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
+    assert set(names) == {"ask", "querylog"}
+    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog"}
+    # Without a guild configured, start-up syncs nothing by itself.
+    assert not [r for r in fake.requests if r.route and "/guilds/" in r.route and r.method == "PUT"]
+
+
+async def test_guild_sync_needs_a_guild(fake_discord: FakeDiscord) -> None:
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="NEWSDESK_GUILD_ID"):
+        await sync_commands(Settings(discord_token=fake_discord.token), globally=False)
