@@ -4,6 +4,16 @@ The index keeps, per term, the positions of the passages that contain it and the
 precomputed BM25 weight in each (numpy arrays, CSR layout). A query therefore touches only
 the postings of its own terms instead of every passage, and gives the same scores as
 ``rank_bm25.BM25Okapi(corpus, k1, b).get_scores(query)`` (idf with its epsilon floor).
+
+Exactness: a passage's score is summed in the order of the query's terms, repeats included,
+starting from 0.0 -- the order rank_bm25 adds them in -- so scores are equal to rank_bm25's
+bit for bit and ties break the same way (lower position first).
+
+Speed: a search sums the postings of the query's terms with one ``np.bincount`` (into
+an array of all passages, or of the touched ones when few are), then takes the k-th best
+score among the passages of the rarest query term as a floor: only passages at or above
+it are sorted. Building analyses each distinct word once (see :class:`_FastAnalysis`) and
+groups postings with one numpy sort.
 """
 
 from __future__ import annotations
@@ -11,17 +21,27 @@ from __future__ import annotations
 import json
 import logging
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer, default_analyzer
+from retrieval.analyzer import _WORD_RE, Analyzer, default_analyzer
 
 log = logging.getLogger(__name__)
 
 INDEX_FORMAT_VERSION = 1
+
+# Sum scores by sorting the touched positions while they are fewer than 1/this of the
+# passages; past that, a bincount into an array of all passages is faster than a sort.
+_SPARSE_FACTOR = 50
+# Passages per wanted result taken from a query term's postings to find a score floor.
+_SEEDS_PER_RESULT = 4
+# Analyzed texts are checked against the analyzer's own output on this many first texts.
+_FAST_PATH_CHECKS = 64
 
 
 class BM25Index:
@@ -68,7 +88,16 @@ class BM25Index:
     ) -> BM25Index:
         """Analyze ``texts`` with the project's analyzer and index them."""
         analyzer = analyzer or default_analyzer()
-        return cls.from_tokens((analyzer(t) for t in texts), k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
+        if type(analyzer) is not Analyzer:
+            # A subclass may analyze differently: only the analyzer itself knows how.
+            return cls.from_tokens((analyzer(t) for t in texts), k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
+        texts = texts if isinstance(texts, Sequence) else list(texts)
+        analyzed = _FastAnalysis(analyzer)
+        if not analyzed.agrees(texts[:_FAST_PATH_CHECKS]):
+            log.warning("fast analysis disagrees with the analyzer; indexing with the analyzer itself")
+            return cls.from_tokens((analyzer(t) for t in texts), k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
+        term_ids, lengths = analyzed.term_ids(texts)
+        return cls._from_term_ids(term_ids, lengths, analyzed.vocabulary, k1, b, epsilon, analyzer)
 
     @classmethod
     def from_tokens(
@@ -81,41 +110,74 @@ class BM25Index:
     ) -> BM25Index:
         """Index already-analyzed documents (lists of terms)."""
         vocabulary: dict[str, int] = {}
-        term_ids: list[int] = []
-        doc_of_entry: list[int] = []
-        tf_of_entry: list[int] = []
-        lengths: list[int] = []
-        for position, terms in enumerate(documents):
-            lengths.append(len(terms))
-            for term, tf in Counter(terms).items():
-                term_id = vocabulary.setdefault(term, len(vocabulary))
-                term_ids.append(term_id)
-                doc_of_entry.append(position)
-                tf_of_entry.append(tf)
+        ids = array("i")
+        lengths = array("q")
+        batch: list[str] = []
 
-        n_docs = len(lengths)
-        doc_lengths = np.asarray(lengths, dtype=np.float64)
-        tids = np.asarray(term_ids, dtype=np.int64)
-        # Group postings by term (stable, so passages stay in position order per term).
-        order = np.argsort(tids, kind="stable")
-        doc_ids = np.asarray(doc_of_entry, dtype=np.int32)[order]
-        tfs = np.asarray(tf_of_entry, dtype=np.float64)[order]
-        df = np.bincount(tids, minlength=len(vocabulary)).astype(np.int64)
-        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        def flush() -> None:
+            # Terms are numbered in order of first occurrence, as rank_bm25 meets them
+            # (the order matters: it sums idf in it for the epsilon floor).
+            for term in dict.fromkeys(batch):
+                if term not in vocabulary:
+                    vocabulary[term] = len(vocabulary)
+            ids.extend(map(vocabulary.__getitem__, batch))
+            batch.clear()
+
+        for terms in documents:
+            lengths.append(len(terms))
+            batch.extend(terms)
+            if len(batch) >= 1 << 20:
+                flush()
+        flush()
+        return cls._from_term_ids(
+            np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, dtype=np.int32),
+            np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
+            vocabulary,
+            k1,
+            b,
+            epsilon,
+            analyzer or default_analyzer(),
+        )
+
+    @classmethod
+    def _from_term_ids(
+        cls,
+        term_ids: np.ndarray,
+        lengths: np.ndarray,
+        vocabulary: dict[str, int],
+        k1: float,
+        b: float,
+        epsilon: float,
+        analyzer: Analyzer,
+    ) -> BM25Index:
+        """Index the concatenated term ids of all documents (``lengths`` terms each)."""
+        n_docs = int(lengths.shape[0])
+        n_terms = len(vocabulary)
+        doc_of_term = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        # One sort by (term, passage) groups postings by term, passages ascending in each,
+        # and its run lengths are the term frequencies.
+        keys, tf = np.unique(term_ids.astype(np.int64) * max(n_docs, 1) + doc_of_term, return_counts=True)
+        del doc_of_term
+        term_of_posting = keys // max(n_docs, 1)
+        doc_ids = (keys - term_of_posting * max(n_docs, 1)).astype(np.int32)
+        del keys
+        df = np.bincount(term_of_posting, minlength=n_terms).astype(np.int64)
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
 
+        doc_lengths = lengths.astype(np.float64)
         idf = _okapi_idf(df, n_docs, epsilon)
         avgdl = float(doc_lengths.sum()) / n_docs if n_docs else 0.0
         if avgdl > 0:
             norm = k1 * (1 - b + b * doc_lengths / avgdl)
         else:  # every document empty: no term can match anyway
             norm = np.full(n_docs, k1, dtype=np.float64)
-        # Each posting's contribution, as rank_bm25 computes it, summed per query term.
-        term_of_posting = np.repeat(np.arange(len(vocabulary)), df)
+        tfs = tf.astype(np.float64)
+        # Each posting's contribution, as rank_bm25 computes it (same operations, same order).
         weights = idf[term_of_posting] * (tfs * (k1 + 1) / (tfs + norm[doc_ids]))
-        log.debug("indexed %d texts, %d terms, %d postings", n_docs, len(vocabulary), len(doc_ids))
+        log.debug("indexed %d texts, %d terms, %d postings", n_docs, n_terms, len(doc_ids))
         return cls(
-            analyzer=analyzer or default_analyzer(),
+            analyzer=analyzer,
             vocabulary=vocabulary,
             idf=idf,
             indptr=indptr,
@@ -138,19 +200,19 @@ class BM25Index:
         term_id = self.vocabulary.get(term)
         return 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
 
+    def _known(self, terms: Sequence[str]) -> list[int]:
+        """Term ids of the query's indexed terms, in query order, repeats kept."""
+        get = self.vocabulary.get
+        return [t for t in map(get, terms) if t is not None]
+
     def scores_for_terms(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every indexed text for already-analyzed query terms."""
         scores = np.zeros(len(self), dtype=np.float64)
-        for term, count in Counter(terms).items():
-            term_id = self.vocabulary.get(term)
-            if term_id is None:
-                continue
+        # One addition per query term occurrence, in query order: rank_bm25's sum exactly.
+        # Postings of one term hold each passage once, so fancy-index += is exact.
+        for term_id in self._known(terms):
             lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-            # Postings of one term hold each passage once, so fancy-index += is exact.
-            if count == 1:
-                scores[self.doc_ids[lo:hi]] += self.weights[lo:hi]
-            else:
-                scores[self.doc_ids[lo:hi]] += count * self.weights[lo:hi]
+            scores[self.doc_ids[lo:hi]] += self.weights[lo:hi]
         return scores
 
     def scores(self, query: str) -> np.ndarray:
@@ -164,15 +226,109 @@ class BM25Index:
     def search_terms(
         self, terms: Sequence[str], k: int = 10, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        scores = self.scores_for_terms(terms)
+        """Like :meth:`search` for analyzed terms; ``allowed`` masks passages out.
+
+        The same as sorting all of ``scores_for_terms(terms)`` (restricted to ``allowed``)
+        by (-score, position) and keeping the first ``k``.
+        """
+        n = len(self)
+        if k <= 0 or n == 0:
+            return []
+        k = min(k, n)
+        known = self._known(terms)
+        indptr, doc_ids, weights = self.indptr, self.doc_ids, self.weights
+        if not known:
+            positions, values = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        elif len(known) == 1:
+            lo, hi = indptr[known[0]], indptr[known[0] + 1]
+            positions, values = doc_ids[lo:hi], weights[lo:hi]
+        else:
+            slices = [slice(indptr[t], indptr[t + 1]) for t in known]
+            ids = np.concatenate([doc_ids[s] for s in slices])
+            contributions = np.concatenate([weights[s] for s in slices])
+            # bincount adds each bin's weights in input order from 0.0: query order, as
+            # rank_bm25 does, so the sums equal its scores bit for bit.
+            if ids.size * _SPARSE_FACTOR < n:
+                positions, inverse = np.unique(ids, return_inverse=True)
+                values = np.bincount(inverse, weights=contributions, minlength=positions.size)
+            else:
+                scores = np.bincount(ids, weights=contributions, minlength=n)
+                found = self._top_from_dense(scores, known, k, allowed)
+                if found is not None:
+                    return found
+                positions = np.flatnonzero(scores != 0)
+                values = scores[positions]
         if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
-        return top_k(scores, k)
+            keep = allowed[positions]
+            positions, values = positions[keep], values[keep]
+        return self._with_zeros(positions, values, k, allowed)
+
+    def _top_from_dense(
+        self, scores: np.ndarray, known: list[int], k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]] | None:
+        """The top ``k`` of a full score array, sorting only the passages that can rank.
+
+        The k-th best score of any k passages is a floor for the k-th best overall, so only
+        passages scoring at least that need sorting. The passages that weigh most for the
+        rarest query terms make a high floor. None when the floor is not positive (zeros
+        and negatives are ranked by the general path).
+        """
+        indptr, doc_ids, weights = self.indptr, self.doc_ids, self.weights
+        seeds: list[np.ndarray] = []
+        size = 0
+        for term_id in sorted(set(known), key=lambda t: indptr[t + 1] - indptr[t]):
+            lo, hi = indptr[term_id], indptr[term_id + 1]
+            postings, own = doc_ids[lo:hi], weights[lo:hi]
+            if allowed is not None:
+                keep = allowed[postings]
+                postings, own = postings[keep], own[keep]
+            if postings.size > _SEEDS_PER_RESULT * k:
+                cut = postings.size - _SEEDS_PER_RESULT * k
+                postings = postings[np.argpartition(own, cut)[cut:]]
+            seeds.append(postings)
+            size += postings.size
+            if size >= k:
+                break
+        # A passage must count once, or it could raise the floor above the true k-th.
+        seed_docs = np.unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0] if seeds else seeds
+        if len(seed_docs) < k:
+            return None
+        seed_scores = scores[seed_docs]
+        floor = np.partition(seed_scores, seed_scores.size - k)[seed_scores.size - k]
+        if not floor > 0:
+            return None
+        mask = scores >= floor
+        if allowed is not None:
+            mask &= allowed
+        positions = np.flatnonzero(mask)
+        return _best(positions, scores[positions], k)
+
+    def _with_zeros(
+        self, positions: np.ndarray, values: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """Top ``k`` of the scored passages, with unscored ones (score 0.0) where they rank."""
+        best = _best(positions, values, k)
+        if len(best) == k and best[-1][1] > 0:
+            return best
+        # Unscored passages score 0.0 and rank among themselves by position, so only the
+        # first k of them can matter.
+        if allowed is None:
+            pad = _first_missing(positions, k, len(self))
+        else:
+            free = allowed.copy()
+            free[positions] = False
+            pad = np.flatnonzero(free)[:k]
+        if pad.size == 0:
+            return best
+        merged_positions = np.concatenate((np.array([p for p, _ in best], dtype=np.int64), pad))
+        merged_values = np.concatenate((np.array([v for _, v in best], dtype=np.float64), np.zeros(pad.size)))
+        order = np.lexsort((merged_positions, -merged_values))[:k]
+        return [(int(merged_positions[i]), float(merged_values[i])) for i in order]
 
     # -- persistence ------------------------------------------------------------------
 
-    def save(self, path: Path | str, extra: dict[str, object] | None = None) -> None:
-        """Write the index to one ``.npz`` file (``extra`` is stored as JSON beside it)."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as named arrays (what :meth:`save` writes), for embedding elsewhere."""
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         meta = {
             "format": INDEX_FORMAT_VERSION,
@@ -180,83 +336,216 @@ class BM25Index:
             "b": self.b,
             "epsilon": self.epsilon,
             "analyzer": self.analyzer.settings,
-            "extra": extra or {},
         }
+        return {
+            "meta": _text_array(json.dumps(meta)),
+            "terms": _text_array("\n".join(terms)),
+            "idf": self.idf,
+            "indptr": self.indptr,
+            "doc_ids": self.doc_ids,
+            "weights": self.weights,
+            "doc_lengths": self.doc_lengths,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls,
+        data: dict[str, np.ndarray] | np.lib.npyio.NpzFile,
+        analyzer_factory: Callable[..., Analyzer] = Analyzer,
+        analyzer: Analyzer | None = None,
+    ) -> BM25Index:
+        """Rebuild an index from :meth:`arrays`; ``analyzer`` is used if its settings match."""
+        meta = json.loads(_array_text(data["meta"]))
+        if meta.get("format") != INDEX_FORMAT_VERSION:
+            raise ValueError(f"index format {meta.get('format')} is not {INDEX_FORMAT_VERSION}")
+        raw_terms = _array_text(data["terms"])
+        terms = raw_terms.split("\n") if raw_terms else []
+        settings = meta["analyzer"]
+        if analyzer is None or analyzer.settings != settings:
+            analyzer = analyzer_factory(
+                language=settings["language"],
+                stopwords=frozenset(settings["stopwords"]),
+                keep_acronyms=settings["keep_acronyms"],
+            )
+        indptr = data["indptr"]
+        if indptr.shape != (len(terms) + 1,):
+            raise ValueError(f"index has {len(terms)} terms but {indptr.shape[0] - 1} posting lists")
+        return cls(
+            analyzer=analyzer,
+            vocabulary=dict(zip(terms, range(len(terms)))),
+            idf=data["idf"],
+            indptr=indptr,
+            doc_ids=data["doc_ids"],
+            weights=data["weights"],
+            doc_lengths=data["doc_lengths"],
+            k1=meta["k1"],
+            b=meta["b"],
+            epsilon=meta["epsilon"],
+        )
+
+    def save(self, path: Path | str, extra: dict[str, object] | None = None) -> None:
+        """Write the index to one ``.npz`` file (``extra`` is stored as JSON beside it)."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
+        arrays = self.arrays()
+        arrays["extra"] = _text_array(json.dumps(extra or {}))
         with tmp.open("wb") as handle:
-            np.savez(
-                handle,
-                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-                terms=np.frombuffer("\n".join(terms).encode(), dtype=np.uint8),
-                idf=self.idf,
-                indptr=self.indptr,
-                doc_ids=self.doc_ids,
-                weights=self.weights,
-                doc_lengths=self.doc_lengths,
-            )
+            np.savez(handle, **arrays)  # uncompressed: loading is a plain read
         tmp.replace(path)  # atomic: a reader never sees a half-written index
 
     @classmethod
     def load(cls, path: Path | str, analyzer_factory: Callable[..., Analyzer] = Analyzer) -> tuple[BM25Index, dict]:
         """Read an index written by :meth:`save`; returns the index and its ``extra``."""
         with np.load(Path(path), allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
-            if meta.get("format") != INDEX_FORMAT_VERSION:
-                raise ValueError(f"{path}: index format {meta.get('format')} is not {INDEX_FORMAT_VERSION}")
-            raw_terms = data["terms"].tobytes().decode()
-            terms = raw_terms.split("\n") if raw_terms else []
-            settings = meta["analyzer"]
-            analyzer = analyzer_factory(
-                language=settings["language"],
-                stopwords=frozenset(settings["stopwords"]),
-                keep_acronyms=settings["keep_acronyms"],
-            )
-            index = cls(
-                analyzer=analyzer,
-                vocabulary={term: i for i, term in enumerate(terms)},
-                idf=data["idf"],
-                indptr=data["indptr"],
-                doc_ids=data["doc_ids"],
-                weights=data["weights"],
-                doc_lengths=data["doc_lengths"],
-                k1=meta["k1"],
-                b=meta["b"],
-                epsilon=meta["epsilon"],
-            )
-        return index, meta["extra"]
+            try:
+                index = cls.from_arrays(data, analyzer_factory)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+            extra = json.loads(_array_text(data["extra"])) if "extra" in data else {}
+        return index, extra
+
+
+class _FastAnalysis:
+    """The analyzer's terms for many texts, computed once per distinct word.
+
+    :class:`Analyzer` turns each match of its word pattern into at most one term, and the
+    only context it looks at is whether the whole text is in capitals. No match spans
+    whitespace, so a text's terms are those of its whitespace-separated chunks in turn.
+    Each distinct chunk ("Iraq,") is therefore analysed once per capitals state, and each
+    distinct word in it by asking the analyzer itself, in a probe text with the same
+    capitals state.
+    """
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.vocabulary: dict[str, int] = {}
+        # Per capitals state: chunk -> its term ids; word -> term id or -1 (dropped).
+        self._chunks: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = ({}, {})
+        self._words: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._singles: list[tuple[int]] = []  # one shared tuple per term id
+
+    def _probe(self, words: list[str], shouting: bool) -> list[str | None]:
+        """The analyzer's term for each word (None: dropped), in one analyzer call."""
+        # The last word gives text.isupper() the original text's value.
+        probe = " ".join(words) + (" A" if shouting else " a")
+        by_start = {token.start: token for token in self.analyzer.tokens(probe)}
+        terms: list[str | None] = []
+        start = 0
+        for word in words:
+            token = by_start.get(start)
+            terms.append(token.term if token is not None and token.end <= start + len(word) else None)
+            start += len(word) + 1
+        return terms
+
+    def _fill(self, chunks: list[str], shouting: bool) -> None:
+        """Memoise new chunks (in text order, so terms are numbered by first occurrence)."""
+        known = self._words[shouting]
+        split = [_WORD_RE.findall(chunk) for chunk in chunks]
+        new = list(dict.fromkeys(w for words in split for w in words if w not in known))
+        if new:
+            vocabulary, singles = self.vocabulary, self._singles
+            for word, term in zip(new, self._probe(new, shouting)):
+                if term is None:
+                    known[word] = -1
+                    continue
+                term_id = vocabulary.setdefault(term, len(vocabulary))
+                if term_id == len(singles):
+                    singles.append((term_id,))
+                known[word] = term_id
+        memo = self._chunks[shouting]
+        for chunk, words in zip(chunks, split):
+            ids = [i for i in map(known.__getitem__, words) if i >= 0]
+            memo[chunk] = self._singles[ids[0]] if len(ids) == 1 else tuple(ids)
+
+    def terms(self, text: str) -> list[str]:
+        """The analyzer's terms for ``text``, through the memo."""
+        shouting = text.isupper()
+        memo = self._chunks[shouting]
+        chunks = text.split()
+        self._fill(list(dict.fromkeys(c for c in chunks if c not in memo)), shouting)
+        names = list(self.vocabulary)
+        return [names[i] for c in chunks for i in memo[c]]
+
+    def agrees(self, texts: Sequence[str]) -> bool:
+        """Whether the memoised path gives the analyzer's own terms for ``texts``."""
+        return all(self.terms(text) == self.analyzer(text) for text in texts)
+
+    def term_ids(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Concatenated term ids of all texts (first occurrence order) and their counts."""
+        ids = array("i")
+        lengths = array("q")
+        memos = self._chunks
+        for text in texts:
+            shouting = text.isupper()
+            memo = memos[shouting]
+            chunks = text.split()
+            found = list(map(memo.get, chunks))
+            if None in found:
+                self._fill(list(dict.fromkeys(c for c, f in zip(chunks, found) if f is None)), shouting)
+                found = list(map(memo.__getitem__, chunks))
+            before = len(ids)
+            ids.extend(chain.from_iterable(found))
+            lengths.append(len(ids) - before)
+        return (
+            np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, dtype=np.int32),
+            np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
+        )
 
 
 def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     """rank_bm25's idf: log((N - n + .5) / (n + .5)), negatives floored to eps * mean idf."""
     if df.size == 0:
         return np.zeros(0, dtype=np.float64)
-    # math.log per term reproduces rank_bm25's float results bit for bit.
+    # math.log per term reproduces rank_bm25's float results bit for bit; the plain sum in
+    # vocabulary order does too.
+    log_ = math.log
     idf = np.fromiter(
-        (math.log(n_docs - n + 0.5) - math.log(n + 0.5) for n in df.tolist()), dtype=np.float64, count=df.size
+        (log_(n_docs - n + 0.5) - log_(n + 0.5) for n in df.tolist()), dtype=np.float64, count=df.size
     )
     average = float(sum(idf.tolist())) / df.size
     idf[idf < 0] = epsilon * average
     return idf
 
 
+def _first_missing(positions: np.ndarray, k: int, n: int) -> np.ndarray:
+    """The first ``k`` positions in ``range(n)`` that are not in sorted ``positions``."""
+    wanted = min(k, n - positions.size)
+    if wanted <= 0:
+        return np.zeros(0, dtype=np.int64)
+    # The i-th missing position is i plus the count of present positions at or below it;
+    # positions[j] - j counts the missing positions before positions[j].
+    gaps = positions.astype(np.int64) - np.arange(positions.size, dtype=np.int64)
+    i = np.arange(wanted, dtype=np.int64)
+    return i + np.searchsorted(gaps, i, side="right")
+
+
+def _best(positions: np.ndarray, values: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best of ``values`` (``positions`` ascending), best first, ties by position."""
+    if k <= 0 or values.size == 0:
+        return []
+    if values.size > k:
+        # The k-th best value; everything better is in, ties at it go to the lowest
+        # positions (positions are ascending, so the first ones win).
+        kth = np.partition(values, values.size - k)[values.size - k]
+        better = np.flatnonzero(values > kth)
+        ties = np.flatnonzero(values == kth)[: k - better.size]
+        keep = np.concatenate((better, ties))
+        positions, values = positions[keep], values[keep]
+    order = np.lexsort((positions, -values))[:k]
+    return list(zip(positions[order].tolist(), values[order].tolist()))
+
+
 def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """Positions of the ``k`` highest finite scores, best first, ties by lower position."""
     if k <= 0 or scores.size == 0:
         return []
-    finite = np.isfinite(scores)
-    candidates = np.flatnonzero(finite)
-    if candidates.size == 0:
-        return []
-    values = scores[candidates]
-    if candidates.size > k:
-        # The k-th best value; everything better is in, ties at it go to the lowest positions
-        # (candidates are in position order, so the first ones win).
-        kth = np.partition(values, candidates.size - k)[candidates.size - k]
-        better = values > kth
-        ties = np.flatnonzero(values == kth)[: k - int(better.sum())]
-        keep = np.flatnonzero(better)
-        keep = np.concatenate((keep, ties))
-        candidates, values = candidates[keep], values[keep]
-    order = np.lexsort((candidates, -values))[:k]
-    return [(int(candidates[i]), float(values[i])) for i in order]
+    candidates = np.flatnonzero(np.isfinite(scores))
+    return _best(candidates, scores[candidates], k)
+
+
+def _text_array(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _array_text(data: np.ndarray) -> str:
+    return data.tobytes().decode("utf-8")
