@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.paths import SEEDS_DIR as SEEDS
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"raw seed articles not found at {SEEDS}")
 
 

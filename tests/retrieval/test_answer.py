@@ -12,7 +12,7 @@ from retrieval.answer import EXCERPT_MAX_CHARS, Archive, QuestionError
 from retrieval.corpus import Article
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+from tests.paths import DEV_QUESTIONS
 
 
 @pytest.fixture(scope="module")

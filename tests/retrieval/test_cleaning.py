@@ -10,8 +10,8 @@ import pytest
 
 from retrieval.cleaning import clean_raw_article, make_article_id, parse_dateline
 
-# The raw sample pages live outside the repository, next to it (/work/shared/seeds).
-SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+# The raw sample pages (copies of ../shared/seeds).
+from tests.paths import SEEDS_DIR
 needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"raw seed pages not found at {SEEDS_DIR}")
 
 

@@ -10,7 +10,7 @@ import pytest
 from retrieval.corpus import load_corpus
 from retrieval.ingest import DuplicateArticleError, IngestError, ingest_file, ingest_many
 
-SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.paths import SEEDS_DIR
 needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"raw seed pages not found at {SEEDS_DIR}")
 
 RAW_WITHOUT_OUTLET = "A quiet day in Tehran\n\nJanuary 6, 2014\n\nNothing much happened.\n\nThen it rained.\n"

@@ -1,0 +1,9 @@
+"""Where the tests find their data."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The five raw news pages the bundled corpus was made from (copied from ../shared/seeds).
+SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
+# Held-out evaluation questions live beside the project, not in it; tests skip without them.
+DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
