@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.querylog import QueryLog, QueryLogError, QueryRecord
 from bot.settings import Settings
 from retrieval.answer import Answer, Archive
+from retrieval.store import load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,12 @@ class Desk:
 
 
 def load_archive(corpus_dir: Path, index_path: Path | None = None) -> Archive:
-    """Load the corpus folder into a searchable archive, reporting malformed files."""
-    archive = Archive.load(corpus_dir)
+    """Load the corpus folder into a searchable archive, reporting malformed files.
+
+    The saved index (``index_path``, default ``<corpus_dir>/.index``) is loaded when it
+    matches the corpus, and rebuilt and saved when it does not.
+    """
+    archive = load_or_build(corpus_dir, index_path)
     for error in archive.errors:
         log.warning("corpus file skipped: %s", error)
     return archive

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import zipfile
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 
@@ -42,6 +43,7 @@ _SPARSE_FACTOR = 50
 _SEEDS_PER_RESULT = 4
 # Analyzed texts are checked against the analyzer's own output on this many first texts.
 _FAST_PATH_CHECKS = 64
+_PROGRESS_EVERY = 2000
 
 
 class BM25Index:
@@ -85,18 +87,23 @@ class BM25Index:
         b: float = 0.75,
         epsilon: float = 0.25,
         analyzer: Analyzer | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> BM25Index:
-        """Analyze ``texts`` with the project's analyzer and index them."""
+        """Analyze ``texts`` with the project's analyzer and index them.
+
+        ``progress(done, total)`` is called every few thousand texts while analysing.
+        """
         analyzer = analyzer or default_analyzer()
-        if type(analyzer) is not Analyzer:
-            # A subclass may analyze differently: only the analyzer itself knows how.
-            return cls.from_tokens((analyzer(t) for t in texts), k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
         texts = texts if isinstance(texts, Sequence) else list(texts)
         analyzed = _FastAnalysis(analyzer)
-        if not analyzed.agrees(texts[:_FAST_PATH_CHECKS]):
-            log.warning("fast analysis disagrees with the analyzer; indexing with the analyzer itself")
-            return cls.from_tokens((analyzer(t) for t in texts), k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
-        term_ids, lengths = analyzed.term_ids(texts)
+        # A subclass may analyze differently, so only the analyzer itself knows how; and
+        # the memo is checked against the analyzer's own output on the first texts.
+        if type(analyzer) is not Analyzer or not analyzed.agrees(texts[:_FAST_PATH_CHECKS]):
+            if type(analyzer) is Analyzer:
+                log.warning("fast analysis disagrees with the analyzer; indexing with the analyzer itself")
+            documents = (analyzer(t) for t in _reporting(texts, progress))
+            return cls.from_tokens(documents, k1=k1, b=b, epsilon=epsilon, analyzer=analyzer)
+        term_ids, lengths = analyzed.term_ids(_reporting(texts, progress))
         return cls._from_term_ids(term_ids, lengths, analyzed.vocabulary, k1, b, epsilon, analyzer)
 
     @classmethod
@@ -395,14 +402,62 @@ class BM25Index:
 
     @classmethod
     def load(cls, path: Path | str, analyzer_factory: Callable[..., Analyzer] = Analyzer) -> tuple[BM25Index, dict]:
-        """Read an index written by :meth:`save`; returns the index and its ``extra``."""
-        with np.load(Path(path), allow_pickle=False) as data:
-            try:
-                index = cls.from_arrays(data, analyzer_factory)
-            except ValueError as exc:
-                raise ValueError(f"{path}: {exc}") from None
-            extra = json.loads(_array_text(data["extra"])) if "extra" in data else {}
+        """Read an index written by :meth:`save`; returns the index and its ``extra``.
+
+        The postings are memory-mapped, not read: loading takes milliseconds and only the
+        pages that searches touch are ever read.
+        """
+        data = read_npz(path)
+        try:
+            index = cls.from_arrays(data, analyzer_factory)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        extra = json.loads(_array_text(data["extra"])) if "extra" in data else {}
         return index, extra
+
+
+def read_npz(path: Path | str) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed ``.npz`` file, memory-mapped read-only.
+
+    ``np.load`` reads every array of an ``.npz`` into memory; the members of an
+    uncompressed one are plain ``.npy`` files at known offsets, so they can be mapped
+    instead. Compressed members are read as usual. Raises OSError, ValueError or
+    zipfile.BadZipFile for a damaged file.
+    """
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as archive, path.open("rb") as handle:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            name = info.filename[: -len(".npy")]
+            if info.compress_type != zipfile.ZIP_STORED:
+                with archive.open(info) as member:
+                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            # Local file header: 30 fixed bytes, then the name and an extra field.
+            handle.seek(info.header_offset)
+            header = handle.read(30)
+            if len(header) != 30 or header[:4] != b"PK\x03\x04":
+                raise ValueError(f"{path}: bad zip member header for {info.filename}")
+            name_length = int.from_bytes(header[26:28], "little")
+            extra_length = int.from_bytes(header[28:30], "little")
+            handle.seek(info.header_offset + 30 + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+            if dtype.hasobject:
+                raise ValueError(f"{path}: {name} holds Python objects")
+            count = math.prod(shape)
+            if count == 0:
+                arrays[name] = np.zeros(shape, dtype=dtype)
+                continue
+            arrays[name] = np.memmap(
+                path, dtype=dtype, mode="r", offset=handle.tell(), shape=shape, order="F" if fortran else "C"
+            )
+    return arrays
 
 
 class _FastAnalysis:
@@ -490,6 +545,22 @@ class _FastAnalysis:
             np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, dtype=np.int32),
             np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
         )
+
+
+def _reporting(texts: Sequence[str], progress: Callable[[int, int], None] | None) -> Iterable[str]:
+    """``texts``, calling ``progress(done, total)`` every few thousand and at the end."""
+    if progress is None:
+        return texts
+
+    def report() -> Iterator[str]:
+        total = len(texts)
+        for done, text in enumerate(texts):
+            if done % _PROGRESS_EVERY == 0:
+                progress(done, total)
+            yield text
+        progress(total, total)
+
+    return report()
 
 
 def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:

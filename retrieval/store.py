@@ -1,0 +1,398 @@
+"""The saved archive: passages and BM25 index on disk, rebuilt when the corpus changes.
+
+Building the archive means reading every corpus file, cutting passages and analysing every
+word; loading a saved one is a plain read of numpy arrays. :func:`load_or_build` loads the
+saved archive when it still matches the corpus, and otherwise builds it and saves it.
+
+Where: ``NEWSDESK_INDEX`` (``Settings.index_path``), by default ``<corpus>/.index/``; the
+archive is the file ``archive.npz`` in that folder (a path ending in ``.npz`` names the file
+itself). The folder is a cache: it is safe to delete, and it is not committed.
+
+What one file holds (an uncompressed ``.npz``, written to a temporary file and renamed, so a
+reader never sees half of it): a format version; the fingerprint of the corpus (name, size,
+modification time and SHA-256 of each ``*.md`` file) and of the code that turns files into
+passages and terms; the malformed corpus files and their problems, so they are still
+reported; the articles' metadata and bodies; the passages' sentences; and the index arrays
+with the analyzer settings.
+
+When it is rebuilt: when a corpus file is added, removed or changed, when the code that
+cuts passages or analyses words changed, when the analyzer settings differ, and when the
+file is missing, unreadable or of another format (logged as a warning). A file whose size
+and modification time are unchanged is taken as unchanged; one whose time changed (a git
+checkout) is compared by content, so touching files costs a hash, not a rebuild.
+
+A failure to save (read-only folder, full disk) is logged and never fatal: the archive built
+in memory still answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import json
+import logging
+import os
+import secrets
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval import analyzer as _analyzer_module
+from retrieval import corpus as _corpus_module
+from retrieval import index as _index_module
+from retrieval import passages as _passages_module
+from retrieval.analyzer import Analyzer, default_analyzer
+from retrieval.answer import Archive
+from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
+from retrieval.index import BM25Index, read_npz
+from retrieval.passages import Passage, corpus_passages
+
+log = logging.getLogger(__name__)
+
+STORE_FORMAT_VERSION = 1
+INDEX_DIRNAME = ".index"
+ARCHIVE_FILENAME = "archive.npz"
+
+# Reports (done, total) passages while a build analyses them.
+Progress = Callable[[int, int], None]
+
+# What reading a damaged or foreign file can raise (numpy, zipfile, json and our checks).
+_UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
+
+
+def default_index_path(corpus_dir: Path | str) -> Path:
+    return Path(corpus_dir) / INDEX_DIRNAME
+
+
+def archive_file(index_path: Path | str) -> Path:
+    """The file that holds the archive: ``index_path`` itself if it ends in .npz."""
+    path = Path(index_path)
+    return path if path.suffix == ".npz" else path / ARCHIVE_FILENAME
+
+
+# -- fingerprints ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileState:
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+
+
+def _stat_corpus(corpus_dir: Path) -> list[FileState]:
+    """Name, size and time of the corpus files (those :func:`corpus_files` lists), by name."""
+    states: list[FileState] = []
+    # os.scandir: one stat per file and no Path objects (pathlib's glob and sort are slow
+    # for tens of thousands of files).
+    with os.scandir(corpus_dir) as entries:
+        for entry in entries:
+            if not entry.name.endswith(CORPUS_SUFFIX):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError:  # vanished since listed: the next check sees it gone
+                continue
+            states.append(FileState(entry.name, stat.st_size, stat.st_mtime_ns))
+    states.sort(key=lambda s: s.name)
+    return states
+
+
+def _digest(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""  # unreadable: load_corpus reports it; an empty digest never matches a real one
+
+
+def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
+    return [FileState(s.name, s.size, s.mtime_ns, _digest(corpus_dir / s.name)) for s in states]
+
+
+def code_fingerprint() -> str:
+    """Hash of the code that turns corpus files into passages and index terms."""
+    digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
+    for module in (_corpus_module, _passages_module, _analyzer_module, _index_module):
+        source = module.__file__
+        if source:
+            digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+def _corpus_matches(corpus_dir: Path, saved: list[FileState], current: list[FileState]) -> tuple[bool, bool]:
+    """(matches, stale times): whether the corpus is the saved one, by stat then by content."""
+    if [s.name for s in saved] != [c.name for c in current]:
+        return False, False
+    stale = False
+    for old, new in zip(saved, current):
+        if old.size != new.size:
+            return False, False
+        if old.mtime_ns != new.mtime_ns:
+            if _digest(corpus_dir / new.name) != old.sha256 or not old.sha256:
+                return False, False
+            stale = True
+    return True, stale
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def build_archive(
+    corpus_dir: Path | str, analyzer: Analyzer | None = None, progress: Progress | None = None
+) -> Archive:
+    """Read the corpus folder and index it (nothing is saved)."""
+    loaded = load_corpus(corpus_dir)
+    analyzer = analyzer or default_analyzer()
+    passages = corpus_passages(loaded.articles)
+    index = BM25Index.build([p.text for p in passages], analyzer=analyzer, progress=progress)
+    return Archive(loaded.articles, errors=loaded.errors, analyzer=analyzer, index=index, passages=passages)
+
+
+def load_or_build(
+    corpus_dir: Path | str,
+    index_path: Path | str | None = None,
+    *,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+) -> Archive:
+    """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
+
+    ``index_path`` defaults to ``<corpus_dir>/.index``. Raises FileNotFoundError when the
+    corpus folder does not exist; problems with the saved file only cause a rebuild.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        load_corpus(corpus_dir)  # raises the corpus module's FileNotFoundError
+    analyzer = analyzer or default_analyzer()
+    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    states = _stat_corpus(corpus_dir)
+    code = code_fingerprint()
+    loaded = _load_if_current(path, corpus_dir, states, code, analyzer)
+    if loaded is not None:
+        archive, stale = loaded
+        if stale:
+            # Same contents, new times (a checkout): record the times so the next start
+            # does not hash the files again.
+            save_archive(archive, path, corpus_dir, _with_digests(corpus_dir, _stat_corpus(corpus_dir)), code)
+        return archive
+    # Fingerprint first: a file changed while building is then seen as changed next time.
+    states = _with_digests(corpus_dir, states)
+    archive = build_archive(corpus_dir, analyzer, progress)
+    save_archive(archive, path, corpus_dir, states, code)
+    return archive
+
+
+def update_index(
+    corpus_dir: Path | str, index_path: Path | str | None = None, *, progress: Progress | None = None
+) -> Archive:
+    """Bring the saved archive up to date after the corpus changed (e.g. after ingest).
+
+    Rebuilds when the corpus differs from the saved archive, which is what a changed
+    corpus does; ``progress(done, total)`` is called while passages are analysed.
+    """
+    return load_or_build(corpus_dir, index_path, progress=progress)
+
+
+# -- saving and loading ---------------------------------------------------------------
+
+
+def save_archive(
+    archive: Archive, path: Path, corpus_dir: Path, states: list[FileState], code: str | None = None
+) -> bool:
+    """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved."""
+    try:
+        arrays = _archive_arrays(archive, corpus_dir, states, code or code_fingerprint())
+    except ValueError as exc:
+        log.warning("archive not saved: %s", exc)
+        return False
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        with tmp.open("xb") as handle:  # a new file, with the usual permissions
+            np.savez(handle, **arrays)  # uncompressed: loading maps it, reads nothing up front
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one
+    except OSError as exc:
+        log.warning("could not save the index to %s (%s); answering from memory, it will be rebuilt next time", path, exc)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        return False
+    log.info("saved index of %d passages to %s", len(archive.passages), path)
+    return True
+
+
+def _archive_arrays(archive: Archive, corpus_dir: Path, states: list[FileState], code: str) -> dict[str, np.ndarray]:
+    articles = archive.articles
+    per_article: list[int] = []
+    sentence_counts: list[int] = []
+    sentences: list[str] = []
+    passages = archive.passages
+    at = 0
+    for article in articles:
+        first = 0
+        number = 0
+        while at < len(passages) and passages[at].article is article:
+            passage = passages[at]
+            number += 1
+            # Passage ids, numbers and first sentences are recomputed when loading.
+            if passage.id != f"{article.id}#{number}" or passage.number != number or passage.first_sentence != first:
+                raise ValueError(f"passage {passage.id} is not numbered as the store expects")
+            sentence_counts.append(len(passage.sentences))
+            sentences.extend(passage.sentences)
+            first += len(passage.sentences)
+            at += 1
+        per_article.append(number)
+    if at != len(passages):
+        raise ValueError("passages are not grouped by article in article order")
+    joined = "\n".join(sentences)
+    if joined.count("\n") != max(len(sentences) - 1, 0):
+        raise ValueError("a sentence contains a line break")  # split_sentences never makes one
+    meta = {
+        "format": STORE_FORMAT_VERSION,
+        "code": code,
+        "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "corpus": [[s.name, s.size, s.mtime_ns, s.sha256] for s in states],
+        "errors": [[_name_in(e.path, corpus_dir), e.problem] for e in archive.errors],
+        "articles": [
+            [
+                a.id,
+                a.title,
+                a.source,
+                a.published.isoformat() if a.published else None,
+                a.author,
+                a.url,
+                _name_in(a.path, corpus_dir) if a.path is not None else None,
+            ]
+            for a in articles
+        ],
+    }
+    bodies = [a.body for a in articles]
+    arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
+    arrays.update(
+        store_meta=_text_array(json.dumps(meta)),
+        bodies=_text_array("".join(bodies)),
+        body_lengths=np.array([len(b) for b in bodies], dtype=np.int64),
+        passages_per_article=np.array(per_article, dtype=np.int32),
+        sentences_per_passage=np.array(sentence_counts, dtype=np.int32),
+        sentences=_text_array(joined),
+    )
+    return arrays
+
+
+def _name_in(path: Path, corpus_dir: Path) -> str:
+    # Stored relative to the corpus folder, so a moved folder keeps its index.
+    return path.name if path.parent == corpus_dir else str(path)
+
+
+def _path_in(name: str, corpus_dir: Path) -> Path:
+    return corpus_dir / name if "/" not in name and "\\" not in name else Path(name)
+
+
+def _load_if_current(
+    path: Path, corpus_dir: Path, states: list[FileState], code: str, analyzer: Analyzer
+) -> tuple[Archive, bool] | None:
+    """(archive, stale times) from ``path`` if it matches the corpus and code; else None."""
+    try:
+        data = read_npz(path)
+        meta = json.loads(_array_text(data["store_meta"]))
+        if meta.get("format") != STORE_FORMAT_VERSION:
+            log.warning("saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION)
+            return None
+        if meta.get("code") != code:
+            log.info("the indexing code changed since %s was saved; rebuilding", path)
+            return None
+        saved = [FileState(*entry) for entry in meta["corpus"]]
+        matches, stale = _corpus_matches(corpus_dir, saved, states)
+        if not matches:
+            log.info("the corpus changed since %s was saved; rebuilding", path)
+            return None
+        index = BM25Index.from_arrays(
+            {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")},
+            analyzer=analyzer,
+        )
+        if index.analyzer is not analyzer:
+            log.info("analyzer settings differ from %s; rebuilding", path)
+            return None
+        # Hundreds of thousands of small objects, none in a cycle: collecting the cyclic
+        # garbage meanwhile only re-walks them (a third of the load time).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            archive = _archive_from(meta, data, index, corpus_dir)
+        finally:
+            if paused:
+                gc.enable()
+    except FileNotFoundError:
+        log.info("no saved index at %s; building it", path)
+        return None
+    except _UNREADABLE as exc:
+        log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)
+        return None
+    log.info("loaded index of %d passages from %s", len(archive.passages), path)
+    return archive, stale
+
+
+def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, corpus_dir: Path) -> Archive:
+    bodies_text = _array_text(data["bodies"])
+    body_lengths = data["body_lengths"].tolist()
+    per_article = data["passages_per_article"].tolist()
+    sentence_counts = data["sentences_per_passage"].tolist()
+    raw = _array_text(data["sentences"])
+    sentences = raw.split("\n") if sentence_counts else []
+    entries = meta["articles"]
+    if not (len(entries) == len(body_lengths) == len(per_article)):
+        raise ValueError("article tables disagree in length")
+    if sum(per_article) != len(sentence_counts) or len(sentence_counts) != len(index):
+        raise ValueError("passage tables disagree in length")
+    if sum(sentence_counts) != len(sentences) or sum(body_lengths) != len(bodies_text):
+        raise ValueError("text tables disagree in length")
+
+    body_ends = np.cumsum(body_lengths, dtype=np.int64).tolist()
+    articles = [
+        Article(
+            id=article_id,
+            title=title,
+            source=source,
+            published=dt.date.fromisoformat(published) if published else None,
+            body=bodies_text[end - length : end],
+            author=author,
+            url=url,
+            path=_path_in(name, corpus_dir) if name is not None else None,
+        )
+        for (article_id, title, source, published, author, url, name), length, end in zip(
+            entries, body_lengths, body_ends
+        )
+    ]
+    # Per passage, computed with numpy: its article, number in the article, first and end
+    # sentence in the flat list, first sentence within the article.
+    counts = np.asarray(per_article, dtype=np.int64)
+    article_of = np.repeat(np.arange(counts.size), counts)
+    first_passage = np.repeat(np.cumsum(counts) - counts, counts)
+    numbers = np.arange(article_of.size) - first_passage + 1
+    ends = np.cumsum(np.asarray(sentence_counts, dtype=np.int64))
+    starts = ends - np.asarray(sentence_counts, dtype=np.int64)
+    first_in_article = starts - starts[first_passage] if starts.size else starts
+    passages = [
+        Passage(f"{articles[a].id}#{number}", articles[a], number, tuple(sentences[start:end]), first)
+        for a, number, start, end, first in zip(
+            article_of.tolist(), numbers.tolist(), starts.tolist(), ends.tolist(), first_in_article.tolist()
+        )
+    ]
+    errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
+    return Archive(articles, errors=errors, analyzer=index.analyzer, index=index, passages=passages)
+
+
+def _text_array(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _array_text(data: np.ndarray) -> str:
+    return data.tobytes().decode("utf-8")
