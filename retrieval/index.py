@@ -416,6 +416,18 @@ class BM25Index:
         return index, extra
 
 
+def analyze_all(texts: Iterable[str], analyzer: Analyzer | None = None) -> list[list[str]]:
+    """``[analyzer(t) for t in texts]``, several times faster for many texts.
+
+    (Each distinct word is analysed once; see :class:`_FastAnalysis`.)
+    """
+    analyzer = analyzer or default_analyzer()
+    if type(analyzer) is not Analyzer:
+        return [analyzer(t) for t in texts]
+    fast = _FastAnalysis(analyzer)
+    return [fast.terms(t) for t in texts]
+
+
 def read_npz(path: Path | str) -> dict[str, np.ndarray]:
     """The arrays of an uncompressed ``.npz`` file, memory-mapped read-only.
 
@@ -478,6 +490,7 @@ class _FastAnalysis:
         self._chunks: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = ({}, {})
         self._words: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self._singles: list[tuple[int]] = []  # one shared tuple per term id
+        self._names: list[str] = []  # term id -> term
 
     def _probe(self, words: list[str], shouting: bool) -> list[str | None]:
         """The analyzer's term for each word (None: dropped), in one analyzer call."""
@@ -504,8 +517,9 @@ class _FastAnalysis:
                     known[word] = -1
                     continue
                 term_id = vocabulary.setdefault(term, len(vocabulary))
-                if term_id == len(singles):
+                if term_id == len(singles):  # a new term
                     singles.append((term_id,))
+                    self._names.append(term)
                 known[word] = term_id
         memo = self._chunks[shouting]
         for chunk, words in zip(chunks, split):
@@ -518,7 +532,7 @@ class _FastAnalysis:
         memo = self._chunks[shouting]
         chunks = text.split()
         self._fill(list(dict.fromkeys(c for c in chunks if c not in memo)), shouting)
-        names = list(self.vocabulary)
+        names = self._names
         return [names[i] for c in chunks for i in memo[c]]
 
     def agrees(self, texts: Sequence[str]) -> bool:
