@@ -466,9 +466,12 @@ def read_npz(path: Path | str) -> dict[str, np.ndarray]:
             if count == 0:
                 arrays[name] = np.zeros(shape, dtype=dtype)
                 continue
-            arrays[name] = np.memmap(
+            mapped = np.memmap(
                 path, dtype=dtype, mode="r", offset=handle.tell(), shape=shape, order="F" if fortran else "C"
             )
+            # A plain ndarray view of the map: np.memmap's Python-level slicing costs more
+            # than a whole small search.
+            arrays[name] = mapped.view(np.ndarray)
     return arrays
 
 
