@@ -117,7 +117,10 @@ class Archive:
         self.index = index or BM25Index.from_tokens(
             (self.analyzer(p.text) for p in self.passages), analyzer=self.analyzer
         )
-        self._sources = np.array([p.article.source.casefold() for p in self.passages], dtype=object)
+        # Outlet of each passage as a code into a short list, so a filter tests each outlet once.
+        self._source_names, self._source_codes = np.unique(
+            np.array([p.article.source.casefold() for p in self.passages], dtype=object), return_inverse=True
+        )
         ordinal = [p.article.published.toordinal() if p.article.published else 0 for p in self.passages]
         self._published = np.array(ordinal, dtype=np.int64)
         self._sentences: dict[str, list[str]] = {}
@@ -211,7 +214,8 @@ class Archive:
         allowed = np.ones(len(self.passages), dtype=bool)
         if outlet:
             wanted = outlet.casefold().strip()
-            allowed &= np.array([wanted in s for s in self._sources], dtype=bool)
+            matching = [code for code, name in enumerate(self._source_names) if wanted in name]
+            allowed &= np.isin(self._source_codes, matching)
         if since:
             allowed &= self._published >= since.toordinal()
         if until:
