@@ -160,13 +160,20 @@ class BM25Index:
         """Index the concatenated term ids of all documents (``lengths`` terms each)."""
         n_docs = int(lengths.shape[0])
         n_terms = len(vocabulary)
-        doc_of_term = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        stride = max(n_docs, 1)
         # One sort by (term, passage) groups postings by term, passages ascending in each,
-        # and its run lengths are the term frequencies.
-        keys, tf = np.unique(term_ids.astype(np.int64) * max(n_docs, 1) + doc_of_term, return_counts=True)
-        del doc_of_term
-        term_of_posting = keys // max(n_docs, 1)
-        doc_ids = (keys - term_of_posting * max(n_docs, 1)).astype(np.int32)
+        # and its run lengths are the term frequencies. In place, to keep the peak low.
+        keys = term_ids.astype(np.int64)
+        keys *= stride
+        keys += np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else keys
+        tf = np.diff(np.append(starts, keys.size))
+        keys = keys[starts]
+        del starts
+        term_of_posting = keys // stride
+        keys -= term_of_posting * stride
+        doc_ids = keys.astype(np.int32)
         del keys
         df = np.bincount(term_of_posting, minlength=n_terms).astype(np.int64)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
@@ -179,9 +186,20 @@ class BM25Index:
             norm = k1 * (1 - b + b * doc_lengths / avgdl)
         else:  # every document empty: no term can match anyway
             norm = np.full(n_docs, k1, dtype=np.float64)
+        # Each posting's contribution, as rank_bm25 computes it:
+        #   idf * (tf * (k1 + 1) / (tf + norm))
+        # in place to keep the peak low; the same operations on the same operands (+ and *
+        # commute exactly), so the same bits.
         tfs = tf.astype(np.float64)
-        # Each posting's contribution, as rank_bm25 computes it (same operations, same order).
-        weights = idf[term_of_posting] * (tfs * (k1 + 1) / (tfs + norm[doc_ids]))
+        del tf
+        denominator = norm[doc_ids]
+        denominator += tfs
+        weights = tfs
+        weights *= k1 + 1
+        weights /= denominator
+        del denominator
+        weights *= idf[term_of_posting]
+        del term_of_posting
         log.debug("indexed %d texts, %d terms, %d postings", n_docs, n_terms, len(doc_ids))
         return cls(
             analyzer=analyzer,
