@@ -654,4 +654,5 @@ def _text_array(text: str) -> np.ndarray:
 
 
 def _array_text(data: np.ndarray) -> str:
-    return data.tobytes().decode("utf-8")
+    # Straight from the (mapped) buffer: no intermediate bytes copy.
+    return str(memoryview(np.ascontiguousarray(data)), "utf-8")

@@ -34,10 +34,11 @@ import json
 import logging
 import os
 import secrets
+import sys
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,7 +54,7 @@ from retrieval.passages import Passage, corpus_passages
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT_VERSION = 1
+STORE_FORMAT_VERSION = 2
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
 
@@ -77,8 +78,7 @@ def archive_file(index_path: Path | str) -> Path:
 # -- fingerprints ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileState:
+class FileState(NamedTuple):
     name: str
     size: int
     mtime_ns: int
@@ -118,28 +118,27 @@ def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
 
 
 def code_fingerprint() -> str:
-    """Hash of the code that turns corpus files into passages and index terms."""
+    """Hash of the code that turns corpus files into passages, terms and this file's layout."""
     digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
-    for module in (_corpus_module, _passages_module, _analyzer_module, _index_module):
+    for module in (_corpus_module, _passages_module, _analyzer_module, _index_module, sys.modules[__name__]):
         source = module.__file__
         if source:
             digest.update(Path(source).read_bytes())
     return digest.hexdigest()
 
 
-def _corpus_matches(corpus_dir: Path, saved: list[FileState], current: list[FileState]) -> tuple[bool, bool]:
+def _corpus_matches(corpus_dir: Path, saved: dict[str, list], current: list[FileState]) -> tuple[bool, bool]:
     """(matches, stale times): whether the corpus is the saved one, by stat then by content."""
-    if [s.name for s in saved] != [c.name for c in current]:
+    names = [c.name for c in current]
+    sizes = [c.size for c in current]
+    if saved["names"] != names or saved["sizes"] != sizes:
         return False, False
-    stale = False
-    for old, new in zip(saved, current):
-        if old.size != new.size:
+    if saved["mtimes"] == [c.mtime_ns for c in current]:
+        return True, False  # the usual case: nothing touched since saving
+    for new, mtime_ns, sha256 in zip(current, saved["mtimes"], saved["sha256"]):
+        if mtime_ns != new.mtime_ns and (not sha256 or _digest(corpus_dir / new.name) != sha256):
             return False, False
-        if old.mtime_ns != new.mtime_ns:
-            if _digest(corpus_dir / new.name) != old.sha256 or not old.sha256:
-                return False, False
-            stale = True
-    return True, stale
+    return True, True
 
 
 # -- building -------------------------------------------------------------------------
@@ -259,7 +258,12 @@ def _archive_arrays(archive: Archive, corpus_dir: Path, states: list[FileState],
         "format": STORE_FORMAT_VERSION,
         "code": code,
         "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "corpus": [[s.name, s.size, s.mtime_ns, s.sha256] for s in states],
+        "corpus": {
+            "names": [s.name for s in states],
+            "sizes": [s.size for s in states],
+            "mtimes": [s.mtime_ns for s in states],
+            "sha256": [s.sha256 for s in states],
+        },
         "errors": [[_name_in(e.path, corpus_dir), e.problem] for e in archive.errors],
         "articles": [
             [
@@ -309,8 +313,7 @@ def _load_if_current(
         if meta.get("code") != code:
             log.info("the indexing code changed since %s was saved; rebuilding", path)
             return None
-        saved = [FileState(*entry) for entry in meta["corpus"]]
-        matches, stale = _corpus_matches(corpus_dir, saved, states)
+        matches, stale = _corpus_matches(corpus_dir, meta["corpus"], states)
         if not matches:
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None
@@ -395,4 +398,5 @@ def _text_array(text: str) -> np.ndarray:
 
 
 def _array_text(data: np.ndarray) -> str:
-    return data.tobytes().decode("utf-8")
+    # Straight from the (mapped) buffer: no intermediate bytes copy.
+    return str(memoryview(np.ascontiguousarray(data)), "utf-8")
