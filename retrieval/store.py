@@ -128,7 +128,7 @@ def code_fingerprint() -> str:
 
 
 def _corpus_matches(corpus_dir: Path, saved: dict[str, list], current: list[FileState]) -> tuple[bool, bool]:
-    """(matches, stale times): whether the corpus is the saved one, by stat then by content."""
+    """(matches, times changed): whether the corpus is the saved one, by stat then content."""
     names = [c.name for c in current]
     sizes = [c.size for c in current]
     if saved["names"] != names or saved["sizes"] != sizes:
@@ -176,11 +176,13 @@ def load_or_build(
     code = code_fingerprint()
     loaded = _load_if_current(path, corpus_dir, states, code, analyzer)
     if loaded is not None:
-        archive, stale = loaded
-        if stale:
+        archive, saved_digests = loaded
+        if saved_digests is not None:
             # Same contents, new times (a checkout): record the times so the next start
-            # does not hash the files again.
-            save_archive(archive, path, corpus_dir, _with_digests(corpus_dir, _stat_corpus(corpus_dir)), code)
+            # does not hash the files again. The times are those checked, the digests those
+            # the archive was built from, so a file changed since is still seen as changed.
+            current = [state._replace(sha256=digest) for state, digest in zip(states, saved_digests)]
+            save_archive(archive, path, corpus_dir, current, code)
         return archive
     # Fingerprint first: a file changed while building is then seen as changed next time.
     states = _with_digests(corpus_dir, states)
@@ -302,8 +304,12 @@ def _path_in(name: str, corpus_dir: Path) -> Path:
 
 def _load_if_current(
     path: Path, corpus_dir: Path, states: list[FileState], code: str, analyzer: Analyzer
-) -> tuple[Archive, bool] | None:
-    """(archive, stale times) from ``path`` if it matches the corpus and code; else None."""
+) -> tuple[Archive, list[str] | None] | None:
+    """The archive in ``path`` if it matches the corpus and code, else None.
+
+    With it, the saved file digests when only file times changed (the file is worth
+    rewriting), else None.
+    """
     try:
         data = read_npz(path)
         meta = json.loads(_array_text(data["store_meta"]))
@@ -313,7 +319,7 @@ def _load_if_current(
         if meta.get("code") != code:
             log.info("the indexing code changed since %s was saved; rebuilding", path)
             return None
-        matches, stale = _corpus_matches(corpus_dir, meta["corpus"], states)
+        matches, times_changed = _corpus_matches(corpus_dir, meta["corpus"], states)
         if not matches:
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None
@@ -340,7 +346,7 @@ def _load_if_current(
         log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)
         return None
     log.info("loaded index of %d passages from %s", len(archive.passages), path)
-    return archive, stale
+    return archive, (list(meta["corpus"]["sha256"]) if times_changed else None)
 
 
 def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, corpus_dir: Path) -> Archive:

@@ -129,6 +129,17 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
     archive = load_or_build(corpus)
     assert loaded_from_file(caplog)
     assert answers(archive) == answers(Archive.load(corpus))
+    # The new times were recorded: the next load does not read the files at all.
+    import retrieval.store as store
+
+    def no_hashing(path: Path) -> str:
+        raise AssertionError(f"hashed {path}")
+
+    caplog.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "_digest", no_hashing)
+        load_or_build(corpus)
+    assert loaded_from_file(caplog)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "old format", "missing member"])
