@@ -222,7 +222,9 @@ def save_archive(
             np.savez(handle, **arrays)  # uncompressed: loading maps it, reads nothing up front
         os.replace(tmp, path)  # atomic: readers see the old file or the new one
     except OSError as exc:
-        log.warning("could not save the index to %s (%s); answering from memory, it will be rebuilt next time", path, exc)
+        log.warning(
+            "could not save the index to %s (%s); answering from memory, it will be rebuilt next time", path, exc
+        )
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         return False
@@ -230,7 +232,9 @@ def save_archive(
     return True
 
 
-def _archive_arrays(archive: Archive, corpus_dir: Path, states: list[FileState], code: str) -> dict[str, np.ndarray]:
+def _archive_arrays(
+    archive: Archive, corpus_dir: Path, states: list[FileState], code: str
+) -> dict[str, np.ndarray]:
     articles = archive.articles
     per_article: list[int] = []
     sentence_counts: list[int] = []
@@ -244,7 +248,8 @@ def _archive_arrays(archive: Archive, corpus_dir: Path, states: list[FileState],
             passage = passages[at]
             number += 1
             # Passage ids, numbers and first sentences are recomputed when loading.
-            if passage.id != f"{article.id}#{number}" or passage.number != number or passage.first_sentence != first:
+            numbered = passage.id == f"{article.id}#{number}" and passage.number == number
+            if not numbered or passage.first_sentence != first:
                 raise ValueError(f"passage {passage.id} is not numbered as the store expects")
             sentence_counts.append(len(passage.sentences))
             sentences.extend(passage.sentences)
@@ -314,7 +319,9 @@ def _load_if_current(
         data = read_npz(path)
         meta = json.loads(_array_text(data["store_meta"]))
         if meta.get("format") != STORE_FORMAT_VERSION:
-            log.warning("saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION)
+            log.warning(
+                "saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION
+            )
             return None
         if meta.get("code") != code:
             log.info("the indexing code changed since %s was saved; rebuilding", path)
