@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from bot.settings import Settings, SettingsError, load_settings
-from retrieval.answer import Answer, Excerpt, QuestionError
+from retrieval.answer import Answer, Archive, Excerpt, QuestionError
 from retrieval.corpus import CorpusError
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,6 @@ def ingest(
     overwrite: bool,
 ) -> None:
     """Clean raw article pages (files or folders) into corpus files and update the index."""
-    from bot.desk import load_archive
     from retrieval.ingest import ingest_many
 
     settings = _settings(ctx)
@@ -235,7 +234,7 @@ def ingest(
     for outcome in failed:
         click.echo(f"error: {outcome.error}", err=True)
     if added:
-        archive = load_archive(settings.corpus_dir, settings.index_path)
+        archive = _update_index(settings, show_bar=len(files) > 1)
         click.echo(
             f"index updated: {len(archive.articles)} articles, {len(archive.passages)} passages. "
             "Review the new files, then commit them."
@@ -243,6 +242,22 @@ def ingest(
     click.echo(f"{len(added)} added, {len(failed)} failed", err=bool(failed))
     if failed:
         ctx.exit(1)
+
+
+def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
+    """Rebuild the saved index for the changed corpus, with a bar for the analysis."""
+    from retrieval.store import update_index
+
+    if not show_bar:
+        return update_index(settings.corpus_dir, settings.index_path)
+    bar = click.progressbar(length=1, label="Indexing ", file=sys.stderr)
+    with bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        return update_index(settings.corpus_dir, settings.index_path, progress=progress)
 
 
 class _Passthrough:

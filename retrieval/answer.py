@@ -118,9 +118,15 @@ class Archive:
             (self.analyzer(p.text) for p in self.passages), analyzer=self.analyzer
         )
         # Outlet of each passage as a code into a short list, so a filter tests each outlet once.
-        self._source_names, self._source_codes = np.unique(
-            np.array([p.article.source.casefold() for p in self.passages], dtype=object), return_inverse=True
+        codes: dict[str, int] = {}
+        for article in articles:
+            codes.setdefault(article.source.casefold(), len(codes))
+        self._source_codes = np.fromiter(
+            (codes.setdefault(p.article.source.casefold(), len(codes)) for p in self.passages),
+            dtype=np.int32,
+            count=len(self.passages),
         )
+        self._source_names = list(codes)
         ordinal = [p.article.published.toordinal() if p.article.published else 0 for p in self.passages]
         self._published = np.array(ordinal, dtype=np.int64)
         self._sentences: dict[str, list[str]] = {}
