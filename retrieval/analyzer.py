@@ -47,6 +47,15 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+def split_words(text: str) -> list[str]:
+    """The raw words the analyzer looks at in ``text``, in order (markup left out).
+
+    No word or markup spans whitespace, so the words of a text are those of its
+    whitespace-separated chunks in turn (the index's batch analysis relies on this).
+    """
+    return _WORD_RE.findall(_MARKUP_RE.sub(" ", text))
+
+
 @dataclass(frozen=True)
 class Token:
     """A word found in the text, with where it is and the term it indexes as."""

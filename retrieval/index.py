@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.analyzer import _WORD_RE, Analyzer, default_analyzer
+from retrieval.analyzer import Analyzer, default_analyzer, split_words
 
 log = logging.getLogger(__name__)
 
@@ -529,7 +529,7 @@ class _FastAnalysis:
     def _fill(self, chunks: list[str], shouting: bool) -> None:
         """Memoise new chunks (in text order, so terms are numbered by first occurrence)."""
         known = self._words[shouting]
-        split = [_WORD_RE.findall(chunk) for chunk in chunks]
+        split = [split_words(chunk) for chunk in chunks]
         new = list(dict.fromkeys(w for words in split for w in words if w not in known))
         if new:
             vocabulary, singles = self.vocabulary, self._singles

@@ -11,7 +11,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import Analyzer, default_analyzer
-from retrieval.index import BM25Index, _FastAnalysis, top_k
+from retrieval.index import BM25Index, _FastAnalysis, analyze_all, top_k
 from retrieval.passages import corpus_passages
 from retrieval.corpus import load_corpus
 
@@ -246,3 +246,18 @@ def test_load_rejects_another_format(tmp_path: Path) -> None:
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="format 999"):
         BM25Index.load(path)
+
+
+def test_batch_analysis_drops_links_and_markup_like_the_analyzer() -> None:
+    analyzer = default_analyzer()
+    texts = [
+        "See https://evil.example/iran now <@123456789012345678> Iran",
+        "Iran and Iraq (https://x.example/z) troops <#42>",
+        "TROOPS IN IRAQ",
+        "plain troops text",
+    ] * 20
+    assert analyze_all(texts) == [analyzer(t) for t in texts]
+    index = BM25Index.build(texts)
+    reference = BM25Okapi([analyzer(t) for t in texts])
+    for query in ["iran troops", "evil example", "https"]:
+        assert np.allclose(index.scores(query), reference.get_scores(analyzer(query)), atol=1e-6, rtol=0)
