@@ -82,6 +82,8 @@ def citation(excerpt: Excerpt) -> str:
     title = escape(excerpt.title)
     if excerpt.url and _SAFE_URL_RE.match(excerpt.url):
         title = f"[{title}]({excerpt.url})"
+    else:
+        title = f"\u201c{title}\u201d"
     date = excerpt.published.isoformat() if excerpt.published else "undated"
     return f"\u2014 *{escape(excerpt.source)}*, {title}, {date}"
 

@@ -98,7 +98,7 @@ async def test_login_sync_and_ask_is_deferred_then_answered_with_citations_and_l
     assert embed["title"] == "What did Kurdish and Iraqi forces recapture with US air support?"
     first = embed["description"].split("\n\n")[0]
     assert first.startswith("**1.** ") and "**recaptured** a strategic dam" in first
-    assert "*Middle East Eye*, Calls for Iran to join West in fight against Islamic State, 2014-08-20" in first
+    assert "*Middle East Eye*, \u201cCalls for Iran to join West in fight against Islamic State\u201d, 2014-08-20" in first
     assert re.search(r"searched \d+ passages", embed["footer"]["text"])
     fake.assert_no_violations()
     fake.assert_nothing_pings()
