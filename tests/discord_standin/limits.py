@@ -254,11 +254,11 @@ def validate_commands(commands: list[dict[str, Any]]) -> Optional[ApiError]:
         name = cmd.get("name") or ""
         key = (name, ctype)
         if key in seen:
-            errs.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique")
+            errs.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
         seen.add(key)
         if ctype == 1:
             if not COMMAND_NAME_RE.match(name) or name != name.lower():
-                errs.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Command name is invalid")
+                errs.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
             if errs.required((i, "description"), cmd.get("description")):
                 errs.max_len((i, "description"), cmd.get("description"), COMMAND_DESCRIPTION_MAX)
             _check_options(errs, (i, "options"), cmd.get("options") or [])
