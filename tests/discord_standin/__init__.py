@@ -13,7 +13,8 @@ See README.md in this directory.  Quick use::
 
 from .gateway import Intents, Op
 from .limits import ApiError, FormErrors, validate_message
-from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, Perm
+from .guild import FakeGuild
+from .models import ChannelType, FakeChannel, FakeMember, FakeRole, FakeUser, Perm
 from .plugin import fake_discord
 from .recording import CallbackAttempt, FakeInteraction, RecordedFile, RecordedRequest, SentMessage, Violation, compute_pings
 from .resolver import StandinResolver, is_discord_host

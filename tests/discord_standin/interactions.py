@@ -27,7 +27,8 @@ from .constants import (
     OPT_SUB,
     OPT_USER,
 )
-from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, Perm
+from .guild import FakeGuild
+from .models import FakeChannel, FakeMember, FakeRole, FakeUser, Perm
 from .recording import FakeInteraction, SentMessage
 from .state import MessageLike, StandinState, UserLike, sf
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from .gateway import Intents
 from .limits import error, not_found
-from .models import FakeChannel, FakeGuild, FakeMember, Perm
+from .guild import FakeGuild
+from .models import FakeChannel, FakeMember, Perm
 from .routing import Ctx
 from .state import StandinState
 

@@ -17,7 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from .gateway import GatewayConnection, GatewaySession
-from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeUser, Perm, SnowflakeGenerator
+from .guild import FakeGuild
+from .models import ChannelType, FakeChannel, FakeMember, FakeUser, Perm, SnowflakeGenerator
 from .recording import FakeInteraction, RecordedRequest, SentMessage, Violation
 from .tls import tls_material
 

@@ -63,75 +63,71 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-@functools.lru_cache(maxsize=1)
-def tls_material() -> TLSMaterial:
-    now = _dt.datetime.now(_dt.timezone.utc)
-    not_before = now - _dt.timedelta(days=1)
-    not_after = now + _dt.timedelta(days=7)
+def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
+    """A CA signs certificates and CRLs; the leaf only does key agreement (ECDHE)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=not cert_sign,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
+
+def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _dt.timedelta(days=1))
+        .not_valid_after(now + _dt.timedelta(days=7))
+    )
+
+
+def _make_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, x509.SubjectKeyIdentifier]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("discord-standin test CA")
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(ca_name, ca_name, ca_key.public_key())
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(cert_sign=True), critical=True)
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    return ca_key, ca_cert, ca_ski
 
+
+def _make_leaf(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate,
+               ca_ski: x509.SubjectKeyIdentifier) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     sans: list[x509.GeneralName] = [x509.DNSName(h) for h in CERT_HOSTNAMES]
     sans.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     leaf_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("discord.com"))
-        .issuer_name(ca_name)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(_name("discord.com"), ca_cert.subject, leaf_key.public_key())
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=True,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(cert_sign=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    return leaf_key, leaf_cert
 
+
+@functools.lru_cache(maxsize=1)
+def tls_material() -> TLSMaterial:
+    """The CA and leaf, made once per process; the files go when the process exits."""
+    ca_key, ca_cert, ca_ski = _make_ca()
+    leaf_key, leaf_cert = _make_leaf(ca_key, ca_cert, ca_ski)
     tmpdir = tempfile.mkdtemp(prefix="discord-standin-tls-")
     atexit.register(shutil.rmtree, tmpdir, ignore_errors=True)
     cert_file = os.path.join(tmpdir, "leaf.pem")

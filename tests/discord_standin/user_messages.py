@@ -12,7 +12,8 @@ from typing import Any, Optional
 
 from .gateway import Intents
 from .messages import add_reference, new_message
-from .models import FakeChannel, FakeGuild, FakeUser, Perm
+from .guild import FakeGuild
+from .models import FakeChannel, FakeUser, Perm
 from .recording import RecordedFile
 from .state import MessageLike, StandinState, UserLike
 
