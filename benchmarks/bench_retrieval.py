@@ -46,7 +46,8 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import Generator, write_corpus  # noqa: E402
 
-from retrieval.index import BM25Index, analyze_all  # noqa: E402
+from retrieval.analyzer import analyze_all  # noqa: E402
+from retrieval.index import BM25Index  # noqa: E402
 
 TOP = 10
 
@@ -213,7 +214,7 @@ def measure_bm25s(documents: list[list[str]], queries: list[list[str]], ours: li
 
 def measure_archive(n: int) -> dict:
     """Build, save and load a whole archive (corpus files -> passages -> index)."""
-    from retrieval.answer import Archive
+    from retrieval.archive import Archive
     from retrieval.store import archive_file, default_index_path, load_or_build
 
     out: dict = {"archive_passages_target": n}
@@ -239,12 +240,12 @@ def measure_archive(n: int) -> dict:
             gc.collect()
         out["archive_load_s"] = min(loads)
         out["archive_same_answer"] = same
-        # The part of a load that is Archive's own set-up (retrieval/answer.py).
+        # The part of a load that is Archive's own set-up (retrieval/archive.py).
         loaded = load_or_build(corpus)
         setups: list[float] = []
         for _ in range(3):
             started = time.perf_counter()
-            Archive(loaded.articles, errors=loaded.errors, analyzer=loaded.analyzer, index=loaded.index, passages=loaded.passages)
+            Archive(loaded.articles, loaded.passages, loaded.index, analyzer=loaded.analyzer, errors=loaded.errors)
             setups.append(time.perf_counter() - started)
         out["archive_init_s"] = min(setups)
     return out

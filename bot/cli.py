@@ -15,8 +15,10 @@ from pathlib import Path
 import click
 
 from bot.settings import Settings, SettingsError, load_settings
-from retrieval.answer import Answer, Archive, Excerpt, QuestionError
+from retrieval.answer import Answer, Excerpt, QuestionError
+from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
+from retrieval.filters import FilterError, Filters, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form", param_hint=name) from None
+        return parse_date(value, name)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def emphasise(excerpt: Excerpt, style: "click.style" = click.style) -> str:  # type: ignore[valid-type]
@@ -120,14 +120,17 @@ def ask(
     from bot.desk import Desk
 
     settings = _settings(ctx)
-    since_date, until_date = _date(since, "--since"), _date(until, "--until")
+    try:
+        filters = Filters.parse(outlet, since, until)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         desk = Desk.from_settings(settings)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     _warn_corpus_errors(desk.archive.errors)
     try:
-        asked = desk.ask(question, limit=limit, outlet=outlet, since=since_date, until=until_date)
+        asked = desk.ask(question, limit=limit, filters=filters)
     except QuestionError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -246,10 +249,10 @@ def ingest(
 
 def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
     """Rebuild the saved index for the changed corpus, with a bar for the analysis."""
-    from retrieval.store import update_index
+    from retrieval.store import load_or_build
 
     if not show_bar:
-        return update_index(settings.corpus_dir, settings.index_path)
+        return load_or_build(settings.corpus_dir, settings.index_path)
     bar = click.progressbar(length=1, label="Indexing ", file=sys.stderr)
     with bar:
 
@@ -257,7 +260,7 @@ def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return update_index(settings.corpus_dir, settings.index_path, progress=progress)
+        return load_or_build(settings.corpus_dir, settings.index_path, progress=progress)
 
 
 class _Passthrough:

@@ -7,7 +7,6 @@ reported in the application log and on the returned :class:`Asked`.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ from pathlib import Path
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord
 from bot.settings import Settings
-from retrieval.answer import Answer, Archive
+from retrieval.answer import Answer
+from retrieval.archive import Archive
+from retrieval.filters import Filters
 from retrieval.store import load_or_build
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,11 @@ class Desk:
         channel_id: int | str | None = None,
         limit: int | None = None,
         more: int = 0,
-        outlet: str | None = None,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
+        filters: Filters | None = None,
     ) -> Asked:
         """Answer and log; raises QuestionError for a question that cannot be searched."""
         started = time.perf_counter()
-        answer = self.archive.ask(
-            question, limit or self.results, more=more, outlet=outlet, since=since, until=until
-        )
+        answer = self.archive.ask(question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
         record = QueryRecord(
@@ -80,11 +77,7 @@ class Desk:
             passage_ids=[r.passage_id for r in shown],
             scores=[r.score for r in shown],
             latency_ms=latency_ms,
-            filters={
-                k: v.isoformat() if isinstance(v, dt.date) else v
-                for k, v in (("outlet", outlet), ("since", since), ("until", until))
-                if v
-            },
+            filters=filters.to_json() if filters else {},
         )
         if self.querylog is None:
             return Asked(answer, None, "the query log is not open")

@@ -4,16 +4,24 @@ Steps: split into words (Unicode letters and digits; possessive "'s" dropped; do
 acronyms such as "U.S." joined), lowercase, drop English stopwords, stem with Snowball
 (PyStemmer). Acronyms written in capitals ("US", "IS", "UN") are kept even when their
 lowercase form is a stopword, because in news text they name things.
+
+:func:`analyze_all` and :class:`FastAnalysis` give exactly the analyzer's terms for many
+texts at once, analysing each distinct word once (indexing uses them).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
+import numpy as np
 import Stemmer
+
+from retrieval.arrays import packed_term_ids
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +135,101 @@ def default_analyzer() -> Analyzer:
     if _default is None:
         _default = Analyzer()
     return _default
+
+
+def analyze_all(texts: Iterable[str], analyzer: Analyzer | None = None) -> list[list[str]]:
+    """``[analyzer(t) for t in texts]``, several times faster for many texts.
+
+    (Each distinct word is analysed once; see :class:`FastAnalysis`.)
+    """
+    analyzer = analyzer or default_analyzer()
+    if type(analyzer) is not Analyzer:
+        return [analyzer(t) for t in texts]
+    fast = FastAnalysis(analyzer)
+    return [fast.terms(t) for t in texts]
+
+
+class FastAnalysis:
+    """The analyzer's terms for many texts, computed once per distinct word.
+
+    :class:`Analyzer` turns each match of its word pattern into at most one term, and the
+    only context it looks at is whether the whole text is in capitals. No match spans
+    whitespace, so a text's terms are those of its whitespace-separated chunks in turn.
+    Each distinct chunk ("Iraq,") is therefore analysed once per capitals state, and each
+    distinct word in it by asking the analyzer itself, in a probe text with the same
+    capitals state.
+    """
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.vocabulary: dict[str, int] = {}
+        # Per capitals state: chunk -> its term ids; word -> term id or -1 (dropped).
+        self._chunks: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = ({}, {})
+        self._words: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._singles: list[tuple[int]] = []  # one shared tuple per term id
+        self._names: list[str] = []  # term id -> term
+
+    def _probe(self, words: list[str], shouting: bool) -> list[str | None]:
+        """The analyzer's term for each word (None: dropped), in one analyzer call."""
+        # The last word gives text.isupper() the original text's value.
+        probe = " ".join(words) + (" A" if shouting else " a")
+        by_start = {token.start: token for token in self.analyzer.tokens(probe)}
+        terms: list[str | None] = []
+        start = 0
+        for word in words:
+            token = by_start.get(start)
+            terms.append(token.term if token is not None and token.end <= start + len(word) else None)
+            start += len(word) + 1
+        return terms
+
+    def _fill(self, chunks: list[str], shouting: bool) -> None:
+        """Memoise new chunks (in text order, so terms are numbered by first occurrence)."""
+        known = self._words[shouting]
+        split = [split_words(chunk) for chunk in chunks]
+        new = list(dict.fromkeys(w for words in split for w in words if w not in known))
+        if new:
+            vocabulary, singles = self.vocabulary, self._singles
+            for word, term in zip(new, self._probe(new, shouting)):
+                if term is None:
+                    known[word] = -1
+                    continue
+                term_id = vocabulary.setdefault(term, len(vocabulary))
+                if term_id == len(singles):  # a new term
+                    singles.append((term_id,))
+                    self._names.append(term)
+                known[word] = term_id
+        memo = self._chunks[shouting]
+        for chunk, words in zip(chunks, split):
+            ids = [i for i in map(known.__getitem__, words) if i >= 0]
+            memo[chunk] = self._singles[ids[0]] if len(ids) == 1 else tuple(ids)
+
+    def terms(self, text: str) -> list[str]:
+        """The analyzer's terms for ``text``, through the memo."""
+        shouting = text.isupper()
+        memo = self._chunks[shouting]
+        chunks = text.split()
+        self._fill(list(dict.fromkeys(c for c in chunks if c not in memo)), shouting)
+        names = self._names
+        return [names[i] for c in chunks for i in memo[c]]
+
+    def agrees(self, texts: Sequence[str]) -> bool:
+        """Whether the memoised path gives the analyzer's own terms for ``texts``."""
+        return all(self.terms(text) == self.analyzer(text) for text in texts)
+
+    def term_ids(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Concatenated term ids of all texts (first occurrence order) and their counts."""
+        ids = array("i")
+        lengths = array("q")
+        memos = self._chunks
+        for text in texts:
+            shouting = text.isupper()
+            memo = memos[shouting]
+            chunks = text.split()
+            found = list(map(memo.get, chunks))
+            if None in found:
+                self._fill(list(dict.fromkeys(c for c, f in zip(chunks, found) if f is None)), shouting)
+                found = list(map(memo.__getitem__, chunks))
+            before = len(ids)
+            ids.extend(chain.from_iterable(found))
+            lengths.append(len(ids) - before)
+        return packed_term_ids(ids, lengths)

@@ -1,7 +1,13 @@
 """Question -> answer: the best excerpts from the archive, or a plain refusal.
 
-The :class:`Archive` loads ``corpus/``, cuts the articles into passages, indexes them with
-:class:`~retrieval.index.BM25Index`, and answers questions with :class:`Answer` objects.
+The answering rules, apart from the archive's data (:mod:`retrieval.archive`): relevance
+and refusal (a passage must cover :data:`MIN_COVERAGE` of the question's weight and two of
+its known words), de-duplication (overlapping text of one article, near copies) and the
+excerpt window (at most :data:`EXCERPT_MAX_CHARS` around the best-matching sentences).
+:meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`.
+
+Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
+the same archive and question always give the same answer; nothing here writes anything.
 """
 
 from __future__ import annotations
@@ -10,14 +16,16 @@ import datetime as dt
 import logging
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer, Token, default_analyzer
-from retrieval.corpus import Article, CorpusError, load_corpus
-from retrieval.index import BM25Index
-from retrieval.passages import Passage, corpus_passages
+from retrieval.analyzer import Analyzer
+from retrieval.filters import Filters
+from retrieval.passages import Passage
+
+if TYPE_CHECKING:
+    from retrieval.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -98,88 +106,54 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
     return cleaned
 
 
-class Archive:
-    """The searchable archive: articles, their passages and the BM25 index over them."""
+class Answerer:
+    """The answering rules over one archive; holds what they cache (sentence terms)."""
 
-    def __init__(
-        self,
-        articles: list[Article],
-        *,
-        errors: list[CorpusError] | None = None,
-        analyzer: Analyzer | None = None,
-        index: BM25Index | None = None,
-        passages: list[Passage] | None = None,
-    ) -> None:
-        self.articles = articles
-        self.errors = errors or []
-        self.analyzer = analyzer or default_analyzer()
-        self.passages = passages if passages is not None else corpus_passages(articles)
-        self.index = index or BM25Index.from_tokens(
-            (self.analyzer(p.text) for p in self.passages), analyzer=self.analyzer
-        )
-        # Outlet of each passage as a code into a short list, so a filter tests each outlet once.
-        codes: dict[str, int] = {}
-        for article in articles:
-            codes.setdefault(article.source.casefold(), len(codes))
-        self._source_codes = np.fromiter(
-            (codes.setdefault(p.article.source.casefold(), len(codes)) for p in self.passages),
-            dtype=np.int32,
-            count=len(self.passages),
-        )
-        self._source_names = list(codes)
-        ordinal = [p.article.published.toordinal() if p.article.published else 0 for p in self.passages]
-        self._published = np.array(ordinal, dtype=np.int64)
-        self._sentences: dict[str, list[str]] = {}
-        for p in self.passages:
-            self._sentences.setdefault(p.article.id, []).extend(p.sentences)
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.analyzer = archive.analyzer
         self._sentence_terms: dict[str, list[frozenset[str]]] = {}
-        df = np.diff(self.index.indptr)
-        n = len(self.index)
+        df = archive.index.document_frequencies()
+        n = len(archive.index)
         # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
         # rank_bm25's epsilon floor can turn common terms negative in a small archive.
         self._weight_scale = n
         self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
 
-    @classmethod
-    def load(cls, corpus_dir: Path | str) -> Archive:
-        """Load the corpus folder; malformed files are reported in ``errors`` and skipped."""
-        loaded = load_corpus(corpus_dir)
-        return cls(loaded.articles, errors=loaded.errors)
-
-    @property
-    def sources(self) -> list[str]:
-        return sorted({a.source for a in self.articles})
-
-    # -- answering --------------------------------------------------------------------
-
-    def ask(
-        self,
-        question: str,
-        limit: int = DEFAULT_RESULTS,
-        *,
-        more: int = 0,
-        outlet: str | None = None,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
-    ) -> Answer:
+    def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
         question = validate_question(question)
         terms = self.analyzer(question)
-        searched = len(self.passages)
+        archive = self.archive
+        searched = len(archive.passages)
         if not terms:
             return Answer(question, False, (), searched, reason="The question has no searchable words.")
-        allowed = self._filter(outlet, since, until)
         query_weights = {t: self._term_weight(t) for t in set(terms)}
-        total_weight = sum(query_weights.values())
-        known_terms = sum(1 for t in query_weights if self.index.term_idf(t) is not None)
         wanted = limit + more
         # Look a little deeper than needed: refused and near-duplicate passages drop out.
-        ranked = self.index.search_terms(terms, k=max(4 * wanted, 20), allowed=allowed)
+        ranked = archive.index.search_terms(terms, k=max(4 * wanted, 20), allowed=archive.passage_mask(filters))
+        excerpts = self._pick(ranked, query_weights, wanted)
+        if not excerpts:
+            return Answer(
+                question,
+                False,
+                (),
+                searched,
+                reason="Nothing in the archive matches enough of the question.",
+            )
+        return Answer(question, True, tuple(excerpts[:limit]), searched, more=tuple(excerpts[limit:]))
+
+    def _pick(
+        self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
+    ) -> list[Excerpt]:
+        """Up to ``wanted`` excerpts from the ranked passages that answer and are not repeats."""
+        total_weight = sum(query_weights.values())
+        known_terms = sum(1 for t in query_weights if self.archive.index.document_frequency(t) > 0)
         excerpts: list[Excerpt] = []
         seen_terms: list[set[str]] = []
         shown_spans: list[tuple[str, range]] = []
         for position, score in ranked:
-            passage = self.passages[position]
+            passage = self.archive.passages[position]
             lo = passage.first_sentence
             sentence_terms = self._article_sentence_terms(passage.article.id)
             passage_terms = frozenset().union(*sentence_terms[lo : lo + len(passage.sentences)])
@@ -204,41 +178,19 @@ class Archive:
             excerpts.append(excerpt)
             if len(excerpts) >= wanted:
                 break
-        if not excerpts:
-            return Answer(
-                question,
-                False,
-                (),
-                searched,
-                reason="Nothing in the archive matches enough of the question.",
-            )
-        return Answer(question, True, tuple(excerpts[:limit]), searched, more=tuple(excerpts[limit:]))
-
-    def _filter(self, outlet: str | None, since: dt.date | None, until: dt.date | None) -> np.ndarray | None:
-        if not (outlet or since or until):
-            return None
-        allowed = np.ones(len(self.passages), dtype=bool)
-        if outlet:
-            wanted = outlet.casefold().strip()
-            matching = [code for code, name in enumerate(self._source_names) if wanted in name]
-            allowed &= np.isin(self._source_codes, matching)
-        if since:
-            allowed &= self._published >= since.toordinal()
-        if until:
-            allowed &= (self._published <= until.toordinal()) & (self._published > 0)
-        return allowed
+        return excerpts
 
     def _article_sentence_terms(self, article_id: str) -> list[frozenset[str]]:
         """Terms of each sentence of an article, analysed once, when first needed."""
         cached = self._sentence_terms.get(article_id)
         if cached is None:
-            cached = [frozenset(self.analyzer(s)) for s in self._sentences[article_id]]
+            cached = [frozenset(self.analyzer(s)) for s in self.archive.sentences(article_id)]
             self._sentence_terms[article_id] = cached  # a racing thread computes the same
         return cached
 
     def _term_weight(self, term: str) -> float:
         """How much a question term matters: its (positive) idf; typical if it is unknown."""
-        df = self.index.document_frequency(term)
+        df = self.archive.index.document_frequency(term)
         if df == 0:
             # Unknown to the archive: weigh it like a typical term, so a question about
             # something absent is not answered on its common words alone, while a stray
@@ -248,7 +200,7 @@ class Archive:
         return math.log1p((n - df + 0.5) / (df + 0.5))
 
     def _excerpt(self, passage: Passage, score: float, weights: dict[str, float]) -> tuple[Excerpt, range]:
-        sentences = self._sentences[passage.article.id]
+        sentences = self.archive.sentences(passage.article.id)
         lo = passage.first_sentence
         sentence_terms = self._article_sentence_terms(passage.article.id)
         first, last, text = _best_window(

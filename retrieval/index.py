@@ -12,7 +12,8 @@ bit for bit and ties break the same way (lower position first).
 Speed: a search sums the postings of the query's terms with one ``np.bincount`` (into
 an array of all passages, or of the touched ones when few are), then takes the k-th best
 score among the passages of the rarest query term as a floor: only passages at or above
-it are sorted. Building analyses each distinct word once (see :class:`_FastAnalysis`) and
+it are sorted. Building analyses each distinct word once (see
+:class:`~retrieval.analyzer.FastAnalysis`) and
 groups postings with one numpy sort.
 """
 
@@ -21,16 +22,15 @@ from __future__ import annotations
 import json
 import logging
 import math
-import zipfile
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer, default_analyzer, split_words
+from retrieval.analyzer import Analyzer, FastAnalysis, default_analyzer
+from retrieval.arrays import array_text, packed_term_ids, read_npz, save_npz, text_array
+from retrieval.scoring import best_of, first_missing
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class BM25Index:
         """
         analyzer = analyzer or default_analyzer()
         texts = texts if isinstance(texts, Sequence) else list(texts)
-        analyzed = _FastAnalysis(analyzer)
+        analyzed = FastAnalysis(analyzer)
         # A subclass may analyze differently, so only the analyzer itself knows how; and
         # the memo is checked against the analyzer's own output on the first texts.
         if type(analyzer) is not Analyzer or not analyzed.agrees(texts[:_FAST_PATH_CHECKS]):
@@ -137,8 +137,7 @@ class BM25Index:
                 flush()
         flush()
         return cls._from_term_ids(
-            np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, dtype=np.int32),
-            np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
+            *packed_term_ids(ids, lengths),
             vocabulary,
             k1,
             b,
@@ -222,8 +221,13 @@ class BM25Index:
         return None if term_id is None else float(self.idf[term_id])
 
     def document_frequency(self, term: str) -> int:
+        """How many indexed texts contain ``term`` (0 for a term the index has never seen)."""
         term_id = self.vocabulary.get(term)
         return 0 if term_id is None else int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+    def document_frequencies(self) -> np.ndarray:
+        """The document frequency of every indexed term (in vocabulary order)."""
+        return np.diff(self.indptr)
 
     def _known(self, terms: Sequence[str]) -> list[int]:
         """Term ids of the query's indexed terms, in query order, repeats kept."""
@@ -326,19 +330,19 @@ class BM25Index:
         if allowed is not None:
             mask &= allowed
         positions = np.flatnonzero(mask)
-        return _best(positions, scores[positions], k)
+        return best_of(positions, scores[positions], k)
 
     def _with_zeros(
         self, positions: np.ndarray, values: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Top ``k`` of the scored passages, with unscored ones (score 0.0) where they rank."""
-        best = _best(positions, values, k)
+        best = best_of(positions, values, k)
         if len(best) == k and best[-1][1] > 0:
             return best
         # Unscored passages score 0.0 and rank among themselves by position, so only the
         # first k of them can matter.
         if allowed is None:
-            pad = _first_missing(positions, k, len(self))
+            pad = first_missing(positions, k, len(self))
         else:
             free = allowed.copy()
             free[positions] = False
@@ -363,8 +367,8 @@ class BM25Index:
             "analyzer": self.analyzer.settings,
         }
         return {
-            "meta": _text_array(json.dumps(meta)),
-            "terms": _text_array("\n".join(terms)),
+            "meta": text_array(json.dumps(meta)),
+            "terms": text_array("\n".join(terms)),
             "idf": self.idf,
             "indptr": self.indptr,
             "doc_ids": self.doc_ids,
@@ -380,10 +384,10 @@ class BM25Index:
         analyzer: Analyzer | None = None,
     ) -> BM25Index:
         """Rebuild an index from :meth:`arrays`; ``analyzer`` is used if its settings match."""
-        meta = json.loads(_array_text(data["meta"]))
+        meta = json.loads(array_text(data["meta"]))
         if meta.get("format") != INDEX_FORMAT_VERSION:
             raise ValueError(f"index format {meta.get('format')} is not {INDEX_FORMAT_VERSION}")
-        raw_terms = _array_text(data["terms"])
+        raw_terms = array_text(data["terms"])
         terms = raw_terms.split("\n") if raw_terms else []
         settings = meta["analyzer"]
         if analyzer is None or analyzer.settings != settings:
@@ -410,13 +414,9 @@ class BM25Index:
 
     def save(self, path: Path | str, extra: dict[str, object] | None = None) -> None:
         """Write the index to one ``.npz`` file (``extra`` is stored as JSON beside it)."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
         arrays = self.arrays()
-        arrays["extra"] = _text_array(json.dumps(extra or {}))
-        with tmp.open("wb") as handle:
-            np.savez(handle, **arrays)  # uncompressed: loading is a plain read
-        tmp.replace(path)  # atomic: a reader never sees a half-written index
+        arrays["extra"] = text_array(json.dumps(extra or {}))
+        save_npz(path, arrays)
 
     @classmethod
     def load(cls, path: Path | str, analyzer_factory: Callable[..., Analyzer] = Analyzer) -> tuple[BM25Index, dict]:
@@ -430,156 +430,8 @@ class BM25Index:
             index = cls.from_arrays(data, analyzer_factory)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"{path}: {exc}") from None
-        extra = json.loads(_array_text(data["extra"])) if "extra" in data else {}
+        extra = json.loads(array_text(data["extra"])) if "extra" in data else {}
         return index, extra
-
-
-def analyze_all(texts: Iterable[str], analyzer: Analyzer | None = None) -> list[list[str]]:
-    """``[analyzer(t) for t in texts]``, several times faster for many texts.
-
-    (Each distinct word is analysed once; see :class:`_FastAnalysis`.)
-    """
-    analyzer = analyzer or default_analyzer()
-    if type(analyzer) is not Analyzer:
-        return [analyzer(t) for t in texts]
-    fast = _FastAnalysis(analyzer)
-    return [fast.terms(t) for t in texts]
-
-
-def read_npz(path: Path | str) -> dict[str, np.ndarray]:
-    """The arrays of an uncompressed ``.npz`` file, memory-mapped read-only.
-
-    ``np.load`` reads every array of an ``.npz`` into memory; the members of an
-    uncompressed one are plain ``.npy`` files at known offsets, so they can be mapped
-    instead. Compressed members are read as usual. Raises OSError, ValueError or
-    zipfile.BadZipFile for a damaged file.
-    """
-    path = Path(path)
-    arrays: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(path) as archive, path.open("rb") as handle:
-        for info in archive.infolist():
-            if not info.filename.endswith(".npy"):
-                continue
-            name = info.filename[: -len(".npy")]
-            if info.compress_type != zipfile.ZIP_STORED:
-                with archive.open(info) as member:
-                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
-                continue
-            # Local file header: 30 fixed bytes, then the name and an extra field.
-            handle.seek(info.header_offset)
-            header = handle.read(30)
-            if len(header) != 30 or header[:4] != b"PK\x03\x04":
-                raise ValueError(f"{path}: bad zip member header for {info.filename}")
-            name_length = int.from_bytes(header[26:28], "little")
-            extra_length = int.from_bytes(header[28:30], "little")
-            handle.seek(info.header_offset + 30 + name_length + extra_length)
-            version = np.lib.format.read_magic(handle)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
-            if dtype.hasobject:
-                raise ValueError(f"{path}: {name} holds Python objects")
-            count = math.prod(shape)
-            if count == 0:
-                arrays[name] = np.zeros(shape, dtype=dtype)
-                continue
-            mapped = np.memmap(
-                path, dtype=dtype, mode="r", offset=handle.tell(), shape=shape, order="F" if fortran else "C"
-            )
-            # A plain ndarray view of the map: np.memmap's Python-level slicing costs more
-            # than a whole small search.
-            arrays[name] = mapped.view(np.ndarray)
-    return arrays
-
-
-class _FastAnalysis:
-    """The analyzer's terms for many texts, computed once per distinct word.
-
-    :class:`Analyzer` turns each match of its word pattern into at most one term, and the
-    only context it looks at is whether the whole text is in capitals. No match spans
-    whitespace, so a text's terms are those of its whitespace-separated chunks in turn.
-    Each distinct chunk ("Iraq,") is therefore analysed once per capitals state, and each
-    distinct word in it by asking the analyzer itself, in a probe text with the same
-    capitals state.
-    """
-
-    def __init__(self, analyzer: Analyzer) -> None:
-        self.analyzer = analyzer
-        self.vocabulary: dict[str, int] = {}
-        # Per capitals state: chunk -> its term ids; word -> term id or -1 (dropped).
-        self._chunks: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]] = ({}, {})
-        self._words: tuple[dict[str, int], dict[str, int]] = ({}, {})
-        self._singles: list[tuple[int]] = []  # one shared tuple per term id
-        self._names: list[str] = []  # term id -> term
-
-    def _probe(self, words: list[str], shouting: bool) -> list[str | None]:
-        """The analyzer's term for each word (None: dropped), in one analyzer call."""
-        # The last word gives text.isupper() the original text's value.
-        probe = " ".join(words) + (" A" if shouting else " a")
-        by_start = {token.start: token for token in self.analyzer.tokens(probe)}
-        terms: list[str | None] = []
-        start = 0
-        for word in words:
-            token = by_start.get(start)
-            terms.append(token.term if token is not None and token.end <= start + len(word) else None)
-            start += len(word) + 1
-        return terms
-
-    def _fill(self, chunks: list[str], shouting: bool) -> None:
-        """Memoise new chunks (in text order, so terms are numbered by first occurrence)."""
-        known = self._words[shouting]
-        split = [split_words(chunk) for chunk in chunks]
-        new = list(dict.fromkeys(w for words in split for w in words if w not in known))
-        if new:
-            vocabulary, singles = self.vocabulary, self._singles
-            for word, term in zip(new, self._probe(new, shouting)):
-                if term is None:
-                    known[word] = -1
-                    continue
-                term_id = vocabulary.setdefault(term, len(vocabulary))
-                if term_id == len(singles):  # a new term
-                    singles.append((term_id,))
-                    self._names.append(term)
-                known[word] = term_id
-        memo = self._chunks[shouting]
-        for chunk, words in zip(chunks, split):
-            ids = [i for i in map(known.__getitem__, words) if i >= 0]
-            memo[chunk] = self._singles[ids[0]] if len(ids) == 1 else tuple(ids)
-
-    def terms(self, text: str) -> list[str]:
-        """The analyzer's terms for ``text``, through the memo."""
-        shouting = text.isupper()
-        memo = self._chunks[shouting]
-        chunks = text.split()
-        self._fill(list(dict.fromkeys(c for c in chunks if c not in memo)), shouting)
-        names = self._names
-        return [names[i] for c in chunks for i in memo[c]]
-
-    def agrees(self, texts: Sequence[str]) -> bool:
-        """Whether the memoised path gives the analyzer's own terms for ``texts``."""
-        return all(self.terms(text) == self.analyzer(text) for text in texts)
-
-    def term_ids(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Concatenated term ids of all texts (first occurrence order) and their counts."""
-        ids = array("i")
-        lengths = array("q")
-        memos = self._chunks
-        for text in texts:
-            shouting = text.isupper()
-            memo = memos[shouting]
-            chunks = text.split()
-            found = list(map(memo.get, chunks))
-            if None in found:
-                self._fill(list(dict.fromkeys(c for c, f in zip(chunks, found) if f is None)), shouting)
-                found = list(map(memo.__getitem__, chunks))
-            before = len(ids)
-            ids.extend(chain.from_iterable(found))
-            lengths.append(len(ids) - before)
-        return (
-            np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, dtype=np.int32),
-            np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64),
-        )
 
 
 def _reporting(texts: Sequence[str], progress: Callable[[int, int], None] | None) -> Iterable[str]:
@@ -611,48 +463,3 @@ def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     average = float(sum(idf.tolist())) / df.size
     idf[idf < 0] = epsilon * average
     return idf
-
-
-def _first_missing(positions: np.ndarray, k: int, n: int) -> np.ndarray:
-    """The first ``k`` positions in ``range(n)`` that are not in sorted ``positions``."""
-    wanted = min(k, n - positions.size)
-    if wanted <= 0:
-        return np.zeros(0, dtype=np.int64)
-    # The i-th missing position is i plus the count of present positions at or below it;
-    # positions[j] - j counts the missing positions before positions[j].
-    gaps = positions.astype(np.int64) - np.arange(positions.size, dtype=np.int64)
-    i = np.arange(wanted, dtype=np.int64)
-    return i + np.searchsorted(gaps, i, side="right")
-
-
-def _best(positions: np.ndarray, values: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The ``k`` best of ``values`` (``positions`` ascending), best first, ties by position."""
-    if k <= 0 or values.size == 0:
-        return []
-    if values.size > k:
-        # The k-th best value; everything better is in, ties at it go to the lowest
-        # positions (positions are ascending, so the first ones win).
-        kth = np.partition(values, values.size - k)[values.size - k]
-        better = np.flatnonzero(values > kth)
-        ties = np.flatnonzero(values == kth)[: k - better.size]
-        keep = np.concatenate((better, ties))
-        positions, values = positions[keep], values[keep]
-    order = np.lexsort((positions, -values))[:k]
-    return list(zip(positions[order].tolist(), values[order].tolist()))
-
-
-def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """Positions of the ``k`` highest finite scores, best first, ties by lower position."""
-    if k <= 0 or scores.size == 0:
-        return []
-    candidates = np.flatnonzero(np.isfinite(scores))
-    return _best(candidates, scores[candidates], k)
-
-
-def _text_array(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-
-
-def _array_text(data: np.ndarray) -> str:
-    # Straight from the (mapped) buffer: no intermediate bytes copy.
-    return str(memoryview(np.ascontiguousarray(data)), "utf-8")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.atomic import write_text_atomically
 from retrieval.cleaning import (
     PROBLEM_NO_BODY,
     PROBLEM_NO_DATE,
@@ -133,16 +133,6 @@ def _read_raw(raw_path: Path) -> str:
     return text
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    # A dot-name without the corpus suffix, so a half-written file is never loaded.
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _override_warning(what: str, option: str, detected: object, given: object) -> str | None:
     if not detected:
         return f"no {what} found; used {option} {given}"
@@ -237,7 +227,7 @@ def _ingest(
         corpus_dir.mkdir(parents=True, exist_ok=True)
         if replaced and existing is not None and existing != target:
             existing.unlink(missing_ok=True)  # same id under another file name
-        _write_atomically(target, text)
+        write_text_atomically(target, text)  # a reader never sees half a file
     except OSError as exc:
         raise IngestError(raw_path, f"cannot write {target}: {exc.strerror or exc}") from None
 

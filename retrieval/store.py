@@ -33,33 +33,31 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from retrieval import analyzer as _analyzer_module
+from retrieval import arrays as _arrays_module
 from retrieval import corpus as _corpus_module
 from retrieval import index as _index_module
 from retrieval import passages as _passages_module
 from retrieval.analyzer import Analyzer, default_analyzer
-from retrieval.answer import Archive
+from retrieval.archive import Archive
+from retrieval.arrays import array_text, read_npz, save_npz, text_array
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
-from retrieval.index import BM25Index, read_npz
-from retrieval.passages import Passage, corpus_passages
+from retrieval.index import BM25Index
+from retrieval.passages import Passage
+from retrieval.scoring import Progress
 
 log = logging.getLogger(__name__)
 
 STORE_FORMAT_VERSION = 2
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
-
-# Reports (done, total) passages while a build analyses them.
-Progress = Callable[[int, int], None]
 
 # What reading a damaged or foreign file can raise (numpy, zipfile, json and our checks).
 _UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
@@ -120,7 +118,8 @@ def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
 def code_fingerprint() -> str:
     """Hash of the code that turns corpus files into passages, terms and this file's layout."""
     digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
-    for module in (_corpus_module, _passages_module, _analyzer_module, _index_module, sys.modules[__name__]):
+    modules = (_corpus_module, _passages_module, _analyzer_module, _index_module, _arrays_module, sys.modules[__name__])
+    for module in modules:
         source = module.__file__
         if source:
             digest.update(Path(source).read_bytes())
@@ -144,17 +143,6 @@ def _corpus_matches(corpus_dir: Path, saved: dict[str, list], current: list[File
 # -- building -------------------------------------------------------------------------
 
 
-def build_archive(
-    corpus_dir: Path | str, analyzer: Analyzer | None = None, progress: Progress | None = None
-) -> Archive:
-    """Read the corpus folder and index it (nothing is saved)."""
-    loaded = load_corpus(corpus_dir)
-    analyzer = analyzer or default_analyzer()
-    passages = corpus_passages(loaded.articles)
-    index = BM25Index.build([p.text for p in passages], analyzer=analyzer, progress=progress)
-    return Archive(loaded.articles, errors=loaded.errors, analyzer=analyzer, index=index, passages=passages)
-
-
 def load_or_build(
     corpus_dir: Path | str,
     index_path: Path | str | None = None,
@@ -164,8 +152,10 @@ def load_or_build(
 ) -> Archive:
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
-    ``index_path`` defaults to ``<corpus_dir>/.index``. Raises FileNotFoundError when the
-    corpus folder does not exist; problems with the saved file only cause a rebuild.
+    The one way to get the archive of a corpus folder (the CLI, the bot and ``ingest`` all
+    use it). ``index_path`` defaults to ``<corpus_dir>/.index``. Raises FileNotFoundError
+    when the corpus folder does not exist; problems with the saved file only cause a
+    rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -182,30 +172,20 @@ def load_or_build(
             # does not hash the files again. The times are those checked, the digests those
             # the archive was built from, so a file changed since is still seen as changed.
             current = [state._replace(sha256=digest) for state, digest in zip(states, saved_digests)]
-            save_archive(archive, path, corpus_dir, current, code)
+            _save_archive(archive, path, corpus_dir, current, code)
         return archive
     # Fingerprint first: a file changed while building is then seen as changed next time.
     states = _with_digests(corpus_dir, states)
-    archive = build_archive(corpus_dir, analyzer, progress)
-    save_archive(archive, path, corpus_dir, states, code)
+    loaded_corpus = load_corpus(corpus_dir)
+    archive = Archive.build(loaded_corpus.articles, errors=loaded_corpus.errors, analyzer=analyzer, progress=progress)
+    _save_archive(archive, path, corpus_dir, states, code)
     return archive
-
-
-def update_index(
-    corpus_dir: Path | str, index_path: Path | str | None = None, *, progress: Progress | None = None
-) -> Archive:
-    """Bring the saved archive up to date after the corpus changed (e.g. after ingest).
-
-    Rebuilds when the corpus differs from the saved archive, which is what a changed
-    corpus does; ``progress(done, total)`` is called while passages are analysed.
-    """
-    return load_or_build(corpus_dir, index_path, progress=progress)
 
 
 # -- saving and loading ---------------------------------------------------------------
 
 
-def save_archive(
+def _save_archive(
     archive: Archive, path: Path, corpus_dir: Path, states: list[FileState], code: str | None = None
 ) -> bool:
     """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved."""
@@ -214,19 +194,13 @@ def save_archive(
     except ValueError as exc:
         log.warning("archive not saved: %s", exc)
         return False
-    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        with tmp.open("xb") as handle:  # a new file, with the usual permissions
-            np.savez(handle, **arrays)  # uncompressed: loading maps it, reads nothing up front
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one
+        save_npz(path, arrays)  # readers see the old file or the new one
     except OSError as exc:
         log.warning(
             "could not save the index to %s (%s); answering from memory, it will be rebuilt next time", path, exc
         )
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
         return False
     log.info("saved index of %d passages to %s", len(archive.passages), path)
     return True
@@ -288,12 +262,12 @@ def _archive_arrays(
     bodies = [a.body for a in articles]
     arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
     arrays.update(
-        store_meta=_text_array(json.dumps(meta)),
-        bodies=_text_array("".join(bodies)),
+        store_meta=text_array(json.dumps(meta)),
+        bodies=text_array("".join(bodies)),
         body_lengths=np.array([len(b) for b in bodies], dtype=np.int64),
         passages_per_article=np.array(per_article, dtype=np.int32),
         sentences_per_passage=np.array(sentence_counts, dtype=np.int32),
-        sentences=_text_array(joined),
+        sentences=text_array(joined),
     )
     return arrays
 
@@ -317,7 +291,7 @@ def _load_if_current(
     """
     try:
         data = read_npz(path)
-        meta = json.loads(_array_text(data["store_meta"]))
+        meta = json.loads(array_text(data["store_meta"]))
         if meta.get("format") != STORE_FORMAT_VERSION:
             log.warning(
                 "saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION
@@ -357,11 +331,11 @@ def _load_if_current(
 
 
 def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, corpus_dir: Path) -> Archive:
-    bodies_text = _array_text(data["bodies"])
+    bodies_text = array_text(data["bodies"])
     body_lengths = data["body_lengths"].tolist()
     per_article = data["passages_per_article"].tolist()
     sentence_counts = data["sentences_per_passage"].tolist()
-    raw = _array_text(data["sentences"])
+    raw = array_text(data["sentences"])
     sentences = raw.split("\n") if sentence_counts else []
     entries = meta["articles"]
     if not (len(entries) == len(body_lengths) == len(per_article)):
@@ -403,13 +377,4 @@ def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, cor
         )
     ]
     errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
-    return Archive(articles, errors=errors, analyzer=index.analyzer, index=index, passages=passages)
-
-
-def _text_array(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-
-
-def _array_text(data: np.ndarray) -> str:
-    # Straight from the (mapped) buffer: no intermediate bytes copy.
-    return str(memoryview(np.ascontiguousarray(data)), "utf-8")
+    return Archive(articles, passages, index, analyzer=index.analyzer, errors=errors)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import json
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ from bot.desk import Asked
 from bot.querylog import QueryLogError
 from bot.reply import NO_MENTIONS, answer_embed, escape, no_answer_message
 from retrieval.answer import QuestionError, validate_question
+from retrieval.filters import FilterError, Filters
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -128,13 +128,12 @@ def answer_view(query_id: int | None, next_start: int | None) -> discord.ui.View
     return view
 
 
-def _parse_date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
+def _filters(outlet: str | None = None, since: str | None = None, until: str | None = None) -> Filters:
+    """The /ask options as Filters; a bad value is a QuestionError (a private hint)."""
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise QuestionError(f"`{name}` must be a date like 2014-08-20, not \u201c{escape(value[:40])}\u201d.") from None
+        return Filters.parse(outlet, since, until, names=("outlet", "since", "until"))
+    except FilterError as exc:
+        raise QuestionError(escape(str(exc))) from None
 
 
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
@@ -190,7 +189,7 @@ class AskCog(commands.Cog, name="Ask"):
             return
         # Bad input is answered at once (privately), before the public "thinking…" message.
         validate_question(question)
-        filters = {"outlet": outlet, "since": _parse_date(since, "since"), "until": _parse_date(until, "until")}
+        filters = _filters(outlet, since, until)
         await interaction.response.defer(thinking=True)
         asked = await self._ask(
             question,
@@ -198,7 +197,7 @@ class AskCog(commands.Cog, name="Ask"):
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
-            **filters,
+            filters=filters,
         )
         await interaction.followup.send(**self._reply_for(asked), allowed_mentions=NO_MENTIONS)
 
@@ -258,15 +257,12 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         page = self.bot.settings.results
-        filters = json.loads(row.get("filters") or "{}")
         answer = await self._in_worker(
             self.bot.desk.archive.ask,
             row["question"],
             min(start + page, MAX_RESULTS),
             more=1,
-            outlet=filters.get("outlet"),
-            since=_parse_date(filters.get("since"), "since"),
-            until=_parse_date(filters.get("until"), "until"),
+            filters=Filters.from_json(row.get("filters")),
         )
         excerpts = list(answer.results[start:])
         if not excerpts:

@@ -25,7 +25,8 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk
 from bot.querylog import QueryLog
 from bot.settings import Settings
-from retrieval.answer import Archive
+from retrieval.archive import Archive
+from retrieval.store import load_or_build
 from retrieval.corpus import Article
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
@@ -36,7 +37,7 @@ MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 @pytest.fixture(scope="module")
 def archive() -> Archive:
-    return Archive.load(ROOT / "corpus")
+    return load_or_build(ROOT / "corpus")
 
 
 @pytest.fixture
@@ -241,7 +242,7 @@ def _long_archive() -> Archive:
         )
         for n in range(30)
     ]
-    return Archive(articles)
+    return Archive.build(articles)
 
 
 async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
@@ -288,7 +289,7 @@ async def test_slow_search_is_deferred_within_the_deadline_and_does_not_block_ot
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    slow = SlowArchive(archive.articles)
+    slow = SlowArchive.build(archive.articles)
     bot = await start_bot(fake, Desk(slow, QueryLog.open(log_path)), make_settings(fake))
     try:
         started = time.monotonic()

@@ -16,7 +16,8 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
 from bot.settings import Settings
-from retrieval.answer import Archive
+from retrieval.archive import Archive
+from retrieval.store import load_or_build
 from tests.discord_standin import FakeDiscord, Perm
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def archive() -> Archive:
-    return Archive.load(ROOT / "corpus")
+    return load_or_build(ROOT / "corpus")
 
 
 def seed(log: QueryLog, fake: FakeDiscord) -> None:

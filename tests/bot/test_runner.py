@@ -13,7 +13,7 @@ import pytest
 from bot.desk import Desk
 from bot.runner import sync_commands
 from bot.settings import Settings
-from retrieval.answer import Archive
+from retrieval.store import load_or_build
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
@@ -40,7 +40,7 @@ def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
 async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> None:
     fake = fake_discord
     settings = Settings(discord_token=fake.token, guild_id=None)
-    desk = Desk(Archive.load(ROOT / "corpus"), None)
+    desk = Desk(load_or_build(ROOT / "corpus"), None)
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
     assert set(names) == {"ask", "querylog"}
     assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog"}

@@ -1,6 +1,7 @@
 """The analyzer turns passages and questions into the same terms."""
 
-from retrieval.analyzer import Analyzer, default_analyzer
+from retrieval.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer
+from tests.retrieval.samples import sample_texts
 
 
 def test_lowercases_stems_and_drops_stopwords_and_punctuation() -> None:
@@ -46,3 +47,12 @@ def test_token_spans_point_at_the_words() -> None:
 def test_links_and_angle_bracket_markup_are_not_terms() -> None:
     text = "Iran <@123456789012345678> see https://evil.example/x?y=1 and <#42>"
     assert default_analyzer()(text) == ["iran", "see"]
+
+
+def test_fast_analysis_gives_the_analyzers_terms() -> None:
+    analyzer = Analyzer()
+    texts = sample_texts()
+    fast = FastAnalysis(analyzer)
+    for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
+        assert fast.terms(text) == analyzer(text), text[:80]
+    assert analyze_all(texts) == [analyzer(t) for t in texts]

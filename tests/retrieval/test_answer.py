@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer import EXCERPT_MAX_CHARS, Archive, QuestionError
-from retrieval.corpus import Article
+from retrieval.answer import EXCERPT_MAX_CHARS, QuestionError
+from retrieval.archive import Archive
+from retrieval.corpus import Article, load_corpus
+from retrieval.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.paths import DEV_QUESTIONS
@@ -17,7 +19,8 @@ from tests.paths import DEV_QUESTIONS
 
 @pytest.fixture(scope="module")
 def archive() -> Archive:
-    loaded = Archive.load(ROOT / "corpus")
+    corpus = load_corpus(ROOT / "corpus")
+    loaded = Archive.build(corpus.articles, errors=corpus.errors)
     assert not loaded.errors
     return loaded
 
@@ -98,7 +101,7 @@ def test_excerpts_are_short_plain_text_and_contain_their_matches(archive: Archiv
 def test_an_over_long_sentence_is_trimmed_around_the_match() -> None:
     filler = " ".join(["the committee discussed budgets and schedules"] * 30)
     body = f"{filler} while the Euphrates dam was captured by militants {filler}."
-    archive = Archive([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
+    archive = Archive.build([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
     result = archive.ask("Who captured the Euphrates dam?").results[0]
     assert len(result.excerpt) <= EXCERPT_MAX_CHARS
     assert "Euphrates dam was captured" in result.excerpt
@@ -121,7 +124,7 @@ def test_the_same_text_is_not_shown_twice() -> None:
             body="The dam near Mosul was recaptured, a spokesman for the Kurdish forces confirmed.",
         ),
     ]
-    answer = Archive(articles).ask("Who recaptured the Mosul dam?", limit=5)
+    answer = Archive.build(articles).ask("Who recaptured the Mosul dam?", limit=5)
     excerpts = [r.excerpt for r in answer.results]
     assert len(excerpts) == len(set(excerpts))
     assert {r.article_id for r in answer.results} >= {"other"}
@@ -137,13 +140,13 @@ def test_more_gives_the_next_distinct_excerpts(archive: Archive) -> None:
 
 def test_outlet_and_date_filters(archive: Archive) -> None:
     question = "Iran offered help to Iraq"
-    only_dw = archive.ask(question, limit=5, outlet="dw")
+    only_dw = archive.ask(question, limit=5, filters=Filters(outlet="dw"))
     assert only_dw.answered and {r.source for r in only_dw.results} == {"DW"}
-    recent = archive.ask(question, limit=5, since=dt.date(2015, 1, 1))
+    recent = archive.ask(question, limit=5, filters=Filters(since=dt.date(2015, 1, 1)))
     assert recent.answered and all(r.published >= dt.date(2015, 1, 1) for r in recent.results)
-    early = archive.ask(question, limit=5, until=dt.date(2014, 6, 30))
+    early = archive.ask(question, limit=5, filters=Filters(until=dt.date(2014, 6, 30)))
     assert early.answered and all(r.published <= dt.date(2014, 6, 30) for r in early.results)
-    assert archive.ask(question, outlet="No Such Outlet").answered is False
+    assert archive.ask(question, filters=Filters(outlet="No Such Outlet")).answered is False
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import Analyzer, default_analyzer
-from retrieval.index import BM25Index, _FastAnalysis, analyze_all, top_k
-from retrieval.passages import corpus_passages
+from retrieval.analyzer import Analyzer, analyze_all, default_analyzer
+from retrieval.index import BM25Index
 from retrieval.corpus import load_corpus
+from retrieval.passages import corpus_passages
+from tests.retrieval.samples import sample_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 
 
 def reference_top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -132,46 +132,10 @@ def test_large_corpus_dense_path_matches_rank_bm25() -> None:
         assert index.search_terms(query, 25, allowed) == reference_top(expected, 25, allowed)
 
 
-def test_top_k_helper() -> None:
-    scores = np.array([1.0, 3.0, -np.inf, 3.0, 2.0])
-    assert top_k(scores, 3) == [(1, 3.0), (3, 3.0), (4, 2.0)]
-    assert top_k(scores, 0) == []
-
-
 # -- building from text -----------------------------------------------------------------
 
-TRICKY_TEXTS = [
-    "The U.S. and the UN said IS fighters entered Iraq's north; the US denied it.",
-    "WHAT DID THE US SAY ABOUT IS?",
-    "Al-Abadi's government, Iran’s leader and Tehran's allies: 1980 to 1988.",
-    "e.g. U.S.A. troops, the E.U. and U.N. envoys met Mr. Smith at 3 p.m.",
-    "IT IS 2014",
-    "",
-    "   ",
-    "Ünïcödé wörds, naïve café, Straße and İstanbul; 東京 and الموصل.",
-    "it's what we'd've done don't DON'T Don’t",
-]
-
-
-def _sample_texts() -> list[str]:
-    texts = list(TRICKY_TEXTS)
-    loaded = load_corpus(ROOT / "corpus")
-    texts += [p.text for p in corpus_passages(loaded.articles)]
-    if SEEDS.is_dir():
-        texts += [p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir()) if p.is_file()]
-    return texts
-
-
-def test_fast_analysis_gives_the_analyzers_terms() -> None:
-    analyzer = Analyzer()
-    texts = _sample_texts()
-    fast = _FastAnalysis(analyzer)
-    for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
-        assert fast.terms(text) == analyzer(text), text[:80]
-
-
 def test_build_equals_from_tokens_with_the_analyzer() -> None:
-    texts = _sample_texts() * 2
+    texts = sample_texts() * 2
     analyzer = default_analyzer()
     built = BM25Index.build(texts)
     reference = BM25Index.from_tokens([analyzer(t) for t in texts])
@@ -223,7 +187,7 @@ def test_bundled_corpus_dev_questions_match_rank_bm25() -> None:
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
-    texts = _sample_texts()
+    texts = sample_texts()
     index = BM25Index.build(texts)
     path = tmp_path / "index.npz"
     index.save(path, extra={"note": "x"})

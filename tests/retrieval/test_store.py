@@ -11,16 +11,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.answer import Archive
+from retrieval.archive import Archive
+from retrieval.corpus import load_corpus
 from retrieval.store import (
     ARCHIVE_FILENAME,
     INDEX_DIRNAME,
     archive_file,
     load_or_build,
-    update_index,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def built_afresh(corpus: Path) -> Archive:
+    """The archive built straight from the files, with no saved index involved."""
+    loaded = load_corpus(corpus)
+    return Archive.build(loaded.articles, errors=loaded.errors)
+
 QUESTIONS = [
     "What did Iran's supreme leader promise the Iraqi prime minister?",
     "When were Iran and Iraq at war with each other?",
@@ -65,7 +72,7 @@ def test_round_trip_gives_identical_archive_and_answers(corpus: Path, caplog: py
     caplog.clear()
     loaded = load_or_build(corpus)
     assert loaded_from_file(caplog)
-    fresh = Archive.load(corpus)
+    fresh = built_afresh(corpus)
     assert loaded.articles == fresh.articles
     assert [a.path for a in loaded.articles] == [a.path for a in fresh.articles]
     assert loaded.passages == fresh.passages
@@ -77,7 +84,7 @@ def test_round_trip_gives_identical_archive_and_answers(corpus: Path, caplog: py
 def test_malformed_files_are_still_reported_from_the_saved_index(corpus: Path) -> None:
     load_or_build(corpus)
     loaded = load_or_build(corpus)
-    assert [(e.path, e.problem) for e in loaded.errors] == [(e.path, e.problem) for e in Archive.load(corpus).errors]
+    assert [(e.path, e.problem) for e in loaded.errors] == [(e.path, e.problem) for e in built_afresh(corpus).errors]
     assert [e.path.name for e in loaded.errors] == ["broken.md"]
     assert "broken.md" in str(loaded.errors[0])
 
@@ -101,7 +108,7 @@ def test_corpus_change_rebuilds(corpus: Path, change: str, caplog: pytest.LogCap
     caplog.set_level(logging.INFO, logger="retrieval.store")
     updated = load_or_build(corpus)
     assert not loaded_from_file(caplog)
-    fresh = Archive.load(corpus)
+    fresh = built_afresh(corpus)
     assert updated.passages == fresh.passages
     assert [e.path for e in updated.errors] == [e.path for e in fresh.errors]
     assert answers(updated) == answers(fresh)
@@ -110,12 +117,12 @@ def test_corpus_change_rebuilds(corpus: Path, change: str, caplog: pytest.LogCap
     assert loaded_from_file(caplog)
 
 
-def test_new_article_is_answered_after_update_index(corpus: Path) -> None:
+def test_new_article_is_answered_after_the_corpus_changes(corpus: Path) -> None:
     before = load_or_build(corpus)
     assert not before.ask("How much snow fell in Oslo?").answered
     (corpus / "test-2015-01-01-oslo-weather.md").write_text(NEW_ARTICLE, encoding="utf-8")
     seen: list[tuple[int, int]] = []
-    after = update_index(corpus, None, progress=lambda done, total: seen.append((done, total)))
+    after = load_or_build(corpus, None, progress=lambda done, total: seen.append((done, total)))
     answer = after.ask("How much snow fell in Oslo?")
     assert answer.answered and answer.results[0].article_id == "test-2015-01-01-oslo-weather"
     assert seen and seen[-1][0] == seen[-1][1] == len(after.passages)
@@ -128,7 +135,7 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
     caplog.set_level(logging.INFO, logger="retrieval.store")
     archive = load_or_build(corpus)
     assert loaded_from_file(caplog)
-    assert answers(archive) == answers(Archive.load(corpus))
+    assert answers(archive) == answers(built_afresh(corpus))
     # The new times were recorded: the next load does not read the files at all.
     import retrieval.store as store
 
@@ -170,7 +177,7 @@ def test_damaged_or_old_index_is_rebuilt_with_a_warning(
     archive = load_or_build(corpus)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings and str(path) in warnings[0].getMessage()
-    assert answers(archive) == answers(Archive.load(corpus))
+    assert answers(archive) == answers(built_afresh(corpus))
     caplog.clear()
     load_or_build(corpus)  # the rebuilt file is good again
     assert loaded_from_file(caplog)
@@ -182,7 +189,7 @@ def test_unwritable_index_location_still_answers(corpus: Path, tmp_path: Path, c
     caplog.set_level(logging.WARNING, logger="retrieval.store")
     archive = load_or_build(corpus, blocker / "index")  # cannot make a folder inside a file
     assert any("could not save" in r.getMessage() for r in caplog.records)
-    assert answers(archive) == answers(Archive.load(corpus))
+    assert answers(archive) == answers(built_afresh(corpus))
     assert not list(tmp_path.glob("**/*.tmp"))
 
 
