@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
 from retrieval.analyzer import analyze_all  # noqa: E402
@@ -360,7 +361,7 @@ def main() -> None:
     text = report(rows, archive, args, elapsed)
     print(text)
     if results is not None:
-        results.write_text(text + "\n", encoding="utf-8")
+        replace_section(results, text)
         print(f"(written to {results})", file=sys.stderr)
 
 
