@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 
 from retrieval.analyzer import Analyzer, FastAnalysis, default_analyzer
 from retrieval.arrays import array_text, packed_term_ids, read_npz, save_npz, text_array
+from retrieval.postings import okapi_postings
 from retrieval.scoring import best_of, first_missing
 
 log = logging.getLogger(__name__)
@@ -157,61 +157,9 @@ class BM25Index:
         analyzer: Analyzer,
     ) -> BM25Index:
         """Index the concatenated term ids of all documents (``lengths`` terms each)."""
-        n_docs = int(lengths.shape[0])
-        n_terms = len(vocabulary)
-        stride = max(n_docs, 1)
-        # One sort by (term, passage) groups postings by term, passages ascending in each,
-        # and its run lengths are the term frequencies. In place, to keep the peak low.
-        keys = term_ids.astype(np.int64)
-        keys *= stride
-        keys += np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
-        keys.sort()
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else keys
-        tf = np.diff(np.append(starts, keys.size))
-        keys = keys[starts]
-        del starts
-        term_of_posting = keys // stride
-        keys -= term_of_posting * stride
-        doc_ids = keys.astype(np.int32)
-        del keys
-        df = np.bincount(term_of_posting, minlength=n_terms).astype(np.int64)
-        indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
-
-        doc_lengths = lengths.astype(np.float64)
-        idf = _okapi_idf(df, n_docs, epsilon)
-        avgdl = float(doc_lengths.sum()) / n_docs if n_docs else 0.0
-        if avgdl > 0:
-            norm = k1 * (1 - b + b * doc_lengths / avgdl)
-        else:  # every document empty: no term can match anyway
-            norm = np.full(n_docs, k1, dtype=np.float64)
-        # Each posting's contribution, as rank_bm25 computes it:
-        #   idf * (tf * (k1 + 1) / (tf + norm))
-        # in place to keep the peak low; the same operations on the same operands (+ and *
-        # commute exactly), so the same bits.
-        tfs = tf.astype(np.float64)
-        del tf
-        denominator = norm[doc_ids]
-        denominator += tfs
-        weights = tfs
-        weights *= k1 + 1
-        weights /= denominator
-        del denominator
-        weights *= idf[term_of_posting]
-        del term_of_posting
-        log.debug("indexed %d texts, %d terms, %d postings", n_docs, n_terms, len(doc_ids))
-        return cls(
-            analyzer=analyzer,
-            vocabulary=vocabulary,
-            idf=idf,
-            indptr=indptr,
-            doc_ids=doc_ids,
-            weights=weights,
-            doc_lengths=doc_lengths,
-            k1=k1,
-            b=b,
-            epsilon=epsilon,
-        )
+        postings = okapi_postings(term_ids, lengths, len(vocabulary), k1, b, epsilon)
+        log.debug("indexed %d texts, %d terms, %d postings", len(lengths), len(vocabulary), len(postings.doc_ids))
+        return cls(analyzer=analyzer, vocabulary=vocabulary, k1=k1, b=b, epsilon=epsilon, **postings._asdict())
 
     # -- querying ---------------------------------------------------------------------
 
@@ -448,18 +396,3 @@ def _reporting(texts: Sequence[str], progress: Callable[[int, int], None] | None
         progress(total, total)
 
     return report()
-
-
-def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
-    """rank_bm25's idf: log((N - n + .5) / (n + .5)), negatives floored to eps * mean idf."""
-    if df.size == 0:
-        return np.zeros(0, dtype=np.float64)
-    # math.log per term reproduces rank_bm25's float results bit for bit; the plain sum in
-    # vocabulary order does too.
-    log_ = math.log
-    idf = np.fromiter(
-        (log_(n_docs - n + 0.5) - log_(n + 0.5) for n in df.tolist()), dtype=np.float64, count=df.size
-    )
-    average = float(sum(idf.tolist())) / df.size
-    idf[idf < 0] = epsilon * average
-    return idf

@@ -20,6 +20,7 @@ from retrieval.cleaning import (
     PROBLEM_NO_DATE,
     PROBLEM_NO_SOURCE,
     PROBLEM_NO_TITLE,
+    CleanResult,
     clean_raw_article,
     make_article_id,
 )
@@ -153,6 +154,38 @@ def _ingest(
 ) -> IngestResult:
     raw_path = Path(raw_path)
     cleaned = clean_raw_article(_read_raw(raw_path))
+    article, warnings = _article_from(raw_path, cleaned, published=published, source=source, title=title)
+    target = corpus_dir / f"{article.id}{CORPUS_SUFFIX}"
+    existing = index.by_id.get(article.id) or (target if target.exists() else None)
+    if existing is not None and not overwrite:
+        raise DuplicateArticleError(
+            raw_path,
+            f"{raw_path} is already in the corpus as {existing} (same id {article.id}); "
+            "pass --overwrite to replace it",
+            existing,
+        )
+    _refuse_same_content(raw_path, index, article, replacing=(existing, target) if existing else ())
+    text = format_article(article)
+    try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+        if existing is not None and existing != target:
+            existing.unlink(missing_ok=True)  # same id under another file name
+        write_text_atomically(target, text)  # a reader never sees half a file
+    except OSError as exc:
+        raise IngestError(raw_path, f"cannot write {target}: {exc.strerror or exc}") from None
+
+    written = parse_article(text, target)  # what load_corpus will read back
+    if existing is not None:
+        index.discard(existing)
+    index.add(written, target)
+    log.info("ingested %s as %s%s", raw_path, target, " (replaced)" if existing else "")
+    return IngestResult(path=target, article=written, warnings=warnings, replaced=existing is not None)
+
+
+def _article_from(
+    raw_path: Path, cleaned: CleanResult, *, published: dt.date | None, source: str | None, title: str | None
+) -> tuple[Article, list[str]]:
+    """The article to write: detected metadata, overridden by the options given; and warnings."""
     if isinstance(published, dt.datetime):
         published = published.date()
     source = (source or "").strip() or None
@@ -185,23 +218,8 @@ def _ingest(
         raise IngestError(raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}")
     if PROBLEM_NO_BODY in cleaned.problems:
         raise IngestError(raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)")
-
-    article_id = make_article_id(final_source, final_date, final_title)
-    target = corpus_dir / f"{article_id}{CORPUS_SUFFIX}"
-    existing = index.by_id.get(article_id) or (target if target.exists() else None)
-    replaced = False
-    if existing is not None:
-        if not overwrite:
-            raise DuplicateArticleError(
-                raw_path,
-                f"{raw_path} is already in the corpus as {existing} (same id {article_id}); "
-                "pass --overwrite to replace it",
-                existing,
-            )
-        replaced = True
-
     article = Article(
-        id=article_id,
+        id=make_article_id(final_source, final_date, final_title),
         title=final_title,
         source=final_source,
         published=final_date,
@@ -209,34 +227,22 @@ def _ingest(
         author=cleaned.author,
         url=cleaned.url,
     )
+    return article, warnings
+
+
+def _refuse_same_content(raw_path: Path, index: _CorpusIndex, article: Article, *, replacing: tuple[Path, ...]) -> None:
+    """Raise DuplicateArticleError when another corpus file has the same text or title and date."""
     # The file being replaced does not count as a duplicate of its new version.
-    index_without_replaced = index
-    if replaced and existing is not None:
-        index_without_replaced = copy.copy(index)
-        index_without_replaced.discard(existing)
-        index_without_replaced.discard(target)
-    duplicate = index_without_replaced.same_content(article)
+    if replacing:
+        index = copy.copy(index)
+        for path in replacing:
+            index.discard(path)
+    duplicate = index.same_content(article)
     if duplicate is not None:
         other, what = duplicate
         raise DuplicateArticleError(
             raw_path, f"{raw_path} duplicates {other} ({what}); remove that file first to replace it", other
         )
-
-    text = format_article(article)
-    try:
-        corpus_dir.mkdir(parents=True, exist_ok=True)
-        if replaced and existing is not None and existing != target:
-            existing.unlink(missing_ok=True)  # same id under another file name
-        write_text_atomically(target, text)  # a reader never sees half a file
-    except OSError as exc:
-        raise IngestError(raw_path, f"cannot write {target}: {exc.strerror or exc}") from None
-
-    written = parse_article(text, target)  # what load_corpus will read back
-    if replaced and existing is not None:
-        index.discard(existing)
-    index.add(written, target)
-    log.info("ingested %s as %s%s", raw_path, target, " (replaced)" if replaced else "")
-    return IngestResult(path=target, article=written, warnings=warnings, replaced=replaced)
 
 
 def _open_index(corpus_dir: Path) -> _CorpusIndex:

@@ -45,6 +45,7 @@ from retrieval import arrays as _arrays_module
 from retrieval import corpus as _corpus_module
 from retrieval import index as _index_module
 from retrieval import passages as _passages_module
+from retrieval import postings as _postings_module
 from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
@@ -118,7 +119,15 @@ def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
 def code_fingerprint() -> str:
     """Hash of the code that turns corpus files into passages, terms and this file's layout."""
     digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
-    modules = (_corpus_module, _passages_module, _analyzer_module, _index_module, _arrays_module, sys.modules[__name__])
+    modules = (
+        _corpus_module,
+        _passages_module,
+        _analyzer_module,
+        _index_module,
+        _postings_module,
+        _arrays_module,
+        sys.modules[__name__],
+    )
     for module in modules:
         source = module.__file__
         if source:
@@ -209,32 +218,7 @@ def _save_archive(
 def _archive_arrays(
     archive: Archive, corpus_dir: Path, states: list[FileState], code: str
 ) -> dict[str, np.ndarray]:
-    articles = archive.articles
-    per_article: list[int] = []
-    sentence_counts: list[int] = []
-    sentences: list[str] = []
-    passages = archive.passages
-    at = 0
-    for article in articles:
-        first = 0
-        number = 0
-        while at < len(passages) and passages[at].article is article:
-            passage = passages[at]
-            number += 1
-            # Passage ids, numbers and first sentences are recomputed when loading.
-            numbered = passage.id == f"{article.id}#{number}" and passage.number == number
-            if not numbered or passage.first_sentence != first:
-                raise ValueError(f"passage {passage.id} is not numbered as the store expects")
-            sentence_counts.append(len(passage.sentences))
-            sentences.extend(passage.sentences)
-            first += len(passage.sentences)
-            at += 1
-        per_article.append(number)
-    if at != len(passages):
-        raise ValueError("passages are not grouped by article in article order")
-    joined = "\n".join(sentences)
-    if joined.count("\n") != max(len(sentences) - 1, 0):
-        raise ValueError("a sentence contains a line break")  # split_sentences never makes one
+    per_article, sentence_counts, joined = _passage_layout(archive)
     meta = {
         "format": STORE_FORMAT_VERSION,
         "code": code,
@@ -256,10 +240,10 @@ def _archive_arrays(
                 a.url,
                 _name_in(a.path, corpus_dir) if a.path is not None else None,
             ]
-            for a in articles
+            for a in archive.articles
         ],
     }
-    bodies = [a.body for a in articles]
+    bodies = [a.body for a in archive.articles]
     arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
     arrays.update(
         store_meta=text_array(json.dumps(meta)),
@@ -270,6 +254,39 @@ def _archive_arrays(
         sentences=text_array(joined),
     )
     return arrays
+
+
+def _passage_layout(archive: Archive) -> tuple[list[int], list[int], str]:
+    """Passages per article, sentences per passage, and all sentences joined by line breaks.
+
+    Raises ValueError when the passages are not as loading will recompute them.
+    """
+    articles, passages = archive.articles, archive.passages
+    per_article: list[int] = []
+    sentence_counts: list[int] = []
+    sentences: list[str] = []
+    at = 0
+    for article in articles:
+        first = 0
+        number = 0
+        while at < len(passages) and passages[at].article is article:
+            passage = passages[at]
+            number += 1
+            # Passage ids, numbers and first sentences are recomputed when loading.
+            numbered = passage.id == f"{article.id}#{number}" and passage.number == number
+            if not numbered or passage.first_sentence != first:
+                raise ValueError(f"passage {passage.id} is not numbered as the store expects")
+            sentence_counts.append(len(passage.sentences))
+            sentences.extend(passage.sentences)
+            first += len(passage.sentences)
+            at += 1
+        per_article.append(number)
+    if at != len(passages):
+        raise ValueError("passages are not grouped by article in article order")
+    joined = "\n".join(sentences)
+    if joined.count("\n") != max(len(sentences) - 1, 0):
+        raise ValueError("a sentence contains a line break")  # split_sentences never makes one
+    return per_article, sentence_counts, joined
 
 
 def _name_in(path: Path, corpus_dir: Path) -> str:
