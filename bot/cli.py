@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from bot.settings import Settings, SettingsError, load_settings
-from retrieval.answer import Answer, Excerpt, QuestionError
+from bot.render_text import render_answer
+from retrieval.answer import QuestionError
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
 from retrieval.filters import FilterError, Filters, parse_date
@@ -60,38 +61,9 @@ def _date(value: str | None, name: str) -> dt.date | None:
         raise click.UsageError(str(exc)) from None
 
 
-def emphasise(excerpt: Excerpt, style: "click.style" = click.style) -> str:  # type: ignore[valid-type]
-    """The excerpt with its matched words in bold (plain text when not a terminal)."""
-    parts: list[str] = []
-    cursor = 0
-    for start, end in excerpt.highlights:
-        parts.append(excerpt.excerpt[cursor:start])
-        parts.append(style(excerpt.excerpt[start:end], bold=True, fg="yellow"))
-        cursor = end
-    parts.append(excerpt.excerpt[cursor:])
-    return "".join(parts)
-
-
-def citation(excerpt: Excerpt) -> str:
-    date = excerpt.published.isoformat() if excerpt.published else "undated"
-    return f"{excerpt.source}, \u201c{excerpt.title}\u201d, {date}"
-
-
-def render_answer(answer: Answer) -> str:
-    if not answer.answered:
-        return (
-            f"No answer in the archive for: {answer.question}\n"
-            f"{answer.reason} Try rephrasing with the names, places or events you are after."
-        )
-    lines: list[str] = []
-    for number, excerpt in enumerate(answer.results, start=1):
-        lines.append(f"{number}. {emphasise(excerpt)}")
-        lines.append(f"   \u2014 {citation(excerpt)}")
-        if excerpt.url:
-            lines.append(f"   {excerpt.url}")
-        lines.append("")
-    lines.append(f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)")
-    return "\n".join(lines)
+def _bold(text: str) -> str:
+    # click.style is plain text when stdout is not a terminal (click.echo strips it).
+    return click.style(text, bold=True, fg="yellow")
 
 
 def _warn_corpus_errors(errors: list[CorpusError]) -> None:
@@ -136,7 +108,7 @@ def ask(
     if as_json:
         click.echo(json.dumps(asked.answer.to_json(), ensure_ascii=False))
     else:
-        click.echo(render_answer(asked.answer))
+        click.echo(render_answer(asked.answer, _bold))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.checks import NotModerator
 from bot.desk import Desk
 from bot.reply import NO_MENTIONS
-from bot.review import ReviewError
+from bot.querylog import ReviewError
 from bot.settings import Settings
 from retrieval.answer import QuestionError
 

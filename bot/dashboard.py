@@ -21,62 +21,15 @@ from typing import Any
 
 import click
 
+from bot.querylog import QueryLogError, open_reader
+from bot.querylog.queries import CANNED_QUERIES
+
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install -e '.[dashboard]'"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-_THUMBS = """
-       (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS thumbs_up,
-       (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS thumbs_down"""
-
-_LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,
-       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
-       q.result_count, q.top_score,{_THUMBS}
-FROM queries q"""
-
-# name -> (title, description, sql). Canned queries take no parameters unless they say so.
-CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
-    "recent": (
-        "Recent questions",
-        "The 200 newest questions, newest first (times are UTC).",
-        f"{_LISTING}\nORDER BY q.asked_at DESC, q.id DESC\nLIMIT 200",
-    ),
-    "unanswered": (
-        "Unanswered questions",
-        "Questions the archive could not answer, newest first: candidates for new articles.",
-        f"{_LISTING}\nWHERE q.answered = 0\nORDER BY q.asked_at DESC, q.id DESC\nLIMIT 500",
-    ),
-    "top_questions": (
-        "Top questions",
-        "Questions asked most often (same wording, ignoring case and surrounding spaces); "
-        "the latest wording is shown. `newsdesk logs stats` also groups rephrasings.",
-        # SQLite fills a bare column from the row that gives max(): the latest wording.
-        """SELECT q.question AS latest_wording, count(*) AS times_asked,
-       sum(q.answered) AS answered, max(q.asked_at) AS last_asked
-FROM queries q
-GROUP BY lower(trim(q.question))
-ORDER BY times_asked DESC, last_asked DESC
-LIMIT 100""",
-    ),
-    "negative_feedback": (
-        "Negative feedback",
-        "Answers someone marked 👎, with the question, newest feedback first.",
-        """SELECT f.given_at, q.id AS query_id, q.asked_at, q.question,
-       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
-       q.article_ids, q.channel_id
-FROM feedback f JOIN queries q ON q.id = f.query_id
-WHERE f.value < 0
-ORDER BY f.given_at DESC
-LIMIT 500""",
-    ),
-    "search": (
-        "Search questions",
-        "Questions containing the text (case-insensitive for A-Z; % and _ are plain characters).",
-        f"{_LISTING}\nWHERE instr(lower(q.question), lower(:text)) > 0\nORDER BY q.asked_at DESC, q.id DESC\nLIMIT 500",
-    ),
-}
-
+# Registers the log's SQL functions on Datasette's connections (the canned queries use them).
+PLUGINS_DIR = Path(__file__).resolve().parent / "querylog" / "datasette_plugins"
 
 def database_name(db_path: Path) -> str:
     """The name Datasette gives the database (its URL path): the file name without suffix."""
@@ -114,6 +67,8 @@ def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) 
         str(db_path),
         "--metadata",
         str(metadata_path),
+        "--plugins-dir",
+        str(PLUGINS_DIR),
         "--host",
         host,
         "--port",
@@ -169,10 +124,12 @@ def dashboard(ctx: click.Context, host: str, port: int, print_metadata: bool) ->
         return
     if importlib.util.find_spec("datasette") is None:
         raise click.ClickException(f"Datasette is not installed: install the dashboard extra with {INSTALL_HINT}")
-    if not db_path.is_file():
-        raise click.ClickException(
-            f"NEWSDESK_DB points to {db_path}, which does not exist yet: ask a question first (newsdesk ask ...)"
-        )
+    try:
+        # The same read-only opener as `newsdesk logs`: a missing or unreadable log is one
+        # line here, and a log from an older newsdesk is brought up to the current schema.
+        open_reader(db_path).close()
+    except QueryLogError as exc:
+        raise click.ClickException(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder:
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from bot.querylog import QueryLog, QueryLogError, QueryRecord
+from sqlite_utils import Database
+
+from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open_reader
 from bot.settings import Settings
 from retrieval.answer import Answer
 from retrieval.archive import Archive
@@ -20,6 +24,7 @@ from retrieval.filters import Filters
 from retrieval.store import load_or_build
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,22 @@ class Desk:
             log.error("%s (question: %r)", exc, answer.question[:200])
             return Asked(answer, None, str(exc))
         return Asked(answer, query_id)
+
+    def read_log(self, function: Callable[[Database], T]) -> T:
+        """Run a review query (see bot.querylog.queries) on a read-only connection of its own.
+
+        Blocks: call it from a worker thread in the bot.
+        """
+        if self.querylog is None:
+            raise ReviewError("the query log is not open (check NEWSDESK_DB)")
+        path = self.querylog.path
+        if not path:  # an in-memory log (tests): read through the writer's connection
+            return function(self.querylog.db)
+        db = open_reader(path)
+        try:
+            return function(db)
+        finally:
+            db.close()
 
 
 def load_archive(corpus_dir: Path, index_path: Path | None = None) -> Archive:

@@ -12,7 +12,6 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -21,9 +20,13 @@ from typing import Any
 import click
 from sqlite_utils import Database
 
-from bot import review
-from bot.querylog import QueryLog, QueryLogError, open_database
+from bot.querylog import QueryLog, QueryLogError, open_database, open_reader, queries, retention
+from bot.querylog.queries import Bound, ReviewError
+from bot.querylog.records import LoggedQuery, Removed, Stats, write_csv
+from bot.render_text import truncate
 from bot.settings import Settings, SettingsError, load_settings
+from retrieval.atomic import atomic_writer
+from retrieval.filters import FilterError, check_order, parse_duration, parse_moment
 
 DEFAULT_WIDTH = 100
 
@@ -53,16 +56,12 @@ def locked_message(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def log_database(ctx: click.Context) -> Iterator[Database]:
-    """Open NEWSDESK_DB for review, turning SQLite failures into one-line errors."""
+def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Database]:
+    """Open NEWSDESK_DB (read-only unless ``write``), turning failures into one-line errors."""
     path = settings_of(ctx).db_path
-    if not path.is_file():
-        raise click.ClickException(
-            f"NEWSDESK_DB points to {path}, which does not exist yet: ask a question first "
-            "(newsdesk ask ...), or set NEWSDESK_DB to the bot's log"
-        )
     try:
-        db = open_database(path)
+        # Writers must not create a log either: purging a log that is not there is a mistake.
+        db = open_database(path) if write and path.is_file() else open_reader(path)
     except QueryLogError as exc:
         raise click.ClickException(locked_message(path) if _is_locked(exc) else str(exc)) from None
     try:
@@ -71,27 +70,20 @@ def log_database(ctx: click.Context) -> Iterator[Database]:
         if _is_locked(exc):
             raise click.ClickException(locked_message(path)) from None
         raise click.ClickException(f"could not read the query log {path}: {exc}") from None
-    except review.ReviewError as exc:
+    except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     finally:
         db.close()
 
 
-def parse_when(value: str | None, name: str) -> dt.date | dt.datetime | None:
-    """YYYY-MM-DD (a UTC day), an ISO time, or a duration back from now (7d, 12h, 2w)."""
-    if not value:
-        return None
-    text = value.strip()
-    with contextlib.suppress(ValueError):
-        return dt.date.fromisoformat(text)
-    with contextlib.suppress(review.ReviewError):
-        return dt.datetime.now(dt.timezone.utc) - review.parse_duration(text)
-    with contextlib.suppress(ValueError):
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-    raise click.BadParameter(
-        f"{value!r} is not YYYY-MM-DD, an ISO time or a duration such as 7d, 12h, 2w", param_hint=name
-    )
+def period(since: str | None, until: str | None) -> tuple[Bound, Bound]:
+    """--since/--until: YYYY-MM-DD (a UTC day), an ISO time, or a duration back from now (7d)."""
+    try:
+        low, high = parse_moment(since, "--since"), parse_moment(until, "--until")
+        check_order(low, high, ("--since", "--until"))
+    except FilterError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return low, high
 
 
 def _period(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,6 +101,19 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("choose one of --json and --csv")
 
 
+Fetch = Callable[[Database, Bound, Bound], list[LoggedQuery]]
+
+
+def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch: Fetch) -> None:
+    """The body of every listing command: check the options, query, show as asked."""
+    as_json, as_csv = options["as_json"], options["as_csv"]
+    _one_format(as_json, as_csv)
+    low, high = period(options["since"], options["until"])
+    with log_database(ctx) as db:
+        found = fetch(db, low, high)
+    _show_queries(found, as_json, as_csv, empty)
+
+
 _CONTROL = {"Cc", "Cf"}
 
 
@@ -118,10 +123,6 @@ def clean(text: str | None) -> str:
         return ""
     flat = " ".join(text.split())
     return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in flat)
-
-
-def truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "\u2026"
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None) -> str:
@@ -140,20 +141,20 @@ def _when_short(asked_at: str) -> str:
     return asked_at[:16].replace("T", " ")
 
 
-def _where_asked(q: review.LoggedQuery) -> str:
+def _where_asked(q: LoggedQuery) -> str:
     return f"#{q.channel_id}" if q.channel_id else q.interface
 
 
-def _user(q: review.LoggedQuery) -> str:
+def _user(q: LoggedQuery) -> str:
     return truncate(q.user_id, 12) if q.user_id else "-"
 
 
-def _show_queries(queries: list[review.LoggedQuery], as_json: bool, as_csv: bool, empty: str) -> None:
+def _show_queries(queries: list[LoggedQuery], as_json: bool, as_csv: bool, empty: str) -> None:
     if as_json:
         click.echo(json.dumps([q.to_json() for q in queries], ensure_ascii=False))
         return
     if as_csv:
-        review.write_csv((q.to_row() for q in queries), _Echo())
+        write_csv((q.to_row() for q in queries), _Echo())
         return
     if not queries:
         click.echo(empty)
@@ -195,51 +196,51 @@ def logs() -> None:
 @_period
 @_formats
 @click.pass_context
-def recent(ctx: click.Context, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+def recent(ctx: click.Context, count: int, **options: Any) -> None:
     """The newest COUNT questions (default 20), newest first."""
-    _one_format(as_json, as_csv)
-    low, high = parse_when(since, "--since"), parse_when(until, "--until")
-    with log_database(ctx) as db:
-        found = review.recent(db, count, since=low, until=high)
-    _show_queries(found, as_json, as_csv, "no questions logged in this period")
+    list_queries(
+        ctx, options, "no questions logged in this period", lambda db, low, high: queries.recent(db, count, low, high)
+    )
+
+
+def _count(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "-n", "--count", type=click.IntRange(1, 10_000), default=default, show_default=True, help="At most this many."
+    )
 
 
 @logs.command()
 @click.argument("text")
-@click.option("-n", "--count", type=click.IntRange(1, 10_000), default=20, show_default=True, help="At most this many.")
+@_count(20)
 @_period
 @_formats
 @click.pass_context
-def search(
-    ctx: click.Context, text: str, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool
-) -> None:
+def search(ctx: click.Context, text: str, count: int, **options: Any) -> None:
     """Questions containing TEXT (case-insensitive; % _ and quotes match themselves)."""
-    _one_format(as_json, as_csv)
-    low, high = parse_when(since, "--since"), parse_when(until, "--until")
-    with log_database(ctx) as db:
-        found = review.search(db, text, count, since=low, until=high)
-    _show_queries(found, as_json, as_csv, f"no questions contain {clean(text)!r}")
+    empty = f"no questions contain {clean(text)!r}"
+    list_queries(ctx, options, empty, lambda db, low, high: queries.search(db, text, count, low, high))
 
 
 @logs.command()
-@click.option("-n", "--count", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many.")
+@_count(50)
 @_period
 @_formats
 @click.pass_context
-def unanswered(ctx: click.Context, count: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+def unanswered(ctx: click.Context, count: int, **options: Any) -> None:
     """Questions the archive could not answer, newest first."""
-    _one_format(as_json, as_csv)
-    low, high = parse_when(since, "--since"), parse_when(until, "--until")
-    with log_database(ctx) as db:
-        found = review.unanswered(db, since=low, until=high, count=count)
-    _show_queries(found, as_json, as_csv, "no unanswered questions in this period")
+    list_queries(
+        ctx,
+        options,
+        "no unanswered questions in this period",
+        lambda db, low, high: queries.unanswered(db, since=low, until=high, count=count),
+    )
 
 
 def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share:.0%}"
 
 
-def render_stats(stats: review.Stats) -> str:
+def render_stats(stats: Stats) -> str:
     period = "".join(
         [f" asked from {stats.since}" if stats.since else "", f" before {stats.until}" if stats.until else ""]
     )
@@ -268,7 +269,7 @@ def render_stats(stats: review.Stats) -> str:
 STATS_CSV_COLUMNS = ("section", "key", "count", "detail")
 
 
-def stats_csv_rows(stats: review.Stats) -> Iterator[dict[str, Any]]:
+def stats_csv_rows(stats: Stats) -> Iterator[dict[str, Any]]:
     """Stats as long-form rows: section, key, count, detail."""
     share = "" if stats.answered_share is None else f"{stats.answered_share:.4f}"
     yield {"section": "summary", "key": "questions", "count": stats.questions, "detail": ""}
@@ -292,23 +293,23 @@ def stats_csv_rows(stats: review.Stats) -> Iterator[dict[str, Any]]:
 def stats(ctx: click.Context, top: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
     """Questions per day, answered share, top questions, feedback, busiest channels, users."""
     _one_format(as_json, as_csv)
-    low, high = parse_when(since, "--since"), parse_when(until, "--until")
+    low, high = period(since, until)
     with log_database(ctx) as db:
-        figures = review.stats(db, since=low, until=high, top=top)
+        figures = queries.stats(db, since=low, until=high, top=top)
     if as_json:
         click.echo(json.dumps(figures.to_json(), ensure_ascii=False))
     elif as_csv:
-        review.write_csv(stats_csv_rows(figures), _Echo(), STATS_CSV_COLUMNS)
+        write_csv(stats_csv_rows(figures), _Echo(), STATS_CSV_COLUMNS)
     else:
         click.echo(render_stats(figures))
 
 
 def _write_export(rows: Iterator[dict[str, Any]], out: Any, as_json: bool) -> int:
     if not as_json:
-        return review.write_csv(rows, out)
+        return write_csv(rows, out)
     count = 0
     for row in rows:
-        out.write(json.dumps(review.LoggedQuery.from_row(row).to_json(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(LoggedQuery.from_row(row).to_json(), ensure_ascii=False) + "\n")
         count += 1
     return count
 
@@ -323,8 +324,8 @@ def export(ctx: click.Context, since: str | None, until: str | None, output: Pat
 
     Question text that a spreadsheet would run as a formula is prefixed with '.
     """
-    low, high = parse_when(since, "--since"), parse_when(until, "--until")
-    with log_database(ctx) as db, contextlib.closing(review.iter_export_rows(db, since=low, until=high)) as rows:
+    low, high = period(since, until)
+    with log_database(ctx) as db, contextlib.closing(queries.iter_export_rows(db, since=low, until=high)) as rows:
         # closing(): the cursor is released before the database closes, even on a broken pipe.
         if output is None:
             try:
@@ -340,24 +341,16 @@ def export(ctx: click.Context, since: str | None, until: str | None, output: Pat
 
 
 def _export_to_file(rows: Iterator[dict[str, Any]], output: Path, as_json: bool) -> int:
-    """Write via a private temporary file beside ``output``: readable by the owner only,
-    and a failed export never leaves half a file under the final name."""
+    """Write through a private temporary file beside ``output`` (readable by the owner only):
+    a failed export never leaves half a file under the final name."""
     folder = output.resolve().parent
     if not folder.is_dir():
         raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            count = _write_export(rows, out, as_json)
-        os.replace(temp, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return count
+    with atomic_writer(output, newline="", private=True) as out:
+        return _write_export(rows, out, as_json)
 
 
-def _removed(removed: review.Removed, dry_run: bool) -> str:
+def _removed(removed: Removed, dry_run: bool) -> str:
     verb = "would remove" if dry_run else "removed"
     return f"{verb} {removed.queries} question(s) and {removed.feedback} feedback row(s)"
 
@@ -369,13 +362,13 @@ def _removed(removed: review.Removed, dry_run: bool) -> str:
 def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
     """Delete questions (and their feedback) older than --older-than: the retention policy."""
     try:
-        age = review.parse_duration(older_than)
-    except review.ReviewError as exc:
+        age = parse_duration(older_than)
+    except FilterError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
     now = dt.datetime.now(dt.timezone.utc)
-    cutoff = review.retention_cutoff(age, now)
-    with log_database(ctx) as db:
-        removed = review.purge_older_than(db, age, now, dry_run=dry_run)
+    cutoff = retention.retention_cutoff(age, now)
+    with log_database(ctx, write=True) as db:
+        removed = retention.purge_older_than(db, age, now, dry_run=dry_run)
     click.echo(f"{_removed(removed, dry_run)} asked before {cutoff}")
 
 
@@ -386,9 +379,9 @@ def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
 def forget(ctx: click.Context, user_id: str, dry_run: bool) -> None:
     """Delete everything logged about USER_ID (their questions and feedback), e.g. on request."""
     settings = settings_of(ctx)
-    with log_database(ctx) as db:
+    with log_database(ctx, write=True) as db:
         querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
-        removed = review.forget_user(db, querylog, user_id, dry_run=dry_run)
+        removed = retention.forget_user(db, querylog, user_id, dry_run=dry_run)
     click.echo(f"{_removed(removed, dry_run)} for user {clean(user_id)}")
     if removed.total == 0 and settings.log_user_ids == "none":
         click.echo(

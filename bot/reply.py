@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.render_text import citation, emphasise, truncate
 from retrieval.answer import Answer, Excerpt
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-ELLIPSIS = "…"
 ZWSP = "\u200b"
 
 
@@ -40,7 +40,6 @@ COLOUR_ANSWER = discord.Colour.blurple()
 COLOUR_NO_ANSWER = discord.Colour.light_grey()
 
 _MARKDOWN_RE = re.compile(r"([\\*_~`|>#\[\]<])")
-_SAFE_URL_RE = re.compile(r"^https?://[^\s()<>\[\]]+$")
 
 
 def escape(text: str) -> str:
@@ -50,48 +49,20 @@ def escape(text: str) -> str:
     return escaped.replace("@", "@" + ZWSP)
 
 
-def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` characters at a word boundary, marking the cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    # Never leave a dangling backslash that would escape the ellipsis, or a half-open bold.
-    cut = cut.rstrip("\\")
-    if cut.count("**") % 2:
-        cut = cut[: cut.rfind("**")]
-    return cut.rstrip() + ELLIPSIS
-
-
 def highlighted(excerpt: Excerpt) -> str:
     """The excerpt escaped, with its matched words in bold."""
-    parts: list[str] = []
-    cursor = 0
-    for start, end in excerpt.highlights:
-        parts.append(escape(excerpt.excerpt[cursor:start]))
-        parts.append(f"**{escape(excerpt.excerpt[start:end])}**")
-        cursor = end
-    parts.append(escape(excerpt.excerpt[cursor:]))
-    return "".join(parts)
+    return emphasise(excerpt, bold=lambda text: f"**{escape(text)}**", text=escape)
 
 
-def citation(excerpt: Excerpt) -> str:
-    """``— Outlet, [Title](url), 2014-10-21`` (the title linked when a safe URL is known)."""
-    title = escape(excerpt.title)
-    if excerpt.url and _SAFE_URL_RE.match(excerpt.url):
-        title = f"[{title}]({excerpt.url})"
-    else:
-        title = f"\u201c{title}\u201d"
-    date = excerpt.published.isoformat() if excerpt.published else "undated"
-    return f"\u2014 *{escape(excerpt.source)}*, {title}, {date}"
+def cite(excerpt: Excerpt) -> str:
+    """``— *Outlet*, [Title](url), 2014-10-21`` (the title linked when a safe URL is known)."""
+    return f"\u2014 {citation(excerpt, escape)}"
 
 
 def excerpt_block(number: int, excerpt: Excerpt, max_chars: int = 1000) -> str:
-    cite = citation(excerpt)
-    body_budget = max(max_chars - len(cite) - 10, 50)
-    return f"**{number}.** {truncate(highlighted(excerpt), body_budget)}\n{cite}"
+    cite_line = cite(excerpt)
+    body_budget = max(max_chars - len(cite_line) - 10, 50)
+    return f"**{number}.** {truncate(highlighted(excerpt), body_budget)}\n{cite_line}"
 
 
 def question_title(question: str) -> str:

@@ -6,9 +6,7 @@ import asyncio
 import datetime as dt
 import io
 import logging
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
@@ -16,8 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 from sqlite_utils import Database
 
-from bot import review
 from bot.checks import is_moderator
+from bot.querylog import queries
+from bot.querylog.records import LoggedQuery, Stats, write_csv
 from bot.reply import NO_MENTIONS, Limits, escape, truncate
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ MAX_EXPORT_BYTES = 9 * 1024 * 1024
 LINE_QUESTION_CHARS = 120
 
 
-def _line(query: review.LoggedQuery) -> str:
+def _line(query: LoggedQuery) -> str:
     mark = "\u2705" if query.answered else "\u274c"
     when = query.asked_at[:16].replace("T", " ")
     where = f" <#{query.channel_id}>" if query.channel_id else f" ({query.interface})"
@@ -41,13 +40,13 @@ def _line(query: review.LoggedQuery) -> str:
     return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {truncate(escape(query.question), LINE_QUESTION_CHARS)}"
 
 
-def list_embed(title: str, queries: list[review.LoggedQuery], empty: str) -> discord.Embed:
+def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Embed:
     lines: list[str] = []
     size = 0
-    for query in queries:
+    for query in logged:
         line = _line(query)
         if size + len(line) + 1 > Limits.EMBED_DESCRIPTION - 100:
-            lines.append(f"\u2026 and {len(queries) - len(lines)} more (use `newsdesk logs` for everything)")
+            lines.append(f"\u2026 and {len(logged) - len(lines)} more (use `newsdesk logs` for everything)")
             break
         lines.append(line)
         size += len(line) + 1
@@ -61,7 +60,7 @@ def _field(lines: list[str]) -> str:
     return truncate(text, Limits.EMBED_FIELD_VALUE)
 
 
-def stats_embed(stats: review.Stats, days: int) -> discord.Embed:
+def stats_embed(stats: Stats, days: int) -> discord.Embed:
     share = f"{stats.answered_share:.0%}" if stats.answered_share is not None else "\u2014"
     embed = discord.Embed(title=f"Query log: last {days} day(s)", colour=discord.Colour.dark_teal())
     embed.add_field(name="Questions", value=str(stats.questions))
@@ -96,28 +95,9 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
 
-    @contextmanager
-    def _reader(self) -> Iterator[Database]:
-        """A read-only connection to the log, so reviews never wait on (or block) writers."""
-        querylog = self.bot.desk.querylog
-        if querylog is None:
-            raise review.ReviewError("the query log is not open (check NEWSDESK_DB)")
-        path = querylog.path
-        if not path:  # an in-memory log (tests): read through the writer's connection
-            yield querylog.db
-            return
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            yield Database(conn)
-        finally:
-            conn.close()
-
     async def _read(self, function: Callable[[Database], T]) -> T:
-        def run() -> T:
-            with self._reader() as db:
-                return function(db)
-
-        return await asyncio.to_thread(run)
+        # A connection of its own, in a worker thread: reviews never wait on (or block) answers.
+        return await asyncio.to_thread(self.bot.desk.read_log, function)
 
     async def _reply(self, interaction: discord.Interaction, **kwargs: object) -> None:
         await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
@@ -128,8 +108,8 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
         """The newest questions asked."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        queries = await self._read(lambda db: review.recent(db, count))
-        await self._reply(interaction, embed=list_embed(f"Newest {len(queries)} question(s)", queries, "No questions yet."))
+        found = await self._read(lambda db: queries.recent(db, count))
+        await self._reply(interaction, embed=list_embed(f"Newest {len(found)} question(s)", found, "No questions yet."))
 
     @querylog.command(name="search")
     @app_commands.describe(text="Words to look for in questions (matched literally, any case)")
@@ -137,9 +117,9 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
         """Questions containing some text."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        queries = await self._read(lambda db: review.search(db, text, count=50))
+        found = await self._read(lambda db: queries.search(db, text, count=50))
         title = truncate(f"Questions containing \u201c{escape(text)}\u201d", Limits.EMBED_TITLE)
-        await self._reply(interaction, embed=list_embed(title, queries, "No question contains that text."))
+        await self._reply(interaction, embed=list_embed(title, found, "No question contains that text."))
 
     @querylog.command(name="unanswered")
     @app_commands.describe(days="Look back this many days (default 7)")
@@ -147,8 +127,8 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def unanswered(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7) -> None:
         """Questions the archive could not answer."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        queries = await self._read(lambda db: review.unanswered(db, days, count=50))
-        embed = list_embed(f"Unanswered in the last {days} day(s)", queries, "Every question was answered.")
+        found = await self._read(lambda db: queries.unanswered(db, days, count=50))
+        embed = list_embed(f"Unanswered in the last {days} day(s)", found, "Every question was answered.")
         await self._reply(interaction, embed=embed)
 
     @querylog.command(name="stats")
@@ -157,7 +137,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
         """Questions per day, answered share, top questions, feedback, busiest channels."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self._read(lambda db: review.stats(db, days))
+        result = await self._read(lambda db: queries.stats(db, days))
         await self._reply(interaction, embed=stats_embed(result, days))
 
     @querylog.command(name="export")
@@ -166,11 +146,11 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def export(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
         """The query log as a CSV file."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        since = review.since_days(days)
+        since = queries.since_days(days)
 
         def build(db: Database) -> tuple[bytes, int]:
             buffer = io.StringIO()
-            count = review.write_csv(review.iter_export_rows(db, since=since), buffer)
+            count = write_csv(queries.iter_export_rows(db, since=since), buffer)
             return buffer.getvalue().encode("utf-8"), count
 
         data, count = await self._read(build)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
-import bot.querylog
+import bot.querylog.schema
 from bot.logs_cli import logs, render_table
 from bot.querylog import QueryLog, QueryRecord, open_database
 from bot.settings import Settings
@@ -241,7 +241,7 @@ def test_a_missing_log_is_one_line_and_is_not_created(db_path: Path) -> None:
 
 def test_a_locked_log_is_a_clear_error(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(db_path)
-    monkeypatch.setattr(bot.querylog, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(bot.querylog.schema, "BUSY_TIMEOUT_MS", 50)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:

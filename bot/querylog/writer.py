@@ -1,118 +1,27 @@
-"""The query log: every question asked, in SQLite (sqlite-utils), for moderators to review.
+"""The query log's writer: every question asked, and the 👍/👎 on its answer.
 
-Schema changes are migrations, applied in order and recorded in table ``_migrations``.
 Writes are serialised by a lock (one connection shared by threads and the event loop) and
 committed before they return, so an answered question survives the process being killed.
+What is stored about who asked follows the privacy setting (``plain``, ``hashed``, ``none``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.querylog.schema import QueryLogError, migrate, open_database, utc_now
+
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
-
-
-class QueryLogError(RuntimeError):
-    """The log could not be opened or written; the message says what to check."""
-
-
-def _migration_1_queries(db: Database) -> None:
-    db["queries"].create(
-        {
-            "id": int,
-            "asked_at": str,
-            "interface": str,
-            "user_id": str,
-            "guild_id": str,
-            "channel_id": str,
-            "question": str,
-            "answered": int,
-            "result_count": int,
-            "article_ids": str,
-            "passage_ids": str,
-            "scores": str,
-            "top_score": float,
-            "latency_ms": float,
-        },
-        pk="id",
-        not_null={"asked_at", "interface", "question", "answered"},
-    )
-    db["queries"].create_index(["asked_at"])
-    db["queries"].create_index(["answered", "asked_at"])
-
-
-def _migration_2_feedback(db: Database) -> None:
-    db["feedback"].create(
-        {"query_id": int, "user_id": str, "value": int, "given_at": str},
-        pk=("query_id", "user_id"),
-        foreign_keys=[("query_id", "queries", "id")],
-        not_null={"value", "given_at"},
-    )
-
-
-def _migration_3_filters(db: Database) -> None:
-    # The /ask filters (outlet, since, until) as JSON, so "More" pages the same search.
-    db["queries"].add_column("filters", str)
-
-
-# (name, function) in order; a name, once released, never changes meaning.
-MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
-    ("0001_queries", _migration_1_queries),
-    ("0002_feedback", _migration_2_feedback),
-    ("0003_filters", _migration_3_filters),
-]
-
-
-def migrate(db: Database) -> list[str]:
-    """Apply the migrations this database has not seen; return their names."""
-    if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for name, apply in MIGRATIONS:
-        if name in done:
-            continue
-        with db.conn:
-            apply(db)
-            db["_migrations"].insert({"name": name, "applied_at": utc_now()})
-        log.info("query log: applied migration %s", name)
-        applied.append(name)
-    return applied
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def open_database(path: Path | str) -> Database:
-    """Open (creating if needed) the log database in WAL mode, migrated to the latest schema."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise QueryLogError(f"cannot create query log {path}: folder {path.parent} does not exist (check NEWSDESK_DB)")
-    try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.enable_wal()
-        # In WAL mode NORMAL keeps every committed transaction across a process crash.
-        db.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
-    except sqlite3.DatabaseError as exc:
-        raise QueryLogError(f"cannot open query log {path}: {exc} (check NEWSDESK_DB)") from exc
-    return db
 
 
 @dataclass(frozen=True)

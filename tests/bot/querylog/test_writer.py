@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-import bot.querylog
+import bot.querylog.schema
 from bot.cli import main
 from bot.desk import Desk, load_archive
 from bot.querylog import QueryLog, QueryRecord, open_database
 from bot.settings import BUNDLED_CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ANSWERABLE = "What did Kurdish and Iraqi forces recapture with US air support?"
 
 
@@ -176,7 +176,7 @@ def test_an_answered_question_survives_sigkill_right_after_answering(env: Path) 
 @pytest.fixture
 def locked(env: Path, monkeypatch: pytest.MonkeyPatch):
     """The log exists, and another connection holds its write lock."""
-    monkeypatch.setattr(bot.querylog, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(bot.querylog.schema, "BUSY_TIMEOUT_MS", 50)
     open_database(env).close()
     holder = sqlite3.connect(env, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")

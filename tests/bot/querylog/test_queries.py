@@ -1,4 +1,4 @@
-"""Moderator queries over the log: what a moderator sees from recent, search, stats and the rest."""
+"""Moderator queries over the log: what a moderator sees from recent, search, stats and export."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot import review
 from bot.querylog import QueryLog, QueryRecord, open_database
+from bot.querylog import open_reader, queries
+from bot.querylog.records import EXPORT_COLUMNS, LoggedQuery, write_csv
+from bot.querylog.schema import utc_text
 
 SECRET = "moderator test secret"
 
@@ -30,7 +32,7 @@ def add(log: QueryLog, question: str, answered: bool = True, when: str = at(1), 
     return log.record(QueryRecord(question, answered, asked_at=when, **kw))  # type: ignore[arg-type]
 
 
-def questions(found: list[review.LoggedQuery]) -> list[str]:
+def questions(found: list[LoggedQuery]) -> list[str]:
     return [q.question for q in found]
 
 
@@ -40,17 +42,17 @@ def questions(found: list[review.LoggedQuery]) -> list[str]:
 def test_recent_lists_newest_first_and_respects_count(qlog: QueryLog) -> None:
     for day in (2, 1, 3):
         add(qlog, f"question of day {day}", when=at(day))
-    assert questions(review.recent(qlog.db, 2)) == ["question of day 3", "question of day 2"]
+    assert questions(queries.recent(qlog.db, 2)) == ["question of day 3", "question of day 2"]
 
 
 def test_since_and_until_dates_are_whole_utc_days(qlog: QueryLog) -> None:
     add(qlog, "early", when="2024-05-01T00:00:00.000Z")
     add(qlog, "late", when="2024-05-02T23:59:59.999Z")
     add(qlog, "after", when="2024-05-03T00:00:00.000Z")
-    found = review.recent(qlog.db, 10, since=dt.date(2024, 5, 1), until=dt.date(2024, 5, 2))
+    found = queries.recent(qlog.db, 10, since=dt.date(2024, 5, 1), until=dt.date(2024, 5, 2))
     assert questions(found) == ["late", "early"]
     instant = dt.datetime(2024, 5, 2, 12, tzinfo=dt.timezone.utc)
-    assert questions(review.recent(qlog.db, 10, since=instant)) == ["after", "late"]
+    assert questions(queries.recent(qlog.db, 10, since=instant)) == ["after", "late"]
 
 
 def test_recent_shows_feedback_counts(qlog: QueryLog) -> None:
@@ -58,7 +60,7 @@ def test_recent_shows_feedback_counts(qlog: QueryLog) -> None:
     qlog.record_feedback(query_id, 1, 1)
     qlog.record_feedback(query_id, 2, 1)
     qlog.record_feedback(query_id, 3, -1)
-    (only,) = review.recent(qlog.db, 1)
+    (only,) = queries.recent(qlog.db, 1)
     assert (only.thumbs_up, only.thumbs_down) == (2, 1)
 
 
@@ -93,28 +95,28 @@ SEARCH_LOG = [
 def test_search_matches_text_literally_and_case_insensitively(qlog: QueryLog, text: str, expected: list[str]) -> None:
     for number, question in enumerate(SEARCH_LOG):
         add(qlog, question, when=at(1, number))
-    assert sorted(questions(review.search(qlog.db, text, 50))) == sorted(expected)
+    assert sorted(questions(queries.search(qlog.db, text, 50))) == sorted(expected)
     assert qlog.db["queries"].count == len(SEARCH_LOG)  # the table survives
 
 
 def test_search_rejects_empty_text(qlog: QueryLog) -> None:
-    with pytest.raises(review.ReviewError, match="empty"):
-        review.search(qlog.db, "  ")
+    with pytest.raises(queries.ReviewError, match="empty"):
+        queries.search(qlog.db, "  ")
 
 
 def test_unanswered_lists_only_unanswered_in_the_period(qlog: QueryLog) -> None:
     add(qlog, "answered one", True, at(3))
     add(qlog, "old refusal", False, at(1))
     add(qlog, "new refusal", False, at(3))
-    assert questions(review.unanswered(qlog.db)) == ["new refusal", "old refusal"]
-    assert questions(review.unanswered(qlog.db, since=dt.date(2024, 5, 2))) == ["new refusal"]
+    assert questions(queries.unanswered(qlog.db)) == ["new refusal", "old refusal"]
+    assert questions(queries.unanswered(qlog.db, since=dt.date(2024, 5, 2))) == ["new refusal"]
 
 
 def test_unanswered_days_counts_back_from_now(qlog: QueryLog) -> None:
     now = dt.datetime.now(dt.timezone.utc)
-    add(qlog, "yesterday", False, review._utc(now - dt.timedelta(days=1)))
-    add(qlog, "last month", False, review._utc(now - dt.timedelta(days=30)))
-    assert questions(review.unanswered(qlog.db, days=7)) == ["yesterday"]
+    add(qlog, "yesterday", False, utc_text(now - dt.timedelta(days=1)))
+    add(qlog, "last month", False, utc_text(now - dt.timedelta(days=30)))
+    assert questions(queries.unanswered(qlog.db, days=7)) == ["yesterday"]
 
 
 # --- stats ---------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def crafted(qlog: QueryLog) -> QueryLog:
 
 
 def test_stats_figures_on_a_crafted_log(crafted: QueryLog) -> None:
-    stats = review.stats(crafted.db)
+    stats = queries.stats(crafted.db)
     assert (stats.questions, stats.answered) == (6, 3)
     assert stats.answered_share == pytest.approx(0.5)
     assert stats.distinct_users == 3
@@ -152,7 +154,7 @@ def test_stats_figures_on_a_crafted_log(crafted: QueryLog) -> None:
 
 
 def test_stats_period_filters_every_figure(crafted: QueryLog) -> None:
-    stats = review.stats(crafted.db, since=dt.date(2024, 5, 2))
+    stats = queries.stats(crafted.db, since=dt.date(2024, 5, 2))
     assert (stats.questions, stats.answered, stats.distinct_users) == (3, 1, 1)
     assert (stats.thumbs_up, stats.thumbs_down) == (0, 0)  # the feedback was on day-1 questions
     assert [d.day for d in stats.per_day] == ["2024-05-02"]
@@ -160,7 +162,7 @@ def test_stats_period_filters_every_figure(crafted: QueryLog) -> None:
 
 
 def test_stats_of_an_empty_log(qlog: QueryLog) -> None:
-    stats = review.stats(qlog.db)
+    stats = queries.stats(qlog.db)
     assert stats.questions == 0 and stats.answered_share is None and stats.top_questions == []
     assert stats.to_json()["answered_share"] is None
 
@@ -169,11 +171,11 @@ def test_stats_of_an_empty_log(qlog: QueryLog) -> None:
 
 
 def test_export_rows_have_every_column_oldest_first(crafted: QueryLog) -> None:
-    rows = review.iter_export_rows(crafted.db)
+    rows = queries.iter_export_rows(crafted.db)
     assert inspect.isgenerator(rows)
     rows = list(rows)
     assert [r["question"] for r in rows][:2] == ["What did Iran offer Iraq?", "Iran offer to Iraq"]
-    assert tuple(rows[0]) == review.EXPORT_COLUMNS
+    assert tuple(rows[0]) == EXPORT_COLUMNS
     assert (rows[0]["thumbs_up"], rows[2]["thumbs_down"]) == (2, 1)
 
 
@@ -181,9 +183,9 @@ def test_write_csv_neutralises_formulas(qlog: QueryLog) -> None:
     add(qlog, '=HYPERLINK("http://evil.example","click")')
     add(qlog, "-1 degrees in Oslo?")
     out = io.StringIO()
-    assert review.write_csv(review.iter_export_rows(qlog.db), out) == 2
+    assert write_csv(queries.iter_export_rows(qlog.db), out) == 2
     lines = out.getvalue().splitlines()
-    assert lines[0] == ",".join(review.EXPORT_COLUMNS)
+    assert lines[0] == ",".join(EXPORT_COLUMNS)
     assert "'=HYPERLINK" in lines[1] and ",'-1 degrees in Oslo?," in lines[2]
 
 
@@ -207,7 +209,7 @@ def test_export_streams_a_large_log_in_bounded_memory(tmp_path: Path) -> None:
     sink = _Sink()
     tracemalloc.start()
     try:
-        written = review.write_csv(review.iter_export_rows(db), sink)
+        written = write_csv(queries.iter_export_rows(db), sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -216,68 +218,64 @@ def test_export_streams_a_large_log_in_bounded_memory(tmp_path: Path) -> None:
     assert peak < sink.size / 20  # ...and was never all in memory at once
 
 
-# --- purge and forget ----------------------------------------------------------------------
-
-
-def test_purge_removes_old_questions_and_their_feedback_only(qlog: QueryLog) -> None:
-    now = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
-    old = add(qlog, "old", when="2024-02-01T00:00:00.000Z")
-    new = add(qlog, "new", when="2024-05-30T00:00:00.000Z")
-    qlog.record_feedback(old, 1, 1)
-    qlog.record_feedback(new, 1, -1)
-    assert review.purge_older_than(qlog.db, 90, now, dry_run=True) == review.Removed(1, 1)
-    assert qlog.db["queries"].count == 2
-    removed = review.purge_older_than(qlog.db, review.parse_duration("90d"), now)
-    assert (removed.queries, removed.feedback, removed.total) == (1, 1, 2)
-    assert [r["question"] for r in qlog.db["queries"].rows] == ["new"]
-    assert [r["query_id"] for r in qlog.db["feedback"].rows] == [new]
-
-
-@pytest.mark.parametrize("mode", ["plain", "hashed"])
-def test_forget_removes_a_users_questions_and_feedback(mode: str) -> None:
-    log = QueryLog(Database(memory=True), user_ids=mode, secret=SECRET)
-    mine = add(log, "mine", user_id=111)
-    theirs = add(log, "theirs", user_id=222)
-    log.record_feedback(mine, 222, 1)  # someone else's vote on my question
-    log.record_feedback(theirs, 111, -1)  # my vote on their question
-    log.record_feedback(theirs, 333, 1)
-    removed = review.forget_user(log.db, log, "111")
-    assert (removed.queries, removed.feedback) == (1, 2)
-    assert [r["question"] for r in log.db["queries"].rows] == ["theirs"]
-    assert [r["value"] for r in log.db["feedback"].rows] == [1]
-    assert review.forget_user(log.db, log, 111).total == 0
-
-
-def test_forget_in_hashed_mode_also_finds_rows_logged_before_the_switch() -> None:
-    db = Database(memory=True)
-    add(QueryLog(db, user_ids="plain"), "before", user_id=111)
-    hashed = QueryLog(db, user_ids="hashed", secret=SECRET)
-    add(hashed, "after", user_id=111)
-    add(hashed, "other", user_id=222)
-    assert review.forget_user(db, hashed.user_key, 111).queries == 2
-    assert [r["question"] for r in db["queries"].rows] == ["other"]
-
-
-# --- durations -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("90d", dt.timedelta(days=90)), ("12h", dt.timedelta(hours=12)), ("2w", dt.timedelta(weeks=2)), (" 7D ", dt.timedelta(days=7))],
-)
-def test_parse_duration(text: str, expected: dt.timedelta) -> None:
-    assert review.parse_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "90", "d", "0d", "-1d", "1.5d", "3m", "90 days"])
-def test_parse_duration_rejects_nonsense(text: str) -> None:
-    with pytest.raises(review.ReviewError):
-        review.parse_duration(text)
-
-
 def test_stats_days_counts_back_from_now(qlog: QueryLog) -> None:
     now = dt.datetime.now(dt.timezone.utc)
-    add(qlog, "recent one", True, review._utc(now - dt.timedelta(hours=3)))
-    add(qlog, "old one", True, review._utc(now - dt.timedelta(days=40)))
-    stats = review.stats(qlog.db, days=30)
-    assert stats.questions == 1 and stats.since and stats.since < review._utc(now)
+    add(qlog, "recent one", True, utc_text(now - dt.timedelta(hours=3)))
+    add(qlog, "old one", True, utc_text(now - dt.timedelta(days=40)))
+    stats = queries.stats(qlog.db, days=30)
+    assert stats.questions == 1 and stats.since and stats.since < utc_text(now)
+
+
+# --- the dashboard's canned queries --------------------------------------------------------
+
+
+def canned(db: Database, name: str, **params: str) -> list[dict]:
+    return list(db.query(queries.CANNED_QUERIES[name][2], params))
+
+
+@pytest.fixture
+def crafted_file(tmp_path: Path) -> Path:
+    """The crafted log in a file, so the canned queries run as the dashboard runs them: read-only."""
+    path = tmp_path / "log.db"
+    log = QueryLog.open(path)
+    q1 = add(log, "What did Iran offer Iraq?", True, at(1, 9), user_id=1, channel_id=10)
+    add(log, "Who won the 2014 Oslo chess open?", False, at(1, 10), user_id=2, channel_id=10)
+    add(log, "Iran's offers to Iraq?", True, at(1, 11), user_id=3, channel_id=11)
+    add(log, "what did iran offer iraq? ", True, at(2, 10))
+    add(log, "Mosul dam", False, at(2, 11))
+    log.record_feedback(q1, 3, -1)
+    log.db.close()
+    return path
+
+
+def test_canned_queries_answer_what_moderators_ask(crafted_file: Path) -> None:
+    db = open_reader(crafted_file)
+    assert [r["question"] for r in canned(db, "unanswered")] == ["Mosul dam", "Who won the 2014 Oslo chess open?"]
+    assert [r["id"] for r in canned(db, "recent")] == [5, 4, 3, 2, 1]
+    assert [r["question"] for r in canned(db, "negative_feedback")] == ["What did Iran offer Iraq?"]
+    assert [r["question"] for r in canned(db, "search", text="OSLO")] == ["Who won the 2014 Oslo chess open?"]
+    assert canned(db, "search", text="%") == []
+    top = canned(db, "top_questions")[0]
+    # Three wordings of one question, grouped as `logs stats` groups them; the latest shown.
+    assert (top["times_asked"], top["answered"], top["latest_wording"]) == (3, 3, "what did iran offer iraq? ")
+
+
+def test_dashboard_top_questions_are_the_groups_of_stats(crafted_file: Path) -> None:
+    db = open_reader(crafted_file)
+    dashboard = [(r["terms"], r["times_asked"], r["answered"], r["latest_wording"]) for r in canned(db, "top_questions")]
+    stats = [(" ".join(t.terms), t.count, t.answered, t.question) for t in queries.stats(db).top_questions]
+    assert dashboard == stats
+    assert len(stats) == 3
+
+
+def test_the_reader_cannot_write_and_never_creates_a_log(crafted_file: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.querylog import QueryLogError
+
+    db = open_reader(crafted_file)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.execute("DELETE FROM queries")
+    with pytest.raises(QueryLogError, match="does not exist yet"):
+        open_reader(tmp_path / "nothing.db")
+    assert not (tmp_path / "nothing.db").exists()

@@ -1,0 +1,41 @@
+"""The query log: every question asked, in SQLite (sqlite-utils), for moderators to review.
+
+One home for everything that knows the log's tables:
+
+- ``schema.py``: the migrations and the two openers (:func:`open_database` to write,
+  :func:`open_reader` to review, read-only).
+- ``writer.py``: :class:`QueryLog`, which records questions and feedback.
+- ``queries.py``: the review queries and the dashboard's canned SQL (one "top questions").
+- ``retention.py``: purge and forget. ``records.py``: the typed rows, JSON and CSV.
+- ``functions.py``: the SQL functions every connection gets (Unicode case folding, the
+  question key that groups rephrasings).
+"""
+
+from bot.querylog.queries import ReviewError
+from bot.querylog.records import LoggedQuery, Removed, Stats
+from bot.querylog.schema import (
+    BUSY_TIMEOUT_MS,
+    MIGRATIONS,
+    QueryLogError,
+    migrate,
+    open_database,
+    open_reader,
+    utc_now,
+)
+from bot.querylog.writer import QueryLog, QueryRecord
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "MIGRATIONS",
+    "LoggedQuery",
+    "QueryLog",
+    "QueryLogError",
+    "QueryRecord",
+    "Removed",
+    "ReviewError",
+    "Stats",
+    "migrate",
+    "open_database",
+    "open_reader",
+    "utc_now",
+]

@@ -1,0 +1,266 @@
+"""Moderator review of the query log: the queries behind ``newsdesk logs``, ``/querylog``
+and the dashboard's canned SQL, built from the same pieces.
+
+Small typed functions over a sqlite_utils :class:`Database` (give them a connection from
+:func:`~bot.querylog.schema.open_reader`); every value reaches SQL as a bound parameter.
+Times in the log are UTC ISO strings, so the period filters compare strings: a ``date``
+means that whole UTC day, a ``datetime`` an instant (``since`` inclusive, ``until`` exclusive).
+
+"Top questions" has one definition, :func:`top_questions_sql`: questions grouped by
+``newsdesk_question_key`` (rephrasings together), most asked first, the latest wording shown.
+``stats`` and the dashboard's ``top_questions`` canned query both run it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.querylog.functions import KEY_SEPARATOR, register_functions
+from bot.querylog.records import ChannelCount, DayCount, LoggedQuery, Stats, TopQuestion
+from bot.querylog.schema import utc_text
+
+log = logging.getLogger(__name__)
+
+Bound = dt.date | dt.datetime | None
+
+
+class ReviewError(ValueError):
+    """A bad argument to a review query (a count, a period); the message says what is wrong."""
+
+
+# -- shared pieces ----------------------------------------------------------------------
+
+# Thumbs per query, as correlated subqueries so a query without feedback still shows 0.
+THUMBS = """(SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS thumbs_up,
+       (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS thumbs_down"""
+NEWEST_FIRST = "ORDER BY q.asked_at DESC, q.id DESC"
+IS_UNANSWERED = "q.answered = 0"
+
+
+def contains(param: str) -> str:
+    """The question contains the text in ``param``: any case (Unicode), literally (no wildcards)."""
+    return f"instr(newsdesk_casefold(q.question), newsdesk_casefold({param})) > 0"
+
+
+def top_questions_sql(where: str = "", limit: str = "100") -> str:
+    """The one "top questions" query: rephrasings grouped, most asked first, then latest asked.
+
+    ``where`` is a clause over ``q`` (with its WHERE), ``limit`` a number or a parameter.
+    """
+    # SQLite fills a bare column from the row that gives max(): the latest wording.
+    return f"""SELECT newsdesk_question_key(q.question) AS terms, q.question AS latest_wording,
+       count(*) AS times_asked, sum(q.answered) AS answered, max(q.asked_at) AS last_asked
+FROM queries q{where}
+GROUP BY terms
+ORDER BY times_asked DESC, last_asked DESC
+LIMIT {limit}"""
+
+
+_SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.channel_id, q.question,
+       q.answered, q.result_count, q.article_ids, q.filters, q.top_score, q.latency_ms,
+       {THUMBS}
+FROM queries q"""
+
+_LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,
+       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
+       q.result_count, q.top_score,
+       {THUMBS}
+FROM queries q"""
+
+# name -> (title, description, sql): the dashboard's canned queries (Datasette parameters).
+CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
+    "recent": (
+        "Recent questions",
+        "The 200 newest questions, newest first (times are UTC).",
+        f"{_LISTING}\n{NEWEST_FIRST}\nLIMIT 200",
+    ),
+    "unanswered": (
+        "Unanswered questions",
+        "Questions the archive could not answer, newest first: candidates for new articles.",
+        f"{_LISTING}\nWHERE {IS_UNANSWERED}\n{NEWEST_FIRST}\nLIMIT 500",
+    ),
+    "top_questions": (
+        "Top questions",
+        "Questions asked most often, rephrasings grouped (the same search terms, as "
+        "`newsdesk logs stats` groups them); the latest wording is shown.",
+        top_questions_sql(),
+    ),
+    "negative_feedback": (
+        "Negative feedback",
+        "Answers someone marked 👎, with the question, newest feedback first.",
+        """SELECT f.given_at, q.id AS query_id, q.asked_at, q.question,
+       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
+       q.article_ids, q.channel_id
+FROM feedback f JOIN queries q ON q.id = f.query_id
+WHERE f.value < 0
+ORDER BY f.given_at DESC
+LIMIT 500""",
+    ),
+    "search": (
+        "Search questions",
+        "Questions containing the text (any case; % and _ are plain characters).",
+        f"{_LISTING}\nWHERE {contains(':text')}\n{NEWEST_FIRST}\nLIMIT 500",
+    ),
+}
+
+
+# -- periods ----------------------------------------------------------------------------
+
+
+def lower_bound(since: Bound) -> str | None:
+    if since is None:
+        return None
+    if isinstance(since, dt.datetime):
+        return utc_text(since)
+    return since.isoformat()  # "2024-05-01" sorts before every time on that day
+
+
+def upper_bound(until: Bound) -> str | None:
+    if until is None:
+        return None
+    if isinstance(until, dt.datetime):
+        return utc_text(until)
+    return (until + dt.timedelta(days=1)).isoformat()  # the whole day is included
+
+
+def since_days(days: float | None, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The instant ``days`` ago (None for no limit)."""
+    if days is None:
+        return None
+    if days <= 0:
+        raise ReviewError(f"days must be more than zero, not {days}")
+    return (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=days)
+
+
+def where(since: Bound, until: Bound, *extra: str) -> tuple[str, list[Any]]:
+    """`` WHERE ...`` over ``q`` for the period and ``extra`` clauses ('' when none), and its parameters."""
+    clauses, params = list(extra), []
+    if (low := lower_bound(since)) is not None:
+        clauses.append("q.asked_at >= ?")
+        params.append(low)
+    if (high := upper_bound(until)) is not None:
+        clauses.append("q.asked_at < ?")
+        params.append(high)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+# -- listings ---------------------------------------------------------------------------
+
+
+def _list(db: Database, where_sql: str, params: list[Any], count: int) -> list[LoggedQuery]:
+    if count < 1:
+        raise ReviewError(f"count must be at least 1, not {count}")
+    register_functions(db.conn)
+    sql = f"{_SELECT}{where_sql} {NEWEST_FIRST} LIMIT ?"
+    return [LoggedQuery.from_row(row) for row in db.query(sql, [*params, count])]
+
+
+def recent(db: Database, count: int = 20, since: Bound = None, until: Bound = None) -> list[LoggedQuery]:
+    """The newest ``count`` questions, newest first."""
+    return _list(db, *where(since, until), count)
+
+
+def search(
+    db: Database, text: str, count: int = 20, since: Bound = None, until: Bound = None
+) -> list[LoggedQuery]:
+    """Questions containing ``text``: case-insensitive (Unicode), literal (% _ ' are plain text)."""
+    needle = (text or "").strip()
+    if not needle:
+        raise ReviewError("search text is empty")
+    where_sql, params = where(since, until, contains("?"))
+    return _list(db, where_sql, [needle, *params], count)
+
+
+def unanswered(
+    db: Database,
+    days: float | None = None,
+    *,
+    since: Bound = None,
+    until: Bound = None,
+    count: int = 50,
+) -> list[LoggedQuery]:
+    """Questions the archive could not answer, newest first (last ``days`` days, or since/until)."""
+    low = since_days(days) if days is not None else since
+    return _list(db, *where(low, until, IS_UNANSWERED), count)
+
+
+# -- figures ----------------------------------------------------------------------------
+
+
+def top_questions(db: Database, since: Bound = None, until: Bound = None, top: int = 10) -> list[TopQuestion]:
+    """The ``top`` most asked questions of the period (see :func:`top_questions_sql`)."""
+    register_functions(db.conn)
+    where_sql, params = where(since, until)
+    rows = db.execute(top_questions_sql(where_sql, "?"), [*params, top])
+    return [
+        TopQuestion(tuple(key.split(KEY_SEPARATOR)) if key else (), wording, count, answered, last)
+        for key, wording, count, answered, last in rows
+    ]
+
+
+def _channels(db: Database, where_sql: str, params: list[Any], channels: int) -> list[ChannelCount]:
+    clause = f"{where_sql} AND" if where_sql else " WHERE"
+    sql = (
+        f"SELECT q.guild_id, q.channel_id, count(*) AS n FROM queries q{clause} q.channel_id IS NOT NULL "
+        "GROUP BY q.guild_id, q.channel_id ORDER BY n DESC, q.channel_id LIMIT ?"
+    )
+    return [ChannelCount(guild, channel, n) for guild, channel, n in db.execute(sql, [*params, channels])]
+
+
+def stats(
+    db: Database,
+    days: float | None = None,
+    *,
+    since: Bound = None,
+    until: Bound = None,
+    top: int = 10,
+    channels: int = 5,
+) -> Stats:
+    """Figures for a period: per day, answered share, top questions, feedback, channels, users."""
+    since = since_days(days) if days is not None else since
+    where_sql, params = where(since, until)
+    total, answered, users = db.execute(
+        f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where_sql}",
+        params,
+    ).fetchone()
+    per_day_sql = (
+        f"SELECT substr(q.asked_at, 1, 10) AS day, count(*), sum(q.answered) FROM queries q{where_sql} "
+        "GROUP BY day ORDER BY day"
+    )
+    up, down = db.execute(
+        "SELECT coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
+        f"FROM feedback f JOIN queries q ON q.id = f.query_id{where_sql}",
+        params,
+    ).fetchone()
+    return Stats(
+        since=lower_bound(since),
+        until=upper_bound(until),
+        questions=total,
+        answered=answered,
+        distinct_users=users,
+        thumbs_up=up,
+        thumbs_down=down,
+        per_day=[DayCount(day, n, a) for day, n, a in db.execute(per_day_sql, params)],
+        top_questions=top_questions(db, since, until, top),
+        busiest_channels=_channels(db, where_sql, params, channels),
+    )
+
+
+def iter_export_rows(db: Database, since: Bound = None, until: Bound = None) -> Iterator[dict[str, Any]]:
+    """Every question in the period, oldest first, one dict (EXPORT_COLUMNS) at a time.
+
+    Iterates the cursor, so exporting a large log never holds it all in memory.
+    """
+    where_sql, params = where(since, until)
+    cursor = db.execute(f"{_SELECT}{where_sql} ORDER BY q.asked_at, q.id", params)
+    try:
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield dict(zip(names, values))
+    finally:
+        cursor.close()

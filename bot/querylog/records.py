@@ -1,0 +1,190 @@
+"""What the review queries return: typed rows and figures, and their JSON/CSV forms.
+
+CSV output is made safe for spreadsheets: a cell that would start a formula gets a leading '.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+log = logging.getLogger(__name__)
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "asked_at",
+    "interface",
+    "user_id",
+    "guild_id",
+    "channel_id",
+    "question",
+    "answered",
+    "result_count",
+    "article_ids",
+    "filters",
+    "top_score",
+    "latency_ms",
+    "thumbs_up",
+    "thumbs_down",
+)
+
+
+def _json(text: str | None, kind: type) -> Any:
+    """A JSON column, or an empty ``kind`` when it is missing or not what it should be."""
+    try:
+        value = json.loads(text) if text else kind()
+    except ValueError:
+        return kind()
+    return value if isinstance(value, kind) else kind()
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    """One logged question, as a moderator sees it."""
+
+    id: int
+    asked_at: str
+    interface: str
+    user_id: str | None
+    guild_id: str | None
+    channel_id: str | None
+    question: str
+    answered: bool
+    result_count: int
+    article_ids: list[str]
+    filters: dict[str, str]
+    top_score: float | None
+    latency_ms: float | None
+    thumbs_up: int
+    thumbs_down: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> LoggedQuery:
+        return cls(
+            id=row["id"],
+            asked_at=row["asked_at"],
+            interface=row["interface"],
+            user_id=row["user_id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            question=row["question"],
+            answered=bool(row["answered"]),
+            result_count=row["result_count"] or 0,
+            article_ids=_json(row["article_ids"], list),
+            filters=_json(row.get("filters"), dict),
+            top_score=row["top_score"],
+            latency_ms=row["latency_ms"],
+            thumbs_up=row["thumbs_up"],
+            thumbs_down=row["thumbs_down"],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in EXPORT_COLUMNS}
+
+    def to_row(self) -> dict[str, Any]:
+        """The export's flat form (as ``iter_export_rows`` yields): JSON text, answered 0/1."""
+        return {
+            **self.to_json(),
+            "answered": int(self.answered),
+            "article_ids": json.dumps(self.article_ids),
+            "filters": json.dumps(self.filters) if self.filters else None,
+        }
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: str
+    questions: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class TopQuestion:
+    """Questions with the same key (see ``newsdesk_question_key``); ``question`` is the latest wording."""
+
+    terms: tuple[str, ...]
+    question: str
+    count: int
+    answered: int
+    last_asked: str
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    guild_id: str | None
+    channel_id: str
+    questions: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    since: str | None
+    until: str | None
+    questions: int
+    answered: int
+    distinct_users: int
+    thumbs_up: int
+    thumbs_down: int
+    per_day: list[DayCount] = field(default_factory=list)
+    top_questions: list[TopQuestion] = field(default_factory=list)
+    busiest_channels: list[ChannelCount] = field(default_factory=list)
+
+    @property
+    def answered_share(self) -> float | None:
+        return self.answered / self.questions if self.questions else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "questions": self.questions,
+            "answered": self.answered,
+            "answered_share": self.answered_share,
+            "distinct_users": self.distinct_users,
+            "thumbs_up": self.thumbs_up,
+            "thumbs_down": self.thumbs_down,
+            "per_day": [vars(d) for d in self.per_day],
+            "top_questions": [{**vars(t), "terms": list(t.terms)} for t in self.top_questions],
+            "busiest_channels": [vars(c) for c in self.busiest_channels],
+        }
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a purge or forget deleted."""
+
+    queries: int
+    feedback: int
+
+    @property
+    def total(self) -> int:
+        return self.queries + self.feedback
+
+    def __int__(self) -> int:
+        return self.total
+
+
+# Spreadsheets run a cell starting with these as a formula; a question is user input.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` made inert for spreadsheets: text that would start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, columns: Sequence[str] = EXPORT_COLUMNS) -> int:
+    """Write a header and ``rows`` as CSV to ``out`` as they come; returns the row count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([csv_safe(row.get(name)) for name in columns])
+        count += 1
+    return count

@@ -1,0 +1,89 @@
+"""Answer -> text: the terminal's rendering, and the pieces the Discord embeds share.
+
+Free of discord.py (``newsdesk ask`` must start fast). :func:`citation` and
+:func:`truncate` are the only citation formatter and the only truncation in ``bot/``;
+:mod:`bot.reply` builds its embeds from them, with Discord's markdown escaping.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from retrieval.answer import Answer, Excerpt
+
+log = logging.getLogger(__name__)
+
+ELLIPSIS = "\u2026"
+SAFE_URL_RE = re.compile(r"^https?://[^\s()<>\[\]]+$")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    # Never leave a dangling backslash that would escape the ellipsis, or a half-open bold.
+    cut = cut.rstrip("\\")
+    if cut.count("**") % 2:
+        cut = cut[: cut.rfind("**")]
+    return cut.rstrip() + ELLIPSIS
+
+
+def emphasise(excerpt: Excerpt, bold: Callable[[str], str], text: Callable[[str], str] = _same) -> str:
+    """The excerpt with its matched words passed through ``bold`` and the rest through ``text``."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in excerpt.highlights:
+        parts.append(text(excerpt.excerpt[cursor:start]))
+        parts.append(bold(excerpt.excerpt[start:end]))
+        cursor = end
+    parts.append(text(excerpt.excerpt[cursor:]))
+    return "".join(parts)
+
+
+def citation(excerpt: Excerpt, markup: Callable[[str], str] | None = None) -> str:
+    """``Outlet, “Title”, 2014-10-21`` (``undated`` without a date).
+
+    With ``markup`` (Discord's escaping) the text is escaped, the outlet set in italics and
+    the title linked when the article has a safe URL: ``*Outlet*, [Title](url), 2014-10-21``.
+    """
+    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    escape = markup or _same
+    title = f"\u201c{escape(excerpt.title)}\u201d"
+    source = escape(excerpt.source)
+    if markup is not None:
+        source = f"*{source}*"
+        if excerpt.url and SAFE_URL_RE.match(excerpt.url):
+            title = f"[{escape(excerpt.title)}]({excerpt.url})"
+    return f"{source}, {title}, {date}"
+
+
+def no_answer_text(question: str, reason: str) -> str:
+    return (
+        f"No answer in the archive for: {question}\n"
+        f"{reason} Try rephrasing with the names, places or events you are after."
+    )
+
+
+def render_answer(answer: Answer, bold: Callable[[str], str] = _same) -> str:
+    """Numbered excerpts, each with its citation and link, and what was searched."""
+    if not answer.answered:
+        return no_answer_text(answer.question, answer.reason)
+    lines: list[str] = []
+    for number, excerpt in enumerate(answer.results, start=1):
+        lines.append(f"{number}. {emphasise(excerpt, bold)}")
+        lines.append(f"   \u2014 {citation(excerpt)}")
+        if excerpt.url:
+            lines.append(f"   {excerpt.url}")
+        lines.append("")
+    lines.append(f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)")
+    return "\n".join(lines)
