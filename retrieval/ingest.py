@@ -25,6 +25,7 @@ from retrieval.cleaning import (
     make_article_id,
 )
 from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus, parse_article
+from retrieval.extract_html import decode_html, extract_html, looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,17 @@ class _CorpusIndex:
         return None
 
 
-def _read_raw(raw_path: Path) -> str:
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def _read_bytes(raw_path: Path) -> bytes:
     try:
-        data = raw_path.read_bytes()
+        return raw_path.read_bytes()
     except OSError as exc:
         raise IngestError(raw_path, f"cannot read {raw_path}: {exc.strerror or exc}") from None
+
+
+def _decode_text(raw_path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -129,9 +136,20 @@ def _read_raw(raw_path: Path) -> str:
         ) from None
     if "\x00" in text:
         raise IngestError(raw_path, f"{raw_path} looks like a binary file, not the text of a news page")
-    if not text.strip():
-        raise IngestError(raw_path, f"{raw_path} is empty")
     return text
+
+
+def extract_page(raw_path: Path | str, data: bytes, *, url: str | None = None, charset: str | None = None) -> CleanResult:
+    """Article parts of one page: HTML (by name or content) through trafilatura, text through the cleaner.
+
+    ``raw_path`` names the page in messages; ``url`` and ``charset`` are what a web server said.
+    """
+    raw_path = Path(raw_path)
+    if not data.strip():
+        raise IngestError(raw_path, f"{raw_path} is empty")
+    if raw_path.suffix.lower() in HTML_SUFFIXES or looks_like_html(data):
+        return extract_html(decode_html(data, charset), url=url)
+    return clean_raw_article(_decode_text(raw_path, data))
 
 
 def _override_warning(what: str, option: str, detected: object, given: object) -> str | None:
@@ -153,7 +171,7 @@ def _ingest(
     overwrite: bool,
 ) -> IngestResult:
     raw_path = Path(raw_path)
-    cleaned = clean_raw_article(_read_raw(raw_path))
+    cleaned = extract_page(raw_path, _read_bytes(raw_path))
     article, warnings = _article_from(raw_path, cleaned, published=published, source=source, title=title)
     target = corpus_dir / f"{article.id}{CORPUS_SUFFIX}"
     existing = index.by_id.get(article.id) or (target if target.exists() else None)

@@ -7,3 +7,5 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
 # Held-out evaluation questions live beside the project, not in it; tests skip without them.
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+# Small article pages written for the tests (HTML extraction, the local web server).
+HTML_DIR = Path(__file__).resolve().parent / "fixtures" / "html"

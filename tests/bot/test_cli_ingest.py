@@ -47,3 +47,15 @@ def test_ingested_article_is_searchable_at_once_and_duplicates_are_refused(corpu
 def test_missing_path_is_a_clear_error(corpus: Path) -> None:
     result = CliRunner().invoke(main, ["ingest", "no/such/file.txt"])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_html_page_is_ingested_as_plain_text_with_its_address(corpus: Path) -> None:
+    from tests.paths import HTML_DIR
+
+    result = CliRunner().invoke(main, ["ingest", str(HTML_DIR / "article.html")])
+    assert result.exit_code == 0, result.output
+    assert "The Coastal Ledger" in result.output and "2024-03-05" in result.output
+    answer = json.loads(CliRunner().invoke(main, ["ask", "Why was the old pier closed?", "--json"]).output)
+    top = answer["results"][0]
+    assert top["url"] == "https://ledger.example.org/news/2024/03/05/pier-rebuild"
+    assert "<" not in top["excerpt"] and "SCRIPT-TEXT" not in top["excerpt"]
