@@ -104,6 +104,30 @@ def test_bad_questions_get_a_one_line_error(env: dict[str, str], question: str, 
     assert message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--since", "last week"], "--since must be a date like 2014-08-20, not 'last week'"),
+        (["--since", "2015-01-01", "--until", "2014-01-01"], "--since (2015-01-01) is after --until (2014-01-01)"),
+    ],
+)
+def test_bad_filters_get_a_one_line_error_and_nothing_is_logged(
+    env: dict[str, str], options: list[str], message: str
+) -> None:
+    result = run("ask", "Iran troops", *options)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not Path(env["NEWSDESK_DB"]).exists() or Database(env["NEWSDESK_DB"])["queries"].count == 0
+
+
+def test_filters_narrow_the_answer_and_are_logged(env: dict[str, str]) -> None:
+    result = run("ask", "Iran offered help to Iraq", "--json", "--outlet", "dw", "--until", "2014-12-31")
+    sources = {r["source"] for r in json.loads(result.stdout)["results"]}
+    assert result.exit_code == 0 and sources == {"DW"}
+    [row] = Database(env["NEWSDESK_DB"])["queries"].rows
+    assert json.loads(row["filters"]) == {"outlet": "dw", "until": "2014-12-31"}
+
+
 def test_malformed_corpus_file_is_named_and_the_rest_still_answer(env: dict[str, str]) -> None:
     bad = Path(env["NEWSDESK_CORPUS"]) / "broken.md"
     bad.write_text("---\nid: broken\ntitle: Broken\nsource: X\npublished: 2014-13-45\n---\nBody.\n")

@@ -1,0 +1,56 @@
+"""The archive's data: passages in article order, and which of them a filter admits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from retrieval.archive import Archive
+from retrieval.corpus import Article
+from retrieval.filters import Filters
+from retrieval.index import BM25Index
+
+ARTICLES = [
+    Article(id="dw-1", title="One", source="DW", published=dt.date(2014, 6, 1), body="Iran pledged help to Iraq."),
+    Article(id="trt-1", title="Two", source="TRT World", published=dt.date(2015, 2, 1), body="Iraq asked Iran for help."),
+    Article(id="undated", title="Three", source="Deutsche Welle", published=None, body="Iran and Iraq met again."),
+]
+
+
+@pytest.fixture(scope="module")
+def archive() -> Archive:
+    return Archive.build(ARTICLES)
+
+
+def admitted(archive: Archive, filters: Filters | None) -> list[str]:
+    mask = archive.passage_mask(filters)
+    return [p.article.id for i, p in enumerate(archive.passages) if mask is None or mask[i]]
+
+
+def test_no_filter_admits_every_passage(archive: Archive) -> None:
+    assert archive.passage_mask(None) is None and archive.passage_mask(Filters()) is None
+    assert admitted(archive, None) == ["dw-1", "trt-1", "undated"]
+
+
+def test_outlet_matches_part_of_the_name_in_any_case(archive: Archive) -> None:
+    assert admitted(archive, Filters(outlet="dw")) == ["dw-1"]
+    assert admitted(archive, Filters(outlet="WELLE")) == ["undated"]
+    assert admitted(archive, Filters(outlet="Reuters")) == []
+
+
+def test_dates_are_inclusive_and_an_unknown_date_matches_no_date_filter(archive: Archive) -> None:
+    assert admitted(archive, Filters(since=dt.date(2014, 6, 1))) == ["dw-1", "trt-1"]
+    assert admitted(archive, Filters(until=dt.date(2014, 6, 1))) == ["dw-1"]
+    assert admitted(archive, Filters(outlet="d", until=dt.date(2015, 12, 31))) == ["dw-1", "trt-1"]
+
+
+def test_ask_answers_only_from_admitted_passages(archive: Archive) -> None:
+    answer = archive.ask("Iran help Iraq", 5, filters=Filters.parse("TRT", "2015-01-01", None))
+    assert answer.answered and [r.article_id for r in answer.results] == ["trt-1"]
+
+
+def test_parts_that_do_not_fit_together_are_refused() -> None:
+    built = Archive.build(ARTICLES)
+    with pytest.raises(ValueError, match="covers 2 passages, not 3"):
+        Archive(built.articles, built.passages, BM25Index.build(["a", "b"]), analyzer=built.analyzer)
