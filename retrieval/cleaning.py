@@ -124,29 +124,29 @@ _AGENCY_CAPTION = re.compile(
     r"\((?:AFP|AP|Reuters|Getty(?: Images)?|EPA|Anadolu(?: Agency)?|AA|Xinhua|dpa|MEE|File(?: photo)?)"
     r"(?:\s*/\s*[^()]{1,40})?\)$"
 )
-_PROMPTS = [
-    re.compile(p, re.I)
-    for p in (
-        r"^join our comment(?:ing|s)? forum",
-        r"^join (?:the|thought-provoking) conversations?",
-        r"^thank you for registering",
-        r"^please refresh (?:the|your) (?:page|browser)",
-        r"^stay informed with .{0,40}newsletters?",
-        r"^sign up (?:to|for) ",
-        r"^subscribe (?:to|for|now)\b",
-        r"^(?:follow us on|share this (?:article|story|page))\b",
-        r"^(?:advertisement|skip advert(?:isement)?)$",
-        r"^(?:related|recommended|read more|more on this story|most read|explore more)\s*:?$",
-    )
-]
-_PUBLISHER_BLURB = [
-    re.compile(p, re.I)
-    for p in (
-        r"\bdelivers independent\b.{0,120}\bcoverage\b",
-        r"\brepublish(?:ing)? this content\b",
-        r"\bmore about \S+(?: \S+){0,3} can be found here\b",
-    )
-]
+
+
+def _case_blind(*patterns: str) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.I) for p in patterns]
+
+
+_PROMPTS = _case_blind(
+    r"^join our comment(?:ing|s)? forum",
+    r"^join (?:the|thought-provoking) conversations?",
+    r"^thank you for registering",
+    r"^please refresh (?:the|your) (?:page|browser)",
+    r"^stay informed with .{0,40}newsletters?",
+    r"^sign up (?:to|for) ",
+    r"^subscribe (?:to|for|now)\b",
+    r"^(?:follow us on|share this (?:article|story|page))\b",
+    r"^(?:advertisement|skip advert(?:isement)?)$",
+    r"^(?:related|recommended|read more|more on this story|most read|explore more)\s*:?$",
+)
+_PUBLISHER_BLURB = _case_blind(
+    r"\bdelivers independent\b.{0,120}\bcoverage\b",
+    r"\brepublish(?:ing)? this content\b",
+    r"\bmore about \S+(?: \S+){0,3} can be found here\b",
+)
 # Editor initials and agencies at the end of a wire story: "mg/kms (AP, dpa, AFP)".
 _INITIALS_SIGNOFF = re.compile(r"^[a-z]{1,4}(?:/[a-z]{1,4})+\s*(?:\([^()]{1,60}\))?$")
 # "TRTWorld and agencies", "Staff and agencies": a name, never a sentence ("... worked with agencies").
@@ -283,6 +283,23 @@ def _detect_source(lines: list[_Line]) -> str:
     return next(outlet for outlet in found if counts[outlet] == best)  # ties: the earliest cue
 
 
+def _mark_title(lines: list[_Line]) -> int | None:
+    """Mark the title line and drop the lines above it; its position, or None (no text)."""
+    # The title is the first line of a few words; shorter lines above it are page chrome
+    # ("Live", "News"), not part of the article.
+    texts = [i for i, line in enumerate(lines) if line.kind == "text"]
+    title_index = next((i for i in texts if len(_words(lines[i].text)) >= _MIN_TITLE_WORDS), None)
+    if title_index is None and texts:
+        title_index = texts[0]
+    if title_index is not None:
+        for i in texts:
+            if i >= title_index:
+                break
+            _remove(lines[i], "before title")
+        lines[title_index].kind = "title"
+    return title_index
+
+
 def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResult:
     """Split a raw news page into title, outlet, date, author, URL and cleaned body.
 
@@ -298,18 +315,7 @@ def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResu
     chosen = chosen or (datelines[0] if datelines else None)
     first_dateline, published = chosen if chosen else (None, None)
 
-    # The title is the first line of a few words; shorter lines above it are page chrome
-    # ("Live", "News"), not part of the article.
-    texts = [i for i, line in enumerate(lines) if line.kind == "text"]
-    title_index = next((i for i in texts if len(_words(lines[i].text)) >= _MIN_TITLE_WORDS), None)
-    if title_index is None and texts:
-        title_index = texts[0]
-    if title_index is not None:
-        for i in texts:
-            if i >= title_index:
-                break
-            _remove(lines[i], "before title")
-        lines[title_index].kind = "title"
+    title_index = _mark_title(lines)
 
     author = ""
     if first_dateline:  # the byline sits on the line just above the dateline
