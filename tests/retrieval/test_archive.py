@@ -13,7 +13,9 @@ from retrieval.index import BM25Index
 
 ARTICLES = [
     Article(id="dw-1", title="One", source="DW", published=dt.date(2014, 6, 1), body="Iran pledged help to Iraq."),
-    Article(id="trt-1", title="Two", source="TRT World", published=dt.date(2015, 2, 1), body="Iraq asked Iran for help."),
+    Article(
+        id="trt-1", title="Two", source="TRT World", published=dt.date(2015, 2, 1), body="Iraq asked Iran for help."
+    ),
     Article(id="undated", title="Three", source="Deutsche Welle", published=None, body="Iran and Iraq met again."),
 ]
 

@@ -42,7 +42,12 @@ def test_an_echoed_bad_value_is_cut_short() -> None:
 
 @pytest.mark.parametrize(
     "filters",
-    [Filters(), Filters("DW"), Filters(since=dt.date(2014, 1, 1)), Filters("TRT World", dt.date(2014, 1, 1), dt.date(2015, 1, 1))],
+    [
+        Filters(),
+        Filters("DW"),
+        Filters(since=dt.date(2014, 1, 1)),
+        Filters("TRT World", dt.date(2014, 1, 1), dt.date(2015, 1, 1)),
+    ],
 )
 def test_json_round_trip(filters: Filters) -> None:
     assert Filters.from_json(filters.to_json()) == filters
