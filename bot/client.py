@@ -11,10 +11,11 @@ from discord.ext import commands
 
 from bot.checks import NotModerator
 from bot.desk import Desk
-from bot.reply import NO_MENTIONS
+from bot.reply import NO_MENTIONS, escape
 from bot.querylog import ReviewError
 from bot.settings import Settings
 from retrieval.answer import QuestionError
+from retrieval.filters import FilterError
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,7 @@ class NewsdeskBot(commands.Bot):
         return None
 
     async def on_ready(self) -> None:
-        log.info(
-            "logged in as %s (%s); %d articles, %d passages",
-            self.user,
-            getattr(self.user, "id", "?"),
-            len(self.desk.archive.articles),
-            len(self.desk.archive.passages),
-        )
+        log.info("logged in as %s (%s); %s", self.user, getattr(self.user, "id", "?"), self.desk.summary())
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -81,6 +76,8 @@ class NewsdeskBot(commands.Bot):
         original = getattr(error, "original", error)
         if isinstance(original, QuestionError):
             message = str(original)
+        elif isinstance(original, FilterError):
+            message = escape(str(original))  # it quotes what the member typed
         elif isinstance(original, ReviewError):
             message = f"Can't do that: {original}."
         elif isinstance(error, NotModerator):

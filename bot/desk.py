@@ -1,15 +1,22 @@
-"""The desk: answer a question from the archive and log it, for every interface.
+"""The desk: the only door between an interface and the archive or the query log.
 
-Both the command line and the Discord bot go through :meth:`Desk.ask`, so a question is
-logged the same way wherever it was asked. A log failure never loses the answer: it is
-reported in the application log and on the returned :class:`Asked`.
+Every action goes through :class:`Desk`: :meth:`~Desk.validate` what was typed,
+:meth:`~Desk.ask` (answer and log), :meth:`~Desk.more` (the next excerpts of a logged
+question, with its saved filters), :meth:`~Desk.vote` (👍/👎) and :meth:`~Desk.read_log`
+(moderators' review queries). So a question is logged the same way wherever it was asked,
+and the cogs and the CLI never reach into the archive or the log themselves.
+
+A log failure never loses the answer: it is reported in the application log and on the
+returned :class:`Asked`. The archive may be given as a loader, run on first use, so that
+``newsdesk sync`` can publish the commands without loading it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -18,13 +25,21 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open_reader
 from bot.settings import Settings
-from retrieval.answer import Answer
+from retrieval.answer import Answer, Excerpt, validate_question
 from retrieval.archive import Archive
 from retrieval.filters import Filters
 from retrieval.store import load_or_build
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# The most excerpts the More button pages through for one question.
+MAX_RESULTS = 12
+OPTION_NAMES = ("outlet", "since", "until")
+
+
+class LogNotOpen(QueryLogError):
+    """The query log could not be opened at start-up, so nothing can be recorded in it."""
 
 
 @dataclass(frozen=True)
@@ -34,15 +49,42 @@ class Asked:
     log_error: str | None = None
 
 
+@dataclass(frozen=True)
+class Page:
+    """Excerpts ``start + 1`` onwards of a logged question, for the More button."""
+
+    answer: Answer
+    excerpts: tuple[Excerpt, ...]
+    start: int
+    next_start: int | None  # where the page after this one starts; None when there is none
+
+
 class Desk:
-    def __init__(self, archive: Archive, querylog: QueryLog | None, *, results: int = 3) -> None:
-        self.archive = archive
+    def __init__(
+        self, archive: Archive | Callable[[], Archive], querylog: QueryLog | None, *, results: int = 3
+    ) -> None:
+        """``archive`` is the archive, or a function that loads it on first use."""
+        self._archive = archive if isinstance(archive, Archive) else None
+        self._load = None if isinstance(archive, Archive) else archive
+        self._loading = threading.Lock()
         self.querylog = querylog
         self.results = results
 
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            with self._loading:  # the first questions may arrive together, from several threads
+                if self._archive is None:
+                    assert self._load is not None
+                    self._archive = self._load()
+        return self._archive
+
     @classmethod
-    def from_settings(cls, settings: Settings, *, open_log: bool = True) -> Desk:
-        archive = load_archive(settings.corpus_dir, settings.index_path)
+    def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
+        """The desk the settings describe; ``lazy`` loads the archive only when first needed."""
+        archive: Archive | Callable[[], Archive] = lambda: load_archive(settings.corpus_dir, settings.index_path)
+        if not lazy:
+            archive = archive()
         querylog: QueryLog | None = None
         if open_log:
             try:
@@ -53,6 +95,27 @@ class Desk:
                 # Answers still work without the log; the failure is visible in the app log.
                 log.error("%s; questions will not be logged", exc)
         return cls(archive, querylog, results=settings.results)
+
+    def summary(self) -> str:
+        """What the desk answers from, for the application log."""
+        return f"{len(self.archive.articles)} articles, {len(self.archive.passages)} passages"
+
+    def validate(
+        self,
+        question: str,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        *,
+        names: Sequence[str] = OPTION_NAMES,
+    ) -> Filters:
+        """Check what was typed before any work starts; return the filters to ask with.
+
+        Raises QuestionError (empty or over-long question) or FilterError (a bad filter,
+        named as in ``names``), each with a one-line message for the person who typed it.
+        """
+        validate_question(question)
+        return Filters.parse(outlet, since, until, names=names)
 
     def ask(
         self,
@@ -92,6 +155,31 @@ class Desk:
             log.error("%s (question: %r)", exc, answer.question[:200])
             return Asked(answer, None, str(exc))
         return Asked(answer, query_id)
+
+    def more(self, query_id: int, start: int, count: int) -> Page | None:
+        """The next ``count`` excerpts of logged question ``query_id``, from excerpt ``start``.
+
+        The question is asked again with the filters saved with it, so the pages continue the
+        same search. None when the question is not in the log (purged, or the log is closed).
+        """
+        row = self.querylog.get(query_id) if self.querylog is not None else None
+        if row is None:
+            return None
+        end = min(start + count, MAX_RESULTS)
+        answer = self.archive.ask(row["question"], end, more=1, filters=Filters.from_json(row.get("filters")))
+        excerpts = tuple(answer.results[start:])
+        shown = start + len(excerpts)
+        has_more = bool(excerpts) and bool(answer.more) and shown < MAX_RESULTS
+        return Page(answer, excerpts, start, shown if has_more else None)
+
+    def vote(self, query_id: int, user_id: int | str, value: int) -> None:
+        """Record 👍 (+1) or 👎 (-1) from a user on a logged answer; a later vote replaces theirs.
+
+        Raises LogNotOpen when there is no log, QueryLogError when the write fails.
+        """
+        if self.querylog is None:
+            raise LogNotOpen("the query log is not open (check NEWSDESK_DB)")
+        self.querylog.record_feedback(query_id, user_id, value)
 
     def read_log(self, function: Callable[[Database], T]) -> T:
         """Run a review query (see bot.querylog.queries) on a read-only connection of its own.

@@ -64,7 +64,8 @@ async def sync_commands(
     token = settings.require_token()
     if not globally and not settings.guild_id:
         raise SettingsError("set NEWSDESK_GUILD_ID to sync to one server, or pass --global")
-    desk = desk or Desk.from_settings(settings, open_log=False)
+    # Publishing commands needs neither the archive nor the log: the desk never loads them.
+    desk = desk or Desk.from_settings(settings, open_log=False, lazy=True)
     options = client_options() if client_options else {}
     bot = NewsdeskBot(desk=desk, settings=settings, message_content=False, **options)
     async with bot:

@@ -168,6 +168,30 @@ async def test_more_shows_the_next_excerpts_and_feedback_is_recorded(
     fake.assert_no_violations()
 
 
+async def test_more_keeps_the_filters_of_the_question(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, "Iran Iraq Islamic State militants", outlet="DW")
+    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    sources = re.findall(r"\u2014 \*([^*]+)\*", more.embeds[0]["description"])
+    assert sources and set(sources) == {"DW"}
+
+
+async def test_more_on_a_purged_question_says_so_privately(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, "Iran Iraq Islamic State militants")
+    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    with Database(log_path).conn as conn:
+        conn.execute("DELETE FROM queries")
+    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    assert reply.ephemeral and "no longer in the log" in reply.content
+    fake.assert_no_violations()
+
+
 # -- refusal, cooldown, hostile input ---------------------------------------------------
 
 

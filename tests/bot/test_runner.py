@@ -48,6 +48,19 @@ async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> 
     assert not [r for r in fake.requests if r.route and "/guilds/" in r.route and r.method == "PUT"]
 
 
+async def test_sync_publishes_the_commands_without_loading_the_archive_or_the_log(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    # Neither exists: loading the archive would fail, and opening the log would create it.
+    settings = Settings(
+        discord_token=fake.token, guild_id=fake.guild.id, corpus_dir=tmp_path / "no-corpus", db_path=tmp_path / "log.db"
+    )
+    names = await sync_commands(settings, globally=False, client_options=fake.client_kwargs)
+    assert set(names) == {"ask", "querylog"}
+    assert not (tmp_path / "log.db").exists() and not (tmp_path / "no-corpus").exists()
+
+
 async def test_guild_sync_needs_a_guild(fake_discord: FakeDiscord) -> None:
     from bot.settings import SettingsError
 

@@ -21,7 +21,7 @@ from retrieval.store import load_or_build
 from tests.discord_standin import FakeDiscord, Perm
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,95 @@
+"""The buttons under an answer: More, 👍 and 👎.
+
+They are persistent ``DynamicItem`` buttons: the custom id carries the logged question's id
+(and, for More, where the next page starts), so they keep working after a restart. Their
+callbacks hand over to the Ask cog, which goes through the desk.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.cogs.ask.cog import AskCog
+
+log = logging.getLogger(__name__)
+
+UP, DOWN = "up", "down"
+
+
+def _cog(interaction: discord.Interaction) -> AskCog:
+    return interaction.client.get_cog("Ask")  # type: ignore[return-value, attr-defined]
+
+
+class _FromCustomId:
+    """Rebuilds a button from its custom id: the template's groups, converted, are its arguments."""
+
+    converters: tuple[Callable[[str], Any], ...] = ()
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> Any:
+        return cls(*(convert(value) for convert, value in zip(cls.converters, match.groups())))
+
+
+class MoreButton(
+    _FromCustomId, discord.ui.DynamicItem[discord.ui.Button], template=r"nd:more:(?P<query>\d+):(?P<start>\d+)"
+):
+    """Shows the next excerpts of a logged question (works after a restart, too)."""
+
+    converters = (int, int)  # query id, first excerpt to show
+
+    def __init__(self, query_id: int, start: int, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="More",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nd:more:{query_id}:{start}",
+                disabled=disabled,
+            )
+        )
+        self.query_id = query_id
+        self.start = start
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await _cog(interaction).show_more(interaction, self.query_id, self.start)
+
+
+class FeedbackButton(
+    _FromCustomId, discord.ui.DynamicItem[discord.ui.Button], template=r"nd:fb:(?P<query>\d+):(?P<vote>up|down)"
+):
+    """👍 / 👎 on an answer, recorded against the logged question."""
+
+    converters = (int, str)  # query id, "up" or "down"
+
+    def __init__(self, query_id: int, vote: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="\N{THUMBS UP SIGN}" if vote == UP else "\N{THUMBS DOWN SIGN}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nd:fb:{query_id}:{vote}",
+            )
+        )
+        self.query_id = query_id
+        self.vote = vote
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await _cog(interaction).record_vote(interaction, self.query_id, 1 if self.vote == UP else -1)
+
+
+def answer_view(query_id: int | None, next_start: int | None) -> discord.ui.View | None:
+    """Buttons under an answer; none when the question could not be logged."""
+    if query_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    if next_start is not None:
+        view.add_item(MoreButton(query_id, next_start))
+    view.add_item(FeedbackButton(query_id, UP))
+    view.add_item(FeedbackButton(query_id, DOWN))
+    return view

@@ -1,0 +1,84 @@
+"""The desk is the only door: validation, asking, More with the saved filters, votes, lazy loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from bot.desk import MAX_RESULTS, Desk, LogNotOpen
+from bot.querylog import QueryLog
+from retrieval.answer import QuestionError
+from retrieval.archive import Archive
+from retrieval.filters import FilterError, Filters
+from retrieval.store import load_or_build
+
+ROOT = Path(__file__).resolve().parents[2]
+BROAD = "Iran Iraq Islamic State militants"
+
+
+@pytest.fixture(scope="module")
+def archive() -> Archive:
+    return load_or_build(ROOT / "corpus")
+
+
+@pytest.fixture
+def desk(archive: Archive) -> Desk:
+    return Desk(archive, QueryLog(Database(memory=True)), results=3)
+
+
+def test_validate_checks_the_question_and_the_filters_before_any_work(desk: Desk) -> None:
+    assert desk.validate("Did Iran send troops?", "DW", "2014-01-01") == Filters.parse("DW", "2014-01-01")
+    with pytest.raises(QuestionError, match="empty"):
+        desk.validate("   ")
+    with pytest.raises(FilterError, match="since must be a date like 2014-08-20"):
+        desk.validate("Iran?", since="last week")
+    with pytest.raises(FilterError, match="swap them"):
+        desk.validate("Iran?", since="2015-01-01", until="2014-01-01")
+
+
+def test_more_continues_the_same_search_with_the_saved_filters(desk: Desk) -> None:
+    filters = Filters.parse("DW")
+    asked = desk.ask(BROAD, filters=filters, more=6)
+    assert asked.query_id is not None and asked.answer.more
+    page = desk.more(asked.query_id, 3, 3)
+    assert page is not None and page.excerpts
+    assert all(e.source == "DW" for e in page.excerpts)
+    first_page = {(e.article_id, e.excerpt) for e in asked.answer.results}
+    assert not first_page & {(e.article_id, e.excerpt) for e in page.excerpts}
+    unfiltered = desk.ask(BROAD, more=6)
+    assert any(e.source != "DW" for e in unfiltered.answer.results + unfiltered.answer.more)
+
+
+def test_more_stops_at_the_cap_and_knows_an_unknown_question(desk: Desk) -> None:
+    asked = desk.ask(BROAD, more=20)
+    assert asked.query_id is not None
+    last = desk.more(asked.query_id, MAX_RESULTS - 3, 3)
+    assert last is not None and last.next_start is None
+    assert len(last.excerpts) + last.start <= MAX_RESULTS
+    assert desk.more(9999, 3, 3) is None
+
+
+def test_votes_go_through_the_desk_and_need_a_log(desk: Desk, archive: Archive) -> None:
+    asked = desk.ask(BROAD)
+    desk.vote(asked.query_id, 7, 1)  # type: ignore[arg-type]
+    desk.vote(asked.query_id, 7, -1)  # type: ignore[arg-type]  (a changed mind replaces the vote)
+    assert desk.read_log(lambda db: [r["value"] for r in db["feedback"].rows]) == [-1]
+    with pytest.raises(LogNotOpen):
+        Desk(archive, None).vote(1, 7, 1)
+
+
+def test_a_lazy_archive_is_loaded_once_on_first_use(archive: Archive) -> None:
+    loads: list[int] = []
+
+    def load() -> Archive:
+        loads.append(1)
+        return archive
+
+    desk = Desk(load, None)
+    desk.validate("Did Iran send troops?")
+    assert loads == []
+    assert desk.ask("Did Iran send troops to Iraq?").answer.answered
+    desk.ask("Who is Fabius?")
+    assert loads == [1]
