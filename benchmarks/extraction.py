@@ -32,7 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.cleaning import clean_raw_article  # noqa: E402
-from retrieval.ingest import extract_page  # noqa: E402
+from retrieval.ingest import RawPage, extract_page  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "extraction-dev"
 PUBLISHED = [  # F1 on the benchmark's full 181-page set, as published with it
@@ -89,7 +89,7 @@ def run(data: Path) -> dict:
     started = time.perf_counter()
     for key, item in sorted(truth.items()):
         page = gzip.decompress((data / "html" / f"{key}.html.gz").read_bytes())
-        result = extract_page(f"{key}.html", page)
+        result = extract_page(RawPage(f"{key}.html", page))
         ingest.add(result.body, item["articleBody"])
         before.add(clean_raw_article(page.decode("utf-8", "replace")).body, item["articleBody"])
         found.update(

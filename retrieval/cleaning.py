@@ -17,6 +17,7 @@ never from the article text, which may quote other outlets.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import unicodedata
@@ -367,12 +368,42 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
 
 
+_HASH_LENGTH = 8
+
+
+def short_hash(text: str) -> str:
+    """Eight hex digits of a text's digest (after case and space folding), for ids."""
+    folded = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:_HASH_LENGTH]
+
+
+def with_hash(article_id: str, key: str, *, max_length: int = MAX_ID_LENGTH) -> str:
+    """``article_id`` made distinct by a short hash of ``key``, still within ``max_length``."""
+    room = max_length - _HASH_LENGTH - 1
+    return f"{article_id[:room].rstrip('-')}-{short_hash(key)}"
+
+
+def _loses_letters(text: str) -> bool:
+    # Letters with no ASCII form (Arabic, Cyrillic, CJK...) vanish from a slug.
+    return any(c.isalpha() and not _slug(c) for c in text)
+
+
 def make_article_id(source: str, published: dt.date | None, title: str, *, max_length: int = MAX_ID_LENGTH) -> str:
     """A stable file-name id: ``<outlet>-<YYYY-MM-DD>-<title words>``, cut at a word boundary.
+
+    Ids are ASCII in every script: when the outlet or title has letters with no ASCII form,
+    a short hash of both ends the id, so two such titles from one outlet and day differ.
 
     >>> make_article_id("DW", dt.date(2014, 10, 21), "Iran pledges to help Iraq against 'IS' militants")
     'dw-2014-10-21-iran-pledges-to-help-iraq-against-is-militants'
     """
+    if _loses_letters(source) or _loses_letters(title):
+        readable = _readable_id(source, published, title, max_length=max_length - _HASH_LENGTH - 1)
+        return with_hash(readable, f"{source}\n{title}", max_length=max_length)
+    return _readable_id(source, published, title, max_length=max_length)
+
+
+def _readable_id(source: str, published: dt.date | None, title: str, *, max_length: int) -> str:
     outlet = re.sub(r"^the-", "", _slug(source)) or "unknown"
     prefix = f"{outlet}-{published.isoformat() if published else 'undated'}"
     words = _slug(title).split("-") if _slug(title) else []

@@ -30,6 +30,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CORPUS_SUFFIX = ".md"
+# The largest article (or raw page) newsdesk reads: one giant page would slow every answer.
+# Ingest refuses bigger pages and downloads, and the corpus loader skips bigger files.
+MAX_ARTICLE_BYTES = 5_000_000
 REQUIRED_FIELDS = ("id", "title", "source", "published")
 KNOWN_FIELDS = REQUIRED_FIELDS + ("author", "url")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -131,8 +134,15 @@ def parse_article(text: str, path: Path | str = "<text>") -> Article:
     )
 
 
+def too_large(size: int) -> str:
+    """The message for a page or article of ``size`` bytes over MAX_ARTICLE_BYTES."""
+    return f"is {size / 1e6:.1f} MB, over the {MAX_ARTICLE_BYTES / 1e6:.0f} MB limit for one article"
+
+
 def read_article(path: Path) -> Article:
     try:
+        if (size := path.stat().st_size) > MAX_ARTICLE_BYTES:
+            raise CorpusError(path, f"{too_large(size)}; split it or remove it")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CorpusError(path, "not UTF-8 text") from None

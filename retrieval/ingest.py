@@ -6,12 +6,11 @@ the CLI option that fixes the problem, so the wrapper can show them as they are.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from retrieval.atomic import write_text_atomically
@@ -21,11 +20,26 @@ from retrieval.cleaning import (
     PROBLEM_NO_SOURCE,
     PROBLEM_NO_TITLE,
     CleanResult,
-    clean_raw_article,
     make_article_id,
+    with_hash,
 )
-from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus, parse_article
-from retrieval.extract_html import decode_html, extract_html, looks_like_html
+from retrieval.corpus import CORPUS_SUFFIX, MAX_ARTICLE_BYTES, Article, format_article, parse_article, too_large
+from retrieval.corpus_index import CorpusIndex
+from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
+
+__all__ = [
+    "DuplicateArticleError",
+    "IngestError",
+    "IngestOutcome",
+    "IngestResult",
+    "Overrides",
+    "RawPage",
+    "extract_page",
+    "ingest_file",
+    "ingest_many",
+    "ingest_pages",
+    "summarise",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +51,11 @@ _FIXES = {
 }
 
 
-class IngestError(Exception):
-    """A raw file that cannot be added; the message names the file and how to fix it."""
-
-    def __init__(self, raw_path: Path | str, message: str) -> None:
-        super().__init__(message)
-        self.raw_path = Path(raw_path)
-
-
 class DuplicateArticleError(IngestError):
     """The article is already in the corpus; ``existing`` is the corpus file that has it."""
 
-    def __init__(self, raw_path: Path | str, message: str, existing: Path) -> None:
-        super().__init__(raw_path, message)
+    def __init__(self, raw_path: Path | str, message: str, existing: Path, *, reason: str) -> None:
+        super().__init__(raw_path, message, reason=reason)
         self.existing = existing
 
 
@@ -58,14 +64,14 @@ class IngestResult:
     path: Path  # the corpus file written
     article: Article
     warnings: list[str] = field(default_factory=list)
-    replaced: bool = False  # an existing file with the same id was overwritten
+    replaced: bool = False  # the same article (same URL, or same id and title) was overwritten
 
 
 @dataclass(frozen=True)
 class IngestOutcome:
-    """One file of a batch: either ``result`` or ``error`` is set."""
+    """One page of a batch: either ``result`` or ``error`` is set."""
 
-    raw_path: Path
+    raw_path: Path | str
     result: IngestResult | None = None
     error: IngestError | None = None
 
@@ -73,83 +79,28 @@ class IngestOutcome:
     def ok(self) -> bool:
         return self.error is None
 
-
-def _normalise_text(text: str) -> str:
-    # Same article copied twice may differ in quote style, case and spacing only.
-    text = text.translate(str.maketrans("‘’“”", "''\"\""))
-    return " ".join(text.casefold().split())
-
-
-def _title_key(title: str, published: dt.date | None) -> tuple[str, dt.date | None]:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split()), published
+    @property
+    def skipped(self) -> bool:
+        """Not added because the corpus already has it (not a failure)."""
+        return isinstance(self.error, DuplicateArticleError)
 
 
-class _CorpusIndex:
-    """What is already in the corpus folder, to refuse duplicates; kept up to date in a batch."""
+def summarise(outcomes: Iterable[IngestOutcome]) -> str:
+    """``N added, N skipped (why), N failed (why)``: the last line of every batch."""
+    added = 0
+    skipped: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for outcome in outcomes:
+        if outcome.ok:
+            added += 1
+        elif outcome.error is not None:
+            (skipped if outcome.skipped else failed)[outcome.error.reason] += 1
 
-    def __init__(self, corpus_dir: Path) -> None:
-        self.by_id: dict[str, Path] = {}
-        self.by_body: dict[str, Path] = {}
-        self.by_title: dict[tuple[str, dt.date | None], Path] = {}
-        if corpus_dir.is_dir():  # a missing folder is created on the first write
-            for article in load_corpus(corpus_dir).articles:
-                if article.path is not None:
-                    self.add(article, article.path)
+    def part(count: Counter[str], label: str) -> str:
+        whys = ", ".join(f"{n} {why}" for why, n in count.most_common())
+        return f"{sum(count.values())} {label}" + (f" ({whys})" if whys else "")
 
-    def add(self, article: Article, path: Path) -> None:
-        self.by_id[article.id] = path
-        self.by_body[_normalise_text(article.body)] = path
-        self.by_title[_title_key(article.title, article.published)] = path
-
-    def discard(self, path: Path) -> None:
-        self.by_id = {k: p for k, p in self.by_id.items() if p != path}
-        self.by_body = {k: p for k, p in self.by_body.items() if p != path}
-        self.by_title = {k: p for k, p in self.by_title.items() if p != path}
-
-    def same_content(self, article: Article) -> tuple[Path, str] | None:
-        """The corpus file with the same text or the same title and date, and which."""
-        other = self.by_body.get(_normalise_text(article.body))
-        if other is not None:
-            return other, "the same text"
-        other = self.by_title.get(_title_key(article.title, article.published))
-        if other is not None:
-            return other, "the same title and date"
-        return None
-
-
-HTML_SUFFIXES = (".html", ".htm")
-
-
-def _read_bytes(raw_path: Path) -> bytes:
-    try:
-        return raw_path.read_bytes()
-    except OSError as exc:
-        raise IngestError(raw_path, f"cannot read {raw_path}: {exc.strerror or exc}") from None
-
-
-def _decode_text(raw_path: Path, data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            raw_path, f"{raw_path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8 and retry"
-        ) from None
-    if "\x00" in text:
-        raise IngestError(raw_path, f"{raw_path} looks like a binary file, not the text of a news page")
-    return text
-
-
-def extract_page(raw_path: Path | str, data: bytes, *, url: str | None = None, charset: str | None = None) -> CleanResult:
-    """Article parts of one page: HTML (by name or content) through trafilatura, text through the cleaner.
-
-    ``raw_path`` names the page in messages; ``url`` and ``charset`` are what a web server said.
-    """
-    raw_path = Path(raw_path)
-    if not data.strip():
-        raise IngestError(raw_path, f"{raw_path} is empty")
-    if raw_path.suffix.lower() in HTML_SUFFIXES or looks_like_html(data):
-        return extract_html(decode_html(data, charset), url=url)
-    return clean_raw_article(_decode_text(raw_path, data))
+    return f"{added} added, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
 
 
 def _override_warning(what: str, option: str, detected: object, given: object) -> str | None:
@@ -160,54 +111,82 @@ def _override_warning(what: str, option: str, detected: object, given: object) -
     return None
 
 
-def _ingest(
-    raw_path: Path,
-    corpus_dir: Path,
-    index: _CorpusIndex,
-    *,
-    published: dt.date | None,
-    source: str | None,
-    title: str | None,
-    overwrite: bool,
-) -> IngestResult:
-    raw_path = Path(raw_path)
-    cleaned = extract_page(raw_path, _read_bytes(raw_path))
-    article, warnings = _article_from(raw_path, cleaned, published=published, source=source, title=title)
-    target = corpus_dir / f"{article.id}{CORPUS_SUFFIX}"
-    existing = index.by_id.get(article.id) or (target if target.exists() else None)
-    if existing is not None and not overwrite:
+@dataclass(frozen=True)
+class Overrides:
+    """What the user said about the pages (CLI options); each wins over what is detected."""
+
+    published: dt.date | None = None
+    source: str | None = None
+    title: str | None = None
+    overwrite: bool = False  # replace the same article (same URL, or same id and title)
+
+
+def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
+    """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
+    cleaned = extract_page(page)
+    article, warnings = _article_from(page.name, cleaned, options)
+    same = index.same_article(article)
+    if same is not None and not options.overwrite:
         raise DuplicateArticleError(
-            raw_path,
-            f"{raw_path} is already in the corpus as {existing} (same id {article.id}); "
-            "pass --overwrite to replace it",
-            existing,
+            page.name,
+            f"{page.name} is already in the corpus as {same.path} ({same.why}); pass --overwrite to replace it",
+            same.path,
+            reason="already in the corpus",
         )
-    _refuse_same_content(raw_path, index, article, replacing=(existing, target) if existing else ())
+    if same is not None:
+        article = replace(article, id=same.article.id)  # a new version keeps its id
+    else:
+        article = replace(article, id=_free_id(article, index, corpus_dir))
+    replacing = same.path if same is not None else None
+    duplicate = index.same_content(article, ignoring=replacing)
+    if duplicate is not None:
+        raise DuplicateArticleError(
+            page.name,
+            f"{page.name} duplicates {duplicate.path} ({duplicate.why}); remove that file first to replace it",
+            duplicate.path,
+            reason=f"{duplicate.why.removeprefix('the ')} as a corpus article",
+        )
+    written = _write(page.name, corpus_dir, article, replacing)
+    if replacing is not None:
+        index.discard(replacing)
+    index.add(written)
+    log.info("ingested %s as %s%s", page.name, written.path, " (replaced)" if replacing else "")
+    return IngestResult(path=written.path or replacing, article=written, warnings=warnings, replaced=bool(replacing))
+
+
+def _free_id(article: Article, index: CorpusIndex, corpus_dir: Path) -> str:
+    """The article's id, or, when a different article has it, the id with a short hash."""
+    taken = article.id in index.by_id or (corpus_dir / f"{article.id}{CORPUS_SUFFIX}").exists()
+    if not taken:
+        return article.id
+    unique = with_hash(article.id, article.url or f"{article.title}\n{article.body}")
+    log.info("id %s is another article's; using %s", article.id, unique)
+    return unique
+
+
+def _write(name: Path | str, corpus_dir: Path, article: Article, replacing: Path | None) -> Article:
+    """Write the corpus file (atomically) and return the article as load_corpus will read it."""
+    target = corpus_dir / f"{article.id}{CORPUS_SUFFIX}"
     text = format_article(article)
+    if (size := len(text.encode("utf-8"))) > MAX_ARTICLE_BYTES:
+        raise IngestError(name, f"{name}: the article {too_large(size)}", reason=REASON_TOO_LARGE)
     try:
         corpus_dir.mkdir(parents=True, exist_ok=True)
-        if existing is not None and existing != target:
-            existing.unlink(missing_ok=True)  # same id under another file name
         write_text_atomically(target, text)  # a reader never sees half a file
+        if replacing is not None and replacing != target:
+            replacing.unlink(missing_ok=True)  # the same article under another file name
     except OSError as exc:
-        raise IngestError(raw_path, f"cannot write {target}: {exc.strerror or exc}") from None
-
-    written = parse_article(text, target)  # what load_corpus will read back
-    if existing is not None:
-        index.discard(existing)
-    index.add(written, target)
-    log.info("ingested %s as %s%s", raw_path, target, " (replaced)" if existing else "")
-    return IngestResult(path=target, article=written, warnings=warnings, replaced=existing is not None)
+        raise IngestError(name, f"cannot write {target}: {exc.strerror or exc}", reason="cannot write") from None
+    return parse_article(text, target)
 
 
-def _article_from(
-    raw_path: Path, cleaned: CleanResult, *, published: dt.date | None, source: str | None, title: str | None
-) -> tuple[Article, list[str]]:
+def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides) -> tuple[Article, list[str]]:
     """The article to write: detected metadata, overridden by the options given; and warnings."""
+    published = options.published
     if isinstance(published, dt.datetime):
         published = published.date()
-    source = (source or "").strip() or None
-    title = " ".join((title or "").split()) or None
+    source = (options.source or "").strip() or None
+    title = " ".join((options.title or "").split()) or None
 
     warnings: list[str] = []
     for what, option, detected, given in (
@@ -233,9 +212,13 @@ def _article_from(
     ]
     if unresolved:
         fixes = " and ".join(_FIXES[p] for p in unresolved)
-        raise IngestError(raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}")
+        raise IngestError(
+            raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}", reason=" and ".join(unresolved)
+        )
     if PROBLEM_NO_BODY in cleaned.problems:
-        raise IngestError(raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)")
+        raise IngestError(
+            raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)", reason=PROBLEM_NO_BODY
+        )
     article = Article(
         id=make_article_id(final_source, final_date, final_title),
         title=final_title,
@@ -248,25 +231,10 @@ def _article_from(
     return article, warnings
 
 
-def _refuse_same_content(raw_path: Path, index: _CorpusIndex, article: Article, *, replacing: tuple[Path, ...]) -> None:
-    """Raise DuplicateArticleError when another corpus file has the same text or title and date."""
-    # The file being replaced does not count as a duplicate of its new version.
-    if replacing:
-        index = copy.copy(index)
-        for path in replacing:
-            index.discard(path)
-    duplicate = index.same_content(article)
-    if duplicate is not None:
-        other, what = duplicate
-        raise DuplicateArticleError(
-            raw_path, f"{raw_path} duplicates {other} ({what}); remove that file first to replace it", other
-        )
-
-
-def _open_index(corpus_dir: Path) -> _CorpusIndex:
+def _open_index(corpus_dir: Path) -> CorpusIndex:
     if corpus_dir.exists() and not corpus_dir.is_dir():
-        raise IngestError(corpus_dir, f"corpus folder {corpus_dir} is not a folder")
-    return _CorpusIndex(corpus_dir)
+        raise IngestError(corpus_dir, f"corpus folder {corpus_dir} is not a folder", reason="bad corpus folder")
+    return CorpusIndex(corpus_dir)
 
 
 def ingest_file(
@@ -278,23 +246,17 @@ def ingest_file(
     title: str | None = None,
     overwrite: bool = False,
 ) -> IngestResult:
-    """Clean ``raw_path`` and write it to ``corpus_dir/<id>.md``.
+    """Read ``raw_path`` and write it to ``corpus_dir/<id>.md``.
 
-    ``published``, ``source`` and ``title`` override what the cleaner detects. Raises
-    DuplicateArticleError if the corpus already has the article (same id, text, or title
-    and date) and IngestError if the file cannot be read or its date/outlet/title is
+    ``published``, ``source`` and ``title`` override what is detected. Raises
+    DuplicateArticleError if the corpus already has the article (same URL or id and title:
+    ``overwrite`` replaces it; same text, or same title and date under another id: never)
+    and IngestError if the page cannot be read, is too large, or its date/outlet/title is
     missing with no override.
     """
     corpus_dir = Path(corpus_dir)
-    return _ingest(
-        Path(raw_path),
-        corpus_dir,
-        _open_index(corpus_dir),
-        published=published,
-        source=source,
-        title=title,
-        overwrite=overwrite,
-    )
+    options = Overrides(published=published, source=source, title=title, overwrite=overwrite)
+    return ingest_page(read_file(Path(raw_path)), corpus_dir, _open_index(corpus_dir), options)
 
 
 def ingest_many(
@@ -307,22 +269,22 @@ def ingest_many(
     overwrite: bool = False,
 ) -> Iterator[IngestOutcome]:
     """Ingest each file in turn, yielding its outcome; a bad file does not stop the batch."""
+    options = Overrides(published=published, source=source, title=title, overwrite=overwrite)
+    return ingest_pages((lambda p=Path(p): read_file(p) for p in paths), corpus_dir, options)
+
+
+def ingest_pages(
+    pages: Iterable[Callable[[], RawPage]], corpus_dir: Path, options: Overrides
+) -> Iterator[IngestOutcome]:
+    """Get and ingest each page in turn (files, downloads), yielding its outcome; errors do not stop the batch."""
     corpus_dir = Path(corpus_dir)
-    index = _open_index(corpus_dir)  # loaded once; updated as files are added
-    for raw_path in paths:
-        raw_path = Path(raw_path)
+    index = _open_index(corpus_dir)  # loaded once; updated as pages are added
+    for get_page in pages:
         try:
-            result = _ingest(
-                raw_path,
-                corpus_dir,
-                index,
-                published=published,
-                source=source,
-                title=title,
-                overwrite=overwrite,
-            )
+            page = get_page()
+            result = ingest_page(page, corpus_dir, index, options)
         except IngestError as exc:
             log.warning("not ingested: %s", exc)
-            yield IngestOutcome(raw_path, error=exc)
+            yield IngestOutcome(exc.raw_path, error=exc)
         else:
-            yield IngestOutcome(raw_path, result=result)
+            yield IngestOutcome(page.name, result=result)

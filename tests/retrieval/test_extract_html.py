@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.corpus import load_corpus
 from retrieval.extract_html import looks_like_html
-from retrieval.ingest import IngestError, extract_page, ingest_file
+from retrieval.ingest import IngestError, RawPage, extract_page, ingest_file
 
 from tests.paths import HTML_DIR
 
@@ -18,7 +18,7 @@ BARE = HTML_DIR / "bare.html"
 
 
 def test_body_is_the_article_text_only_in_plain_paragraphs() -> None:
-    result = extract_page(ARTICLE, ARTICLE.read_bytes())
+    result = extract_page(RawPage(ARTICLE, ARTICLE.read_bytes()))
     for chrome in ("SCRIPT-TEXT", "secret-style-rule", "NAVIGATION-LINK-TEXT", "SIDEBAR-TEASER", "FOOTER-TEXT"):
         assert chrome not in result.body
     assert "<" not in result.body and "&amp;" not in result.body and "&ldquo;" not in result.body
@@ -30,7 +30,7 @@ def test_body_is_the_article_text_only_in_plain_paragraphs() -> None:
 
 
 def test_metadata_comes_from_the_page_markup() -> None:
-    result = extract_page(ARTICLE, ARTICLE.read_bytes())
+    result = extract_page(RawPage(ARTICLE, ARTICLE.read_bytes()))
     assert result.title == "Harbour Town council votes to rebuild the old pier"
     assert result.source == "The Coastal Ledger"
     assert result.author == "Maria Jensen"
@@ -39,7 +39,7 @@ def test_metadata_comes_from_the_page_markup() -> None:
 
 
 def test_a_site_name_is_not_taken_as_the_title_and_a_missing_date_is_named() -> None:
-    result = extract_page(BARE, BARE.read_bytes())
+    result = extract_page(RawPage(BARE, BARE.read_bytes()))
     assert result.source == "Riverside Times"
     assert result.title == ""
     assert result.published is None
@@ -51,7 +51,7 @@ def test_a_web_address_is_not_an_outlet_name() -> None:
     html = ARTICLE.read_text(encoding="utf-8")
     html = html.replace('<meta property="og:site_name" content="The Coastal Ledger">', "")
     html = html.replace(" | The Coastal Ledger</title>", "</title>").replace("&copy; 2024 The Coastal Ledger.", "")
-    result = extract_page("page.html", html.encode("utf-8"))
+    result = extract_page(RawPage("page.html", html.encode("utf-8")))
     assert result.source == "" and "no outlet found" in result.problems
     assert result.title == "Harbour Town council votes to rebuild the old pier"
 
@@ -59,7 +59,7 @@ def test_a_web_address_is_not_an_outlet_name() -> None:
 def test_declared_charset_is_honoured() -> None:
     html = ARTICLE.read_text(encoding="utf-8").replace('<meta charset="utf-8">', '<meta charset="iso-8859-1">')
     html = html.replace("&aacute;", "\u00e1")
-    result = extract_page("page.html", html.encode("iso-8859-1", "xmlcharrefreplace"))
+    result = extract_page(RawPage("page.html", html.encode("iso-8859-1", "xmlcharrefreplace")))
     assert "Tom\u00e1s Ruiz" in result.body
 
 

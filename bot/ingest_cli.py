@@ -1,0 +1,127 @@
+"""``newsdesk ingest``: raw pages (files, folders) into corpus files, then the index updated.
+
+Every run ends with one summary line: added, skipped (why), failed (why). The exit status is
+1 when a page failed; a page skipped because the corpus already has it is not a failure.
+Kept free of discord.py imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from bot.logs_cli import settings_of
+from bot.settings import Settings
+from retrieval.archive import Archive
+from retrieval.filters import FilterError, parse_date
+from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
+from retrieval.raw_page import read_file
+
+log = logging.getLogger(__name__)
+
+RAW_SUFFIXES = (".txt", ".html", ".htm", ".md")
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    try:
+        return parse_date(value, name)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _raw_files(paths: Iterable[str]) -> list[Path]:
+    """Expand folders into the raw article files they hold, in name order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise click.BadParameter(f"{raw} does not exist", param_hint="PATH")
+    return files
+
+
+def _file_pages(files: list[Path]) -> Iterator[Callable[[], RawPage]]:
+    for path in files:
+        yield lambda path=path: read_file(path)
+
+
+def _report(outcome: IngestOutcome) -> None:
+    if outcome.result is not None:
+        result, article = outcome.result, outcome.result.article
+        date = article.published.isoformat() if article.published else "undated"
+        verb = "replaced" if result.replaced else "added"
+        click.echo(f"{verb} {result.path}: {article.source}, \u201c{article.title}\u201d, {date}")
+        for warning in result.warnings:
+            click.echo(f"  note: {warning}")
+    elif outcome.skipped:
+        click.echo(f"skipped: {outcome.error}")
+    else:
+        click.echo(f"error: {outcome.error}", err=True)
+
+
+def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overrides) -> list[IngestOutcome]:
+    outcomes_iter = ingest_pages(pages, settings.corpus_dir, options)
+    if len(pages) <= 1:  # a single page reports straight away
+        return list(outcomes_iter)
+    with click.progressbar(outcomes_iter, length=len(pages), label="Ingesting", file=sys.stderr) as bar:
+        return list(bar)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--published", help="Publication date YYYY-MM-DD, when the page does not show one.")
+@click.option("--source", help="Outlet name, when it cannot be detected.")
+@click.option("--title", help="Article title, when it cannot be detected.")
+@click.option("--overwrite", is_flag=True, help="Replace the same article (same URL, or same id and title).")
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    published: str | None,
+    source: str | None,
+    title: str | None,
+    overwrite: bool,
+) -> None:
+    """Turn raw article pages (HTML or text files, or folders) into corpus files and update the index."""
+    settings = settings_of(ctx)
+    files = _raw_files(paths)
+    if not files:
+        raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
+    options = Overrides(_date(published, "--published"), source, title, overwrite)
+    outcomes = _run(settings, list(_file_pages(files)), options)
+    for outcome in outcomes:
+        _report(outcome)
+    if any(outcome.ok for outcome in outcomes):
+        archive = _update_index(settings, show_bar=len(outcomes) > 1)
+        click.echo(
+            f"index updated: {len(archive.articles)} articles, {len(archive.passages)} passages. "
+            "Review the new files, then commit them."
+        )
+    failed = any(not o.ok and not o.skipped for o in outcomes)
+    click.echo(summarise(outcomes), err=failed)
+    if failed:
+        ctx.exit(1)
+
+
+def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
+    """Rebuild the saved index for the changed corpus, with a bar for the analysis."""
+    from retrieval.store import load_or_build
+
+    if not show_bar:
+        return load_or_build(settings.corpus_dir, settings.index_path)
+    bar = click.progressbar(length=1, label="Indexing ", file=sys.stderr)
+    with bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        return load_or_build(settings.corpus_dir, settings.index_path, progress=progress)

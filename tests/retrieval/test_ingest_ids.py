@@ -1,0 +1,106 @@
+"""Ids stay unique in every script, --overwrite only replaces the same article, and size is capped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import MAX_ARTICLE_BYTES, load_corpus
+from retrieval.ingest import DuplicateArticleError, IngestError, ingest_file, ingest_many, summarise
+
+from tests.paths import HTML_DIR
+
+DAY = dt.date(2014, 10, 21)
+
+
+def text_page(tmp_path: Path, name: str, title: str, body: str) -> Path:
+    raw = tmp_path / name
+    raw.write_text(f"{title}\n\nOctober 21, 2014\n\n{body}\n", encoding="utf-8")
+    return raw
+
+
+def html_page(tmp_path: Path, name: str, *, url: str, title: str, extra: str = "") -> Path:
+    html = (HTML_DIR / "article.html").read_text(encoding="utf-8")
+    html = html.replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", url)
+    html = html.replace("Harbour Town council votes to rebuild the old pier", title)
+    html = html.replace("Opponents had argued", f"{extra} Opponents had argued")
+    raw = tmp_path / name
+    raw.write_text(html, encoding="utf-8")
+    return raw
+
+
+def test_two_arabic_titles_from_one_outlet_and_day_get_different_readable_ids(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    first = text_page(tmp_path, "a.txt", "إيران تتعهد بمساعدة العراق ضد مسلحي داعش", "قال الرئيس الإيراني إن بلاده ستساعد.")
+    second = text_page(tmp_path, "b.txt", "إيران تعرض المساعدة العسكرية على العراق", "عرضت طهران المزيد من الدعم.")
+    ids = [ingest_file(raw, corpus, source="DW").article.id for raw in (first, second)]
+    assert ids[0] != ids[1]
+    assert all(i.startswith("dw-2014-10-21-") and i.isascii() for i in ids)
+    assert sorted(a.id for a in load_corpus(corpus).articles) == sorted(ids)
+
+
+def test_overwrite_never_replaces_a_different_article_with_the_same_id(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    stem = "Iran pledges to help Iraq against militants in a long fight"
+    one = text_page(tmp_path, "one.txt", f"{stem} near Baghdad", "First story about Baghdad.")
+    two = text_page(tmp_path, "two.txt", f"{stem} near Mosul", "Second story about Mosul.")
+    kept = ingest_file(one, corpus, source="DW")
+    other = ingest_file(two, corpus, source="DW", overwrite=True)
+    assert not other.replaced and other.article.id != kept.article.id
+    assert sorted(a.title for a in load_corpus(corpus).articles) == sorted([f"{stem} near Baghdad", f"{stem} near Mosul"])
+
+
+def test_same_url_is_the_same_article_even_under_a_new_title(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    url = "https://ledger.example.org/news/pier"
+    first = ingest_file(html_page(tmp_path, "v1.html", url=url, title="Council votes on the pier"), corpus)
+    updated = html_page(tmp_path, "v2.html", url=url, title="Council votes to rebuild the pier", extra="Update: work starts in May.")
+    with pytest.raises(DuplicateArticleError, match="same URL.*--overwrite"):
+        ingest_file(updated, corpus)
+    second = ingest_file(updated, corpus, overwrite=True)
+    assert second.replaced and second.article.id == first.article.id
+    (article,) = load_corpus(corpus).articles
+    assert article.title == "Council votes to rebuild the pier" and "work starts in May" in article.body
+
+
+def test_another_url_with_the_same_title_is_a_different_article(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    title = "Council votes on the pier"
+    ingest_file(html_page(tmp_path, "a.html", url="https://ledger.example.org/a", title=title), corpus)
+    other = html_page(tmp_path, "b.html", url="https://ledger.example.org/b", title=title, extra="Another text.")
+    with pytest.raises(DuplicateArticleError, match="same title and date"):  # refused, not replaced
+        ingest_file(other, corpus, overwrite=True)
+    assert [a.url for a in load_corpus(corpus).articles] == ["https://ledger.example.org/a"]
+
+
+def test_a_page_over_the_size_cap_is_refused_clearly(tmp_path: Path) -> None:
+    giant = tmp_path / "giant.txt"
+    giant.write_text("Giant page\n\nOctober 21, 2014\n\n" + "word " * (MAX_ARTICLE_BYTES // 5 + 10), encoding="utf-8")
+    with pytest.raises(IngestError, match=r"giant.txt is 5\.0 MB, over the 5 MB limit") as info:
+        ingest_file(giant, tmp_path / "corpus", source="DW")
+    assert info.value.reason == "too large"
+    assert not (tmp_path / "corpus").exists()
+
+
+def test_a_corpus_file_over_the_size_cap_is_skipped_at_load(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    ingest_file(text_page(tmp_path, "small.txt", "A small story", "Short text."), corpus, source="DW")
+    big = corpus / "dw-2014-10-21-big.md"
+    big.write_text("---\nid: dw-2014-10-21-big\ntitle: Big\nsource: DW\npublished: 2014-10-21\n---\n" + "x" * MAX_ARTICLE_BYTES)
+    loaded = load_corpus(corpus)
+    assert [a.title for a in loaded.articles] == ["A small story"]
+    assert [e.path for e in loaded.errors] == [big] and "5 MB limit" in str(loaded.errors[0])
+
+
+def test_batch_summary_counts_added_skipped_and_failed_with_reasons(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    good = text_page(tmp_path, "good.txt", "A small story", "Short text.")
+    undated = tmp_path / "undated.txt"
+    undated.write_text("No date here\n\nJust text.\n", encoding="utf-8")
+    outcomes = list(ingest_many([good, good, undated, tmp_path / "missing.txt"], corpus, source="DW"))
+    assert summarise(outcomes) == (
+        "1 added, 1 skipped (1 already in the corpus), "
+        "2 failed (1 no publication date found, 1 cannot read)"
+    )
