@@ -18,7 +18,7 @@ import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from tests.discord_standin import FakeDiscord, Perm, SentMessage, validate_message
+from tests.discord_standin import FakeDiscord, NotDeliverable, Perm, SentMessage, validate_message
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -27,7 +27,9 @@ NO_PINGS = discord.AllowedMentions.none()
 class ArchiveBot(commands.Bot):
     """Test bot: /echo (defer + followup), /info (immediate embed), /export (CSV
     file followup), /vote (button), /feedback (modal), /slow (answers when told),
-    /config set (subcommand), and an on_message handler for @mentions."""
+    /config set (subcommand), /find (autocompleted outlet of at most 20 characters),
+    /modtools (guild only, Manage Messages by default), and an on_message handler
+    for @mentions."""
 
     def __init__(self, fake: FakeDiscord) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(), allowed_mentions=NO_PINGS,
@@ -37,6 +39,7 @@ class ArchiveBot(commands.Bot):
         self.slow_errors: list[discord.HTTPException] = []
         self.resumed = asyncio.Event()
         self.downloaded: bytes = b""
+        self.outlets = ["BBC", "The Guardian"]
         self._add_commands()
 
     async def setup_hook(self) -> None:
@@ -125,6 +128,20 @@ class ArchiveBot(commands.Bot):
             await interaction.response.send_message(f"{key}={value} for {member.display_name}", ephemeral=True)
 
         tree.add_command(config)
+
+        @tree.command(description="Find articles by outlet")
+        async def find(interaction: discord.Interaction, outlet: app_commands.Range[str, 1, 20]) -> None:
+            await interaction.response.send_message(f"outlet: {outlet}", ephemeral=True)
+
+        @find.autocomplete("outlet")
+        async def find_outlets(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return [app_commands.Choice(name=o, value=o) for o in self.outlets if current.lower() in o.lower()]
+
+        @tree.command(description="Moderator tools")
+        @app_commands.guild_only()
+        @app_commands.default_permissions(manage_messages=True)
+        async def modtools(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("tools", ephemeral=True)
 
 
 @pytest_asyncio.fixture
@@ -383,3 +400,145 @@ async def test_plain_client_with_message_content_intent(fake_discord: FakeDiscor
         await fake.wait_for(lambda: "pong" in seen)  # the bot's own message comes back as MESSAGE_CREATE
     assert seen == ["!ping", "pong"] and pong.kind == "channel"
     fake.assert_no_violations()
+
+
+# -- what real Discord rejects (issue 9) -------------------------------------------------------------
+
+
+async def test_a_global_429_sends_discord_py_down_its_retry_path(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    fake.set_global_rate_limit(3, per=0.3)
+    channel = bot.get_channel(fake.channel.id)
+    sent = await asyncio.gather(*(channel.send(f"note {n}") for n in range(6)))
+    assert sorted(m.content for m in sent) == [f"note {n}" for n in range(6)]
+    assert fake.rate_limited, "six messages at once should trip a limit of three"
+    refused = fake.rate_limited[0]
+    assert refused.status == 429 and refused.response["global"] is True and 0 < refused.response["retry_after"] <= 0.3
+    assert len([m for m in fake.messages if m.kind == "channel"]) == 6  # a refused request changed nothing
+    fake.assert_no_violations()
+
+
+async def test_route_buckets_answer_with_the_headers_discord_py_reads(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    fake.set_rate_limit("POST /channels/{channel_id}/messages", 2, per=10)
+    auth = {"Authorization": f"Bot {fake.token}"}
+
+    async def post(session: aiohttp.ClientSession, channel_id: int) -> tuple[int, dict, dict]:
+        url = f"https://discord.com/api/v10/channels/{channel_id}/messages"
+        async with session.post(url, json={"content": "raw"}, headers=auth) as resp:
+            return resp.status, dict(resp.headers), await resp.json()
+
+    async with aiohttp.ClientSession(connector=fake.make_connector()) as session:
+        answers = [await post(session, fake.channel.id) for _ in range(3)]
+        assert [status for status, _, _ in answers] == [200, 200, 429]
+        assert [h["X-RateLimit-Remaining"] for _, h, _ in answers] == ["1", "0", "0"]
+        assert answers[0][1]["X-RateLimit-Limit"] == "2" and answers[0][1]["X-RateLimit-Bucket"]
+        _, headers, body = answers[2]
+        assert body["global"] is False and 9 < body["retry_after"] <= 10
+        assert headers["X-RateLimit-Scope"] == "user" and headers["Via"] and float(headers["X-RateLimit-Reset-After"]) > 9
+        assert (await post(session, fake.mod_channel.id))[0] == 200  # another channel, another bucket
+        fake.advance_clock(10)
+        assert (await post(session, fake.channel.id))[0] == 200  # the window has passed
+    assert len(fake.channel_history(fake.channel)) == 3
+
+    fake.set_rate_limit("POST /channels/{channel_id}/messages", 2, per=0.2)
+    channel = bot.get_channel(fake.mod_channel.id)
+    for n in range(3):  # discord.py reads Remaining: 0 and waits by itself, so it is never refused
+        await channel.send(f"paced {n}")
+    assert len(fake.rate_limited) == 1
+
+
+async def test_payloads_discord_refuses_are_invalid_form_body(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    channel = bot.get_channel(fake_discord.channel.id)
+    twice = discord.ui.View()
+    twice.add_item(discord.ui.Button(label="Yes", custom_id="answer"))
+    twice.add_item(discord.ui.Button(label="No", custom_id="answer"))
+    blank = discord.ui.View()
+    blank.add_item(discord.ui.Button(custom_id="blank"))  # neither label nor emoji
+    long_option = discord.ui.View()
+    long_option.add_item(discord.ui.Select(custom_id="pick", options=[discord.SelectOption(label="x", value="v" * 101)]))
+    refused = {
+        "components.0.components.1.custom_id": dict(view=twice),
+        "components.0.components.0": dict(view=blank),
+        "embeds.0.url": dict(embed=discord.Embed(title="t", url="javascript:alert(1)")),
+        "embeds.0.thumbnail.url": dict(embed=discord.Embed(title="t").set_thumbnail(url="file:///etc/passwd")),
+        "components.0.components.0.options.0.value": dict(view=long_option),
+    }
+    for where, kwargs in refused.items():
+        with pytest.raises(discord.HTTPException) as ei:
+            await channel.send("look", **kwargs)
+        assert ei.value.status == 400 and ei.value.code == 50035 and f"In {where}" in ei.value.text, (where, ei.value.text)
+    await channel.send("fine", embed=discord.Embed(title="t", url="https://example.org/a").set_image(url="attachment://chart.png"))
+    assert [v.kind for v in fake_discord.violations] == ["invalid_form_body"] * len(refused)
+    assert [m["content"] for m in fake_discord.channel_history(fake_discord.channel)] == ["fine"]  # refused ones are not stored
+
+
+async def test_option_values_over_their_max_length_are_refused(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    with pytest.raises(NotDeliverable, match="20 or fewer"):  # Discord's client never sends it
+        await fake.send_interaction("find", {"outlet": "x" * 21})
+    bot.outlets = ["BBC", "The Guardian and Observer Weekly"]  # 32 characters: over the option's max_length
+    typing = await fake.send_interaction("find", {"outlet": "the"}, focused="outlet")
+    cb = await fake.wait_for_interaction_response(typing)
+    assert cb.type == 8 and cb.status == 400 and cb.error["code"] == 50035
+    assert "data.choices.0.value" in fake.violations[-1].detail
+    bot.outlets = ["BBC", "The Guardian"]
+    typing = await fake.send_interaction("find", {"outlet": "the"}, focused="outlet")
+    await fake.wait_for(lambda: typing.autocomplete_choices)
+    assert typing.autocomplete_choices == [{"name": "The Guardian", "value": "The Guardian"}]
+    assert [v.kind for v in fake.violations] == ["invalid_form_body"]
+
+
+async def test_interaction_clocks_start_at_creation_not_delivery(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    await fake.close_gateway(4000)
+    late = await fake.send_interaction("info")  # queued while the bot is away
+    assert late.delivered_at is None
+    fake.advance_clock(3.5)
+    await fake.wait_for_resume()
+    cb = await fake.wait_for_interaction_response(late)
+    assert cb.status == 404 and cb.error["code"] == 10062 and cb.at > 3  # a RESUME gives no extra time
+
+    await fake.close_gateway(4000)
+    delayed = await fake.send_interaction("info")
+    fake.advance_clock(2)  # delivered 2 s late, still answered in time
+    await fake.wait_for_resume()
+    await fake.wait_for_interaction_message(delayed)
+    fake.advance_clock(15 * 60 - 1)  # 15 min after creation, not yet after delivery
+    url = f"https://discord.com/api/v10/webhooks/{fake.application_id}/{delayed.token}?wait=1"
+    async with aiohttp.ClientSession(connector=fake.make_connector()) as session:
+        async with session.post(url, json={"content": "too late"}) as resp:
+            assert resp.status == 401 and (await resp.json())["code"] == 50027
+    assert [v.kind for v in fake.violations] == ["late_interaction_response", "expired_interaction_token"]
+
+
+async def test_only_commands_discord_offers_are_delivered(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    assert FakeDiscord().registered_commands_only
+    with pytest.raises(NotDeliverable, match="not registered"):
+        await fake.send_interaction("never-synced")
+    dm = fake.dm_channel(fake.member)
+    with pytest.raises(NotDeliverable, match="not registered for DMs"):  # synced to the guild only
+        await fake.send_interaction("echo", {"text": "hi"}, channel=dm)
+    await bot.tree.sync()  # now global too
+    with pytest.raises(NotDeliverable, match="not offered in DMs"):  # contexts: guild only
+        await fake.send_interaction("modtools", channel=dm)
+    with pytest.raises(NotDeliverable, match="default_member_permissions"):  # alice lacks Manage Messages
+        await fake.send_interaction("modtools", user=fake.member)
+    allowed = await fake.send_interaction("modtools", user=fake.moderator)
+    assert (await fake.wait_for_interaction_message(allowed)).content == "tools"
+    fake.assert_no_violations()
+
+
+async def test_an_embed_without_embed_links_is_forbidden(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    no_embeds = fake.guild.add_channel("no-embeds")
+    no_embeds.overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.EMBED_LINKS)
+    async with fake.run_client(ArchiveBot(fake)) as client:
+        channel = client.get_channel(no_embeds.id)
+        with pytest.raises(discord.Forbidden) as ei:
+            await channel.send(embed=discord.Embed(title="Archive info"))
+        assert ei.value.code == 50013
+        await channel.send("plain text still goes")
+    assert [m["content"] for m in fake.channel_history(no_embeds)] == ["plain text still goes"]
+    assert [v.kind for v in fake.violations] == ["missing_permissions"]

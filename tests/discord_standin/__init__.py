@@ -12,6 +12,7 @@ See README.md in this directory.  Quick use::
 """
 
 from .gateway import Intents, Op
+from .interactions import NotDeliverable
 from .limits import ApiError, FormErrors, validate_message
 from .guild import FakeGuild
 from .models import ChannelType, FakeChannel, FakeMember, FakeRole, FakeUser, Perm
@@ -35,6 +36,7 @@ __all__ = [
     "FakeUser",
     "FormErrors",
     "Intents",
+    "NotDeliverable",
     "Op",
     "Perm",
     "RecordedFile",

@@ -27,14 +27,44 @@ from .constants import (
     OPT_SUB,
     OPT_USER,
 )
+from .command_limits import option_value_problem
 from .guild import FakeGuild
 from .models import FakeChannel, FakeMember, FakeRole, FakeUser, Perm
 from .recording import FakeInteraction, SentMessage
 from .state import MessageLike, StandinState, UserLike, sf
 
 
+class NotDeliverable(ValueError):
+    """Real Discord would never send this interaction (the test asks for the impossible)."""
+
+
 class InteractionEvents(StandinState):
     """``send_interaction``, ``send_component_interaction``, ``click_button``, ``send_modal_submit``."""
+
+    def _offered_command(self, name: str, user: Optional[UserLike], channel: FakeChannel) -> Optional[dict[str, Any]]:
+        """The registered command ``/name`` as Discord offers it to ``user`` in ``channel``:
+        registered for that guild (or globally), allowed in that context (``contexts``,
+        ``dm_permission``), and within ``default_member_permissions``."""
+        guild = self._guild_of(channel)
+        cmd = self.find_command(name, guild)
+        where = f"guild {guild.name!r}" if guild else "DMs"
+        if cmd is None:
+            if self.registered_commands_only:
+                raise NotDeliverable(f"/{name} is not registered for {where}: sync it there first "
+                                     "(or FakeDiscord(registered_commands_only=False) to send unsynced commands)")
+            return None
+        contexts = cmd.get("contexts")
+        allowed = (0 in contexts if guild else 1 in contexts) if contexts is not None else (guild is not None or cmd.get("dm_permission", True))
+        if not allowed:
+            raise NotDeliverable(f"/{name} is not offered in {where} (contexts={contexts}, dm_permission={cmd.get('dm_permission')})")
+        required = cmd.get("default_member_permissions")
+        if guild is not None and required is not None:
+            perms = guild.permissions_for(self._member_of(guild, user if user is not None else self.member), channel)
+            needed = int(required) or Perm.ADMINISTRATOR  # "0": administrators only
+            if perms & needed != needed:
+                raise NotDeliverable(f"/{name} needs permissions {needed} (default_member_permissions) that this member lacks "
+                                     f"in #{channel.name}: Discord hides it from them")
+        return cmd
 
     def _interaction_base(self, itype: int, data: dict[str, Any], user: Optional[UserLike], channel: Optional[FakeChannel], locale: str) -> FakeInteraction:
         channel = channel or self.channel
@@ -144,6 +174,9 @@ class InteractionEvents(StandinState):
             if defs is not None and odef is None:
                 raise ValueError(f"option {name!r} is not part of the registered command (has {[o['name'] for o in defs]})")
             otype = int(odef["type"]) if odef else self._infer_type(value)
+            problem = option_value_problem(odef, value) if odef and name != focused else None
+            if problem:
+                raise NotDeliverable(f"Discord's client would not send {value!r} for option {name!r}: {problem}")
             entry = {"name": name, "type": otype, "value": self._resolve_option(value, otype, resolved, guild) if name != focused else str(value)}
             if name == focused:
                 entry["focused"] = True
@@ -173,9 +206,7 @@ class InteractionEvents(StandinState):
         channel = channel or self.channel
         guild = self._guild_of(channel)
         name, *path = command.split()
-        cmd = self.find_command(name, guild)
-        if cmd is None and self.registered_commands_only:
-            raise ValueError(f"command {name!r} has not been registered (synced) with the stand-in")
+        cmd = self._offered_command(name, user, channel)
         resolved: dict[str, dict[str, Any]] = {}
         defs: Optional[list[dict[str, Any]]] = cmd.get("options", []) if cmd else None
         wrappers: list[dict[str, Any]] = []

@@ -13,7 +13,6 @@ Limits: https://discord.com/developers/docs/resources/message#embed-object-embed
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -32,12 +31,10 @@ ROW_COMPONENTS_MAX = 5
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80
 SELECT_OPTIONS_MAX = 25
+SELECT_OPTION_TEXT_MAX = 100  # label, value and description of one select option
+CHOICE_TEXT_MAX = 100  # name and string value of a command or autocomplete choice
 ATTACHMENTS_MAX = 10
 MODAL_TITLE_MAX = 45
-COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
-COMMAND_DESCRIPTION_MAX = 100
-COMMAND_OPTIONS_MAX = 25
-COMMAND_CHOICES_MAX = 25
 
 
 @dataclass
@@ -142,9 +139,31 @@ def check_embeds(errs: FormErrors, embeds: Optional[list[dict[str, Any]]]) -> No
         if author:
             if errs.required(p + ("author", "name"), author.get("name")):
                 errs.max_len(p + ("author", "name"), author.get("name"), EMBED_AUTHOR_NAME_MAX)
+        _check_embed_urls(errs, p, e)
         total += embed_length(e)
     if total > EMBED_TOTAL_MAX:
         errs.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}")
+
+
+def check_url(errs: FormErrors, path: tuple[Any, ...], url: Any, *, also: tuple[str, ...] = ()) -> None:
+    """http(s) only, as Discord requires; ``also`` names the extra schemes a field takes
+    (``attachment`` where an upload can be shown, ``discord`` on link buttons)."""
+    if url is None:
+        return
+    scheme, sep, rest = str(url).partition("://")
+    if not sep or not rest or not scheme:
+        errs.add(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+    elif scheme.lower() not in ("http", "https") + also:
+        errs.add(path, "URL_TYPE_INVALID_SCHEME", f'Scheme "{scheme}" is not supported. Scheme must be one of (\'http\', \'https\').')
+
+
+def _check_embed_urls(errs: FormErrors, p: tuple[Any, ...], e: dict[str, Any]) -> None:
+    check_url(errs, p + ("url",), e.get("url"))
+    for key in ("image", "thumbnail"):
+        check_url(errs, p + (key, "url"), (e.get(key) or {}).get("url"), also=("attachment",))
+    check_url(errs, p + ("author", "url"), (e.get("author") or {}).get("url"))
+    check_url(errs, p + ("author", "icon_url"), (e.get("author") or {}).get("icon_url"), also=("attachment",))
+    check_url(errs, p + ("footer", "icon_url"), (e.get("footer") or {}).get("icon_url"), also=("attachment",))
 
 
 def check_components(errs: FormErrors, components: Optional[list[dict[str, Any]]], flags: int = 0) -> None:
@@ -167,20 +186,52 @@ def check_components(errs: FormErrors, components: Optional[list[dict[str, Any]]
             errs.add(("components", i, "components"), "BASE_TYPE_MAX_LENGTH", f"Must be {ROW_COMPONENTS_MAX} or fewer in length.")
         for j, c in enumerate(children):
             _check_component(errs, ("components", i, "components", j), c)
+    _check_unique_custom_ids(errs, components)
+
+
+def _check_unique_custom_ids(errs: FormErrors, components: list[dict[str, Any]]) -> None:
+    """Discord refuses a message whose components share a ``custom_id`` (disabled ones too)."""
+    seen: set[str] = set()
+
+    def walk(cs: list[dict[str, Any]], p: tuple[Any, ...]) -> None:
+        for k, c in enumerate(cs):
+            cid = c.get("custom_id")
+            if cid:
+                if cid in seen:
+                    errs.add(p + (k, "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id was already specified")
+                seen.add(cid)
+            walk(c.get("components") or [], p + (k, "components"))
+            for key in ("component", "accessory"):
+                if c.get(key):
+                    walk([c[key]], p + (k, key))
+
+    walk(components, ("components",))
 
 
 def _check_component(errs: FormErrors, p: tuple[Any, ...], c: dict[str, Any]) -> None:
     errs.max_len(p + ("custom_id",), c.get("custom_id"), CUSTOM_ID_MAX)
     if c.get("type") == 2:
-        errs.max_len(p + ("label",), c.get("label"), BUTTON_LABEL_MAX)
-        if c.get("style") != 5 and c.get("style") != 6 and not c.get("custom_id"):
-            errs.add(p + ("custom_id",), "BASE_TYPE_REQUIRED", "This field is required")
+        _check_button(errs, p, c)
     if c.get("type") == 3:
         opts = c.get("options") or []
         if len(opts) > SELECT_OPTIONS_MAX:
             errs.add(p + ("options",), "BASE_TYPE_MAX_LENGTH", f"Must be {SELECT_OPTIONS_MAX} or fewer in length.")
+        for k, o in enumerate(opts):
+            for key in ("label", "value", "description"):
+                errs.max_len(p + ("options", k, key), o.get(key), SELECT_OPTION_TEXT_MAX)
     for k, child in enumerate(c.get("components") or []):
         _check_component(errs, p + ("components", k), child)
+
+
+def _check_button(errs: FormErrors, p: tuple[Any, ...], c: dict[str, Any]) -> None:
+    style = c.get("style")
+    errs.max_len(p + ("label",), c.get("label"), BUTTON_LABEL_MAX)
+    if style != 5 and style != 6 and not c.get("custom_id"):
+        errs.add(p + ("custom_id",), "BASE_TYPE_REQUIRED", "This field is required")
+    if style != 6 and not c.get("label") and not c.get("emoji"):  # premium buttons show the SKU instead
+        errs.add(p, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "A button needs a label or an emoji.")
+    if style == 5:
+        check_url(errs, p + ("url",), c.get("url") or "", also=("discord",))
 
 
 def check_allowed_mentions(errs: FormErrors, am: Optional[dict[str, Any]]) -> None:
@@ -241,51 +292,3 @@ def validate_modal(data: dict[str, Any]) -> Optional[ApiError]:
     if not 1 <= len(comps) <= 5:
         errs.add(("data", "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
     return errs.to_error() if errs else None
-
-
-def validate_commands(commands: list[dict[str, Any]]) -> Optional[ApiError]:
-    """Validate a bulk-overwrite (PUT .../commands) body."""
-    errs = FormErrors()
-    if len(commands) > 100:
-        errs.add((), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
-    seen: set[tuple[str, int]] = set()
-    for i, cmd in enumerate(commands):
-        ctype = int(cmd.get("type", 1))
-        name = cmd.get("name") or ""
-        key = (name, ctype)
-        if key in seen:
-            errs.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
-        seen.add(key)
-        if ctype == 1:
-            if not COMMAND_NAME_RE.match(name) or name != name.lower():
-                errs.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-            if errs.required((i, "description"), cmd.get("description")):
-                errs.max_len((i, "description"), cmd.get("description"), COMMAND_DESCRIPTION_MAX)
-            _check_options(errs, (i, "options"), cmd.get("options") or [])
-        else:
-            errs.max_len((i, "name"), name, 32)
-    return errs.to_error() if errs else None
-
-
-def _check_options(errs: FormErrors, p: tuple[Any, ...], options: list[dict[str, Any]]) -> None:
-    if len(options) > COMMAND_OPTIONS_MAX:
-        errs.add(p, "BASE_TYPE_MAX_LENGTH", f"Must be {COMMAND_OPTIONS_MAX} or fewer in length.")
-    seen_optional = False
-    for j, o in enumerate(options):
-        op = p + (j,)
-        name = o.get("name") or ""
-        if not COMMAND_NAME_RE.match(name) or name != name.lower():
-            errs.add(op + ("name",), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-        if errs.required(op + ("description",), o.get("description")):
-            errs.max_len(op + ("description",), o.get("description"), COMMAND_DESCRIPTION_MAX)
-        if len(o.get("choices") or []) > COMMAND_CHOICES_MAX:
-            errs.add(op + ("choices",), "BASE_TYPE_MAX_LENGTH", f"Must be {COMMAND_CHOICES_MAX} or fewer in length.")
-        if o.get("type") in (1, 2):
-            _check_options(errs, op + ("options",), o.get("options") or [])
-        else:
-            if o.get("required"):
-                if seen_optional:
-                    errs.add(op + ("required",), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                             "Required options must be placed before non-required options")
-            else:
-                seen_optional = True

@@ -197,7 +197,7 @@ class CallbackAttempt:
 
     type: int
     data: Optional[dict[str, Any]]
-    at: float  # seconds after the interaction was delivered to the bot
+    at: float  # seconds after the interaction was created (Discord's clocks start there)
     files: list[RecordedFile] = field(default_factory=list)
     status: int = 0
     error: Optional[dict[str, Any]] = None

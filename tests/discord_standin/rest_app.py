@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .limits import error, not_found, validate_commands
+from .command_limits import validate_commands
+from .limits import error, not_found
 from .routing import Ctx
 from .state import StandinState, sf
 

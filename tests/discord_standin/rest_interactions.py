@@ -1,7 +1,8 @@
 """REST routes for answering interactions: the callback, followups and webhook edits.
 
 Discord's interaction rules hold here: one initial response within
-``interaction_deadline`` (3 s) of the interaction (404 / 10062 after it, 400 /
+``interaction_deadline`` (3 s) of the interaction's creation (not its delivery: a
+RESUME replay gives no extra time) (404 / 10062 after it, 400 /
 40060 for a second one), only the callback types valid for the interaction type,
 no followup before the initial response (404 / 10015), and webhook calls only
 while the token lives (15 min, 401 / 50027 after).  The first followup after a
@@ -24,6 +25,7 @@ from .constants import (
     IT_COMMAND,
     IT_MODAL_SUBMIT,
 )
+from .command_limits import validate_choices
 from .limits import ApiError, FormErrors, error, not_found, validate_modal
 from .models import FakeChannel
 from .recording import EPHEMERAL, LOADING, CallbackAttempt, FakeInteraction
@@ -38,7 +40,8 @@ class InteractionRoutes(StandinState):
         inter = self._interactions_by_token.get(token)
         if inter is None or application_id != str(self.application_id):
             raise self._reject("unknown_webhook", not_found(10015, "Unknown Webhook"), ctx.rec)
-        if inter.delivered_at is not None and self.now() - inter.delivered_at > self.interaction_token_ttl:
+        # Both clocks run from the interaction's creation: a late delivery (RESUME replay) gives no extra time.
+        if self.now() - inter.created_at > self.interaction_token_ttl:
             raise self._reject("expired_interaction_token", error(401, 50027, "Invalid Webhook Token"), ctx.rec)
         return inter
 
@@ -72,7 +75,7 @@ class InteractionRoutes(StandinState):
         payload = ctx.payload
         cb_type = int(payload.get("type", 0))
         data = payload.get("data")
-        age = self.now() - (inter.delivered_at if inter.delivered_at is not None else inter.created_at)
+        age = self.now() - inter.created_at
         attempt = CallbackAttempt(type=cb_type, data=copy.deepcopy(data), at=age, files=list(ctx.files))
         inter.callbacks.append(attempt)
         try:
@@ -103,13 +106,26 @@ class InteractionRoutes(StandinState):
             inter.modal = copy.deepcopy(data)
         elif cb_type == CB_AUTOCOMPLETE:
             choices = data.get("choices") or []
-            if len(choices) > 25:
-                errs = FormErrors()
-                errs.add(("data", "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-                raise self._reject("invalid_form_body", errs.to_error(), ctx.rec)
+            err = validate_choices(choices, self._focused_option(inter))
+            if err:
+                raise self._reject("invalid_form_body", err, ctx.rec)
             inter.autocomplete_choices = copy.deepcopy(choices)
         # modal and autocomplete are recorded on the interaction; premium and launch activity are just accepted
         return self._callback_body(inter, cb_type, None)
+
+    def _focused_option(self, inter: FakeInteraction) -> Optional[dict[str, Any]]:
+        """The registered definition of the option an autocomplete interaction is for."""
+        data = inter.payload.get("data") or {}
+        cmd = next((c for scope in self.commands.values() for c in scope.values() if c["id"] == data.get("id")), None)
+        defs, given = (cmd or {}).get("options") or [], data.get("options") or []
+        while given:
+            focused = next((o for o in given if o.get("focused")), None)
+            if focused is not None:
+                return next((d for d in defs if d["name"] == focused["name"]), None)
+            sub = given[0]  # a subcommand (group): descend
+            defs = next((d.get("options") or [] for d in defs if d["name"] == sub["name"]), [])
+            given = sub.get("options") or []
+        return None
 
     def _check_callback_allowed(self, ctx: Ctx, inter: FakeInteraction, cb_type: int, age: float) -> None:
         """The deadline, a single initial response, and a callback type valid for the interaction."""

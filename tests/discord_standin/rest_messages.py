@@ -1,8 +1,8 @@
 """REST routes for channel messages, reactions and typing.
 
 Posting checks the bot's channel permissions first (403 / 50001 without
-VIEW_CHANNEL, 403 / 50013 without SEND_MESSAGES or ATTACH_FILES), then the
-payload.  Ephemeral messages cannot be fetched through channel routes.
+VIEW_CHANNEL, 403 / 50013 without SEND_MESSAGES, ATTACH_FILES for files or
+EMBED_LINKS for embeds), then the payload.  Ephemeral messages cannot be fetched through channel routes.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class ChannelMessageRoutes(StandinState):
         self._require(ctx, perms, Perm.SEND_MESSAGES, "SEND_MESSAGES")
         if ctx.files:
             self._require(ctx, perms, Perm.ATTACH_FILES, "ATTACH_FILES")
+        if ctx.payload.get("embeds"):
+            self._require(ctx, perms, Perm.EMBED_LINKS, "EMBED_LINKS (needed to send embeds)")
         payload = ctx.payload
         self._validate(ctx, payload)
         ref = None
@@ -69,6 +71,8 @@ class ChannelMessageRoutes(StandinState):
         msg = self._stored(ch, message_id)
         if int(msg["author"]["id"]) != self.bot_user.id and set(ctx.payload) - {"flags"}:
             raise self._reject("not_author", error(403, 50005, "Cannot edit a message authored by another user"), ctx.rec)
+        if ctx.payload.get("embeds"):
+            self._require(ctx, self._bot_perms(ch), Perm.EMBED_LINKS, "EMBED_LINKS (needed to send embeds)")
         self._validate(ctx, ctx.payload, require_content=False)
         new = self._apply_edit(msg, ctx.payload, ctx.files)
         if self._is_empty(new):

@@ -5,7 +5,9 @@ handler returns a body (200), a ``(status, body)`` pair, or raises ``ApiError``;
 answers always carry ``Content-Type: application/json`` exactly, as discord.py
 requires.  A crash inside the stand-in answers 503 (which discord.py does not
 retry) and is kept in ``fake.server_errors``; a request to an unknown route is a
-404 kept in ``fake.unknown_routes``.
+404 kept in ``fake.unknown_routes``.  Rate limits (ratelimits.py) are applied after
+routing and authentication and before the handler: a refused request is a 429
+kept in ``fake.rate_limited`` and changes nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import mimetypes
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 import aiohttp
 from aiohttp import web
@@ -101,12 +103,12 @@ class Routing(StandinState):
     """Receives every request and hands REST calls to the ``r_*`` route methods."""
 
     @staticmethod
-    def _json(status: int, body: Any) -> web.Response:
+    def _json(status: int, body: Any, headers: Optional[dict[str, str]] = None) -> web.Response:
         if status == 204 or body is None:
-            return web.Response(status=204)
+            return web.Response(status=204, headers=headers)
         # discord.py only parses the body if Content-Type is *exactly* application/json
         # (web.json_response would append "; charset=utf-8").
-        return web.Response(status=status, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        return web.Response(status=status, body=json.dumps(body).encode(), headers={**(headers or {}), "Content-Type": "application/json"})
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[RecordedFile]]:
         files: list[RecordedFile] = []
@@ -152,24 +154,20 @@ class Routing(StandinState):
             return self._json(400, {"message": f"400: Bad Request ({e})", "code": 50109})
         rec = RecordedRequest(request.method, sub, None, {}, dict(request.query), body, files, self.now())
         self.requests.append(rec)
+        headers: dict[str, str] = {}
         status: int
         out: Any
         try:
-            match = None
-            for method, template, rx, handler_name, auth in ROUTES:
-                if method == request.method and (mm := rx.match(sub)):
-                    match = (template, mm.groupdict(), getattr(self, handler_name), auth)
-                    break
-            if match is None:
-                self.unknown_routes.append(rec)
-                log.warning("discord stand-in: unknown route %s %s", request.method, sub)
-                raise not_found()
-            template, params, handler, auth = match
-            rec.route, rec.params = template, params
+            handler, auth = self._match(request.method, rec)
             if auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise self._reject("unauthorized", error(401, 0, "401: Unauthorized"), rec)
+            verdict = self.rate_limits.check(request.method, rec.route or "", rec.params, self.now())
+            headers = verdict.headers
+            if verdict.refused is not None:
+                self.rate_limited.append(rec)
+                raise ApiError(429, verdict.refused)
             payload = body if isinstance(body, dict) else {}
-            result = await handler(Ctx(request, rec, payload, files), **params)
+            result = await handler(Ctx(request, rec, payload, files), **rec.params)
             status, out = result if isinstance(result, tuple) else (200, result)
         except ApiError as e:
             status, out = e.status, e.body
@@ -179,7 +177,17 @@ class Routing(StandinState):
             status, out = 503, {"message": f"stand-in error: {e!r}", "code": 0}
         rec.status, rec.response = status, out
         self._notify()
-        return self._json(status, out)
+        return self._json(status, out, headers)
+
+    def _match(self, method: str, rec: RecordedRequest) -> tuple[Callable[..., Awaitable[Any]], bool]:
+        """The route method for the request (fills ``rec.route``/``rec.params``); 404 if none."""
+        for route_method, template, rx, handler_name, auth in ROUTES:
+            if route_method == method and (mm := rx.match(rec.path)):
+                rec.route, rec.params = template, mm.groupdict()
+                return getattr(self, handler_name), auth
+        self.unknown_routes.append(rec)
+        log.warning("discord stand-in: unknown route %s %s", method, rec.path)
+        raise not_found()
 
     def _reject(self, kind: str, err: ApiError, rec: Optional[RecordedRequest], detail: Optional[str] = None) -> ApiError:
         if detail is None:

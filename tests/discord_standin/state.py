@@ -19,6 +19,7 @@ from aiohttp import web
 from .gateway import GatewayConnection, GatewaySession
 from .guild import FakeGuild
 from .models import ChannelType, FakeChannel, FakeMember, FakeUser, Perm, SnowflakeGenerator
+from .ratelimits import DEFAULT_GLOBAL_LIMIT, DEFAULT_ROUTE_LIMIT, LimitLike, RateLimiter
 from .recording import FakeInteraction, RecordedRequest, SentMessage, Violation
 from .tls import tls_material
 
@@ -49,9 +50,11 @@ class StandinState:
         interaction_deadline: float = 3.0,
         interaction_token_ttl: float = 15 * 60,
         privileged_intents: Iterable[str] = ("members", "presences", "message_content"),
-        registered_commands_only: bool = False,
+        registered_commands_only: bool = True,
         attachment_size_limit: int = 10 * 1024 * 1024,
         echo_own_messages: bool = True,
+        route_rate_limit: LimitLike = DEFAULT_ROUTE_LIMIT,
+        global_rate_limit: Optional[LimitLike] = DEFAULT_GLOBAL_LIMIT,
         populate: bool = True,
     ) -> None:
         self.token = token
@@ -62,6 +65,7 @@ class StandinState:
         self.registered_commands_only = registered_commands_only
         self.attachment_size_limit = attachment_size_limit
         self.echo_own_messages = echo_own_messages
+        self.rate_limits = RateLimiter(route_rate_limit, global_rate_limit)
 
         self.ids = SnowflakeGenerator()
         self.tls = tls_material()
@@ -98,6 +102,7 @@ class StandinState:
         self.attachment_data: dict[int, bytes] = {}
         self.reactions: list[tuple[int, int, str]] = []  # (channel id, message id, emoji)
         self.server_errors: list[str] = []
+        self.rate_limited: list[RecordedRequest] = []  # requests answered 429
 
     def _init_gateway(self) -> None:
         self.session: Optional[GatewaySession] = None
@@ -198,6 +203,16 @@ class StandinState:
         """Jump the stand-in's clock forward, e.g. past the 3 s interaction deadline,
         without really waiting."""
         self._clock_offset += seconds
+
+    # ------------------------------------------------------------------ rate limits
+    def set_rate_limit(self, route: str, count: int, per: float) -> None:
+        """Tighten (or loosen) one route's buckets, e.g.
+        ``set_rate_limit("POST /channels/{channel_id}/messages", 5, per=5)`` (Discord's own)."""
+        self.rate_limits.set_route_limit(route, (count, per))
+
+    def set_global_rate_limit(self, count: Optional[int], per: float = 1.0) -> None:
+        """The limit across all routes but interaction callbacks and webhooks; ``None`` turns it off."""
+        self.rate_limits.set_global_limit((count, per) if count is not None else None)
 
     def _notify(self) -> None:
         ev, self._changed = self._changed, asyncio.Event()
