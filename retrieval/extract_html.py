@@ -35,6 +35,8 @@ _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!docty
 _HTML_TAGS = re.compile(rb"<(?:html|head|body|meta|title|div|p|article)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _SNIFF_BYTES = 4096
+# Citations link the title as [Title](url): these would end or break the link.
+_LINK_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in " ()<>[]\"'`"})
 # Dates only from the page's markup and address: htmldate's "extensive search" of the
 # running text would take any date the article mentions.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
@@ -79,6 +81,14 @@ def _title(title: str, names: tuple[str, ...]) -> str:
     title = " ".join((title or "").split())
     # A page with no headline of its own falls back on the site's name: not a title.
     return "" if title.casefold() in {n.casefold() for n in names if n} else title
+
+
+def _link(url: str) -> str:
+    """An http(s) address with the characters that break a markdown link percent-encoded."""
+    url = url.strip()
+    if urlsplit(url).scheme not in ("http", "https"):
+        return ""
+    return url.translate(_LINK_ESCAPES)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -138,7 +148,7 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
         source=source,
         published=published,
         author=" ".join(doc_author.split()),
-        url=doc_url,
+        url=_link(doc_url),
         body=body,
         problems=problems,
     )

@@ -72,3 +72,6 @@ def test_html_page_is_ingested_as_plain_text_with_its_address(corpus: Path) -> N
     top = answer["results"][0]
     assert top["url"] == "https://ledger.example.org/news/2024/03/05/pier-rebuild"
     assert "<" not in top["excerpt"] and "SCRIPT-TEXT" not in top["excerpt"]
+    text = CliRunner().invoke(main, ["ask", "Why was the old pier closed?"]).output
+    assert "The Coastal Ledger, \u201cHarbour Town council votes to rebuild the old pier\u201d, 2024-03-05" in text
+    assert "   https://ledger.example.org/news/2024/03/05/pier-rebuild" in text

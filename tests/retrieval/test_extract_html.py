@@ -102,3 +102,15 @@ def test_missing_fields_name_the_options_that_supply_them(tmp_path: Path) -> Non
     result = ingest_file(BARE, tmp_path / "corpus", title="River floods the old quarter", published=dt.date(2024, 5, 2))
     assert result.article.source == "Riverside Times"
     assert result.warnings == ["no publication date found; used --published 2024-05-02", "no title found; used --title River floods the old quarter"]
+
+
+@pytest.mark.parametrize(
+    ("canonical", "stored"),
+    [
+        ("https://news.example.org/wiki/Pier_(Harbour_Town)", "https://news.example.org/wiki/Pier_%28Harbour_Town%29"),
+        ("javascript:alert(1)", ""),
+    ],
+)
+def test_canonical_address_is_stored_as_a_safe_link(canonical: str, stored: str) -> None:
+    html = ARTICLE.read_text(encoding="utf-8").replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", canonical)
+    assert extract_page(RawPage("page.html", html.encode("utf-8"))).url == stored
