@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ import numpy as np
 from retrieval.analyzer import Analyzer
 from retrieval.filters import Filters
 from retrieval.passages import Passage
+from retrieval.sentences import SentenceTerms
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -107,12 +109,11 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
 
 
 class Answerer:
-    """The answering rules over one archive; holds what they cache (sentence terms)."""
+    """The answering rules over one archive."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.analyzer = archive.analyzer
-        self._sentence_terms: dict[str, list[frozenset[str]]] = {}
         df = archive.index.document_frequencies()
         n = len(archive.index)
         # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
@@ -147,46 +148,40 @@ class Answerer:
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
     ) -> list[Excerpt]:
         """Up to ``wanted`` excerpts from the ranked passages that answer and are not repeats."""
+        archive = self.archive
+        sentence_terms = archive.sentence_terms
         total_weight = sum(query_weights.values())
-        known_terms = sum(1 for t in query_weights if self.archive.index.document_frequency(t) > 0)
+        known_terms = sum(1 for t in query_weights if archive.index.document_frequency(t) > 0)
+        # The same weights by term id, as sentences hold them (precomputed at build time).
+        id_weights = {i: query_weights[t] for t, i in sentence_terms.query_ids(query_weights).items()}
         excerpts: list[Excerpt] = []
-        seen_terms: list[set[str]] = []
-        shown_spans: list[tuple[str, range]] = []
+        seen_terms: list[frozenset[int]] = []
+        shown_spans: list[range] = []
         for position, score in ranked:
-            passage = self.archive.passages[position]
-            lo = passage.first_sentence
-            sentence_terms = self._article_sentence_terms(passage.article.id)
-            passage_terms = frozenset().union(*sentence_terms[lo : lo + len(passage.sentences)])
-            matched = passage_terms & query_weights.keys()
+            passage = archive.passages[position]
+            lo = int(archive.passage_first_sentence[position])
+            matched = sentence_terms.union(lo, lo + len(passage.sentences)) & id_weights.keys()
             if not matched:
                 # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
                 # goes below zero, so real matches can rank after the zeros.
                 continue
-            coverage = sum(query_weights[t] for t in matched) / total_weight
+            coverage = sum(id_weights[t] for t in matched) / total_weight
             # One shared word is chance ("capital" of France vs "flow of capital"), not an answer.
             if coverage < MIN_COVERAGE or len(matched) < min(2, known_terms):
                 continue
-            excerpt, span = self._excerpt(passage, score, query_weights)
-            excerpt_terms = frozenset().union(*sentence_terms[span.start : span.stop])
-            # Skip text already shown: overlapping sentences of one article, or a near copy.
-            if any(a == excerpt.article_id and set(span) & set(r) for a, r in shown_spans):
+            span = self._span(passage, lo, id_weights)
+            excerpt_terms = sentence_terms.union(span.start, span.stop)
+            # Skip text already shown: overlapping sentences (numbers are archive-wide), or a near copy.
+            if any(span.start < r.stop and r.start < span.stop for r in shown_spans):
                 continue
             if any(_jaccard(excerpt_terms, other) >= NEAR_DUPLICATE_JACCARD for other in seen_terms):
                 continue
-            shown_spans.append((excerpt.article_id, span))
+            shown_spans.append(span)
             seen_terms.append(excerpt_terms)
-            excerpts.append(excerpt)
+            excerpts.append(self._excerpt(passage, span, score, query_weights))
             if len(excerpts) >= wanted:
                 break
         return excerpts
-
-    def _article_sentence_terms(self, article_id: str) -> list[frozenset[str]]:
-        """Terms of each sentence of an article, analysed once, when first needed."""
-        cached = self._sentence_terms.get(article_id)
-        if cached is None:
-            cached = [frozenset(self.analyzer(s)) for s in self.archive.sentences(article_id)]
-            self._sentence_terms[article_id] = cached  # a racing thread computes the same
-        return cached
 
     def _term_weight(self, term: str) -> float:
         """How much a question term matters: its (positive) idf; typical if it is unknown."""
@@ -199,13 +194,21 @@ class Answerer:
         n = self._weight_scale
         return math.log1p((n - df + 0.5) / (df + 0.5))
 
-    def _excerpt(self, passage: Passage, score: float, weights: dict[str, float]) -> tuple[Excerpt, range]:
-        sentences = self.archive.sentences(passage.article.id)
-        lo = passage.first_sentence
-        sentence_terms = self._article_sentence_terms(passage.article.id)
-        first, last, text = _best_window(
-            sentences, sentence_terms, lo, lo + len(passage.sentences), weights, self.analyzer
+    def _span(self, passage: Passage, lo: int, id_weights: dict[int, float]) -> range:
+        """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``."""
+        archive = self.archive
+        window = Window(
+            archive.all_sentences,
+            archive.sentence_terms,
+            archive.article_sentence_range(passage.article.id),
+            id_weights,
         )
+        return range(*window.best(lo, lo + len(passage.sentences)))
+
+    def _excerpt(self, passage: Passage, span: range, score: float, weights: dict[str, float]) -> Excerpt:
+        text = " ".join(self.archive.all_sentences[span.start : span.stop])
+        if len(text) > EXCERPT_MAX_CHARS:
+            text = _trim_around_matches(text, weights, self.analyzer, EXCERPT_MAX_CHARS)
         highlights = tuple((t.start, t.end) for t in self.analyzer.tokens(text) if t.term in weights)
         surface: list[str] = []
         for start, end in highlights:
@@ -224,52 +227,72 @@ class Answerer:
             score=score,
             matched_terms=tuple(surface),
             highlights=highlights,
-        ), range(first, last)
+        )
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
 
 
-def _best_window(
-    sentences: list[str],
-    sentence_terms: list[frozenset[str]],
-    lo: int,
-    hi: int,
-    weights: dict[str, float],
-    analyzer: Analyzer,
-    max_chars: int = EXCERPT_MAX_CHARS,
-) -> tuple[int, int, str]:
-    """The excerpt around the passage ``sentences[lo:hi]``.
+class Window:
+    """Chooses the sentences of one excerpt, reading only the sentences it may include.
 
-    Starts from the passage's best-matching sentence and widens it with neighbouring
-    sentences of the article (the next one first, as news elaborates after a lead-in)
-    while the text fits ``max_chars``. Returns the sentence range and the text.
+    ``sentences`` and ``terms`` are numbered archive-wide; ``bounds`` is the article's
+    range (an excerpt never leaves its article); ``weights`` are the question's term ids.
     """
-    gains = [sum(weights[t] for t in terms & weights.keys()) for terms in sentence_terms]
-    best = max(range(lo, hi), key=lambda i: (gains[i], -i))
-    first = last = best
-    length = len(sentences[best])
-    covered = set(sentence_terms[best])
-    while True:
-        options = []
-        for j, side in ((last + 1, 1), (first - 1, 0)):
-            if 0 <= j < len(sentences) and length + 1 + len(sentences[j]) <= max_chars:
-                extra = sum(weights[t] for t in (sentence_terms[j] - covered) & weights.keys())
-                # Prefer new question words, then staying inside the passage, then what follows.
-                options.append((extra, lo <= j < hi, side, j))
-        if not options:
-            break
-        j = max(options)[3]
-        length += 1 + len(sentences[j])
-        covered |= sentence_terms[j]
-        first, last = min(first, j), max(last, j)
-    text = " ".join(sentences[first : last + 1])
-    if len(text) > max_chars:
-        text = _trim_around_matches(text, weights, analyzer, max_chars)
-    return first, last + 1, text
+
+    def __init__(
+        self,
+        sentences: Sequence[str],
+        terms: SentenceTerms,
+        bounds: tuple[int, int],
+        weights: dict[int, float],
+        max_chars: int = EXCERPT_MAX_CHARS,
+    ) -> None:
+        self.sentences = sentences
+        self.terms = terms
+        self.bounds = bounds
+        self.weights = weights
+        self.max_chars = max_chars
+        self._terms: dict[int, frozenset[int]] = {}
+
+    def _of(self, i: int) -> frozenset[int]:
+        found = self._terms.get(i)
+        if found is None:
+            found = self._terms[i] = self.terms.terms(i)
+        return found
+
+    def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
+        """Weight of the question words sentence ``i`` adds to ``covered``."""
+        return sum(self.weights[t] for t in (self._of(i) - covered) & self.weights.keys())
+
+    def best(self, lo: int, hi: int) -> tuple[int, int]:
+        """The sentence range of the excerpt for the passage ``sentences[lo:hi]``.
+
+        Starts from the passage's best-matching sentence and widens it with neighbouring
+        sentences of the article (the next one first, as news elaborates after a lead-in)
+        while the text fits ``max_chars``.
+        """
+        best = max(range(lo, hi), key=lambda i: (self.gain(i), -i))
+        first = last = best
+        length = len(self.sentences[best])
+        covered = set(self._of(best))
+        start, end = self.bounds
+        while True:
+            options = []
+            for j, side in ((last + 1, 1), (first - 1, 0)):
+                if start <= j < end and length + 1 + len(self.sentences[j]) <= self.max_chars:
+                    # Prefer new question words, then staying inside the passage, then what follows.
+                    options.append((self.gain(j, covered), lo <= j < hi, side, j))
+            if not options:
+                break
+            j = max(options)[3]
+            length += 1 + len(self.sentences[j])
+            covered |= self._of(j)
+            first, last = min(first, j), max(last, j)
+        return first, last + 1
 
 
 def _trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer, max_chars: int) -> str:

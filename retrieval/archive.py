@@ -27,6 +27,7 @@ from retrieval.filters import Filters
 from retrieval.index import BM25Index
 from retrieval.passages import Passage, corpus_passages
 from retrieval.scoring import Progress, Scorer, ScorerFactory
+from retrieval.sentences import SentenceTerms
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,13 @@ class Archive:
         *,
         analyzer: Analyzer,
         errors: list[CorpusError] | None = None,
+        sentence_terms: SentenceTerms | None = None,
     ) -> None:
-        """Assemble built parts (``passages`` in article order, ``index`` over them)."""
+        """Assemble built parts (``passages`` in article order, ``index`` over them).
+
+        ``sentence_terms`` (the terms of every passage sentence, in passage order) is
+        computed here when not given: :meth:`build` and the store pass it.
+        """
         if len(index) != len(passages):
             raise ValueError(f"the index covers {len(index)} passages, not {len(passages)}")
         self.articles = articles
@@ -69,9 +75,21 @@ class Archive:
         # Publication date of each passage as a date ordinal (0: unknown).
         ordinal = [p.article.published.toordinal() if p.article.published else 0 for p in passages]
         self.published = np.array(ordinal, dtype=np.int64)
-        self._sentences: dict[str, list[str]] = {}
-        for p in passages:
-            self._sentences.setdefault(p.article.id, []).extend(p.sentences)
+        # All passage sentences in passage order; a passage's are consecutive, and so are
+        # an article's (its passages are). Sentence numbers below index this list.
+        self.all_sentences: list[str] = [s for p in passages for s in p.sentences]
+        counts = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
+        self.passage_first_sentence = np.cumsum(counts) - counts
+        self._article_sentences: dict[str, tuple[int, int]] = {}
+        for position, p in enumerate(passages):
+            start = int(self.passage_first_sentence[position])
+            first, _ = self._article_sentences.get(p.article.id, (start, start))
+            self._article_sentences[p.article.id] = (first, start + len(p.sentences))
+        if sentence_terms is None:
+            sentence_terms = SentenceTerms.build(self.all_sentences, analyzer, getattr(index, "vocabulary", None))
+        if len(sentence_terms) != len(self.all_sentences):
+            raise ValueError(f"sentence terms cover {len(sentence_terms)} sentences, not {len(self.all_sentences)}")
+        self.sentence_terms = sentence_terms
         self._answerer = Answerer(self)
 
     @classmethod
@@ -99,7 +117,12 @@ class Archive:
 
     def sentences(self, article_id: str) -> list[str]:
         """All sentences of an article, in order (passages index into them)."""
-        return self._sentences[article_id]
+        first, end = self._article_sentences[article_id]
+        return self.all_sentences[first:end]
+
+    def article_sentence_range(self, article_id: str) -> tuple[int, int]:
+        """The numbers of an article's first sentence and of the one after its last."""
+        return self._article_sentences[article_id]
 
     def passage_mask(self, filters: Filters | None) -> np.ndarray | None:
         """Which passages ``filters`` admit (a boolean array), or None when nothing is filtered."""

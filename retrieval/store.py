@@ -12,7 +12,7 @@ What one file holds (an uncompressed ``.npz``, written to a temporary file and r
 reader never sees half of it): a format version; the fingerprint of the corpus (name, size,
 modification time and SHA-256 of each ``*.md`` file) and of the code that turns files into
 passages and terms; the malformed corpus files and their problems, so they are still
-reported; the articles' metadata and bodies; the passages' sentences; and the index arrays
+reported; the articles' metadata and bodies; the passages' sentences and each sentence's term ids; and the index arrays
 with the analyzer settings.
 
 When it is rebuilt: when a corpus file is added, removed or changed, when the code that
@@ -46,6 +46,7 @@ from retrieval import corpus as _corpus_module
 from retrieval import index as _index_module
 from retrieval import passages as _passages_module
 from retrieval import postings as _postings_module
+from retrieval import sentences as _sentences_module
 from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
@@ -53,10 +54,11 @@ from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
 from retrieval.index import BM25Index
 from retrieval.passages import Passage
 from retrieval.scoring import Progress
+from retrieval.sentences import SentenceTerms
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT_VERSION = 2
+STORE_FORMAT_VERSION = 3
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
 
@@ -126,6 +128,7 @@ def code_fingerprint() -> str:
         _index_module,
         _postings_module,
         _arrays_module,
+        _sentences_module,
         sys.modules[__name__],
     )
     for module in modules:
@@ -245,6 +248,9 @@ def _archive_arrays(
     }
     bodies = [a.body for a in archive.articles]
     arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
+    if archive.sentence_terms.vocabulary is not getattr(archive.index, "vocabulary", None):
+        raise ValueError("sentence terms are not numbered by the index's vocabulary")
+    arrays.update({f"sentence_terms_{name}": a for name, a in archive.sentence_terms.arrays().items()})
     arrays.update(
         store_meta=text_array(json.dumps(meta)),
         bodies=text_array("".join(bodies)),
@@ -394,4 +400,5 @@ def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, cor
         )
     ]
     errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
-    return Archive(articles, passages, index, analyzer=index.analyzer, errors=errors)
+    terms = SentenceTerms(index.vocabulary, data["sentence_terms_indptr"], data["sentence_terms_ids"])
+    return Archive(articles, passages, index, analyzer=index.analyzer, errors=errors, sentence_terms=terms)
