@@ -527,6 +527,9 @@ async def test_only_commands_discord_offers_are_delivered(fake_discord: FakeDisc
         await fake.send_interaction("modtools", user=fake.member)
     allowed = await fake.send_interaction("modtools", user=fake.moderator)
     assert (await fake.wait_for_interaction_message(allowed)).content == "tools"
+    fake.permit_command("modtools", fake.member)  # a server admin's override in Integrations
+    permitted = await fake.send_interaction("modtools", user=fake.member)
+    assert (await fake.wait_for_interaction_message(permitted)).content == "tools"
     fake.assert_no_violations()
 
 

@@ -59,12 +59,20 @@ class InteractionEvents(StandinState):
             raise NotDeliverable(f"/{name} is not offered in {where} (contexts={contexts}, dm_permission={cmd.get('dm_permission')})")
         required = cmd.get("default_member_permissions")
         if guild is not None and required is not None:
-            perms = guild.permissions_for(self._member_of(guild, user if user is not None else self.member), channel)
+            member = self._member_of(guild, user if user is not None else self.member)
+            perms = guild.permissions_for(member, channel)
             needed = int(required) or Perm.ADMINISTRATOR  # "0": administrators only
-            if perms & needed != needed:
+            permitted = self.command_permits.get((guild.id, name), set()) & {member.user.id, guild.id, *member.roles}
+            if perms & needed != needed and not permitted:
                 raise NotDeliverable(f"/{name} needs permissions {needed} (default_member_permissions) that this member lacks "
                                      f"in #{channel.name}: Discord hides it from them")
         return cmd
+
+    def permit_command(self, name: str, *targets: Union[FakeRole, FakeUser, FakeMember], guild: Optional[FakeGuild] = None) -> None:
+        """What a server admin does in Server Settings > Integrations: let these roles or
+        members use ``/name`` although they lack its ``default_member_permissions``."""
+        g = guild or self.guild
+        self.command_permits.setdefault((g.id, name), set()).update(sf(t) for t in targets)
 
     def _interaction_base(self, itype: int, data: dict[str, Any], user: Optional[UserLike], channel: Optional[FakeChannel], locale: str) -> FakeInteraction:
         channel = channel or self.channel

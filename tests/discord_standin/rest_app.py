@@ -186,7 +186,14 @@ class AppRoutes(StandinState):
         return 204, None
 
     async def r_command_permissions(self, ctx: Ctx, application_id: str, guild_id: str) -> Any:
-        return []
+        g = self.guilds.get(int(guild_id)) if guild_id.isdigit() else None
+        out = []
+        for (gid, name), targets in self.command_permits.items():
+            cmd = self.find_command(name, gid) if g is not None and gid == g.id else None
+            if cmd is not None:
+                perms = [{"id": str(t), "type": 1 if t in g.roles else 2, "permission": True} for t in sorted(targets)]
+                out.append({"id": cmd["id"], "application_id": str(self.application_id), "guild_id": guild_id, "permissions": perms})
+        return out
 
     def find_command(self, name: str, guild: Any = None, type: int = 1) -> Optional[dict[str, Any]]:
         """A registered command by name: the guild's first, then global."""
