@@ -1,4 +1,4 @@
-"""``newsdesk ingest``: raw pages (files, folders) into corpus files, then the index updated.
+"""``newsdesk ingest``: pages (web addresses, files, folders) into corpus files, then the index updated.
 
 Every run ends with one summary line: added, skipped (why), failed (why). The exit status is
 1 when a page failed; a page skipped because the corpus already has it is not a failure.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
@@ -20,6 +20,7 @@ from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.filters import FilterError, parse_date
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
+from retrieval.fetch import fetch
 from retrieval.raw_page import read_file
 
 log = logging.getLogger(__name__)
@@ -34,23 +35,25 @@ def _date(value: str | None, name: str) -> dt.date | None:
         raise click.UsageError(str(exc)) from None
 
 
-def _raw_files(paths: Iterable[str]) -> list[Path]:
-    """Expand folders into the raw article files they hold, in name order."""
-    files: list[Path] = []
+def is_web_address(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _pages(paths: Iterable[str], contact: str) -> list[Callable[[], RawPage]]:
+    """One getter per page: web addresses are fetched, folders expand to their raw files."""
+    pages: list[Callable[[], RawPage]] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES))
+        if is_web_address(raw):
+            pages.append(lambda url=raw: fetch(url, contact=contact))
+        elif path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES)
+            pages.extend(lambda p=p: read_file(p) for p in files)
         elif path.exists():
-            files.append(path)
+            pages.append(lambda p=path: read_file(p))
         else:
             raise click.BadParameter(f"{raw} does not exist", param_hint="PATH")
-    return files
-
-
-def _file_pages(files: list[Path]) -> Iterator[Callable[[], RawPage]]:
-    for path in files:
-        yield lambda path=path: read_file(path)
+    return pages
 
 
 def _report(outcome: IngestOutcome) -> None:
@@ -76,7 +79,7 @@ def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overri
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--published", help="Publication date YYYY-MM-DD, when the page does not show one.")
 @click.option("--source", help="Outlet name, when it cannot be detected.")
 @click.option("--title", help="Article title, when it cannot be detected.")
@@ -90,13 +93,13 @@ def ingest(
     title: str | None,
     overwrite: bool,
 ) -> None:
-    """Turn raw article pages (HTML or text files, or folders) into corpus files and update the index."""
+    """Turn article pages (web addresses, HTML or text files, folders) into corpus files and update the index."""
     settings = settings_of(ctx)
-    files = _raw_files(paths)
-    if not files:
+    pages = _pages(paths, settings.contact)
+    if not pages:
         raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
     options = Overrides(_date(published, "--published"), source, title, overwrite)
-    outcomes = _run(settings, list(_file_pages(files)), options)
+    outcomes = _run(settings, pages, options)
     for outcome in outcomes:
         _report(outcome)
     if any(outcome.ok for outcome in outcomes):

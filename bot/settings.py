@@ -34,6 +34,7 @@ class Settings:
     log_user_ids: str = "plain"
     hash_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    contact: str = ""  # a URL or e-mail for the User-Agent of pages newsdesk fetches
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -99,4 +100,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         log_user_ids=mode,
         hash_secret=secret,
         log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+        contact=env.get("NEWSDESK_CONTACT", "").strip(),
     )

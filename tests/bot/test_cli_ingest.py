@@ -75,3 +75,21 @@ def test_html_page_is_ingested_as_plain_text_with_its_address(corpus: Path) -> N
     text = CliRunner().invoke(main, ["ask", "Why was the old pier closed?"]).output
     assert "The Coastal Ledger, \u201cHarbour Town council votes to rebuild the old pier\u201d, 2024-03-05" in text
     assert "   https://ledger.example.org/news/2024/03/05/pier-rebuild" in text
+
+
+def test_pages_are_fetched_from_the_web_and_failures_are_one_line_each(corpus: Path) -> None:
+    from tests.local_web import serve
+    from tests.paths import HTML_DIR
+
+    with serve() as web:
+        page = web.add("/news/pier", (HTML_DIR / "article.html").read_bytes())
+        missing = web.url("/news/missing")
+        pdf = web.add("/report.pdf", b"%PDF-1.4", Content_Type="application/pdf")
+        result = CliRunner().invoke(main, ["ingest", page, missing, pdf])
+    assert result.exit_code == 1
+    assert "added " in result.output and "The Coastal Ledger" in result.output
+    assert f"error: {missing} answered HTTP 404 Not Found\n" in result.output
+    assert f"error: {pdf} is application/pdf, not an HTML page\n" in result.output
+    assert result.output.rstrip().endswith("1 added, 0 skipped, 2 failed (1 HTTP 404, 1 wrong content type)")
+    (stored,) = corpus.glob("*.md")
+    assert "url: https://ledger.example.org/news/2024/03/05/pier-rebuild" in stored.read_text(encoding="utf-8")
