@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -45,30 +46,28 @@ class Settings:
         return self.discord_token
 
 
-def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
+def _number(env: Mapping[str, str], name: str, default: Any, kind: type[int] | type[float], minimum: float) -> Any:
+    """``env[name]`` as ``kind``, at least ``minimum``; ``default`` when unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+        noun = "a whole number" if kind is int else "a number of seconds"
+        raise SettingsError(f"{name}={raw!r} is not {noun}") from None
     if value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
+        rule = "cannot be negative" if minimum == 0 else f"must be at least {minimum}"
+        raise SettingsError(f"{name}={raw!r} {rule}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
+    return _number(env, name, default, int, minimum)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise SettingsError(f"{name}={raw!r} cannot be negative")
-    return value
+    return _number(env, name, default, float, 0.0)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | str | None = ".env") -> Settings:

@@ -95,9 +95,24 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
 
-    async def _read(self, function: Callable[[Database], T]) -> T:
-        # A connection of its own, in a worker thread: reviews never wait on (or block) answers.
+    async def _read(self, interaction: discord.Interaction, function: Callable[[Database], T]) -> T:
+        """Acknowledge privately, then run ``function`` on the log through the desk.
+
+        A connection of its own, in a worker thread: reviews never wait on (or block) answers.
+        """
+        await interaction.response.defer(ephemeral=True, thinking=True)
         return await asyncio.to_thread(self.bot.desk.read_log, function)
+
+    async def _list(
+        self,
+        interaction: discord.Interaction,
+        fetch: Callable[[Database], list[LoggedQuery]],
+        title: Callable[[int], str],
+        empty: str,
+    ) -> None:
+        """A listing command's reply; ``title`` is made from the number of questions found."""
+        found = await self._read(interaction, fetch)
+        await self._reply(interaction, embed=list_embed(title(len(found)), found, empty))
 
     async def _reply(self, interaction: discord.Interaction, **kwargs: object) -> None:
         await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
@@ -107,37 +122,32 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
         """The newest questions asked."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self._read(lambda db: queries.recent(db, count))
-        await self._reply(interaction, embed=list_embed(f"Newest {len(found)} question(s)", found, "No questions yet."))
+        fetch = lambda db: queries.recent(db, count)  # noqa: E731
+        await self._list(interaction, fetch, lambda n: f"Newest {n} question(s)", "No questions yet.")
 
     @querylog.command(name="search")
     @app_commands.describe(text="Words to look for in questions (matched literally, any case)")
     @is_moderator()
     async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
         """Questions containing some text."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self._read(lambda db: queries.search(db, text, count=50))
         title = truncate(f"Questions containing \u201c{escape(text)}\u201d", Limits.EMBED_TITLE)
-        await self._reply(interaction, embed=list_embed(title, found, "No question contains that text."))
+        fetch = lambda db: queries.search(db, text, count=50)  # noqa: E731
+        await self._list(interaction, fetch, lambda n: title, "No question contains that text.")
 
     @querylog.command(name="unanswered")
     @app_commands.describe(days="Look back this many days (default 7)")
     @is_moderator()
     async def unanswered(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7) -> None:
         """Questions the archive could not answer."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self._read(lambda db: queries.unanswered(db, days, count=50))
-        embed = list_embed(f"Unanswered in the last {days} day(s)", found, "Every question was answered.")
-        await self._reply(interaction, embed=embed)
+        fetch = lambda db: queries.unanswered(db, days, count=50)  # noqa: E731
+        await self._list(interaction, fetch, lambda n: f"Unanswered in the last {days} day(s)", "Every question was answered.")
 
     @querylog.command(name="stats")
     @app_commands.describe(days="Look back this many days (default 30)")
     @is_moderator()
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
         """Questions per day, answered share, top questions, feedback, busiest channels."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self._read(lambda db: queries.stats(db, days))
+        result = await self._read(interaction, lambda db: queries.stats(db, days))
         await self._reply(interaction, embed=stats_embed(result, days))
 
     @querylog.command(name="export")
@@ -145,7 +155,6 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def export(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
         """The query log as a CSV file."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         since = queries.since_days(days)
 
         def build(db: Database) -> tuple[bytes, int]:
@@ -153,7 +162,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
             count = write_csv(queries.iter_export_rows(db, since=since), buffer)
             return buffer.getvalue().encode("utf-8"), count
 
-        data, count = await self._read(build)
+        data, count = await self._read(interaction, build)
         if len(data) > MAX_EXPORT_BYTES:
             await self._reply(
                 interaction,

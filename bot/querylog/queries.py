@@ -137,6 +137,11 @@ def since_days(days: float | None, now: dt.datetime | None = None) -> dt.datetim
     return (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=days)
 
 
+def period_start(days: float | None, since: Bound) -> Bound:
+    """The start of a period given as ``days`` back from now, or as ``since``."""
+    return since_days(days) if days is not None else since
+
+
 def where(since: Bound, until: Bound, *extra: str) -> tuple[str, list[Any]]:
     """`` WHERE ...`` over ``q`` for the period and ``extra`` clauses ('' when none), and its parameters."""
     clauses, params = list(extra), []
@@ -185,8 +190,7 @@ def unanswered(
     count: int = 50,
 ) -> list[LoggedQuery]:
     """Questions the archive could not answer, newest first (last ``days`` days, or since/until)."""
-    low = since_days(days) if days is not None else since
-    return _list(db, *where(low, until, IS_UNANSWERED), count)
+    return _list(db, *where(period_start(days, since), until, IS_UNANSWERED), count)
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -222,7 +226,7 @@ def stats(
     channels: int = 5,
 ) -> Stats:
     """Figures for a period: per day, answered share, top questions, feedback, channels, users."""
-    since = since_days(days) if days is not None else since
+    since = period_start(days, since)
     where_sql, params = where(since, until)
     total, answered, users = db.execute(
         f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where_sql}",
