@@ -82,7 +82,9 @@ class Desk:
     @classmethod
     def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
         """The desk the settings describe; ``lazy`` loads the archive only when first needed."""
-        archive: Archive | Callable[[], Archive] = lambda: load_archive(settings.corpus_dir, settings.index_path)
+        archive: Archive | Callable[[], Archive] = lambda: load_archive(
+            settings.corpus_dir, settings.index_path, semantic=settings.semantic
+        )
         if not lazy:
             archive = archive()
         querylog: QueryLog | None = None
@@ -145,6 +147,7 @@ class Desk:
             passage_ids=[r.passage_id for r in shown],
             scores=[r.score for r in shown],
             latency_ms=latency_ms,
+            reason=answer.reason_code or None,
             filters=filters.to_json() if filters else {},
         )
         if self.querylog is None:
@@ -198,13 +201,14 @@ class Desk:
             db.close()
 
 
-def load_archive(corpus_dir: Path, index_path: Path | None = None) -> Archive:
+def load_archive(corpus_dir: Path, index_path: Path | None = None, *, semantic: bool = True) -> Archive:
     """Load the corpus folder into a searchable archive, reporting malformed files.
 
     The saved index (``index_path``, default ``<corpus_dir>/.index``) is loaded when it
-    matches the corpus, and rebuilt and saved when it does not.
+    matches the corpus, and rebuilt and saved when it does not. ``semantic`` (the
+    NEWSDESK_SEMANTIC setting) adds meaning-aware re-ranking.
     """
-    archive = load_or_build(corpus_dir, index_path)
+    archive = load_or_build(corpus_dir, index_path, semantic=semantic)
     for error in archive.errors:
         log.warning("corpus file skipped: %s", error)
     return archive

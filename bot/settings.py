@@ -36,6 +36,8 @@ class Settings:
     hash_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     contact: str = ""  # a URL or e-mail for the User-Agent of pages newsdesk fetches
+    # Meaning-aware re-ranking with passage vectors (NEWSDESK_SEMANTIC=0 turns it off).
+    semantic: bool = True
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -70,6 +72,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return _number(env, name, default, float, 0.0)
 
 
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} must be on or off (1/0, true/false, yes/no)")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | str | None = ".env") -> Settings:
     """Read settings from ``environ`` (default: os.environ) over the values in ``.env``."""
     env: dict[str, str] = {}
@@ -100,4 +113,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         hash_secret=secret,
         log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
         contact=env.get("NEWSDESK_CONTACT", "").strip(),
+        semantic=_switch(env, "NEWSDESK_SEMANTIC", True),
     )

@@ -1,8 +1,10 @@
 """Question -> answer: the best excerpts from the archive, or a plain refusal.
 
 The answering rules, apart from the archive's data (:mod:`retrieval.archive`): relevance
-and refusal (a passage must cover :data:`MIN_COVERAGE` of the question's weight and two of
-its known words), de-duplication (overlapping text of one article, near copies) and the
+(BM25's candidates, re-ranked by meaning when the scorer is a
+:class:`~retrieval.scoring.Reranker`), refusal (a decision calibrated on data, see
+:mod:`retrieval.answerability`; a question in another language is told the archive is in
+English; a refusal names the words the archive does not know), de-duplication (overlapping text of one article, near copies) and the
 excerpt window (at most :data:`EXCERPT_MAX_CHARS` around the best-matching sentences).
 :meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`.
 
@@ -21,9 +23,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import Analyzer, Token
+from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
 from retrieval.filters import Filters
 from retrieval.passages import Passage
+from retrieval.scoring import Reranker
 from retrieval.sentences import SentenceTerms
 
 if TYPE_CHECKING:
@@ -34,8 +38,11 @@ log = logging.getLogger(__name__)
 EXCERPT_MAX_CHARS = 400
 DEFAULT_RESULTS = 3
 MAX_QUESTION_CHARS = 1000
-# Share of the question's weight (idf) that a passage must match to count as an answer.
-MIN_COVERAGE = 0.4
+# BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
+RERANK_DEPTH = 30
+NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
+NO_TERMS_REASON = "The question has no searchable words."
+NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
 # Excerpts sharing this share of their terms are the same text (agency copy, repeats).
 NEAR_DUPLICATE_JACCARD = 0.8
 ELLIPSIS = "…"
@@ -82,6 +89,10 @@ class Answer:
     reason: str = ""
     # Excerpts beyond the requested ones, ready for a "More" button.
     more: tuple[Excerpt, ...] = field(default=(), repr=False)
+    # Why nothing was answered, for the log: "no_terms", "not_english", "not_covered" ("" when answered).
+    reason_code: str = ""
+    # What the answer decision saw (None when it was not reached).
+    evidence: Evidence | None = field(default=None, repr=False)
 
     @property
     def top_score(self) -> float | None:
@@ -120,41 +131,56 @@ class Answerer:
         # rank_bm25's epsilon floor can turn common terms negative in a small archive.
         self._weight_scale = n
         self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
+        # Meaning re-ranks BM25's candidates when the scorer can; the decision fits the features there are.
+        self._rerank = archive.index.rerank if isinstance(archive.index, Reranker) else None
+        self.decision = model_for(semantic=self._rerank is not None)
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
         question = validate_question(question)
-        terms = self.analyzer(question)
         archive = self.archive
         searched = len(archive.passages)
+        if looks_non_english(question):
+            return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
+        tokens = list(self.analyzer.tokens(question))
+        terms = [t.term for t in tokens]
         if not terms:
-            return Answer(question, False, (), searched, reason="The question has no searchable words.")
+            return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms")
         query_weights = {t: self._term_weight(t) for t in set(terms)}
+        known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
         wanted = limit + more
-        # Look a little deeper than needed: refused and near-duplicate passages drop out.
-        ranked = archive.index.search_terms(terms, k=max(4 * wanted, 20), allowed=archive.passage_mask(filters))
-        excerpts = self._pick(ranked, query_weights, wanted)
-        if not excerpts:
-            return Answer(
-                question,
-                False,
-                (),
-                searched,
-                reason="Nothing in the archive matches enough of the question.",
-            )
-        return Answer(question, True, tuple(excerpts[:limit]), searched, more=tuple(excerpts[limit:]))
+        # Look deeper than needed: non-matching and near-duplicate passages drop out, and
+        # meaning may lift a passage BM25 ranked lower.
+        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
+        fused, similarity = self._rerank(question, ranked) if self._rerank is not None else (ranked, {})
+        picked = self._pick(fused, query_weights, wanted)
+        best = picked[0] if picked else None
+        evidence = gather_evidence(
+            query_weights,
+            known,
+            best[1] if best else frozenset(),
+            similarity.get(best[0], 0.0) if best else 0.0,
+            [score for _, score in ranked],
+        )
+        if best is None or not self.decision.answers(evidence):
+            missing = _unknown_words(question, tokens, known)
+            reason = f"The archive has nothing on: {', '.join(missing)}." if missing else NO_MATCH_REASON
+            return Answer(question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence)
+        shown = tuple(excerpt for _, _, excerpt in picked)
+        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence)
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
-    ) -> list[Excerpt]:
-        """Up to ``wanted`` excerpts from the ranked passages that answer and are not repeats."""
+    ) -> list[tuple[int, frozenset[str], Excerpt]]:
+        """Up to ``wanted`` excerpts of the ranked passages that share a question word and are
+        not repeats; with each, its passage position and the question terms it matched."""
         archive = self.archive
         sentence_terms = archive.sentence_terms
-        total_weight = sum(query_weights.values())
-        known_terms = sum(1 for t in query_weights if archive.index.document_frequency(t) > 0)
         # The same weights by term id, as sentences hold them (precomputed at build time).
-        id_weights = {i: query_weights[t] for t, i in sentence_terms.query_ids(query_weights).items()}
-        excerpts: list[Excerpt] = []
+        ids = sentence_terms.query_ids(query_weights)
+        id_weights = {i: query_weights[t] for t, i in ids.items()}
+        term_of = {i: t for t, i in ids.items()}
+        picked: list[tuple[int, frozenset[str], Excerpt]] = []
         seen_terms: list[frozenset[int]] = []
         shown_spans: list[range] = []
         for position, score in ranked:
@@ -165,10 +191,6 @@ class Answerer:
                 # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
                 # goes below zero, so real matches can rank after the zeros.
                 continue
-            coverage = sum(id_weights[t] for t in matched) / total_weight
-            # One shared word is chance ("capital" of France vs "flow of capital"), not an answer.
-            if coverage < MIN_COVERAGE or len(matched) < min(2, known_terms):
-                continue
             span = self._span(passage, lo, id_weights)
             excerpt_terms = sentence_terms.union(span.start, span.stop)
             # Skip text already shown: overlapping sentences (numbers are archive-wide), or a near copy.
@@ -178,10 +200,11 @@ class Answerer:
                 continue
             shown_spans.append(span)
             seen_terms.append(excerpt_terms)
-            excerpts.append(self._excerpt(passage, span, score, query_weights))
-            if len(excerpts) >= wanted:
+            excerpt = self._excerpt(passage, span, score, query_weights)
+            picked.append((position, frozenset(term_of[i] for i in matched), excerpt))
+            if len(picked) >= wanted:
                 break
-        return excerpts
+        return picked
 
     def _term_weight(self, term: str) -> float:
         """How much a question term matters: its (positive) idf; typical if it is unknown."""
@@ -228,6 +251,16 @@ class Answerer:
             matched_terms=tuple(surface),
             highlights=highlights,
         )
+
+
+def _unknown_words(question: str, tokens: list[Token], known: set[str]) -> list[str]:
+    """The question's words whose terms the archive does not know, as typed (lowercased), once each."""
+    words: list[str] = []
+    for token in tokens:
+        word = question[token.start : token.end].casefold()
+        if token.term not in known and word not in words:
+            words.append(word)
+    return words
 
 
 def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -49,6 +49,18 @@ class Scorer(Protocol):
         ...
 
 
+@runtime_checkable
+class Reranker(Protocol):
+    """A scorer that can also re-order its candidates by what the question means
+    (:class:`~retrieval.semantic.FusedScorer`); the answer decision then weighs the similarity."""
+
+    def rerank(
+        self, question: str, ranked: Sequence[tuple[int, float]]
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """``ranked`` (from ``search_terms``) re-ordered, and each position's similarity to ``question``."""
+        ...
+
+
 class ScorerFactory(Protocol):
     """Builds a scorer over passage texts (what ``Archive.build(scorer=...)`` takes)."""
 

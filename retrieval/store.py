@@ -47,14 +47,16 @@ from retrieval import index as _index_module
 from retrieval import passages as _passages_module
 from retrieval import postings as _postings_module
 from retrieval import sentences as _sentences_module
+from retrieval import semantic as _semantic_module
 from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
 from retrieval.index import BM25Index
 from retrieval.passages import Passage
-from retrieval.scoring import Progress
+from retrieval.scoring import Progress, Scorer
 from retrieval.sentences import SentenceTerms
+from retrieval.semantic import Embedder, FusedScorer
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,7 @@ def code_fingerprint() -> str:
         _postings_module,
         _arrays_module,
         _sentences_module,
+        _semantic_module,
         sys.modules[__name__],
     )
     for module in modules:
@@ -161,6 +164,7 @@ def load_or_build(
     *,
     analyzer: Analyzer | None = None,
     progress: Progress | None = None,
+    semantic: bool = True,
 ) -> Archive:
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
@@ -168,6 +172,8 @@ def load_or_build(
     use it). ``index_path`` defaults to ``<corpus_dir>/.index``. Raises FileNotFoundError
     when the corpus folder does not exist; problems with the saved file only cause a
     rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
+    ``semantic`` adds passage vectors (meaning re-ranks BM25's candidates); a saved
+    archive without them, or with another model's, is rebuilt, and the other way round.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -176,7 +182,8 @@ def load_or_build(
     path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
     states = _stat_corpus(corpus_dir)
     code = code_fingerprint()
-    loaded = _load_if_current(path, corpus_dir, states, code, analyzer)
+    model = Embedder().name if semantic else None
+    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model)
     if loaded is not None:
         archive, saved_digests = loaded
         if saved_digests is not None:
@@ -189,7 +196,13 @@ def load_or_build(
     # Fingerprint first: a file changed while building is then seen as changed next time.
     states = _with_digests(corpus_dir, states)
     loaded_corpus = load_corpus(corpus_dir)
-    archive = Archive.build(loaded_corpus.articles, errors=loaded_corpus.errors, analyzer=analyzer, progress=progress)
+    archive = Archive.build(
+        loaded_corpus.articles,
+        errors=loaded_corpus.errors,
+        analyzer=analyzer,
+        progress=progress,
+        **({"scorer": FusedScorer.build} if semantic else {}),
+    )
     _save_archive(archive, path, corpus_dir, states, code)
     return archive
 
@@ -225,6 +238,7 @@ def _archive_arrays(
     meta = {
         "format": STORE_FORMAT_VERSION,
         "code": code,
+        "semantic": archive.index.embedder.name if isinstance(archive.index, FusedScorer) else None,
         "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "corpus": {
             "names": [s.name for s in states],
@@ -305,7 +319,7 @@ def _path_in(name: str, corpus_dir: Path) -> Path:
 
 
 def _load_if_current(
-    path: Path, corpus_dir: Path, states: list[FileState], code: str, analyzer: Analyzer
+    path: Path, corpus_dir: Path, states: list[FileState], code: str, analyzer: Analyzer, model: str | None
 ) -> tuple[Archive, list[str] | None] | None:
     """The archive in ``path`` if it matches the corpus and code, else None.
 
@@ -323,13 +337,16 @@ def _load_if_current(
         if meta.get("code") != code:
             log.info("the indexing code changed since %s was saved; rebuilding", path)
             return None
+        if meta.get("semantic") != model:
+            log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
+            return None
         matches, times_changed = _corpus_matches(corpus_dir, meta["corpus"], states)
         if not matches:
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None
-        index = BM25Index.from_arrays(
-            {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")},
-            analyzer=analyzer,
+        saved = {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")}
+        index: Scorer = (
+            FusedScorer.from_arrays(saved, analyzer) if model else BM25Index.from_arrays(saved, analyzer=analyzer)
         )
         if index.analyzer is not analyzer:
             log.info("analyzer settings differ from %s; rebuilding", path)
@@ -353,7 +370,7 @@ def _load_if_current(
     return archive, (list(meta["corpus"]["sha256"]) if times_changed else None)
 
 
-def _archive_from(meta: dict, data: dict[str, np.ndarray], index: BM25Index, corpus_dir: Path) -> Archive:
+def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_dir: Path) -> Archive:
     bodies_text = array_text(data["bodies"])
     body_lengths = data["body_lengths"].tolist()
     per_article = data["passages_per_article"].tolist()

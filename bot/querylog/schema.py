@@ -72,11 +72,17 @@ def _migration_3_filters(db: Database) -> None:
     db["queries"].add_column("filters", str)
 
 
+def _migration_4_reason(db: Database) -> None:
+    # Why a question went unanswered, as a code ("not_english", "not_covered", "no_terms").
+    db["queries"].add_column("reason", str)
+
+
 # (name, function) in order; a name, once released, never changes meaning.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_queries", _migration_1_queries),
     ("0002_feedback", _migration_2_feedback),
     ("0003_filters", _migration_3_filters),
+    ("0004_reason", _migration_4_reason),
 ]
 
 

@@ -39,6 +39,8 @@ class QueryRecord:
     scores: Sequence[float] = ()
     latency_ms: float | None = None
     filters: Mapping[str, str] | None = None
+    # Why nothing was answered (Answer.reason_code), None when answered.
+    reason: str | None = None
     asked_at: str = field(default_factory=utc_now)
 
 
@@ -94,6 +96,7 @@ class QueryLog:
             "top_score": scores[0] if scores else None,
             "latency_ms": None if entry.latency_ms is None else round(entry.latency_ms, 3),
             "filters": json.dumps(dict(entry.filters)) if entry.filters else None,
+            "reason": entry.reason,
         }
         try:
             with self._lock, self.db.conn:

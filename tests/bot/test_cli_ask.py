@@ -76,13 +76,21 @@ def test_every_question_is_logged_with_what_was_answered(env: dict[str, str]) ->
     assert answered["latency_ms"] > 0
     assert refused["question"] == "What is the weather in Oslo tomorrow?"
     assert json.loads(refused["article_ids"]) == [] and refused["top_score"] is None
+    assert answered["reason"] is None and refused["reason"] == "not_covered"
+
+
+def test_a_question_in_another_language_is_told_the_archive_is_in_english_and_logged(env: dict[str, str]) -> None:
+    result = run("ask", "Quelle est la position de l'Iran sur la guerre en Irak ?")
+    assert "The archive is in English" in result.output
+    (row,) = Database(env["NEWSDESK_DB"])["queries"].rows
+    assert row["answered"] == 0 and row["reason"] == "not_english"
 
 
 def test_log_is_wal_with_recorded_migrations(env: dict[str, str]) -> None:
     run("ask", "What is the stated aim of Isis?")
     db = Database(env["NEWSDESK_DB"])
     assert db.journal_mode == "wal"
-    assert [r["name"] for r in db["_migrations"].rows] == ["0001_queries", "0002_feedback", "0003_filters"]
+    assert [r["name"] for r in db["_migrations"].rows] == ["0001_queries", "0002_feedback", "0003_filters", "0004_reason"]
 
 
 def test_unanswerable_question_says_so_and_suggests_rephrasing(env: dict[str, str]) -> None:

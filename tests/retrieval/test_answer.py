@@ -63,7 +63,6 @@ def test_dev_off_topic_questions_are_refused(archive: Archive, q: dict) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "What is the capital of France?",
         "How do I reset my password?",
         "Recipe for chocolate cake",
         "Did Iran win the football match against Iraq?",

@@ -20,13 +20,15 @@ from retrieval.store import (
     load_or_build,
 )
 
+from retrieval.semantic import FusedScorer
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def built_afresh(corpus: Path) -> Archive:
     """The archive built straight from the files, with no saved index involved."""
     loaded = load_corpus(corpus)
-    return Archive.build(loaded.articles, errors=loaded.errors)
+    return Archive.build(loaded.articles, errors=loaded.errors, scorer=FusedScorer.build)
 
 QUESTIONS = [
     "What did Iran's supreme leader promise the Iraqi prime minister?",

@@ -1,0 +1,174 @@
+"""Fit the answer decision (retrieval/answerability.json) on data, offline.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/calibrate.py           # fit and print, change nothing
+    .venv/bin/python benchmarks/calibrate.py --write   # also store the coefficients
+
+Examples, each a question asked of an archive, labelled answerable (1) or not (0):
+- ``../shared/eval/dev_questions*.jsonl`` asked of the bundled corpus (``answered: false``
+  marks the off-topic ones);
+- ``benchmarks/offtopic_questions.txt`` (written for newsdesk, not from any eval set), all
+  0, asked of the bundled corpus and of the SQuAD archive;
+- a SQuAD 2.0 file (default ``../shared/eval/squad2-dev-two-articles.json``): the
+  answerable questions asked of an archive of all its articles (1), and each article's
+  questions asked of an archive of the other articles (0, leave one article out).
+
+The model is a logistic regression over the four features of
+:class:`retrieval.answerability.Evidence` (three without passage vectors), L2-regularised,
+each set weighted equally whatever its size, so the large SQuAD sets do not drown the
+news questions. To guard against fitting the dev sets, it also prints, per set, the
+decisions of a model fitted without that set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from retrieval.answer import Archive, QuestionError  # noqa: E402
+from retrieval.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
+from retrieval.atomic import write_text_atomically  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
+L2 = 1.0
+
+
+def read_lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+def write_squad_corpus(folder: Path, articles: list[dict]) -> None:
+    """One corpus file per SQuAD article, paragraphs as paragraphs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for article in articles:
+        slug = re.sub(r"[^a-z0-9]+", "-", article["title"].lower()).strip("-")
+        body = "\n\n".join(p["context"] for p in article["paragraphs"])
+        title = article["title"].replace("_", " ")
+        header = f"---\nid: {slug}\ntitle: {title}\nsource: Wikipedia\npublished: 2020-01-01\nauthor:\nurl:\n---\n"
+        (folder / f"{slug}.md").write_text(header + body + "\n", encoding="utf-8")
+
+
+def squad_questions(article: dict) -> list[str]:
+    return [q["question"] for p in article["paragraphs"] for q in p["qas"] if not q.get("is_impossible")]
+
+
+def evidence_rows(archive: Archive, questions: list[str], label: int, name: str) -> list[tuple[str, int, list[float]]]:
+    rows = []
+    for question in questions:
+        try:
+            evidence = archive.ask(question).evidence
+        except QuestionError:
+            continue
+        if evidence is not None:  # None: refused before the decision (no words, not English)
+            rows.append((name, label, [evidence.as_dict()[f] for f in FEATURES]))
+    return rows
+
+
+def collect(semantic: bool, squad_file: Path) -> list[tuple[str, int, list[float]]]:
+    news = Archive.load(ROOT / "corpus", semantic=semantic)
+    rows = []
+    for path in sorted(EVAL.glob("dev_questions*.jsonl")):
+        items = [json.loads(line) for line in read_lines(path)]
+        for label in (1, 0):
+            chosen = [q["question"] for q in items if (q.get("answered", True) is not False) == bool(label)]
+            rows += evidence_rows(news, chosen, label, path.stem + ("" if label else " off-topic"))
+    offtopic = read_lines(OFFTOPIC)
+    rows += evidence_rows(news, offtopic, 0, "offtopic/news")
+    if squad_file.exists():
+        articles = json.loads(squad_file.read_text(encoding="utf-8"))["data"]
+        with tempfile.TemporaryDirectory() as tmp:
+            write_squad_corpus(Path(tmp) / "all", articles)
+            whole = Archive.load(Path(tmp) / "all", semantic=semantic)
+            rows += evidence_rows(whole, [q for a in articles for q in squad_questions(a)], 1, "squad")
+            rows += evidence_rows(whole, offtopic, 0, "offtopic/squad")
+            for i, left_out in enumerate(articles):
+                write_squad_corpus(Path(tmp) / f"without{i}", articles[:i] + articles[i + 1 :])
+                partial = Archive.load(Path(tmp) / f"without{i}", semantic=semantic)
+                rows += evidence_rows(partial, squad_questions(left_out), 0, "squad left out")
+    return rows
+
+
+def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Weighted L2-regularised logistic regression by Newton's method; [intercept, coefs...]."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(design.shape[1])
+    penalty = np.eye(design.shape[1]) * l2
+    penalty[0, 0] = 0.0  # the intercept is not shrunk
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-design @ beta))
+        gradient = design.T @ (weight * (p - y)) + penalty @ beta
+        hessian = design.T @ (design * (weight * p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return beta
+
+
+def fit_rows(rows: list[tuple[str, int, list[float]]], features: list[int]) -> np.ndarray:
+    sets = [r[0] for r in rows]
+    counts = Counter(sets)
+    weight = np.array([1.0 / counts[s] for s in sets])
+    weight *= len(weight) / weight.sum()
+    x = np.array([[r[2][i] for i in features] for r in rows])
+    y = np.array([r[1] for r in rows], dtype=float)
+    return fit(x, y, weight)
+
+
+def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: np.ndarray) -> None:
+    print(f"{'set':22} {'n':>4} {'label':>5} {'answered':>9} {'answered (set left out of fit)':>31}")
+    for name in dict.fromkeys(r[0] for r in rows):
+        mine = [r for r in rows if r[0] == name]
+        held = fit_rows([r for r in rows if r[0] != name], features)
+        x = np.array([[r[2][i] for i in features] for r in mine])
+        fitted = np.mean(beta[0] + x @ beta[1:] > 0)
+        without = np.mean(held[0] + x @ held[1:] > 0)
+        print(f"{name:22} {len(mine):4d} {mine[0][1]:5d} {fitted:9.1%} {without:31.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=EVAL / "squad2-dev-two-articles.json")
+    parser.add_argument("--write", action="store_true", help=f"store the coefficients in {COEFFICIENTS_FILE}")
+    args = parser.parse_args()
+    models = {}
+    for name, semantic in (("semantic", True), ("lexical", False)):
+        rows = collect(semantic, args.squad)
+        features = [i for i, f in enumerate(FEATURES) if semantic or f != "similarity"]
+        beta = fit_rows(rows, features)
+        coefficients = {FEATURES[i]: round(float(b), 4) for i, b in zip(features, beta[1:])}
+        print(f"\n{name}: intercept {beta[0]:.4f}, {coefficients}")
+        report(rows, features, beta)
+        models[name] = {
+            "intercept": round(float(beta[0]), 4),
+            "coefficients": coefficients,
+            "threshold": 0.5,
+            "examples": dict(Counter(r[0] for r in rows)),
+        }
+    if args.write:
+        data = {
+            "about": "Answer decision: P(answerable) = sigmoid(intercept + sum(coef * feature)); "
+            "answered when >= threshold. Written by benchmarks/calibrate.py; see its docstring.",
+            "fitted": dt.date.today().isoformat(),
+            "l2": L2,
+            "models": models,
+        }
+        write_text_atomically(COEFFICIENTS_FILE, json.dumps(data, indent=2) + "\n")
+        print(f"\nwrote {COEFFICIENTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Whether the archive can answer a question: a calibrated decision, and a language check.
+
+The decision is a small logistic regression over four features of a question and its best
+passage (see :class:`Evidence`). Its coefficients are data, in ``answerability.json`` next
+to this module, fitted offline by ``benchmarks/calibrate.py`` on the dev question sets,
+the project's own off-topic questions (``benchmarks/offtopic_questions.txt``) and SQuAD
+questions asked of an archive that leaves their article out. Two models are stored: one
+with the semantic similarity, used when passage vectors exist, and one without it.
+
+Guarantees: the decision is a pure function of the evidence and the stored coefficients
+(no randomness, no state); a missing or malformed coefficients file raises
+:class:`CalibrationError` naming the file and how to regenerate it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+COEFFICIENTS_FILE = Path(__file__).with_name("answerability.json")
+FEATURES = ("coverage", "unknown", "similarity", "margin")
+
+
+class CalibrationError(ValueError):
+    """The answerability coefficients cannot be read; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision looks at, each in [0, 1] (similarity in [-1, 1]).
+
+    - ``coverage``: share of the question's weight (idf) matched by the best passage;
+    - ``unknown``: share of the question's weight in words the archive does not know;
+    - ``similarity``: cosine between the question and the best passage (0 without vectors);
+    - ``margin``: how far the best BM25 score stands above the next, relative to it.
+    """
+
+    coverage: float
+    unknown: float
+    similarity: float
+    margin: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in FEATURES}
+
+
+def gather_evidence(
+    weights: Mapping[str, float],
+    known: Mapping[str, bool] | set[str] | frozenset[str],
+    matched: set[str] | frozenset[str],
+    similarity: float,
+    scores: Sequence[float],
+) -> Evidence:
+    """Evidence from the question's term ``weights``, which of them the archive ``known``s,
+    the terms the best passage ``matched``, its ``similarity`` and BM25's candidate ``scores``."""
+    total = sum(weights.values())
+    if total <= 0:
+        return Evidence(0.0, 1.0, 0.0, 0.0)
+    unknown = sum(w for t, w in weights.items() if t not in known) / total
+    coverage = sum(weights[t] for t in matched if t in weights) / total
+    ordered = sorted(scores, reverse=True)
+    if not ordered or ordered[0] <= 0:
+        margin = 0.0
+    elif len(ordered) == 1:
+        margin = 1.0
+    else:
+        margin = max(0.0, (ordered[0] - ordered[1]) / ordered[0])
+    return Evidence(coverage, unknown, float(similarity), margin)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model: P(answerable) = sigmoid(intercept + sum(coef * feature))."""
+
+    intercept: float
+    coefficients: Mapping[str, float]
+    threshold: float = 0.5
+
+    def probability(self, evidence: Evidence) -> float:
+        values = evidence.as_dict()
+        z = self.intercept + sum(c * values[name] for name, c in self.coefficients.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def answers(self, evidence: Evidence) -> bool:
+        return self.probability(evidence) >= self.threshold
+
+
+@functools.lru_cache(maxsize=4)
+def load_models(path: Path = COEFFICIENTS_FILE) -> dict[str, Model]:
+    """The stored models by name ("semantic", "lexical")."""
+    fix = f"regenerate it with `python benchmarks/calibrate.py --write` ({path})"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        models = {
+            name: Model(
+                float(entry["intercept"]),
+                {k: float(v) for k, v in entry["coefficients"].items()},
+                float(entry.get("threshold", 0.5)),
+            )
+            for name, entry in data["models"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CalibrationError(f"cannot read the answerability coefficients: {exc}; {fix}") from exc
+    for name, model in models.items():
+        unknown = set(model.coefficients) - set(FEATURES)
+        if unknown:
+            raise CalibrationError(f"model {name!r} uses unknown features {sorted(unknown)}; {fix}")
+    return models
+
+
+def model_for(semantic: bool) -> Model:
+    return load_models()["semantic" if semantic else "lexical"]
+
+
+# -- language -------------------------------------------------------------------------
+
+_LETTERS_RE = re.compile(r"[^\W\d_]", re.UNICODE)
+_WORDS_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Frequent function words of other languages that are not English words themselves.
+_FOREIGN_WORDS = frozenset(
+    """
+    le la les des du une est sont avec pour dans sur qui quoi quel quelle quand pourquoi
+    comment ou où et il elle nous vous ils elles leur cette ces été qu'il c'est
+    der das und ist nicht mit für auf dem ein eine wie wer wann warum wurde sind
+    haben ich sie es im vom zum zur auch oder über
+    el los las del por para con qué quién cuándo cómo dónde es está una uno y
+    lo se su sus ha fue pero muy
+    il della dei che chi è sono gli perché dove quando cosa nel alla
+    os da dos em não uma é são quem onde porque
+    het een zijn niet wat wie waar wanneer hoe ook
+    """.split()
+)
+_ENGLISH_WORDS = frozenset(
+    """
+    the a an of to in on and is are was were what who when where why how which did does do
+    has have had with for from by about at it this that there their they he she we you i
+    """.split()
+)
+
+
+def looks_non_english(text: str) -> bool:
+    """Whether ``text`` is clearly not English: mostly non-Latin letters, or more foreign
+    function words than English ones. Names and short questions count as English."""
+    letters = _LETTERS_RE.findall(text)
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    if latin < 0.5 * len(letters):
+        return True
+    words = [w.casefold().replace("’", "'") for w in _WORDS_RE.findall(text)]
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS)
+    english = sum(1 for w in words if w in _ENGLISH_WORDS)
+    return foreign >= 2 and foreign > english
