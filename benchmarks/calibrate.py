@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 import tempfile
 from collections import Counter
@@ -37,9 +36,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answer import Archive, QuestionError  # noqa: E402
+from retrieval.answer import QuestionError  # noqa: E402
+from retrieval.archive import Archive  # noqa: E402
 from retrieval.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
 from retrieval.atomic import write_text_atomically  # noqa: E402
+from retrieval.evaluate import squad_articles, squad_trials  # noqa: E402
+from retrieval.store import load_or_build  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
@@ -48,21 +50,6 @@ L2 = 1.0
 
 def read_lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
-
-
-def write_squad_corpus(folder: Path, articles: list[dict]) -> None:
-    """One corpus file per SQuAD article, paragraphs as paragraphs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for article in articles:
-        slug = re.sub(r"[^a-z0-9]+", "-", article["title"].lower()).strip("-")
-        body = "\n\n".join(p["context"] for p in article["paragraphs"])
-        title = article["title"].replace("_", " ")
-        header = f"---\nid: {slug}\ntitle: {title}\nsource: Wikipedia\npublished: 2020-01-01\nauthor:\nurl:\n---\n"
-        (folder / f"{slug}.md").write_text(header + body + "\n", encoding="utf-8")
-
-
-def squad_questions(article: dict) -> list[str]:
-    return [q["question"] for p in article["paragraphs"] for q in p["qas"] if not q.get("is_impossible")]
 
 
 def evidence_rows(archive: Archive, questions: list[str], label: int, name: str) -> list[tuple[str, int, list[float]]]:
@@ -77,8 +64,11 @@ def evidence_rows(archive: Archive, questions: list[str], label: int, name: str)
     return rows
 
 
-def collect(semantic: bool, squad_file: Path) -> list[tuple[str, int, list[float]]]:
-    news = Archive.load(ROOT / "corpus", semantic=semantic)
+def collect(semantic: bool, squad_file: Path, tmp: Path) -> list[tuple[str, int, list[float]]]:
+    def archive(corpus: Path) -> Archive:
+        return load_or_build(corpus, tmp / f"{corpus.name}-{semantic}.npz", semantic=semantic)
+
+    news = archive(ROOT / "corpus")
     rows = []
     for path in sorted(EVAL.glob("dev_questions*.jsonl")):
         items = [json.loads(line) for line in read_lines(path)]
@@ -88,16 +78,13 @@ def collect(semantic: bool, squad_file: Path) -> list[tuple[str, int, list[float
     offtopic = read_lines(OFFTOPIC)
     rows += evidence_rows(news, offtopic, 0, "offtopic/news")
     if squad_file.exists():
-        articles = json.loads(squad_file.read_text(encoding="utf-8"))["data"]
-        with tempfile.TemporaryDirectory() as tmp:
-            write_squad_corpus(Path(tmp) / "all", articles)
-            whole = Archive.load(Path(tmp) / "all", semantic=semantic)
-            rows += evidence_rows(whole, [q for a in articles for q in squad_questions(a)], 1, "squad")
-            rows += evidence_rows(whole, offtopic, 0, "offtopic/squad")
-            for i, left_out in enumerate(articles):
-                write_squad_corpus(Path(tmp) / f"without{i}", articles[:i] + articles[i + 1 :])
-                partial = Archive.load(Path(tmp) / f"without{i}", semantic=semantic)
-                rows += evidence_rows(partial, squad_questions(left_out), 0, "squad left out")
+        articles, questions, _ = squad_articles(json.loads(squad_file.read_text(encoding="utf-8")), squad_file)
+        whole, *left_out = squad_trials(articles, questions, tmp)
+        everything = archive(whole.corpus_dir)
+        rows += evidence_rows(everything, [q.text for q in whole.questions], 1, "squad")
+        rows += evidence_rows(everything, offtopic, 0, "offtopic/squad")
+        for trial in left_out:
+            rows += evidence_rows(archive(trial.corpus_dir), [q.text for q in trial.questions], 0, "squad left out")
     return rows
 
 
@@ -146,7 +133,8 @@ def main() -> None:
     args = parser.parse_args()
     models = {}
     for name, semantic in (("semantic", True), ("lexical", False)):
-        rows = collect(semantic, args.squad)
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = collect(semantic, args.squad, Path(tmp))
         features = [i for i, f in enumerate(FEATURES) if semantic or f != "similarity"]
         beta = fit_rows(rows, features)
         coefficients = {FEATURES[i]: round(float(b), 4) for i, b in zip(features, beta[1:])}

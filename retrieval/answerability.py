@@ -128,7 +128,7 @@ _WORDS_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # Frequent function words of other languages that are not English words themselves.
 _FOREIGN_WORDS = frozenset(
     """
-    le la les des du une est sont avec pour dans sur qui quoi quel quelle quand pourquoi
+    le la les de des du au aux une est sont ont avec pour par dans sur qui quoi quel quelle quand pourquoi
     comment ou où et il elle nous vous ils elles leur cette ces été qu'il c'est
     der das und ist nicht mit für auf dem ein eine wie wer wann warum wurde sind
     haben ich sie es im vom zum zur auch oder über
@@ -139,6 +139,7 @@ _FOREIGN_WORDS = frozenset(
     het een zijn niet wat wie waar wanneer hoe ook
     """.split()
 )
+_FOREIGN_LETTERS = re.compile(r"[à-öø-ÿß]")
 _ENGLISH_WORDS = frozenset(
     """
     the a an of to in on and is are was were what who when where why how which did does do
@@ -157,6 +158,7 @@ def looks_non_english(text: str) -> bool:
     if latin < 0.5 * len(letters):
         return True
     words = [w.casefold().replace("’", "'") for w in _WORDS_RE.findall(text)]
-    foreign = sum(1 for w in words if w in _FOREIGN_WORDS)
+    # A word with letters English does not use (é, ñ, ü, ß...) counts as foreign too.
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS or _FOREIGN_LETTERS.search(w))
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     return foreign >= 2 and foreign > english

@@ -1,0 +1,136 @@
+"""The answer decision: calibrated coefficients, refusals that name what is missing, other languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.answerability import (
+    CalibrationError,
+    Evidence,
+    gather_evidence,
+    load_models,
+    looks_non_english,
+    model_for,
+)
+from retrieval.archive import Archive
+from retrieval.corpus import Article
+from retrieval.semantic import FusedScorer
+
+# A small archive written for these tests: each article answers one kind of question.
+STORIES = {
+    "harbour": "The new harbour in Marlow opened on Friday. The mayor said the harbour cost 40 million "
+    "euros and will take cruise ships from next spring.",
+    "floods": "Heavy rain flooded the valley villages. Rescue teams evacuated 300 residents by boat, "
+    "and the river is expected to fall by the weekend.",
+    "election": "Voters in the northern province elected a new governor. Turnout was 61 percent, "
+    "the highest since 1998, the electoral commission said.",
+    "strike": "Rail workers went on strike over pay. Trains between the capital and the coast were "
+    "cancelled, and the union said talks would resume on Tuesday.",
+}
+
+
+@pytest.fixture(scope="module", params=["semantic", "lexical"])
+def archive(request: pytest.FixtureRequest) -> Archive:
+    articles = [
+        Article(key, key.title(), "Wire", dt.date(2021, 3, n + 1), text) for n, (key, text) in enumerate(STORIES.items())
+    ]
+    if request.param == "semantic":
+        return Archive.build(articles, scorer=FusedScorer.build)
+    return Archive.build(articles)
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("how many residents were evacuated from the flooded villages", "floods"),
+        ("what was the turnout when the governor was elected", "election"),
+        ("why did rail workers strike", "strike"),
+        ("how much did the harbour in marlow cost", "harbour"),
+    ],
+)
+def test_answerable_questions_are_answered_from_the_right_story(archive: Archive, question: str, article: str) -> None:
+    answer = archive.ask(question)
+    assert answer.answered, answer.reason
+    assert answer.results[0].article_id == article
+    assert answer.reason_code == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("what time is it in tokyo", ["time", "tokyo"]),
+        ("best recipe for lemon cheesecake", ["best", "recipe", "lemon", "cheesecake"]),
+    ],
+)
+def test_a_refusal_names_the_words_the_archive_does_not_know(archive: Archive, question: str, missing: list[str]) -> None:
+    answer = archive.ask(question)
+    assert not answer.answered and answer.results == ()
+    assert answer.reason_code == "not_covered"
+    assert answer.reason == f"The archive has nothing on: {', '.join(missing)}."
+
+
+def test_a_question_mostly_about_something_absent_is_refused_despite_a_known_word(archive: Archive) -> None:
+    answer = archive.ask("who won the tennis final at wimbledon on friday")
+    assert not answer.answered
+    assert "wimbledon" in answer.reason and "friday" not in answer.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien de personnes ont été évacuées par bateau ?",
+        "Wer ist der neue Gouverneur und wie hoch war die Wahlbeteiligung?",
+        "¿Por qué hicieron huelga los trabajadores del tren?",
+        "Сколько стоила новая гавань?",
+        "新しい港はいくらでしたか",
+    ],
+)
+def test_a_question_in_another_language_is_told_the_archive_is_in_english(archive: Archive, question: str) -> None:
+    answer = archive.ask(question)
+    assert not answer.answered
+    assert answer.reason_code == "not_english"
+    assert "archive is in English" in answer.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did Le Drian meet the governor in La Paz?",
+        "what did der spiegel say about the strike",
+        "how many people were evacuated",
+        "Macron et Merkel",  # names only: nothing says it is not English
+        "2014?",
+    ],
+)
+def test_english_questions_with_foreign_names_count_as_english(question: str) -> None:
+    assert not looks_non_english(question)
+
+
+def test_more_unknown_weight_or_less_coverage_lowers_the_chance_of_answering() -> None:
+    for model in (model_for(semantic=True), model_for(semantic=False)):
+        base = Evidence(coverage=0.7, unknown=0.1, similarity=0.5, margin=0.3)
+        assert model.answers(base)
+        assert model.probability(Evidence(0.7, 0.6, 0.5, 0.3)) < model.probability(base)
+        assert model.probability(Evidence(0.2, 0.1, 0.5, 0.3)) < model.probability(base)
+        assert not model.answers(Evidence(0.1, 0.9, 0.0, 0.0))
+
+
+def test_evidence_from_weights_and_matches() -> None:
+    weights = {"harbour": 2.0, "cost": 1.0, "tokyo": 1.0}
+    evidence = gather_evidence(weights, {"harbour", "cost"}, frozenset({"harbour"}), 0.4, [8.0, 2.0])
+    assert evidence == Evidence(coverage=0.5, unknown=0.25, similarity=0.4, margin=0.75)
+    assert gather_evidence({}, set(), frozenset(), 0.0, []) == Evidence(0.0, 1.0, 0.0, 0.0)
+
+
+def test_a_malformed_coefficients_file_says_how_to_regenerate_it(tmp_path: Path) -> None:
+    broken = tmp_path / "answerability.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="calibrate.py"):
+        load_models(broken)
+    broken.write_text(json.dumps({"models": {"x": {"intercept": 0, "coefficients": {"shoe size": 1}}}}))
+    with pytest.raises(CalibrationError, match="shoe size"):
+        load_models(broken)

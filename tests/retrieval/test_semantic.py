@@ -1,0 +1,97 @@
+"""Meaning-aware re-ranking: offline model, fusion of BM25 and similarity, saved vectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import numpy as np
+import pytest
+
+from retrieval.analyzer import default_analyzer
+from retrieval.archive import Archive
+from retrieval.corpus import Article
+from retrieval.index import BM25Index
+from retrieval.scoring import Reranker, Scorer
+from retrieval.semantic import Embedder, FusedScorer, _model, fuse
+
+TEXTS = [
+    "The army sent troops to the northern border on Monday, officials said.",
+    "Bakers say the price of bread and flour rose again this week.",
+    "The football club signed a new striker for the season.",
+    "Soldiers were deployed near the frontier after the border clashes.",
+    "Farmers expect a poor harvest because of the drought.",
+]
+
+
+def test_the_model_loads_from_the_installed_package_without_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the embedding model tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _model.cache_clear()
+    vectors = Embedder().embed(["troops at the border", ""])
+    assert vectors.shape == (2, Embedder().dim)
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-5)
+    assert not vectors[1].any()  # a text without tokens gets no direction, not NaN
+
+
+def test_similar_meaning_scores_higher_than_shared_nothing() -> None:
+    question, troops, bread = Embedder().embed(["where were soldiers sent", TEXTS[0], TEXTS[1]])
+    assert float(question @ troops) > float(question @ bread) + 0.1
+
+
+def test_fusion_without_weight_keeps_bm25_order_and_with_weight_lets_meaning_decide_close_calls() -> None:
+    ranked = [(7, 10.0), (3, 9.5), (5, 2.0)]
+    similarity = np.array([0.1, 0.9, 0.95])
+    assert [p for p, _ in fuse(ranked, similarity, weight=0.0)] == [7, 3, 5]
+    fused = fuse(ranked, similarity, weight=0.3)
+    # 9.5 vs 10 is a close call that meaning settles; 2.0 is too far behind to be lifted to the top.
+    assert [p for p, _ in fused] == [3, 7, 5]
+    assert fused[0][1] > fused[1][1] > fused[2][1]
+
+
+def test_fusion_ties_keep_bm25_order_and_empty_is_empty() -> None:
+    assert [p for p, _ in fuse([(4, 1.0), (2, 1.0)], np.array([0.5, 0.5]), 0.3)] == [4, 2]
+    assert fuse([], np.zeros(0), 0.3) == []
+
+
+def test_fused_scorer_keeps_bm25_search_exactly_and_reranks_by_meaning() -> None:
+    analyzer = default_analyzer()
+    fused = FusedScorer.build(TEXTS, analyzer)
+    bm25 = BM25Index.build(TEXTS, analyzer=analyzer)
+    assert isinstance(fused, Scorer) and isinstance(fused, Reranker)
+    terms = analyzer("soldiers at the border")
+    assert fused.search_terms(terms, 5) == bm25.search_terms(terms, 5)
+    assert fused.document_frequency("border") == bm25.document_frequency("border") == 2
+    reordered, similarity = fused.rerank("soldiers at the border", fused.search_terms(terms, 5))
+    assert {p for p, _ in reordered} == {p for p, _ in bm25.search_terms(terms, 5)}
+    assert set(similarity) == {p for p, _ in reordered}
+    # Both border passages come before anything that only shares a stopword.
+    assert {p for p, _ in reordered[:2]} == {0, 3}
+
+
+def test_fused_scorer_round_trips_through_its_arrays() -> None:
+    analyzer = default_analyzer()
+    fused = FusedScorer.build(TEXTS, analyzer)
+    again = FusedScorer.from_arrays(fused.arrays(), analyzer)
+    assert np.array_equal(again.vectors, fused.vectors)
+    assert again.rerank("bread prices", [(1, 2.0), (4, 1.0)]) == fused.rerank("bread prices", [(1, 2.0), (4, 1.0)])
+
+
+def test_vectors_that_do_not_fit_the_passages_are_rejected() -> None:
+    bm25 = BM25Index.build(TEXTS, analyzer=default_analyzer())
+    with pytest.raises(ValueError, match="do not fit"):
+        FusedScorer(bm25, np.zeros((len(TEXTS) - 1, Embedder().dim), dtype=np.float16))
+
+
+def test_an_archive_with_meaning_answers_a_question_in_other_words() -> None:
+    articles = [
+        Article(f"a{i}", f"Story {i}", "Wire", dt.date(2020, 1, i + 1), text) for i, text in enumerate(TEXTS)
+    ]
+    archive = Archive.build(articles, scorer=FusedScorer.build)
+    answer = archive.ask("were soldiers deployed to the border")
+    assert answer.answered
+    assert answer.results[0].article_id in {"a0", "a3"}
+    assert answer.evidence is not None and answer.evidence.similarity > 0.3
