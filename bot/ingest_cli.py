@@ -78,8 +78,19 @@ def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overri
         return list(bar)
 
 
+def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -> list[IngestOutcome]:
+    from retrieval.feeds import FeedState, ingest_feed, state_file
+
+    state = FeedState(state_file(settings.corpus_dir, settings.index_path))
+    outcomes: list[IngestOutcome] = []
+    for feed in feeds:
+        outcomes.extend(ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact))
+    return outcomes
+
+
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.argument("paths", nargs=-1, metavar="[PATH_OR_URL]...")
+@click.option("--feed", "feeds", multiple=True, metavar="URL", help="An RSS or Atom feed: ingest its new entries' pages.")
 @click.option("--published", help="Publication date YYYY-MM-DD, when the page does not show one.")
 @click.option("--source", help="Outlet name, when it cannot be detected.")
 @click.option("--title", help="Article title, when it cannot be detected.")
@@ -88,6 +99,7 @@ def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overri
 def ingest(
     ctx: click.Context,
     paths: tuple[str, ...],
+    feeds: tuple[str, ...],
     published: str | None,
     source: str | None,
     title: str | None,
@@ -95,11 +107,14 @@ def ingest(
 ) -> None:
     """Turn article pages (web addresses, HTML or text files, folders) into corpus files and update the index."""
     settings = settings_of(ctx)
+    if not paths and not feeds:
+        raise click.UsageError("give pages to ingest (files, folders, web addresses) or --feed URL")
     pages = _pages(paths, settings.contact)
-    if not pages:
+    if paths and not pages:
         raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
     options = Overrides(_date(published, "--published"), source, title, overwrite)
-    outcomes = _run(settings, pages, options)
+    outcomes = _run(settings, pages, options) if pages else []
+    outcomes += _run_feeds(settings, feeds, options)
     for outcome in outcomes:
         _report(outcome)
     if any(outcome.ok for outcome in outcomes):

@@ -123,8 +123,9 @@ class Overrides:
 
 def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
     """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
-    cleaned = extract_page(page)
+    cleaned, notes = _with_feed_hints(extract_page(page), page)
     article, warnings = _article_from(page.name, cleaned, options)
+    warnings = notes + warnings
     same = index.same_article(article)
     if same is not None and not options.overwrite:
         raise DuplicateArticleError(
@@ -152,6 +153,18 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
     index.add(written)
     log.info("ingested %s as %s%s", page.name, written.path, " (replaced)" if replacing else "")
     return IngestResult(path=written.path or replacing, article=written, warnings=warnings, replaced=bool(replacing))
+
+
+def _with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, list[str]]:
+    """Fill a date or title the page does not show from what its feed entry said, with a note."""
+    notes: list[str] = []
+    if cleaned.published is None and page.published is not None:
+        cleaned = replace(cleaned, published=page.published)
+        notes.append(f"no publication date on the page; used the feed's {page.published.isoformat()}")
+    if not cleaned.title and page.title:
+        cleaned = replace(cleaned, title=page.title)
+        notes.append(f"no title on the page; used the feed's {page.title}")
+    return cleaned, notes
 
 
 def _free_id(article: Article, index: CorpusIndex, corpus_dir: Path) -> str:

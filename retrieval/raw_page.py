@@ -9,6 +9,7 @@ summary.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -42,6 +43,9 @@ class RawPage:
     url: str | None = None  # where it was downloaded from (after redirects)
     charset: str | None = None  # as the web server declared it
     is_html: bool = False  # the web server said text/html
+    # What a feed entry said about the page: used only when the page itself shows none.
+    title: str = ""
+    published: dt.date | None = None
 
     @property
     def suffix(self) -> str:

@@ -93,3 +93,26 @@ def test_pages_are_fetched_from_the_web_and_failures_are_one_line_each(corpus: P
     assert result.output.rstrip().endswith("1 added, 0 skipped, 2 failed (1 HTTP 404, 1 wrong content type)")
     (stored,) = corpus.glob("*.md")
     assert "url: https://ledger.example.org/news/2024/03/05/pier-rebuild" in stored.read_text(encoding="utf-8")
+
+
+def test_a_feed_is_read_and_only_its_new_entries_are_fetched_next_time(corpus: Path) -> None:
+    from tests.local_web import serve
+    from tests.paths import HTML_DIR
+
+    with serve() as web:
+        page = web.add("/news/pier", (HTML_DIR / "article.html").read_bytes())
+        item = f"<item><title>Pier</title><link>{page}</link></item>"
+        feed = web.add("/rss", f'<rss version="2.0"><channel><title>L</title>{item}</channel></rss>'.encode(), Content_Type="application/rss+xml")
+        first = CliRunner().invoke(main, ["ingest", "--feed", feed])
+        second = CliRunner().invoke(main, ["ingest", "--feed", feed])
+        requests = [path for path, _ in web.requests]
+    assert first.exit_code == 0, first.output
+    assert "The Coastal Ledger" in first.output and first.output.rstrip().endswith("1 added, 0 skipped, 0 failed")
+    assert second.exit_code == 0 and second.output.rstrip().endswith("0 added, 0 skipped, 0 failed")
+    assert requests == ["/rss", "/news/pier", "/rss"]
+    assert (corpus / ".index" / "feeds.json").is_file()
+
+
+def test_ingest_with_nothing_to_ingest_says_what_to_give(corpus: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest"])
+    assert result.exit_code == 2 and "--feed URL" in result.output

@@ -1,0 +1,136 @@
+"""RSS and Atom feeds: fetch a feed, ingest the pages of its new entries, remember what was seen.
+
+Guarantees: the feed and each entry's page are fetched through :mod:`retrieval.fetch` (same
+limits, User-Agent and one-line failures); an entry is *seen* once its page was added, was
+already in the corpus, or failed for a reason that retrying will not fix (no date, not HTML,
+404...); an entry that failed for a passing reason (timeout, refused, DNS, a 5xx answer) is
+tried again next time. What was seen is kept per feed in ``feeds.json`` in the index folder,
+written atomically (temp file + rename) after every entry, so an interrupted run loses
+nothing. The entry's own date and title fill a page that shows none (and say so).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from retrieval.atomic import write_text_atomically
+from retrieval.fetch import FetchError, FetchLimits, fetch
+from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages
+
+log = logging.getLogger(__name__)
+
+STATE_FILENAME = "feeds.json"
+MAX_SEEN_PER_FEED = 5000  # feeds list their latest entries; older keys are dropped first
+# Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
+RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed"})
+
+
+class FeedError(FetchError):
+    """A feed that could not be read as RSS or Atom."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    link: str
+    title: str = ""
+    published: dt.date | None = None
+
+
+def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
+    """``feeds.json`` in the index folder (``<corpus>/.index`` unless NEWSDESK_INDEX says)."""
+    from retrieval.store import default_index_path
+
+    folder = Path(index_path) if index_path else default_index_path(corpus_dir)
+    return (folder.parent if folder.suffix == ".npz" else folder) / STATE_FILENAME
+
+
+class FeedState:
+    """Entry links seen, per feed URL; saved atomically as JSON."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.seen: dict[str, list[str]] = {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.seen = {str(k): [str(x) for x in v] for k, v in raw.get("seen", {}).items()}
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            log.warning("feed state %s unreadable (%s); starting afresh, entries may be fetched again", self.path, exc)
+
+    def is_seen(self, feed_url: str, link: str) -> bool:
+        return link in self.seen.get(feed_url, ())
+
+    def mark(self, feed_url: str, link: str) -> None:
+        links = self.seen.setdefault(feed_url, [])
+        if link not in links:
+            links.append(link)
+            del links[:-MAX_SEEN_PER_FEED]
+        self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(self.path, json.dumps({"seen": self.seen}, indent=1, ensure_ascii=False))
+
+
+def _passing(reason: str) -> bool:
+    return reason in RETRY_REASONS or reason.startswith("HTTP 5") or reason == "HTTP 429"
+
+
+def _entry_date(entry: dict) -> dt.date | None:
+    # Asked only when present: feedparser warns when a missing one is looked up.
+    parsed = (entry.get("published_parsed") if "published" in entry else None) or (
+        entry.get("updated_parsed") if "updated" in entry else None
+    )
+    if not parsed:
+        return None
+    return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc).date()
+
+
+def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLimits()) -> list[FeedEntry]:
+    """The feed's entries that have a link, in feed order."""
+    import feedparser  # only feeds need it
+
+    page = fetch(feed_url, contact=contact, limits=limits, feed=True)
+    parsed = feedparser.parse(page.data)
+    entries = []
+    for entry in parsed.entries:
+        link = (entry.get("link") or "").strip()
+        if link:
+            entries.append(FeedEntry(link, " ".join((entry.get("title") or "").split()), _entry_date(entry)))
+    if not entries and (parsed.bozo or not parsed.get("version")):
+        why = getattr(parsed, "bozo_exception", None) or "no RSS or Atom entries"
+        raise FeedError(feed_url, f"{feed_url} is not an RSS or Atom feed ({why})", reason="not a feed")
+    return entries
+
+
+def ingest_feed(
+    feed_url: str,
+    corpus_dir: Path,
+    state: FeedState,
+    options: Overrides,
+    *,
+    contact: str = "",
+    limits: FetchLimits = FetchLimits(),
+) -> Iterator[IngestOutcome]:
+    """Ingest the pages of the feed's unseen entries, yielding each outcome (the feed's own failure too)."""
+    try:
+        entries = [e for e in read_feed(feed_url, contact=contact, limits=limits) if not state.is_seen(feed_url, e.link)]
+    except FetchError as exc:
+        yield IngestOutcome(feed_url, error=exc)
+        return
+    log.info("feed %s: %d new entries", feed_url, len(entries))
+    getters: list[Callable[[], RawPage]] = [
+        lambda e=entry: replace(fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published)
+        for entry in entries
+    ]
+    for entry, outcome in zip(entries, ingest_pages(getters, corpus_dir, options)):
+        if outcome.error is None or not _passing(outcome.error.reason):
+            state.mark(feed_url, entry.link)
+        yield outcome

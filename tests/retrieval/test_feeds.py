@@ -1,0 +1,101 @@
+"""Feeds: new entries' pages are ingested once, and what was seen is remembered on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import load_corpus
+from retrieval.feeds import FeedState, ingest_feed, state_file
+from retrieval.fetch import FetchLimits
+from retrieval.ingest import Overrides, summarise
+
+from tests.local_web import LocalWeb, serve
+from tests.paths import HTML_DIR
+
+QUICK = FetchLimits(timeout=1.0, deadline=3.0)
+
+
+def rss(items: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate></item>" for title, link, date in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>{body}</channel></rss>'.encode()
+
+
+def article(title: str, canonical: str) -> bytes:
+    html = (HTML_DIR / "article.html").read_text(encoding="utf-8")
+    html = html.replace("Harbour Town council votes to rebuild the old pier", title)
+    html = html.replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", canonical)
+    return html.replace("Opponents had argued", f"{title}. Opponents had argued").encode("utf-8")
+
+
+@pytest.fixture
+def web() -> Iterator[LocalWeb]:
+    with serve() as server:
+        yield server
+
+
+def run(feed: str, corpus: Path, state: FeedState) -> list:
+    return list(ingest_feed(feed, corpus, state, Overrides(), limits=QUICK))
+
+
+def test_new_entries_are_ingested_once_and_remembered(web: LocalWeb, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    one = web.add("/a", article("Pier plan approved", "https://ledger.example.org/a"))
+    two = web.add("/b", article("Pier work begins", "https://ledger.example.org/b"))
+    items = [("Pier plan approved", one, "Tue, 05 Mar 2024 09:30:00 GMT"), ("Pier work begins", two, "Wed, 06 Mar 2024 08:00:00 GMT")]
+    feed = web.add("/feed.xml", rss(items), Content_Type="application/rss+xml")
+    path = state_file(corpus)
+    first = run(feed, corpus, FeedState(path))
+    assert summarise(first) == "2 added, 0 skipped, 0 failed"
+    assert sorted(a.url for a in load_corpus(corpus).articles) == ["https://ledger.example.org/a", "https://ledger.example.org/b"]
+    assert json.loads(path.read_text())["seen"][feed] == [one, two]
+
+    fetched = len(web.requests)
+    again = run(feed, corpus, FeedState(path))  # a new process: the state comes from disk
+    assert again == [] and len(web.requests) == fetched + 1  # only the feed itself
+
+
+def test_a_passing_failure_is_retried_and_a_lasting_one_is_not(web: LocalWeb, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    flaky = web.add("/flaky", b"busy", status=503)
+    gone = web.add("/gone", b"gone", status=404)
+    feed = web.add("/feed.xml", rss([("Flaky", flaky, ""), ("Gone", gone, "")]), Content_Type="application/rss+xml")
+    state = FeedState(state_file(corpus))
+    assert summarise(run(feed, corpus, state)) == "0 added, 0 skipped, 2 failed (1 HTTP 503, 1 HTTP 404)"
+    assert state.seen[feed] == [gone]
+    web.add("/flaky", article("Pier reopens", "https://ledger.example.org/flaky"))
+    assert summarise(run(feed, corpus, state)) == "1 added, 0 skipped, 0 failed"
+
+
+def test_the_feed_date_fills_a_page_without_one(web: LocalWeb, tmp_path: Path) -> None:
+    page = (HTML_DIR / "bare.html").read_bytes().replace(b"<title>Riverside Times</title>", b"")
+    link = web.add("/flood", page)
+    feed = web.add("/feed.xml", rss([("River floods the old quarter", link, "Thu, 02 May 2024 07:00:00 GMT")]), Content_Type="application/rss+xml")
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.ok, outcome.error
+    assert outcome.result.article.published == dt.date(2024, 5, 2)
+    assert outcome.result.article.title == "River floods the old quarter"
+    assert any("used the feed's 2024-05-02" in note for note in outcome.result.warnings)
+
+
+def test_something_that_is_not_a_feed_is_one_failure(web: LocalWeb, tmp_path: Path) -> None:
+    feed = web.add("/page.html", (HTML_DIR / "article.html").read_bytes())
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert str(outcome.error) == f"{feed} is text/html, not an RSS or Atom feed"
+    broken = web.add("/broken.xml", b"<rss><channel><item>", Content_Type="application/rss+xml")
+    (outcome,) = run(broken, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.error.reason == "not a feed" and "is not an RSS or Atom feed" in str(outcome.error)
+
+
+def test_an_unreadable_state_file_starts_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.json"
+    path.write_text("{not json", encoding="utf-8")
+    state = FeedState(path)
+    state.mark("https://feed.example/rss", "https://feed.example/a")
+    assert json.loads(path.read_text())["seen"] == {"https://feed.example/rss": ["https://feed.example/a"]}
