@@ -4,8 +4,9 @@ The answering rules, apart from the archive's data (:mod:`retrieval.archive`): r
 (BM25's candidates, re-ranked by meaning when the scorer is a
 :class:`~retrieval.scoring.Reranker`), refusal (a decision calibrated on data, see
 :mod:`retrieval.answerability`; a question in another language is told the archive is in
-English; a refusal names the words the archive does not know), de-duplication (overlapping text of one article, near copies) and the
-excerpt window (at most :data:`EXCERPT_MAX_CHARS` around the best-matching sentences).
+English; a refusal names the words the archive does not know) and de-duplication
+(overlapping text of one article, near copies); the excerpt of each passage is
+:mod:`retrieval.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`).
 :meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`.
 
 Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
@@ -17,25 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer, Token
+from retrieval.analyzer import Token
 from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
+from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text
 from retrieval.filters import Filters
 from retrieval.passages import Passage
 from retrieval.scoring import Reranker
-from retrieval.sentences import SentenceTerms
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
 
 log = logging.getLogger(__name__)
 
-EXCERPT_MAX_CHARS = 400
 DEFAULT_RESULTS = 3
 MAX_QUESTION_CHARS = 1000
 # BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
@@ -45,7 +44,6 @@ NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
 # Excerpts sharing this share of their terms are the same text (agency copy, repeats).
 NEAR_DUPLICATE_JACCARD = 0.8
-ELLIPSIS = "…"
 
 
 class QuestionError(ValueError):
@@ -225,13 +223,12 @@ class Answerer:
             archive.sentence_terms,
             archive.article_sentence_range(passage.article.id),
             id_weights,
+            max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,
         )
         return range(*window.best(lo, lo + len(passage.sentences)))
 
     def _excerpt(self, passage: Passage, span: range, score: float, weights: dict[str, float]) -> Excerpt:
-        text = " ".join(self.archive.all_sentences[span.start : span.stop])
-        if len(text) > EXCERPT_MAX_CHARS:
-            text = _trim_around_matches(text, weights, self.analyzer, EXCERPT_MAX_CHARS)
+        text = excerpt_text(self.archive.all_sentences[span.start : span.stop], weights, self.analyzer)
         highlights = tuple((t.start, t.end) for t in self.analyzer.tokens(text) if t.term in weights)
         surface: list[str] = []
         for start, end in highlights:
@@ -267,81 +264,3 @@ def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-class Window:
-    """Chooses the sentences of one excerpt, reading only the sentences it may include.
-
-    ``sentences`` and ``terms`` are numbered archive-wide; ``bounds`` is the article's
-    range (an excerpt never leaves its article); ``weights`` are the question's term ids.
-    """
-
-    def __init__(
-        self,
-        sentences: Sequence[str],
-        terms: SentenceTerms,
-        bounds: tuple[int, int],
-        weights: dict[int, float],
-        max_chars: int = EXCERPT_MAX_CHARS,
-    ) -> None:
-        self.sentences = sentences
-        self.terms = terms
-        self.bounds = bounds
-        self.weights = weights
-        self.max_chars = max_chars
-        self._terms: dict[int, frozenset[int]] = {}
-
-    def _of(self, i: int) -> frozenset[int]:
-        found = self._terms.get(i)
-        if found is None:
-            found = self._terms[i] = self.terms.terms(i)
-        return found
-
-    def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
-        """Weight of the question words sentence ``i`` adds to ``covered``."""
-        return sum(self.weights[t] for t in (self._of(i) - covered) & self.weights.keys())
-
-    def best(self, lo: int, hi: int) -> tuple[int, int]:
-        """The sentence range of the excerpt for the passage ``sentences[lo:hi]``.
-
-        Starts from the passage's best-matching sentence and widens it with neighbouring
-        sentences of the article (the next one first, as news elaborates after a lead-in)
-        while the text fits ``max_chars``.
-        """
-        best = max(range(lo, hi), key=lambda i: (self.gain(i), -i))
-        first = last = best
-        length = len(self.sentences[best])
-        covered = set(self._of(best))
-        start, end = self.bounds
-        while True:
-            options = []
-            for j, side in ((last + 1, 1), (first - 1, 0)):
-                if start <= j < end and length + 1 + len(self.sentences[j]) <= self.max_chars:
-                    # Prefer new question words, then staying inside the passage, then what follows.
-                    options.append((self.gain(j, covered), lo <= j < hi, side, j))
-            if not options:
-                break
-            j = max(options)[3]
-            length += 1 + len(self.sentences[j])
-            covered |= self._of(j)
-            first, last = min(first, j), max(last, j)
-        return first, last + 1
-
-
-def _trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer, max_chars: int) -> str:
-    """Cut an over-long sentence to ``max_chars`` around its matched words, at word bounds."""
-    spans = [(t.start, t.end) for t in analyzer.tokens(text) if t.term in weights]
-    centre = (spans[0][0] + spans[-1][1]) // 2 if spans else 0
-    budget = max_chars - 2 * len(ELLIPSIS)
-    start = max(0, min(centre - budget // 2, len(text) - budget))
-    end = min(len(text), start + budget)
-    if start > 0:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < end else start
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end
-    snippet = text[start:end].strip()
-    return (ELLIPSIS if start > 0 else "") + snippet + (ELLIPSIS if end < len(text) else "")
-
-

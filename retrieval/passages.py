@@ -62,6 +62,19 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+# What ends a sentence, before any closing quotes or brackets; a colon or semicolon leads on.
+_FINAL_PUNCTUATION_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+
+
+def is_heading(sentence: str) -> bool:
+    """Whether a unit is a heading, standfirst or caption: text without final punctuation.
+
+    Such a unit is its own paragraph in the corpus, and stays its own unit: joined to the
+    next sentence it would read as one run-on sentence.
+    """
+    return not _FINAL_PUNCTUATION_RE.search(sentence.rstrip())
+
+
 @dataclass(frozen=True)
 class Passage:
     """A quotable piece of an article; ``id`` is ``<article id>#<number>``."""

@@ -1,0 +1,212 @@
+"""The excerpt of a passage: whole sentences around the best match, readable on their own.
+
+Rules, in the order they apply:
+
+1. The excerpt starts from the passage's sentence that holds the most question weight
+   (a body sentence before a heading when they tie).
+2. A quote, or a sentence attributed only to a pronoun ("..., he said."), brings the
+   nearest earlier sentence of the article that names a speaker, so the reader knows who.
+3. It widens with neighbouring sentences of the same article while the text fits
+   :data:`EXCERPT_MAX_CHARS`: new question words first, then staying in the passage, then
+   what follows.
+4. Headings, standfirsts and captions (units without final punctuation) are their own
+   units: never joined to other sentences (a window stops at them; one is quoted alone
+   only when it is the best match).
+5. A single sentence longer than the limit is cut around its matched words, at word
+   bounds, with an ellipsis.
+6. Quotation marks are balanced: a quote opened or closed outside the excerpt is marked
+   with an ellipsis inside added quotation marks ("…we will win.").
+
+Only the sentences the window may include are read (their terms were computed when the
+archive was built), so the cost does not grow with the article.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+
+from retrieval.analyzer import Analyzer
+from retrieval.passages import is_heading
+from retrieval.sentences import SentenceTerms
+
+log = logging.getLogger(__name__)
+
+EXCERPT_MAX_CHARS = 400
+ELLIPSIS = "…"
+# Characters kept free in a window for the quotation marks and ellipses balancing may add.
+QUOTE_ROOM = 4
+# How far back (in sentences) a quote's speaker is looked for.
+SPEAKER_LOOKBACK = 3
+
+_SPEECH = (
+    r"(?:said|says|told|tells|added|stated|warned|explained|noted|insisted|argued|continued|wrote|replied"
+    r"|asked|spoke|announced|declared|confirmed|claimed|urged|promised|pledged)"
+)
+_PRONOUN = r"(?:he|she|they|it|we|i)"
+# "he said", "said she", "she told reporters": attribution without a name.
+_PRONOUN_ATTRIBUTION_RE = re.compile(rf"\b{_PRONOUN}\s+{_SPEECH}\b|\b{_SPEECH}\s+{_PRONOUN}\b", re.IGNORECASE)
+_SPEECH_RE = re.compile(rf"\b{_SPEECH}\b|\baccording to\b", re.IGNORECASE)
+_OPENING_QUOTES = "“\"«"
+_CAPITALISED_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+_PRONOUNS = frozenset("he she they it we i his her their its".split())
+
+
+def needs_speaker(sentence: str) -> bool:
+    """Whether a reader needs another sentence to know who speaks: a quote, or "he said"."""
+    stripped = sentence.lstrip()
+    if _PRONOUN_ATTRIBUTION_RE.search(stripped):
+        return True
+    return bool(stripped) and stripped[0] in _OPENING_QUOTES and not names_speaker(stripped)
+
+
+def names_speaker(sentence: str) -> bool:
+    """Whether a sentence attributes words to someone named (a capitalised name near "said")."""
+    if not _SPEECH_RE.search(sentence) or _PRONOUN_ATTRIBUTION_RE.search(sentence):
+        return False
+    return any(m.group().lower() not in _PRONOUNS for m in _CAPITALISED_RE.finditer(sentence))
+
+
+class Window:
+    """Chooses the sentences of one excerpt.
+
+    ``sentences`` are numbered archive-wide, ``terms(i)`` gives sentence ``i``'s term ids,
+    ``bounds`` is the article's sentence range (an excerpt never leaves its article) and
+    ``weights`` the question's term ids with their weights.
+    """
+
+    def __init__(
+        self,
+        sentences: Sequence[str],
+        terms: SentenceTerms | Callable[[int], frozenset[int]],
+        bounds: tuple[int, int],
+        weights: dict[int, float],
+        max_chars: int = EXCERPT_MAX_CHARS,
+    ) -> None:
+        self.sentences = sentences
+        self._lookup = terms.terms if isinstance(terms, SentenceTerms) else terms
+        self.bounds = bounds
+        self.weights = weights
+        self.max_chars = max_chars
+        self._terms: dict[int, frozenset[int]] = {}
+
+    def _of(self, i: int) -> frozenset[int]:
+        found = self._terms.get(i)
+        if found is None:
+            found = self._terms[i] = self._lookup(i)
+        return found
+
+    def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
+        """Weight of the question words sentence ``i`` adds to ``covered``."""
+        return sum(self.weights[t] for t in (self._of(i) - covered) & self.weights.keys())
+
+    def best(self, lo: int, hi: int) -> tuple[int, int]:
+        """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``."""
+        best = max(range(lo, hi), key=lambda i: (self.gain(i), not is_heading(self.sentences[i]), -i))
+        if is_heading(self.sentences[best]):
+            return best, best + 1
+        first = self._speaker(best)
+        last = best
+        length = sum(len(s) + 1 for s in self.sentences[first : last + 1]) - 1
+        covered = set().union(*(self._of(i) for i in range(first, last + 1)))
+        while True:
+            options = []
+            for j, side in ((last + 1, 1), (first - 1, 0)):
+                if self._joinable(j) and length + 1 + len(self.sentences[j]) <= self.max_chars:
+                    # Prefer new question words, then staying inside the passage, then what follows.
+                    options.append((self.gain(j, covered), lo <= j < hi, side, j))
+            if not options:
+                break
+            j = max(options)[3]
+            length += 1 + len(self.sentences[j])
+            covered |= self._of(j)
+            first, last = min(first, j), max(last, j)
+        return first, last + 1
+
+    def _joinable(self, j: int) -> bool:
+        start, end = self.bounds
+        return start <= j < end and not is_heading(self.sentences[j])
+
+    def _speaker(self, best: int) -> int:
+        """The first sentence to show for ``best``: where its quote opens and who speaks, when close."""
+        first = self._back_to(best, lambda j: quote_state(self.sentences[j])[1] > 0, quote_state(self.sentences[best])[0] > 0)
+        return self._back_to(first, lambda j: names_speaker(self.sentences[j]), needs_speaker(self.sentences[first]))
+
+    def _back_to(self, start: int, found: Callable[[int], bool], wanted: bool) -> int:
+        """The nearest earlier joinable sentence (within reach) that is ``found``, if ``wanted``; else ``start``."""
+        if not wanted:
+            return start
+        length = len(self.sentences[start])
+        for j in range(start - 1, max(self.bounds[0], start - SPEAKER_LOOKBACK) - 1, -1):
+            length += 1 + len(self.sentences[j])
+            if not self._joinable(j) or length > self.max_chars:
+                break
+            if found(j):
+                return j
+        return start
+
+
+def excerpt_text(sentences: Sequence[str], weights: dict[str, float], analyzer: Analyzer) -> str:
+    """The excerpt's text: the sentences joined, cut to the limit, quotes balanced."""
+    text = " ".join(sentences)
+    if len(text) > EXCERPT_MAX_CHARS:
+        text = trim_around_matches(text, weights, analyzer, EXCERPT_MAX_CHARS)
+    return balance_quotes(text)
+
+
+def trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer, max_chars: int) -> str:
+    """Cut an over-long sentence to ``max_chars`` around its matched words, at word bounds."""
+    spans = [(t.start, t.end) for t in analyzer.tokens(text) if t.term in weights]
+    centre = (spans[0][0] + spans[-1][1]) // 2 if spans else 0
+    # Room for the ellipses, and for the quotation marks balancing may add.
+    budget = max_chars - 4 * len(ELLIPSIS)
+    start = max(0, min(centre - budget // 2, len(text) - budget))
+    end = min(len(text), start + budget)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < end else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    snippet = (ELLIPSIS if start > 0 else "") + text[start:end].strip() + (ELLIPSIS if end < len(text) else "")
+    # A quote opened before the cut: open it again, so balancing can close it.
+    return "“" * quote_state(text[:start])[1] + snippet
+
+
+def _is_opening(text: str, i: int) -> bool:
+    """Whether the quotation mark at ``text[i]`` opens a quote (straight ones by context)."""
+    mark = text[i]
+    if mark in "“«":
+        return True
+    if mark in "”»":
+        return False
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "([—–-:" + ELLIPSIS) and not after.isspace()
+
+
+def quote_state(text: str) -> tuple[int, int]:
+    """(quotes closed in ``text`` but opened before it, quotes opened in it and left open)."""
+    depth = 0
+    unopened = 0
+    for i, char in enumerate(text):
+        if char not in "“”\"«»":
+            continue
+        if _is_opening(text, i):
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            unopened += 1
+    return unopened, depth
+
+
+def balance_quotes(text: str) -> str:
+    """``text`` with a quote left open or closed outside it marked: ``“…`` before, ``…”`` after."""
+    unopened, depth = quote_state(text)
+    if unopened:
+        text = "“" * unopened + (text if text.startswith(ELLIPSIS) else ELLIPSIS + text)
+    if depth:
+        text = (text if text.endswith(ELLIPSIS) else text + ELLIPSIS) + "”" * depth
+    return text
