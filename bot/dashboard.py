@@ -1,16 +1,26 @@
 """``newsdesk dashboard``: the query log in a browser, through Datasette (an optional extra).
 
-Datasette opens the log read-only (``mode=ro``), so the bot keeps writing while moderators
-browse. Not ``-i`` (immutable): that skips the WAL file, where the newest questions are
-until SQLite checkpoints them. Datasette has no login of its own, hence the localhost
-default and the warning on start.
+Guarantees:
+- Datasette opens the log read-only (``mode=ro``), so the bot keeps writing while moderators
+  browse. Not ``-i`` (immutable): that skips the WAL file, where the newest questions are
+  until SQLite checkpoints them.
+- The home page shows the stats chart, drawn from the log on each visit, and links to the
+  canned queries (:mod:`bot.dashboard_site`); nothing is loaded from another host.
+- With a password hash (``--password-hash`` or ``NEWSDESK_DASHBOARD_PASSWORD_HASH``, made by
+  ``newsdesk dashboard hash-password``) every page needs a login (datasette-auth-passwords,
+  user ``moderator``), and the dashboard may bind beyond this machine. Without one it binds
+  to a loopback address only and refuses any other, saying how to set a password.
+- The hash reaches Datasette through its environment, never through a file.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 import logging
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,27 +31,36 @@ from typing import Any
 
 import click
 
+from bot.logs_cli import settings_of
 from bot.querylog import QueryLogError, open_reader
 from bot.querylog.queries import CANNED_QUERIES
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install -e '.[dashboard]'"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+USER = "moderator"
+HASH_ENV = "NEWSDESK_DASHBOARD_PASSWORD_HASH"
+MIN_PASSWORD_CHARS = 10
 # Registers the log's SQL functions on Datasette's connections (the canned queries use them).
 PLUGINS_DIR = Path(__file__).resolve().parent / "querylog" / "datasette_plugins"
+# datasette-auth-passwords' format: algorithm$iterations$salt$base64(hash)
+_HASH_RE = re.compile(r"^pbkdf2_sha256\$[1-9][0-9]*\$[^$\s]+\$[A-Za-z0-9+/]+={0,2}$")
+
 
 def database_name(db_path: Path) -> str:
     """The name Datasette gives the database (its URL path): the file name without suffix."""
     return db_path.stem
 
 
-def build_metadata(name: str) -> dict[str, Any]:
-    """Datasette metadata for the log database called ``name``: titles and canned queries."""
-    return {
+def build_metadata(name: str, *, login: bool = False) -> dict[str, Any]:
+    """Datasette metadata for the log database ``name``: titles, canned queries and, with
+    ``login``, the moderator account (its hash read from ``HASH_ENV``) and the rule that
+    only that account may see anything."""
+    access = f"Log in as {USER} to read it." if login else "No login: only this machine can reach it."
+    metadata: dict[str, Any] = {
         "title": "newsdesk query log",
-        "description": "Questions asked of the news archive. Read-only. Datasette has no login: "
-        "anyone who can reach this address can read the log.",
+        "description": f"Questions asked of the news archive. Read-only. {access}",
+        "plugins": {"newsdesk": {"database": name}},
         "databases": {
             name: {
                 "tables": {
@@ -56,13 +75,48 @@ def build_metadata(name: str) -> dict[str, Any]:
             }
         },
     }
+    if login:
+        metadata["allow"] = {"id": USER}
+        metadata["plugins"]["datasette-auth-passwords"] = {f"{USER}_password_hash": {"$env": HASH_ENV}}
+    return metadata
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_password_hash(value: str, source: str) -> str:
+    """``value`` if it is a hash from ``newsdesk dashboard hash-password``; else BadParameter."""
+    text = value.strip()
+    if not _HASH_RE.match(text):
+        raise click.BadParameter(
+            f"{source} is not a password hash from `newsdesk dashboard hash-password` "
+            "(pbkdf2_sha256$<iterations>$<salt>$<hash>); on a command line or in .env, put it in "
+            "single quotes so the $ signs are kept"
+        )
+    return text
+
+
+def exposure_refused(host: str) -> str:
+    return (
+        f"--host {host} would let everyone who can reach this machine read the whole query log, and no "
+        f"dashboard password is set. Run `newsdesk dashboard hash-password`, then set {HASH_ENV}='<hash>' "
+        "(in .env or the environment) or pass --password-hash '<hash>'. Or keep the default 127.0.0.1 "
+        "and reach it through an SSH tunnel."
+    )
 
 
 def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
+    """Datasette's ``serve`` with the dashboard's pages registered (see bot.dashboard_site)."""
     return [
         sys.executable,
         "-m",
-        "datasette",
+        "bot.dashboard_site",
         "serve",
         str(db_path),
         "--metadata",
@@ -76,21 +130,15 @@ def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) 
     ]
 
 
-def start_warning(host: str, port: int) -> str:
+def start_message(host: str, port: int, login: bool) -> str:
     where = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
-    text = f"Serving the query log read-only at {where}\nwarning: Datasette has no login of its own"
-    if host not in LOOPBACK:
-        return text + (
-            f": --host {host} exposes the whole query log to everyone who can reach this machine. "
-            "Put it behind an authenticating proxy or use the default 127.0.0.1."
-        )
-    return text + "; it is bound to this machine only (127.0.0.1). Do not expose it without an authenticating proxy."
-
-
-def _settings_db(ctx: click.Context) -> Path:
-    from bot.logs_cli import settings_of
-
-    return settings_of(ctx).db_path
+    text = f"Serving the query log read-only at {where}\n"
+    if login:
+        return text + f"Log in as {USER} with the dashboard password."
+    return text + (
+        "No dashboard password is set, so there is no login: it is bound to this machine only. "
+        f"To require one (and to bind beyond it): newsdesk dashboard hash-password, then set {HASH_ENV}."
+    )
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
@@ -110,36 +158,79 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
     return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
 
 
-@click.command("dashboard")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep it local.")
+@click.group("dashboard", invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; beyond 127.0.0.1 needs a password.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+@click.option("--password-hash", metavar="HASH", help=f"Require a login (default: ${HASH_ENV}); see hash-password.")
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata (canned queries) and exit.")
 @click.pass_context
-def dashboard(ctx: click.Context, host: str, port: int, print_metadata: bool) -> None:
-    """Browse the query log in Datasette (read-only; no login: keep it on 127.0.0.1)."""
-    db_path = _settings_db(ctx)
-    metadata = build_metadata(database_name(db_path))
+def dashboard(ctx: click.Context, host: str, port: int, password_hash: str | None, print_metadata: bool) -> None:
+    """Browse the query log in Datasette: charts, canned queries, tables (read-only).
+
+    Without a password it stays on this machine; with one, moderators log in.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = settings_of(ctx)
+    if password_hash is not None:
+        password_hash = check_password_hash(password_hash, "--password-hash")
+    elif settings.dashboard_password_hash:
+        password_hash = check_password_hash(settings.dashboard_password_hash, HASH_ENV)
+    if password_hash is None and not is_loopback(host):
+        raise click.UsageError(exposure_refused(host))
+    metadata = build_metadata(database_name(settings.db_path), login=password_hash is not None)
     if print_metadata:
         click.echo(json.dumps(metadata, indent=2, ensure_ascii=False))
         return
-    if importlib.util.find_spec("datasette") is None:
-        raise click.ClickException(f"Datasette is not installed: install the dashboard extra with {INSTALL_HINT}")
+    _check_installed(password_hash is not None)
     try:
         # The same read-only opener as `newsdesk logs`: a missing or unreadable log is one
         # line here, and a log from an older newsdesk is brought up to the current schema.
-        open_reader(db_path).close()
+        open_reader(settings.db_path).close()
     except QueryLogError as exc:
         raise click.ClickException(str(exc)) from None
+    _serve(settings.db_path, metadata, host, port, password_hash)
+
+
+def _check_installed(login: bool) -> None:
+    for module, name in (("datasette", "Datasette"), *((("datasette_auth_passwords", "datasette-auth-passwords"),) if login else ())):
+        if importlib.util.find_spec(module) is None:
+            raise click.ClickException(f"{name} is not installed: install the dashboard extra with {INSTALL_HINT}")
+
+
+def _serve(db_path: Path, metadata: dict[str, Any], host: str, port: int, password_hash: str | None) -> None:
+    env = {key: value for key, value in os.environ.items() if key != HASH_ENV}
+    if password_hash is not None:
+        env[HASH_ENV] = password_hash  # read by Datasette through the metadata's {"$env": ...}
     with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder:
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
-        click.echo(start_warning(host, port), err=True)
+        click.echo(start_message(host, port, password_hash is not None), err=True)
         command = datasette_command(db_path.resolve(), metadata_path, host, port)
         log.debug("running %s", command)
-        process = subprocess.Popen(command)
+        process = subprocess.Popen(command, env=env)
         code = _wait(process)
     if code:
         raise click.ClickException(f"Datasette stopped with exit code {code} (see its message above)")
+
+
+@dashboard.command("hash-password")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (one line).")
+def hash_password(from_stdin: bool) -> None:
+    """Print the hash of a new dashboard password, for NEWSDESK_DASHBOARD_PASSWORD_HASH."""
+    if importlib.util.find_spec("datasette_auth_passwords") is None:
+        raise click.ClickException(f"datasette-auth-passwords is not installed: install the dashboard extra with {INSTALL_HINT}")
+    from datasette_auth_passwords.utils import hash_password as make_hash
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Dashboard password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise click.ClickException(f"the password is too short: use at least {MIN_PASSWORD_CHARS} characters")
+    hashed = make_hash(password)
+    click.echo(hashed)
+    click.echo(f"Set it in .env as {HASH_ENV}='{hashed}' (keep the single quotes), then log in as {USER}.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m bot.dashboard` for tests and debugging

@@ -285,17 +285,45 @@ def stats_csv_rows(stats: Stats) -> Iterator[dict[str, Any]]:
         yield {"section": "channel", "key": c.channel_id, "count": c.questions, "detail": c.guild_id or ""}
 
 
+def _check_chart(path: Path | None) -> None:
+    if path is None:
+        return
+    from bot import charts  # matplotlib loads only when a chart is asked for
+
+    try:
+        charts.check_png_path(path)
+    except charts.ChartError as exc:
+        raise click.BadParameter(str(exc), param_hint="--chart") from None
+
+
+def _write_chart(path: Path, db: Database, since: Bound, until: Bound) -> None:
+    from bot import charts
+
+    png = charts.chart_png(db.conn, since, until)
+    try:
+        charts.save_png(path, png)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the chart to {path}: {exc.strerror or exc}") from None
+    click.echo(f"chart written to {path} ({len(png) // 1024} KiB)", err=True)
+
+
 @logs.command()
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="How many top questions.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the figures as a PNG.")
 @_period
 @_formats
 @click.pass_context
-def stats(ctx: click.Context, top: int, since: str | None, until: str | None, as_json: bool, as_csv: bool) -> None:
+def stats(
+    ctx: click.Context, top: int, chart: Path | None, since: str | None, until: str | None, as_json: bool, as_csv: bool
+) -> None:
     """Questions per day, answered share, top questions, feedback, busiest channels, users."""
     _one_format(as_json, as_csv)
     low, high = period(since, until)
     with log_database(ctx) as db:
+        _check_chart(chart)
         figures = queries.stats(db, since=low, until=high, top=top)
+        if chart is not None:
+            _write_chart(chart, db, low, high)
     if as_json:
         click.echo(json.dumps(figures.to_json(), ensure_ascii=False))
     elif as_csv:

@@ -38,6 +38,7 @@ class Settings:
     contact: str = ""  # a URL or e-mail for the User-Agent of pages newsdesk fetches
     # Meaning-aware re-ranking with passage vectors (NEWSDESK_SEMANTIC=0 turns it off).
     semantic: bool = True
+    dashboard_password_hash: str | None = field(default=None, repr=False)
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -114,4 +115,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
         contact=env.get("NEWSDESK_CONTACT", "").strip(),
         semantic=_switch(env, "NEWSDESK_SEMANTIC", True),
+        dashboard_password_hash=env.get("NEWSDESK_DASHBOARD_PASSWORD_HASH", "").strip() or None,
     )

@@ -1,10 +1,12 @@
-"""`newsdesk dashboard`: canned queries, the no-login warning, and a real browser on the page."""
+"""`newsdesk dashboard`: canned queries, the login, the chart page, and a real browser on it."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.dashboard import build_metadata, dashboard, start_warning
+from bot.dashboard import HASH_ENV, build_metadata, dashboard
 from bot.querylog import QueryLog, QueryRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,12 @@ UNANSWERED = "Who won the 2014 Oslo chess open?"
 ANSWERED = "What did Iran offer Iraq?"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+PASSWORD = "correct horse battery staple"
+
+
+def make_hash(password: str = PASSWORD) -> str:
+    utils = pytest.importorskip("datasette_auth_passwords.utils", reason="pip install -e '.[dashboard]'")
+    return str(utils.hash_password(password, iterations=1000))  # few iterations: a fast test
 
 
 @pytest.fixture
@@ -34,6 +43,7 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "newsdesk.db"
     monkeypatch.setenv("NEWSDESK_DB", str(path))
+    monkeypatch.delenv(HASH_ENV, raising=False)
     log = QueryLog.open(path)
     first = log.record(QueryRecord(ANSWERED, True, "discord", 1, 5, 10, asked_at="2024-05-01T09:00:00.000Z"))
     log.record(QueryRecord(UNANSWERED, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
@@ -47,8 +57,15 @@ def test_metadata_names_the_database_and_holds_the_canned_queries() -> None:
     metadata = build_metadata("newsdesk")
     queries = metadata["databases"]["newsdesk"]["queries"]
     assert {"recent", "unanswered", "top_questions", "negative_feedback"} <= set(queries)
-    assert "no login" in metadata["description"]
+    assert "No login" in metadata["description"] and "allow" not in metadata
     assert metadata["databases"]["newsdesk"]["tables"]["_migrations"]["hidden"] is True
+
+
+def test_with_a_login_only_the_moderator_sees_anything_and_the_hash_stays_out_of_the_file() -> None:
+    metadata = build_metadata("newsdesk", login=True)
+    assert metadata["allow"] == {"id": "moderator"}
+    account = metadata["plugins"]["datasette-auth-passwords"]
+    assert account == {"moderator_password_hash": {"$env": HASH_ENV}}
 
 
 def test_print_metadata(db_path: Path) -> None:
@@ -75,11 +92,47 @@ def test_a_missing_log_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.M
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_the_warning_is_louder_off_localhost() -> None:
-    local = start_warning("127.0.0.1", 8001)
-    assert "no login" in local and "exposes" not in local
-    exposed = start_warning("0.0.0.0", 8001)
-    assert "no login" in exposed and "exposes the whole query log" in exposed
+def test_binding_beyond_localhost_without_a_password_is_refused_with_the_fix(db_path: Path) -> None:
+    result = CliRunner().invoke(dashboard, ["--host", "0.0.0.0", "--print-metadata"])
+    assert result.exit_code == 2
+    assert "no dashboard password is set" in result.output
+    assert "newsdesk dashboard hash-password" in result.output and HASH_ENV in result.output
+    assert "allow" not in result.stdout  # nothing printed, nothing served
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_with_a_password_binding_beyond_localhost_is_allowed(db_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    args = ["--host", "0.0.0.0", "--print-metadata"]
+    if how == "option":
+        args += ["--password-hash", make_hash()]
+    else:
+        monkeypatch.setenv(HASH_ENV, make_hash())
+    result = CliRunner().invoke(dashboard, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["allow"] == {"id": "moderator"}
+
+
+def test_a_mangled_hash_says_to_quote_it(db_path: Path) -> None:
+    # What a shell leaves of an unquoted hash: "$480000" and the rest expanded to nothing.
+    result = CliRunner().invoke(dashboard, ["--password-hash", "pbkdf2_sha256", "--print-metadata"])
+    assert result.exit_code == 2 and "single quotes" in result.output
+
+
+def test_hash_password_prints_a_hash_that_logs_in() -> None:
+    utils = pytest.importorskip("datasette_auth_passwords.utils")
+    result = CliRunner().invoke(dashboard, ["hash-password", "--stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    hashed = result.stdout.strip()
+    assert utils.verify_password(PASSWORD, hashed) and not utils.verify_password("wrong", hashed)
+    assert PASSWORD not in result.output and HASH_ENV in result.stderr
+    prompted = CliRunner().invoke(dashboard, ["hash-password"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert prompted.exit_code == 0 and utils.verify_password(PASSWORD, prompted.stdout.strip().splitlines()[-1])
+
+
+def test_hash_password_refuses_a_short_password() -> None:
+    pytest.importorskip("datasette_auth_passwords")
+    result = CliRunner().invoke(dashboard, ["hash-password", "--stdin"], input="short\n")
+    assert result.exit_code == 1 and "too short" in result.output
 
 
 # --- a real browser ------------------------------------------------------------------------
@@ -99,6 +152,8 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answered (a refusal is an answer)
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
     pytest.fail(f"the dashboard did not answer {url} within {seconds}s")
@@ -106,7 +161,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
 
 @pytest.fixture
 def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`newsdesk dashboard` on a free localhost port; yields its URL and its stderr file.
+    """`newsdesk dashboard` with a password, on a free localhost port; yields its URL and stderr.
 
     Request it after `browser`, so a missing Chromium skips before a server starts.
     """
@@ -118,7 +173,7 @@ def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
             cwd=ROOT,
-            env={**os.environ, "NEWSDESK_DB": str(db_path)},
+            env={**os.environ, "NEWSDESK_DB": str(db_path), HASH_ENV: make_hash()},
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
@@ -156,6 +211,9 @@ def browser() -> Iterator[object]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        # The network is off: every host name but the dashboard's address fails to resolve,
+        # so a page that needed a CDN would show it.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
@@ -168,34 +226,75 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _logged_in(url: str, password: str) -> urllib.request.OpenerDirector:
+    """An HTTP client that went through the login form (cookies kept), as a browser does."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(f"{url}/-/login", timeout=10) as response:
+        token = re.search(r'name="csrftoken" value="([^"]+)"', response.read().decode()).group(1)  # type: ignore[union-attr]
+    form = urllib.parse.urlencode({"csrftoken": token, "username": "moderator", "password": password}).encode()
+    opener.open(f"{url}/-/login", data=form, timeout=10).close()
+    return opener
+
+
 def test_the_served_top_questions_group_rephrasings_like_logs_stats(served: tuple[str, Path]) -> None:
     url, _ = served
-    with urllib.request.urlopen(f"{url}/newsdesk/top_questions.json?_shape=array", timeout=10) as response:
+    top = f"{url}/newsdesk/top_questions.json?_shape=array"
+    assert _status(top) == 403  # no login, no log
+    with pytest.raises(urllib.error.HTTPError):
+        _logged_in(url, "not the password").open(top, timeout=10)
+    with _logged_in(url, PASSWORD).open(top, timeout=10) as response:
         rows = json.load(response)
     # Datasette ran the canned SQL with the log's own functions (its plugin registered them).
     assert [(r["times_asked"], r["latest_wording"]) for r in rows] == [(2, "what did iran offer iraq? "), (1, UNANSWERED)]
+    with _logged_in(url, PASSWORD).open(f"{url}/-/newsdesk/chart.png?days=all", timeout=30) as response:
+        assert response.headers["content-type"] == "image/png" and response.read().startswith(b"\x89PNG")
 
 
-def test_a_moderator_sees_the_unanswered_question_in_the_browser(browser, served: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
+def test_a_moderator_logs_in_sees_the_chart_and_the_unanswered_question(browser, served: tuple[str, Path]) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     url, stderr = served
-    browser.get(f"{url}/newsdesk")
-    WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "body")))
-    home = browser.find_element(By.TAG_NAME, "body").text
-    assert "Unanswered questions" in home and "Negative feedback" in home
+    wait = WebDriverWait(browser, 20)
+    # Without the password: sent to the login form; the log and the chart are refused.
+    browser.get(f"{url}/")
+    wait.until(expected_conditions.url_contains("/-/login"))
+    browser.get(f"{url}/newsdesk/unanswered")
+    assert UNANSWERED not in browser.find_element(By.TAG_NAME, "body").text
+    assert _status(f"{url}/newsdesk/unanswered.json") == 403 and _status(f"{url}/-/newsdesk/chart.png") == 403
+
+    browser.get(f"{url}/-/login")
+    browser.find_element(By.NAME, "username").send_keys("moderator")
+    browser.find_element(By.NAME, "password").send_keys("not the password")
+    browser.find_element(By.CSS_SELECTOR, "form input[type=submit], form button[type=submit]").click()
+    assert "Invalid username or password" in wait.until(
+        expected_conditions.presence_of_element_located((By.TAG_NAME, "body"))
+    ).text
+    browser.find_element(By.NAME, "username").clear()
+    browser.find_element(By.NAME, "username").send_keys("moderator")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form input[type=submit], form button[type=submit]").click()
+
+    # The home page: the chart, drawn by the server, rendered by the browser.
+    chart = wait.until(expected_conditions.presence_of_element_located((By.ID, "newsdesk-chart")))
+    wait.until(lambda driver: driver.execute_script("return arguments[0].complete", chart))
+    assert browser.execute_script("return arguments[0].naturalWidth", chart) == 800
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert resources and all(name.startswith(url) for name in resources), resources
 
     browser.find_element(By.LINK_TEXT, "Unanswered questions").click()
-    table = WebDriverWait(browser, 20).until(
-        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns"))
-    )
+    table = wait.until(expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     assert browser.current_url.endswith("/newsdesk/unanswered")
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Unanswered questions")
-    cells = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "td.col-question")]
-    assert cells == [UNANSWERED]
+    assert [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "td.col-question")] == [UNANSWERED]
     assert ANSWERED not in table.text
-
-    warning = stderr.read_text()
-    assert "Datasette has no login of its own" in warning and "127.0.0.1" in warning
+    assert "Log in as moderator" in stderr.read_text()

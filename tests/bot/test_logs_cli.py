@@ -264,3 +264,24 @@ def test_logs_does_not_import_discord() -> None:
 def test_render_table_aligns_columns() -> None:
     text = render_table(("A", "LONG HEADER", "TEXT"), [("1", "x", "hello"), ("22", "yy", "world")], width=80)
     assert text.splitlines() == ["A   LONG HEADER  TEXT", "1   x            hello", "22  yy           world"]
+
+
+def test_stats_chart_writes_a_png_beside_the_figures(db_path: Path, tmp_path: Path) -> None:
+    fill(db_path)
+    result = run("stats", "--since", "2024-05-01", "--until", "2024-05-03", "--chart", str(tmp_path / "stats.png"))
+    assert result.exit_code == 0, result.output
+    assert "questions       5" in result.stdout  # the figures are still printed
+    assert "chart written to" in result.stderr
+    png = (tmp_path / "stats.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 8_000_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".stats.png")]  # no temporary left
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("stats.txt", "name the file with .png"), ("missing/stats.png", "does not exist")]
+)
+def test_stats_chart_bad_path_is_refused_before_writing(db_path: Path, tmp_path: Path, name: str, message: str) -> None:
+    fill(db_path)
+    result = run("stats", "--chart", str(tmp_path / name))
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / name).exists()
