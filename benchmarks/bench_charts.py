@@ -9,12 +9,12 @@ Usage (from the repository root)::
 
 Builds a log file of ``--rows`` questions spread over 365 days (a Zipf mix of 5,000 distinct
 questions, a quarter unanswered, votes on one answer in ten) through the real migrations, then
-times, on its own read-only connection, for the last 30 days, the last 90 days and all time:
+times, on a read-only connection (``open_reader``), for the last 30 days, the last 90 days and all time:
 
 - ``data``: :func:`bot.charts.chart_data` (the aggregate queries);
 - ``draw``: :func:`bot.charts.build_figure` + :func:`bot.charts.render_png` (PNG bytes);
 - ``chart``: both, what ``/querylog stats`` and the dashboard add per request;
-- ``text stats``: :func:`bot.review.stats`, the plain-text stats query (baseline).
+- ``text stats``: :func:`bot.querylog.queries.stats`, the plain-text stats query (baseline).
 
 Each figure is the median of ``--runs`` runs after one warm-up run (the first render in a
 process also loads fonts: printed separately as ``first chart``).
@@ -27,7 +27,6 @@ import datetime as dt
 import platform
 import random
 import re
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -42,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 import matplotlib  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
-from bot import charts, review  # noqa: E402
-from bot.querylog import open_database  # noqa: E402
+from bot import charts  # noqa: E402
+from bot.querylog import open_database, open_reader, queries  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "# Charts benchmark"
@@ -91,15 +90,14 @@ def median_seconds(function: Callable[[], object], runs: int) -> tuple[float, fl
     return statistics.median(wall), statistics.median(cpu)
 
 
-def measure(conn: sqlite3.Connection, days: int | None, runs: int) -> dict[str, Any]:
+def measure(db: Database, days: int | None, runs: int) -> dict[str, Any]:
     since = None if days is None else NOW - dt.timedelta(days=days)
-    data = charts.chart_data(conn, since, today=NOW.date())
-    db = Database(conn)
+    data = charts.chart_data(db, since, today=NOW.date())
     return {
-        "data": median_seconds(lambda: charts.chart_data(conn, since, today=NOW.date()), runs),
+        "data": median_seconds(lambda: charts.chart_data(db, since, today=NOW.date()), runs),
         "draw": median_seconds(lambda: charts.render_png(charts.build_figure(data)), runs),
-        "chart": median_seconds(lambda: charts.render_png(charts.build_figure(charts.chart_data(conn, since, today=NOW.date()))), runs),
-        "text": median_seconds(lambda: review.stats(db, since=since), runs),
+        "chart": median_seconds(lambda: charts.render_png(charts.build_figure(charts.chart_data(db, since, today=NOW.date()))), runs),
+        "text": median_seconds(lambda: queries.stats(db, since=since), runs),
         "png_kb": len(charts.render_png(charts.build_figure(data))) / 1024,
         "questions": data.questions,
     }
@@ -134,7 +132,7 @@ def record(text: str, command: str) -> None:
         f"so timings are indicative.\n\n{text}\n\n"
         "- data: `charts.chart_data` (questions and answered per UTC day, votes per day, top unanswered: "
         "three aggregate queries). draw: `build_figure` + `render_png` (800 px wide PNG, Agg). "
-        "text stats: `review.stats`, the figures `newsdesk logs stats` prints (it groups rephrasings "
+        "text stats: `queries.stats`, the figures `newsdesk logs stats` prints (it groups rephrasings "
         "with the analyzer, hence its cost). Medians of the runs after a warm-up.\n"
     )
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
@@ -156,14 +154,14 @@ def main() -> None:
         start = time.perf_counter()
         build_log(path, args.rows)
         print(f"built a log of {args.rows:,} questions in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = open_reader(path)
         start = time.perf_counter()
-        charts.chart_png(conn, NOW - dt.timedelta(days=30))
+        charts.chart_png(db, NOW - dt.timedelta(days=30))
         first = time.perf_counter() - start
         results = {
-            label: measure(conn, days, args.runs) for label, days in (("last 30 days", 30), ("last 90 days", 90), ("all time", None))
+            label: measure(db, days, args.runs) for label, days in (("last 30 days", 30), ("last 90 days", 90), ("all time", None))
         }
-        conn.close()
+        db.close()
     text = table(args.rows, first, results)
     print(text)
     if args.write:

@@ -3,8 +3,9 @@ and the dashboard's home page.
 
 Guarantees:
 - One picture everywhere: :func:`chart_png` draws the same figure for every interface, from
-  :func:`chart_data` (a few aggregate queries, so a large log costs one scan, not one Python
-  object per question).
+  :func:`chart_data`, which runs the log's review queries (``bot.querylog.queries``:
+  ``per_day``, ``votes_per_day``, ``top_unanswered``, the last grouping rephrasings as "top
+  questions" does everywhere).
 - Readable at Discord's preview size (800 px wide) in light and dark themes: an opaque white
   background, dark text, and every series told apart by form (bars, a dashed line with
   markers, hatching) as well as by colour (a colour-blind-safe palette).
@@ -22,23 +23,24 @@ import datetime as dt
 import io
 import logging
 import math
-import sqlite3
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
-from matplotlib.patches import Patch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from sqlite_utils import Database
 
-from bot.review import Bound, _where
+from bot.querylog.queries import Bound, per_day, top_unanswered, votes_per_day
+from bot.querylog.records import TopQuestion
 from retrieval.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
@@ -54,53 +56,6 @@ MAX_SPAN_DAYS = 3660  # a longer requested period starts at the first logged day
 
 _RENDER_LOCK = threading.Lock()
 _CONTROL = {"Cc", "Cf", "Zl", "Zp"}
-
-
-# --- aggregates (to join the review queries when the query log becomes a package) ---------
-
-
-@dataclass(frozen=True)
-class UnansweredGroup:
-    """Unanswered questions with the same wording (case and surrounding spaces ignored)."""
-
-    question: str  # the latest wording
-    count: int
-    last_asked: str
-
-
-def _utc_day(text: str) -> dt.date:
-    return dt.date.fromisoformat(text[:10])
-
-
-def day_counts(conn: sqlite3.Connection, since: Bound, until: Bound) -> list[tuple[dt.date, int, int]]:
-    """(UTC day, questions, answered) for each day with questions, oldest first."""
-    where, params = _where(since, until)
-    sql = (
-        "SELECT substr(q.asked_at, 1, 10) AS day, count(*), coalesce(sum(q.answered), 0) "
-        f"FROM queries q{where} GROUP BY day ORDER BY day"
-    )
-    return [(_utc_day(day), n, answered) for day, n, answered in conn.execute(sql, params)]
-
-
-def day_votes(conn: sqlite3.Connection, since: Bound, until: Bound) -> list[tuple[dt.date, int, int]]:
-    """(UTC day the question was asked, thumbs up, thumbs down) for days with votes."""
-    where, params = _where(since, until)
-    sql = (
-        "SELECT substr(q.asked_at, 1, 10) AS day, coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
-        f"FROM feedback f JOIN queries q ON q.id = f.query_id{where} GROUP BY day ORDER BY day"
-    )
-    return [(_utc_day(day), up, down) for day, up, down in conn.execute(sql, params)]
-
-
-def top_unanswered(conn: sqlite3.Connection, since: Bound, until: Bound, count: int) -> list[UnansweredGroup]:
-    """The most repeated unanswered questions (same wording), most asked first, then latest."""
-    where, params = _where(since, until, "q.answered = 0")
-    # SQLite fills the bare column from the row that gives max(): the latest wording.
-    sql = (
-        "SELECT q.question, count(*) AS n, max(q.asked_at) AS last FROM queries q"
-        f"{where} GROUP BY lower(trim(q.question)) ORDER BY n DESC, last DESC LIMIT ?"
-    )
-    return [UnansweredGroup(question, n, last) for question, n, last in conn.execute(sql, [*params, count])]
 
 
 # --- the figure ------------------------------------------------------------------------------
@@ -128,7 +83,7 @@ class ChartData:
 
     period: str
     days: tuple[DayFigures, ...]
-    top_unanswered: tuple[UnansweredGroup, ...]
+    top_unanswered: tuple[TopQuestion, ...]
 
     @property
     def questions(self) -> int:
@@ -167,7 +122,7 @@ def _span(first: dt.date | None, last: dt.date | None, since: Bound, until: Boun
 
 
 def chart_data(
-    conn: sqlite3.Connection,
+    db: Database,
     since: Bound = None,
     until: Bound = None,
     *,
@@ -176,8 +131,8 @@ def chart_data(
     today: dt.date | None = None,
 ) -> ChartData:
     """Aggregate the log for the chart (``since`` inclusive, ``until`` a whole UTC day or instant)."""
-    counts = {day: (n, answered) for day, n, answered in day_counts(conn, since, until)}
-    votes = {day: (up, down) for day, up, down in day_votes(conn, since, until)}
+    counts = {dt.date.fromisoformat(d.day): (d.questions, d.answered) for d in per_day(db, since, until)}
+    votes = {dt.date.fromisoformat(v.day): (v.thumbs_up, v.thumbs_down) for v in votes_per_day(db, since, until)}
     logged = sorted(counts)
     today = today or dt.datetime.now(dt.timezone.utc).date()
     span = _span(logged[0] if logged else None, logged[-1] if logged else None, since, until, today)
@@ -185,7 +140,7 @@ def chart_data(
     return ChartData(
         period=period or describe_period(since, until),
         days=days,
-        top_unanswered=tuple(top_unanswered(conn, since, until, top)),
+        top_unanswered=tuple(top_unanswered(db, since, until, top)),
     )
 
 
@@ -287,7 +242,7 @@ def _draw_votes(ax: Axes, data: ChartData) -> None:
     ax.legend(handles=[up, down], loc="upper left", ncols=2, fontsize=9, framealpha=0.9)
 
 
-def _draw_unanswered(ax: Axes, groups: Sequence[UnansweredGroup], answered_all: bool) -> None:
+def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], answered_all: bool) -> None:
     _style(ax, "Top unanswered questions", "Times asked without an answer", "")
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.grid(axis="y", visible=False)
@@ -349,13 +304,19 @@ def check_png_path(path: Path) -> None:
         raise ChartError(f"cannot write the chart to {path}: folder {folder} does not exist")
 
 
-def save_png(path: Path, png: bytes) -> None:
-    """Write ``png`` to ``path`` in one rename: an interrupted write leaves no half image."""
+def write_chart(path: Path, db: Database, since: Bound = None, until: Bound = None) -> int:
+    """Draw the chart and write it to ``path`` in one rename (an interrupted write leaves no
+    half image); returns its size in bytes."""
     check_png_path(path)
-    with atomic_writer(path, "wb") as out:
-        out.write(png)
+    png = chart_png(db, since, until)
+    try:
+        with atomic_writer(path, "wb") as out:
+            out.write(png)
+    except OSError as exc:
+        raise ChartError(f"cannot write the chart to {path}: {exc.strerror or exc}") from None
+    return len(png)
 
 
-def chart_png(conn: sqlite3.Connection, since: Bound = None, until: Bound = None, *, period: str | None = None) -> bytes:
+def chart_png(db: Database, since: Bound = None, until: Bound = None, *, period: str | None = None) -> bytes:
     """Aggregate the log and draw the chart: the one call every interface makes."""
-    return render_png(build_figure(chart_data(conn, since, until, period=period)))
+    return render_png(build_figure(chart_data(db, since, until, period=period)))

@@ -27,6 +27,7 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from sqlite_utils import Database
 
 from bot import charts
 
@@ -115,7 +116,7 @@ async def chart(datasette: Any, request: Any) -> Response:
     _key, days = period_of(request)
     since = None if days is None else dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
     database = datasette.get_database(database_of(datasette))
-    data = await database.execute_fn(lambda conn: charts.chart_data(conn, since, period=period_label(days)))
+    data = await database.execute_fn(lambda conn: charts.chart_data(Database(conn), since, period=period_label(days)))
     png = await asyncio.to_thread(lambda: charts.render_png(charts.build_figure(data)))
     return Response(png, content_type="image/png", headers={"cache-control": "no-store"})
 

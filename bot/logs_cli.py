@@ -285,26 +285,20 @@ def stats_csv_rows(stats: Stats) -> Iterator[dict[str, Any]]:
         yield {"section": "channel", "key": c.channel_id, "count": c.questions, "detail": c.guild_id or ""}
 
 
-def _check_chart(path: Path | None) -> None:
+def _chart(path: Path | None, db: Database | None = None, since: Bound = None, until: Bound = None) -> None:
+    """Without ``db``, check ``path`` before any work; with it, draw the chart and write it there."""
     if path is None:
         return
     from bot import charts  # matplotlib loads only when a chart is asked for
 
     try:
-        charts.check_png_path(path)
+        if db is None:
+            charts.check_png_path(path)
+            return
+        size = charts.write_chart(path, db, since, until)
     except charts.ChartError as exc:
         raise click.BadParameter(str(exc), param_hint="--chart") from None
-
-
-def _write_chart(path: Path, db: Database, since: Bound, until: Bound) -> None:
-    from bot import charts
-
-    png = charts.chart_png(db.conn, since, until)
-    try:
-        charts.save_png(path, png)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the chart to {path}: {exc.strerror or exc}") from None
-    click.echo(f"chart written to {path} ({len(png) // 1024} KiB)", err=True)
+    click.echo(f"chart written to {path} ({size // 1024} KiB)", err=True)
 
 
 @logs.command()
@@ -320,10 +314,9 @@ def stats(
     _one_format(as_json, as_csv)
     low, high = period(since, until)
     with log_database(ctx) as db:
-        _check_chart(chart)
+        _chart(chart)
         figures = queries.stats(db, since=low, until=high, top=top)
-        if chart is not None:
-            _write_chart(chart, db, low, high)
+        _chart(chart, db, low, high)
     if as_json:
         click.echo(json.dumps(figures.to_json(), ensure_ascii=False))
     elif as_csv:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.querylog.functions import KEY_SEPARATOR, register_functions
-from bot.querylog.records import ChannelCount, DayCount, LoggedQuery, Stats, TopQuestion
+from bot.querylog.records import ChannelCount, DayCount, DayVotes, LoggedQuery, Stats, TopQuestion
 from bot.querylog.schema import utc_text
 
 log = logging.getLogger(__name__)
@@ -196,15 +196,43 @@ def unanswered(
 # -- figures ----------------------------------------------------------------------------
 
 
-def top_questions(db: Database, since: Bound = None, until: Bound = None, top: int = 10) -> list[TopQuestion]:
-    """The ``top`` most asked questions of the period (see :func:`top_questions_sql`)."""
+def top_questions(
+    db: Database, since: Bound = None, until: Bound = None, top: int = 10, *extra: str
+) -> list[TopQuestion]:
+    """The ``top`` most asked questions of the period (see :func:`top_questions_sql`), among
+    those matching the ``extra`` clauses over ``q``."""
     register_functions(db.conn)
-    where_sql, params = where(since, until)
+    where_sql, params = where(since, until, *extra)
     rows = db.execute(top_questions_sql(where_sql, "?"), [*params, top])
     return [
         TopQuestion(tuple(key.split(KEY_SEPARATOR)) if key else (), wording, count, answered, last)
         for key, wording, count, answered, last in rows
     ]
+
+
+def top_unanswered(db: Database, since: Bound = None, until: Bound = None, top: int = 10) -> list[TopQuestion]:
+    """The most asked questions the archive could not answer (rephrasings grouped)."""
+    return top_questions(db, since, until, top, IS_UNANSWERED)
+
+
+def per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayCount]:
+    """Questions asked and answered per UTC day, for the days with questions, oldest first."""
+    where_sql, params = where(since, until)
+    sql = (
+        "SELECT substr(q.asked_at, 1, 10) AS day, count(*), coalesce(sum(q.answered), 0) "
+        f"FROM queries q{where_sql} GROUP BY day ORDER BY day"
+    )
+    return [DayCount(day, n, answered) for day, n, answered in db.execute(sql, params)]
+
+
+def votes_per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayVotes]:
+    """👍/👎 per UTC day the question was asked, for the days with votes, oldest first."""
+    where_sql, params = where(since, until)
+    sql = (
+        "SELECT substr(q.asked_at, 1, 10) AS day, coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
+        f"FROM feedback f JOIN queries q ON q.id = f.query_id{where_sql} GROUP BY day ORDER BY day"
+    )
+    return [DayVotes(day, up, down) for day, up, down in db.execute(sql, params)]
 
 
 def _channels(db: Database, where_sql: str, params: list[Any], channels: int) -> list[ChannelCount]:
@@ -232,10 +260,6 @@ def stats(
         f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where_sql}",
         params,
     ).fetchone()
-    per_day_sql = (
-        f"SELECT substr(q.asked_at, 1, 10) AS day, count(*), sum(q.answered) FROM queries q{where_sql} "
-        "GROUP BY day ORDER BY day"
-    )
     up, down = db.execute(
         "SELECT coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
         f"FROM feedback f JOIN queries q ON q.id = f.query_id{where_sql}",
@@ -249,7 +273,7 @@ def stats(
         distinct_users=users,
         thumbs_up=up,
         thumbs_down=down,
-        per_day=[DayCount(day, n, a) for day, n, a in db.execute(per_day_sql, params)],
+        per_day=per_day(db, since, until),
         top_questions=top_questions(db, since, until, top),
         busiest_channels=_channels(db, where_sql, params, channels),
     )

@@ -103,6 +103,15 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class DayVotes:
+    """Votes on the answers to the questions asked on a UTC day."""
+
+    day: str
+    thumbs_up: int
+    thumbs_down: int
+
+
+@dataclass(frozen=True)
 class TopQuestion:
     """Questions with the same key (see ``newsdesk_question_key``); ``question`` is the latest wording."""
 

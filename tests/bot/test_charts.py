@@ -57,7 +57,7 @@ def texts(figure: Figure) -> dict[str, list[str]]:
 
 
 def test_an_empty_log_still_gives_a_titled_labelled_png(log: QueryLog) -> None:
-    data = charts.chart_data(log.db.conn, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    data = charts.chart_data(log.db, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     assert data.questions == 0 and len(data.days) == 31 and not data.has_votes
     figure = charts.build_figure(data)
     assert figure.get_suptitle() == "newsdesk questions, 2026-01-01 to 2026-01-31 (UTC)"
@@ -72,14 +72,14 @@ def test_an_empty_log_still_gives_a_titled_labelled_png(log: QueryLog) -> None:
 
 
 def test_an_empty_log_with_no_period_has_no_days(log: QueryLog) -> None:
-    png = charts.chart_png(log.db.conn)
+    png = charts.chart_png(log.db)
     assert png_size(png)[0] == 800
 
 
 def test_one_day(log: QueryLog) -> None:
     fill_days(log, 1)
     log.record(QueryRecord("late question", True, asked_at="2024-03-01T23:59:59.999Z"))
-    data = charts.chart_data(log.db.conn)
+    data = charts.chart_data(log.db)
     assert [(d.day, d.questions, d.answered) for d in data.days] == [(dt.date(2024, 3, 1), 2, 1)]
     assert data.period == "all time"
     figure = charts.build_figure(data)
@@ -91,7 +91,7 @@ def test_one_day(log: QueryLog) -> None:
 def test_ninety_days_with_votes(log: QueryLog) -> None:
     fill_days(log, 90)
     since, until = dt.date(2024, 3, 1), dt.date(2024, 5, 29)
-    data = charts.chart_data(log.db.conn, since, until)
+    data = charts.chart_data(log.db, since, until)
     assert len(data.days) == 90 and data.days[0].day == since and data.days[-1].day == until
     assert data.questions == sum(n % 5 + 1 for n in range(90))
     assert data.has_votes
@@ -110,14 +110,14 @@ def test_ninety_days_with_votes(log: QueryLog) -> None:
 
 def test_a_days_window_starts_where_asked_even_before_the_first_question(log: QueryLog) -> None:
     fill_days(log, 3)
-    data = charts.chart_data(log.db.conn, dt.date(2024, 2, 25), dt.date(2024, 3, 2))
+    data = charts.chart_data(log.db, dt.date(2024, 2, 25), dt.date(2024, 3, 2))
     assert [d.questions for d in data.days] == [0, 0, 0, 0, 0, 1, 2]  # Feb 25 to 29 (a leap year), Mar 1, 2
     assert data.days[-1].day == dt.date(2024, 3, 2)
 
 
 def test_question_text_is_shown_literally(log: QueryLog) -> None:
     log.record(QueryRecord("Price of $5 and $6 bonds?\nnew line", False, asked_at="2024-03-01T10:00:00.000Z"))
-    figure = charts.build_figure(charts.chart_data(log.db.conn))
+    figure = charts.build_figure(charts.chart_data(log.db))
     shown = [t.get_text() for ax in figure.axes for t in ax.texts]
     assert r"Price of \$5 and \$6 bonds? new line" in shown  # escaped: no math mode, one line
     charts.render_png(figure)  # and it draws
