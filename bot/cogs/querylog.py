@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 from sqlite_utils import Database
 
+from bot import charts
 from bot.checks import is_moderator
 from bot.querylog import queries
 from bot.querylog.records import LoggedQuery, Stats, write_csv
@@ -28,6 +29,7 @@ T = TypeVar("T")
 # Bots may attach 10 MiB; leave room for the multipart envelope.
 MAX_EXPORT_BYTES = 9 * 1024 * 1024
 LINE_QUESTION_CHARS = 120
+CHART_FILENAME = "querylog-stats.png"
 
 
 def _line(query: LoggedQuery) -> str:
@@ -146,9 +148,17 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @app_commands.describe(days="Look back this many days (default 30)")
     @is_moderator()
     async def stats(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30) -> None:
-        """Questions per day, answered share, top questions, feedback, busiest channels."""
-        result = await self._read(interaction, lambda db: queries.stats(db, days))
-        await self._reply(interaction, embed=stats_embed(result, days))
+        """Questions per day, answered share, top questions, feedback, busiest channels, and a chart."""
+        since = queries.since_days(days)
+
+        def figures_and_chart(db: Database) -> tuple[Stats, bytes]:
+            # Both in the worker thread: drawing the chart never runs on the event loop.
+            return queries.stats(db, since=since), charts.chart_png(db, since, period=f"last {days} day(s)")
+
+        result, png = await self._read(interaction, figures_and_chart)
+        embed = stats_embed(result, days)
+        embed.set_image(url=f"attachment://{CHART_FILENAME}")
+        await self._reply(interaction, embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_FILENAME))
 
     @querylog.command(name="export")
     @app_commands.describe(days="Export this many days back (default 30)")

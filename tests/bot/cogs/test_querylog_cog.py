@@ -6,12 +6,14 @@ import asyncio
 import csv
 import dataclasses
 import io
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from bot import charts
 from bot.client import NewsdeskBot
 from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
@@ -115,6 +117,27 @@ async def test_stats_show_volume_share_feedback_and_grouped_questions(fake_disco
     assert fields["Top questions"].splitlines()[0].startswith("2\u00d7 ")  # two wordings, one question
     assert f"<#{fake_discord.channel.id}>: 4" in fields["Busiest channels"]
     assert all(len(v) <= 1024 for v in fields.values())
+
+
+async def test_stats_attach_the_chart_shown_in_the_embed(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn_on: list[threading.Thread] = []
+    real = charts.chart_png
+
+    def recording(*args: object, **kwargs: object) -> bytes:
+        drawn_on.append(threading.current_thread())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "chart_png", recording)
+    message = await run(fake_discord, "stats", {"days": 7})
+    assert drawn_on and drawn_on[0] is not threading.main_thread()  # never on the event loop
+    assert message.ephemeral
+    [attachment] = message.files
+    assert attachment.filename == "querylog-stats.png"
+    assert attachment.data.startswith(b"\x89PNG\r\n\x1a\n") and len(attachment.data) < 8_000_000
+    assert message.embeds[0]["image"]["url"] == "attachment://querylog-stats.png"
+    fake_discord.assert_no_violations()
 
 
 async def test_export_attaches_the_log_as_csv(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
