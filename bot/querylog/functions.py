@@ -12,6 +12,7 @@ which calls :func:`register_functions` on its connections, so its canned SQL can
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -29,7 +30,9 @@ def question_key(question: str, analyzer: Callable[[str], list[str]] | None = No
     return tuple(terms) if terms else tuple(question.lower().split())
 
 
+@functools.lru_cache(maxsize=16384)
 def _question_key_text(question: str | None) -> str | None:
+    # Cached: a log repeats its popular questions, and grouping a period calls this per row.
     return None if question is None else KEY_SEPARATOR.join(question_key(question))
 
 
