@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -33,56 +36,69 @@ class QueryLogError(RuntimeError):
     """The log could not be opened or written; the message says what to check."""
 
 
+_QUERIES_TABLE = """CREATE TABLE "queries" (
+   "id" INTEGER PRIMARY KEY,
+   "asked_at" TEXT NOT NULL,
+   "interface" TEXT NOT NULL,
+   "user_id" TEXT,
+   "guild_id" TEXT,
+   "channel_id" TEXT,
+   "question" TEXT NOT NULL,
+   "answered" INTEGER NOT NULL,
+   "result_count" INTEGER,
+   "article_ids" TEXT,
+   "passage_ids" TEXT,
+   "scores" TEXT,
+   "top_score" REAL,
+   "latency_ms" REAL
+)"""
+
+# Migrations are plain SQL on the connection: sqlite-utils' helpers manage transactions of
+# their own, and a migration must share the one transaction that records it.
+
+
 def _migration_1_queries(db: Database) -> None:
-    db["queries"].create(
-        {
-            "id": int,
-            "asked_at": str,
-            "interface": str,
-            "user_id": str,
-            "guild_id": str,
-            "channel_id": str,
-            "question": str,
-            "answered": int,
-            "result_count": int,
-            "article_ids": str,
-            "passage_ids": str,
-            "scores": str,
-            "top_score": float,
-            "latency_ms": float,
-        },
-        pk="id",
-        not_null={"asked_at", "interface", "question", "answered"},
-    )
-    db["queries"].create_index(["asked_at"])
-    db["queries"].create_index(["answered", "asked_at"])
+    db.conn.execute(_QUERIES_TABLE)
+    db.conn.execute('CREATE INDEX "idx_queries_asked_at" ON "queries" ("asked_at")')
+    db.conn.execute('CREATE INDEX "idx_queries_answered_asked_at" ON "queries" ("answered", "asked_at")')
 
 
 def _migration_2_feedback(db: Database) -> None:
-    db["feedback"].create(
-        {"query_id": int, "user_id": str, "value": int, "given_at": str},
-        pk=("query_id", "user_id"),
-        foreign_keys=[("query_id", "queries", "id")],
-        not_null={"value", "given_at"},
+    db.conn.execute(
+        """CREATE TABLE "feedback" (
+   "query_id" INTEGER REFERENCES "queries"("id"),
+   "user_id" TEXT,
+   "value" INTEGER NOT NULL,
+   "given_at" TEXT NOT NULL,
+   PRIMARY KEY ("query_id", "user_id")
+)"""
     )
 
 
 def _migration_3_filters(db: Database) -> None:
     # The /ask filters (outlet, since, until) as JSON, so "More" pages the same search.
-    db["queries"].add_column("filters", str)
+    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "filters" TEXT')
 
 
 def _migration_4_reason(db: Database) -> None:
     # Why a question went unanswered, as a code ("not_english", "not_covered", "no_terms").
-    db["queries"].add_column("reason", str)
+    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "reason" TEXT')
 
 
-# (name, function) in order; a name, once released, never changes meaning.
+def _migration_5_versions(db: Database) -> None:
+    # Which newsdesk applied each migration, so an older one can say which version a log needs.
+    if "newsdesk_version" not in _columns(db.conn, "_migrations"):
+        db.conn.execute('ALTER TABLE "_migrations" ADD COLUMN "newsdesk_version" TEXT')
+
+
+# (name, function) in order; a name, once released, never changes meaning. Each runs in one
+# transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_queries", _migration_1_queries),
     ("0002_feedback", _migration_2_feedback),
     ("0003_filters", _migration_3_filters),
     ("0004_reason", _migration_4_reason),
+    ("0005_migration_versions", _migration_5_versions),
 ]
 
 
@@ -97,36 +113,147 @@ def utc_now() -> str:
     return utc_text(dt.datetime.now(dt.timezone.utc))
 
 
+def newsdesk_version() -> str:
+    try:
+        return metadata.version("newsdesk")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def _applied(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """The migrations recorded in this log, with the newsdesk version that applied each."""
+    columns = _columns(conn, "_migrations")
+    if not columns:
+        return {}
+    version = '"newsdesk_version"' if "newsdesk_version" in columns else "NULL"
+    return dict(conn.execute(f"SELECT name, {version} FROM _migrations").fetchall())
+
+
+def check_known(conn: sqlite3.Connection, path: object = "") -> None:
+    """Raise QueryLogError when the log holds migrations this newsdesk does not know."""
+    known = {name for name, _ in MIGRATIONS}
+    unknown = {name: version for name, version in _applied(conn).items() if name not in known}
+    if not unknown:
+        return
+    needed = max((v for v in unknown.values() if v), default=None)
+    wanted = f"newsdesk {needed} or later" if needed else "a newer newsdesk"
+    raise QueryLogError(
+        f"{f'query log {path}' if path else 'the query log'} was written by a newer newsdesk (migration {', '.join(sorted(unknown))}); "
+        f"this is newsdesk {newsdesk_version()}: install {wanted}, or set NEWSDESK_DB to another file"
+    )
+
+
 def pending(db: Database) -> list[str]:
     """The names of the migrations this database has not seen."""
-    if "_migrations" not in db.table_names():
-        return [name for name, _ in MIGRATIONS]
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    done = _applied(db.conn)
     return [name for name, _ in MIGRATIONS if name not in done]
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply the migrations this database has not seen; return their names."""
-    if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-    todo = set(pending(db))
-    applied = []
-    for name, apply in MIGRATIONS:
-        if name not in todo:
-            continue
-        with db.conn:
-            apply(db)
-            db["_migrations"].insert({"name": name, "applied_at": utc_now()})
-        log.info("query log: applied migration %s", name)
-        applied.append(name)
-    return applied
+    """Apply the migrations this database has not seen; return their names.
+
+    Each migration and its record are one ``BEGIN IMMEDIATE`` transaction (waiting on the
+    busy timeout for other writers), and what is pending is read again inside it: processes
+    opening a new log together apply each migration once, and a process killed mid-way
+    leaves the log as it was before that migration. Raises QueryLogError for a log written
+    by a newer newsdesk.
+    """
+    conn = db.conn
+    check_known(conn)
+    if not pending(db):
+        return []
+    if conn.in_transaction:
+        conn.commit()
+    # Python's sqlite3 (3.11) neither opens a transaction before DDL nor lets us choose
+    # IMMEDIATE: manage transactions explicitly for the migration's duration.
+    saved, conn.isolation_level = conn.isolation_level, None
+    try:
+        return [name for name, apply in MIGRATIONS if _apply_one(db, name, apply)]
+    finally:
+        conn.isolation_level = saved
+
+
+def _apply_one(db: Database, name: str, apply: Callable[[Database], None]) -> bool:
+    """Apply one migration with its record, unless another process did; True if applied here."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(_MIGRATIONS_TABLE)
+        check_known(conn)
+        if name in _applied(conn):
+            conn.execute("COMMIT")
+            return False
+        apply(db)
+        record = {"name": name, "applied_at": utc_now()}
+        if "newsdesk_version" in _columns(conn, "_migrations"):
+            record["newsdesk_version"] = newsdesk_version()
+        conn.execute(
+            f"INSERT INTO _migrations ({', '.join(record)}) VALUES ({', '.join('?' for _ in record)})",
+            list(record.values()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    log.info("query log: applied migration %s", name)
+    return True
+
+
+_MIGRATIONS_TABLE = (
+    'CREATE TABLE IF NOT EXISTS "_migrations" ("name" TEXT PRIMARY KEY, "applied_at" TEXT, "newsdesk_version" TEXT)'
+)
+
+
+def problem_message(exc: sqlite3.Error, path: Path | str) -> str:
+    """A one-line message for an SQLite failure on the log at ``path``, saying what to check."""
+    text = str(exc)
+    if "readonly" in text.lower().replace("-", "").replace(" ", ""):
+        return (
+            f"cannot write query log {path}: it is read-only ({text}); make it, its folder and any "
+            "-wal/-shm file beside it writable, or set NEWSDESK_DB to another file"
+        )
+    if "locked" in text.lower() or "busy" in text.lower():
+        return f"query log {path} is locked by another process ({text}); try again in a moment"
+    return f"cannot open query log {path}: {text} (check NEWSDESK_DB)"
+
+
+def _check_path(path: Path, *, must_exist: bool) -> None:
+    if path.is_dir():
+        raise QueryLogError(
+            f"NEWSDESK_DB points to {path}, which is a folder: set it to a file, e.g. {path / 'newsdesk.db'}"
+        )
+    if must_exist and not path.is_file():
+        raise QueryLogError(missing_message(path))
+    if not path.parent.is_dir():
+        raise QueryLogError(f"cannot create query log {path}: folder {path.parent} does not exist (check NEWSDESK_DB)")
+
+
+def _unblock_shared_memory(path: Path) -> None:
+    """Make a stale read-only ``-shm`` file writable again, when the log itself is writable.
+
+    A read-only period (a copied or re-permissioned log) can leave the shared-memory file
+    0444; SQLite then refuses every write although the log is writable. Only its owner can
+    change it; otherwise opening reports the read-only file.
+    """
+    shm = path.with_name(path.name + "-shm")
+    try:
+        if shm.is_file() and not os.access(shm, os.W_OK) and os.access(path, os.W_OK):
+            os.chmod(shm, stat.S_IMODE(shm.stat().st_mode) | stat.S_IRUSR | stat.S_IWUSR)
+            log.warning("made the query log's shared-memory file %s writable again", shm)
+    except OSError as exc:
+        log.info("could not make %s writable (%s)", shm, exc)
 
 
 def open_database(path: Path | str) -> Database:
     """Open (creating if needed) the log database in WAL mode, migrated to the latest schema."""
     path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise QueryLogError(f"cannot create query log {path}: folder {path.parent} does not exist (check NEWSDESK_DB)")
+    _check_path(path, must_exist=False)
+    _unblock_shared_memory(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = Database(conn)
@@ -134,10 +261,11 @@ def open_database(path: Path | str) -> Database:
         db.enable_wal()
         # In WAL mode NORMAL keeps every committed transaction across a process crash.
         db.execute("PRAGMA synchronous = NORMAL")
+        check_known(conn, path)
         migrate(db)
         register_functions(conn)
-    except sqlite3.DatabaseError as exc:
-        raise QueryLogError(f"cannot open query log {path}: {exc} (check NEWSDESK_DB)") from exc
+    except sqlite3.Error as exc:
+        raise QueryLogError(problem_message(exc, path)) from exc
     return db
 
 
@@ -148,25 +276,29 @@ def missing_message(path: Path) -> str:
     )
 
 
+def _connect_reader(path: Path) -> Database:
+    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    return Database(conn)
+
+
 def open_reader(path: Path | str) -> Database:
     """A read-only connection (``mode=ro``) to an existing log: reviews never block writers.
 
     A log written by an older newsdesk is migrated first (through a short-lived writable
     connection), so every query sees the current schema. Raises QueryLogError when the file
-    does not exist (it is never created here) or cannot be read.
+    does not exist (it is never created here), cannot be read, or was written by a newer
+    newsdesk.
     """
     path = Path(path)
-    if not path.is_file():
-        raise QueryLogError(missing_message(path))
+    _check_path(path, must_exist=True)
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        db = Database(conn)
+        db = _connect_reader(path)
+        check_known(db.conn, path)
         if pending(db):
-            conn.close()
+            db.close()
             open_database(path).close()
-            conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-            db = Database(conn)
-        register_functions(conn)
-    except sqlite3.DatabaseError as exc:
-        raise QueryLogError(f"cannot read query log {path}: {exc} (check NEWSDESK_DB)") from exc
+            db = _connect_reader(path)
+        register_functions(db.conn)
+    except sqlite3.Error as exc:
+        raise QueryLogError(problem_message(exc, path)) from exc
     return db
