@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, open_database, open_reader, queries, retention
 from bot.querylog.queries import Bound, ReviewError
+from bot.querylog.schema import problem_message
 from bot.querylog.records import LoggedQuery, Removed, Stats, write_csv
 from bot.render_text import truncate
 from bot.settings import Settings, SettingsError, load_settings
@@ -43,18 +44,6 @@ def settings_of(ctx: click.Context) -> Settings:
     return settings
 
 
-def _is_locked(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def locked_message(path: Path) -> str:
-    return (
-        f"the query log {path} is locked by another process (a purge, or a long write?); "
-        "try again in a moment"
-    )
-
-
 @contextlib.contextmanager
 def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Database]:
     """Open NEWSDESK_DB (read-only unless ``write``), turning failures into one-line errors."""
@@ -63,13 +52,11 @@ def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Databas
         # Writers must not create a log either: purging a log that is not there is a mistake.
         db = open_database(path) if write and path.is_file() else open_reader(path)
     except QueryLogError as exc:
-        raise click.ClickException(locked_message(path) if _is_locked(exc) else str(exc)) from None
+        raise click.ClickException(str(exc)) from None
     try:
         yield db
     except sqlite3.Error as exc:
-        if _is_locked(exc):
-            raise click.ClickException(locked_message(path)) from None
-        raise click.ClickException(f"could not read the query log {path}: {exc}") from None
+        raise click.ClickException(problem_message(exc, path)) from None
     except ReviewError as exc:
         raise click.UsageError(str(exc)) from None
     finally:
@@ -339,12 +326,16 @@ def _write_export(rows: Iterator[dict[str, Any]], out: Any, as_json: bool) -> in
 @_period
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines (one object per line) instead of CSV.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (the default).")
 @click.pass_context
-def export(ctx: click.Context, since: str | None, until: str | None, output: Path | None, as_json: bool) -> None:
+def export(
+    ctx: click.Context, since: str | None, until: str | None, output: Path | None, as_json: bool, as_csv: bool
+) -> None:
     """Every question in the period as CSV (streamed; oldest first) to stdout or FILE.
 
     Question text that a spreadsheet would run as a formula is prefixed with '.
     """
+    _one_format(as_json, as_csv)
     low, high = period(since, until)
     with log_database(ctx) as db, contextlib.closing(queries.iter_export_rows(db, since=low, until=high)) as rows:
         # closing(): the cursor is released before the database closes, even on a broken pipe.
@@ -367,8 +358,11 @@ def _export_to_file(rows: Iterator[dict[str, Any]], output: Path, as_json: bool)
     folder = output.resolve().parent
     if not folder.is_dir():
         raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
-    with atomic_writer(output, newline="", private=True) as out:
-        return _write_export(rows, out, as_json)
+    try:
+        with atomic_writer(output, newline="", private=True) as out:
+            return _write_export(rows, out, as_json)
+    except OSError as exc:  # an unwritable folder, a full disk: nothing is left behind
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}; nothing was exported") from None
 
 
 def _removed(removed: Removed, dry_run: bool) -> str:
