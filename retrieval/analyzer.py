@@ -1,9 +1,11 @@
 """The analyzer: text -> index terms, used identically for passages and questions.
 
 Steps: split into words (Unicode letters and digits; possessive "'s" dropped; dotted
-acronyms such as "U.S." joined), lowercase, drop English stopwords, stem with Snowball
-(PyStemmer). Acronyms written in capitals ("US", "IS", "UN") are kept even when their
-lowercase form is a stopword, because in news text they name things.
+acronyms such as "U.S." joined), normalise each (NFKC, format characters such as
+zero-width spaces removed: see :mod:`retrieval.normalize`), lowercase, drop English
+stopwords, stem with Snowball (PyStemmer). Acronyms written in capitals ("US", "IS",
+"UN") are kept even when their lowercase form is a stopword, because in news text they
+name things.
 
 :func:`analyze_all` and :class:`FastAnalysis` give exactly the analyzer's terms for many
 texts at once, analysing each distinct word once (indexing uses them).
@@ -22,12 +24,15 @@ import numpy as np
 import Stemmer
 
 from retrieval.arrays import packed_term_ids
+from retrieval.normalize import JOINERS, normalize_word
 
 log = logging.getLogger(__name__)
 
 # A word: a dotted acronym ("U.S.", "U.N."), or a run of letters/digits with inner
 # apostrophes or hyphens-free joins. Hyphenated words are split ("al-Abadi" -> al, abadi).
-_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# Zero-width and other format characters, and combining marks, stay inside the word
+# (normalisation removes or composes them), so they never split or hide a word.
+_WORD_RE = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['’][^\W_]+|[{JOINERS}]+[^\W_]*)*", re.UNICODE)
 _POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
 # Markup that is never part of what a text is about: links, and <...> tokens such as
 # chat mentions (<@123>) or autolinks (<https://...>). Replaced by spaces so spans stay put.
@@ -107,7 +112,7 @@ class Analyzer:
         shouting = text.isupper()
         text = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
         for match in _WORD_RE.finditer(text):
-            raw = match.group()
+            raw = normalize_word(match.group())
             if "." in raw:  # dotted acronym: "U.S." -> "us"
                 word = raw.replace(".", "")
                 acronym = True
