@@ -23,6 +23,8 @@ from itertools import chain
 import numpy as np
 import Stemmer
 
+from retrieval.aliases import Aliases, bundled_aliases, group_settings
+from retrieval.lemmas import irregular_lemma, lemmatizer_id
 from retrieval.arrays import packed_term_ids
 from retrieval.normalize import JOINERS, normalize_word
 
@@ -80,16 +82,29 @@ class Token:
 
 @dataclass
 class Analyzer:
-    """Turns text into BM25 terms. Settings are part of a saved index's identity."""
+    """Turns text into BM25 terms. Settings are part of a saved index's identity.
+
+    ``aliases`` map every one-word name of a group to the group's term (see
+    :mod:`retrieval.aliases`); ``lemmas`` maps irregular forms to their lemma before
+    stemming (see :mod:`retrieval.lemmas`).
+    """
 
     language: str = "english"
     stopwords: frozenset[str] = field(default=STOPWORDS)
     keep_acronyms: bool = True
+    aliases: Aliases = field(default_factory=bundled_aliases)
+    lemmas: bool = True
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer(self.language)
-        # Stemming dominates analysis time; words repeat, so memoise per analyzer.
-        self._stem_cache: dict[str, str] = {}
+        # Stemming dominates analysis time; words repeat, so memoise per analyzer:
+        # (lowercase word, is an acronym) -> term.
+        self._term_cache: dict[tuple[str, bool], str] = {}
+        # The aliases are compiled with this analyzer's own terms, before any alias applies.
+        self._alias_words: dict[str, str] = {}
+        self.compiled_aliases = self.aliases.compile(self._name_terms)
+        self._alias_words = self.compiled_aliases.words
+        self._term_cache.clear()
 
     @property
     def settings(self) -> dict[str, object]:
@@ -97,14 +112,46 @@ class Analyzer:
             "language": self.language,
             "keep_acronyms": self.keep_acronyms,
             "stopwords": sorted(self.stopwords),
+            "aliases": group_settings(self.aliases),
+            "lemmas": lemmatizer_id() if self.lemmas else None,
         }
 
-    def _stem(self, word: str) -> str:
-        stem = self._stem_cache.get(word)
-        if stem is None:
-            stem = self._stemmer.stemWord(word)
-            self._stem_cache[word] = stem
-        return stem
+    def _term(self, lowered: str, acronym: bool) -> str:
+        key = (lowered, acronym)
+        term = self._term_cache.get(key)
+        if term is None:
+            lemma = None if acronym or not self.lemmas else irregular_lemma(lowered)
+            term = self._stemmer.stemWord(lowered)
+            if lemma is not None:
+                term = self._stemmer.stemWord(lemma)
+            term = self._alias_words.get(term, term)
+            self._term_cache[key] = term
+        return term
+
+    def word_term(self, raw: str, shouting: bool = False) -> str | None:
+        """The term of one word as the word pattern finds it (None: a stopword).
+
+        ``shouting``: the word is in a text written all in capitals, where capitals do
+        not make an acronym.
+        """
+        raw = normalize_word(raw)
+        if "." in raw:  # dotted acronym: "U.S." -> "us"
+            word = raw.replace(".", "")
+            acronym = True
+        else:
+            word = _POSSESSIVE_RE.sub("", raw)
+            acronym = not shouting and len(word) >= 2 and word.isupper() and word.isalpha()
+        lowered = word.lower().replace("’", "'")
+        if lowered in self.stopwords and not (self.keep_acronyms and acronym):
+            return None
+        lowered = lowered.replace("'", "")
+        if not lowered:
+            return None
+        return self._term(lowered, acronym)
+
+    def _name_terms(self, name: str) -> list[str]:
+        """Terms of a name in the aliases file: capitals make an acronym even alone ("IS")."""
+        return [t for t in (self.word_term(w) for w in split_words(name)) if t is not None]
 
     def tokens(self, text: str) -> Iterator[Token]:
         """Yield the index terms of ``text`` with their character spans."""
@@ -112,20 +159,9 @@ class Analyzer:
         shouting = text.isupper()
         text = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
         for match in _WORD_RE.finditer(text):
-            raw = normalize_word(match.group())
-            if "." in raw:  # dotted acronym: "U.S." -> "us"
-                word = raw.replace(".", "")
-                acronym = True
-            else:
-                word = _POSSESSIVE_RE.sub("", raw)
-                acronym = not shouting and len(word) >= 2 and word.isupper() and word.isalpha()
-            lowered = word.lower().replace("’", "'")
-            if lowered in self.stopwords and not (self.keep_acronyms and acronym):
-                continue
-            lowered = lowered.replace("'", "")
-            if not lowered:
-                continue
-            yield Token(self._stem(lowered), match.start(), match.end())
+            term = self.word_term(match.group(), shouting)
+            if term is not None:
+                yield Token(term, match.start(), match.end())
 
     def __call__(self, text: str) -> list[str]:
         return [token.term for token in self.tokens(text)]

@@ -1,12 +1,13 @@
 """The analyzer turns passages and questions into the same terms."""
 
+from retrieval.aliases import Aliases
 from retrieval.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer
 from tests.retrieval.samples import sample_texts
 
 
 def test_lowercases_stems_and_drops_stopwords_and_punctuation() -> None:
     analyze = default_analyzer()
-    assert analyze("The troops were sent, and the strikes continued!") == ["troop", "sent", "strike", "continu"]
+    assert analyze("The troops were sent, and the strikes continued!") == ["troop", "send", "strike", "continu"]
 
 
 def test_question_and_passage_forms_meet() -> None:
@@ -16,7 +17,7 @@ def test_question_and_passage_forms_meet() -> None:
 
 
 def test_acronyms_survive_even_when_their_lowercase_is_a_stopword() -> None:
-    analyze = default_analyzer()
+    analyze = Analyzer(aliases=Aliases())  # without name groups, so terms are the words
     assert "us" in analyze("with US air support")
     assert "us" in analyze("the U.S. said")
     assert "us" not in analyze("tell us more")
