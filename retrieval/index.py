@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.aliases import from_settings as aliases_from_settings
 from retrieval.analyzer import Analyzer, FastAnalysis, default_analyzer
 from retrieval.arrays import array_text, packed_term_ids, read_npz, save_npz, text_array
 from retrieval.postings import okapi_postings
@@ -343,6 +344,8 @@ class BM25Index:
                 language=settings["language"],
                 stopwords=frozenset(settings["stopwords"]),
                 keep_acronyms=settings["keep_acronyms"],
+                aliases=aliases_from_settings(settings.get("aliases", [])),
+                lemmas=settings.get("lemmas") is not None,
             )
         indptr = data["indptr"]
         if indptr.shape != (len(terms) + 1,):

@@ -40,10 +40,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from retrieval import aliases as _aliases_module
 from retrieval import analyzer as _analyzer_module
 from retrieval import arrays as _arrays_module
 from retrieval import corpus as _corpus_module
 from retrieval import index as _index_module
+from retrieval import lemmas as _lemmas_module
+from retrieval import normalize as _normalize_module
 from retrieval import passages as _passages_module
 from retrieval import postings as _postings_module
 from retrieval import sentences as _sentences_module
@@ -127,6 +130,9 @@ def code_fingerprint() -> str:
         _corpus_module,
         _passages_module,
         _analyzer_module,
+        _normalize_module,
+        _lemmas_module,
+        _aliases_module,
         _index_module,
         _postings_module,
         _arrays_module,

@@ -8,7 +8,7 @@ import pytest
 
 from retrieval.aliases import BUNDLED_ALIASES, AliasError, Aliases, load_aliases, parse_aliases
 from retrieval.analyzer import Analyzer
-from retrieval.answer import Archive
+from retrieval.archive import Archive
 from retrieval.corpus import Article
 
 GROUPS = """
@@ -83,7 +83,7 @@ def _archive(analyzer: Analyzer) -> Archive:
         "rail": "The rail strike ended after the union accepted the new pay offer.",
     }
     articles = [Article(id=k, title=k, source="Desk", published=None, body=v) for k, v in bodies.items()]
-    return Archive(articles, analyzer=analyzer)
+    return Archive.build(articles, analyzer=analyzer)
 
 
 def test_a_question_using_another_name_finds_the_article() -> None:

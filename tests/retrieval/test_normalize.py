@@ -6,7 +6,7 @@ import sys
 import unicodedata
 
 from retrieval.analyzer import Analyzer
-from retrieval.answer import Archive
+from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.normalize import FORMAT_CODES, normalize_text, normalize_word
 
@@ -47,7 +47,7 @@ def test_zero_width_characters_in_a_question_or_an_article_still_match() -> None
         body="The river commi\u200bssion met in Vienna to share water between the two states.",
     )
     other = Article(id="a2", title="Other", source="Desk", published=None, body="Grain prices rose in spring.")
-    archive = Archive([article, other])
+    archive = Archive.build([article, other])
     answer = archive.ask("Where did the river commission me\u200bet?")
     assert answer.answered
     assert answer.results[0].article_id == "a1"
