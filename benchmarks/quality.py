@@ -75,12 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="corpus folder for JSONL files (default: the configured one)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--no-baseline", action="store_true", help="measure newsdesk only")
+    parser.add_argument(
+        "--without-semantic", action="store_true", help="also measure newsdesk with BM25 alone (newsdesk-bm25)"
+    )
     parser.add_argument("--details", action="store_true", help="with --json: every question's outcome")
     parser.add_argument("--results", type=Path, help="also write the table as the 'Answer quality' section of this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     corpus, index = (args.corpus, None) if args.corpus else default_corpus()
-    systems = ("newsdesk",) if args.no_baseline else ("newsdesk", "baseline")
+    systems = ("newsdesk",) + (("newsdesk-bm25",) if args.without_semantic else ()) + (() if args.no_baseline else ("baseline",))
     reports: list[FileReport] = []
     try:
         for path in args.files:

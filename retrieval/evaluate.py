@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answer import QuestionError
+from retrieval.archive import Archive
 from retrieval.atomic import write_text_atomically
 from retrieval.baseline import Baseline
 from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus
@@ -116,8 +117,10 @@ def first_right(question: Question, results: Iterable[Result]) -> int | None:
 
 
 def newsdesk(trial: Trial) -> Callable[[str, int], Reply]:
-    archive = load_or_build(trial.corpus_dir, trial.index_path)
+    return _asking(load_or_build(trial.corpus_dir, trial.index_path))
 
+
+def _asking(archive: Archive) -> Callable[[str, int], Reply]:
     def ask(question: str, limit: int) -> Reply:
         try:
             answer = archive.ask(question, limit)
@@ -126,6 +129,12 @@ def newsdesk(trial: Trial) -> Callable[[str, int], Reply]:
         return Reply(answer.answered, tuple(Result(r.published, r.excerpt) for r in answer.results))
 
     return ask
+
+
+def newsdesk_bm25(trial: Trial) -> Callable[[str, int], Reply]:
+    """newsdesk without the semantic stage (BM25 alone, the lexical answer decision), built in memory."""
+    loaded = load_corpus(trial.corpus_dir)
+    return _asking(Archive.build(loaded.articles, errors=loaded.errors))
 
 
 def baseline(trial: Trial) -> Callable[[str, int], Reply]:
@@ -137,7 +146,7 @@ def baseline(trial: Trial) -> Callable[[str, int], Reply]:
     return ask
 
 
-SYSTEMS: dict[str, System] = {"newsdesk": newsdesk, "baseline": baseline}
+SYSTEMS: dict[str, System] = {"newsdesk": newsdesk, "newsdesk-bm25": newsdesk_bm25, "baseline": baseline}
 
 
 def run_trial(trial: Trial, system: System, limit: int = TOP) -> list[Outcome]:
