@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import random
 import re
@@ -128,12 +129,14 @@ def table(rows: int, first: float, results: dict[str, dict[str, Any]]) -> str:
 def record(text: str, command: str) -> None:
     section = (
         f"{SECTION}\n\nCommand: `{command}`  \nMachine: 2 cores, {platform.machine()}, Python "
-        f"{platform.python_version()}, matplotlib {matplotlib.__version__}; other work was running on it, "
-        f"so timings are indicative.\n\n{text}\n\n"
+        f"{platform.python_version()}, matplotlib {matplotlib.__version__}; load average "
+        f"{os.getloadavg()[0]:.1f} when it ran (other work shared the cores), so wall-clock times are "
+        f"indicative and CPU times the steadier figure.\n\n{text}\n\n"
         "- data: `charts.chart_data` (questions and answered per UTC day, votes per day, top unanswered: "
         "three aggregate queries). draw: `build_figure` + `render_png` (800 px wide PNG, Agg). "
-        "text stats: `queries.stats`, the figures `newsdesk logs stats` prints (it groups rephrasings "
-        "with the analyzer, hence its cost). Medians of the runs after a warm-up.\n"
+        "text stats: `queries.stats`, the figures `newsdesk logs stats` prints (top questions, channels, "
+        "users as well). Both group rephrasings with the analyzer (keys cached per distinct question). "
+        "Medians of the runs after a warm-up.\n"
     )
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^# |\Z)", re.S | re.M)

@@ -58,9 +58,6 @@ _RENDER_LOCK = threading.Lock()
 _CONTROL = {"Cc", "Cf", "Zl", "Zp"}
 
 
-# --- the figure ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class DayFigures:
     """One UTC day: questions asked, how many were answered, and votes on those answers."""

@@ -215,24 +215,24 @@ def top_unanswered(db: Database, since: Bound = None, until: Bound = None, top: 
     return top_questions(db, since, until, top, IS_UNANSWERED)
 
 
+def _per_asked_day(db: Database, columns: str, source: str, since: Bound, until: Bound) -> list[tuple[Any, ...]]:
+    """``columns`` over ``source`` (which names ``q``) per UTC day asked, days with rows only, oldest first."""
+    where_sql, params = where(since, until)
+    sql = f"SELECT substr(q.asked_at, 1, 10) AS day, {columns} FROM {source}{where_sql} GROUP BY day ORDER BY day"
+    return db.execute(sql, params).fetchall()
+
+
 def per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayCount]:
     """Questions asked and answered per UTC day, for the days with questions, oldest first."""
-    where_sql, params = where(since, until)
-    sql = (
-        "SELECT substr(q.asked_at, 1, 10) AS day, count(*), coalesce(sum(q.answered), 0) "
-        f"FROM queries q{where_sql} GROUP BY day ORDER BY day"
-    )
-    return [DayCount(day, n, answered) for day, n, answered in db.execute(sql, params)]
+    rows = _per_asked_day(db, "count(*), coalesce(sum(q.answered), 0)", "queries q", since, until)
+    return [DayCount(*row) for row in rows]
 
 
 def votes_per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayVotes]:
     """👍/👎 per UTC day the question was asked, for the days with votes, oldest first."""
-    where_sql, params = where(since, until)
-    sql = (
-        "SELECT substr(q.asked_at, 1, 10) AS day, coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
-        f"FROM feedback f JOIN queries q ON q.id = f.query_id{where_sql} GROUP BY day ORDER BY day"
-    )
-    return [DayVotes(day, up, down) for day, up, down in db.execute(sql, params)]
+    votes = "coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0)"
+    rows = _per_asked_day(db, votes, "feedback f JOIN queries q ON q.id = f.query_id", since, until)
+    return [DayVotes(*row) for row in rows]
 
 
 def _channels(db: Database, where_sql: str, params: list[Any], channels: int) -> list[ChannelCount]:
