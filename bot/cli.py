@@ -12,11 +12,11 @@ import sys
 
 import click
 
-from bot.settings import Settings, SettingsError, load_settings
 from bot.render_text import render_answer
+from bot.settings import Settings, SettingsError, load_settings
 from retrieval.answer import QuestionError
 from retrieval.corpus import CorpusError
-from retrieval.filters import FilterError, Filters
+from retrieval.filters import FilterError
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +83,18 @@ def ask(
 
     settings = _settings(ctx)
     try:
-        filters = Filters.parse(outlet, since, until)
+        # Checked before the archive loads: a typo costs no waiting.
+        filters = Desk.validate(question, outlet, since, until, names=("--outlet", "--since", "--until"))
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
+    except QuestionError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         desk = Desk.from_settings(settings)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
-    _warn_corpus_errors(desk.archive.errors)
-    try:
-        asked = desk.ask(question, limit=limit, filters=filters)
-    except QuestionError as exc:
-        raise click.ClickException(str(exc)) from None
+    _warn_corpus_errors(desk.corpus_errors)
+    asked = desk.ask(question, limit=limit, filters=filters)
     if as_json:
         click.echo(json.dumps(asked.answer.to_json(), ensure_ascii=False))
     else:

@@ -27,6 +27,7 @@ from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open
 from bot.settings import Settings
 from retrieval.answer import Answer, Excerpt, validate_question
 from retrieval.archive import Archive
+from retrieval.corpus import CorpusError
 from retrieval.filters import Filters
 from retrieval.store import load_or_build
 
@@ -102,8 +103,13 @@ class Desk:
         """What the desk answers from, for the application log."""
         return f"{len(self.archive.articles)} articles, {len(self.archive.passages)} passages"
 
+    @property
+    def corpus_errors(self) -> list[CorpusError]:
+        """The corpus files that could not be loaded (each names the file and the problem)."""
+        return list(self.archive.errors)
+
+    @staticmethod
     def validate(
-        self,
         question: str,
         outlet: str | None = None,
         since: str | None = None,
