@@ -25,7 +25,7 @@ import numpy as np
 
 from retrieval.analyzer import Token
 from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
-from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text
+from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage
 from retrieval.scoring import Reranker
@@ -228,8 +228,12 @@ class Answerer:
         return range(*window.best(lo, lo + len(passage.sentences)))
 
     def _excerpt(self, passage: Passage, span: range, score: float, weights: dict[str, float]) -> Excerpt:
-        text = excerpt_text(self.archive.all_sentences[span.start : span.stop], weights, self.analyzer)
-        highlights = tuple((t.start, t.end) for t in self.analyzer.tokens(text) if t.term in weights)
+        sentences = self.archive.all_sentences[span.start : span.stop]
+        text = excerpt_text(sentences, weights, self.analyzer)
+        # Only sentences that hold a question term can hold a highlight (their terms are known).
+        ids = set(self.archive.sentence_terms.query_ids(weights).values())
+        matching = [bool(self.archive.sentence_terms.terms(i) & ids) for i in span]
+        highlights = highlight_spans(text, sentences, matching, weights, self.analyzer)
         surface: list[str] = []
         for start, end in highlights:
             word = text[start:end]

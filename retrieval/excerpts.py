@@ -49,6 +49,7 @@ _PRONOUN = r"(?:he|she|they|it|we|i)"
 _PRONOUN_ATTRIBUTION_RE = re.compile(rf"\b{_PRONOUN}\s+{_SPEECH}\b|\b{_SPEECH}\s+{_PRONOUN}\b", re.IGNORECASE)
 _SPEECH_RE = re.compile(rf"\b{_SPEECH}\b|\baccording to\b", re.IGNORECASE)
 _OPENING_QUOTES = "“\"«"
+_QUOTE_RE = re.compile("[“”\"«»]")
 _CAPITALISED_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _PRONOUNS = frozenset("he she they it we i his her their its".split())
 
@@ -155,6 +156,25 @@ def excerpt_text(sentences: Sequence[str], weights: dict[str, float], analyzer: 
     return balance_quotes(text)
 
 
+def highlight_spans(
+    text: str, sentences: Sequence[str], matching: Sequence[bool], weights: dict[str, float], analyzer: Analyzer
+) -> tuple[tuple[int, int], ...]:
+    """Where the question's terms are in ``text`` (made by :func:`excerpt_text` from ``sentences``).
+
+    Only the sentences flagged ``matching`` are analysed; a cut text is analysed whole.
+    """
+    joined = " ".join(sentences)
+    offset = text.find(joined)
+    if offset < 0:  # cut around its matches: short, analyse it all
+        return tuple((t.start, t.end) for t in analyzer.tokens(text) if t.term in weights)
+    spans: list[tuple[int, int]] = []
+    for sentence, holds_term in zip(sentences, matching):
+        if holds_term:
+            spans.extend((offset + t.start, offset + t.end) for t in analyzer.tokens(sentence) if t.term in weights)
+        offset += len(sentence) + 1
+    return tuple(spans)
+
+
 def trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer, max_chars: int) -> str:
     """Cut an over-long sentence to ``max_chars`` around its matched words, at word bounds."""
     spans = [(t.start, t.end) for t in analyzer.tokens(text) if t.term in weights]
@@ -188,6 +208,8 @@ def _is_opening(text: str, i: int) -> bool:
 
 def quote_state(text: str) -> tuple[int, int]:
     """(quotes closed in ``text`` but opened before it, quotes opened in it and left open)."""
+    if not _QUOTE_RE.search(text):
+        return 0, 0
     depth = 0
     unopened = 0
     for i, char in enumerate(text):

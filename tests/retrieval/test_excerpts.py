@@ -10,7 +10,14 @@ from retrieval.analyzer import default_analyzer
 from retrieval.answer import EXCERPT_MAX_CHARS
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.excerpts import balance_quotes, excerpt_text, names_speaker, needs_speaker, quote_state
+from retrieval.excerpts import (
+    balance_quotes,
+    excerpt_text,
+    highlight_spans,
+    names_speaker,
+    needs_speaker,
+    quote_state,
+)
 from retrieval.passages import is_heading
 
 FILLER = (
@@ -121,3 +128,14 @@ def test_an_over_long_quote_is_cut_around_the_match_and_stays_balanced() -> None
     assert "lighthouse keeper retired" in text
     assert quote_state(text) == (0, 0)
     assert text.startswith("“…") and text.endswith("…”")  # cut inside the quote, both sides
+
+
+def test_highlights_from_matching_sentences_are_where_the_whole_text_has_them() -> None:
+    analyzer = default_analyzer()
+    sentences = ['The pier reopens in May," she said.', "Crews worked all winter.", "The ferry pier was rebuilt."]
+    weights = {"pier": 1.0, "ferri": 1.0}
+    text = excerpt_text(sentences, weights, analyzer)
+    assert text.startswith("“…")  # the offsets must follow the added marks
+    everywhere = tuple((t.start, t.end) for t in analyzer.tokens(text) if t.term in weights)
+    assert highlight_spans(text, sentences, [True, False, True], weights, analyzer) == everywhere
+    assert [text[a:b] for a, b in everywhere] == ["pier", "ferry", "pier"]
