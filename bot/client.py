@@ -19,7 +19,7 @@ from retrieval.filters import FilterError
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.querylog")
+COGS = ("bot.cogs.ask", "bot.cogs.querylog", "bot.cogs.archive")
 APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
 
 

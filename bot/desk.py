@@ -80,6 +80,10 @@ class Desk:
                     self._archive = self._load()
         return self._archive
 
+    def use_archive(self, archive: Archive) -> None:
+        """Answer from ``archive`` from now on (the live archive's reload); a question under way keeps the old one."""
+        self._archive = archive
+
     @classmethod
     def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
         """The desk the settings describe; ``lazy`` loads the archive only when first needed."""

@@ -39,6 +39,11 @@ class Settings:
     # Meaning-aware re-ranking with passage vectors (NEWSDESK_SEMANTIC=0 turns it off).
     semantic: bool = True
     dashboard_password_hash: str | None = field(default=None, repr=False)
+    # The live archive: how often the running bot looks for corpus changes (0 = never),
+    # and the feeds it polls every feed_minutes.
+    watch_seconds: float = 2.0
+    feeds: tuple[str, ...] = ()
+    feed_minutes: float = 30.0
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -116,4 +121,26 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         contact=env.get("NEWSDESK_CONTACT", "").strip(),
         semantic=_switch(env, "NEWSDESK_SEMANTIC", True),
         dashboard_password_hash=env.get("NEWSDESK_DASHBOARD_PASSWORD_HASH", "").strip() or None,
+        watch_seconds=_float(env, "NEWSDESK_WATCH_SECONDS", 2.0),
+        feeds=_feeds(env),
+        feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
     )
+
+
+def _minutes(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of minutes") from None
+    if value < 1:
+        raise SettingsError(f"{name}={raw!r} must be at least 1 (minute): feeds are not polled more often")
+    return value
+
+
+def _feeds(env: Mapping[str, str]) -> tuple[str, ...]:
+    urls = tuple(env.get("NEWSDESK_FEEDS", "").replace(",", " ").split())
+    bad = [url for url in urls if not url.lower().startswith(("http://", "https://"))]
+    if bad:
+        raise SettingsError(f"NEWSDESK_FEEDS: {bad[0]!r} is not a web address (http:// or https://)")
+    return urls

@@ -1,0 +1,129 @@
+"""The live archive: the running bot follows the corpus folder, and polls feeds, in the background.
+
+Guarantees:
+
+- every ``watch_seconds`` the corpus folder's files (name, size, modification time) are
+  compared with the last look, in a worker thread; when a file was added, changed or
+  removed (by ``newsdesk ingest`` in another process, a feed, or a file copied in), the
+  archive is loaded again (the saved index when ``ingest`` updated it, else rebuilt) in a
+  worker thread and the desk answers from it from then on. A question under way finishes on
+  the archive it started with. The event loop never waits for the disk or the index;
+- every ``feed_minutes`` each feed in NEWSDESK_FEEDS is read and its new entries ingested
+  (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
+  and the archive is reloaded at once;
+- a failure (unreadable folder, a feed that is down) is logged and tried again next round;
+  it never stops the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.desk import Desk, load_archive
+from bot.settings import Settings
+from retrieval.archive import Archive
+from retrieval.corpus import CORPUS_SUFFIX
+
+log = logging.getLogger(__name__)
+
+Snapshot = frozenset[tuple[str, int, int]]
+
+
+def corpus_snapshot(corpus_dir: Path) -> Snapshot:
+    """Name, size and modification time of each corpus file (what a change would alter)."""
+    try:
+        with os.scandir(corpus_dir) as entries:
+            return frozenset(
+                (e.name, s.st_size, s.st_mtime_ns)
+                for e in entries
+                if e.name.endswith(CORPUS_SUFFIX) and not e.name.startswith(".") and e.is_file()
+                for s in (e.stat(),)
+            )
+    except FileNotFoundError:
+        return frozenset()
+
+
+class LiveArchive:
+    """Keeps ``desk`` answering from the corpus folder as it is now, and polls the feeds."""
+
+    def __init__(self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None) -> None:
+        self.desk = desk
+        self.settings = settings
+        self._load = load or (
+            lambda: load_archive(settings.corpus_dir, settings.index_path, semantic=settings.semantic)
+        )
+        self._seen: Snapshot | None = None
+        self._wake = asyncio.Event()
+        self.reloads = 0
+
+    async def start_watching(self) -> None:
+        """Remember the corpus as the desk's archive was loaded from it."""
+        self._seen = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
+
+    async def check(self) -> bool:
+        """Reload the archive if the corpus folder changed since the last look; True if it did."""
+        now = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
+        if now == self._seen:
+            return False
+        before = self._seen or frozenset()
+        archive = await asyncio.to_thread(self._load)
+        self.desk.use_archive(archive)
+        self._seen = now
+        self.reloads += 1
+        names_before, names_now = {n for n, *_ in before}, {n for n, *_ in now}
+        log.info(
+            "archive reloaded: %d files added, %d removed, %d changed; now %d articles, %d passages",
+            len(names_now - names_before),
+            len(names_before - names_now),
+            len({n for n, *_ in now - before} & names_before),
+            len(archive.articles),
+            len(archive.passages),
+        )
+        return True
+
+    async def watch(self) -> None:
+        """Check every ``watch_seconds`` (sooner after a feed added pages), until cancelled."""
+        if self._seen is None:
+            await self.start_watching()
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.watch_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - a bad round is logged; the bot keeps answering
+                log.exception("could not reload the archive; trying again in %s s", self.settings.watch_seconds)
+
+    def poll_feeds_once(self) -> int:
+        """Ingest the new entries of every feed (blocking: run it in a worker thread); how many were added."""
+        from retrieval.feeds import FeedState, ingest_feed, state_file
+        from retrieval.ingest import Overrides, summarise
+
+        state = FeedState(state_file(self.settings.corpus_dir, self.settings.index_path))
+        added = 0
+        for feed in self.settings.feeds:
+            outcomes = list(ingest_feed(feed, self.settings.corpus_dir, state, Overrides(), contact=self.settings.contact))
+            for outcome in outcomes:
+                if outcome.result is not None:
+                    log.info("feed %s: added %s (%s)", feed, outcome.result.path.name, outcome.result.article.title)
+                elif not outcome.skipped:
+                    log.warning("feed %s: %s", feed, outcome.error)
+            added += sum(o.ok for o in outcomes)
+            log.info("feed %s: %s", feed, summarise(outcomes))
+        return added
+
+    async def poll_feeds(self) -> None:
+        """Read the feeds now and every ``feed_minutes``, until cancelled."""
+        while True:
+            try:
+                if await asyncio.to_thread(self.poll_feeds_once):
+                    self._wake.set()  # reload now rather than at the next look
+            except Exception:  # noqa: BLE001 - a feed round that fails is logged and tried again
+                log.exception("feed polling failed; trying again in %s min", self.settings.feed_minutes)
+            await asyncio.sleep(self.settings.feed_minutes * 60)
