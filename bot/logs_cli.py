@@ -9,11 +9,9 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 import sqlite3
 import sys
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +21,12 @@ from sqlite_utils import Database
 from bot.querylog import QueryLog, QueryLogError, open_database, open_reader, queries, retention
 from bot.querylog.queries import Bound, ReviewError
 from bot.querylog.schema import problem_message
-from bot.querylog.records import LoggedQuery, Removed, Stats, write_csv
-from bot.render_text import truncate
+from bot.querylog.records import LoggedQuery, Removed, write_csv
+from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
 from bot.settings import Settings, SettingsError, load_settings
 from retrieval.atomic import atomic_writer
 from retrieval.filters import FilterError, check_order, parse_duration, parse_moment
 
-DEFAULT_WIDTH = 100
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -101,41 +98,6 @@ def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch:
     _show_queries(found, as_json, as_csv, empty)
 
 
-_CONTROL = {"Cc", "Cf"}
-
-
-def clean(text: str | None) -> str:
-    """One line, without control characters (a question could carry terminal escapes)."""
-    if not text:
-        return ""
-    flat = " ".join(text.split())
-    return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in flat)
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None) -> str:
-    """Aligned columns; the last column is cut to fit ``width`` (the terminal's by default)."""
-    width = width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-    fixed = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers[:-1])]
-    room = max(width - sum(fixed) - 2 * len(fixed), 20)
-    lines = []
-    for cells in [list(headers), *map(list, rows)]:
-        parts = [cell.ljust(w) for cell, w in zip(cells[:-1], fixed)]
-        lines.append("  ".join([*parts, truncate(cells[-1], room)]).rstrip())
-    return "\n".join(lines)
-
-
-def _when_short(asked_at: str) -> str:
-    return asked_at[:16].replace("T", " ")
-
-
-def _where_asked(q: LoggedQuery) -> str:
-    return f"#{q.channel_id}" if q.channel_id else q.interface
-
-
-def _user(q: LoggedQuery) -> str:
-    return truncate(q.user_id, 12) if q.user_id else "-"
-
-
 def _show_queries(queries: list[LoggedQuery], as_json: bool, as_csv: bool, empty: str) -> None:
     if as_json:
         click.echo(json.dumps([q.to_json() for q in queries], ensure_ascii=False))
@@ -146,20 +108,7 @@ def _show_queries(queries: list[LoggedQuery], as_json: bool, as_csv: bool, empty
     if not queries:
         click.echo(empty)
         return
-    headers = ("ID", "ASKED (UTC)", "WHERE", "USER", "ANSWERED", "+/-", "QUESTION")
-    rows = [
-        (
-            str(q.id),
-            _when_short(q.asked_at),
-            clean(_where_asked(q)),
-            clean(_user(q)),
-            "yes" if q.answered else "no",
-            f"{q.thumbs_up}/{q.thumbs_down}",
-            clean(q.question),
-        )
-        for q in queries
-    ]
-    click.echo(render_table(headers, rows))
+    click.echo(queries_table(queries))
 
 
 class _Echo:
@@ -221,55 +170,6 @@ def unanswered(ctx: click.Context, count: int, **options: Any) -> None:
         "no unanswered questions in this period",
         lambda db, low, high: queries.unanswered(db, since=low, until=high, count=count),
     )
-
-
-def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
-
-
-def render_stats(stats: Stats) -> str:
-    period = "".join(
-        [f" asked from {stats.since}" if stats.since else "", f" before {stats.until}" if stats.until else ""]
-    )
-    lines = [
-        f"Questions{period or ' (all time)'}, UTC",
-        f"  questions       {stats.questions}",
-        f"  answered        {stats.answered} ({_percent(stats.answered_share)})",
-        f"  distinct users  {stats.distinct_users}",
-        f"  feedback        {stats.thumbs_up} up, {stats.thumbs_down} down",
-    ]
-    if stats.per_day:
-        lines += ["", "Per day"]
-        lines += [f"  {d.day}  {d.questions:>5} asked  {d.answered:>5} answered" for d in stats.per_day]
-    if stats.top_questions:
-        lines += ["", "Top questions (same terms grouped; latest wording shown)"]
-        rows = [(f"{t.count}x", f"{t.answered}/{t.count}", clean(t.question)) for t in stats.top_questions]
-        lines += ["  " + line for line in render_table(("ASKED", "ANSWERED", "QUESTION"), rows).splitlines()]
-    if stats.busiest_channels:
-        lines += ["", "Busiest channels"]
-        for c in stats.busiest_channels:
-            guild = f" (server {clean(c.guild_id)})" if c.guild_id else ""
-            lines.append(f"  #{clean(c.channel_id)}{guild}  {c.questions}")
-    return "\n".join(lines)
-
-
-STATS_CSV_COLUMNS = ("section", "key", "count", "detail")
-
-
-def stats_csv_rows(stats: Stats) -> Iterator[dict[str, Any]]:
-    """Stats as long-form rows: section, key, count, detail."""
-    share = "" if stats.answered_share is None else f"{stats.answered_share:.4f}"
-    yield {"section": "summary", "key": "questions", "count": stats.questions, "detail": ""}
-    yield {"section": "summary", "key": "answered", "count": stats.answered, "detail": share}
-    yield {"section": "summary", "key": "distinct_users", "count": stats.distinct_users, "detail": ""}
-    yield {"section": "summary", "key": "thumbs_up", "count": stats.thumbs_up, "detail": ""}
-    yield {"section": "summary", "key": "thumbs_down", "count": stats.thumbs_down, "detail": ""}
-    for d in stats.per_day:
-        yield {"section": "day", "key": d.day, "count": d.questions, "detail": d.answered}
-    for t in stats.top_questions:
-        yield {"section": "top_question", "key": " ".join(t.terms), "count": t.count, "detail": t.question}
-    for c in stats.busiest_channels:
-        yield {"section": "channel", "key": c.channel_id, "count": c.questions, "detail": c.guild_id or ""}
 
 
 def _chart(path: Path | None, db: Database | None = None, since: Bound = None, until: Bound = None) -> None:

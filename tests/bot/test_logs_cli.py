@@ -17,7 +17,8 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 import bot.querylog.schema
-from bot.logs_cli import logs, render_table
+from bot.logs_cli import logs
+from bot.logs_render import render_table
 from bot.querylog import QueryLog, QueryRecord, open_database
 from bot.settings import Settings
 
