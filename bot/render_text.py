@@ -74,10 +74,17 @@ def no_answer_text(question: str, reason: str) -> str:
     )
 
 
+def searched_for(answer: Answer) -> str:
+    """"searched for: minister, baghdad" (the words searched, spelling corrected), or ""."""
+    return f"searched for: {', '.join(answer.searched_for)}" if answer.searched_for else ""
+
+
 def render_answer(answer: Answer, bold: Callable[[str], str] = _same) -> str:
     """Numbered excerpts, each with its citation and link, and what was searched."""
     if not answer.answered:
-        return no_answer_text(answer.question, answer.reason)
+        refusal = no_answer_text(answer.question, answer.reason)
+        corrected = answer.query is not None and answer.query.corrections
+        return f"{refusal}\n({searched_for(answer)})" if corrected else refusal
     lines: list[str] = []
     for number, excerpt in enumerate(answer.results, start=1):
         lines.append(f"{number}. {emphasise(excerpt, bold)}")
@@ -86,4 +93,6 @@ def render_answer(answer: Answer, bold: Callable[[str], str] = _same) -> str:
             lines.append(f"   {excerpt.url}")
         lines.append("")
     lines.append(f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)")
+    if answer.searched_for:
+        lines[-1] = f"{lines[-1][:-1]}; {searched_for(answer)})"
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.render_text import citation, emphasise, truncate
+from bot.render_text import citation, emphasise, searched_for, truncate
 from retrieval.answer import Answer, Excerpt
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ def answer_embed(
     span = f"{first_number}\u2013{last}" if last > first_number else f"{first_number}"
     of = f" of {total_available}" if total_available else ""
     footer = f"Excerpts {span}{of} \u00b7 searched {answer.passages_searched} passages"
+    if answer.searched_for:
+        footer += f" \u00b7 {searched_for(answer)}"
     embed.set_footer(text=truncate(footer, Limits.EMBED_FOOTER))
     if shown < len(excerpts):
         log.info("embed trimmed: %d of %d excerpts fit", shown, len(excerpts))

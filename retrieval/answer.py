@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.analyzer import Token
 from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage
+from retrieval.query import Query
 from retrieval.scoring import Reranker
 
 if TYPE_CHECKING:
@@ -91,6 +91,13 @@ class Answer:
     reason_code: str = ""
     # What the answer decision saw (None when it was not reached).
     evidence: Evidence | None = field(default=None, repr=False)
+    # What the question searched for (acronyms, spelling, names: retrieval.query).
+    query: Query | None = field(default=None, repr=False)
+
+    @property
+    def searched_for(self) -> tuple[str, ...]:
+        """The words searched ("minister", "baghdad"), spelling corrected; () if none."""
+        return self.query.searched_for if self.query else ()
 
     @property
     def top_score(self) -> float | None:
@@ -101,6 +108,7 @@ class Answer:
             "question": self.question,
             "answered": self.answered,
             "results": [r.to_json() for r in self.results],
+            "searched_for": list(self.searched_for),
         }
 
 
@@ -140,17 +148,17 @@ class Answerer:
         searched = len(archive.passages)
         if looks_non_english(question):
             return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
-        tokens = list(self.analyzer.tokens(question))
-        terms = [t.term for t in tokens]
+        query = archive.understand(question)
+        terms = list(query.terms)
         if not terms:
-            return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms")
+            return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms", query=query)
         query_weights = {t: self._term_weight(t) for t in set(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
-        fused, similarity = self._rerank(question, ranked) if self._rerank is not None else (ranked, {})
+        fused, similarity = self._rerank(query.text, ranked) if self._rerank is not None else (ranked, {})
         picked = self._pick(fused, query_weights, wanted)
         best = picked[0] if picked else None
         evidence = gather_evidence(
@@ -161,11 +169,13 @@ class Answerer:
             [score for _, score in ranked],
         )
         if best is None or not self.decision.answers(evidence):
-            missing = _unknown_words(question, tokens, known)
+            missing = query.unknown
             reason = f"The archive has nothing on: {', '.join(missing)}." if missing else NO_MATCH_REASON
-            return Answer(question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence)
+            return Answer(
+                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
+            )
         shown = tuple(excerpt for _, _, excerpt in picked)
-        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence)
+        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
@@ -252,16 +262,6 @@ class Answerer:
             matched_terms=tuple(surface),
             highlights=highlights,
         )
-
-
-def _unknown_words(question: str, tokens: list[Token], known: set[str]) -> list[str]:
-    """The question's words whose terms the archive does not know, as typed (lowercased), once each."""
-    words: list[str] = []
-    for token in tokens:
-        word = question[token.start : token.end].casefold()
-        if token.term not in known and word not in words:
-            words.append(word)
-    return words
 
 
 def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:

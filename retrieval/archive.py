@@ -16,6 +16,7 @@ Guarantee: an archive never changes after it is made, so it can be shared betwee
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,8 +27,10 @@ from retrieval.corpus import Article, CorpusError
 from retrieval.filters import Filters
 from retrieval.index import BM25Index
 from retrieval.passages import Passage, corpus_passages
+from retrieval.query import Query, understand
 from retrieval.scoring import Progress, Scorer, ScorerFactory
 from retrieval.sentences import SentenceTerms
+from retrieval.spelling import Speller, archive_words
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ class Archive:
         if len(sentence_terms) != len(self.all_sentences):
             raise ValueError(f"sentence terms cover {len(sentence_terms)} sentences, not {len(self.all_sentences)}")
         self.sentence_terms = sentence_terms
+        self._speller: Speller | None = None
+        self._speller_lock = threading.Lock()
         self._answerer = Answerer(self)
 
     @classmethod
@@ -129,6 +134,21 @@ class Archive:
         if not filters:
             return None
         return filters.mask(self.outlet_codes, self.outlet_names, self.published)
+
+    def understand(self, question: str) -> Query:
+        """What ``question`` searches for: acronyms, spelling, names (see retrieval.query)."""
+        return understand(question, self.analyzer, self._known, self.speller)
+
+    def _known(self, term: str) -> bool:
+        return self.index.document_frequency(term) > 0
+
+    def speller(self) -> Speller:
+        """The archive's own words, for spelling; gathered when a question first needs them."""
+        with self._speller_lock:
+            if self._speller is None:
+                words = archive_words(self.all_sentences, self.analyzer.stopwords)
+                self._speller = Speller(words, self.analyzer.stopwords)
+            return self._speller
 
     def ask(
         self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None

@@ -49,6 +49,16 @@ def test_matched_terms_are_emphasised_on_a_terminal(env: dict[str, str]) -> None
     assert {"equipment", "military"} <= bold_words
 
 
+def test_a_misspelt_question_is_corrected_and_says_what_was_searched(env: dict[str, str]) -> None:
+    question = "Did Iran offer logistcal suport to Iraq?"
+    result = run("ask", question, "-n", "1")
+    assert result.exit_code == 0, result.output
+    assert "searched for: iran, offer, logistical, support, iraq" in result.output
+    assert "logistical support" in result.output  # the article's words, found despite the typos
+    data = json.loads(run("ask", question, "--json").output)
+    assert data["searched_for"] == ["iran", "offer", "logistical", "support", "iraq"]
+
+
 def test_json_is_exactly_one_object_with_the_contract(env: dict[str, str]) -> None:
     result = run("ask", "What is al-Hashd al-Shaabi?", "--json")
     assert result.exit_code == 0
@@ -101,7 +111,7 @@ def test_unanswerable_question_says_so_and_suggests_rephrasing(env: dict[str, st
     assert result.exit_code == 0
     assert "No answer in the archive" in result.output and "rephras" in result.output
     assert json.loads(run("ask", "the and of to", "--json").output) == {
-        "question": "the and of to", "answered": False, "results": []
+        "question": "the and of to", "answered": False, "results": [], "searched_for": []
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.reply import Limits, answer_embed, escape, no_answer_message, truncate
 from retrieval.answer import Answer, Excerpt
+from retrieval.query import Query
 
 MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
@@ -87,3 +88,17 @@ def test_no_mentions_object_blocks_everything() -> None:
 
     assert NO_MENTIONS.to_dict() == discord.AllowedMentions.none().to_dict()
     assert NO_MENTIONS.to_dict()["parse"] == []
+
+
+def test_the_footer_shows_what_was_searched_after_spelling_correction() -> None:
+    query = Query(
+        question="did iran send advisers to bagdhad",
+        text="did iran send advisers to baghdad",
+        terms=("iran", "send", "advis", "baghdad"),
+        searched_for=("iran", "send", "advisers", "baghdad"),
+        corrections=(("bagdhad", "baghdad"),),
+    )
+    answer = Answer(query.question, True, (_excerpt(1),), 72, query=query)
+    footer = answer_embed(answer).footer.text
+    assert "searched 72 passages" in footer
+    assert "searched for: iran, send, advisers, baghdad" in footer

@@ -91,3 +91,12 @@ def test_a_question_using_another_name_finds_the_article() -> None:
     answer = archive.ask("What did BL fans fill after the final?")
     assert answer.answered and answer.results[0].article_id == "league"
     assert "Bluers" in answer.results[0].matched_terms
+
+
+def test_a_name_of_several_words_in_a_question_meets_the_group() -> None:
+    archive = _archive(_analyzer())
+    answer = archive.ask("Why did the harbourmaster close the port?")
+    assert answer.results and answer.results[0].article_id == "harbour"
+    query = archive.understand("what did the port master close")
+    assert archive.analyzer("harbourmaster")[0] in query.terms
+    assert "port master" in query.searched_for

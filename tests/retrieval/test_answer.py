@@ -161,7 +161,7 @@ def test_huge_question_is_an_error_that_names_the_limit(archive: Archive) -> Non
 
 def test_json_shape(archive: Archive) -> None:
     data = archive.ask("What is the stated aim of Isis?").to_json()
-    assert set(data) == {"question", "answered", "results"}
+    assert set(data) == {"question", "answered", "results", "searched_for"}
     assert set(data["results"][0]) == {
         "article_id", "title", "source", "published", "url", "excerpt", "score", "matched_terms"
     }

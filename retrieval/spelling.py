@@ -1,0 +1,169 @@
+"""Spelling: a question word the archive does not know, corrected against the archive's words.
+
+Guarantees:
+
+- Only the archive's own words (and the analyzer's stopwords) are ever suggested, so a
+  correction always names something the archive can match, or drops a misspelt stopword.
+- A real English word is not "corrected" into another one: a word in the English
+  frequency list (symspellpy's, installed with it; nothing is downloaded) is replaced only
+  by a word at least :data:`PRIOR_RATIO` times as common in English ("minster" ->
+  "minister", but never "control" -> "central"). A word English does not know (a misspelt
+  name: "bagdad") is corrected to the nearest archive word.
+- A word shorter than :data:`MIN_LENGTH` (but see stopwords), or with a digit in it, is
+  never corrected.
+- The allowed distance grows with the word (one edit up to 7 letters, two from 8); an
+  edit is an insertion, deletion, substitution or swap of neighbours (OSA distance).
+- Among equally near words the most frequent in the archive wins, then the first in
+  alphabetical order, so a correction does not depend on the order words were seen in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract
+
+from retrieval.analyzer import _POSSESSIVE_RE, split_words
+from retrieval.normalize import normalize_word
+
+log = logging.getLogger(__name__)
+
+MIN_LENGTH = 4
+# A misspelt stopword ("whos", "teh") is dropped rather than searched; these are short.
+MIN_STOPWORD_TYPO_LENGTH = 3
+
+
+# How much more common in English a correction must be than a real word it replaces.
+PRIOR_RATIO = 50
+_ENGLISH_LIST = "frequency_dictionary_en_82_765.txt"
+
+
+def max_edits(word: str) -> int:
+    return 1 if len(word) <= 7 else 2
+
+
+@lru_cache(maxsize=1)
+def english_frequencies() -> dict[str, int]:
+    """Word -> frequency in English text (symspellpy's list, read once); {} if missing."""
+    spec = importlib.util.find_spec("symspellpy")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / _ENGLISH_LIST
+        if path.is_file():
+            pairs = (line.split() for line in path.read_text(encoding="utf-8").splitlines())
+            return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
+    log.warning("symspellpy's English word list is missing; spelling treats every word as unknown to English")
+    return {}
+
+
+class Speller:
+    """Corrects lowercase words against a vocabulary of word -> frequency.
+
+    Candidates come from an index of letter pairs: a word within ``d`` edits of another
+    shares all but at most ``3 d`` of its letter pairs with it (an edit changes at most
+    two pairs, a swap three), so only words sharing enough pairs are compared.
+    """
+
+    def __init__(
+        self,
+        frequencies: Mapping[str, int],
+        stopwords: Iterable[str] = (),
+        english: Mapping[str, int] | None = None,
+    ) -> None:
+        self._frequencies = dict(frequencies)
+        self._english = english_frequencies() if english is None else english
+        self._words = sorted(self._frequencies)
+        self._lengths = np.fromiter(map(len, self._words), dtype=np.int32, count=len(self._words))
+        pairs: dict[str, list[int]] = {}
+        for number, word in enumerate(self._words):
+            for pair in _pairs(word):
+                pairs.setdefault(pair, []).append(number)
+        self._pairs = {pair: np.array(ids, dtype=np.int32) for pair, ids in pairs.items()}
+        self._stopwords = sorted(w for w in set(stopwords) if w.isalpha())
+
+    def __len__(self) -> int:
+        return len(self._frequencies)
+
+    def knows(self, word: str) -> bool:
+        return word in self._frequencies
+
+    def correct(self, word: str, name: bool = False) -> str | None:
+        """The archive word ``word`` was most likely meant to be, or None (leave it).
+
+        ``name``: the word was written with a capital inside a sentence, so it is
+        corrected only if English does not know it either ("Bagdad", not "Pico").
+        """
+        if word in self._frequencies or any(c.isdigit() for c in word):
+            return None
+        english = self._english.get(word, 0)
+        if name and english:
+            return None
+        if len(word) < MIN_LENGTH:
+            if len(word) < MIN_STOPWORD_TYPO_LENGTH or english:
+                return None
+            return self._stopword_for(word)
+        # A real word must be beaten by a much more common one.
+        floor = english * PRIOR_RATIO
+        edits = max_edits(word)
+        best: tuple[int, int, str] | None = None
+        for candidate, distance, _ in extract(
+            word, self._candidates(word, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
+        ):
+            if floor and self._english.get(candidate, 0) < floor:
+                continue
+            key = (distance, -self._frequencies[candidate], candidate)
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            return best[2]
+        return None if english else self._stopword_for(word)
+
+    def _candidates(self, word: str, edits: int) -> list[str]:
+        """Archive words that may be within ``edits`` of ``word`` (by shared letter pairs)."""
+        postings = [self._pairs[p] for p in _pairs(word) if p in self._pairs]
+        needed = len(word) + 1 - 3 * edits
+        if not postings or needed <= 0:
+            near = np.flatnonzero(np.abs(self._lengths - len(word)) <= edits)
+        else:
+            shared = np.bincount(np.concatenate(postings), minlength=len(self._words))
+            near = np.flatnonzero(shared >= needed)
+            near = near[np.abs(self._lengths[near] - len(word)) <= edits]
+        return [self._words[i] for i in near.tolist()]
+
+    def _stopword_for(self, word: str) -> str | None:
+        """A stopword one edit away from a word English does not know ("whos"), or None.
+
+        (Every stopword is very common, so a real word such as "land" or "pot" would
+        always lose to one: those are left alone.)
+        """
+        found = extract(word, self._stopwords, scorer=OSA.distance, score_cutoff=1, limit=None)
+        return min(found, key=lambda f: (f[1], f[0]))[0] if found else None
+
+
+def _pairs(word: str) -> set[str]:
+    """The letter pairs of ``word`` with its start and end marked ("^a", ..., "z$")."""
+    padded = f"^{word}$"
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+def archive_words(texts: Iterable[str], stopwords: frozenset[str]) -> Counter[str]:
+    """How often each word (lowercase, normalised, no possessive) occurs in ``texts``.
+
+    Stopwords and words with digits or dots are left out: they are never suggested.
+    """
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(split_words(text))
+    words: Counter[str] = Counter()
+    for raw, count in counts.items():
+        word = _POSSESSIVE_RE.sub("", normalize_word(raw)).lower().replace("’", "'")
+        if word.isalpha() and word not in stopwords:
+            words[word] += count
+    return words

@@ -1,0 +1,115 @@
+"""Question understanding: irregular forms, lowercase acronyms, spelling, what was searched."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.aliases import parse_aliases
+from retrieval.analyzer import Analyzer
+from retrieval.archive import Archive
+from retrieval.corpus import Article
+from retrieval.lemmas import irregular_lemma
+from retrieval.query import mark_acronyms
+from retrieval.spelling import Speller, archive_words
+
+BODIES = {
+    "envoy": "The minister sent an envoy to Lisbon to reopen the fishing talks.",
+    "flood": "Villagers fled the flood as the river broke its banks near Ostrava.",
+    "navy": "US warships shadowed the convoy while IS fighters held the coastal road.",
+    "pay": "Nurses accepted the pay offer and the strike in Vienna was called off.",
+    "us": "Tell us what you think: our readers write to the editor every week.",
+}
+
+
+@pytest.fixture(scope="module")
+def archive() -> Archive:
+    articles = [Article(id=k, title=k, source="Desk", published=None, body=v) for k, v in BODIES.items()]
+    return Archive.build(articles, analyzer=Analyzer(aliases=parse_aliases("US, U.S., America\nIS, Daesh", "test")))
+
+
+# -- irregular forms --------------------------------------------------------------------
+
+
+def test_irregular_forms_meet_their_lemma_and_ordinary_words_keep_their_stem() -> None:
+    analyze = Analyzer()
+    assert analyze("send") == analyze("sent")
+    assert analyze("flee") == analyze("fled")
+    assert analyze("man") == analyze("men")
+    assert analyze("connections") == ["connect"]  # regular forms: the stemmer as before
+    assert irregular_lemma("left") is None  # also an adjective: left alone
+    assert irregular_lemma("found") is None  # also a verb of its own
+    assert irregular_lemma("baghdad") is None  # a name
+
+
+def test_a_question_in_one_form_finds_an_article_in_another(archive: Archive) -> None:
+    answer = archive.ask("Who did the minister send to Lisbon?")
+    assert answer.answered and answer.results[0].article_id == "envoy"
+    answer = archive.ask("Why do villagers flee Ostrava?")
+    assert answer.answered and answer.results[0].article_id == "flood"
+
+
+# -- lowercase acronyms -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("what did the us do", "what did the US do"),
+        ("did us troops land", "did US troops land"),
+        ("where are is fighters", "where are IS fighters"),
+        ("the us-led strikes on anti-is groups", "the US-led strikes on anti-IS groups"),
+        ("is it true", "is it true"),
+        ("tell us more", "tell us more"),
+        ("what is the news", "what is the news"),
+    ],
+)
+def test_lowercase_acronyms_where_context_shows_them(typed: str, read: str) -> None:
+    assert mark_acronyms(typed, frozenset({"us", "is"})) == read
+
+
+def test_a_lowercase_question_about_the_us_finds_it(archive: Archive) -> None:
+    answer = archive.ask("what did the us warships shadow")
+    assert answer.answered and answer.results[0].article_id == "navy"
+    assert list(archive.understand("where do is fighters hold").terms) == archive.analyzer("IS fighters hold")
+    assert archive.understand("tell us about readers").terms == tuple(archive.analyzer("readers"))
+
+
+# -- spelling ---------------------------------------------------------------------------
+
+
+def test_unknown_words_are_corrected_against_the_archive_and_shown(archive: Archive) -> None:
+    query = archive.understand("what did the minster send to lisbn")
+    assert query.corrections == (("minster", "minister"), ("lisbn", "lisbon"))
+    assert query.searched_for == ("minister", "send", "lisbon")
+    answer = archive.ask("what did the minster send to lisbn")
+    assert answer.answered and answer.results[0].article_id == "envoy"
+    assert answer.searched_for == ("minister", "send", "lisbon")
+    assert answer.to_json()["searched_for"] == ["minister", "send", "lisbon"]
+
+
+def test_real_words_names_and_numbers_are_not_corrected() -> None:
+    speller = Speller({"central": 5, "ostrava": 2, "minister": 3}, stopwords={"what"})
+    assert speller.correct("control") is None  # English knows it: not a typo of "central"
+    assert speller.correct("ostrva") == "ostrava"  # English does not know it
+    assert speller.correct("ostrva", name=True) == "ostrava"
+    assert speller.correct("pico", name=True) is None  # a capitalised word English knows
+    assert speller.correct("minist3r") is None
+    assert speller.correct("mnstr") is None  # too far
+
+
+def test_a_misspelt_stopword_is_dropped_and_near_words_prefer_the_common_one() -> None:
+    speller = Speller({"cart": 9, "card": 1, "boarder": 1}, stopwords={"whose", "the"}, english={})
+    assert speller.correct("whos") == "whose"
+    assert speller.correct("carx") == "cart"  # one edit from both: the more frequent
+    assert speller.correct("boarde") == "boarder"
+
+
+def test_archive_words_are_normalised_lowercase_without_stopwords() -> None:
+    words = archive_words(["The Bag\u200bhdad talks; Iran's envoy", "the ENVOY 2014"], frozenset({"the"}))
+    assert words == {"baghdad": 1, "talks": 1, "iran": 1, "envoy": 2}
+
+
+def test_an_off_topic_question_is_not_corrected_into_the_archive(archive: Archive) -> None:
+    query = archive.understand("best recipe for pancakes")
+    assert query.corrections == ()
+    assert set(query.unknown) == {"best", "recipe", "pancakes"}
