@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from retrieval.analyzer import Analyzer
@@ -37,6 +38,8 @@ EXCERPT_MAX_CHARS = 400
 ELLIPSIS = "…"
 # Characters kept free in a window for the quotation marks and ellipses balancing may add.
 QUOTE_ROOM = 4
+# How much of an over-long sentence is searched for the best stretch to show.
+TRIM_SCAN_CHARS = 20_000
 # How far back (in sentences) a quote's speaker is looked for.
 SPEAKER_LOOKBACK = 3
 
@@ -176,22 +179,47 @@ def highlight_spans(
 
 
 def trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer, max_chars: int) -> str:
-    """Cut an over-long sentence to ``max_chars`` around its matched words, at word bounds."""
-    spans = [(t.start, t.end) for t in analyzer.tokens(text) if t.term in weights]
-    centre = (spans[0][0] + spans[-1][1]) // 2 if spans else 0
+    """Cut an over-long sentence to ``max_chars`` around its matched words, at word bounds.
+
+    The cut keeps the stretch that holds the most question weight (each term counted once)
+    and centres it, so context on both sides stays.
+    """
     # Room for the ellipses, and for the quotation marks balancing may add.
     budget = max_chars - 4 * len(ELLIPSIS)
+    whole = len(text)
+    text = text[:TRIM_SCAN_CHARS]  # a sentence of megabytes (no punctuation) costs no more than this
+    matches = [(t.start, t.end, t.term) for t in analyzer.tokens(text) if t.term in weights]
+    first, last = _densest(matches, weights, budget)
+    centre = (first + last) // 2
     start = max(0, min(centre - budget // 2, len(text) - budget))
     end = min(len(text), start + budget)
     if start > 0:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < end else start
-    if end < len(text):
+    if end < whole:
         space = text.rfind(" ", start, end)
         end = space if space > start else end
-    snippet = (ELLIPSIS if start > 0 else "") + text[start:end].strip() + (ELLIPSIS if end < len(text) else "")
+    snippet = (ELLIPSIS if start > 0 else "") + text[start:end].strip() + (ELLIPSIS if end < whole else "")
     # A quote opened before the cut: open it again, so balancing can close it.
     return "“" * quote_state(text[:start])[1] + snippet
+
+
+def _densest(matches: list[tuple[int, int, str]], weights: dict[str, float], budget: int) -> tuple[int, int]:
+    """Where the stretch of at most ``budget`` characters with the most distinct question weight starts and ends."""
+    if not matches:
+        return 0, 0
+    best = (-1.0, 0, 0)
+    inside: Counter[str] = Counter()
+    end = 0
+    for start, _, term in matches:  # two pointers: matches[i:end] fit in the budget from matches[i]
+        while end < len(matches) and matches[end][1] - start <= budget:
+            inside[matches[end][2]] += 1
+            end += 1
+        weight = sum(weights[t] for t, count in inside.items() if count)
+        if weight > best[0]:
+            best = (weight, start, matches[end - 1][1])
+        inside[term] -= 1
+    return best[1], best[2]
 
 
 def _is_opening(text: str, i: int) -> bool:

@@ -139,3 +139,18 @@ def test_highlights_from_matching_sentences_are_where_the_whole_text_has_them() 
     everywhere = tuple((t.start, t.end) for t in analyzer.tokens(text) if t.term in weights)
     assert highlight_spans(text, sentences, [True, False, True], weights, analyzer) == everywhere
     assert [text[a:b] for a, b in everywhere] == ["pier", "ferry", "pier"]
+
+
+def test_a_long_sentence_is_cut_where_most_question_words_are_together() -> None:
+    filler = " ".join(["the committee discussed budgets and schedules"] * 14)
+    sentence = f"Lighthouses are old, {filler} while the keeper of the lighthouse retired in May, {filler}."
+    weights = {"lighthous": 1.0, "keeper": 1.0, "retir": 1.0}
+    text = excerpt_text([sentence], weights, default_analyzer())
+    assert "keeper of the lighthouse retired in May" in text
+    assert len(text) <= EXCERPT_MAX_CHARS and text.startswith("…") and text.endswith("…")
+
+
+def test_a_sentence_of_megabytes_is_cut_without_reading_all_of_it() -> None:
+    sentence = "the keeper of the lighthouse retired " + "and the committee discussed budgets " * 200_000
+    text = excerpt_text([sentence], {"keeper": 1.0}, default_analyzer())
+    assert "keeper" in text and len(text) <= EXCERPT_MAX_CHARS and text.endswith("…")
