@@ -112,6 +112,13 @@ def test_with_a_password_binding_beyond_localhost_is_allowed(db_path: Path, monk
     assert json.loads(result.stdout)["allow"] == {"id": "moderator"}
 
 
+def test_the_hash_in_dotenv_as_the_readme_says(db_path: Path) -> None:
+    (db_path.parent / ".env").write_text(f"{HASH_ENV}='{make_hash()}'\n", encoding="utf-8")  # cwd is tmp_path
+    result = CliRunner().invoke(dashboard, ["--host", "0.0.0.0", "--print-metadata"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["allow"] == {"id": "moderator"}
+
+
 def test_a_mangled_hash_says_to_quote_it(db_path: Path) -> None:
     # What a shell leaves of an unquoted hash: "$480000" and the rest expanded to nothing.
     result = CliRunner().invoke(dashboard, ["--password-hash", "pbkdf2_sha256", "--print-metadata"])
