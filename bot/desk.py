@@ -84,6 +84,17 @@ class Desk:
         """Answer from ``archive`` from now on (the live archive's reload); a question under way keeps the old one."""
         self._archive = archive
 
+    def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> str | None:
+        """Log a moderator's change to the archive; the error text when it could not be logged."""
+        if self.querylog is None:
+            return "the query log is not open"
+        try:
+            self.querylog.record_archive_action(user_id, action, article_id, title, url)
+        except QueryLogError as exc:
+            log.error("archive change not logged: %s", exc)
+            return str(exc)
+        return None
+
     @classmethod
     def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
         """The desk the settings describe; ``lazy`` loads the archive only when first needed."""

@@ -33,11 +33,15 @@ __all__ = [
     "IngestOutcome",
     "IngestResult",
     "Overrides",
+    "Prepared",
     "RawPage",
+    "commit",
     "extract_page",
     "ingest_file",
     "ingest_many",
     "ingest_pages",
+    "open_index",
+    "prepare_page",
     "summarise",
 ]
 
@@ -121,11 +125,20 @@ class Overrides:
     overwrite: bool = False  # replace the same article (same URL, or same id and title)
 
 
-def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
-    """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
+@dataclass(frozen=True)
+class Prepared:
+    """An article read from a page and checked against the corpus, not yet written (a preview)."""
+
+    name: Path | str  # the page, for messages
+    article: Article
+    warnings: list[str]
+    replacing: Path | None  # the file of the same article, when overwriting
+
+
+def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
+    """Extract ``page`` and check it against the corpus; raise what ingesting it would raise."""
     cleaned, notes = _with_feed_hints(extract_page(page), page)
     article, warnings = _article_from(page.name, cleaned, options)
-    warnings = notes + warnings
     same = index.same_article(article)
     if same is not None and not options.overwrite:
         raise DuplicateArticleError(
@@ -137,7 +150,7 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
     if same is not None:
         article = replace(article, id=same.article.id)  # a new version keeps its id
     else:
-        article = replace(article, id=_free_id(article, index, corpus_dir))
+        article = replace(article, id=_free_id(article, index, Path(corpus_dir)))
     replacing = same.path if same is not None else None
     duplicate = index.same_content(article, ignoring=replacing)
     if duplicate is not None:
@@ -147,12 +160,24 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
             duplicate.path,
             reason=f"{duplicate.why.removeprefix('the ')} as a corpus article",
         )
-    written = _write(page.name, corpus_dir, article, replacing)
+    return Prepared(page.name, article, notes + warnings, replacing)
+
+
+def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestResult:
+    """Write a prepared article to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
+    replacing = prepared.replacing
+    written = _write(prepared.name, Path(corpus_dir), prepared.article, replacing)
     if replacing is not None:
         index.discard(replacing)
     index.add(written)
-    log.info("ingested %s as %s%s", page.name, written.path, " (replaced)" if replacing else "")
-    return IngestResult(path=written.path or replacing, article=written, warnings=warnings, replaced=bool(replacing))
+    log.info("ingested %s as %s%s", prepared.name, written.path, " (replaced)" if replacing else "")
+    path = written.path or Path(corpus_dir) / f"{written.id}{CORPUS_SUFFIX}"
+    return IngestResult(path=path, article=written, warnings=prepared.warnings, replaced=bool(replacing))
+
+
+def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
+    """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
+    return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
 
 
 def _with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, list[str]]:
@@ -244,7 +269,7 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
     return article, warnings
 
 
-def _open_index(corpus_dir: Path) -> CorpusIndex:
+def open_index(corpus_dir: Path) -> CorpusIndex:
     if corpus_dir.exists() and not corpus_dir.is_dir():
         raise IngestError(corpus_dir, f"corpus folder {corpus_dir} is not a folder", reason="bad corpus folder")
     return CorpusIndex(corpus_dir)
@@ -269,7 +294,7 @@ def ingest_file(
     """
     corpus_dir = Path(corpus_dir)
     options = Overrides(published=published, source=source, title=title, overwrite=overwrite)
-    return ingest_page(read_file(Path(raw_path)), corpus_dir, _open_index(corpus_dir), options)
+    return ingest_page(read_file(Path(raw_path)), corpus_dir, open_index(corpus_dir), options)
 
 
 def ingest_many(
@@ -291,7 +316,7 @@ def ingest_pages(
 ) -> Iterator[IngestOutcome]:
     """Get and ingest each page in turn (files, downloads), yielding its outcome; errors do not stop the batch."""
     corpus_dir = Path(corpus_dir)
-    index = _open_index(corpus_dir)  # loaded once; updated as pages are added
+    index = open_index(corpus_dir)  # loaded once; updated as pages are added
     for get_page in pages:
         try:
             page = get_page()

@@ -1,7 +1,12 @@
-"""The live archive in the running bot: background tasks that follow the corpus and poll feeds.
+"""The live archive in the running bot, and ``/archive`` for moderators.
 
-Started when the cog loads and cancelled when it unloads (the bot closing). See
-:mod:`bot.live` for what the tasks guarantee.
+Background tasks (started when the cog loads, cancelled when it unloads) follow the corpus
+folder and poll feeds; see :mod:`bot.live`. ``/archive add url:`` fetches and extracts the
+page in a worker thread and shows a private preview with Add / Cancel (only the moderator who
+asked can press them); Add checks the corpus again, writes the file, reloads the archive and
+logs who did it. ``/archive recent`` lists the articles added last; ``/archive remove id:``
+moves an article's file out of the corpus (kept in ``.removed/``), reloads, and logs it.
+Every reply is private, and nothing the page says can ping anyone.
 """
 
 from __future__ import annotations
@@ -10,17 +15,88 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import is_moderator
 from bot.live import LiveArchive
+from bot.reply import NO_MENTIONS, Limits, escape, truncate
+from retrieval.corpus import Article
+from retrieval.corpus_admin import ArchiveAdminError, recent_articles, remove_article
+from retrieval.fetch import fetch
+from retrieval.filters import parse_date
+from retrieval.ingest import IngestError, IngestResult, Overrides, Prepared, RawPage, commit, open_index, prepare_page
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
 
 log = logging.getLogger(__name__)
 
+PREVIEW_SECONDS = 300  # how long Add / Cancel stay usable
+PREVIEW_CHARS = 700
 
-class ArchiveCog(commands.Cog):
+
+def _line(article: Article) -> str:
+    date = article.published.isoformat() if article.published else "undated"
+    return f"`{article.id}` \u2014 *{escape(article.source)}*, {escape(article.title)}, {date}"
+
+
+def preview_embed(prepared: Prepared) -> discord.Embed:
+    article = prepared.article
+    embed = discord.Embed(
+        title=truncate(escape(article.title), Limits.EMBED_TITLE),
+        description=truncate(escape("\n\n".join(article.paragraphs[:3])), PREVIEW_CHARS),
+        colour=discord.Colour.blurple(),
+    )
+    embed.add_field(name="Outlet", value=truncate(escape(article.source), 200))
+    embed.add_field(name="Published", value=article.published.isoformat() if article.published else "undated")
+    if article.author:
+        embed.add_field(name="Author", value=truncate(escape(article.author), 200))
+    embed.add_field(name="Id", value=f"`{article.id}`", inline=False)
+    if article.url:
+        embed.add_field(name="Address", value=truncate(article.url, 500), inline=False)
+    notes = list(prepared.warnings) + (["replaces the article already in the corpus"] if prepared.replacing else [])
+    if notes:
+        embed.set_footer(text=truncate("; ".join(notes), 500))
+    return embed
+
+
+class AddView(discord.ui.View):
+    """Add / Cancel under a preview; only the moderator who asked may press them."""
+
+    def __init__(self, cog: ArchiveCog, page: RawPage, options: Overrides, owner_id: int) -> None:
+        super().__init__(timeout=PREVIEW_SECONDS)
+        self.cog, self.page, self.options, self.owner_id = cog, page, options, owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("Only the moderator who asked can add this page.", ephemeral=True)
+        return False
+
+    @discord.ui.button(label="Add", style=discord.ButtonStyle.success)
+    async def add(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.defer()
+        try:
+            result = await asyncio.to_thread(self.cog.add_page, self.page, self.options)
+        except IngestError as exc:
+            await interaction.edit_original_response(content=f"Not added: {escape(str(exc))}", embed=None, view=None)
+            return
+        await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
+        verb = "Replaced" if result.replaced else "Added"
+        content = truncate(f"{verb}: {_line(result.article)}. It is searchable now.", Limits.CONTENT)
+        await interaction.edit_original_response(content=content, embed=None, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Not added.", embed=None, view=None)
+
+
+@app_commands.guild_only()
+class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add, list and remove archive articles (moderators)"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.live = LiveArchive(bot.desk, bot.settings)
@@ -41,6 +117,79 @@ class ArchiveCog(commands.Cog):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+
+    # -- work done in worker threads -----------------------------------------------------
+
+    def preview_page(self, url: str, options: Overrides) -> tuple[RawPage, Prepared]:
+        settings = self.bot.settings
+        page = fetch(url, contact=settings.contact)
+        return page, prepare_page(page, settings.corpus_dir, open_index(settings.corpus_dir), options)
+
+    def add_page(self, page: RawPage, options: Overrides) -> IngestResult:
+        # Checked again: the corpus may have changed while the preview was open.
+        corpus_dir = self.bot.settings.corpus_dir
+        index = open_index(corpus_dir)
+        return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
+
+    async def after_change(self, user_id: int, action: str, article: Article) -> None:
+        """Make the change searchable now, and log who made it."""
+        await self.live.check()
+        error = await asyncio.to_thread(
+            self.bot.desk.record_archive_action, user_id, action, article.id, article.title, article.url
+        )
+        if error:
+            log.warning("%s of %s by %s not logged: %s", action, article.id, user_id, error)
+
+    # -- commands ---------------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Fetch an article page and preview it before adding it")
+    @app_commands.describe(
+        url="The article's web address (http:// or https://)",
+        published="Publication date YYYY-MM-DD, when the page shows none",
+        source="Outlet name, when the page does not name it",
+        title="Article title, when the page has none",
+    )
+    @is_moderator()
+    async def add(
+        self, interaction: discord.Interaction, url: str, published: str | None = None,
+        source: str | None = None, title: str | None = None,
+    ) -> None:
+        options = Overrides(parse_date(published, "published"), source, title)  # FilterError: a private hint
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            page, prepared = await asyncio.to_thread(self.preview_page, url.strip(), options)
+        except IngestError as exc:
+            await interaction.followup.send(truncate(escape(str(exc)), Limits.CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        view = AddView(self, page, options, interaction.user.id)
+        await interaction.followup.send(
+            "Add this article to the archive?", embed=preview_embed(prepared), view=view,
+            ephemeral=True, allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="recent", description="The articles added to the archive last")
+    @app_commands.describe(count="How many (default 10)")
+    @is_moderator()
+    async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        articles = await asyncio.to_thread(recent_articles, self.bot.settings.corpus_dir, count)
+        lines = [_line(article) for article in articles] or ["The archive has no articles."]
+        embed = discord.Embed(title="Added last", description=truncate("\n".join(lines), Limits.EMBED_DESCRIPTION))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Take an article out of the archive (its file is kept aside)")
+    @app_commands.describe(id="The article's id (see /archive recent)")
+    @is_moderator()
+    async def remove(self, interaction: discord.Interaction, id: str) -> None:  # noqa: A002 (the option's name)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            article, kept = await asyncio.to_thread(remove_article, self.bot.settings.corpus_dir, id)
+        except ArchiveAdminError as exc:
+            await interaction.followup.send(escape(str(exc)), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await self.after_change(interaction.user.id, "remove", article)
+        message = f"Removed {_line(article)}. Its file is kept as `{kept.parent.name}/{kept.name}` in the corpus folder."
+        await interaction.followup.send(truncate(message, Limits.CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -91,6 +91,21 @@ def _migration_5_versions(db: Database) -> None:
         db.conn.execute('ALTER TABLE "_migrations" ADD COLUMN "newsdesk_version" TEXT')
 
 
+def _migration_6_archive_actions(db: Database) -> None:
+    # What moderators did to the archive from Discord (/archive add, remove): who and when.
+    db.conn.execute(
+        """CREATE TABLE "archive_actions" (
+   "id" INTEGER PRIMARY KEY,
+   "done_at" TEXT NOT NULL,
+   "user_id" TEXT,
+   "action" TEXT NOT NULL,
+   "article_id" TEXT NOT NULL,
+   "title" TEXT,
+   "url" TEXT
+)"""
+    )
+
+
 # (name, function) in order; a name, once released, never changes meaning. Each runs in one
 # transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -99,6 +114,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0003_filters", _migration_3_filters),
     ("0004_reason", _migration_4_reason),
     ("0005_migration_versions", _migration_5_versions),
+    ("0006_archive_actions", _migration_6_archive_actions),
 ]
 
 

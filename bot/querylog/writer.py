@@ -1,4 +1,4 @@
-"""The query log's writer: every question asked, and the 👍/👎 on its answer.
+"""The query log's writer: every question asked, the 👍/👎 on its answer, and moderators' archive changes.
 
 Writes are serialised by a lock (one connection shared by threads and the event loop) and
 committed before they return, so an answered question survives the process being killed.
@@ -127,6 +127,18 @@ class QueryLog:
                 )
         except sqlite3.Error as exc:
             raise QueryLogError(f"could not record feedback: {exc}") from exc
+
+    def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> None:
+        """Record a moderator's change to the archive (``add``, ``replace``, ``remove``) and who made it."""
+        row = (utc_now(), self.user_key(user_id), action, article_id, title or None, url or None)
+        try:
+            with self._lock, self.db.conn:
+                self.db.conn.execute(
+                    "INSERT INTO archive_actions (done_at, user_id, action, article_id, title, url) VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+        except sqlite3.Error as exc:
+            raise QueryLogError(f"could not record the archive change: {exc}") from exc
 
     def get(self, query_id: int) -> dict | None:
         with self._lock:

@@ -1,0 +1,66 @@
+"""Moderators' corpus chores: the articles added last, and taking an article out.
+
+Guarantees: nothing is deleted: a removed article's file is moved (one rename) into
+``<corpus>/.removed/``, which the corpus loader and the live archive never read, so it can
+be put back by moving it again. Errors are ``ArchiveAdminError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, corpus_files, read_article
+
+log = logging.getLogger(__name__)
+
+REMOVED_DIRNAME = ".removed"
+
+
+class ArchiveAdminError(ValueError):
+    """A chore that cannot be done; the message says why and what to do."""
+
+
+def recent_articles(corpus_dir: Path, count: int) -> list[Article]:
+    """The ``count`` articles whose files changed last (newest first); unreadable files are passed over."""
+    files = sorted(corpus_files(Path(corpus_dir)), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    articles: list[Article] = []
+    for path in files:
+        if len(articles) == count:
+            break
+        try:
+            articles.append(read_article(path))
+        except CorpusError as exc:
+            log.info("recent articles: skipping %s", exc)
+    return articles
+
+
+def _file_of(corpus_dir: Path, article_id: str) -> Path:
+    direct = corpus_dir / f"{article_id}{CORPUS_SUFFIX}"
+    if "/" not in article_id and "\\" not in article_id and direct.is_file():
+        return direct
+    for path in corpus_files(corpus_dir):  # a file named otherwise than its id
+        try:
+            if read_article(path).id == article_id:
+                return path
+        except CorpusError:
+            continue
+    raise ArchiveAdminError(f"no article with id {article_id!r} in the corpus (see /archive recent for ids)")
+
+
+def remove_article(corpus_dir: Path, article_id: str) -> tuple[Article, Path]:
+    """Move the article's file into ``<corpus>/.removed/``; return the article and where it went."""
+    corpus_dir = Path(corpus_dir)
+    path = _file_of(corpus_dir, article_id.strip())
+    article = read_article(path)
+    folder = corpus_dir / REMOVED_DIRNAME
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():  # removed before, then added again: keep both
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+        target = folder / f"{path.stem}.{stamp}{CORPUS_SUFFIX}"
+    os.replace(path, target)
+    log.info("removed %s from the corpus (kept as %s)", article.id, target)
+    return article, target

@@ -1,0 +1,120 @@
+"""/archive in Discord: moderators add (after a private preview), list and remove articles."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlite_utils import Database
+
+from bot.client import NewsdeskBot
+from bot.desk import Desk, load_archive
+from bot.querylog import QueryLog
+from bot.settings import Settings
+from tests.discord_standin import FakeDiscord
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+from tests.local_web import LocalWeb, serve
+from tests.paths import HTML_DIR, ROOT
+
+PIER_QUESTION = "Why was the Harbour Town pier closed?"
+
+
+@pytest.fixture
+def web() -> Iterator[LocalWeb]:
+    with serve() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[NewsdeskBot]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
+    settings = Settings(
+        corpus_dir=corpus, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
+        guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
+    )
+    desk = Desk(load_archive(corpus, semantic=False), QueryLog.open(settings.db_path))
+    instance = NewsdeskBot(desk=desk, settings=settings, **fake_discord.client_kwargs())
+    task = asyncio.create_task(instance.start(fake_discord.token))
+    await asyncio.wait_for(instance.wait_until_ready(), 10)
+    try:
+        yield instance
+    finally:
+        await instance.close()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def command(fake: FakeDiscord, name: str, options: dict, user=None):
+    interaction = await fake.send_interaction(f"archive {name}", options, user=user or fake.moderator)
+    return await fake.wait_for_interaction_message(interaction, timeout=10)
+
+
+def actions(bot: NewsdeskBot) -> list[dict]:
+    return list(Database(bot.settings.db_path)["archive_actions"].rows)
+
+
+async def test_add_shows_a_private_preview_and_adds_on_confirmation(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
+    url = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
+    preview = await command(fake_discord, "add", {"url": url})
+    assert preview.ephemeral
+    embed = preview.embeds[0]
+    assert embed["title"] == "Harbour Town council votes to rebuild the old pier"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Outlet"] == "The Coastal Ledger" and fields["Published"] == "2024-03-05"
+    assert embed["description"].startswith("The Harbour Town council voted on Tuesday")
+    assert not list(bot.settings.corpus_dir.glob("the-coastal*"))  # nothing written yet
+    assert not bot.desk.ask(PIER_QUESTION).answer.answered
+
+    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
+    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    assert done.content.startswith("Added: `coastal-ledger-2024-03-05-harbour-town-council-votes") and "searchable now" in done.content
+    assert bot.desk.ask(PIER_QUESTION).answer.answered  # no restart, no wait
+    (row,) = actions(bot)
+    assert row["action"] == "add" and row["user_id"] == str(fake_discord.moderator.id)
+    assert row["url"] == "https://ledger.example.org/news/2024/03/05/pier-rebuild" and row["done_at"]
+
+
+async def test_cancel_adds_nothing(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
+    preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
+    cancel_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Cancel")
+    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, cancel_id, user=fake_discord.moderator), timeout=10)
+    assert done.content == "Not added."
+    assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
+
+
+async def test_a_page_that_cannot_be_fetched_is_one_private_line(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
+    missing = web.url("/missing")
+    reply = await command(fake_discord, "add", {"url": missing})
+    assert reply.ephemeral and reply.content == f"{missing} answered HTTP 404 Not Found"
+
+
+async def test_members_cannot_use_archive_commands(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
+    reply = await command(fake_discord, "recent", {}, user=fake_discord.member)
+    assert reply.ephemeral and "Only moderators" in reply.content
+
+
+async def test_recent_lists_the_latest_and_remove_takes_one_out(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
+    corpus = bot.settings.corpus_dir
+    newest = max(corpus.glob("*.md"), key=lambda p: p.name)
+    newest.touch()  # the file changed last
+    listing = await command(fake_discord, "recent", {"count": 3})
+    lines = listing.embeds[0]["description"].split("\n")
+    assert len(lines) == 3 and lines[0].startswith(f"`{newest.stem}`")
+
+    question = "What did Fabius say about the P5?"
+    article_id = "middle-east-eye-2014-08-20-calls-for-iran-to-join-west"
+    assert bot.desk.ask(question).answer.results[0].article_id == article_id
+    reply = await command(fake_discord, "remove", {"id": article_id})
+    assert reply.content.startswith(f"Removed `{article_id}`") and ".removed/" in reply.content
+    assert (corpus / ".removed" / f"{article_id}.md").is_file() and not (corpus / f"{article_id}.md").exists()
+    answer = bot.desk.ask(question).answer
+    assert all(r.article_id != article_id for r in answer.results)
+    assert [(r["action"], r["article_id"]) for r in actions(bot)] == [("remove", article_id)]
+
+    unknown = await command(fake_discord, "remove", {"id": "no-such-article"})
+    assert "no article with id 'no-such-article'" in unknown.content
