@@ -42,8 +42,8 @@ async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> 
     settings = Settings(discord_token=fake.token, guild_id=None)
     desk = Desk(load_or_build(ROOT / "corpus"), None)
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
-    assert set(names) == {"ask", "querylog"}
-    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog"}
+    assert set(names) == {"ask", "querylog", "archive"}
+    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
     # Without a guild configured, start-up syncs nothing by itself.
     assert not [r for r in fake.requests if r.route and "/guilds/" in r.route and r.method == "PUT"]
 
@@ -57,7 +57,7 @@ async def test_sync_publishes_the_commands_without_loading_the_archive_or_the_lo
         discord_token=fake.token, guild_id=fake.guild.id, corpus_dir=tmp_path / "no-corpus", db_path=tmp_path / "log.db"
     )
     names = await sync_commands(settings, globally=False, client_options=fake.client_kwargs)
-    assert set(names) == {"ask", "querylog"}
+    assert set(names) == {"ask", "querylog", "archive"}
     assert not (tmp_path / "log.db").exists() and not (tmp_path / "no-corpus").exists()
 
 
