@@ -13,6 +13,7 @@ which calls :func:`register_functions` on its connections, so its canned SQL can
 from __future__ import annotations
 
 import functools
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from retrieval.analyzer import default_analyzer
 log = logging.getLogger(__name__)
 
 KEY_SEPARATOR = " "
+QUESTION_KEY_CACHE = 50_000  # questions; a few MB at most
 
 
 def question_key(question: str, analyzer: Callable[[str], list[str]] | None = None) -> tuple[str, ...]:
