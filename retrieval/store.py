@@ -54,18 +54,22 @@ from retrieval import semantic as _semantic_module
 from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
+from retrieval.atomic import remove_stale_temporaries
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
 from retrieval.index import BM25Index
 from retrieval.passages import Passage
 from retrieval.scoring import Progress, Scorer
-from retrieval.sentences import SentenceTerms
 from retrieval.semantic import Embedder, FusedScorer
+from retrieval.sentences import SentenceTerms
+from retrieval.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
 
 STORE_FORMAT_VERSION = 3
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
+# A temporary file untouched this long was left by a killed build (a live one is being written).
+STALE_TEMPORARY_SECONDS = 600.0
 
 # What reading a damaged or foreign file can raise (numpy, zipfile, json and our checks).
 _UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
@@ -161,6 +165,23 @@ def _corpus_matches(corpus_dir: Path, saved: dict[str, list], current: list[File
     return True, True
 
 
+def _error_files_changed(corpus_dir: Path, meta: dict) -> bool:
+    """Whether a file that could not be used (unreadable, malformed) has other content now.
+
+    Its size and time prove nothing: making an unreadable file readable changes neither.
+    Only these files are hashed, so a clean corpus costs nothing here.
+    """
+    saved = dict(zip(meta["corpus"]["names"], meta["corpus"]["sha256"]))
+    for name, _problem in meta["errors"]:
+        if name in saved and _digest(_path_in(name, corpus_dir)) != saved[name]:
+            return True
+    return False
+
+
+def _sentence_term_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"indptr": data["sentence_terms_indptr"], "ids": data["sentence_terms_ids"]}
+
+
 # -- building -------------------------------------------------------------------------
 
 
@@ -227,6 +248,7 @@ def _save_archive(
         return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent, older_than=STALE_TEMPORARY_SECONDS)  # from killed rebuilds
         save_npz(path, arrays)  # readers see the old file or the new one
     except OSError as exc:
         log.warning(
@@ -357,6 +379,11 @@ def _load_if_current(
         if index.analyzer is not analyzer:
             log.info("analyzer settings differ from %s; rebuilding", path)
             return None
+        if _error_files_changed(corpus_dir, meta):
+            log.info("a corpus file that could not be used has changed since %s was saved; rebuilding", path)
+            return None
+        passages = len(data["sentences_per_passage"])
+        check_archive_arrays(saved, _sentence_term_arrays(data), passages, len(index.vocabulary))
         # Hundreds of thousands of small objects, none in a cycle: collecting the cyclic
         # garbage meanwhile only re-walks them (a third of the load time).
         paused = gc.isenabled()
@@ -368,6 +395,9 @@ def _load_if_current(
                 gc.enable()
     except FileNotFoundError:
         log.info("no saved index at %s; building it", path)
+        return None
+    except InconsistentArchive as exc:
+        log.warning("saved index %s is inconsistent (%s); rebuilding it", path, exc)
         return None
     except _UNREADABLE as exc:
         log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)

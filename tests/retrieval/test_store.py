@@ -138,11 +138,16 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
     archive = load_or_build(corpus)
     assert loaded_from_file(caplog)
     assert answers(archive) == answers(built_afresh(corpus))
-    # The new times were recorded: the next load does not read the files at all.
+    # The new times were recorded: the next load reads no file but the one in error (whose
+    # size and time prove nothing: it may have been made readable since).
     import retrieval.store as store
 
+    real_digest = store._digest
+
     def no_hashing(path: Path) -> str:
-        raise AssertionError(f"hashed {path}")
+        if path.name != "broken.md":
+            raise AssertionError(f"hashed {path}")
+        return real_digest(path)
 
     caplog.clear()
     with pytest.MonkeyPatch.context() as patch:
