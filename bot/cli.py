@@ -94,13 +94,45 @@ def ask(
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     _warn_corpus_errors(desk.corpus_errors)
-    asked = desk.ask(question, limit=limit, filters=filters)
+    try:
+        asked = desk.ask(question, limit=limit, filters=filters)
+    except FilterError as exc:  # an outlet the archive does not have
+        raise click.UsageError(f"--outlet: {exc}") from None
+    except QuestionError as exc:  # the archive is empty
+        raise click.ClickException(f"{exc} (corpus folder: {settings.corpus_dir})") from None
     if as_json:
         click.echo(json.dumps(asked.answer.to_json(), ensure_ascii=False))
     else:
         click.echo(render_answer(asked.answer, _bold))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.pass_context
+def outlets(ctx: click.Context, as_json: bool) -> None:
+    """The outlets in the archive, with article counts and publication date ranges."""
+    from bot.desk import Desk
+
+    settings = _settings(ctx)
+    try:
+        desk = Desk.from_settings(settings, open_log=False)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    _warn_corpus_errors(desk.corpus_errors)
+    rows = desk.outlets()
+    if as_json:
+        click.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False))
+        return
+    if not rows:
+        raise click.ClickException(f"the archive is empty: no articles in {settings.corpus_dir}")
+    width = max(len("OUTLET"), *(len(row.name) for row in rows))
+    click.echo(f"{'OUTLET'.ljust(width)}  ARTICLES  FIRST       LAST")
+    for row in rows:
+        first, last = (d.isoformat() if d else "-" for d in (row.first, row.last))
+        click.echo(f"{row.name.ljust(width)}  {row.articles:>8}  {first:<10}  {last}")
+    click.echo(f"{len(rows)} outlet(s), {sum(row.articles for row in rows)} article(s)")
 
 
 @main.command()

@@ -25,10 +25,11 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open_reader
 from bot.settings import Settings
-from retrieval.answer import Answer, Excerpt, validate_question
+from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
 from retrieval.filters import Filters
+from retrieval.outlets import OutletSummary, outlet_summary, unknown_outlet_error
 from retrieval.store import load_or_build
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,16 @@ T = TypeVar("T")
 # The most excerpts the More button pages through for one question.
 MAX_RESULTS = 12
 OPTION_NAMES = ("outlet", "since", "until")
+
+
+class EmptyArchive(QuestionError):
+    """The archive has no passages, so no question can be answered (not "no answer")."""
+
+
+EMPTY_MESSAGE = (
+    "The archive is empty: there are no articles to answer from yet. "
+    "Add articles with `newsdesk ingest PATH` (or files in the corpus folder) and ask again."
+)
 
 
 class LogNotOpen(QueryLogError):
@@ -118,6 +129,10 @@ class Desk:
         """What the desk answers from, for the application log."""
         return f"{len(self.archive.articles)} articles, {len(self.archive.passages)} passages"
 
+    def outlets(self) -> list[OutletSummary]:
+        """Each outlet in the archive with its article count and publication dates."""
+        return outlet_summary(self.archive.articles)
+
     @property
     def corpus_errors(self) -> list[CorpusError]:
         """The corpus files that could not be loaded (each names the file and the problem)."""
@@ -152,9 +167,19 @@ class Desk:
         more: int = 0,
         filters: Filters | None = None,
     ) -> Asked:
-        """Answer and log; raises QuestionError for a question that cannot be searched."""
+        """Answer and log.
+
+        Raises QuestionError for a question that cannot be searched (EmptyArchive when
+        there is nothing to search), FilterError for an outlet that matches no outlet.
+        """
         started = time.perf_counter()
-        answer = self.archive.ask(question, limit or self.results, more=more, filters=filters)
+        archive = self.archive
+        validate_question(question)
+        if not archive.passages:
+            raise EmptyArchive(EMPTY_MESSAGE)
+        if filters and filters.outlet and not filters.matching_outlets(archive.outlet_names):
+            raise unknown_outlet_error(filters.outlet, [row.name for row in self.outlets()])
+        answer = archive.ask(question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
         record = QueryRecord(

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.querylog.records import LoggedQuery, Stats
 from bot.render_text import truncate
+from retrieval.filters import FilterError, Filters
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,20 @@ def _user(q: LoggedQuery) -> str:
     return truncate(q.user_id, 12) if q.user_id else "-"
 
 
+def _filters(q: LoggedQuery) -> str:
+    try:
+        return Filters.from_json(q.filters).describe()
+    except FilterError:  # written by hand or by another version: show it as stored
+        return str(q.filters)
+
+
 def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> str:
-    """Logged questions as a table, one line each, the question cut to fit."""
+    """Logged questions as a table, one line each, the question cut to fit.
+
+    A FILTERS column (outlet, dates) appears when any question was asked with filters.
+    """
+    filters = [_filters(q) if q.filters else "" for q in queries]
+    with_filters = any(filters)
     rows = [
         (
             str(q.id),
@@ -66,11 +79,13 @@ def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> s
             clean(_user(q)),
             "yes" if q.answered else "no",
             f"{q.thumbs_up}/{q.thumbs_down}",
+            *([clean(shown) or "-"] if with_filters else []),
             clean(q.question),
         )
-        for q in queries
+        for q, shown in zip(queries, filters)
     ]
-    return render_table(QUERY_HEADERS, rows, width)
+    headers = (*QUERY_HEADERS[:-1], "FILTERS", QUERY_HEADERS[-1]) if with_filters else QUERY_HEADERS
+    return render_table(headers, rows, width)
 
 
 def _percent(share: float | None) -> str:

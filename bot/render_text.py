@@ -67,9 +67,13 @@ def citation(excerpt: Excerpt, markup: Callable[[str], str] | None = None) -> st
     return f"{source}, {title}, {date}"
 
 
+# How much of a refused question the refusal repeats: enough to recognise it.
+ECHO_CHARS = 120
+
+
 def no_answer_text(question: str, reason: str) -> str:
     return (
-        f"No answer in the archive for: {question}\n"
+        f"No answer in the archive for: {truncate(question, ECHO_CHARS)}\n"
         f"{reason} Try rephrasing with the names, places or events you are after."
     )
 

@@ -9,3 +9,6 @@ SEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "seeds"
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 # Small article pages written for the tests (HTML extraction, the local web server).
 HTML_DIR = Path(__file__).resolve().parent / "fixtures" / "html"
+# A few short invented articles (three outlets, 2021-2022) for tests that assert answers:
+# questions written for the tests, never the evaluation sets' questions.
+FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "archive"
