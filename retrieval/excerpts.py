@@ -103,7 +103,9 @@ class Window:
 
     def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
         """Weight of the question words sentence ``i`` adds to ``covered``."""
-        return sum(self.weights[t] for t in (self._of(i) - covered) & self.weights.keys())
+        terms = self._of(i)
+        # The question's few terms, not the sentence's many, are what is walked.
+        return sum(w for t, w in self.weights.items() if t in terms and t not in covered)
 
     def best(self, lo: int, hi: int) -> tuple[int, int]:
         """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``."""

@@ -63,7 +63,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 # What ends a sentence, before any closing quotes or brackets; a colon or semicolon leads on.
-_FINAL_PUNCTUATION_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+_FINAL_PUNCTUATION = ".!?…:;"
+_CLOSING = "\"'”’»)]"
 
 
 def is_heading(sentence: str) -> bool:
@@ -72,7 +73,8 @@ def is_heading(sentence: str) -> bool:
     Such a unit is its own paragraph in the corpus, and stays its own unit: joined to the
     next sentence it would read as one run-on sentence.
     """
-    return not _FINAL_PUNCTUATION_RE.search(sentence.rstrip())
+    end = sentence.rstrip().rstrip(_CLOSING)
+    return not end or end[-1] not in _FINAL_PUNCTUATION
 
 
 @dataclass(frozen=True)
