@@ -40,7 +40,7 @@ def corpus_snapshot(corpus_dir: Path) -> Snapshot:
             return frozenset(
                 (e.name, s.st_size, s.st_mtime_ns)
                 for e in entries
-                if e.name.endswith(CORPUS_SUFFIX) and not e.name.startswith(".") and e.is_file()
+                if e.name.endswith(CORPUS_SUFFIX) and e.is_file()  # the files load_corpus reads
                 for s in (e.stat(),)
             )
     except FileNotFoundError:
@@ -58,6 +58,7 @@ class LiveArchive:
         )
         self._seen: Snapshot | None = None
         self._wake = asyncio.Event()
+        self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self.reloads = 0
 
     async def start_watching(self) -> None:
@@ -66,6 +67,10 @@ class LiveArchive:
 
     async def check(self) -> bool:
         """Reload the archive if the corpus folder changed since the last look; True if it did."""
+        async with self._checking:
+            return await self._check()
+
+    async def _check(self) -> bool:
         now = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
         if now == self._seen:
             return False

@@ -99,3 +99,15 @@ def test_an_unreadable_state_file_starts_afresh(tmp_path: Path) -> None:
     state = FeedState(path)
     state.mark("https://feed.example/rss", "https://feed.example/a")
     assert json.loads(path.read_text())["seen"] == {"https://feed.example/rss": ["https://feed.example/a"]}
+
+
+def test_an_atom_feed_is_read_too(web: LocalWeb, tmp_path: Path) -> None:
+    link = web.add("/story", article("Pier plan approved", "https://ledger.example.org/a"))
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Ledger</title>'
+        f'<entry><title>Pier plan approved</title><link href="{link}"/><id>urn:1</id>'
+        "<updated>2024-03-05T09:30:00Z</updated></entry></feed>"
+    )
+    feed = web.add("/atom.xml", atom.encode(), Content_Type="application/atom+xml")
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.ok and outcome.result.article.url == "https://ledger.example.org/a"
