@@ -13,7 +13,6 @@ which calls :func:`register_functions` on its connections, so its canned SQL can
 from __future__ import annotations
 
 import functools
-import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from retrieval.analyzer import default_analyzer
 log = logging.getLogger(__name__)
 
 KEY_SEPARATOR = " "
-QUESTION_KEY_CACHE = 50_000  # questions; a few MB at most
+QUESTION_KEY_CACHE = 16384  # distinct questions remembered; well under a few MB
 
 
 def question_key(question: str, analyzer: Callable[[str], list[str]] | None = None) -> tuple[str, ...]:
@@ -32,7 +31,7 @@ def question_key(question: str, analyzer: Callable[[str], list[str]] | None = No
     return tuple(terms) if terms else tuple(question.lower().split())
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=QUESTION_KEY_CACHE)
 def _question_key_text(question: str | None) -> str | None:
     # Cached: a log repeats its popular questions, and grouping a period calls this per row.
     return None if question is None else KEY_SEPARATOR.join(question_key(question))
