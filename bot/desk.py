@@ -25,6 +25,7 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open_reader
 from bot.settings import Settings
+from retrieval.analyzer import Analyzer
 from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
@@ -110,7 +111,7 @@ class Desk:
     def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
         """The desk the settings describe; ``lazy`` loads the archive only when first needed."""
         archive: Archive | Callable[[], Archive] = lambda: load_archive(
-            settings.corpus_dir, settings.index_path, semantic=settings.semantic
+            settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer()
         )
         if not lazy:
             archive = archive()
@@ -247,14 +248,17 @@ class Desk:
             db.close()
 
 
-def load_archive(corpus_dir: Path, index_path: Path | None = None, *, semantic: bool = True) -> Archive:
+def load_archive(
+    corpus_dir: Path, index_path: Path | None = None, *, semantic: bool = True, analyzer: Analyzer | None = None
+) -> Archive:
     """Load the corpus folder into a searchable archive, reporting malformed files.
 
     The saved index (``index_path``, default ``<corpus_dir>/.index``) is loaded when it
     matches the corpus, and rebuilt and saved when it does not. ``semantic`` (the
-    NEWSDESK_SEMANTIC setting) adds meaning-aware re-ranking.
+    NEWSDESK_SEMANTIC setting) adds meaning-aware re-ranking; ``analyzer`` (see
+    ``Settings.analyzer``) carries a team's own aliases file.
     """
-    archive = load_or_build(corpus_dir, index_path, semantic=semantic)
+    archive = load_or_build(corpus_dir, index_path, semantic=semantic, analyzer=analyzer)
     for error in archive.errors:
         log.warning("corpus file skipped: %s", error)
     return archive

@@ -134,7 +134,7 @@ def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
     from retrieval.store import load_or_build
 
     if not show_bar:
-        return load_or_build(settings.corpus_dir, settings.index_path)
+        return load_or_build(settings.corpus_dir, settings.index_path, analyzer=settings.analyzer())
     bar = click.progressbar(length=1, label="Indexing ", file=sys.stderr)
     with bar:
 
@@ -142,4 +142,6 @@ def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return load_or_build(settings.corpus_dir, settings.index_path, progress=progress)
+        return load_or_build(
+            settings.corpus_dir, settings.index_path, progress=progress, analyzer=settings.analyzer()
+        )

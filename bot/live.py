@@ -54,7 +54,9 @@ class LiveArchive:
         self.desk = desk
         self.settings = settings
         self._load = load or (
-            lambda: load_archive(settings.corpus_dir, settings.index_path, semantic=settings.semantic)
+            lambda: load_archive(
+                settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer()
+            )
         )
         self._seen: Snapshot | None = None
         self._wake = asyncio.Event()

@@ -6,10 +6,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+
+from retrieval.aliases import AliasError, load_aliases
+from retrieval.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,16 @@ class Settings:
     watch_seconds: float = 2.0
     feeds: tuple[str, ...] = ()
     feed_minutes: float = 30.0
+    # A team's own name-variant groups (NEWSDESK_ALIASES); None: the bundled file.
+    aliases_path: Path | None = None
+
+    def analyzer(self) -> Analyzer | None:
+        """The analyzer every archive load must use (None: the default, bundled aliases).
+
+        One shared analyzer per aliases file, so the bot, ingest and ``ask`` agree on the
+        saved index's analyzer settings (and never rebuild it for one another).
+        """
+        return None if self.aliases_path is None else _analyzer_with(self.aliases_path)
 
     def require_token(self) -> str:
         if not self.discord_token:
@@ -106,6 +120,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         )
     roles = tuple(r.strip() for r in env.get("NEWSDESK_MODERATOR_ROLES", "").split(",") if r.strip())
     index = env.get("NEWSDESK_INDEX", "").strip()
+    aliases = env.get("NEWSDESK_ALIASES", "").strip()
+    if aliases:
+        _check_aliases(Path(aliases))
     return Settings(
         corpus_dir=Path(env.get("NEWSDESK_CORPUS", "").strip() or BUNDLED_CORPUS),
         db_path=Path(env.get("NEWSDESK_DB", "").strip() or "newsdesk.db"),
@@ -124,7 +141,20 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         watch_seconds=_float(env, "NEWSDESK_WATCH_SECONDS", 2.0),
         feeds=_feeds(env),
         feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
+        aliases_path=Path(aliases) if aliases else None,
     )
+
+
+def _check_aliases(path: Path) -> None:
+    try:
+        load_aliases(path)
+    except AliasError as exc:
+        raise SettingsError(f"NEWSDESK_ALIASES: {exc}") from None
+
+
+@lru_cache(maxsize=4)
+def _analyzer_with(path: Path) -> Analyzer:
+    return Analyzer(aliases=load_aliases(path))
 
 
 def _minutes(env: Mapping[str, str], name: str, default: float) -> float:
