@@ -210,6 +210,11 @@ class FastAnalysis:
         self._singles: list[tuple[int]] = []  # one shared tuple per term id
         self._names: list[str] = []  # term id -> term
 
+    def word_terms(self) -> dict[str, str]:
+        """Every distinct word seen that gave a term, with its term (for spelling)."""
+        names = self._names
+        return {w: names[i] for memo in self._words for w, i in memo.items() if i >= 0}
+
     def _probe(self, words: list[str], shouting: bool) -> list[str | None]:
         """The analyzer's term for each word (None: dropped), in one analyzer call."""
         # The last word gives text.isupper() the original text's value.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from retrieval.passages import Passage, corpus_passages
 from retrieval.query import Query, understand
 from retrieval.scoring import Progress, Scorer, ScorerFactory
 from retrieval.sentences import SentenceTerms
-from retrieval.spelling import Speller, archive_words
+from retrieval.spelling import Speller, archive_words, vocabulary_from_terms
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class Archive:
         analyzer: Analyzer,
         errors: list[CorpusError] | None = None,
         sentence_terms: SentenceTerms | None = None,
+        spelling_words: Mapping[str, int] | None = None,
     ) -> None:
         """Assemble built parts (``passages`` in article order, ``index`` over them).
 
@@ -93,6 +94,9 @@ class Archive:
         if len(sentence_terms) != len(self.all_sentences):
             raise ValueError(f"sentence terms cover {len(sentence_terms)} sentences, not {len(self.all_sentences)}")
         self.sentence_terms = sentence_terms
+        # Spelling's vocabulary (word -> frequency): saved with the archive, or taken from
+        # the build's analysis; the speller over it is made when a question first needs it.
+        self._spelling_words = dict(spelling_words) if spelling_words is not None else None
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
         self._answerer = Answerer(self)
@@ -142,11 +146,23 @@ class Archive:
     def _known(self, term: str) -> bool:
         return self.index.document_frequency(term) > 0
 
+    def spelling_words(self) -> dict[str, int]:
+        """The archive's words for spelling, each with its frequency (its term's passage count)."""
+        with self._speller_lock:
+            if self._spelling_words is None:
+                stopwords = self.analyzer.stopwords
+                seen = self.sentence_terms.word_terms
+                if seen is not None:
+                    self._spelling_words = vocabulary_from_terms(seen, self.index.document_frequency, stopwords)
+                else:  # assembled from parts without the build's words: read the sentences
+                    self._spelling_words = dict(archive_words(self.all_sentences, stopwords))
+            return self._spelling_words
+
     def speller(self) -> Speller:
-        """The archive's own words, for spelling; gathered when a question first needs them."""
+        """The speller over :meth:`spelling_words`, made when a question first needs it."""
+        words = self.spelling_words()
         with self._speller_lock:
             if self._speller is None:
-                words = archive_words(self.all_sentences, self.analyzer.stopwords)
                 self._speller = Speller(words, self.analyzer.stopwords)
             return self._speller
 

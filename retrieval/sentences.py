@@ -34,12 +34,21 @@ _FAST_PATH_CHECKS = 64
 class SentenceTerms:
     """Distinct term ids per sentence (CSR): sentence ``i`` holds ``ids[indptr[i]:indptr[i + 1]]``."""
 
-    def __init__(self, vocabulary: Mapping[str, int], indptr: np.ndarray, ids: np.ndarray) -> None:
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int],
+        indptr: np.ndarray,
+        ids: np.ndarray,
+        word_terms: Mapping[str, str] | None = None,
+    ) -> None:
         if indptr.ndim != 1 or indptr.size == 0 or int(indptr[-1]) != ids.size:
             raise ValueError("sentence term arrays disagree in length")
         self.vocabulary = vocabulary
         self.indptr = indptr
         self.ids = ids
+        # The distinct words of the sentences with their terms, when the build saw them
+        # (spelling's vocabulary comes from them for free); not saved.
+        self.word_terms = word_terms
 
     def __len__(self) -> int:
         return int(self.indptr.size - 1)
@@ -49,7 +58,7 @@ class SentenceTerms:
         cls, sentences: Sequence[str], analyzer: Analyzer, vocabulary: Mapping[str, int] | None = None
     ) -> SentenceTerms:
         """Analyse every sentence; ids in ``vocabulary`` (default: a new one from these terms)."""
-        local, ids, lengths = _analysed(sentences, analyzer)
+        local, ids, lengths, word_terms = _analysed(sentences, analyzer)
         if vocabulary is None:
             vocabulary = {term: i for i, term in enumerate(local)}
             mapped = ids.astype(np.int64)
@@ -64,7 +73,7 @@ class SentenceTerms:
         counts = np.bincount(keys // stride, minlength=len(sentences)) if keys.size else np.zeros(len(sentences))
         indptr = np.zeros(len(sentences) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return cls(vocabulary, indptr, (keys % stride).astype(np.int32))
+        return cls(vocabulary, indptr, (keys % stride).astype(np.int32), word_terms)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """What is saved (the vocabulary is the index's, saved with it)."""
@@ -84,13 +93,16 @@ class SentenceTerms:
         return frozenset(self.ids[self.indptr[first] : self.indptr[end]].tolist())
 
 
-def _analysed(sentences: Sequence[str], analyzer: Analyzer) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(local vocabulary in id order, concatenated local term ids, terms per sentence)."""
+def _analysed(
+    sentences: Sequence[str], analyzer: Analyzer
+) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, str] | None]:
+    """(local vocabulary in id order, concatenated local term ids, terms per sentence,
+    the distinct words with their terms when the memoised path ran)."""
     if type(analyzer) is Analyzer:
         fast = FastAnalysis(analyzer)
         if fast.agrees(sentences[:_FAST_PATH_CHECKS]):
             ids, lengths = fast.term_ids(sentences)
-            return list(fast.vocabulary), ids, lengths
+            return list(fast.vocabulary), ids, lengths, fast.word_terms()
         log.warning("fast analysis disagrees with the analyzer; analysing sentences one by one")
     vocabulary: dict[str, int] = {}
     flat: list[int] = []
@@ -99,4 +111,4 @@ def _analysed(sentences: Sequence[str], analyzer: Analyzer) -> tuple[list[str], 
         terms = analyzer(sentence)
         flat.extend(vocabulary.setdefault(t, len(vocabulary)) for t in terms)
         lengths_list.append(len(terms))
-    return list(vocabulary), np.array(flat, dtype=np.int32), np.array(lengths_list, dtype=np.int64)
+    return list(vocabulary), np.array(flat, dtype=np.int32), np.array(lengths_list, dtype=np.int64), None

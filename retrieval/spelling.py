@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,13 +79,17 @@ class Speller:
     ) -> None:
         self._frequencies = dict(frequencies)
         self._english = english_frequencies() if english is None else english
-        self._words = sorted(self._frequencies)
-        self._lengths = np.fromiter(map(len, self._words), dtype=np.int32, count=len(self._words))
-        pairs: dict[str, list[int]] = {}
-        for number, word in enumerate(self._words):
-            for pair in _pairs(word):
-                pairs.setdefault(pair, []).append(number)
-        self._pairs = {pair: np.array(ids, dtype=np.int32) for pair, ids in pairs.items()}
+        # Per word length: the words, and letter pair -> positions of the words holding it.
+        self._words: dict[int, list[str]] = {}
+        for word in sorted(self._frequencies):
+            self._words.setdefault(len(word), []).append(word)
+        self._pairs: dict[int, dict[str, np.ndarray]] = {}
+        for length, words in self._words.items():
+            pairs: dict[str, list[int]] = {}
+            for number, word in enumerate(words):
+                for pair in _pairs(word):
+                    pairs.setdefault(pair, []).append(number)
+            self._pairs[length] = {pair: np.array(ids, dtype=np.int32) for pair, ids in pairs.items()}
         self._stopwords = sorted(w for w in set(stopwords) if w.isalpha())
 
     def __len__(self) -> int:
@@ -127,15 +131,22 @@ class Speller:
 
     def _candidates(self, word: str, edits: int) -> list[str]:
         """Archive words that may be within ``edits`` of ``word`` (by shared letter pairs)."""
-        postings = [self._pairs[p] for p in _pairs(word) if p in self._pairs]
+        found: list[str] = []
         needed = len(word) + 1 - 3 * edits
-        if not postings or needed <= 0:
-            near = np.flatnonzero(np.abs(self._lengths - len(word)) <= edits)
-        else:
-            shared = np.bincount(np.concatenate(postings), minlength=len(self._words))
-            near = np.flatnonzero(shared >= needed)
-            near = near[np.abs(self._lengths[near] - len(word)) <= edits]
-        return [self._words[i] for i in near.tolist()]
+        mine = _pairs(word)
+        for length in range(len(word) - edits, len(word) + edits + 1):
+            words = self._words.get(length)
+            if not words:
+                continue
+            if needed <= 0:
+                found.extend(words)
+                continue
+            index = self._pairs[length]
+            postings = [index[p] for p in mine if p in index]
+            if postings:
+                shared = np.bincount(np.concatenate(postings), minlength=len(words))
+                found.extend(words[i] for i in np.flatnonzero(shared >= needed).tolist())
+        return found
 
     def _stopword_for(self, word: str) -> str | None:
         """A stopword one edit away from a word English does not know ("whos"), or None.
@@ -153,6 +164,24 @@ def _pairs(word: str) -> set[str]:
     return {padded[i : i + 2] for i in range(len(padded) - 1)}
 
 
+def spelling_word(raw: str, stopwords: frozenset[str]) -> str | None:
+    """A word as spelling knows it (normalised, lowercase, no possessive), or None if never suggested."""
+    word = _POSSESSIVE_RE.sub("", normalize_word(raw)).lower().replace("’", "'")
+    return word if word.isalpha() and word not in stopwords else None
+
+
+def vocabulary_from_terms(
+    word_terms: Mapping[str, str], frequency: Callable[[str], int], stopwords: frozenset[str]
+) -> dict[str, int]:
+    """Spelling's words from the words an analysis saw, each as frequent as its term."""
+    words: dict[str, int] = {}
+    for raw, term in word_terms.items():
+        word = spelling_word(raw, stopwords)
+        if word is not None:
+            words[word] = max(words.get(word, 0), frequency(term))
+    return words
+
+
 def archive_words(texts: Iterable[str], stopwords: frozenset[str]) -> Counter[str]:
     """How often each word (lowercase, normalised, no possessive) occurs in ``texts``.
 
@@ -163,7 +192,7 @@ def archive_words(texts: Iterable[str], stopwords: frozenset[str]) -> Counter[st
         counts.update(split_words(text))
     words: Counter[str] = Counter()
     for raw, count in counts.items():
-        word = _POSSESSIVE_RE.sub("", normalize_word(raw)).lower().replace("’", "'")
-        if word.isalpha() and word not in stopwords:
+        word = spelling_word(raw, stopwords)
+        if word is not None:
             words[word] += count
     return words

@@ -12,8 +12,9 @@ What one file holds (an uncompressed ``.npz``, written to a temporary file and r
 reader never sees half of it): a format version; the fingerprint of the corpus (name, size,
 modification time and SHA-256 of each ``*.md`` file) and of the code that turns files into
 passages and terms; the malformed corpus files and their problems, so they are still
-reported; the articles' metadata and bodies; the passages' sentences and each sentence's term ids; and the index arrays
-with the analyzer settings.
+reported; the articles' metadata and bodies; the passages' sentences and each sentence's term ids;
+the archive's words for spelling, with their frequencies; and the index arrays with the
+analyzer settings.
 
 When it is rebuilt: when a corpus file is added, removed or changed, when the code that
 cuts passages or analyses words changed, when the analyzer settings differ, and when the
@@ -293,7 +294,10 @@ def _archive_arrays(
     if archive.sentence_terms.vocabulary is not getattr(archive.index, "vocabulary", None):
         raise ValueError("sentence terms are not numbered by the index's vocabulary")
     arrays.update({f"sentence_terms_{name}": a for name, a in archive.sentence_terms.arrays().items()})
+    spelling = archive.spelling_words()
     arrays.update(
+        spelling_words=text_array("\n".join(spelling)),
+        spelling_counts=np.fromiter(spelling.values(), dtype=np.int64, count=len(spelling)),
         store_meta=text_array(json.dumps(meta)),
         bodies=text_array("".join(bodies)),
         body_lengths=np.array([len(b) for b in bodies], dtype=np.int64),
@@ -454,4 +458,17 @@ def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus
     ]
     errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
     terms = SentenceTerms(index.vocabulary, data["sentence_terms_indptr"], data["sentence_terms_ids"])
-    return Archive(articles, passages, index, analyzer=index.analyzer, errors=errors, sentence_terms=terms)
+    raw_words = array_text(data["spelling_words"])
+    words = raw_words.split("\n") if raw_words else []
+    counts = data["spelling_counts"].tolist()
+    if len(words) != len(counts):
+        raise ValueError("spelling tables disagree in length")
+    return Archive(
+        articles,
+        passages,
+        index,
+        analyzer=index.analyzer,
+        errors=errors,
+        sentence_terms=terms,
+        spelling_words=dict(zip(words, counts)),
+    )

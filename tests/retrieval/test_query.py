@@ -113,3 +113,18 @@ def test_an_off_topic_question_is_not_corrected_into_the_archive(archive: Archiv
     query = archive.understand("best recipe for pancakes")
     assert query.corrections == ()
     assert set(query.unknown) == {"best", "recipe", "pancakes"}
+
+
+def test_the_saved_archive_keeps_its_spelling_words(tmp_path) -> None:
+    from retrieval.store import load_or_build
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for key, body in BODIES.items():
+        header = f"---\nid: {key}\ntitle: {key}\nsource: Desk\npublished: 2020-01-01\n---\n"
+        (corpus / f"{key}.md").write_text(header + body + "\n", encoding="utf-8")
+    built = load_or_build(corpus, semantic=False)
+    loaded = load_or_build(corpus, semantic=False)
+    assert loaded is not built and loaded.spelling_words() == built.spelling_words()
+    assert loaded.spelling_words()["villagers"] == 1  # frequency: the passages holding it
+    assert loaded.understand("why did vilagers flee").corrections == (("vilagers", "villagers"),)
