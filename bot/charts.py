@@ -33,7 +33,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -52,6 +52,7 @@ TOP_UNANSWERED = 8
 QUESTION_CHARS = 90
 BAR_WIDTH = 0.8  # of a day
 HEADROOM = 1.4  # room above the highest bar for the legend
+SHORT_SPAN_DAYS = 7  # up to this many days, one tick (a date) per day
 MAX_SPAN_DAYS = 3660  # a longer requested period starts at the first logged day instead
 
 _RENDER_LOCK = threading.Lock()
@@ -100,7 +101,7 @@ def _day(value: Bound) -> dt.date | None:
 def describe_period(since: Bound, until: Bound) -> str:
     low, high = _day(since), _day(until)
     if low and high:
-        return f"{low.isoformat()} to {high.isoformat()}"
+        return low.isoformat() if low == high else f"{low.isoformat()} to {high.isoformat()}"
     if low:
         return f"since {low.isoformat()}"
     if high:
@@ -174,10 +175,15 @@ def _bars(ax: Axes, x: Sequence[float], heights: Sequence[float], *, label: str,
     return Patch(label=label, **style)
 
 
-def _date_axis(ax: Axes, x: Sequence[float] = ()) -> None:
-    if x:
-        ax.set_xlim(x[0] - 0.6, x[-1] + 0.6)
+def _date_axis(ax: Axes, x: Sequence[float]) -> None:
+    """The x axis of per-day panels: ``x`` (day numbers, oldest first) with half a day around."""
+    ax.set_xlim(x[0] - 0.6, x[-1] + 0.6)
     ax.xaxis_date()
+    if len(x) <= SHORT_SPAN_DAYS:
+        # One tick per day: left alone, matplotlib would tick hours, and these bars are days.
+        ax.xaxis.set_major_locator(DayLocator())
+        ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+        return
     locator = AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -190,8 +196,7 @@ def _empty(ax: Axes, message: str) -> None:
 def _no_days(ax: Axes, data: ChartData) -> None:
     """The x axis of an empty period: its dates when it has bounds, no ticks otherwise."""
     if data.days:
-        ax.set_xlim(data.days[0].day - dt.timedelta(days=0.5), data.days[-1].day + dt.timedelta(days=0.5))
-        _date_axis(ax)
+        _date_axis(ax, _day_numbers(data))
     else:
         ax.set_xticks([])
 

@@ -86,6 +86,10 @@ def test_one_day(log: QueryLog) -> None:
     assert figure.get_suptitle() == "newsdesk questions, all time (UTC)"
     assert texts(figure)["Questions per day"] == ["Day (UTC)", "Questions asked", "Answered share (%)"]
     assert len(charts.render_png(figure)) < DISCORD_LIMIT
+    # Ticks are days, not the hours matplotlib would pick for a one-day span.
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["2024-03-01"]
+    one_day = charts.chart_data(log.db, dt.date(2024, 3, 1), dt.date(2024, 3, 1))
+    assert charts.build_figure(one_day).get_suptitle() == "newsdesk questions, 2024-03-01 (UTC)"
 
 
 def test_ninety_days_with_votes(log: QueryLog) -> None:
