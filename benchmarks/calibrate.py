@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/calibrate.py           # fit and print, change nothing
     .venv/bin/python benchmarks/calibrate.py --write   # also store the coefficients
+    .venv/bin/python benchmarks/calibrate.py --write --results benchmarks/RESULTS.md
 
 Examples, each a question asked of an archive, labelled answerable (1) or not (0):
 - ``../shared/eval/dev_questions*.jsonl`` asked of the bundled corpus (``answered: false``
@@ -35,6 +36,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from results import replace_section  # noqa: E402
 
 from retrieval.answer import QuestionError  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
@@ -115,37 +119,51 @@ def fit_rows(rows: list[tuple[str, int, list[float]]], features: list[int]) -> n
     return fit(x, y, weight)
 
 
-def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: np.ndarray) -> None:
-    print(f"{'set':22} {'n':>4} {'label':>5} {'answered':>9} {'answered (set left out of fit)':>31}")
+def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: np.ndarray) -> list[str]:
+    """A markdown table: per set, the share answered by the model and by one fitted without the set."""
+    lines = ["| set | questions | should be | answered | answered, set left out of the fit |", "|---|---|---|---|---|"]
     for name in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == name]
         held = fit_rows([r for r in rows if r[0] != name], features)
         x = np.array([[r[2][i] for i in features] for r in mine])
         fitted = np.mean(beta[0] + x @ beta[1:] > 0)
         without = np.mean(held[0] + x @ held[1:] > 0)
-        print(f"{name:22} {len(mine):4d} {mine[0][1]:5d} {fitted:9.1%} {without:31.1%}")
+        wanted = "answered" if mine[0][1] else "refused"
+        lines.append(f"| {name} | {len(mine)} | {wanted} | {fitted:.1%} | {without:.1%} |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=EVAL / "squad2-dev-two-articles.json")
     parser.add_argument("--write", action="store_true", help=f"store the coefficients in {COEFFICIENTS_FILE}")
+    parser.add_argument("--results", type=Path, help="also write the tables as the 'Answer decision' section of this file")
     args = parser.parse_args()
     models = {}
+    text = [
+        "# Answer decision",
+        "",
+        f"Command: `python benchmarks/calibrate.py {' '.join(sys.argv[1:])}`  ",
+        f"Fitted {dt.date.today().isoformat()}: L2-regularised logistic regression (l2 = {L2}), each set "
+        "weighing the same; features as in `retrieval/answerability.py`. 'Set left out of the fit': "
+        "a model fitted on the other sets only, a guard against fitting the dev sets.",
+    ]
     for name, semantic in (("semantic", True), ("lexical", False)):
         with tempfile.TemporaryDirectory() as tmp:
             rows = collect(semantic, args.squad, Path(tmp))
         features = [i for i, f in enumerate(FEATURES) if semantic or f != "similarity"]
         beta = fit_rows(rows, features)
         coefficients = {FEATURES[i]: round(float(b), 4) for i, b in zip(features, beta[1:])}
-        print(f"\n{name}: intercept {beta[0]:.4f}, {coefficients}")
-        report(rows, features, beta)
+        terms = ", ".join(f"{value:+.3f} × {feature}" for feature, value in coefficients.items())
+        text += ["", f"**{name}** (`NEWSDESK_SEMANTIC={'on' if semantic else 'off'}`): logit = {beta[0]:+.3f}, {terms}", ""]
+        text += report(rows, features, beta)
         models[name] = {
             "intercept": round(float(beta[0]), 4),
             "coefficients": coefficients,
             "threshold": 0.5,
             "examples": dict(Counter(r[0] for r in rows)),
         }
+    print("\n".join(text))
     if args.write:
         data = {
             "about": "Answer decision: P(answerable) = sigmoid(intercept + sum(coef * feature)); "
@@ -156,6 +174,8 @@ def main() -> None:
         }
         write_text_atomically(COEFFICIENTS_FILE, json.dumps(data, indent=2) + "\n")
         print(f"\nwrote {COEFFICIENTS_FILE}")
+    if args.results:
+        replace_section(args.results, "\n".join(text))
 
 
 if __name__ == "__main__":

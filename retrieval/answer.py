@@ -2,7 +2,7 @@
 
 The answering rules, apart from the archive's data (:mod:`retrieval.archive`): relevance
 (BM25's candidates, re-ranked by meaning when the scorer is a
-:class:`~retrieval.scoring.Reranker`), refusal (a decision calibrated on data, see
+:class:`~retrieval.scoring.MeaningAware`, and by the question's words around each passage), refusal (a decision calibrated on data, see
 :mod:`retrieval.answerability`; a question in another language is told the archive is in
 English; a refusal names the words the archive does not know) and de-duplication
 (overlapping text of one article, near copies); the excerpt of each passage is
@@ -28,7 +28,7 @@ from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_te
 from retrieval.filters import Filters
 from retrieval.passages import Passage
 from retrieval.query import Query
-from retrieval.scoring import Reranker
+from retrieval.scoring import FusionWeights, MeaningAware, fuse
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -38,7 +38,11 @@ log = logging.getLogger(__name__)
 DEFAULT_RESULTS = 3
 MAX_QUESTION_CHARS = 1000
 # BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
-RERANK_DEPTH = 30
+RERANK_DEPTH = 20
+# Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
+# candidate, the cosine in meaning, and the share of the question's weight around the passage.
+SEMANTIC_FUSION = FusionWeights(bm25=0.4, meaning=0.3, context=0.3)
+LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
 NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
 NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
@@ -137,9 +141,10 @@ class Answerer:
         # rank_bm25's epsilon floor can turn common terms negative in a small archive.
         self._weight_scale = n
         self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
-        # Meaning re-ranks BM25's candidates when the scorer can; the decision fits the features there are.
-        self._rerank = archive.index.rerank if isinstance(archive.index, Reranker) else None
-        self.decision = model_for(semantic=self._rerank is not None)
+        # Meaning joins the re-ranking when the scorer can tell it; the decision fits the features there are.
+        self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
+        self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
+        self.decision = model_for(semantic=self._meaning is not None)
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -158,8 +163,8 @@ class Answerer:
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
-        fused, similarity = self._rerank(query.text, ranked) if self._rerank is not None else (ranked, {})
-        picked = self._pick(fused, query_weights, wanted)
+        order, similarity = self._rerank(query.text, ranked, query_weights)
+        picked = self._pick(order, query_weights, wanted)
         best = picked[0] if picked else None
         evidence = gather_evidence(
             query_weights,
@@ -176,6 +181,32 @@ class Answerer:
             )
         shown = tuple(excerpt for _, _, excerpt in picked)
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
+
+    def _rerank(
+        self, question: str, ranked: list[tuple[int, float]], query_weights: dict[str, float]
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """BM25's candidates in fused order, with the fused scores (what excerpts show and the
+        log keeps), and each one's similarity in meaning to the question."""
+        if not ranked:
+            return ranked, {}
+        positions = [p for p, _ in ranked]
+        similarity = self._meaning.similarities(question, positions) if self._meaning is not None else None
+        ids = self.archive.sentence_terms.query_ids(query_weights)
+        id_weights = {i: query_weights[t] for t, i in ids.items()}
+        total = sum(query_weights.values())
+        context = np.array([self._context_weight(p, id_weights) for p in positions]) / total
+        order = fuse(ranked, self.fusion, similarity, context)
+        return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}
+
+    def _context_weight(self, position: int, id_weights: dict[int, float]) -> float:
+        """Weight of the question's terms in the passage and the sentence either side of it
+        (within its article): an answer often spans a paragraph break."""
+        archive = self.archive
+        lo = int(archive.passage_first_sentence[position])
+        first, end = archive.article_sentence_range(archive.passages[position].article.id)
+        hi = lo + len(archive.passages[position].sentences)
+        found = archive.sentence_terms.among(max(first, lo - 1), min(end, hi + 1), id_weights.keys())
+        return sum(id_weights[t] for t in found)
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int

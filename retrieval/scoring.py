@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -50,14 +51,12 @@ class Scorer(Protocol):
 
 
 @runtime_checkable
-class Reranker(Protocol):
-    """A scorer that can also re-order its candidates by what the question means
-    (:class:`~retrieval.semantic.FusedScorer`); the answer decision then weighs the similarity."""
+class MeaningAware(Protocol):
+    """A scorer that can also say how close in meaning passages are to a question
+    (:class:`~retrieval.semantic.FusedScorer`); the answering rules then fuse it in."""
 
-    def rerank(
-        self, question: str, ranked: Sequence[tuple[int, float]]
-    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """``ranked`` (from ``search_terms``) re-ordered, and each position's similarity to ``question``."""
+    def similarities(self, question: str, positions: Sequence[int]) -> np.ndarray:
+        """Cosine similarity of ``question`` with the passages at ``positions``, in [-1, 1]."""
         ...
 
 
@@ -101,3 +100,38 @@ def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
         return []
     candidates = np.flatnonzero(np.isfinite(scores))
     return best_of(candidates, scores[candidates], k)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How a second stage mixes its signals (each in about [0, 1]); see :func:`fuse`."""
+
+    bm25: float
+    meaning: float
+    context: float
+
+
+def fuse(
+    ranked: Sequence[tuple[int, float]],
+    weights: FusionWeights,
+    similarity: np.ndarray | None = None,
+    context: np.ndarray | None = None,
+) -> list[tuple[int, float]]:
+    """Re-rank ``ranked`` (BM25's candidates) by a weighted sum of normalised signals.
+
+    BM25 is scaled by the best candidate's score (the top BM25 passage has 1.0); the
+    ``similarity`` (cosine) and ``context`` (share of the question's weight around the
+    passage) arrays are per candidate, and a missing one counts as 0. Ties keep BM25's
+    order; the pairs returned carry the fused score.
+    """
+    if not ranked:
+        return []
+    scores = np.array([s for _, s in ranked], dtype=np.float64)
+    top = scores.max()
+    fused = weights.bm25 * (scores / top if top > 0 else np.zeros_like(scores))
+    if similarity is not None:
+        fused += weights.meaning * np.asarray(similarity, dtype=np.float64)
+    if context is not None:
+        fused += weights.context * np.asarray(context, dtype=np.float64)
+    order = sorted(range(len(ranked)), key=lambda i: -fused[i])  # stable: BM25 order on ties
+    return [(ranked[i][0], float(fused[i])) for i in order]

@@ -1,7 +1,8 @@
 """Meaning-aware second signal: static WordLlama embeddings of passages and questions.
 
-BM25 stays the first-stage ranker; this module re-ranks BM25's candidates with the cosine
-similarity between the question and each passage, so "soldiers" can meet "troops".
+BM25 stays the first-stage ranker; this module gives the cosine similarity between the
+question and each of BM25's candidates, so "soldiers" can meet "troops", and
+:mod:`retrieval.answer` fuses it with BM25 to re-rank them.
 
 Guarantees:
 - Offline only. The model's weights and tokenizer ship inside the ``wordllama`` wheel and
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 MODEL_CONFIG = "l2_supercat"
 # Matryoshka truncation: 64 of the model's 256 dimensions (see benchmarks/RESULTS.md).
 DEFAULT_DIM = 64
-# Weight of meaning in the fused score; BM25 (scaled to its best candidate) has the rest.
-DEFAULT_WEIGHT = 0.3
 _BATCH = 256
 # The passage vectors' name among the saved index arrays.
 VECTORS_KEY = "semantic_vectors"
@@ -108,44 +107,26 @@ def similarities(vectors: np.ndarray, question: np.ndarray, positions: Sequence[
     return rows @ question
 
 
-def fuse(
-    ranked: Sequence[tuple[int, float]], similarity: np.ndarray, weight: float = DEFAULT_WEIGHT
-) -> list[tuple[int, float]]:
-    """Re-rank BM25's ``ranked`` candidates by ``(1 - weight) * bm25 / best + weight * similarity``.
-
-    BM25 scores are scaled by the best candidate's (so the top BM25 passage has 1.0) and
-    the similarity is the cosine in [-1, 1]; ties keep BM25's order. ``weight`` 0 leaves
-    the ranking as BM25's.
-    """
-    if not ranked:
-        return []
-    scores = np.array([s for _, s in ranked], dtype=np.float64)
-    top = scores.max()
-    scaled = scores / top if top > 0 else np.zeros_like(scores)
-    fused = (1.0 - weight) * scaled + weight * np.asarray(similarity, dtype=np.float64)
-    order = sorted(range(len(ranked)), key=lambda i: -fused[i])  # stable: BM25 order on ties
-    return [(ranked[i][0], float(fused[i])) for i in order]
-
-
 class FusedScorer:
-    """BM25 first, meaning second: a :class:`~retrieval.scoring.Scorer` and a
-    :class:`~retrieval.scoring.Reranker`.
+    """BM25 first, meaning second: a :class:`~retrieval.scoring.Scorer` and
+    :class:`~retrieval.scoring.MeaningAware`.
 
     ``search_terms`` and the term statistics are BM25's own (exact rank_bm25 parity);
-    :meth:`rerank` re-orders BM25's candidates by the fused score. The passage vectors
+    :meth:`similarities` gives the candidates' closeness in meaning, which the answering
+    rules fuse with BM25 (:func:`retrieval.scoring.fuse`). The passage vectors
     (float16: half the file and memory; cosines move by ~1e-3, below any ranking gap)
     are computed when the archive is built and saved with it.
     """
 
     def __init__(
-        self, bm25: BM25Index, vectors: np.ndarray, embedder: Embedder | None = None, weight: float = DEFAULT_WEIGHT
+        self, bm25: BM25Index, vectors: np.ndarray, embedder: Embedder | None = None
     ) -> None:
         self.bm25 = bm25
         self.vectors = vectors
         self.embedder = embedder or Embedder(int(vectors.shape[1]) if vectors.ndim == 2 else DEFAULT_DIM)
-        self.weight = weight
         if vectors.ndim != 2 or vectors.shape != (len(bm25), self.embedder.dim):
             raise ValueError(f"passage vectors of shape {vectors.shape} do not fit {len(bm25)} passages")
+        _model(self.embedder.dim)  # load the model now (~0.2 s, once per process), not on the first question
 
     @classmethod
     def build(
@@ -180,15 +161,9 @@ class FusedScorer:
 
     # -- meaning -----------------------------------------------------------------------
 
-    def rerank(
-        self, question: str, ranked: Sequence[tuple[int, float]]
-    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """BM25's ``ranked`` candidates in fused order, and each one's similarity to ``question``."""
-        if not ranked:
-            return [], {}
-        positions = [p for p, _ in ranked]
-        sims = similarities(self.vectors, self.embedder.embed_one(question), positions)
-        return fuse(ranked, sims, self.weight), dict(zip(positions, sims.tolist()))
+    def similarities(self, question: str, positions: Sequence[int]) -> np.ndarray:
+        """Cosine similarity of ``question`` with the passages at ``positions`` (float32)."""
+        return similarities(self.vectors, self.embedder.embed_one(question), positions)
 
     # -- saving ------------------------------------------------------------------------
 
@@ -199,4 +174,6 @@ class FusedScorer:
     @classmethod
     def from_arrays(cls, data: Mapping[str, np.ndarray], analyzer: Analyzer) -> FusedScorer:
         bm25 = BM25Index.from_arrays({k: v for k, v in data.items() if k != VECTORS_KEY}, analyzer=analyzer)
-        return cls(bm25, data[VECTORS_KEY])
+        # Read into memory (13 MB at 100k passages, milliseconds): a mapped file would page-fault
+        # on the scattered rows of each question's candidates until all of it had been touched.
+        return cls(bm25, np.array(data[VECTORS_KEY]))

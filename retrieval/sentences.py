@@ -19,7 +19,7 @@ knows; the object never changes after it is made (safe to share between threads)
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 
@@ -87,6 +87,13 @@ class SentenceTerms:
     def terms(self, sentence: int) -> frozenset[int]:
         """The term ids of one sentence."""
         return self.union(sentence, sentence + 1)
+
+    def among(self, first: int, end: int, wanted: Set[int]) -> set[int]:
+        """Which of the term ids ``wanted`` occur in sentences ``first`` to ``end - 1``.
+
+        Cheaper than :meth:`union` for a few wanted ids: no set of every term is made.
+        """
+        return wanted & set(self.ids[self.indptr[first] : self.indptr[end]].tolist())
 
     def union(self, first: int, end: int) -> frozenset[int]:
         """The term ids of sentences ``first`` to ``end - 1`` (one slice: they are consecutive)."""

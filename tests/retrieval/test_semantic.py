@@ -12,8 +12,8 @@ from retrieval.analyzer import default_analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.index import BM25Index
-from retrieval.scoring import Reranker, Scorer
-from retrieval.semantic import Embedder, FusedScorer, _model, fuse
+from retrieval.scoring import FusionWeights, MeaningAware, Scorer, fuse
+from retrieval.semantic import Embedder, FusedScorer, _model
 
 TEXTS = [
     "The army sent troops to the northern border on Monday, officials said.",
@@ -42,34 +42,37 @@ def test_similar_meaning_scores_higher_than_shared_nothing() -> None:
     assert float(question @ troops) > float(question @ bread) + 0.1
 
 
-def test_fusion_without_weight_keeps_bm25_order_and_with_weight_lets_meaning_decide_close_calls() -> None:
+def test_fusion_with_bm25_alone_keeps_its_order_and_other_signals_settle_close_calls() -> None:
     ranked = [(7, 10.0), (3, 9.5), (5, 2.0)]
     similarity = np.array([0.1, 0.9, 0.95])
-    assert [p for p, _ in fuse(ranked, similarity, weight=0.0)] == [7, 3, 5]
-    fused = fuse(ranked, similarity, weight=0.3)
-    # 9.5 vs 10 is a close call that meaning settles; 2.0 is too far behind to be lifted to the top.
-    assert [p for p, _ in fused] == [3, 7, 5]
-    assert fused[0][1] > fused[1][1] > fused[2][1]
+    context = np.array([0.5, 1.0, 1.0])
+    assert [p for p, _ in fuse(ranked, FusionWeights(1.0, 0.0, 0.0), similarity, context)] == [7, 3, 5]
+    # 9.5 vs 10 is a close call that meaning (or the words around) settles; 2.0 is too far behind.
+    for weights in (FusionWeights(0.7, 0.3, 0.0), FusionWeights(0.7, 0.0, 0.3)):
+        fused = fuse(ranked, weights, similarity, context)
+        assert [p for p, _ in fused] == [3, 7, 5]
+        assert fused[0][1] > fused[1][1] > fused[2][1]
+    # A signal that is missing counts as nothing, not as an error.
+    assert [p for p, _ in fuse(ranked, FusionWeights(0.7, 0.3, 0.0))] == [7, 3, 5]
 
 
 def test_fusion_ties_keep_bm25_order_and_empty_is_empty() -> None:
-    assert [p for p, _ in fuse([(4, 1.0), (2, 1.0)], np.array([0.5, 0.5]), 0.3)] == [4, 2]
-    assert fuse([], np.zeros(0), 0.3) == []
+    weights = FusionWeights(0.4, 0.3, 0.3)
+    assert [p for p, _ in fuse([(4, 1.0), (2, 1.0)], weights, np.array([0.5, 0.5]))] == [4, 2]
+    assert fuse([], weights, np.zeros(0), np.zeros(0)) == []
 
 
-def test_fused_scorer_keeps_bm25_search_exactly_and_reranks_by_meaning() -> None:
+def test_fused_scorer_keeps_bm25_search_exactly_and_knows_meaning() -> None:
     analyzer = default_analyzer()
     fused = FusedScorer.build(TEXTS, analyzer)
     bm25 = BM25Index.build(TEXTS, analyzer=analyzer)
-    assert isinstance(fused, Scorer) and isinstance(fused, Reranker)
+    assert isinstance(fused, Scorer) and isinstance(fused, MeaningAware)
     terms = analyzer("soldiers at the border")
     assert fused.search_terms(terms, 5) == bm25.search_terms(terms, 5)
     assert fused.document_frequency("border") == bm25.document_frequency("border") == 2
-    reordered, similarity = fused.rerank("soldiers at the border", fused.search_terms(terms, 5))
-    assert {p for p, _ in reordered} == {p for p, _ in bm25.search_terms(terms, 5)}
-    assert set(similarity) == {p for p, _ in reordered}
-    # Both border passages come before anything that only shares a stopword.
-    assert {p for p, _ in reordered[:2]} == {0, 3}
+    similarity = fused.similarities("soldiers at the border", range(len(TEXTS)))
+    # The two border stories are closer in meaning than bread, football or the harvest.
+    assert set(np.argsort(-similarity)[:2].tolist()) == {0, 3}
 
 
 def test_fused_scorer_round_trips_through_its_arrays() -> None:
@@ -77,7 +80,7 @@ def test_fused_scorer_round_trips_through_its_arrays() -> None:
     fused = FusedScorer.build(TEXTS, analyzer)
     again = FusedScorer.from_arrays(fused.arrays(), analyzer)
     assert np.array_equal(again.vectors, fused.vectors)
-    assert again.rerank("bread prices", [(1, 2.0), (4, 1.0)]) == fused.rerank("bread prices", [(1, 2.0), (4, 1.0)])
+    assert np.array_equal(again.similarities("bread prices", [1, 4]), fused.similarities("bread prices", [1, 4]))
 
 
 def test_vectors_that_do_not_fit_the_passages_are_rejected() -> None:
@@ -95,3 +98,4 @@ def test_an_archive_with_meaning_answers_a_question_in_other_words() -> None:
     assert answer.answered
     assert answer.results[0].article_id in {"a0", "a3"}
     assert answer.evidence is not None and answer.evidence.similarity > 0.3
+
