@@ -39,7 +39,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sqlite_utils import Database
 
-from bot.querylog.queries import Bound, per_day, top_unanswered, votes_per_day
+from bot.querylog.queries import Bound, Guild, per_day, top_unanswered, votes_per_day
 from bot.querylog.records import TopQuestion
 from retrieval.atomic import atomic_writer
 
@@ -127,10 +127,14 @@ def chart_data(
     top: int = TOP_UNANSWERED,
     period: str | None = None,
     today: dt.date | None = None,
+    guild: Guild = None,
 ) -> ChartData:
-    """Aggregate the log for the chart (``since`` inclusive, ``until`` a whole UTC day or instant)."""
-    counts = {dt.date.fromisoformat(d.day): (d.questions, d.answered) for d in per_day(db, since, until)}
-    votes = {dt.date.fromisoformat(v.day): (v.thumbs_up, v.thumbs_down) for v in votes_per_day(db, since, until)}
+    """Aggregate the log for the chart (``since`` inclusive, ``until`` a whole UTC day or instant),
+    of one server's questions when ``guild`` is given."""
+    counts = {dt.date.fromisoformat(d.day): (d.questions, d.answered) for d in per_day(db, since, until, guild=guild)}
+    votes = {
+        dt.date.fromisoformat(v.day): (v.thumbs_up, v.thumbs_down) for v in votes_per_day(db, since, until, guild=guild)
+    }
     logged = sorted(counts)
     today = today or dt.datetime.now(dt.timezone.utc).date()
     span = _span(logged[0] if logged else None, logged[-1] if logged else None, since, until, today)
@@ -138,7 +142,7 @@ def chart_data(
     return ChartData(
         period=period or describe_period(since, until),
         days=days,
-        top_unanswered=tuple(top_unanswered(db, since, until, top)),
+        top_unanswered=tuple(top_unanswered(db, since, until, top, guild=guild)),
     )
 
 
@@ -306,11 +310,11 @@ def check_png_path(path: Path) -> None:
         raise ChartError(f"cannot write the chart to {path}: folder {folder} does not exist")
 
 
-def write_chart(path: Path, db: Database, since: Bound = None, until: Bound = None) -> int:
+def write_chart(path: Path, db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
     """Draw the chart and write it to ``path`` in one rename (an interrupted write leaves no
     half image); returns its size in bytes."""
     check_png_path(path)
-    png = chart_png(db, since, until)
+    png = chart_png(db, since, until, guild=guild)
     try:
         with atomic_writer(path, "wb") as out:
             out.write(png)
@@ -319,6 +323,8 @@ def write_chart(path: Path, db: Database, since: Bound = None, until: Bound = No
     return len(png)
 
 
-def chart_png(db: Database, since: Bound = None, until: Bound = None, *, period: str | None = None) -> bytes:
+def chart_png(
+    db: Database, since: Bound = None, until: Bound = None, *, period: str | None = None, guild: Guild = None
+) -> bytes:
     """Aggregate the log and draw the chart: the one call every interface makes."""
-    return render_png(build_figure(chart_data(db, since, until, period=period)))
+    return render_png(build_figure(chart_data(db, since, until, period=period, guild=guild)))

@@ -1,4 +1,14 @@
-"""Named permission checks for app commands."""
+"""Named permission checks for app commands, and which servers the bot serves.
+
+Guarantees:
+- A moderator is judged in the server and channel the command was used in: the Manage
+  Messages permission there (as Discord computed it for this interaction, overwrites
+  included), or a moderator role of that server. Permissions or roles held in another
+  server never count, and nobody is a moderator in a DM.
+- Moderator roles are matched by id. Names in ``NEWSDESK_MODERATOR_ROLES`` are resolved to ids
+  once per server when the bot starts or joins it, with a warning: renaming a role (or
+  creating another with the same name) later grants nothing.
+"""
 
 from __future__ import annotations
 
@@ -18,23 +28,66 @@ class NotModerator(app_commands.CheckFailure):
     """The member is not a moderator; the error handler turns this into a private refusal."""
 
 
-def member_is_moderator(member: discord.abc.User, moderator_roles: Iterable[str]) -> bool:
-    """Manage Messages permission, or a role whose name or id is configured as moderator."""
-    if not isinstance(member, discord.Member):
+class ModeratorRoles:
+    """The configured moderator roles, as role ids per server."""
+
+    def __init__(self, configured: Iterable[str]) -> None:
+        entries = [entry.strip() for entry in configured if entry.strip()]
+        self.ids = frozenset(int(entry) for entry in entries if entry.isdigit())
+        self.names = frozenset(entry.casefold() for entry in entries if not entry.isdigit())
+        self._resolved: dict[int, frozenset[int]] = {}
+
+    def resolve(self, guild: discord.Guild) -> frozenset[int]:
+        """Turn the configured role names into this server's role ids (at start-up or join)."""
+        if not self.names:
+            return frozenset()
+        if guild.id in self._resolved:  # once per server: a later rename grants nothing
+            return self._resolved[guild.id]
+        found = frozenset(role.id for role in guild.roles if role.name.casefold() in self.names)
+        self._resolved[guild.id] = found
+        log.warning(
+            "NEWSDESK_MODERATOR_ROLES gives role names; in server %s they matched role ids %s. "
+            "Names are read only now: put the ids in the setting instead (a renamed role keeps its id)",
+            guild.id,
+            ", ".join(str(i) for i in sorted(found)) or "none",
+        )
+        return found
+
+    def forget(self, guild_id: int) -> None:
+        self._resolved.pop(guild_id, None)
+
+    def of(self, guild_id: int) -> frozenset[int]:
+        """The moderator role ids in server ``guild_id``."""
+        return self.ids | self._resolved.get(guild_id, frozenset())
+
+
+def interaction_is_moderator(interaction: discord.Interaction, roles: ModeratorRoles) -> bool:
+    """Manage Messages in this channel of this server, or one of this server's moderator roles."""
+    member = interaction.user
+    if interaction.guild_id is None or not isinstance(member, discord.Member):
         return False
-    if member.guild_permissions.manage_messages:
+    if member.guild.id != interaction.guild_id:
+        return False
+    # Discord resolved these for this member in this channel (roles and overwrites).
+    if interaction.permissions.manage_messages:
         return True
-    wanted = {r.strip().casefold() for r in moderator_roles if r.strip()}
-    return any(str(role.id) in wanted or role.name.casefold() in wanted for role in member.roles)
+    wanted = roles.of(interaction.guild_id)
+    return any(role.id in wanted for role in member.roles)
 
 
 def is_moderator() -> Callable[[T], T]:
-    """App command check: only moderators (see :func:`member_is_moderator`)."""
+    """App command check: only moderators of the server it is used in (see :func:`interaction_is_moderator`)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        roles = getattr(interaction.client, "settings").moderator_roles
-        if member_is_moderator(interaction.user, roles):
+        roles: ModeratorRoles = getattr(interaction.client, "moderator_roles")
+        if interaction_is_moderator(interaction, roles):
             return True
         raise NotModerator("Only moderators can use this command.")
 
     return app_commands.check(predicate)
+
+
+def allowed_guild(guild_id: int | None, allowed: Iterable[int]) -> bool:
+    """Whether the bot serves ``guild_id`` under ``NEWSDESK_GUILDS`` (empty: every server; DMs pass)."""
+    allowed = tuple(allowed)
+    return not allowed or guild_id is None or guild_id in allowed

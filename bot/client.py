@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import NotModerator
+from bot.checks import ModeratorRoles, NotModerator, allowed_guild
 from bot.desk import Desk
 from bot.reply import NO_MENTIONS, escape
 from bot.querylog import ReviewError
@@ -30,6 +30,18 @@ def make_intents(message_content: bool = True) -> discord.Intents:
     return intents
 
 
+class NewsdeskTree(app_commands.CommandTree):
+    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        allowed = getattr(self.client, "settings").guilds
+        if allowed_guild(interaction.guild_id, allowed):
+            return True
+        log.warning("ignored /%s from server %s, which is not in NEWSDESK_GUILDS",
+                    getattr(interaction.command, "qualified_name", "?"), interaction.guild_id)
+        return False
+
+
 class NewsdeskBot(commands.Bot):
     def __init__(
         self,
@@ -45,10 +57,12 @@ class NewsdeskBot(commands.Bot):
             intents=make_intents(message_content),
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            tree_cls=NewsdeskTree,
             **options,
         )
         self.desk = desk
         self.settings = settings
+        self.moderator_roles = ModeratorRoles(settings.moderator_roles)
         self.initial_extensions = cogs
         self.tree.on_error = self.on_app_command_error
 
@@ -68,6 +82,28 @@ class NewsdeskBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s); %s", self.user, getattr(self.user, "id", "?"), self.desk.summary())
+        for guild in list(self.guilds):
+            await self._welcome(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._welcome(guild)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._welcome(guild)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.moderator_roles.forget(guild.id)
+
+    async def _welcome(self, guild: discord.Guild) -> None:
+        """Leave a server outside NEWSDESK_GUILDS; otherwise resolve its moderator role names."""
+        if not allowed_guild(guild.id, self.settings.guilds):
+            log.warning("leaving server %s (%s): it is not in NEWSDESK_GUILDS", guild.id, guild.name)
+            try:
+                await guild.leave()
+            except discord.HTTPException:
+                log.exception("could not leave server %s; its commands are ignored", guild.id)
+            return
+        self.moderator_roles.resolve(guild)
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

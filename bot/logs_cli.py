@@ -75,6 +75,12 @@ def _period(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--since", help="From YYYY-MM-DD (UTC) or a duration ago: 7d, 12h, 2w.")(func)
 
 
+def _guild(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--guild", type=click.IntRange(min=1), metavar="ID", help="Only this Discord server's questions (its id)."
+    )(func)
+
+
 def _formats(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")(func)
     return click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")(func)
@@ -85,7 +91,7 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("choose one of --json and --csv")
 
 
-Fetch = Callable[[Database, Bound, Bound], list[LoggedQuery]]
+Fetch = Callable[[Database, Bound, Bound, int | None], list[LoggedQuery]]
 
 
 def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch: Fetch) -> None:
@@ -94,7 +100,7 @@ def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch:
     _one_format(as_json, as_csv)
     low, high = period(options["since"], options["until"])
     with log_database(ctx) as db:
-        found = fetch(db, low, high)
+        found = fetch(db, low, high, options.get("guild"))
     _show_queries(found, as_json, as_csv, empty)
 
 
@@ -130,12 +136,16 @@ def logs() -> None:
 @logs.command()
 @click.argument("count", type=click.IntRange(1, 10_000), default=20)
 @_period
+@_guild
 @_formats
 @click.pass_context
 def recent(ctx: click.Context, count: int, **options: Any) -> None:
     """The newest COUNT questions (default 20), newest first."""
     list_queries(
-        ctx, options, "no questions logged in this period", lambda db, low, high: queries.recent(db, count, low, high)
+        ctx,
+        options,
+        "no questions logged in this period",
+        lambda db, low, high, guild: queries.recent(db, count, low, high, guild=guild),
     )
 
 
@@ -149,17 +159,19 @@ def _count(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 @click.argument("text")
 @_count(20)
 @_period
+@_guild
 @_formats
 @click.pass_context
 def search(ctx: click.Context, text: str, count: int, **options: Any) -> None:
     """Questions containing TEXT (case-insensitive; % _ and quotes match themselves)."""
     empty = f"no questions contain {clean(text)!r}"
-    list_queries(ctx, options, empty, lambda db, low, high: queries.search(db, text, count, low, high))
+    list_queries(ctx, options, empty, lambda db, low, high, guild: queries.search(db, text, count, low, high, guild=guild))
 
 
 @logs.command()
 @_count(50)
 @_period
+@_guild
 @_formats
 @click.pass_context
 def unanswered(ctx: click.Context, count: int, **options: Any) -> None:
@@ -168,11 +180,13 @@ def unanswered(ctx: click.Context, count: int, **options: Any) -> None:
         ctx,
         options,
         "no unanswered questions in this period",
-        lambda db, low, high: queries.unanswered(db, since=low, until=high, count=count),
+        lambda db, low, high, guild: queries.unanswered(db, since=low, until=high, count=count, guild=guild),
     )
 
 
-def _chart(path: Path | None, db: Database | None = None, since: Bound = None, until: Bound = None) -> None:
+def _chart(
+    path: Path | None, db: Database | None = None, since: Bound = None, until: Bound = None, guild: int | None = None
+) -> None:
     """Without ``db``, check ``path`` before any work; with it, draw the chart and write it there."""
     if path is None:
         return
@@ -182,7 +196,7 @@ def _chart(path: Path | None, db: Database | None = None, since: Bound = None, u
         if db is None:
             charts.check_png_path(path)
             return
-        size = charts.write_chart(path, db, since, until)
+        size = charts.write_chart(path, db, since, until, guild=guild)
     except charts.ChartError as exc:
         raise click.BadParameter(str(exc), param_hint="--chart") from None
     click.echo(f"chart written to {path} ({size // 1024} KiB)", err=True)
@@ -192,18 +206,26 @@ def _chart(path: Path | None, db: Database | None = None, since: Bound = None, u
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="How many top questions.")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the figures as a PNG.")
 @_period
+@_guild
 @_formats
 @click.pass_context
 def stats(
-    ctx: click.Context, top: int, chart: Path | None, since: str | None, until: str | None, as_json: bool, as_csv: bool
+    ctx: click.Context,
+    top: int,
+    chart: Path | None,
+    since: str | None,
+    until: str | None,
+    guild: int | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Questions per day, answered share, top questions, feedback, busiest channels, users."""
     _one_format(as_json, as_csv)
     low, high = period(since, until)
     with log_database(ctx) as db:
         _chart(chart)
-        figures = queries.stats(db, since=low, until=high, top=top)
-        _chart(chart, db, low, high)
+        figures = queries.stats(db, since=low, until=high, top=top, guild=guild)
+        _chart(chart, db, low, high, guild)
     if as_json:
         click.echo(json.dumps(figures.to_json(), ensure_ascii=False))
     elif as_csv:
@@ -224,12 +246,19 @@ def _write_export(rows: Iterator[dict[str, Any]], out: Any, as_json: bool) -> in
 
 @logs.command()
 @_period
+@_guild
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines (one object per line) instead of CSV.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (the default).")
 @click.pass_context
 def export(
-    ctx: click.Context, since: str | None, until: str | None, output: Path | None, as_json: bool, as_csv: bool
+    ctx: click.Context,
+    since: str | None,
+    until: str | None,
+    guild: int | None,
+    output: Path | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Every question in the period as CSV (streamed; oldest first) to stdout or FILE.
 
@@ -237,7 +266,7 @@ def export(
     """
     _one_format(as_json, as_csv)
     low, high = period(since, until)
-    with log_database(ctx) as db, contextlib.closing(queries.iter_export_rows(db, since=low, until=high)) as rows:
+    with log_database(ctx) as db, contextlib.closing(queries.iter_export_rows(db, since=low, until=high, guild=guild)) as rows:
         # closing(): the cursor is released before the database closes, even on a broken pipe.
         if output is None:
             try:

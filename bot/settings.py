@@ -35,7 +35,10 @@ class Settings:
     guild_id: int | None = None
     cooldown_seconds: float = 10.0
     results: int = 3
+    # Role ids (or, resolved to ids per server at start-up with a warning, role names).
     moderator_roles: tuple[str, ...] = ()
+    # The servers the bot serves (empty: any); it leaves the others.
+    guilds: tuple[int, ...] = ()
     log_user_ids: str = "plain"
     hash_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
@@ -132,6 +135,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         cooldown_seconds=_float(env, "NEWSDESK_COOLDOWN_SECONDS", 10.0),
         results=_int(env, "NEWSDESK_RESULTS", 3, minimum=1) or 3,
         moderator_roles=roles,
+        guilds=_ids(env, "NEWSDESK_GUILDS"),
         log_user_ids=mode,
         hash_secret=secret,
         log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
@@ -166,6 +170,15 @@ def _minutes(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 1:
         raise SettingsError(f"{name}={raw!r} must be at least 1 (minute): feeds are not polled more often")
     return value
+
+
+def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    """A list of Discord ids (snowflakes), separated by commas or spaces."""
+    raw = env.get(name, "").replace(",", " ").split()
+    bad = [item for item in raw if not item.isdigit() or int(item) < 1]
+    if bad:
+        raise SettingsError(f"{name}: {bad[0]!r} is not a server id (a number: right-click the server, Copy Server ID)")
+    return tuple(dict.fromkeys(int(item) for item in raw))
 
 
 def _feeds(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -90,25 +90,34 @@ def stats_embed(stats: Stats, days: int) -> discord.Embed:
 
 
 class QueryLogCog(commands.Cog, name="QueryLog"):
+    # Hidden from members without Manage Messages unless a server admin allows their role
+    # (Server Settings > Integrations); the moderator check still runs on every use.
     querylog = app_commands.Group(
-        name="querylog", description="Review what the team asked (moderators only)", guild_only=True
+        name="querylog",
+        description="Review what the team asked (moderators only)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_messages=True),
     )
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
 
-    async def _read(self, interaction: discord.Interaction, function: Callable[[Database], T]) -> T:
+    async def _read(self, interaction: discord.Interaction, function: Callable[[Database, int], T]) -> T:
         """Acknowledge privately, then run ``function`` on the log through the desk.
 
         A connection of its own, in a worker thread: reviews never wait on (or block) answers.
+        ``function`` gets the server the command was used in, and must read only its questions.
         """
+        guild = interaction.guild_id
+        if guild is None:  # guild_only: Discord never sends these from a DM
+            raise app_commands.NoPrivateMessage()
         await interaction.response.defer(ephemeral=True, thinking=True)
-        return await asyncio.to_thread(self.bot.desk.read_log, function)
+        return await asyncio.to_thread(self.bot.desk.read_log, lambda db: function(db, guild))
 
     async def _list(
         self,
         interaction: discord.Interaction,
-        fetch: Callable[[Database], list[LoggedQuery]],
+        fetch: Callable[[Database, int], list[LoggedQuery]],
         title: Callable[[int], str],
         empty: str,
     ) -> None:
@@ -124,7 +133,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
         """The newest questions asked."""
-        fetch = lambda db: queries.recent(db, count)  # noqa: E731
+        fetch = lambda db, guild: queries.recent(db, count, guild=guild)  # noqa: E731
         await self._list(interaction, fetch, lambda n: f"Newest {n} question(s)", "No questions yet.")
 
     @querylog.command(name="search")
@@ -133,7 +142,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
         """Questions containing some text."""
         title = truncate(f"Questions containing \u201c{escape(text)}\u201d", Limits.EMBED_TITLE)
-        fetch = lambda db: queries.search(db, text, count=50)  # noqa: E731
+        fetch = lambda db, guild: queries.search(db, text, count=50, guild=guild)  # noqa: E731
         await self._list(interaction, fetch, lambda n: title, "No question contains that text.")
 
     @querylog.command(name="unanswered")
@@ -141,7 +150,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def unanswered(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7) -> None:
         """Questions the archive could not answer."""
-        fetch = lambda db: queries.unanswered(db, days, count=50)  # noqa: E731
+        fetch = lambda db, guild: queries.unanswered(db, days, count=50, guild=guild)  # noqa: E731
         await self._list(interaction, fetch, lambda n: f"Unanswered in the last {days} day(s)", "Every question was answered.")
 
     @querylog.command(name="stats")
@@ -151,9 +160,10 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """Questions per day, answered share, top questions, feedback, busiest channels, and a chart."""
         since = queries.since_days(days)
 
-        def figures_and_chart(db: Database) -> tuple[Stats, bytes]:
+        def figures_and_chart(db: Database, guild: int) -> tuple[Stats, bytes]:
             # Both in the worker thread: drawing the chart never runs on the event loop.
-            return queries.stats(db, since=since), charts.chart_png(db, since, period=f"last {days} day(s)")
+            figures = queries.stats(db, since=since, guild=guild)
+            return figures, charts.chart_png(db, since, period=f"last {days} day(s)", guild=guild)
 
         result, png = await self._read(interaction, figures_and_chart)
         embed = stats_embed(result, days)
@@ -167,9 +177,9 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """The query log as a CSV file."""
         since = queries.since_days(days)
 
-        def build(db: Database) -> tuple[bytes, int]:
+        def build(db: Database, guild: int) -> tuple[bytes, int]:
             buffer = io.StringIO()
-            count = write_csv(queries.iter_export_rows(db, since=since), buffer)
+            count = write_csv(queries.iter_export_rows(db, since=since, guild=guild), buffer)
             return buffer.getvalue().encode("utf-8"), count
 
         data, count = await self._read(interaction, build)

@@ -6,6 +6,10 @@ Small typed functions over a sqlite_utils :class:`Database` (give them a connect
 Times in the log are UTC ISO strings, so the period filters compare strings: a ``date``
 means that whole UTC day, a ``datetime`` an instant (``since`` inclusive, ``until`` exclusive).
 
+Every read takes ``guild``: given, it sees only that server's questions (and the votes on
+them), never another's. One :class:`Scope` builds every WHERE clause, so no query can
+forget the server.
+
 "Top questions" has one definition, :func:`top_questions_sql`: questions grouped by
 ``newsdesk_question_key`` (rephrasings together), most asked first, the latest wording shown.
 ``stats`` and the dashboard's ``top_questions`` canned query both run it.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -142,16 +147,35 @@ def period_start(days: float | None, since: Bound) -> Bound:
     return since_days(days) if days is not None else since
 
 
-def where(since: Bound, until: Bound, *extra: str) -> tuple[str, list[Any]]:
-    """`` WHERE ...`` over ``q`` for the period and ``extra`` clauses ('' when none), and its parameters."""
-    clauses, params = list(extra), []
-    if (low := lower_bound(since)) is not None:
-        clauses.append("q.asked_at >= ?")
-        params.append(low)
-    if (high := upper_bound(until)) is not None:
-        clauses.append("q.asked_at < ?")
-        params.append(high)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+Guild = int | str | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which questions a review reads: a period and, when ``guild`` is set, one server only."""
+
+    since: Bound = None
+    until: Bound = None
+    guild: Guild = None
+
+    def where(self, *extra: str) -> tuple[str, list[Any]]:
+        """`` WHERE ...`` over ``q`` for this scope and ``extra`` clauses ('' when none), and its parameters."""
+        clauses, params = list(extra), []
+        if self.guild is not None:
+            clauses.append("q.guild_id = ?")
+            params.append(str(self.guild))
+        if (low := lower_bound(self.since)) is not None:
+            clauses.append("q.asked_at >= ?")
+            params.append(low)
+        if (high := upper_bound(self.until)) is not None:
+            clauses.append("q.asked_at < ?")
+            params.append(high)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def where(since: Bound, until: Bound, *extra: str, guild: Guild = None) -> tuple[str, list[Any]]:
+    """`` WHERE ...`` over ``q`` for the period, the server and ``extra`` clauses, and its parameters."""
+    return Scope(since, until, guild).where(*extra)
 
 
 # -- listings ---------------------------------------------------------------------------
@@ -165,19 +189,21 @@ def _list(db: Database, where_sql: str, params: list[Any], count: int) -> list[L
     return [LoggedQuery.from_row(row) for row in db.query(sql, [*params, count])]
 
 
-def recent(db: Database, count: int = 20, since: Bound = None, until: Bound = None) -> list[LoggedQuery]:
+def recent(
+    db: Database, count: int = 20, since: Bound = None, until: Bound = None, *, guild: Guild = None
+) -> list[LoggedQuery]:
     """The newest ``count`` questions, newest first."""
-    return _list(db, *where(since, until), count)
+    return _list(db, *where(since, until, guild=guild), count)
 
 
 def search(
-    db: Database, text: str, count: int = 20, since: Bound = None, until: Bound = None
+    db: Database, text: str, count: int = 20, since: Bound = None, until: Bound = None, *, guild: Guild = None
 ) -> list[LoggedQuery]:
     """Questions containing ``text``: case-insensitive (Unicode), literal (% _ ' are plain text)."""
     needle = (text or "").strip()
     if not needle:
         raise ReviewError("search text is empty")
-    where_sql, params = where(since, until, contains("?"))
+    where_sql, params = where(since, until, contains("?"), guild=guild)
     return _list(db, where_sql, [needle, *params], count)
 
 
@@ -188,21 +214,22 @@ def unanswered(
     since: Bound = None,
     until: Bound = None,
     count: int = 50,
+    guild: Guild = None,
 ) -> list[LoggedQuery]:
     """Questions the archive could not answer, newest first (last ``days`` days, or since/until)."""
-    return _list(db, *where(period_start(days, since), until, IS_UNANSWERED), count)
+    return _list(db, *where(period_start(days, since), until, IS_UNANSWERED, guild=guild), count)
 
 
 # -- figures ----------------------------------------------------------------------------
 
 
 def top_questions(
-    db: Database, since: Bound = None, until: Bound = None, top: int = 10, *extra: str
+    db: Database, since: Bound = None, until: Bound = None, top: int = 10, *extra: str, guild: Guild = None
 ) -> list[TopQuestion]:
     """The ``top`` most asked questions of the period (see :func:`top_questions_sql`), among
     those matching the ``extra`` clauses over ``q``."""
     register_functions(db.conn)
-    where_sql, params = where(since, until, *extra)
+    where_sql, params = where(since, until, *extra, guild=guild)
     rows = db.execute(top_questions_sql(where_sql, "?"), [*params, top])
     return [
         TopQuestion(tuple(key.split(KEY_SEPARATOR)) if key else (), wording, count, answered, last)
@@ -210,28 +237,32 @@ def top_questions(
     ]
 
 
-def top_unanswered(db: Database, since: Bound = None, until: Bound = None, top: int = 10) -> list[TopQuestion]:
+def top_unanswered(
+    db: Database, since: Bound = None, until: Bound = None, top: int = 10, *, guild: Guild = None
+) -> list[TopQuestion]:
     """The most asked questions the archive could not answer (rephrasings grouped)."""
-    return top_questions(db, since, until, top, IS_UNANSWERED)
+    return top_questions(db, since, until, top, IS_UNANSWERED, guild=guild)
 
 
-def _per_asked_day(db: Database, columns: str, source: str, since: Bound, until: Bound) -> list[tuple[Any, ...]]:
+def _per_asked_day(
+    db: Database, columns: str, source: str, since: Bound, until: Bound, guild: Guild = None
+) -> list[tuple[Any, ...]]:
     """``columns`` over ``source`` (which names ``q``) per UTC day asked, days with rows only, oldest first."""
-    where_sql, params = where(since, until)
+    where_sql, params = where(since, until, guild=guild)
     sql = f"SELECT substr(q.asked_at, 1, 10) AS day, {columns} FROM {source}{where_sql} GROUP BY day ORDER BY day"
     return db.execute(sql, params).fetchall()
 
 
-def per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayCount]:
+def per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> list[DayCount]:
     """Questions asked and answered per UTC day, for the days with questions, oldest first."""
-    rows = _per_asked_day(db, "count(*), coalesce(sum(q.answered), 0)", "queries q", since, until)
+    rows = _per_asked_day(db, "count(*), coalesce(sum(q.answered), 0)", "queries q", since, until, guild)
     return [DayCount(*row) for row in rows]
 
 
-def votes_per_day(db: Database, since: Bound = None, until: Bound = None) -> list[DayVotes]:
+def votes_per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> list[DayVotes]:
     """👍/👎 per UTC day the question was asked, for the days with votes, oldest first."""
     votes = "coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0)"
-    rows = _per_asked_day(db, votes, "feedback f JOIN queries q ON q.id = f.query_id", since, until)
+    rows = _per_asked_day(db, votes, "feedback f JOIN queries q ON q.id = f.query_id", since, until, guild)
     return [DayVotes(*row) for row in rows]
 
 
@@ -252,10 +283,11 @@ def stats(
     until: Bound = None,
     top: int = 10,
     channels: int = 5,
+    guild: Guild = None,
 ) -> Stats:
     """Figures for a period: per day, answered share, top questions, feedback, channels, users."""
     since = period_start(days, since)
-    where_sql, params = where(since, until)
+    where_sql, params = where(since, until, guild=guild)
     total, answered, users = db.execute(
         f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where_sql}",
         params,
@@ -273,18 +305,20 @@ def stats(
         distinct_users=users,
         thumbs_up=up,
         thumbs_down=down,
-        per_day=per_day(db, since, until),
-        top_questions=top_questions(db, since, until, top),
+        per_day=per_day(db, since, until, guild=guild),
+        top_questions=top_questions(db, since, until, top, guild=guild),
         busiest_channels=_channels(db, where_sql, params, channels),
     )
 
 
-def iter_export_rows(db: Database, since: Bound = None, until: Bound = None) -> Iterator[dict[str, Any]]:
+def iter_export_rows(
+    db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None
+) -> Iterator[dict[str, Any]]:
     """Every question in the period, oldest first, one dict (EXPORT_COLUMNS) at a time.
 
     Iterates the cursor, so exporting a large log never holds it all in memory.
     """
-    where_sql, params = where(since, until)
+    where_sql, params = where(since, until, guild=guild)
     cursor = db.execute(f"{_SELECT}{where_sql} ORDER BY q.asked_at, q.id", params)
     try:
         names = [d[0] for d in cursor.description]

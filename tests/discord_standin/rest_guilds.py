@@ -47,6 +47,21 @@ class GuildRoutes(StandinState):
         d.update({"approximate_member_count": len(g.members), "approximate_presence_count": 0})
         return d
 
+    async def r_leave_guild(self, ctx: Ctx, guild_id: str) -> Any:
+        """The bot leaves a guild: it is gone from the world, and GUILD_DELETE tells the bot."""
+        g = self._guild(guild_id)
+        del self.guilds[g.id]
+        self.left_guilds.append(g.id)
+        await self._dispatch_if_session("GUILD_DELETE", {"id": str(g.id)}, Intents.GUILDS)
+        return 204, None
+
+    async def join_guild(self, g: FakeGuild) -> None:
+        """The bot is added to ``g`` (made with ``add_guild(..., joined=False)``) while running: GUILD_CREATE."""
+        self.guilds[g.id] = g
+        gd = g.gateway_dict(bot_user_id=self.bot_user.id, include_all_members=False)
+        gd.pop("unavailable", None)  # a join, not an outage ending: discord.py dispatches guild_join
+        await self._dispatch_if_session("GUILD_CREATE", gd, Intents.GUILDS)
+
     async def r_get_guild_channels(self, ctx: Ctx, guild_id: str) -> Any:
         return [c.to_dict() for c in self._guild(guild_id).channels.values()]
 

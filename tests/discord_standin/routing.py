@@ -36,6 +36,7 @@ _TABLE: list[tuple[str, str, str, bool]] = [
     ("GET", "/users/@me", "r_get_me", True),
     ("POST", "/users/@me/channels", "r_create_dm", True),
     ("GET", "/users/{user_id}", "r_get_user", True),
+    ("DELETE", "/users/@me/guilds/{guild_id}", "r_leave_guild", True),
     ("GET", "/gateway", "r_gateway", False),
     ("GET", "/gateway/bot", "r_gateway_bot", True),
     ("GET", "/oauth2/applications/@me", "r_application", True),

@@ -112,6 +112,7 @@ class StandinState:
         self.identify_count = 0
         self.resume_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
+        self.left_guilds: list[int] = []  # guilds the bot left (DELETE /users/@me/guilds/{id})
         self._expected_resumes = 0
 
     def add_user(self, username: str, *, bot: bool = False, global_name: Optional[str] = None, id: Optional[int] = None) -> FakeUser:
@@ -119,9 +120,10 @@ class StandinState:
         self.users[u.id] = u
         return u
 
-    def add_guild(self, name: str, *, owner: Optional[FakeUser] = None, bot_permissions: Any = None) -> FakeGuild:
+    def add_guild(self, name: str, *, owner: Optional[FakeUser] = None, bot_permissions: Any = None, joined: bool = True) -> FakeGuild:
         """A guild the bot is in: @everyone role, the bot's managed role + bot member, owner member.
-        Add channels/roles/members with the returned ``FakeGuild``'s ``add_*`` methods."""
+        Add channels/roles/members with the returned ``FakeGuild``'s ``add_*`` methods.
+        ``joined=False``: not yet; ``await join_guild(g)`` adds the bot while it runs."""
         owner = owner or self.owner
         g = FakeGuild(id=self.ids(), name=name, owner_id=owner.id, _ids=self.ids)
         if bot_permissions is None:
@@ -133,7 +135,8 @@ class StandinState:
         bot_role = g.add_role(self.bot_user.username, bot_permissions, managed=True, tags={"bot_id": str(self.bot_user.id)})
         g.add_member(owner)
         g.add_member(self.bot_user, [bot_role])
-        self.guilds[g.id] = g
+        if joined:
+            self.guilds[g.id] = g
         return g
 
     def _populate(self) -> None:

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.store import load_or_build
 from tests.discord_standin import FakeDiscord, Perm
+from tests.discord_standin.interactions import NotDeliverable
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,6 +48,8 @@ async def bot(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> As
     editors = fake.guild.add_role("Editors", Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES)
     fake.editor = fake.add_user("eddie")  # type: ignore[attr-defined]
     fake.guild.add_member(fake.editor, roles=[editors])  # type: ignore[attr-defined]
+    # Without Manage Messages Discord hides /querylog; the server admin lets Editors use it.
+    fake.permit_command("querylog", editors)
     querylog = QueryLog.open(tmp_path / "log.db")
     seed(querylog, fake)
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id, cooldown_seconds=0, moderator_roles=("Editors",))
@@ -72,10 +75,21 @@ async def test_commands_are_synced_with_descriptions(fake_discord: FakeDiscord, 
     assert all(o["description"] for o in subcommands.values())
 
 
+async def test_a_member_without_manage_messages_is_not_even_offered_querylog(
+    fake_discord: FakeDiscord, bot: NewsdeskBot
+) -> None:
+    group = fake_discord.find_command("querylog", fake_discord.guild.id)
+    assert int(group["default_member_permissions"]) == Perm.MANAGE_MESSAGES
+    with pytest.raises(NotDeliverable, match="default_member_permissions"):
+        await fake_discord.send_interaction("querylog recent", {}, user=fake_discord.member)
+
+
 @pytest.mark.parametrize("command", ["recent", "unanswered", "stats", "export"])
 async def test_members_without_the_role_or_permission_are_refused_privately(
     fake_discord: FakeDiscord, bot: NewsdeskBot, command: str
 ) -> None:
+    # An admin let this member use the command anyway; the bot's own check still refuses.
+    fake_discord.permit_command("querylog", fake_discord.member)
     message = await run(fake_discord, command, user=fake_discord.member)
     assert message.ephemeral
     assert "Only moderators" in message.content
