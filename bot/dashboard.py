@@ -11,6 +11,12 @@ Guarantees:
   user ``moderator``), and the dashboard may bind beyond this machine. Without one it binds
   to a loopback address only and refuses any other, saying how to set a password.
 - The hash reaches Datasette through its environment, never through a file.
+- Requests for another host name are refused (DNS rebinding), CSV downloads carry the
+  formula guard, a query's memory and time are capped, and Datasette stops when this
+  command dies: see :mod:`bot.querylog.datasette_plugins.newsdesk_guard`.
+- With ``--guild ID`` Datasette serves a private copy of the log holding only that server's
+  questions and the votes on them (a snapshot taken at start; restart to refresh), so no
+  page, table or SQL can reach another server's rows.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,6 +47,9 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install -e '.[dashboard]'"
 USER = "moderator"
 HASH_ENV = "NEWSDESK_DASHBOARD_PASSWORD_HASH"
+PARENT_ENV = "NEWSDESK_DASHBOARD_PARENT"  # read by the guard plugin's watchdog
+SQL_TIME_LIMIT_MS = 3000
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 MIN_PASSWORD_CHARS = 10
 # Registers the log's SQL functions on Datasette's connections (the canned queries use them).
 PLUGINS_DIR = Path(__file__).resolve().parent / "querylog" / "datasette_plugins"
@@ -52,15 +62,30 @@ def database_name(db_path: Path) -> str:
     return db_path.stem
 
 
-def build_metadata(name: str, *, login: bool = False) -> dict[str, Any]:
-    """Datasette metadata for the log database ``name``: titles, canned queries and, with
-    ``login``, the moderator account (its hash read from ``HASH_ENV``) and the rule that
-    only that account may see anything."""
+def build_metadata(
+    name: str,
+    *,
+    login: bool = False,
+    host: str = "127.0.0.1",
+    allow_hosts: tuple[str, ...] = (),
+    guild: int | None = None,
+) -> dict[str, Any]:
+    """Datasette metadata for the log database ``name``: titles, canned queries, the host
+    names it answers to and, with ``login``, the moderator account (its hash read from
+    ``HASH_ENV``) and the rule that only that account may see anything."""
     access = f"Log in as {USER} to read it." if login else "No login: only this machine can reach it."
+    scope = f" Only server {guild}'s questions, as they were when the dashboard started." if guild else ""
+    wildcard = host in WILDCARD_HOSTS
     metadata: dict[str, Any] = {
         "title": "newsdesk query log",
-        "description": f"Questions asked of the news archive. Read-only. {access}",
-        "plugins": {"newsdesk": {"database": name}},
+        "description": f"Questions asked of the news archive. Read-only. {access}{scope}",
+        "plugins": {
+            "newsdesk": {
+                "database": name,
+                "hosts": [*([] if wildcard else [host]), *allow_hosts],
+                "any_address": wildcard,
+            }
+        },
         "databases": {
             name: {
                 "tables": {
@@ -127,6 +152,9 @@ def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) 
         host,
         "--port",
         str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        str(SQL_TIME_LIMIT_MS),
     ]
 
 
@@ -162,9 +190,19 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; beyond 127.0.0.1 needs a password.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--password-hash", metavar="HASH", help=f"Require a login (default: ${HASH_ENV}); see hash-password.")
+@click.option("--guild", type=click.IntRange(min=1), metavar="ID", help="Serve only this Discord server's questions.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Another host name browsers use to reach it.")
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata (canned queries) and exit.")
 @click.pass_context
-def dashboard(ctx: click.Context, host: str, port: int, password_hash: str | None, print_metadata: bool) -> None:
+def dashboard(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    password_hash: str | None,
+    guild: int | None,
+    allow_hosts: tuple[str, ...],
+    print_metadata: bool,
+) -> None:
     """Browse the query log in Datasette: charts, canned queries, tables (read-only).
 
     Without a password it stays on this machine; with one, moderators log in.
@@ -178,7 +216,9 @@ def dashboard(ctx: click.Context, host: str, port: int, password_hash: str | Non
         password_hash = check_password_hash(settings.dashboard_password_hash, HASH_ENV)
     if password_hash is None and not is_loopback(host):
         raise click.UsageError(exposure_refused(host))
-    metadata = build_metadata(database_name(settings.db_path), login=password_hash is not None)
+    metadata = build_metadata(
+        database_name(settings.db_path), login=password_hash is not None, host=host, allow_hosts=allow_hosts, guild=guild
+    )
     if print_metadata:
         click.echo(json.dumps(metadata, indent=2, ensure_ascii=False))
         return
@@ -189,7 +229,7 @@ def dashboard(ctx: click.Context, host: str, port: int, password_hash: str | Non
         open_reader(settings.db_path).close()
     except QueryLogError as exc:
         raise click.ClickException(str(exc)) from None
-    _serve(settings.db_path, metadata, host, port, password_hash)
+    _serve(settings.db_path, metadata, host, port, password_hash, guild)
 
 
 def _check_installed(login: bool) -> None:
@@ -198,17 +238,54 @@ def _check_installed(login: bool) -> None:
             raise click.ClickException(f"{name} is not installed: install the dashboard extra with {INSTALL_HINT}")
 
 
-def _serve(db_path: Path, metadata: dict[str, Any], host: str, port: int, password_hash: str | None) -> None:
+def guild_copy(source: Path, folder: Path, guild: int) -> Path:
+    """A copy of the log at ``source`` in ``folder`` (same file name) with only server
+    ``guild``'s questions and the votes on them; deleted rows are not left in free pages."""
+    target = folder / source.name
+    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    writer = sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+        writer.execute("PRAGMA journal_mode = DELETE")
+        with writer:
+            writer.execute(
+                "DELETE FROM feedback WHERE query_id NOT IN (SELECT id FROM queries WHERE guild_id = ?)", (str(guild),)
+            )
+            writer.execute("DELETE FROM queries WHERE guild_id IS NOT ?", (str(guild),))
+        writer.execute("VACUUM")
+    finally:
+        writer.close()
+        reader.close()
+    return target
+
+
+def _parent_death_signal() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: SIGTERM this process when its parent dies (the plugin's watchdog covers others)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(
+    db_path: Path, metadata: dict[str, Any], host: str, port: int, password_hash: str | None, guild: int | None = None
+) -> None:
     env = {key: value for key, value in os.environ.items() if key != HASH_ENV}
+    env[PARENT_ENV] = str(os.getpid())
     if password_hash is not None:
         env[HASH_ENV] = password_hash  # read by Datasette through the metadata's {"$env": ...}
     with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder:
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+        served = guild_copy(db_path, Path(folder), guild) if guild else db_path.resolve()
         click.echo(start_message(host, port, password_hash is not None), err=True)
-        command = datasette_command(db_path.resolve(), metadata_path, host, port)
+        command = datasette_command(served, metadata_path, host, port)
         log.debug("running %s", command)
-        process = subprocess.Popen(command, env=env)
+        preexec = _parent_death_signal if sys.platform.startswith("linux") else None
+        process = subprocess.Popen(command, env=env, preexec_fn=preexec)
         code = _wait(process)
     if code:
         raise click.ClickException(f"Datasette stopped with exit code {code} (see its message above)")

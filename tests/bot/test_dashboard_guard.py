@@ -1,0 +1,174 @@
+"""`newsdesk dashboard` as an attacker meets it: other host names, formulas in CSV, memory-hungry
+SQL, a killed parent; and `--guild`, which serves one server's questions only."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import importlib.util
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.dashboard import HASH_ENV
+from bot.querylog import QueryLog, QueryRecord
+from bot.querylog.datasette_plugins.newsdesk_guard import guard_csv, host_allowed
+
+ROOT = Path(__file__).resolve().parents[2]
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+OURS, THEIRS = 5, 9
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str, host: str | None = None, timeout: float = 20) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", host or f"127.0.0.1:{port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("guard") / "newsdesk.db"
+    log = QueryLog.open(path)
+    log.record(QueryRecord(FORMULA, False, "discord", 1, OURS, 10, asked_at="2024-05-01T09:00:00.000Z"))
+    theirs = log.record(QueryRecord("their secret question", False, "discord", 2, THEIRS, 20))
+    log.record_feedback(theirs, 2, -1)
+    log.db.close()
+    return path
+
+
+def start(log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    if importlib.util.find_spec("datasette") is None:
+        pytest.skip("datasette is not installed (pip install -e '.[dashboard]')")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != HASH_ENV}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.dashboard", "--port", str(port), *args],
+        cwd=log_path.parent,
+        env={**env, "NEWSDESK_DB": str(log_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the dashboard exited with code {process.returncode}")
+        try:
+            get(port, "/-/versions.json", timeout=2)
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("the dashboard did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def served(log_path: Path) -> Iterator[int]:
+    process, port = start(log_path)
+    try:
+        yield port
+    finally:
+        stop(process)
+
+
+def test_another_host_name_is_refused(served: int) -> None:
+    status, body = get(served, "/newsdesk/queries.json", host="attacker.example")
+    assert status == 421 and b"their secret" not in body
+    assert get(served, "/newsdesk/queries.json", host=f"attacker.example:{served}")[0] == 421
+    for host in (f"127.0.0.1:{served}", f"localhost:{served}", "localhost"):
+        status, body = get(served, "/newsdesk/queries.json?_shape=array", host=host)
+        assert status == 200 and b"their secret" in body, host
+
+
+def test_csv_downloads_carry_the_formula_guard(served: int) -> None:
+    for path in ("/newsdesk/queries.csv?_stream=on", "/newsdesk/recent.csv", "/newsdesk/queries.csv?_dl=1"):
+        status, body = get(served, path)
+        assert status == 200, path
+        questions = [row["question"] for row in csv.DictReader(io.StringIO(body.decode("utf-8")))]
+        assert "'" + FORMULA in questions and FORMULA not in questions, path
+
+
+def test_a_memory_hungry_query_fails_quickly(served: int) -> None:
+    started = time.monotonic()
+    status, body = get(served, "/newsdesk.json?sql=select+length(randomblob(900000000))")
+    assert status >= 400 and b"too big" in body
+    assert time.monotonic() - started < 10  # not the seconds 900 MB would take
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        pytest.skip("no /proc children list on this system")
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_guild_serves_one_server_and_datasette_stops_when_the_dashboard_is_killed(log_path: Path) -> None:
+    process, port = start(log_path, "--guild", str(OURS))
+    try:
+        status, body = get(port, "/newsdesk.json?sql=select+question,guild_id+from+queries&_shape=array")
+        assert status == 200 and [row["guild_id"] for row in json.loads(body)] == [str(OURS)]
+        status, body = get(port, "/newsdesk/feedback.json?_shape=array")
+        assert status == 200 and json.loads(body) == []  # the vote was on the other server's question
+        [child] = _children(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 15
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child)
+    finally:
+        stop(process)
+
+
+def test_host_rules() -> None:
+    local = frozenset({"localhost", "127.0.0.1", "::1"})
+    assert host_allowed("[::1]:8001", local) and host_allowed("LOCALHOST:8001", local)
+    assert not host_allowed("evil.example", local) and not host_allowed("10.0.0.5:8001", local)
+    assert host_allowed("10.0.0.5:8001", local, any_address=True)
+    assert not host_allowed("evil.example:8001", local, any_address=True)
+    assert not host_allowed("", local)
+
+
+def test_guard_csv_keeps_numbers_and_guards_text() -> None:
+    body = 'id,question,value\r\n1,"=1+2",-1\r\n2,"@SUM(A1)\nsecond line",3.5\r\n'.encode()
+    rows = list(csv.reader(io.StringIO(guard_csv(body).decode(), newline="")))
+    assert rows[1] == ["1", "'=1+2", "-1"] and rows[2] == ["2", "'@SUM(A1)\nsecond line", "3.5"]
