@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from bot.cli import main
 from bot.querylog import MIGRATIONS
+from tests.paths import FIXTURE_CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
     corpus = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)  # invented articles, questions written for these tests
     values = {"NEWSDESK_CORPUS": str(corpus), "NEWSDESK_DB": str(tmp_path / "log.db")}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -35,53 +36,53 @@ def run(*args: str):
 
 
 def test_ask_prints_numbered_cited_excerpts(env: dict[str, str]) -> None:
-    result = run("ask", "What did Kurdish and Iraqi forces recapture with US air support?")
+    result = run("ask", "Why did engineers open the spillway of the Orin dam?")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1. ")
-    assert "strategic dam" in result.output
-    assert "Middle East Eye, \u201cCalls for Iran to join West in fight against Islamic State\u201d, 2014-08-20" in result.output
+    assert "the reservoir had risen to within a metre of the crest" in result.output
+    assert "Valley Post, \u201cEngineers open Orin dam spillway after record rain\u201d, 2021-04-15" in result.output
 
 
 def test_matched_terms_are_emphasised_on_a_terminal(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["ask", "Which Iranian general offered Iraq military equipment?"], color=True)
+    result = CliRunner().invoke(main, ["ask", "Why did engineers open the spillway of the Orin dam?"], color=True)
     assert "\x1b[1m" in result.output  # bold
     bold_words = {part.split("\x1b[0m")[0].lower() for part in result.output.split("\x1b[33m\x1b[1m")[1:]}
-    assert {"equipment", "military"} <= bold_words
+    assert {"spillway", "dam"} <= bold_words
 
 
 def test_a_misspelt_question_is_corrected_and_says_what_was_searched(env: dict[str, str]) -> None:
-    question = "Did Iran offer logistcal suport to Iraq?"
+    question = "Why did engineers open the spilway of the Orin dam?"
     result = run("ask", question, "-n", "1")
     assert result.exit_code == 0, result.output
-    assert "searched for: iran, offer, logistical, support, iraq" in result.output
-    assert "logistical support" in result.output  # the article's words, found despite the typos
+    assert "searched for: engineers, open, spillway, orin, dam" in result.output
+    assert "spillway of the Orin dam" in result.output  # the article's words, found despite the typo
     data = json.loads(run("ask", question, "--json").output)
-    assert data["searched_for"] == ["iran", "offer", "logistical", "support", "iraq"]
+    assert data["searched_for"] == ["engineers", "open", "spillway", "orin", "dam"]
 
 
 def test_json_is_exactly_one_object_with_the_contract(env: dict[str, str]) -> None:
-    result = run("ask", "What is al-Hashd al-Shaabi?", "--json")
+    result = run("ask", "What did the council of Varn approve?", "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)  # fails if anything else is printed
-    assert data["question"] == "What is al-Hashd al-Shaabi?"
+    assert data["question"] == "What did the council of Varn approve?"
     assert data["answered"] is True
     first = data["results"][0]
     assert set(first) == {"article_id", "title", "source", "published", "url", "excerpt", "score", "matched_terms"}
-    assert first["published"] == "2015-07-28"
+    assert first["published"] == "2022-01-20"
     assert first["url"] is None or first["url"].startswith("http")
     assert isinstance(first["score"], float) and first["matched_terms"]
     assert "**" not in first["excerpt"] and "\x1b" not in first["excerpt"]
 
 
 def test_every_question_is_logged_with_what_was_answered(env: dict[str, str]) -> None:
-    run("ask", "How many Iranian-backed militia fighters reached Anbar province?")
+    run("ask", "Where will the Lumen Bay fish market move?")
     run("ask", "What is the weather in Oslo tomorrow?")
     rows = list(Database(env["NEWSDESK_DB"])["queries"].rows_where(order_by="id"))
     assert [r["answered"] for r in rows] == [1, 0]
     answered, refused = rows
     assert answered["interface"] == "cli" and answered["user_id"] is None
     assert answered["asked_at"].endswith("Z")
-    assert json.loads(answered["article_ids"])[0] == "trt-world-2015-07-28-iran-offers-more-military-support"
+    assert json.loads(answered["article_ids"])[0] == "harbour-wire-2021-05-10-fish-market-moves"
     assert len(json.loads(answered["passage_ids"])) == len(json.loads(answered["scores"])) == answered["result_count"]
     assert answered["top_score"] == json.loads(answered["scores"])[0] > 0
     assert answered["latency_ms"] > 0
@@ -91,14 +92,14 @@ def test_every_question_is_logged_with_what_was_answered(env: dict[str, str]) ->
 
 
 def test_a_question_in_another_language_is_told_the_archive_is_in_english_and_logged(env: dict[str, str]) -> None:
-    result = run("ask", "Quelle est la position de l'Iran sur la guerre en Irak ?")
+    result = run("ask", "Quelle est la position du conseil municipal sur le tramway ?")
     assert "The archive is in English" in result.output
     (row,) = Database(env["NEWSDESK_DB"])["queries"].rows
     assert row["answered"] == 0 and row["reason"] == "not_english"
 
 
 def test_log_is_wal_with_recorded_migrations(env: dict[str, str]) -> None:
-    run("ask", "What is the stated aim of Isis?")
+    run("ask", "Why did engineers open the spillway of the Orin dam?")
     db = Database(env["NEWSDESK_DB"])
     assert db.journal_mode == "wal"
     # Every migration, in order, recorded once (the list grows; its order never changes).
@@ -135,58 +136,58 @@ def test_bad_questions_get_a_one_line_error(env: dict[str, str], question: str, 
 def test_bad_filters_get_a_one_line_error_and_nothing_is_logged(
     env: dict[str, str], options: list[str], message: str
 ) -> None:
-    result = run("ask", "Iran troops", *options)
+    result = run("ask", "Did the ferries resume?", *options)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert not Path(env["NEWSDESK_DB"]).exists() or Database(env["NEWSDESK_DB"])["queries"].count == 0
 
 
 def test_filters_narrow_the_answer_and_are_logged(env: dict[str, str]) -> None:
-    result = run("ask", "Iran offered help to Iraq", "--json", "--outlet", "dw", "--until", "2014-12-31")
+    result = run("ask", "Lumen Bay harbour news", "--json", "--outlet", "harbour", "--until", "2021-12-31")
     sources = {r["source"] for r in json.loads(result.stdout)["results"]}
-    assert result.exit_code == 0 and sources == {"DW"}
+    assert result.exit_code == 0 and sources == {"Harbour Wire"}
     [row] = Database(env["NEWSDESK_DB"])["queries"].rows
-    assert json.loads(row["filters"]) == {"outlet": "dw", "until": "2014-12-31"}
+    assert json.loads(row["filters"]) == {"outlet": "harbour", "until": "2021-12-31"}
 
 
 def test_malformed_corpus_file_is_named_and_the_rest_still_answer(env: dict[str, str]) -> None:
     bad = Path(env["NEWSDESK_CORPUS"]) / "broken.md"
     bad.write_text("---\nid: broken\ntitle: Broken\nsource: X\npublished: 2014-13-45\n---\nBody.\n")
-    result = run("ask", "What is the stated aim of Isis?")
+    result = run("ask", "Why did engineers open the spillway of the Orin dam?")
     assert result.exit_code == 0
-    assert "establishment of a caliphate" in result.stdout
+    assert "reservoir had risen" in result.stdout
     assert "broken.md" in result.stderr and "not a date" in result.stderr
 
 
 def test_missing_corpus_folder_is_a_clear_error(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_CORPUS", "/nonexistent/corpus")
-    result = run("ask", "Iran?")
+    result = run("ask", "Did the ferries resume?")
     assert result.exit_code == 1
     assert "NEWSDESK_CORPUS" in result.output and "Traceback" not in result.output
 
 
 def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_DB", "/nonexistent/folder/log.db")
-    result = run("ask", "What is the stated aim of Isis?")
+    result = run("ask", "Why did engineers open the spillway of the Orin dam?")
     assert result.exit_code == 0
-    assert "establishment of a caliphate" in result.stdout
+    assert "reservoir had risen" in result.stdout
     assert "not logged" in result.stderr
 
 
 def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSDESK_DB")
     (tmp_path / ".env").write_text(f"NEWSDESK_DB={tmp_path / 'from-dotenv.db'}\n")
-    run("ask", "What is the stated aim of Isis?")
+    run("ask", "Why did engineers open the spillway of the Orin dam?")
     assert Database(tmp_path / "from-dotenv.db")["queries"].count == 1
 
 
 def test_ask_does_not_import_discord(env: dict[str, str]) -> None:
     code = (
         "import sys; from bot.cli import main\n"
-        "try:\n    main(['ask', 'What is the stated aim of Isis?'])\n"
+        "try:\n    main(['ask', 'Why did engineers open the spillway of the Orin dam?'])\n"
         "except SystemExit:\n    pass\n"
         "print('discord' in sys.modules, file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**env, "PATH": ""})
-    assert "caliphate" in done.stdout
+    assert "reservoir had risen" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "False"

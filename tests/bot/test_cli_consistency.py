@@ -41,13 +41,13 @@ def test_outlets_lists_each_outlet_with_its_articles_and_dates(env: Path) -> Non
     cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
     assert cells[0] == ["OUTLET", "ARTICLES", "FIRST", "LAST"]
     assert cells[1:4] == [
-        ["Harbour Wire", "2", "2021-03-02", "2021-05-10"],
+        ["Harbour Wire", "4", "2021-02-22", "2021-05-10"],
+        ["Valley Post", "2", "2021-02-24", "2021-04-15"],
         ["City Ledger", "1", "2022-01-20", "2022-01-20"],
-        ["Valley Post", "1", "2021-04-15", "2021-04-15"],
     ]
-    assert cells[4] == ["3 outlet(s), 4 article(s)"]
+    assert cells[4] == ["3 outlet(s), 7 article(s)"]
     as_json = json.loads(run("outlets", "--json").stdout)
-    assert as_json[0] == {"outlet": "Harbour Wire", "articles": 2, "first": "2021-03-02", "last": "2021-05-10"}
+    assert as_json[0] == {"outlet": "Harbour Wire", "articles": 4, "first": "2021-02-22", "last": "2021-05-10"}
 
 
 def test_an_unknown_outlet_lists_the_known_ones(env: Path) -> None:

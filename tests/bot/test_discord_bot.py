@@ -29,6 +29,7 @@ from retrieval.archive import Archive
 from retrieval.store import load_or_build
 from retrieval.corpus import Article
 from tests.discord_standin import FakeDiscord, SentMessage
+from tests.paths import FIXTURE_CORPUS
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 @pytest.fixture(scope="module")
 def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+    return load_or_build(FIXTURE_CORPUS)  # invented articles; the questions are written for these tests
 
 
 @pytest.fixture
@@ -92,14 +93,14 @@ async def test_login_sync_and_ask_is_deferred_then_answered_with_citations_and_l
     assert {o["name"] for o in ask_command["options"]} == {"question", "outlet", "since", "until"}
     assert all(o["description"] for o in ask_command["options"])
 
-    interaction, message = await ask(fake, "What did Kurdish and Iraqi forces recapture with US air support?")
+    interaction, message = await ask(fake, "Why did engineers open the spillway of the Orin dam?")
     assert interaction.callbacks[0].type == 5  # deferred first ("newsdesk is thinking…")
     assert message.kind in ("followup", "interaction_edit")
     embed = message.embeds[0]
-    assert embed["title"] == "What did Kurdish and Iraqi forces recapture with US air support?"
+    assert embed["title"] == "Why did engineers open the spillway of the Orin dam?"
     first = embed["description"].split("\n\n")[0]
-    assert first.startswith("**1.** ") and "**recaptured** a strategic dam" in first
-    assert "*Middle East Eye*, \u201cCalls for Iran to join West in fight against Islamic State\u201d, 2014-08-20" in first
+    assert first.startswith("**1.** ") and "the reservoir had risen to within a metre" in first
+    assert "*Valley Post*, [Engineers open Orin dam spillway after record rain](https://valley-post.example/orin-dam-spillway), 2021-04-15" in first
     assert re.search(r"searched \d+ passages", embed["footer"]["text"])
     fake.assert_no_violations()
     fake.assert_nothing_pings()
@@ -109,18 +110,18 @@ async def test_login_sync_and_ask_is_deferred_then_answered_with_citations_and_l
     assert (row["user_id"], row["guild_id"], row["channel_id"]) == (
         str(fake.member.id), str(fake.guild.id), str(fake.channel.id)
     )
-    assert json.loads(row["article_ids"])[0] == "middle-east-eye-2014-08-20-calls-for-iran-to-join-west"
+    assert json.loads(row["article_ids"])[0] == "valley-post-2021-04-15-orin-dam-spillway"
 
 
 async def test_filters_narrow_the_answer(fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path) -> None:
-    _, message = await ask(fake_discord, "Iran offered help to Iraq", outlet="TRT World", since="2015-01-01")
+    _, message = await ask(fake_discord, "What did the storm do in Lumen Bay?", outlet="Valley Post", since="2021-02-01")
     description = message.embeds[0]["description"]
-    assert "*TRT World*" in description and "*DW*" not in description
-    assert json.loads(rows(log_path)[0]["filters"]) == {"outlet": "TRT World", "since": "2015-01-01"}
+    assert "*Valley Post*" in description and "*Harbour Wire*" not in description
+    assert json.loads(rows(log_path)[0]["filters"]) == {"outlet": "Valley Post", "since": "2021-02-01"}
 
 
 async def test_bad_date_filter_is_a_private_hint(fake_discord: FakeDiscord, running: NewsdeskBot) -> None:
-    interaction, message = await ask(fake_discord, "Iran troops", since="last week")
+    interaction, message = await ask(fake_discord, "Did the ferries resume?", since="last week")
     assert message.ephemeral and "2014-08-20" in message.content
 
 
@@ -131,20 +132,20 @@ async def test_mention_to_ask_replies_to_the_message(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:
     fake = fake_discord
-    sent = await fake.send_message(f"<@{fake.bot_user.id}> What is al-Hashd al-Shaabi?")
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> Where will the Lumen Bay fish market move?")
     reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
     assert int(reply.reference["message_id"]) == int(sent["id"])
-    assert "Popular Mobilization Forces" in reply.embeds[0]["description"]
-    assert "2015-07-28" in reply.embeds[0]["description"]
+    assert "old rope works" in reply.embeds[0]["description"]
+    assert "2021-05-10" in reply.embeds[0]["description"]
     fake.assert_nothing_pings()
-    assert rows(log_path)[0]["question"] == "What is al-Hashd al-Shaabi?"
+    assert rows(log_path)[0]["question"] == "Where will the Lumen Bay fish market move?"
 
 
 async def test_more_shows_the_next_excerpts_and_feedback_is_recorded(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:
     fake = fake_discord
-    _, message = await ask(fake, "Iran Iraq Islamic State militants")
+    _, message = await ask(fake, "What did the storm do in Lumen Bay?")
     ids = button_ids(message)
     query_id = rows(log_path)[0]["id"]
     more_id = next(i for i in ids if i.startswith("nd:more:"))
@@ -172,18 +173,18 @@ async def test_more_keeps_the_filters_of_the_question(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:
     fake = fake_discord
-    _, message = await ask(fake, "Iran Iraq Islamic State militants", outlet="DW")
+    _, message = await ask(fake, "What did the storm do in Lumen Bay?", outlet="Harbour Wire")
     more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
     more = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
     sources = re.findall(r"\u2014 \*([^*]+)\*", more.embeds[0]["description"])
-    assert sources and set(sources) == {"DW"}
+    assert sources and set(sources) == {"Harbour Wire"}
 
 
 async def test_more_on_a_purged_question_says_so_privately(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:
     fake = fake_discord
-    _, message = await ask(fake, "Iran Iraq Islamic State militants")
+    _, message = await ask(fake, "What did the storm do in Lumen Bay?")
     more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
     with Database(log_path).conn as conn:
         conn.execute("DELETE FROM queries")
@@ -211,29 +212,29 @@ async def test_cooldown_tells_the_member_when_to_ask_again(
     fake = fake_discord
     bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
     try:
-        await ask(fake, "What is the stated aim of Isis?")
-        _, second = await ask(fake, "Who is Fabius?")
+        await ask(fake, "Why did engineers open the spillway of the Orin dam?")
+        _, second = await ask(fake, "Who is Tomas Vell?")
         assert second.ephemeral and "ask again <t:" in second.content and ":R>" in second.content
-        _, other = await ask(fake, "Who is Fabius?", user=fake.moderator)  # someone else is not held up
+        _, other = await ask(fake, "Who is Tomas Vell?", user=fake.moderator)  # someone else is not held up
         assert other.embeds
-        sent = await fake.send_message(f"<@{fake.bot_user.id}> Who is Fabius?")  # mentions share the cooldown
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> Who is Tomas Vell?")  # mentions share the cooldown
         reply = await fake.wait_for_message(
             lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"])
         )
         assert "ask again" in reply.content
     finally:
         await bot.close()
-    assert [r["question"] for r in rows(log_path)] == ["What is the stated aim of Isis?", "Who is Fabius?"]
+    assert [r["question"] for r in rows(log_path)] == ["Why did engineers open the spillway of the Orin dam?", "Who is Tomas Vell?"]
 
 
 async def test_everyone_and_markdown_in_a_question_neither_ping_nor_break(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:
     fake = fake_discord
-    question = f"@everyone **Did Iran** send troops to `Iraq`? <@{fake.moderator.id}> ||@here|| [Iraq](https://evil.example)"
+    question = f"@everyone **Did the ferries** to `Corvo Island` resume? <@{fake.moderator.id}> ||@here|| [Corvo](https://evil.example)"
     _, answered = await ask(fake, question)
     _, refused = await ask(fake, "@everyone @here ~~weather~~ in __Oslo__")
-    await fake.send_message(f"<@{fake.bot_user.id}> @everyone what about **Mosul**?")
+    await fake.send_message(f"<@{fake.bot_user.id}> @everyone what about **Corvo Island**?")
     await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
     fake.assert_nothing_pings()
     for message in fake.messages:
@@ -241,8 +242,8 @@ async def test_everyone_and_markdown_in_a_question_neither_ping_nor_break(
             assert message.payload["allowed_mentions"]["parse"] == []
         visible = message.content + "".join(e.get("title", "") + e.get("description", "") for e in message.embeds)
         assert not MENTION_RE.search(visible)
-    assert answered.embeds[0]["title"].startswith("@\u200beveryone \\*\\*Did Iran\\*\\*")
-    assert "\\[Iraq\\](https://evil.example)" in answered.embeds[0]["title"]  # a literal, not a link
+    assert answered.embeds[0]["title"].startswith("@\u200beveryone \\*\\*Did the ferries\\*\\*")
+    assert "\\[Corvo\\](https://evil.example)" in answered.embeds[0]["title"]  # a literal, not a link
     assert "\\~\\~weather\\~\\~" in refused.content
     assert rows(log_path)[0]["question"] == question  # the log keeps what was asked, unescaped
 
@@ -317,8 +318,8 @@ async def test_slow_search_is_deferred_within_the_deadline_and_does_not_block_ot
     bot = await start_bot(fake, Desk(slow, QueryLog.open(log_path)), make_settings(fake))
     try:
         started = time.monotonic()
-        first = await fake.send_interaction("ask", {"question": "What is the stated aim of Isis?"})
-        second = await fake.send_interaction("ask", {"question": "Who is Fabius?"}, user=fake.moderator)
+        first = await fake.send_interaction("ask", {"question": "Why did engineers open the spillway of the Orin dam?"})
+        second = await fake.send_interaction("ask", {"question": "Who is Tomas Vell?"}, user=fake.moderator)
         # Both are acknowledged at once, while the searches run in worker threads.
         for interaction in (first, second):
             response = await fake.wait_for_interaction_response(interaction, timeout=3)
@@ -340,10 +341,10 @@ async def test_gateway_closed_4000_resumes_and_answers_what_came_meanwhile(
 ) -> None:
     fake = fake_discord
     await fake.close_gateway(code=4000)
-    interaction = await fake.send_interaction("ask", {"question": "What is the stated aim of Isis?"})
+    interaction = await fake.send_interaction("ask", {"question": "Why did engineers open the spillway of the Orin dam?"})
     await fake.wait_for_resume()
     message = await fake.wait_for_interaction_message(interaction, timeout=10)
-    assert "caliphate" in message.embeds[0]["description"]
+    assert "reservoir had risen" in message.embeds[0]["description"]
     assert fake.resume_count >= 1 and fake.identify_count == 1
     fake.assert_no_violations()
     assert len(rows(log_path)) == 1
@@ -358,7 +359,7 @@ async def test_two_hundred_questions_at_once_are_all_answered_in_time_and_logged
         fake.guild.add_member(user)
     bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=10))
     try:
-        questions = [q for q in ("Did Iran send troops to Iraq?", "Who is Fabius?", "What is the weather in Oslo?")]
+        questions = [q for q in ("Did the ferries to Corvo Island resume?", "Who is Tomas Vell?", "What is the weather in Oslo?")]
         interactions = await asyncio.gather(
             *(fake.send_interaction("ask", {"question": questions[n % 3]}, user=u) for n, u in enumerate(users))
         )
@@ -397,7 +398,7 @@ async def test_an_exception_is_logged_the_member_gets_an_apology_and_the_bot_kee
         sorry = await fake.wait_for_message(lambda m: m.kind == "channel" and "Sorry" in m.content, timeout=10)
         assert sorry.reference is not None
 
-        _, fine = await ask(fake, "What is the stated aim of Isis?")
+        _, fine = await ask(fake, "Why did engineers open the spillway of the Orin dam?")
         assert fine.embeds
     finally:
         await bot.close()
@@ -414,7 +415,7 @@ async def test_without_the_message_content_intent_the_bot_runs_slash_only(
             task = asyncio.create_task(run_bot(settings, Desk(archive, QueryLog.open(log_path)), fake.client_kwargs))
             try:
                 await fake.wait_until_ready()
-                _, message = await ask(fake, "What is the stated aim of Isis?")
+                _, message = await ask(fake, "Why did engineers open the spillway of the Orin dam?")
                 assert message.embeds
                 assert fake.identify_payloads[-1]["intents"] & (1 << 15) == 0
             finally:
