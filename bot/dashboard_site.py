@@ -4,7 +4,8 @@ to the canned queries, and the chart itself as a PNG drawn from the log on each 
 Run by ``newsdesk dashboard`` as ``python -m bot.dashboard_site serve ...``: :func:`main`
 registers this module with Datasette's plugin manager in-process (nothing is installed as
 an entry point, so a plain ``datasette`` run elsewhere is unaffected) and hands over to
-Datasette's own command line.
+Datasette's own command line. Without a password it unloads datasette-auth-passwords, whose
+login link would lead to a form with no account.
 
 Guarantees:
 - Both pages ask Datasette whether the visitor may view the instance, so with a password set
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -30,10 +32,12 @@ from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from bot import charts
+from bot.dashboard import HASH_ENV
 
 log = logging.getLogger(__name__)
 
 PLUGIN = "newsdesk"
+LOGIN_PLUGIN = "datasette_auth_passwords"
 DEFAULT_DAYS = "30"
 PERIODS: dict[str, int | None] = {"7": 7, "30": 30, "90": 90, "365": 365, "all": None}
 CHART_ALT = "Charts: questions per day with the answered share, feedback per day, and the top unanswered questions"
@@ -127,15 +131,26 @@ def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/$", home), (rf"^/-/{PLUGIN}/chart\.png$", chart)]
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Datasette's command line with this module registered as a plugin."""
-    from datasette.cli import cli
+def register(*, login: bool) -> None:
+    """Register this module with Datasette's plugin manager. Without a login, unload
+    datasette-auth-passwords too, so no page offers a login form that has no account."""
     from datasette.plugins import pm
 
     import bot.dashboard_site as site  # the importable module, not __main__
 
     if not pm.is_registered(site):
         pm.register(site, name="newsdesk-dashboard")
+    if not login:
+        for plugin in list(pm.get_plugins()):
+            if getattr(plugin, "__name__", "") == LOGIN_PLUGIN:
+                pm.unregister(plugin)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Datasette's command line with this module registered as a plugin."""
+    from datasette.cli import cli
+
+    register(login=bool(os.environ.get(HASH_ENV)))
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="datasette")
 
 

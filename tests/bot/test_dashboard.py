@@ -144,6 +144,37 @@ def test_hash_password_refuses_a_short_password() -> None:
     assert result.exit_code == 1 and "too short" in result.output
 
 
+@pytest.fixture
+def site() -> Iterator[object]:
+    """Datasette's plugin manager with the dashboard's pages, restored afterwards."""
+    plugins = pytest.importorskip("datasette.plugins", reason="pip install -e '.[dashboard]'")
+    before = list(plugins.pm.get_plugins())
+    from bot import dashboard_site
+
+    yield dashboard_site
+    for plugin in list(plugins.pm.get_plugins()):
+        if plugin not in before:
+            plugins.pm.unregister(plugin)
+    for plugin in before:
+        if not plugins.pm.is_registered(plugin):
+            plugins.pm.register(plugin)
+
+
+async def test_without_a_password_the_home_page_shows_the_chart_and_offers_no_login(db_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+    from datasette.app import Datasette
+
+    site.register(login=False)
+    datasette = Datasette([str(db_path)], metadata=build_metadata("newsdesk"))
+    home = await datasette.client.get("/?days=90")
+    assert home.status_code == 200
+    assert 'id="newsdesk-chart"' in home.text and 'src="/-/newsdesk/chart.png?days=90"' in home.text
+    assert 'href="/newsdesk/unanswered">Unanswered questions</a>' in home.text
+    assert "Log in" not in home.text and "/-/login" not in home.text
+    chart = await datasette.client.get("/-/newsdesk/chart.png?days=all")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+    assert chart.content.startswith(b"\x89PNG") and len(chart.content) < 8_000_000
+
+
 # --- a real browser ------------------------------------------------------------------------
 
 
