@@ -133,8 +133,10 @@ def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
     """Rebuild the saved index for the changed corpus, with a bar for the analysis."""
     from retrieval.store import load_or_build
 
+    # The archive the bot and `ask` load: same analyzer and semantic setting, or they rebuild it.
+    kind = {"analyzer": settings.analyzer(), "semantic": settings.semantic}
     if not show_bar:
-        return load_or_build(settings.corpus_dir, settings.index_path, analyzer=settings.analyzer())
+        return load_or_build(settings.corpus_dir, settings.index_path, **kind)
     bar = click.progressbar(length=1, label="Indexing ", file=sys.stderr)
     with bar:
 
@@ -142,6 +144,4 @@ def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
             bar.length = total
             bar.update(done - bar.pos)
 
-        return load_or_build(
-            settings.corpus_dir, settings.index_path, progress=progress, analyzer=settings.analyzer()
-        )
+        return load_or_build(settings.corpus_dir, settings.index_path, progress=progress, **kind)
