@@ -98,7 +98,8 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
     import feedparser  # only feeds need it
 
     page = fetch(feed_url, contact=contact, limits=limits, feed=True)
-    parsed = feedparser.parse(page.data)
+    # The address it came from resolves entries' relative links.
+    parsed = feedparser.parse(page.data, response_headers={"content-location": page.url or feed_url})
     entries = []
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()

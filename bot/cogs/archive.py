@@ -37,6 +37,18 @@ PREVIEW_SECONDS = 300  # how long Add / Cancel stay usable
 PREVIEW_CHARS = 700
 
 
+# Ingest's messages name the CLI's options; in Discord they are this command's options.
+_OPTION_NAMES = {"--published": "published:", "--source": "source:", "--title": "title:", "--overwrite": "overwrite:True"}
+
+
+def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
+    """An ingest message (or error) as a moderator in Discord should read it: escaped, with this command's options."""
+    text = str(message)
+    for cli, discord_option in _OPTION_NAMES.items():
+        text = text.replace(f"{cli} ", discord_option).replace(cli, discord_option)
+    return truncate(escape(text), limit)
+
+
 def _line(article: Article) -> str:
     date = article.published.isoformat() if article.published else "undated"
     return f"`{article.id}` \u2014 *{escape(article.source)}*, {escape(article.title)}, {date}"
@@ -58,7 +70,7 @@ def preview_embed(prepared: Prepared) -> discord.Embed:
         embed.add_field(name="Address", value=truncate(article.url, 500), inline=False)
     notes = list(prepared.warnings) + (["replaces the article already in the corpus"] if prepared.replacing else [])
     if notes:
-        embed.set_footer(text=truncate("; ".join(notes), 500))
+        embed.set_footer(text=_for_discord("; ".join(notes), 500))
     return embed
 
 
@@ -82,7 +94,7 @@ class AddView(discord.ui.View):
         try:
             result = await asyncio.to_thread(self.cog.add_page, self.page, self.options)
         except IngestError as exc:
-            await interaction.edit_original_response(content=f"Not added: {escape(str(exc))}", embed=None, view=None)
+            await interaction.edit_original_response(content=f"Not added: {_for_discord(exc)}", embed=None, view=None)
             return
         await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
         verb = "Replaced" if result.replaced else "Added"
@@ -148,18 +160,19 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         published="Publication date YYYY-MM-DD, when the page shows none",
         source="Outlet name, when the page does not name it",
         title="Article title, when the page has none",
+        overwrite="Replace the same article (same address, or same id and title) if the archive has it",
     )
     @is_moderator()
     async def add(
         self, interaction: discord.Interaction, url: str, published: str | None = None,
-        source: str | None = None, title: str | None = None,
+        source: str | None = None, title: str | None = None, overwrite: bool = False,
     ) -> None:
-        options = Overrides(parse_date(published, "published"), source, title)  # FilterError: a private hint
+        options = Overrides(parse_date(published, "published"), source, title, overwrite)  # FilterError: a private hint
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             page, prepared = await asyncio.to_thread(self.preview_page, url.strip(), options)
         except IngestError as exc:
-            await interaction.followup.send(truncate(escape(str(exc)), Limits.CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(_for_discord(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         view = AddView(self, page, options, interaction.user.id)
         await interaction.followup.send(

@@ -1,0 +1,129 @@
+"""Live archive benchmark: how long until one new article is searchable, at archive scale.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/live_archive.py                    # 100,000 passages
+    .venv/bin/python benchmarks/live_archive.py --passages 10000 --record
+
+On a synthetic corpus folder of N passages (``benchmarks/synthetic.py``), already built and
+saved, it times, beside issue 10's targets:
+
+1. ``newsdesk ingest page.html`` of one article, in a subprocess (wall time, start-up
+   included): it writes the corpus file and updates the saved index;
+2. the running bot's reload after that (``bot.live.LiveArchive.check``: the corpus changed,
+   the archive is loaded from the index ``ingest`` saved);
+3. the same reload when a file is copied into the corpus by hand (the index is rebuilt);
+4. loading the saved archive (``retrieval.store.load_or_build``), best of 3.
+
+Semantic re-ranking is off (``NEWSDESK_SEMANTIC=0``) unless ``--semantic``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from synthetic import write_corpus  # noqa: E402
+
+from bot.desk import Desk, load_archive  # noqa: E402
+from bot.live import LiveArchive  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+PAGE = ROOT / "tests" / "fixtures" / "html" / "article.html"
+TARGETS = {"ingest_wall_s": 1.5, "reload_after_ingest_s": 0.5, "reload_after_copy_s": 10.0, "load_s": 0.25}
+SECTION_START, SECTION_END = "<!-- live-archive:start -->", "<!-- live-archive:end -->"
+
+
+def _timed(function):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def measure(n_passages: int, semantic: bool, folder: Path) -> dict[str, float]:
+    corpus = folder / "corpus"
+    files = write_corpus(corpus, n_passages)
+    build_s, archive = _timed(lambda: load_archive(corpus, semantic=semantic))
+    settings = Settings(corpus_dir=corpus, semantic=semantic, db_path=folder / "log.db")
+    live = LiveArchive(Desk(archive, None), settings)
+    asyncio.run(live.start_watching())
+
+    env = {**os.environ, "NEWSDESK_CORPUS": str(corpus), "NEWSDESK_DB": str(folder / "log.db"),
+           "NEWSDESK_SEMANTIC": "1" if semantic else "0"}
+    command = [str(Path(sys.executable).with_name("newsdesk")), "ingest", str(PAGE)]
+    ingest_s, done = _timed(lambda: subprocess.run(command, env=env, capture_output=True, text=True, cwd=folder))
+    if done.returncode != 0:
+        raise SystemExit(f"ingest failed: {done.stdout}{done.stderr}")
+    reload_ingest_s, _ = _timed(lambda: asyncio.run(live.check()))
+
+    source = next(iter(sorted(corpus.glob("*.md"))))
+    copied = corpus / f"zz-copied-{source.name}"
+    text = source.read_text(encoding="utf-8").replace("id: ", "id: zz-copied-", 1)
+    copied.write_text(text.replace("---\n", "---\n", 1) + "\nA paragraph only the copy has.\n", encoding="utf-8")
+    reload_copy_s, _ = _timed(lambda: asyncio.run(live.check()))
+    load_s = min(_timed(lambda: load_archive(corpus, semantic=semantic))[0] for _ in range(3))
+    return {"passages": len(archive.passages), "files": files, "build_s": build_s, "ingest_wall_s": ingest_s,
+            "reload_after_ingest_s": reload_ingest_s, "reload_after_copy_s": reload_copy_s, "load_s": load_s}
+
+
+def report(figures: dict[str, float], semantic: bool) -> str:
+    lines = [
+        f"{figures['passages']:,} passages in {figures['files']:,} corpus files, semantic re-ranking "
+        f"{'on' if semantic else 'off'}; first build and save {figures['build_s']:.1f} s.",
+        "",
+        "| step | seconds | issue 10 target |",
+        "|---|---|---|",
+    ]
+    names = {
+        "ingest_wall_s": "`newsdesk ingest page.html` (wall, subprocess)",
+        "reload_after_ingest_s": "bot reload after that ingest (in-process)",
+        "reload_after_copy_s": "bot reload after a file copied in by hand (rebuild)",
+        "load_s": "load of the saved archive (best of 3)",
+    }
+    for key, name in names.items():
+        lines.append(f"| {name} | {figures[key]:.2f} | {TARGETS[key]:g} |")
+    return "\n".join(lines)
+
+
+def record(text: str, results: Path, command: str) -> None:
+    section = f"{SECTION_START}\n# Live archive\n\nCommand: `{command}`\n\n{text}\n{SECTION_END}"
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    if SECTION_START in old and SECTION_END in old:
+        head, rest = old.split(SECTION_START, 1)
+        new = head + section + rest.split(SECTION_END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(new, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--semantic", action="store_true", help="with meaning-aware re-ranking (slower builds)")
+    parser.add_argument("--record", action="store_true", help="update the section in benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="newsdesk-live-"))
+    try:
+        text = report(measure(args.passages, args.semantic, folder), args.semantic)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(text)
+    if args.record:
+        record(text, HERE / "RESULTS.md", "python " + " ".join(["benchmarks/live_archive.py", *sys.argv[1:]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
