@@ -50,6 +50,11 @@ from retrieval.store import load_or_build  # noqa: E402
 EVAL = ROOT.parent / "shared" / "eval"
 OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
 L2 = 1.0
+# Refusing a question the archive can answer costs this many times answering one it cannot
+# (the targets: at most 2% of answerable questions refused, at least 95% of
+# off-topic ones refused). Answer when P(answerable) >= 1 / (1 + cost): the Bayes decision.
+COST_OF_REFUSING_ANSWERABLE = 1.5
+THRESHOLD = 1.0 / (1.0 + COST_OF_REFUSING_ANSWERABLE)
 
 
 def read_lines(path: Path) -> list[str]:
@@ -126,8 +131,9 @@ def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: 
         mine = [r for r in rows if r[0] == name]
         held = fit_rows([r for r in rows if r[0] != name], features)
         x = np.array([[r[2][i] for i in features] for r in mine])
-        fitted = np.mean(beta[0] + x @ beta[1:] > 0)
-        without = np.mean(held[0] + x @ held[1:] > 0)
+        cut = np.log(THRESHOLD / (1 - THRESHOLD))
+        fitted = np.mean(beta[0] + x @ beta[1:] >= cut)
+        without = np.mean(held[0] + x @ held[1:] >= cut)
         wanted = "answered" if mine[0][1] else "refused"
         lines.append(f"| {name} | {len(mine)} | {wanted} | {fitted:.1%} | {without:.1%} |")
     return lines
@@ -145,7 +151,9 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/calibrate.py {' '.join(sys.argv[1:])}`  ",
         f"Fitted {dt.date.today().isoformat()}: L2-regularised logistic regression (l2 = {L2}), each set "
-        "weighing the same; features as in `retrieval/answerability.py`. 'Set left out of the fit': "
+        f"weighing the same; features as in `retrieval/answerability.py`; answered when P >= {THRESHOLD:.2f} "
+        f"(refusing an answerable question costs {COST_OF_REFUSING_ANSWERABLE:g}x answering an off-topic one). "
+        "'Set left out of the fit': "
         "a model fitted on the other sets only, a guard against fitting the dev sets.",
     ]
     for name, semantic in (("semantic", True), ("lexical", False)):
@@ -160,7 +168,7 @@ def main() -> None:
         models[name] = {
             "intercept": round(float(beta[0]), 4),
             "coefficients": coefficients,
-            "threshold": 0.5,
+            "threshold": round(THRESHOLD, 4),
             "examples": dict(Counter(r[0] for r in rows)),
         }
     print("\n".join(text))

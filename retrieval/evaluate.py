@@ -40,7 +40,7 @@ from retrieval.archive import Archive
 from retrieval.atomic import write_text_atomically
 from retrieval.baseline import Baseline
 from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus
-from retrieval.store import load_or_build
+from retrieval.store import default_index_path, load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,10 @@ def _asking(archive: Archive) -> Callable[[str, int], Reply]:
 
 
 def newsdesk_bm25(trial: Trial) -> Callable[[str, int], Reply]:
-    """newsdesk without the semantic stage (BM25 alone, the lexical answer decision), built in memory."""
-    loaded = load_corpus(trial.corpus_dir)
-    return _asking(Archive.build(loaded.articles, errors=loaded.errors))
+    """newsdesk without the semantic stage (``NEWSDESK_SEMANTIC=off``), its index saved beside the other."""
+    index = trial.index_path or default_index_path(trial.corpus_dir)
+    own = index.with_name(f"{index.stem}-bm25.npz") if index.suffix == ".npz" else index / "archive-bm25.npz"
+    return _asking(load_or_build(trial.corpus_dir, own, semantic=False))
 
 
 def baseline(trial: Trial) -> Callable[[str, int], Reply]:
