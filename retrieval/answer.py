@@ -230,11 +230,12 @@ class Answerer:
                 # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
                 # goes below zero, so real matches can rank after the zeros.
                 continue
-            span = self._span(passage, lo, id_weights)
-            excerpt_terms = sentence_terms.union(span.start, span.stop)
-            # Skip text already shown: overlapping sentences (numbers are archive-wide), or a near copy.
-            if any(span.start < r.stop and r.start < span.stop for r in shown_spans):
+            # Text already shown (sentence numbers are archive-wide) is left out of the window.
+            span = self._span(passage, lo, id_weights, shown_spans)
+            if span is None:
                 continue
+            excerpt_terms = sentence_terms.union(span.start, span.stop)
+            # Skip a near copy (agency text in several articles).
             if any(_jaccard(excerpt_terms, other) >= NEAR_DUPLICATE_JACCARD for other in seen_terms):
                 continue
             shown_spans.append(span)
@@ -256,8 +257,9 @@ class Answerer:
         n = self._weight_scale
         return math.log1p((n - df + 0.5) / (df + 0.5))
 
-    def _span(self, passage: Passage, lo: int, id_weights: dict[int, float]) -> range:
-        """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``."""
+    def _span(self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range]) -> range | None:
+        """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``,
+        none of them ``shown`` already (None when the whole passage was)."""
         archive = self.archive
         window = Window(
             archive.all_sentences,
@@ -266,7 +268,8 @@ class Answerer:
             id_weights,
             max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,
         )
-        return range(*window.best(lo, lo + len(passage.sentences)))
+        found = window.best_unshown(lo, lo + len(passage.sentences), shown)
+        return range(*found) if found else None
 
     def _excerpt(self, passage: Passage, span: range, score: float, weights: dict[str, float]) -> Excerpt:
         sentences = self.archive.all_sentences[span.start : span.stop]

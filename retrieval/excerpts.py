@@ -107,9 +107,35 @@ class Window:
         # The question's few terms, not the sentence's many, are what is walked.
         return sum(w for t, w in self.weights.items() if t in terms and t not in covered)
 
-    def best(self, lo: int, hi: int) -> tuple[int, int]:
-        """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``."""
-        best = max(range(lo, hi), key=lambda i: (self.gain(i), not is_heading(self.sentences[i]), -i))
+    def best_unshown(self, lo: int, hi: int, shown: Sequence[range]) -> tuple[int, int] | None:
+        """Like :meth:`best`, without any sentence of the ``shown`` ranges; None if all are shown.
+
+        So a passage whose neighbour's excerpt borrowed some of its sentences still shows the rest.
+        """
+        free = [i for i in range(lo, hi) if not any(i in r for r in shown)]
+        if not free:
+            return None
+        start, end = self.bounds
+        pick = max(free, key=self._rank)
+        for r in shown:
+            if r.stop <= pick:
+                start = max(start, r.stop)
+            elif r.start > pick:
+                end = min(end, r.start)
+        return self.best(max(lo, start), min(hi, end), (start, end))
+
+    def _rank(self, i: int) -> tuple[float, bool, int]:
+        # Most question weight, then a body sentence before a heading, then the earlier one.
+        return self.gain(i), not is_heading(self.sentences[i]), -i
+
+    def best(self, lo: int, hi: int, bounds: tuple[int, int] | None = None) -> tuple[int, int]:
+        """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``.
+
+        ``bounds`` narrows the article's range the window may use.
+        """
+        if bounds is not None:
+            self.bounds = bounds
+        best = max(range(lo, hi), key=self._rank)
         if is_heading(self.sentences[best]):
             return best, best + 1
         first = self._speaker(best)

@@ -154,3 +154,20 @@ def test_a_sentence_of_megabytes_is_cut_without_reading_all_of_it() -> None:
     sentence = "the keeper of the lighthouse retired " + "and the committee discussed budgets " * 200_000
     text = excerpt_text([sentence], {"keeper": 1.0}, default_analyzer())
     assert "keeper" in text and len(text) <= EXCERPT_MAX_CHARS and text.endswith("…")
+
+
+def test_a_passage_partly_shown_in_an_earlier_excerpt_still_shows_the_rest() -> None:
+    paragraphs = [
+        "The council approved the new harbour wall for Port Elwin on Monday after a long debate.",
+        "Engineers start on the harbour wall in spring. "
+        "Crews will first clear the old stones from the slipway and move the fishing boats to the "
+        "eastern quay, where temporary moorings have been laid for the winter months ahead of the work. "
+        "The harbour wall will be eight metres high and will cost the council four million euros, "
+        "the engineers said at the meeting in the town hall.",
+    ]
+    article = Article("gazette-2", "Harbour wall", "Gazette", dt.date(2020, 3, 2), "\n\n".join(paragraphs))
+    other = Article("other", "Weather", "Gazette", dt.date(2020, 3, 3), "Rain is expected on the hills.")
+    answer = Archive.build([article, other]).ask("How high will the harbour wall of Port Elwin be?", 3)
+    texts = [r.excerpt for r in answer.results]
+    assert any("eight metres high" in t for t in texts), texts
+    assert not any(a in b or b in a for i, a in enumerate(texts) for b in texts[i + 1 :])
