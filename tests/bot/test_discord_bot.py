@@ -37,8 +37,10 @@ MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(FIXTURE_CORPUS)  # invented articles; the questions are written for these tests
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    # Invented articles; the questions are written for these tests. The index is saved
+    # outside the repository.
+    return load_or_build(FIXTURE_CORPUS, tmp_path_factory.mktemp("index"))
 
 
 @pytest.fixture
