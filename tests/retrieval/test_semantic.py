@@ -99,3 +99,30 @@ def test_an_archive_with_meaning_answers_a_question_in_other_words() -> None:
     assert answer.results[0].article_id in {"a0", "a3"}
     assert answer.evidence is not None and answer.evidence.similarity > 0.3
 
+
+
+BRIDGES = [
+    Article(
+        "marlow",
+        "Marlow council",
+        "Wire",
+        dt.date(2021, 1, 1),
+        "The Marlow town council voted for the river project on Tuesday evening, after a debate "
+        "that lasted four hours.\n\nThe new bridge will cost 12 million euros, and work starts in "
+        "the spring, the council said.",
+    ),
+    Article("ostend", "Ostend bridge", "Wire", dt.date(2021, 1, 2), "In Ostend, a new bridge will cost 30 million euros."),
+    *(Article(f"f{i}", f"Filler {i}", "Wire", dt.date(2021, 2, i + 1), text) for i, text in enumerate(TEXTS[1:])),
+]
+
+
+@pytest.mark.parametrize("scorer", ["bm25", "fused"])
+def test_the_words_around_a_passage_lift_it_above_one_that_only_shares_the_common_words(scorer: str) -> None:
+    archive = Archive.build(BRIDGES, scorer=FusedScorer.build) if scorer == "fused" else Archive.build(BRIDGES)
+    question = "how much will the new bridge in marlow cost"
+    first_by_bm25 = archive.index.search_terms(archive.analyzer(question), 1)[0][0]
+    assert archive.passages[first_by_bm25].article.id == "ostend"  # shorter, so BM25 prefers it
+    answer = archive.ask(question)
+    # Marlow is named in the paragraph before the cost: that passage answers the question.
+    assert answer.results[0].article_id == "marlow" and "12 million" in answer.results[0].excerpt
+    assert [r.score for r in answer.results] == sorted((r.score for r in answer.results), reverse=True)
