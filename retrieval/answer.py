@@ -157,7 +157,8 @@ class Answerer:
         terms = list(query.terms)
         if not terms:
             return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms", query=query)
-        query_weights = {t: self._term_weight(t) for t in set(terms)}
+        # In question order (not a set's): float sums over the weights give the same bits every run.
+        query_weights = {t: self._term_weight(t) for t in dict.fromkeys(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
