@@ -108,6 +108,9 @@ class AddView(discord.ui.View):
 
 
 @app_commands.guild_only()
+# Hidden from members without Manage Messages unless a server admin allows their role; the
+# moderator check still runs on every use.
+@app_commands.default_permissions(manage_messages=True)
 class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add, list and remove archive articles (moderators)"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot

@@ -166,3 +166,18 @@ async def test_a_server_outside_newsdesk_guilds_is_left_at_start_and_on_join(
         assert [g.id for g in instance.guilds] == [fake.guild.id]
     finally:
         await stop(instance)
+
+
+async def test_archive_is_hidden_from_members_without_manage_messages(
+    fake_discord: FakeDiscord, archive: Archive, tmp_path: Path
+) -> None:
+    from tests.discord_standin import NotDeliverable
+
+    instance = await start(fake_discord, archive, QueryLog.open(tmp_path / "log.db"))
+    try:
+        group = fake_discord.find_command("archive", fake_discord.guild.id)
+        assert int(group["default_member_permissions"]) == Perm.MANAGE_MESSAGES
+        with pytest.raises(NotDeliverable, match="default_member_permissions"):
+            await fake_discord.send_interaction("archive recent", {}, user=fake_discord.member)
+    finally:
+        await stop(instance)
