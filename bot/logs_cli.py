@@ -314,6 +314,7 @@ def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
     with log_database(ctx, write=True) as db:
         removed = retention.purge_older_than(db, age, now, dry_run=dry_run)
     click.echo(f"{_removed(removed, dry_run)} asked before {cutoff}")
+    _warn_in_wal(ctx, removed)
 
 
 @logs.command()
@@ -327,8 +328,21 @@ def forget(ctx: click.Context, user_id: str, dry_run: bool) -> None:
         querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
         removed = retention.forget_user(db, querylog, user_id, dry_run=dry_run)
     click.echo(f"{_removed(removed, dry_run)} for user {clean(user_id)}")
-    if removed.total == 0 and settings.log_user_ids == "none":
+    _warn_in_wal(ctx, removed)
+    if settings.log_user_ids == "none":
         click.echo(
-            "note: NEWSDESK_LOG_USER_IDS=none, so questions logged under that setting cannot be tied to a user",
+            "note: NEWSDESK_LOG_USER_IDS=none, so questions logged under that setting cannot be tied to a user "
+            "(their votes, and what was logged under plain or hashed, are removed)",
+            err=True,
+        )
+
+
+def _warn_in_wal(ctx: click.Context, removed: Removed) -> None:
+    """Say so when deleted text is still in the write-ahead log (another reader held it)."""
+    if removed.in_wal:
+        wal = f"{settings_of(ctx).db_path}-wal"
+        click.echo(
+            f"warning: removed, but the old text is still in the write-ahead log {wal} until the other "
+            "reader (an export, the dashboard, the bot's review) closes; run this command again then to clear it",
             err=True,
         )

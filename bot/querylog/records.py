@@ -168,6 +168,8 @@ class Removed:
 
     queries: int
     feedback: int
+    # Deleted, but the old text is still in the write-ahead log: another reader held it.
+    in_wal: bool = False
 
     @property
     def total(self) -> int:

@@ -2,6 +2,11 @@
 
 Deletes overwrite the freed pages (``secure_delete``) and are checkpointed out of the WAL,
 so deleted questions do not linger on disk. A busy log fails before anything is deleted.
+When another reader (an export, the dashboard) holds the WAL, the checkpoint is retried for
+up to CHECKPOINT_WAIT seconds; if it still cannot finish, the result says so
+(``Removed.in_wal``) instead of claiming the text is gone.
+``forget`` removes what any setting stored for the user: the raw id, the ``hashed`` key (when
+NEWSDESK_HASH_SECRET is set) and the anonymous votes of ``none`` (keyed and the older unkeyed form).
 Give these functions a writable connection (:func:`~bot.querylog.schema.open_database`).
 """
 
@@ -10,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,9 +24,13 @@ from sqlite_utils import Database
 from bot.querylog.queries import ReviewError
 from bot.querylog.records import Removed
 from bot.querylog.schema import utc_text
-from bot.querylog.writer import QueryLog
+from bot.querylog.writer import QueryLog, anonymous_vote_key, legacy_vote_key
 
 log = logging.getLogger(__name__)
+
+CHECKPOINT_WAIT = 5.0  # seconds to wait for other readers to let the WAL go
+CHECKPOINT_PAUSE = 0.05
+CHECKPOINT_TRY_MS = 100
 
 UserKey = Callable[[int | str], str | None]
 
@@ -49,12 +59,34 @@ def _delete(
         conn.execute("BEGIN IMMEDIATE")
         feedback = conn.execute(f"DELETE {feedback_sql}", [*params, *fparams]).rowcount
         queries = conn.execute(f"DELETE FROM queries WHERE {query_where}", list(params)).rowcount
+    return Removed(queries, feedback, in_wal=not checkpoint(conn))
+
+
+def checkpoint(conn: sqlite3.Connection, wait: float | None = None) -> bool:
+    """Copy the WAL into the log and empty it, so deleted text does not linger there.
+
+    A reader holding an older snapshot makes SQLite answer busy (it does not raise): retry
+    until ``wait`` seconds (default CHECKPOINT_WAIT) have passed. True when the WAL is empty.
+    """
+    deadline = time.monotonic() + (CHECKPOINT_WAIT if wait is None else wait)
+    # The checkpoint waits on the busy handler itself; keep each try short so `wait` bounds it.
+    (saved,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
     try:
-        # Move the deletion out of the WAL too, so old pages do not linger there.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error as exc:  # a reader holding the WAL: a later checkpoint finishes it
-        log.info("checkpoint after delete deferred: %s", exc)
-    return Removed(queries, feedback)
+        while True:
+            try:
+                busy, _frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error as exc:  # locked by a writer: the same as busy
+                log.info("checkpoint after delete: %s", exc)
+                busy = 1
+            if not busy:
+                return True
+            if time.monotonic() >= deadline:
+                log.warning("deleted rows stay in the write-ahead log until the other readers close")
+                return False
+            time.sleep(CHECKPOINT_PAUSE)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(saved)}")
 
 
 def retention_cutoff(age: dt.timedelta | float, now: dt.datetime | None = None) -> str:
@@ -90,10 +122,29 @@ def user_keys(querylog_or_user_key: QueryLog | UserKey, user_id: int | str) -> l
     if not raw:
         raise ReviewError("the user id is empty")
     keys = [raw]
-    key = key_of(raw)
-    if key is not None and key != raw:
-        keys.append(key)
+    candidates = [key_of(raw)]
+    if isinstance(querylog_or_user_key, QueryLog):  # rows from an earlier hashed period
+        candidates.append(querylog_or_user_key.hashed_key(raw))
+    for key in candidates:
+        if key is not None and key not in keys:
+            keys.append(key)
     return keys
+
+
+def _anonymous_votes_of(db: Database, querylog: QueryLog, user_id: str) -> str:
+    """A clause over ``feedback`` matching the user's anonymous votes (``none``), with the
+    SQL function it needs registered on ``db``; '' when there is nothing to match."""
+    secret = querylog.vote_secret(create=False)
+
+    def is_theirs(query_id: int, stored: str | None) -> bool:
+        if not stored or not stored.startswith("anon:"):
+            return False
+        if stored == legacy_vote_key(query_id, user_id):
+            return True
+        return secret is not None and stored == anonymous_vote_key(secret, query_id, user_id)
+
+    db.conn.create_function("newsdesk_vote_of_forgotten", 2, is_theirs, deterministic=True)
+    return "newsdesk_vote_of_forgotten(query_id, user_id)"
 
 
 def forget_user(
@@ -102,7 +153,10 @@ def forget_user(
     """Delete a user's questions, the feedback on them, and the feedback the user gave."""
     keys = user_keys(querylog_or_user_key, user_id)
     marks = ", ".join("?" for _ in keys)
-    removed = _delete(db, f"user_id IN ({marks})", keys, f"user_id IN ({marks})", keys, dry_run=dry_run)
+    votes = f"user_id IN ({marks})"
+    if isinstance(querylog_or_user_key, QueryLog):
+        votes = f"({votes} OR {_anonymous_votes_of(db, querylog_or_user_key, keys[0])})"
+    removed = _delete(db, f"user_id IN ({marks})", keys, votes, keys, dry_run=dry_run)
     if not dry_run:
         log.info("forgot a user: %d questions and %d feedback rows", removed.queries, removed.feedback)
     return removed

@@ -3,7 +3,8 @@
 Guarantees:
 - Schema changes are migrations, applied in order and recorded in table ``_migrations``; a
   migration's name, once released, never changes meaning.
-- :func:`open_database` is the one writable opener (WAL, busy timeout, migrated);
+- :func:`open_database` is the one writable opener (WAL, busy timeout, migrated); a log it
+  creates is readable by its owner only (0600, and so are its -wal and -shm files);
   :func:`open_reader` is the one read-only opener, used by ``/querylog``, ``newsdesk logs``
   and (to check the file before serving) ``newsdesk dashboard``. A reader never writes,
   except to bring an older log up to the current schema first.
@@ -265,11 +266,22 @@ def _unblock_shared_memory(path: Path) -> None:
         log.info("could not make %s writable (%s)", shm, exc)
 
 
+def _create_private(path: Path) -> None:
+    """Create a new log readable by its owner only; SQLite gives its -wal and -shm the same mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:  # an unwritable folder: connecting reports it in the usual words
+        log.debug("could not create %s first: %s", path, exc)
+
+
 def open_database(path: Path | str) -> Database:
     """Open (creating if needed) the log database in WAL mode, migrated to the latest schema."""
     path = Path(path)
     _check_path(path, must_exist=False)
     _unblock_shared_memory(path)
+    _create_private(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = Database(conn)

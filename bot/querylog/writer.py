@@ -3,6 +3,12 @@
 Writes are serialised by a lock (one connection shared by threads and the event loop) and
 committed before they return, so an answered question survives the process being killed.
 What is stored about who asked follows the privacy setting (``plain``, ``hashed``, ``none``).
+
+Under ``none`` nothing stored names a user: no user id, no DM channel id (one DM channel
+is one user), and a vote is kept once per person under a keyed hash of question and user
+(HMAC-SHA256). Its key is random, made once, and kept outside the log in ``<log>.key``
+(readable by its owner only), so a copy of the log and a member list are not enough to
+tell who voted.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
@@ -44,6 +52,51 @@ class QueryRecord:
     asked_at: str = field(default_factory=utc_now)
 
 
+VOTE_KEY_SUFFIX = ".key"
+
+
+def vote_key_path(db_path: Path | str) -> Path:
+    """Where the secret of a log's anonymous votes is kept: ``<log>.key`` beside it."""
+    path = Path(db_path)
+    return path.with_name(path.name + VOTE_KEY_SUFFIX)
+
+
+def load_vote_secret(db_path: Path | str, *, create: bool = True) -> bytes | None:
+    """The log's vote secret: read from ``<log>.key``, made (0600, once) when missing and
+    ``create``; None when missing and not ``create``. An in-memory log ('') gets a fresh one."""
+    if not str(db_path):
+        return secrets.token_bytes(32)
+    path = vote_key_path(db_path)
+    if not path.exists() and create:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # made by another process meanwhile: read theirs
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            log.info("made the anonymous votes' key %s (keep it beside the log, out of copies)", path)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise QueryLogError(f"cannot read the votes' key {path}: {exc.strerror or exc}; make it readable") from exc
+    if len(text) < 32:
+        raise QueryLogError(f"the votes' key {path} is damaged (too short); remove it to make a new one")
+    return text.encode("ascii")
+
+
+def anonymous_vote_key(secret: bytes, query_id: int, user_id: int | str) -> str:
+    """What ``none`` stores for a vote: tied to this question alone, not computable without ``secret``."""
+    return "anon:" + hmac.new(secret, f"{query_id}:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def legacy_vote_key(query_id: int, user_id: int | str) -> str:
+    """The unkeyed vote key older newsdesk stored under ``none`` (still matched by forget)."""
+    return "anon:" + hashlib.sha256(f"{query_id}:{user_id}".encode()).hexdigest()[:24]
+
+
 class QueryLog:
     """Writes questions and feedback to the log; safe to share between threads."""
 
@@ -56,6 +109,7 @@ class QueryLog:
         self.user_ids = user_ids
         self._secret = (secret or "").encode()
         self._lock = threading.Lock()
+        self._vote_secret: bytes | None = None
         migrate(db)
 
     @classmethod
@@ -74,9 +128,26 @@ class QueryLog:
         if user_id is None or self.user_ids == "none":
             return None
         if self.user_ids == "hashed":
-            digest = hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()
-            return "h:" + digest[:32]
+            return self.hashed_key(user_id)
         return str(user_id)
+
+    def hashed_key(self, user_id: int | str) -> str | None:
+        """The ``hashed`` setting's key for ``user_id`` (None without a secret), whatever the setting now."""
+        if not self._secret:
+            return None
+        return "h:" + hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def vote_secret(self, *, create: bool = True) -> bytes | None:
+        """The key of anonymous votes (see :func:`load_vote_secret`), read once."""
+        if self._vote_secret is None:
+            self._vote_secret = load_vote_secret(self.path, create=create)
+        return self._vote_secret
+
+    def _channel(self, entry: QueryRecord) -> str | None:
+        # Outside a server the channel is a DM, which names the user: not kept under none.
+        if entry.channel_id is None or (self.user_ids == "none" and entry.guild_id is None):
+            return None
+        return str(entry.channel_id)
 
     def record(self, entry: QueryRecord) -> int:
         """Insert one question and commit; returns its id. Raises QueryLogError on failure."""
@@ -86,7 +157,7 @@ class QueryLog:
             "interface": entry.interface,
             "user_id": self.user_key(entry.user_id),
             "guild_id": None if entry.guild_id is None else str(entry.guild_id),
-            "channel_id": None if entry.channel_id is None else str(entry.channel_id),
+            "channel_id": self._channel(entry),
             "question": entry.question,
             "answered": int(entry.answered),
             "result_count": len(entry.passage_ids),
@@ -114,9 +185,11 @@ class QueryLog:
             raise ValueError("feedback value must be 1 or -1")
         key = self.user_key(user_id)
         if key is None:
-            # Not storing who voted, but one vote per person: a digest tied to this question
-            # alone, so votes cannot be linked across questions.
-            key = "anon:" + hashlib.sha256(f"{query_id}:{user_id}".encode()).hexdigest()[:24]
+            # Not storing who voted, but one vote per person: a keyed digest tied to this
+            # question alone, so votes can be neither linked nor recomputed from the log.
+            secret = self.vote_secret()
+            assert secret is not None
+            key = anonymous_vote_key(secret, query_id, user_id)
         try:
             with self._lock, self.db.conn:
                 self.db.conn.execute(
