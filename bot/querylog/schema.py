@@ -268,6 +268,8 @@ def _unblock_shared_memory(path: Path) -> None:
 
 def _create_private(path: Path) -> None:
     """Create a new log readable by its owner only; SQLite gives its -wal and -shm the same mode."""
+    if str(path) == ":memory:":
+        return
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:

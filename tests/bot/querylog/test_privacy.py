@@ -141,3 +141,10 @@ def test_forget_tells_the_truth_when_a_reader_keeps_the_wal(
     again = CliRunner().invoke(logs, ["forget", "111"])
     assert "write-ahead" not in again.output
     assert not _wal_holds(secret_log, "my very private question")
+
+
+def test_an_in_memory_log_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    log = QueryLog.open(":memory:", user_ids="none")
+    log.record_feedback(log.record(QueryRecord("q", True, user_id=1)), 1, 1)
+    assert list(tmp_path.iterdir()) == []
