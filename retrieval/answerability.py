@@ -130,13 +130,13 @@ _FOREIGN_WORDS = frozenset(
     """
     le la les de des du au aux une est sont ont avec pour par dans sur qui quoi quel quelle quand pourquoi
     comment ou où et il elle nous vous ils elles leur cette ces été qu'il c'est
-    der das und ist nicht mit für auf dem ein eine wie wer wann warum wurde sind
-    haben ich sie es im vom zum zur auch oder über
+    der das und ist nicht mit für auf dem den ein eine einen einem wie wer wann warum wurde
+    sind hat haben ich sie es im vom zum zur auch oder über zwischen gegen durch nach sich
     el los las del por para con qué quién cuándo cómo dónde es está una uno y
     lo se su sus ha fue pero muy
     il della dei che chi è sono gli perché dove quando cosa nel alla
-    os da dos em não uma é são quem onde porque
-    het een zijn niet wat wie waar wanneer hoe ook
+    os da dos em não uma é são quem onde porque que ao aos foi pelo pela
+    het een zijn niet wat wie waar wanneer hoe ook heeft aan welke waarom
     """.split()
 )
 _FOREIGN_LETTERS = re.compile(r"[à-öø-ÿß]")

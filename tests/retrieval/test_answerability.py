@@ -87,6 +87,8 @@ def test_a_question_mostly_about_something_absent_is_refused_despite_a_known_wor
         "¿Por qué hicieron huelga los trabajadores del tren?",
         "Сколько стоила новая гавань?",
         "新しい港はいくらでしたか",
+        "Hat der Hafen mehr gekostet als geplant?",
+        "O que o governo prometeu aos moradores?",
     ],
 )
 def test_a_question_in_another_language_is_told_the_archive_is_in_english(archive: Archive, question: str) -> None:
@@ -104,6 +106,7 @@ def test_a_question_in_another_language_is_told_the_archive_is_in_english(archiv
         "how many people were evacuated",
         "Macron et Merkel",  # names only: nothing says it is not English
         "2014?",
+        "who wore a hat in the den",  # two words that are German too, in an English sentence
     ],
 )
 def test_english_questions_with_foreign_names_count_as_english(question: str) -> None:
