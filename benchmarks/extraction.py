@@ -30,6 +30,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from results import replace_section  # noqa: E402
 
 from retrieval.cleaning import clean_raw_article  # noqa: E402
 from retrieval.ingest import RawPage, extract_page  # noqa: E402
@@ -46,7 +49,6 @@ BEFORE_IN_ISSUE = 0.08  # newsdesk ingest before this work, as measured in issue
 TARGET_F1 = 0.95
 TARGET_FOUND = 0.80
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-SECTION_START, SECTION_END = "<!-- extraction:start -->", "<!-- extraction:end -->"
 
 
 def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
@@ -137,17 +139,6 @@ def report(figures: dict) -> str:
     return "\n".join(lines)
 
 
-def record(text: str, results: Path) -> None:
-    section = f"{SECTION_START}\n# Article extraction\n\nCommand: `python benchmarks/extraction.py --record`\n\n{text}\n{SECTION_END}"
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if SECTION_START in old and SECTION_END in old:
-        head, rest = old.split(SECTION_START, 1)
-        new = head + section + rest.split(SECTION_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(new, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with html/ and ground-truth.json")
@@ -159,7 +150,7 @@ def main() -> int:
     text = report(run(args.data))
     print(text)
     if args.record:
-        record(text, HERE / "RESULTS.md")
+        replace_section(HERE / "RESULTS.md", f"# Article extraction\n\nCommand: `python benchmarks/extraction.py --record`\n\n{text}")
     return 0
 
 

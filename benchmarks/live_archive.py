@@ -35,6 +35,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from results import replace_section  # noqa: E402
 from synthetic import write_corpus  # noqa: E402
 
 from bot.desk import Desk, load_archive  # noqa: E402
@@ -43,7 +44,6 @@ from bot.settings import Settings  # noqa: E402
 
 PAGE = ROOT / "tests" / "fixtures" / "html" / "article.html"
 TARGETS = {"ingest_wall_s": 1.5, "reload_after_ingest_s": 0.5, "reload_after_copy_s": 10.0, "load_s": 0.25}
-SECTION_START, SECTION_END = "<!-- live-archive:start -->", "<!-- live-archive:end -->"
 
 
 def _timed(function):  # type: ignore[no-untyped-def]
@@ -97,17 +97,6 @@ def report(figures: dict[str, float], semantic: bool) -> str:
     return "\n".join(lines)
 
 
-def record(text: str, results: Path, command: str) -> None:
-    section = f"{SECTION_START}\n# Live archive\n\nCommand: `{command}`\n\n{text}\n{SECTION_END}"
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if SECTION_START in old and SECTION_END in old:
-        head, rest = old.split(SECTION_START, 1)
-        new = head + section + rest.split(SECTION_END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(new, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)
@@ -121,7 +110,8 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
     print(text)
     if args.record:
-        record(text, HERE / "RESULTS.md", "python " + " ".join(["benchmarks/live_archive.py", *sys.argv[1:]]))
+        command = " ".join(["python benchmarks/live_archive.py", *sys.argv[1:]])
+        replace_section(HERE / "RESULTS.md", f"# Live archive\n\nCommand: `{command}`\n\n{text}")
     return 0
 
 
