@@ -181,3 +181,13 @@ async def test_archive_is_hidden_from_members_without_manage_messages(
             await fake_discord.send_interaction("archive recent", {}, user=fake_discord.member)
     finally:
         await stop(instance)
+
+
+def test_newsdesk_guilds_setting() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    settings = load_settings({"NEWSDESK_GUILDS": "123, 456 123"}, dotenv_path=None)
+    assert settings.guilds == (123, 456)
+    assert load_settings({}, dotenv_path=None).guilds == ()
+    with pytest.raises(SettingsError, match="NEWSDESK_GUILDS.*'my-server'.*server id"):
+        load_settings({"NEWSDESK_GUILDS": "my-server"}, dotenv_path=None)
