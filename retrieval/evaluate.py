@@ -143,7 +143,8 @@ def baseline(trial: Trial) -> Callable[[str, int], Reply]:
     index = Baseline(load_corpus(trial.corpus_dir).articles)
 
     def ask(question: str, limit: int) -> Reply:
-        return Reply(True, tuple(Result(w.published, w.text) for w in index.search(question, limit)))
+        found = tuple(Result(w.published, w.text) for w in index.search(question, limit))
+        return Reply(bool(found), found)  # never refuses, but an empty archive has nothing to show
 
     return ask
 
