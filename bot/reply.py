@@ -109,11 +109,16 @@ def answer_embed(
     return embed
 
 
-def no_answer_message(question: str, reason: str = "") -> str:
-    """Plain refusal with a hint, within the 2000-character limit."""
+def no_answer_message(question: str, reason: str = "", searched: Sequence[str] = ()) -> str:
+    """Plain refusal with a hint, within the 2000-character limit.
+
+    ``searched``: the words searched when spelling changed the question, so the member
+    sees what was looked for.
+    """
     quoted = truncate(escape(question), 300)
+    corrected = f"(I searched for: {escape(', '.join(searched))}.) " if searched else ""
     text = (
-        f"I found nothing in the news archive that answers \u201c{quoted}\u201d. "
+        f"I found nothing in the news archive that answers \u201c{quoted}\u201d. {corrected}"
         f"{escape(reason)} Try rephrasing with the names, places or events you are after "
         "(for example: *Did Iran send troops to Iraq?*)."
     )

@@ -102,3 +102,10 @@ def test_the_footer_shows_what_was_searched_after_spelling_correction() -> None:
     footer = answer_embed(answer).footer.text
     assert "searched 72 passages" in footer
     assert "searched for: iran, send, advisers, baghdad" in footer
+
+
+def test_a_refusal_after_spelling_correction_says_what_was_searched_without_pinging() -> None:
+    text = no_answer_message("did ghosts haunt @everyone", "Nothing matches.", ("ghosts", "@everyone"))
+    assert "I searched for: ghosts, " in text
+    assert not MENTION_RE.search(text)
+    assert "searched for" not in no_answer_message("did ghosts haunt", "Nothing matches.")

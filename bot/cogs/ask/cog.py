@@ -45,7 +45,9 @@ def reply_for(asked: Asked) -> dict[str, Any]:
     """The message for an answer: the embed and its buttons, or the plain refusal."""
     answer = asked.answer
     if not answer.answered:
-        return {"content": no_answer_message(answer.question, answer.reason)}
+        corrected = answer.query is not None and answer.query.corrections
+        searched = answer.searched_for if corrected else ()
+        return {"content": no_answer_message(answer.question, answer.reason, searched)}
     total = len(answer.results) + len(answer.more)
     next_start = len(answer.results) if answer.more else None
     view = answer_view(asked.query_id, next_start)
