@@ -48,7 +48,7 @@ INSTALL_HINT = "pip install -e '.[dashboard]'"
 USER = "moderator"
 HASH_ENV = "NEWSDESK_DASHBOARD_PASSWORD_HASH"
 PARENT_ENV = "NEWSDESK_DASHBOARD_PARENT"  # read by the guard plugin's watchdog
-SQL_TIME_LIMIT_MS = 3000
+SQL_TIME_LIMIT_MS = 1000  # Datasette's default, set here so it stays
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 MIN_PASSWORD_CHARS = 10
 # Registers the log's SQL functions on Datasette's connections (the canned queries use them).
@@ -240,7 +240,8 @@ def _check_installed(login: bool) -> None:
 
 def guild_copy(source: Path, folder: Path, guild: int) -> Path:
     """A copy of the log at ``source`` in ``folder`` (same file name) with only server
-    ``guild``'s questions and the votes on them; deleted rows are not left in free pages."""
+    ``guild``'s questions and the votes on them, and no rows of tables that are not per
+    server; deleted rows are not left in free pages."""
     target = folder / source.name
     reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
     os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -253,6 +254,13 @@ def guild_copy(source: Path, folder: Path, guild: int) -> Path:
                 "DELETE FROM feedback WHERE query_id NOT IN (SELECT id FROM queries WHERE guild_id = ?)", (str(guild),)
             )
             writer.execute("DELETE FROM queries WHERE guild_id IS NOT ?", (str(guild),))
+            # Other tables (archive_actions: who changed the shared archive) are not per
+            # server: they are left empty rather than show another server's members.
+            for (table,) in writer.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+                "AND name NOT IN ('queries', 'feedback', '_migrations')"
+            ).fetchall():
+                writer.execute(f'DELETE FROM "{table}"')
         writer.execute("VACUUM")
     finally:
         writer.close()

@@ -56,6 +56,7 @@ def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     log.record(QueryRecord(FORMULA, False, "discord", 1, OURS, 10, asked_at="2024-05-01T09:00:00.000Z"))
     theirs = log.record(QueryRecord("their secret question", False, "discord", 2, THEIRS, 20))
     log.record_feedback(theirs, 2, -1)
+    log.record_archive_action(2, "add", "their-article", "Their article")
     log.db.close()
     return path
 
@@ -151,6 +152,8 @@ def test_guild_serves_one_server_and_datasette_stops_when_the_dashboard_is_kille
         assert status == 200 and [row["guild_id"] for row in json.loads(body)] == [str(OURS)]
         status, body = get(port, "/newsdesk/feedback.json?_shape=array")
         assert status == 200 and json.loads(body) == []  # the vote was on the other server's question
+        status, body = get(port, "/newsdesk.json?sql=select+count(*)+as+n+from+archive_actions&_shape=array")
+        assert status == 200 and json.loads(body) == [{"n": 0}]
         [child] = _children(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
