@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from bot.settings import Settings, SettingsError, load_settings
 from retrieval.answer import QuestionError
 from retrieval.corpus import CorpusError
 from retrieval.filters import FilterError
+
+if TYPE_CHECKING:  # imported when a command runs: `newsdesk --help` stays fast
+    from bot.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +93,7 @@ def ask(
         raise click.UsageError(str(exc)) from None
     except QuestionError as exc:
         raise click.ClickException(str(exc)) from None
-    try:
-        desk = Desk.from_settings(settings)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    _warn_corpus_errors(desk.corpus_errors)
+    desk = _open_desk(settings)
     try:
         asked = desk.ask(question, limit=limit, filters=filters)
     except FilterError as exc:  # an outlet the archive does not have
@@ -108,20 +108,25 @@ def ask(
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 
 
+def _open_desk(settings: Settings, *, open_log: bool = True) -> Desk:
+    """The desk, with a one-line error for a missing corpus and a warning per skipped file."""
+    from bot.desk import Desk
+
+    try:
+        desk = Desk.from_settings(settings, open_log=open_log)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    _warn_corpus_errors(desk.corpus_errors)
+    return desk
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @click.pass_context
 def outlets(ctx: click.Context, as_json: bool) -> None:
     """The outlets in the archive, with article counts and publication date ranges."""
-    from bot.desk import Desk
-
     settings = _settings(ctx)
-    try:
-        desk = Desk.from_settings(settings, open_log=False)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    _warn_corpus_errors(desk.corpus_errors)
-    rows = desk.outlets()
+    rows = _open_desk(settings, open_log=False).outlets()
     if as_json:
         click.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False))
         return
