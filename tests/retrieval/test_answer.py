@@ -14,7 +14,7 @@ from retrieval.corpus import Article, load_corpus
 from retrieval.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
-from tests.paths import DEV_QUESTIONS
+from tests.paths import DEV_QUESTIONS, DEV_QUESTIONS_MISSING
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _dev_questions() -> list[dict]:
     return [json.loads(line) for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
 
 
-needs_dev = pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason=f"{DEV_QUESTIONS} not found")
+needs_dev = pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason=DEV_QUESTIONS_MISSING)
 
 
 def _rank_of_expected(answer, q: dict) -> int | None:

@@ -14,10 +14,10 @@ from retrieval.analyzer import Analyzer, analyze_all, default_analyzer
 from retrieval.index import BM25Index
 from retrieval.corpus import load_corpus
 from retrieval.passages import corpus_passages
+from tests.paths import DEV_QUESTIONS, DEV_QUESTIONS_MISSING
 from tests.retrieval.samples import sample_texts
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 
 def reference_top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -169,7 +169,7 @@ def test_public_api_matches_rank_bm25_on_text() -> None:
     assert index.search(question, k=10) == reference_top(expected, 10)
 
 
-@pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason=f"{DEV_QUESTIONS} not found")
+@pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason=DEV_QUESTIONS_MISSING)
 def test_bundled_corpus_dev_questions_match_rank_bm25() -> None:
     passages = corpus_passages(load_corpus(ROOT / "corpus").articles)
     index = BM25Index.build([p.text for p in passages])
