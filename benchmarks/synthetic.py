@@ -1,7 +1,7 @@
 """Deterministic synthetic news-like corpora and questions for the retrieval benchmark.
 
 Words are ranked by how often they occur in real text shipped with the project and Python
-(the bundled corpus, ``shared/seeds`` when present, and the standard library's
+(the bundled corpus, the raw seed pages in ``tests/fixtures/seeds``, and the standard library's
 ``pydoc_data`` topics, news words count 10x), then extended with pronounceable
 pseudo-words for the long tail a large archive has. Passages draw their words from a
 Zipf-Mandelbrot distribution over these ranks, so a few terms are in a large share of the
@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+# The raw pages the bundled corpus came from, shipped in the repository (a copy of
+# ../shared/seeds), so a bare clone draws the same vocabulary.
+SEEDS_DIR = ROOT / "tests" / "fixtures" / "seeds"
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 _WORD = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)?|\b[ai]\b|\b[A-Z]{2,4}\b")

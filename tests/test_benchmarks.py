@@ -1,0 +1,42 @@
+"""The benchmarks measure fairly and run on a bare clone (their figures are not tested here)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.paths import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_retrieval import TOP, top_positions  # noqa: E402
+from synthetic import SEEDS_DIR  # noqa: E402
+
+
+def test_the_baseline_top_10_is_a_stable_sorts_top_10() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        scores = rng.integers(0, 5, size=int(rng.integers(1, 80))).astype(float)  # many ties
+        assert top_positions(scores).tolist() == np.argsort(-scores, kind="stable")[:TOP].tolist()
+
+
+def test_the_vocabulary_comes_from_files_the_repository_ships() -> None:
+    assert SEEDS_DIR.is_relative_to(ROOT) and sorted(SEEDS_DIR.glob("*.txt"))
+
+
+def test_the_retrieval_benchmark_runs_on_a_bare_clone(tmp_path: Path) -> None:
+    clone = tmp_path / "newsdesk"  # no ../shared beside it
+    for part in ("benchmarks", "retrieval", "corpus", "tests/fixtures/seeds"):
+        shutil.copytree(ROOT / part, clone / part, ignore=shutil.ignore_patterns(".index", "__pycache__"))
+    out = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_retrieval.py", "--sizes", "400", "--questions", "8", "--archive", "0",
+         "--no-bm25s", "--results", str(out)],
+        cwd=clone, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| 400 |" in out.read_text() and "8 / 8" in out.read_text()  # every top 10 identical
