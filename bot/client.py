@@ -9,25 +9,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import ModeratorRoles, NotModerator, allowed_guild
+from bot.checks import ModeratorRoles, allowed_guild
 from bot.desk import Desk
-from bot.reply import NO_MENTIONS, escape
-from bot.querylog import ReviewError
+from bot.failures import APOLOGY, report_failure
+from bot.reply import NO_MENTIONS
 from bot.settings import Settings
-from retrieval.answer import QuestionError
-from retrieval.filters import FilterError
 
 log = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.ask", "bot.cogs.querylog", "bot.cogs.archive")
-APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
+__all__ = ["APOLOGY", "COGS", "NewsdeskBot", "make_intents"]
 
 
 def make_intents(message_content: bool = True) -> discord.Intents:
-    intents = discord.Intents.default()
-    # Privileged: lets the bot read questions in mentions. Without it, /ask still works.
-    intents.message_content = message_content
-    return intents
+    """Only what the bot uses: servers (roles, channels), their messages (mentions) and,
+    when enabled, message content (privileged: the text of mentions). Slash commands and
+    buttons need no intent."""
+    return discord.Intents(guilds=True, guild_messages=True, message_content=message_content)
 
 
 class NewsdeskTree(app_commands.CommandTree):
@@ -50,8 +48,10 @@ class NewsdeskBot(commands.Bot):
         settings: Settings,
         message_content: bool = True,
         cogs: tuple[str, ...] = COGS,
+        sync_guild: bool = True,
         **options: Any,
     ) -> None:
+        """``sync_guild``: publish the commands to NEWSDESK_GUILD_ID at start-up (off for a global sync)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(message_content),
@@ -64,12 +64,13 @@ class NewsdeskBot(commands.Bot):
         self.settings = settings
         self.moderator_roles = ModeratorRoles(settings.moderator_roles)
         self.initial_extensions = cogs
+        self.sync_guild = sync_guild
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:
             await self.load_extension(extension)
-        if self.settings.guild_id:
+        if self.settings.guild_id and self.sync_guild:
             # Guild commands update instantly: the fast loop for development.
             guild = discord.Object(id=self.settings.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -108,37 +109,10 @@ class NewsdeskBot(commands.Bot):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        """One place that maps command errors to private replies."""
-        original = getattr(error, "original", error)
-        if isinstance(original, QuestionError):
-            message = str(original)
-        elif isinstance(original, FilterError):
-            message = escape(str(original))  # it quotes what the member typed
-        elif isinstance(original, ReviewError):
-            message = f"Can't do that: {original}."
-        elif isinstance(error, NotModerator):
-            message = "Only moderators can use this command (a moderator role or the Manage Messages permission)."
-        elif isinstance(error, app_commands.CommandOnCooldown):
-            message = f"Please wait {error.retry_after:.0f} s before trying again."
-        elif isinstance(error, app_commands.CheckFailure):
-            message = "You can't use this command here."
-        else:
-            log.error(
-                "command %r failed", getattr(interaction.command, "qualified_name", "?"), exc_info=original
-            )
-            message = APOLOGY
-        await send_private(interaction, message)
+        """One place that maps command errors to private replies (see bot.failures)."""
+        name = getattr(interaction.command, "qualified_name", "?")
+        await report_failure(interaction, error, f"command {name!r}")
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("unhandled error in %s", event_method)
 
-
-async def send_private(interaction: discord.Interaction, message: str) -> None:
-    """An ephemeral message, whether or not the interaction was answered already."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException:
-        log.exception("could not send the error reply")

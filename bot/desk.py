@@ -23,13 +23,13 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, open_reader
+from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
 from bot.settings import Settings
 from retrieval.analyzer import Analyzer
 from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
-from retrieval.filters import Filters
+from retrieval.filters import FilterError, Filters
 from retrieval.outlets import OutletSummary, outlet_summary, unknown_outlet_error
 from retrieval.store import load_or_build
 
@@ -39,6 +39,8 @@ T = TypeVar("T")
 # The most excerpts the More button pages through for one question.
 MAX_RESULTS = 12
 OPTION_NAMES = ("outlet", "since", "until")
+# Discord offers at most 25 autocomplete choices.
+MAX_CHOICES = 25
 
 
 class EmptyArchive(QuestionError):
@@ -82,6 +84,7 @@ class Desk:
         self._loading = threading.Lock()
         self.querylog = querylog
         self.results = results
+        self._outlet_names: tuple[Archive | None, list[str]] = (None, [])
 
     @property
     def archive(self) -> Archive:
@@ -134,6 +137,21 @@ class Desk:
         """Each outlet in the archive with its article count and publication dates."""
         return outlet_summary(self.archive.articles)
 
+    def outlet_names(self, typed: str = "", limit: int = MAX_CHOICES) -> list[str]:
+        """Outlets whose name contains ``typed`` (any case), those starting with it first.
+
+        Empty until the archive is loaded: autocomplete runs on the event loop and must not load it.
+        """
+        archive = self._archive
+        if archive is None:
+            return []
+        if self._outlet_names[0] is not archive:  # once per archive (a live reload makes a new one)
+            self._outlet_names = (archive, [row.name for row in outlet_summary(archive.articles)])
+        wanted = typed.strip().casefold()
+        names = sorted((name for name in self._outlet_names[1] if wanted in name.casefold()), key=str.casefold)
+        names.sort(key=lambda name: not name.casefold().startswith(wanted))
+        return names[:limit]
+
     @property
     def corpus_errors(self) -> list[CorpusError]:
         """The corpus files that could not be loaded (each names the file and the problem)."""
@@ -179,7 +197,10 @@ class Desk:
         if not archive.passages:
             raise EmptyArchive(EMPTY_MESSAGE)
         if filters and filters.outlet and not filters.matching_outlets(archive.outlet_names):
-            raise unknown_outlet_error(filters.outlet, [row.name for row in self.outlets()])
+            error = unknown_outlet_error(filters.outlet, [row.name for row in self.outlets()])
+            self.reject(question, error, interface=interface, user_id=user_id, guild_id=guild_id,
+                        channel_id=channel_id, filters=filters, reason="unknown_outlet")
+            raise error
         answer = archive.ask(question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
@@ -206,6 +227,35 @@ class Desk:
             return Asked(answer, None, str(exc))
         return Asked(answer, query_id)
 
+    def reject(
+        self,
+        question: str,
+        error: QuestionError | FilterError,
+        *,
+        interface: str = "cli",
+        user_id: int | str | None = None,
+        guild_id: int | str | None = None,
+        channel_id: int | str | None = None,
+        filters: Filters | None = None,
+        reason: str | None = None,
+    ) -> int | None:
+        """Log a question that was refused before any search, with the reason shown for it.
+
+        Returns its id, or None when it could not be logged (the failure goes to the app log).
+        """
+        if self.querylog is None:
+            return None
+        record = QueryRecord(
+            question=question, answered=False, interface=interface, user_id=user_id, guild_id=guild_id,
+            channel_id=channel_id, reason=reason or rejection_code(error), rejected=str(error),
+            filters=filters.to_json() if filters else {},
+        )
+        try:
+            return self.querylog.record(record)
+        except QueryLogError as exc:
+            log.error("rejected question not logged: %s", exc)
+            return None
+
     def more(self, query_id: int, start: int, count: int) -> Page | None:
         """The next ``count`` excerpts of logged question ``query_id``, from excerpt ``start``.
 
@@ -225,7 +275,8 @@ class Desk:
     def vote(self, query_id: int, user_id: int | str, value: int) -> None:
         """Record 👍 (+1) or 👎 (-1) from a user on a logged answer; a later vote replaces theirs.
 
-        Raises LogNotOpen when there is no log, QueryLogError when the write fails.
+        Raises LogNotOpen when there is no log, UnknownQuery when the question is no longer
+        in it, QueryLogError when the write fails.
         """
         if self.querylog is None:
             raise LogNotOpen("the query log is not open (check NEWSDESK_DB)")
@@ -246,6 +297,14 @@ class Desk:
             return function(db)
         finally:
             db.close()
+
+
+def rejection_code(error: QuestionError | FilterError) -> str:
+    """The log's reason code for a question refused before any search."""
+    return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
+
+
+__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "UnknownQuery", "load_archive", "rejection_code"]
 
 
 def load_archive(

@@ -109,6 +109,20 @@ def answer_embed(
     return embed
 
 
+def answer_text(answer: Answer, *, total_available: int | None = None) -> str:
+    """The answer as one plain message (no embed), for where the bot may not send embeds.
+
+    The same numbered, escaped excerpts and citations as :func:`answer_embed`, within 2000 characters.
+    """
+    title = f"**{question_title(answer.question)}**"
+    footer = f"Excerpts 1\u2013{len(answer.results)}" + (f" of {total_available}" if total_available else "")
+    footer += f" \u00b7 searched {answer.passages_searched} passages"
+    budget = Limits.CONTENT - len(title) - len(footer) - 8
+    each = budget // max(len(answer.results), 1) - 2
+    blocks = [excerpt_block(number, excerpt, each) for number, excerpt in enumerate(answer.results, start=1)]
+    return truncate("\n\n".join([title, *blocks, f"-# {footer}"]), Limits.CONTENT)
+
+
 def no_answer_message(question: str, reason: str = "", searched: Sequence[str] = ()) -> str:
     """Plain refusal with a hint, within the 2000-character limit.
 

@@ -67,17 +67,31 @@ async def sync_commands(
     # Publishing commands needs neither the archive nor the log: the desk never loads them.
     desk = desk or Desk.from_settings(settings, open_log=False, lazy=True)
     options = client_options() if client_options else {}
-    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False, **options)
+    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False, sync_guild=not globally, **options)
     async with bot:
         try:
-            await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild if set
+            await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild unless global
         except discord.LoginFailure:
             raise StartupError("Discord rejected DISCORD_TOKEN: copy a fresh token into .env") from None
         if globally:
+            await _clear_guild_copy(bot, settings.guild_id)
             synced = await bot.tree.sync()
         else:
             synced = await bot.tree.fetch_commands(guild=discord.Object(id=settings.guild_id or 0))
     return [command.name for command in synced]
+
+
+async def _clear_guild_copy(bot: NewsdeskBot, guild_id: int | None) -> None:
+    """Remove the development copy of the commands from NEWSDESK_GUILD_ID.
+
+    That server would otherwise list every command twice: its own copy and the global one.
+    """
+    if not guild_id:
+        return
+    guild = discord.Object(id=guild_id)
+    bot.tree.clear_commands(guild=guild)
+    await bot.tree.sync(guild=guild)
+    log.info("removed the guild copy of the commands from server %s (global commands replace it)", guild_id)
 
 
 def configure_logging(level: str) -> None:

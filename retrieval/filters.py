@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
+_DATE_FORM_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHOWN_CHARS = 40  # how much of a bad value an error message echoes
 
 
@@ -47,8 +48,10 @@ def parse_date(value: str | dt.date | None, name: str) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(f"{name} must be a date like 2014-08-20, not {_shown(text)!r}") from None
+    except ValueError as exc:
+        # 2014-02-30 has the right form but is no day: say so, or the hint reads as nonsense.
+        why = f" (no such day: {exc})" if _DATE_FORM_RE.match(text) else ""
+        raise FilterError(f"{name} must be a date like 2014-08-20, not {_shown(text)!r}{why}") from None
 
 
 def parse_duration(text: str) -> dt.timedelta:

@@ -64,6 +64,13 @@ class ArchiveBot(commands.Bot):
             await interaction.response.defer(thinking=True)
             await interaction.followup.send(f"echo: {text}")
 
+        @tree.command(description="Defer publicly, then a private error")
+        async def oops(interaction: discord.Interaction, delete_first: bool) -> None:
+            await interaction.response.defer(thinking=True)
+            if delete_first:
+                await interaction.delete_original_response()
+            await interaction.followup.send("that failed", ephemeral=True)
+
         @tree.command(description="Immediate embed reply")
         async def info(interaction: discord.Interaction) -> None:
             perms = interaction.permissions
@@ -190,6 +197,20 @@ async def test_deferred_interaction_then_followup(fake_discord: FakeDiscord, bot
     assert msg.allowed_mentions == {"parse": []}
     fake_discord.assert_nothing_pings()
     fake_discord.assert_no_violations()
+
+
+async def test_first_followup_keeps_a_public_defer_visible_unless_the_thinking_message_is_deleted(
+    fake_discord: FakeDiscord, bot: ArchiveBot
+) -> None:
+    fake = fake_discord
+    kept = await fake.send_interaction("oops", {"delete_first": False})
+    public = await fake.wait_for_interaction_message(kept)
+    assert not public.ephemeral  # ephemeral=True on the first followup is ignored, as on Discord
+    deleted = await fake.send_interaction("oops", {"delete_first": True})
+    private = await fake.wait_for_interaction_message(deleted)
+    [thinking] = fake.deleted_messages
+    assert private.ephemeral and int(thinking["id"]) != int(private.message_id)
+    fake.assert_no_violations()
 
 
 async def test_immediate_embed_reply_with_permissions(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:

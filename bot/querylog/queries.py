@@ -44,7 +44,8 @@ class ReviewError(ValueError):
 THUMBS = """(SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS thumbs_up,
        (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS thumbs_down"""
 NEWEST_FIRST = "ORDER BY q.asked_at DESC, q.id DESC"
-IS_UNANSWERED = "q.answered = 0"
+# Searched and not answered; questions refused before any search (a bad filter) are not gaps in the archive.
+IS_UNANSWERED = "q.answered = 0 AND q.rejected IS NULL"
 
 
 def contains(param: str) -> str:

@@ -3,8 +3,9 @@
 Guarantees:
 - Schema changes are migrations, applied in order and recorded in table ``_migrations``; a
   migration's name, once released, never changes meaning.
-- :func:`open_database` is the one writable opener (WAL, busy timeout, migrated); a log it
-  creates is readable by its owner only (0600, and so are its -wal and -shm files);
+- :func:`open_database` is the one writable opener (WAL, busy timeout, foreign keys
+  enforced, migrated); a log it creates is readable by its owner only (0600, and so are
+  its -wal and -shm files);
   :func:`open_reader` is the one read-only opener, used by ``/querylog``, ``newsdesk logs``
   and (to check the file before serving) ``newsdesk dashboard``. A reader never writes,
   except to bring an older log up to the current schema first.
@@ -35,6 +36,10 @@ BUSY_TIMEOUT_MS = 5000
 
 class QueryLogError(RuntimeError):
     """The log could not be opened or written; the message says what to check."""
+
+
+class UnknownQuery(QueryLogError):
+    """The logged question a vote or page refers to is no longer in the log (purged or forgotten)."""
 
 
 _QUERIES_TABLE = """CREATE TABLE "queries" (
@@ -107,6 +112,13 @@ def _migration_6_archive_actions(db: Database) -> None:
     )
 
 
+def _migration_7_rejected(db: Database) -> None:
+    # Questions refused before any search (a bad filter, an over-long question): the message
+    # the member was shown. NULL for questions that were searched, so "unanswered" stays
+    # what the archive could not answer.
+    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "rejected" TEXT')
+
+
 # (name, function) in order; a name, once released, never changes meaning. Each runs in one
 # transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -116,6 +128,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0004_reason", _migration_4_reason),
     ("0005_migration_versions", _migration_5_versions),
     ("0006_archive_actions", _migration_6_archive_actions),
+    ("0007_rejected", _migration_7_rejected),
 ]
 
 
@@ -288,6 +301,8 @@ def open_database(path: Path | str) -> Database:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # A vote for a question that is gone (purged, forgotten) is refused, not stored orphaned.
+        db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         # In WAL mode NORMAL keeps every committed transaction across a process crash.
         db.execute("PRAGMA synchronous = NORMAL")

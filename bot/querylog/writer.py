@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.querylog.schema import QueryLogError, migrate, open_database, utc_now
+from bot.querylog.schema import QueryLogError, UnknownQuery, migrate, open_database, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,10 @@ class QueryRecord:
     scores: Sequence[float] = ()
     latency_ms: float | None = None
     filters: Mapping[str, str] | None = None
-    # Why nothing was answered (Answer.reason_code), None when answered.
+    # Why nothing was answered (Answer.reason_code, or a rejection code), None when answered.
     reason: str | None = None
+    # For a question refused before any search: the message the member was shown.
+    rejected: str | None = None
     asked_at: str = field(default_factory=utc_now)
 
 
@@ -110,6 +112,8 @@ class QueryLog:
         self._secret = (secret or "").encode()
         self._lock = threading.Lock()
         self._vote_secret: bytes | None = None
+        # Also for a connection opened elsewhere (tests' in-memory logs): votes need their question.
+        db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
 
     @classmethod
@@ -168,6 +172,7 @@ class QueryLog:
             "latency_ms": None if entry.latency_ms is None else round(entry.latency_ms, 3),
             "filters": json.dumps(dict(entry.filters)) if entry.filters else None,
             "reason": entry.reason,
+            "rejected": entry.rejected,
         }
         try:
             with self._lock, self.db.conn:
@@ -198,6 +203,10 @@ class QueryLog:
                     "given_at = excluded.given_at",
                     (query_id, key, value, utc_now()),
                 )
+        except sqlite3.IntegrityError as exc:
+            if "FOREIGN KEY" not in str(exc):
+                raise QueryLogError(f"could not record feedback: {exc}") from exc
+            raise UnknownQuery(f"question {query_id} is no longer in the query log; the vote was not recorded") from exc
         except sqlite3.Error as exc:
             raise QueryLogError(f"could not record feedback: {exc}") from exc
 

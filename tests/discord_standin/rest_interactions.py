@@ -6,7 +6,8 @@ RESUME replay gives no extra time) (404 / 10062 after it, 400 /
 40060 for a second one), only the callback types valid for the interaction type,
 no followup before the initial response (404 / 10015), and webhook calls only
 while the token lives (15 min, 401 / 50027 after).  The first followup after a
-defer replaces the "thinking" message and keeps the defer's visibility.
+defer replaces the "thinking" message and keeps the defer's visibility (its
+``ephemeral`` flag is ignored), unless the "thinking" message was deleted first.
 """
 
 from __future__ import annotations
@@ -245,4 +246,10 @@ class InteractionRoutes(StandinState):
         inter = self._interaction_by_token(ctx, application_id, token)
         msg = self._webhook_message(ctx, inter, message_id)
         del self.message_store[int(msg["id"])]
+        if int(msg["id"]) == inter.original_message_id and inter.loading:
+            # Deleting the "thinking..." message ends the defer: the next followup is a
+            # new message with the visibility it asks for.
+            inter.loading = False
+            inter.original_message_id = None
+        self.deleted_messages.append(msg)
         return 204, None

@@ -103,6 +103,7 @@ class StandinState:
         self.reactions: list[tuple[int, int, str]] = []  # (channel id, message id, emoji)
         self.server_errors: list[str] = []
         self.rate_limited: list[RecordedRequest] = []  # requests answered 429
+        self.deleted_messages: list[dict[str, Any]] = []  # messages the bot deleted through webhook routes
         self.command_permits: dict[tuple[int, str], set[int]] = {}  # (guild, command) -> role / user ids
 
     def _init_gateway(self) -> None:

@@ -20,7 +20,7 @@ def test_parse_strips_and_reads_dates() -> None:
     ("since", "until", "message"),
     [
         ("last week", None, "--since must be a date like 2014-08-20, not 'last week'"),
-        (None, "2014-02-30", "--until must be a date like 2014-08-20"),
+        (None, "2014-02-30", "--until must be a date like 2014-08-20, not '2014-02-30' (no such day: day is out of range"),
         ("2015-01-01", "2014-01-01", "--since (2015-01-01) is after --until (2014-01-01): swap them"),
     ],
 )

@@ -1,7 +1,8 @@
 """The Ask cog as an extension (``bot.cogs.ask``): /ask, mentions, and the answer buttons.
 
 - ``cog.py``: the slash command, the mention listener, what the buttons do.
-- ``views.py``: the persistent buttons (More, 👍, 👎).
+- ``views.py``: the persistent buttons (More, 👍, 👎; Previous, Next on private pages).
+- ``mentions.py``: which messages ask the bot, and their question as members see it.
 - ``cooldown.py``: one question per member per NEWSDESK_COOLDOWN_SECONDS.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.cogs.ask.cog import AskCog
-from bot.cogs.ask.views import FeedbackButton, MoreButton
+from bot.cogs.ask.views import FeedbackButton, MoreButton, PageButton
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
 
-__all__ = ["AskCog", "FeedbackButton", "MoreButton", "setup"]
+__all__ = ["AskCog", "FeedbackButton", "MoreButton", "PageButton", "setup"]
 
 
 async def setup(bot: NewsdeskBot) -> None:
-    bot.add_dynamic_items(MoreButton, FeedbackButton)
+    bot.add_dynamic_items(MoreButton, FeedbackButton, PageButton)
     await bot.add_cog(AskCog(bot))

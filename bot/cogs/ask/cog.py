@@ -1,7 +1,12 @@
-"""/ask, mention-to-ask, and what the More / 👍 / 👎 buttons do.
+"""/ask, mention-to-ask, and what the More / 👍 / 👎 / Previous / Next buttons do.
 
 Every action goes through the desk (``self.bot.desk``): the cog turns Discord input into a
 desk call run in a small worker pool, and the result into a reply (see :mod:`bot.reply`).
+
+Guarantees: what was typed is checked before the cooldown starts (a typo costs no wait), and
+a refused question is logged with its reason. Every button acknowledges within Discord's 3 s
+before it does any work, and every failure (command or button) ends in one private message
+(see :mod:`bot.failures`), never a "thinking…" left forever or a public apology.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
-from bot.cogs.ask.views import answer_view
-from bot.desk import Asked, LogNotOpen
-from bot.querylog import QueryLogError
-from bot.reply import NO_MENTIONS, answer_embed, no_answer_message
+from bot.cogs.ask.mentions import asked_question
+from bot.cogs.ask.views import answer_view, pager_view
+from bot.desk import Asked, LogNotOpen, Page
+from bot.failures import defer_publicly, report_failure, send_private, send_public
+from bot.querylog import UnknownQuery
+from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
 from retrieval.answer import QuestionError
+from retrieval.filters import FilterError
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -35,23 +43,47 @@ T = TypeVar("T")
 SPARE_RESULTS = 6
 SEARCH_WORKERS = 2
 
-_MENTION_RE = re.compile(r"<@!?(\d+)>")
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
 NOT_IN_LOG = "That answer is no longer in the log, so I can't page through it. Ask again with `/ask`."
+NO_MORE = "No more excerpts for this question."
+VOTE_GONE = "That answer is no longer in the log, so your vote was not recorded."
+VOTE_CLOSED = "Feedback can't be recorded right now, sorry."
+VOTE_RECORDED = {1: "\N{THUMBS UP SIGN} Recorded \u2014 thanks, glad it helped.",
+                 -1: "\N{THUMBS DOWN SIGN} Recorded \u2014 thanks; moderators will review this one."}
 
 
-def reply_for(asked: Asked) -> dict[str, Any]:
-    """The message for an answer: the embed and its buttons, or the plain refusal."""
+def reply_for(asked: Asked, *, embeds: bool = True) -> dict[str, Any]:
+    """The message for an answer: the embed and its buttons (plain text without ``embeds``),
+    or the plain refusal. Text that may quote a member's links never shows link previews."""
     answer = asked.answer
     if not answer.answered:
         corrected = answer.query is not None and answer.query.corrections
         searched = answer.searched_for if corrected else ()
-        return {"content": no_answer_message(answer.question, answer.reason, searched)}
+        return {"content": no_answer_message(answer.question, answer.reason, searched), "suppress_embeds": True}
     total = len(answer.results) + len(answer.more)
     next_start = len(answer.results) if answer.more else None
     view = answer_view(asked.query_id, next_start)
-    return {"embed": answer_embed(answer, total_available=total), **({"view": view} if view else {})}
+    buttons = {"view": view} if view else {}
+    if not embeds:
+        return {"content": answer_text(answer, total_available=total), "suppress_embeds": True, **buttons}
+    return {"embed": answer_embed(answer, total_available=total), **buttons}
+
+
+def page_reply(page: Page, query_id: int, per_page: int) -> dict[str, Any]:
+    """A private page of excerpts with Previous / Next; the last page says there are no more."""
+    # The public answer shows the first ``per_page`` excerpts; private pages start after them.
+    previous = max(page.start - per_page, per_page) if page.start > per_page else None
+    return {
+        "content": None if page.next_start is not None else NO_MORE,
+        "embed": answer_embed(page.answer, page.excerpts, first_number=page.start + 1),
+        "view": pager_view(query_id, previous, page.next_start),
+    }
+
+
+def _who(interaction: discord.Interaction) -> dict[str, Any]:
+    return {"interface": "discord", "user_id": interaction.user.id, "guild_id": interaction.guild_id,
+            "channel_id": interaction.channel_id}
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -72,6 +104,10 @@ class AskCog(commands.Cog, name="Ask"):
     async def _ask(self, question: str, **kwargs: Any) -> Asked:
         return await self._in_worker(self.bot.desk.ask, question, more=SPARE_RESULTS, **kwargs)
 
+    async def _log_rejected(self, question: str, error: QuestionError | FilterError, **who: Any) -> None:
+        # The log is written off the event loop, after the member has their answer.
+        await asyncio.to_thread(self.bot.desk.reject, question, error, **who)
+
     @app_commands.command(name="ask")
     @app_commands.describe(
         question="What you want to know, e.g. Did Iran send troops to Iraq?",
@@ -88,31 +124,35 @@ class AskCog(commands.Cog, name="Ask"):
         until: str | None = None,
     ) -> None:
         """Ask the news archive a question and get cited excerpts."""
+        # Bad input is answered at once, privately, before the cooldown starts and before
+        # the public "thinking…" message.
+        try:
+            filters = self.bot.desk.validate(question, outlet, since, until)
+        except (QuestionError, FilterError) as exc:
+            await report_failure(interaction, exc)
+            await self._log_rejected(question, exc, **_who(interaction))
+            return
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        # Bad input is answered at once (privately, by the bot's error handler), before the
-        # public "thinking…" message.
-        filters = self.bot.desk.validate(question, outlet, since, until)
-        await interaction.response.defer(thinking=True)
-        asked = await self._ask(
-            question,
-            interface="discord",
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            filters=filters,
-        )
-        await interaction.followup.send(**reply_for(asked), allowed_mentions=NO_MENTIONS)
+        await defer_publicly(interaction)
+        asked = await self._ask(question, filters=filters, **_who(interaction))
+        await send_public(interaction, **reply_for(asked))
+
+    @ask.autocomplete("outlet")
+    async def outlet_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The archive's outlets that contain what was typed so far (at most 25)."""
+        names = self.bot.desk.outlet_names(current)
+        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names]
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer ``@newsdesk question`` in a channel, as a reply to the message."""
         me = self.bot.user
-        if me is None or message.author.bot or me not in message.mentions:
+        question = asked_question(message, me) if me is not None else None
+        if question is None:
             return
-        question = _MENTION_RE.sub(lambda m: "" if int(m[1]) == me.id else m[0], message.content).strip()
         try:
             await self._answer_mention(message, question)
         except Exception:
@@ -130,50 +170,82 @@ class AskCog(commands.Cog, name="Ask"):
         if not question:
             await reply(content=MENTION_HINT)
             return
+        who = {"interface": "discord", "user_id": message.author.id,
+               "guild_id": message.guild.id if message.guild else None, "channel_id": message.channel.id}
+        try:
+            self.bot.desk.validate(question)
+        except QuestionError as exc:
+            await reply(content=str(exc))
+            await self._log_rejected(question, exc, **who)
+            return
         wait = self.cooldown.retry_after(message.author.id)
         if wait:
             await reply(content=cooldown_message(wait))
             return
         async with message.channel.typing():
             try:
-                asked = await self._ask(
-                    question,
-                    interface="discord",
-                    user_id=message.author.id,
-                    guild_id=message.guild.id if message.guild else None,
-                    channel_id=message.channel.id,
-                )
+                asked = await self._ask(question, **who)
             except QuestionError as exc:
                 await reply(content=str(exc))
                 return
-        await reply(**reply_for(asked))
+        await reply(**reply_for(asked, embeds=_may_embed(message)))
+
+    # -- buttons: acknowledge first, then work; any failure is one private message ----------
 
     async def show_more(self, interaction: discord.Interaction, query_id: int, start: int) -> None:
-        """The More button: the next excerpts, privately, with a More button of their own."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        page = await self._in_worker(self.bot.desk.more, query_id, start, self.bot.settings.results)
-        if page is None:
-            await interaction.followup.send(NOT_IN_LOG, ephemeral=True)
-            return
-        if not page.excerpts:
-            await interaction.followup.send("There are no more excerpts for this question.", ephemeral=True)
-            return
-        embed = answer_embed(page.answer, page.excerpts, first_number=start + 1)
-        view = answer_view(query_id, page.next_start)
-        await interaction.followup.send(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS, **({"view": view} if view else {})
-        )
+        """The More button: the next excerpts in a private message that pages in place."""
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            page = await self._page(query_id, start)
+            if page is None:
+                await interaction.followup.send(NOT_IN_LOG, ephemeral=True)
+            elif not page.excerpts:
+                await interaction.followup.send(NO_MORE, ephemeral=True)
+            else:
+                reply = page_reply(page, query_id, self.bot.settings.results)
+                await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS,
+                                                **{k: v for k, v in reply.items() if v is not None})
+        except Exception as exc:
+            await report_failure(interaction, exc, "the More button")
+
+    async def turn_page(self, interaction: discord.Interaction, query_id: int, start: int) -> None:
+        """Previous / Next: the same private message shows the other page."""
+        try:
+            await interaction.response.defer()
+            page = await self._page(query_id, start)
+            if page is None or not page.excerpts:
+                await send_private(interaction, NOT_IN_LOG if page is None else NO_MORE)
+                return
+            await interaction.edit_original_response(
+                allowed_mentions=NO_MENTIONS, **page_reply(page, query_id, self.bot.settings.results)
+            )
+        except Exception as exc:
+            await report_failure(interaction, exc, "a page button")
+
+    async def _page(self, query_id: int, start: int) -> Page | None:
+        return await self._in_worker(self.bot.desk.more, query_id, start, self.bot.settings.results)
 
     async def record_vote(self, interaction: discord.Interaction, query_id: int, value: int) -> None:
-        """👍 / 👎: recorded through the desk, thanked privately."""
+        """👍 / 👎: acknowledged at once, recorded through the desk off the event loop, confirmed privately."""
         try:
-            await self._in_worker(self.bot.desk.vote, query_id, interaction.user.id, value)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(await self._vote(interaction, query_id, value), ephemeral=True)
+        except Exception as exc:
+            await report_failure(interaction, exc, "a feedback button")
+
+    async def _vote(self, interaction: discord.Interaction, query_id: int, value: int) -> str:
+        try:
+            # Not the search pool: a vote never queues behind searches.
+            await asyncio.to_thread(self.bot.desk.vote, query_id, interaction.user.id, value)
+        except UnknownQuery:
+            return VOTE_GONE
         except LogNotOpen:
-            await interaction.response.send_message("Feedback can't be recorded right now, sorry.", ephemeral=True)
-            return
-        except QueryLogError:
-            log.exception("could not record feedback on query %s", query_id)
-            await interaction.response.send_message("Sorry, I couldn't record that. Please try again.", ephemeral=True)
-            return
-        thanks = "Thanks \u2014 glad it helped." if value > 0 else "Thanks \u2014 noted; moderators will review this one."
-        await interaction.response.send_message(thanks, ephemeral=True)
+            return VOTE_CLOSED
+        return VOTE_RECORDED[value]
+
+
+def _may_embed(message: discord.Message) -> bool:
+    """The bot may send embeds where the message was posted (Embed Links; always in DMs)."""
+    if message.guild is None:
+        return True
+    return message.channel.permissions_for(message.guild.me).embed_links  # type: ignore[union-attr]

@@ -1,8 +1,8 @@
-"""The buttons under an answer: More, 👍 and 👎.
+"""The buttons under an answer (More, 👍, 👎) and under its private pages (Previous, Next).
 
 They are persistent ``DynamicItem`` buttons: the custom id carries the logged question's id
-(and, for More, where the next page starts), so they keep working after a restart. Their
-callbacks hand over to the Ask cog, which goes through the desk.
+(and, for More and the pages, where the page starts), so they keep working after a restart.
+Their callbacks hand over to the Ask cog, which acknowledges first, then goes through the desk.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UP, DOWN = "up", "down"
+PREVIOUS, NEXT = "prev", "next"
 
 
 def _cog(interaction: discord.Interaction) -> AskCog:
@@ -81,6 +82,39 @@ class FeedbackButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         await _cog(interaction).record_vote(interaction, self.query_id, 1 if self.vote == UP else -1)
+
+
+class PageButton(
+    _FromCustomId,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"nd:page:(?P<query>\d+):(?P<start>\d+):(?P<way>prev|next)",
+):
+    """Previous / Next on the private excerpt pages: turns the page in place."""
+
+    converters = (int, int, str)  # query id, first excerpt of the page to show, which way
+
+    def __init__(self, query_id: int, start: int, way: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if way == PREVIOUS else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nd:page:{query_id}:{start}:{way}",
+                disabled=disabled,
+            )
+        )
+        self.query_id = query_id
+        self.start = start
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await _cog(interaction).turn_page(interaction, self.query_id, self.start)
+
+
+def pager_view(query_id: int, previous_start: int | None, next_start: int | None) -> discord.ui.View:
+    """Previous / Next under a private page; a way with no page is shown disabled."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(query_id, previous_start or 0, PREVIOUS, disabled=previous_start is None))
+    view.add_item(PageButton(query_id, next_start or 0, NEXT, disabled=next_start is None))
+    return view
 
 
 def answer_view(query_id: int | None, next_start: int | None) -> discord.ui.View | None:

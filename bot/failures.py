@@ -1,0 +1,86 @@
+"""What a member sees when an interaction fails: one private message, for commands and buttons.
+
+Guarantees:
+- :func:`error_message` maps every error to the one line a member sees; an unexpected error
+  is logged with its traceback and answered with :data:`APOLOGY`.
+- :func:`send_private` is private for real. Discord gives the first followup after a defer
+  the defer's visibility and ignores ``ephemeral=True`` on it, so after a *public* defer
+  (:func:`defer_publicly`) whose "thinking…" message is still showing, that message is
+  deleted first and the error follows as a new, ephemeral message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.checks import NotModerator
+from bot.querylog import ReviewError
+from bot.reply import NO_MENTIONS, escape
+from retrieval.answer import QuestionError
+from retrieval.filters import FilterError
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
+# interaction.extras key: a public "thinking…" message is showing (nothing has replaced it yet).
+PUBLIC_THINKING = "newsdesk_public_thinking"
+
+
+def error_message(error: BaseException, what: str = "command") -> str:
+    """The line a member sees for ``error``; unexpected errors are logged with their traceback."""
+    original = getattr(error, "original", error)
+    if isinstance(original, QuestionError):
+        return str(original)
+    if isinstance(original, FilterError):
+        return escape(str(original))  # it quotes what the member typed
+    if isinstance(original, ReviewError):
+        return f"Can't do that: {original}."
+    if isinstance(error, NotModerator):
+        return "Only moderators can use this command (a moderator role or the Manage Messages permission)."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Please wait {error.retry_after:.0f} s before trying again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    log.error("%s failed", what, exc_info=original)
+    return APOLOGY
+
+
+async def defer_publicly(interaction: discord.Interaction) -> None:
+    """Show a public "thinking…" message; :func:`send_private` removes it if the work fails."""
+    await interaction.response.defer(thinking=True)
+    interaction.extras[PUBLIC_THINKING] = True
+
+
+async def send_public(interaction: discord.Interaction, **kwargs: object) -> None:
+    """The public followup that replaces the "thinking…" message of :func:`defer_publicly`."""
+    await interaction.followup.send(allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
+    interaction.extras.pop(PUBLIC_THINKING, None)
+
+
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """An ephemeral message, whether or not the interaction was answered already."""
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        if interaction.extras.pop(PUBLIC_THINKING, False):
+            await _delete_thinking(interaction)
+        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.exception("could not send the error reply")
+
+
+async def _delete_thinking(interaction: discord.Interaction) -> None:
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException:
+        # Still deliver the message; it may then show publicly, which beats no answer at all.
+        log.warning("could not delete the public 'thinking' message of interaction %s", interaction.id)
+
+
+async def report_failure(interaction: discord.Interaction, error: BaseException, what: str = "command") -> None:
+    """The one error path for commands and buttons: log what is unexpected, tell the member privately."""
+    await send_private(interaction, error_message(error, what))

@@ -1,0 +1,203 @@
+"""Interactions as Discord runs them: private failures, buttons that answer in time, pages in
+place, votes acknowledged, validation before the cooldown, outlet autocomplete.
+
+The real bot against the Discord stand-in (see tests/discord_standin/README.md), which keeps a
+public defer's visibility for the first followup and refuses answers after 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from bot.client import NewsdeskBot
+from bot.desk import Desk
+from bot.querylog import QueryLog, open_reader, queries
+from retrieval.archive import Archive
+from tests.bot.test_discord_bot import archive, ask, button_ids, log_path, make_settings, rows, running, start_bot  # noqa: F401
+from tests.discord_standin import FakeDiscord, SentMessage
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+
+STORM = "What did the storm do in Lumen Bay?"
+
+
+class BrokenDesk(Desk):
+    """Fails on demand: questions containing "explode", and every More page."""
+
+    def ask(self, question: str, **kwargs):  # type: ignore[override]
+        if "explode" in question:
+            raise RuntimeError("index file vanished")
+        return super().ask(question, **kwargs)
+
+    def more(self, *args, **kwargs):  # type: ignore[override]
+        raise RuntimeError("passages file vanished")
+
+
+def _current(fake: FakeDiscord, message: SentMessage) -> SentMessage:
+    """The latest recorded state of ``message`` (after edits)."""
+    return [m for m in fake.messages if m.message_id == message.message_id][-1]
+
+
+# -- failures are private -----------------------------------------------------------------
+
+
+async def test_a_failure_after_the_public_defer_is_private_and_removes_the_thinking_message(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        interaction, apology = await ask(fake, "please explode")
+        assert interaction.callbacks[0].type == 5  # the public "thinking…" came first
+        assert "Sorry, something went wrong" in apology.content
+        assert apology.ephemeral  # Discord would have shown it to the channel without the delete
+        [thinking] = fake.deleted_messages
+        assert int(thinking["id"]) != int(apology.message_id)
+        assert not [m for m in fake.messages if m.interaction_id == interaction.id and not m.ephemeral]
+        fake.assert_no_violations()
+    finally:
+        await bot.close()
+
+
+async def test_a_failing_more_button_answers_privately_instead_of_thinking_forever(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        _, message = await ask(fake, STORM)
+        more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+        click = await fake.click_button(message, more_id)
+        apology = await fake.wait_for_interaction_message(click, timeout=10)
+        assert apology.ephemeral and "Sorry, something went wrong" in apology.content
+        fake.assert_no_violations()
+    finally:
+        await bot.close()
+
+
+# -- validation before the cooldown, rejected questions logged ------------------------------
+
+
+async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with_its_reason(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
+    try:
+        _, hint = await ask(fake, STORM, since="2021-02-30")
+        assert hint.ephemeral and "no such day" in hint.content
+        _, answer = await ask(fake, STORM, since="2021-02-01")
+        assert answer.embeds, answer.content  # not "you're asking quickly"
+        await fake.wait_for(lambda: len(rows(log_path)) == 2, what="both questions logged")
+    finally:
+        await bot.close()
+    rejected, asked = sorted(rows(log_path), key=lambda r: r["rejected"] is None)
+    assert rejected["question"] == STORM and rejected["answered"] == 0
+    assert rejected["reason"] == "invalid_filter" and "since must be a date" in rejected["rejected"]
+    assert asked["rejected"] is None and asked["answered"] == 1
+    db = open_reader(log_path)
+    assert queries.unanswered(db) == []  # a typo is not a gap in the archive
+    db.close()
+
+
+# -- votes ----------------------------------------------------------------------------------
+
+
+async def test_a_vote_is_acknowledged_in_time_while_the_log_is_locked_and_then_recorded(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, STORM)
+    query_id = rows(log_path)[0]["id"]
+    other = sqlite3.connect(log_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # e.g. `newsdesk logs purge` holding the write lock
+    try:
+        click = await fake.click_button(message, f"nd:fb:{query_id}:up")
+        response = await fake.wait_for_interaction_response(click, timeout=3)
+        assert response.accepted and response.at < 3
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    thanks = await fake.wait_for_interaction_message(click, timeout=10)
+    assert thanks.ephemeral and "Recorded" in thanks.content
+    votes = list(Database(log_path)["feedback"].rows_where("query_id = ?", [query_id]))
+    assert [v["value"] for v in votes] == [1]
+    fake.assert_no_violations()
+
+
+async def test_a_vote_for_a_deleted_question_is_refused_and_said_so(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, STORM)
+    query_id = rows(log_path)[0]["id"]
+    with Database(log_path).conn as conn:
+        conn.execute("DELETE FROM queries")
+    click = await fake.click_button(message, f"nd:fb:{query_id}:down")
+    reply = await fake.wait_for_interaction_message(click, timeout=10)
+    assert reply.ephemeral and "no longer in the log" in reply.content
+    assert Database(log_path)["feedback"].count == 0
+    fake.assert_no_violations()
+
+
+# -- More pages in place --------------------------------------------------------------------
+
+
+async def test_more_pages_in_place_and_ends_with_no_more_excerpts(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    _, message = await ask(fake, STORM)
+    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    page = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    assert page.ephemeral and page.embeds[0]["description"].startswith("**4.**")
+    seen = [page.embeds[0]["description"]]
+    for _ in range(5):  # at most 12 excerpts: a few pages
+        next_id = next(i for i in button_ids(page) if i.endswith(":next"))
+        if _disabled(page, next_id):
+            break
+        click = await fake.click_button(page.message_id, next_id)
+        await fake.wait_for(lambda: click.response is not None and any(
+            m.interaction_id == click.id for m in fake.messages), what="the page turned", timeout=10)
+        turned = _current(fake, page)
+        assert turned.message_id == page.message_id and turned.kind == "interaction_edit"  # the same message
+        assert turned.embeds[0]["description"] not in seen
+        seen.append(turned.embeds[0]["description"])
+        page = turned
+    assert len(seen) >= 2
+    assert "No more excerpts" in page.content and _disabled(page, next(i for i in button_ids(page) if i.endswith(":next")))
+    previous_id = next(i for i in button_ids(page) if i.endswith(":prev"))
+    click = await fake.click_button(page.message_id, previous_id)
+    await fake.wait_for(lambda: _current(fake, page).embeds[0]["description"] == seen[-2], what="back one page")
+    assert not [m for m in fake.messages if m.interaction_id == click.id and m.kind == "followup"]
+    fake.assert_no_violations()
+
+
+def _disabled(message: SentMessage, custom_id: str) -> bool:
+    return any(c.get("custom_id") == custom_id and c.get("disabled") for row in message.components for c in row["components"])
+
+
+# -- autocomplete ---------------------------------------------------------------------------
+
+
+async def test_outlet_autocomplete_offers_the_archives_outlets(
+    fake_discord: FakeDiscord, running: NewsdeskBot
+) -> None:
+    fake = fake_discord
+    interaction = await fake.send_interaction("ask", {"question": STORM, "outlet": "post"}, focused="outlet")
+    await fake.wait_for(lambda: interaction.autocomplete_choices is not None, what="autocomplete choices")
+    names = [c["name"] for c in interaction.autocomplete_choices]
+    assert "Valley Post" in names and all("post" in n.casefold() for n in names)
+    fake.assert_no_violations()
+
+
+@pytest.mark.parametrize("typed", ["", "w"])
+async def test_outlet_autocomplete_lists_starts_first(fake_discord: FakeDiscord, running: NewsdeskBot, typed: str) -> None:
+    names = running.desk.outlet_names(typed)
+    assert names and len(names) <= 25
+    starts = [n.casefold().startswith(typed) for n in names]
+    assert starts == sorted(starts, reverse=True)
