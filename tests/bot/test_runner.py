@@ -66,3 +66,16 @@ async def test_guild_sync_needs_a_guild(fake_discord: FakeDiscord) -> None:
 
     with pytest.raises(SettingsError, match="NEWSDESK_GUILD_ID"):
         await sync_commands(Settings(discord_token=fake_discord.token), globally=False)
+
+
+async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_command(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    settings = Settings(discord_token=fake.token, guild_id=fake.guild.id)
+    desk = Desk(load_or_build(ROOT / "corpus"), None)
+    await sync_commands(settings, globally=False, desk=desk, client_options=fake.client_kwargs)  # the dev copy
+    assert {c["name"] for c in fake.synced_commands(fake.guild)} == {"ask", "querylog", "archive"}
+    names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
+    assert set(names) == {"ask", "querylog", "archive"}
+    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
+    # The server would otherwise list each command twice: its own copy and the global one.
+    assert fake.synced_commands(fake.guild) == []
