@@ -7,11 +7,12 @@ public defer's visibility for the first followup and refuses answers after 3 s.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlite_utils import Database
 
 from bot.client import NewsdeskBot
@@ -45,38 +46,38 @@ def _current(fake: FakeDiscord, message: SentMessage) -> SentMessage:
 # -- failures are private -----------------------------------------------------------------
 
 
-async def test_a_failure_after_the_public_defer_is_private_and_removes_the_thinking_message(
-    fake_discord: FakeDiscord, archive: Archive, log_path: Path
-) -> None:
-    fake = fake_discord
-    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
+@pytest_asyncio.fixture
+async def broken(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -> AsyncIterator[NewsdeskBot]:
+    bot = await start_bot(fake_discord, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake_discord))
     try:
-        interaction, apology = await ask(fake, "please explode")
-        assert interaction.callbacks[0].type == 5  # the public "thinking…" came first
-        assert "Sorry, something went wrong" in apology.content
-        assert apology.ephemeral  # Discord would have shown it to the channel without the delete
-        [thinking] = fake.deleted_messages
-        assert int(thinking["id"]) != int(apology.message_id)
-        assert not [m for m in fake.messages if m.interaction_id == interaction.id and not m.ephemeral]
-        fake.assert_no_violations()
+        yield bot
     finally:
         await bot.close()
+
+
+async def test_a_failure_after_the_public_defer_is_private_and_removes_the_thinking_message(
+    fake_discord: FakeDiscord, broken: NewsdeskBot
+) -> None:
+    fake = fake_discord
+    interaction, apology = await ask(fake, "please explode")
+    assert interaction.callbacks[0].type == 5  # the public "thinking…" came first
+    assert "Sorry, something went wrong" in apology.content
+    assert apology.ephemeral  # Discord would have shown it to the channel without the delete
+    [thinking] = fake.deleted_messages
+    assert int(thinking["id"]) != int(apology.message_id)
+    assert not [m for m in fake.messages if m.interaction_id == interaction.id and not m.ephemeral]
+    fake.assert_no_violations()
 
 
 async def test_a_failing_more_button_answers_privately_instead_of_thinking_forever(
-    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+    fake_discord: FakeDiscord, broken: NewsdeskBot
 ) -> None:
     fake = fake_discord
-    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
-    try:
-        _, message = await ask(fake, STORM)
-        more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
-        click = await fake.click_button(message, more_id)
-        apology = await fake.wait_for_interaction_message(click, timeout=10)
-        assert apology.ephemeral and "Sorry, something went wrong" in apology.content
-        fake.assert_no_violations()
-    finally:
-        await bot.close()
+    _, message = await ask(fake, STORM)
+    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    apology = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    assert apology.ephemeral and "Sorry, something went wrong" in apology.content
+    fake.assert_no_violations()
 
 
 # -- validation before the cooldown, rejected questions logged ------------------------------

@@ -39,6 +39,10 @@ class _FromCustomId:
         return cls(*(convert(value) for convert, value in zip(cls.converters, match.groups())))
 
 
+def _labelled(label: str, custom_id: str, disabled: bool) -> discord.ui.Button:
+    return discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id, disabled=disabled)
+
+
 class MoreButton(
     _FromCustomId, discord.ui.DynamicItem[discord.ui.Button], template=r"nd:more:(?P<query>\d+):(?P<start>\d+)"
 ):
@@ -47,14 +51,7 @@ class MoreButton(
     converters = (int, int)  # query id, first excerpt to show
 
     def __init__(self, query_id: int, start: int, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="More",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nd:more:{query_id}:{start}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(_labelled("More", f"nd:more:{query_id}:{start}", disabled))
         self.query_id = query_id
         self.start = start
 
@@ -94,14 +91,8 @@ class PageButton(
     converters = (int, int, str)  # query id, first excerpt of the page to show, which way
 
     def __init__(self, query_id: int, start: int, way: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Previous" if way == PREVIOUS else "Next",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nd:page:{query_id}:{start}:{way}",
-                disabled=disabled,
-            )
-        )
+        label = "Previous" if way == PREVIOUS else "Next"
+        super().__init__(_labelled(label, f"nd:page:{query_id}:{start}:{way}", disabled))
         self.query_id = query_id
         self.start = start
 
