@@ -53,6 +53,10 @@ EMPTY_MESSAGE = (
 )
 
 
+class UnknownOutlet(FilterError):
+    """The outlet filter matches no outlet in the archive; the message lists the known ones."""
+
+
 class LogNotOpen(QueryLogError):
     """The query log could not be opened at start-up, so nothing can be recorded in it."""
 
@@ -196,11 +200,12 @@ class Desk:
         validate_question(question)
         if not archive.passages:
             raise EmptyArchive(EMPTY_MESSAGE)
-        if filters and filters.outlet and not filters.matching_outlets(archive.outlet_names):
-            error = unknown_outlet_error(filters.outlet, [row.name for row in self.outlets()])
+        try:
+            self.check_outlet(filters)
+        except UnknownOutlet as error:
             self.reject(question, error, interface=interface, user_id=user_id, guild_id=guild_id,
-                        channel_id=channel_id, filters=filters, reason="unknown_outlet")
-            raise error
+                        channel_id=channel_id, filters=filters)
+            raise
         answer = archive.ask(question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
@@ -227,6 +232,18 @@ class Desk:
             return Asked(answer, None, str(exc))
         return Asked(answer, query_id)
 
+    def check_outlet(self, filters: Filters | None) -> None:
+        """Raise FilterError when the outlet filter matches no outlet of the loaded archive.
+
+        Cheap (outlet names only), so it can run before the cooldown; does nothing while the
+        archive is not loaded yet (``ask`` checks again).
+        """
+        archive = self._archive
+        if archive is None or not filters or not filters.outlet or filters.matching_outlets(archive.outlet_names):
+            return
+        known = [row.name for row in outlet_summary(archive.articles)]
+        raise UnknownOutlet(str(unknown_outlet_error(filters.outlet, known)))
+
     def reject(
         self,
         question: str,
@@ -237,7 +254,6 @@ class Desk:
         guild_id: int | str | None = None,
         channel_id: int | str | None = None,
         filters: Filters | None = None,
-        reason: str | None = None,
     ) -> int | None:
         """Log a question that was refused before any search, with the reason shown for it.
 
@@ -247,7 +263,7 @@ class Desk:
             return None
         record = QueryRecord(
             question=question, answered=False, interface=interface, user_id=user_id, guild_id=guild_id,
-            channel_id=channel_id, reason=reason or rejection_code(error), rejected=str(error),
+            channel_id=channel_id, reason=rejection_code(error), rejected=str(error),
             filters=filters.to_json() if filters else {},
         )
         try:
@@ -301,10 +317,13 @@ class Desk:
 
 def rejection_code(error: QuestionError | FilterError) -> str:
     """The log's reason code for a question refused before any search."""
+    if isinstance(error, UnknownOutlet):
+        return "unknown_outlet"
     return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
 
 
-__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "UnknownQuery", "load_archive", "rejection_code"]
+__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "UnknownOutlet", "UnknownQuery", "load_archive",
+           "rejection_code"]
 
 
 def load_archive(

@@ -82,3 +82,26 @@ def test_a_lazy_archive_is_loaded_once_on_first_use(archive: Archive) -> None:
     assert desk.ask("Did Iran send troops to Iraq?").answer.answered
     desk.ask("Who is Fabius?")
     assert loads == [1]
+
+
+def test_a_vote_for_a_question_no_longer_in_the_log_is_refused(desk: Desk) -> None:
+    from bot.querylog import UnknownQuery
+
+    asked = desk.ask(BROAD)
+    with desk.querylog.db.conn as conn:  # type: ignore[union-attr]
+        conn.execute("DELETE FROM queries")
+    with pytest.raises(UnknownQuery, match="no longer in the query log"):
+        desk.vote(asked.query_id or 0, 7, 1)
+    assert desk.querylog.db["feedback"].count == 0  # type: ignore[union-attr]
+
+
+def test_a_rejected_question_is_logged_with_its_reason_and_not_as_unanswered(desk: Desk) -> None:
+    from bot.querylog import queries
+
+    with pytest.raises(FilterError) as caught:
+        desk.validate(BROAD, since="yesterday")
+    desk.reject(BROAD, caught.value, user_id=7)
+    [row] = desk.querylog.db["queries"].rows  # type: ignore[union-attr]
+    assert (row["reason"], row["answered"], row["user_id"]) == ("invalid_filter", 0, "7")
+    assert "since must be a date" in row["rejected"]
+    assert queries.unanswered(desk.querylog.db) == []  # type: ignore[union-attr]

@@ -91,14 +91,17 @@ async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with
     try:
         _, hint = await ask(fake, STORM, since="2021-02-30")
         assert hint.ephemeral and "no such day" in hint.content
+        _, outlet_hint = await ask(fake, STORM, outlet="Nowhere Times")
+        assert outlet_hint.ephemeral and "no outlet matches" in outlet_hint.content and "Valley Post" in outlet_hint.content
         _, answer = await ask(fake, STORM, since="2021-02-01")
         assert answer.embeds, answer.content  # not "you're asking quickly"
-        await fake.wait_for(lambda: len(rows(log_path)) == 2, what="both questions logged")
+        await fake.wait_for(lambda: len(rows(log_path)) == 3, what="the three questions logged")
     finally:
         await bot.close()
-    rejected, asked = sorted(rows(log_path), key=lambda r: r["rejected"] is None)
-    assert rejected["question"] == STORM and rejected["answered"] == 0
-    assert rejected["reason"] == "invalid_filter" and "since must be a date" in rejected["rejected"]
+    bad_date, bad_outlet, asked = sorted(rows(log_path), key=lambda r: (r["rejected"] is None, r["id"]))
+    assert bad_date["question"] == STORM and bad_date["answered"] == 0
+    assert bad_date["reason"] == "invalid_filter" and "since must be a date" in bad_date["rejected"]
+    assert bad_outlet["reason"] == "unknown_outlet" and "Nowhere Times" in bad_outlet["rejected"]
     assert asked["rejected"] is None and asked["answered"] == 1
     db = open_reader(log_path)
     assert queries.unanswered(db) == []  # a typo is not a gap in the archive

@@ -128,6 +128,7 @@ class AskCog(commands.Cog, name="Ask"):
         # the public "thinking…" message.
         try:
             filters = self.bot.desk.validate(question, outlet, since, until)
+            self.bot.desk.check_outlet(filters)
         except (QuestionError, FilterError) as exc:
             await report_failure(interaction, exc)
             await self._log_rejected(question, exc, **_who(interaction))
