@@ -53,7 +53,8 @@ _PRONOUN_ATTRIBUTION_RE = re.compile(rf"\b{_PRONOUN}\s+{_SPEECH}\b|\b{_SPEECH}\s
 _SPEECH_RE = re.compile(rf"\b{_SPEECH}\b|\baccording to\b", re.IGNORECASE)
 _OPENING_QUOTES = "“\"«"
 _QUOTE_RE = re.compile("[“”\"«»]")
-_CAPITALISED_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+# A capitalised word that is not capitalised only for starting a sentence or a quote.
+_CAPITALISED_RE = re.compile(r"(?<!^)(?<![.!?]\s)(?<![“\"«(])\b[A-Z][a-z]+")
 _PRONOUNS = frozenset("he she they it we i his her their its".split())
 
 

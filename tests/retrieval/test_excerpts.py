@@ -91,6 +91,7 @@ def test_the_end_of_a_quote_brings_the_sentence_that_opens_it() -> None:
         ('"The lamp will save lives," she said.', True),
         ("He said the pier would reopen in May.", True),
         ('"We are ready," said Jane Olsen.', False),
+        ('"The lamp is ready," the harbour master said.', True),
         ("The pier will reopen in May.", False),
     ],
 )
