@@ -27,7 +27,7 @@ from bot.cogs.ask.mentions import asked_question
 from bot.cogs.ask.views import answer_view, pager_view
 from bot.desk import Asked, LogNotOpen, Page
 from bot.failures import defer_publicly, report_failure, send_private, send_public
-from bot.querylog import UnknownQuery
+from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
 from retrieval.answer import QuestionError
 from retrieval.filters import FilterError
@@ -48,6 +48,7 @@ NOT_IN_LOG = "That answer is no longer in the log, so I can't page through it. A
 NO_MORE = "No more excerpts for this question."
 VOTE_GONE = "That answer is no longer in the log, so your vote was not recorded."
 VOTE_CLOSED = "Feedback can't be recorded right now, sorry."
+VOTE_FAILED = "Sorry, I couldn't record that just now. Please try again in a moment."
 VOTE_RECORDED = {1: "\N{THUMBS UP SIGN} Recorded \u2014 thanks, glad it helped.",
                  -1: "\N{THUMBS DOWN SIGN} Recorded \u2014 thanks; moderators will review this one."}
 
@@ -241,6 +242,9 @@ class AskCog(commands.Cog, name="Ask"):
             return VOTE_GONE
         except LogNotOpen:
             return VOTE_CLOSED
+        except QueryLogError as exc:  # e.g. the log stayed locked past the busy timeout
+            log.warning("feedback on query %s not recorded: %s", query_id, exc)
+            return VOTE_FAILED
         return VOTE_RECORDED[value]
 
 
