@@ -26,9 +26,10 @@ import numpy as np
 from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
-from retrieval.passages import Passage
+from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
+from retrieval.windows import Region, best_windows
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -40,8 +41,9 @@ MAX_QUESTION_CHARS = 1000
 # BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
 RERANK_DEPTH = 20
 # Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
-# candidate, the cosine in meaning, and the share of the question's weight around the passage.
-SEMANTIC_FUSION = FusionWeights(bm25=0.4, meaning=0.3, context=0.3)
+# candidate, the cosine in meaning, the share of the question's weight around the passage,
+# and the candidate's best sentence window (retrieval.windows) scaled to the best one.
+SEMANTIC_FUSION = FusionWeights(bm25=0.3, meaning=0.3, context=0.2, window=0.2)
 LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
 NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
 NO_TERMS_REASON = "The question has no searchable words."
@@ -196,8 +198,22 @@ class Answerer:
         id_weights = {i: query_weights[t] for t, i in ids.items()}
         total = sum(query_weights.values())
         context = np.array([self._context_weight(p, id_weights) for p in positions]) / total
-        order = fuse(ranked, self.fusion, similarity, context)
+        windows = np.array([score for _, _, score in self._windows(positions, id_weights)])
+        order = fuse(ranked, self.fusion, similarity, context, windows)
         return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}
+
+    def _windows(self, positions: list[int], id_weights: dict[int, float]) -> list[tuple[int, int, float]]:
+        """Each candidate's best sentence window (retrieval.windows) with its score."""
+        archive = self.archive
+        regions = []
+        for position in positions:
+            lo = int(archive.passage_first_sentence[position])
+            passage = archive.passages[position]
+            first, end = archive.article_sentence_range(passage.article.id)
+            regions.append(Region(lo, lo + len(passage.sentences), first, end))
+        return best_windows(
+            regions, archive.all_sentences, archive.sentence_terms, id_weights, is_heading, EXCERPT_MAX_CHARS - QUOTE_ROOM
+        )
 
     def _context_weight(self, position: int, id_weights: dict[int, float]) -> float:
         """Weight of the question's terms in the passage and the sentence either side of it

@@ -109,6 +109,8 @@ class FusionWeights:
     bm25: float
     meaning: float
     context: float
+    # The candidate's best sentence window (retrieval.windows), scaled to the best candidate's.
+    window: float = 0.0
 
 
 def fuse(
@@ -116,12 +118,14 @@ def fuse(
     weights: FusionWeights,
     similarity: np.ndarray | None = None,
     context: np.ndarray | None = None,
+    windows: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
     """Re-rank ``ranked`` (BM25's candidates) by a weighted sum of normalised signals.
 
     BM25 is scaled by the best candidate's score (the top BM25 passage has 1.0); the
     ``similarity`` (cosine) and ``context`` (share of the question's weight around the
-    passage) arrays are per candidate, and a missing one counts as 0. Ties keep BM25's
+    passage) arrays are per candidate, and a missing one counts as 0; ``windows`` (each
+    candidate's best window score) is scaled by the best one, as BM25 is. Ties keep BM25's
     order; the pairs returned carry the fused score.
     """
     if not ranked:
@@ -133,5 +137,9 @@ def fuse(
         fused += weights.meaning * np.asarray(similarity, dtype=np.float64)
     if context is not None:
         fused += weights.context * np.asarray(context, dtype=np.float64)
+    if windows is not None and weights.window:
+        window = np.asarray(windows, dtype=np.float64)
+        best = window.max()
+        fused += weights.window * (window / best if best > 0 else np.zeros_like(window))
     order = sorted(range(len(ranked)), key=lambda i: -fused[i])  # stable: BM25 order on ties
     return [(ranked[i][0], float(fused[i])) for i in order]

@@ -1,0 +1,119 @@
+"""Sentence windows: a candidate is scored by the best run of sentences an excerpt could show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from retrieval.analyzer import default_analyzer
+from retrieval.archive import Archive
+from retrieval.corpus import Article
+from retrieval.passages import is_heading
+from retrieval.scoring import FusionWeights, fuse
+from retrieval.semantic import FusedScorer
+from retrieval.sentences import SentenceTerms
+from retrieval.windows import Region, best_windows
+
+ANALYZER = default_analyzer()
+LONG = (
+    "Crews on the quay spent most of the afternoon moving nets, crates and spare rope into the new sheds, "
+    "while visitors watched from the sea wall and children chased gulls along the slipway."
+)
+
+
+def _windows(sentences: list[str], regions: list[Region], question: str, max_chars: int = 400):
+    terms = SentenceTerms.build(sentences, ANALYZER)
+    weights = {i: 1.0 for t, i in terms.query_ids(ANALYZER(question)).items()}
+    return best_windows(regions, sentences, terms, weights, is_heading, max_chars)
+
+
+def test_the_window_holding_the_question_words_together_wins_over_one_that_spreads_them() -> None:
+    sentences = [
+        "The lighthouse keeper retired in May.",
+        LONG,
+        "Repairs went on all winter.",
+        "The lighthouse reopens to visitors in April, the keeper said.",
+    ]
+    (first, end, score), = _windows(sentences, [Region(0, 4, 0, 4)], "when does the lighthouse reopen to visitors")
+    assert (first, end) == (3, 4)
+    assert score > 0
+
+
+def test_a_window_reaches_one_sentence_past_its_passage_but_never_past_its_article() -> None:
+    sentences = [
+        "Ferry fares rose on Monday.",
+        "The harbour board met on Tuesday.",
+        "It approved the new ferry timetable.",
+        "Fares for the timetable were not discussed.",
+    ]
+    # Passage = sentences 1-2 of an article of sentences 0-3; the answer spans into sentence 3.
+    (first, end, _), = _windows(sentences, [Region(1, 3, 0, 4)], "ferry timetable fares")
+    assert first <= 2 < end and end <= 4
+    assert 3 in range(first, end)
+    # The same passage in an article that ends after it: the window stays inside.
+    (first, end, _), = _windows(sentences, [Region(1, 3, 1, 3)], "ferry timetable fares")
+    assert 1 <= first and end <= 3
+
+
+def test_a_heading_is_never_joined_to_other_sentences_in_a_window() -> None:
+    sentences = [
+        "Storm warning for the northern ferry",
+        "The northern ferry was cancelled because of the storm.",
+    ]
+    (first, end, _), = _windows(sentences, [Region(0, 2, 0, 2)], "northern ferry storm")
+    assert end - first == 1
+
+
+def test_a_window_fits_the_excerpt_budget() -> None:
+    sentences = ["The dam was inspected by engineers on Monday."] * 3 + [LONG]
+    (first, end, _), = _windows(sentences, [Region(0, 4, 0, 4)], "dam engineers", max_chars=100)
+    assert sum(len(s) + 1 for s in sentences[first:end]) - 1 <= 100
+
+
+def test_a_passage_without_question_words_scores_nothing() -> None:
+    sentences = ["Rain fell in Oslo.", "The dam was inspected."]
+    results = _windows(sentences, [Region(0, 1, 0, 1), Region(1, 2, 1, 2)], "dam inspected")
+    assert results[0][2] == 0.0
+    assert results[1][2] > 0
+
+
+def test_fusion_ranks_the_candidate_with_the_better_window_first_when_all_else_ties() -> None:
+    ranked = [(0, 2.0), (1, 2.0)]
+    order = fuse(ranked, FusionWeights(bm25=0.5, meaning=0.0, context=0.0, window=0.5), windows=np.array([1.0, 3.0]))
+    assert [p for p, _ in order] == [1, 0]
+
+
+def test_the_answer_prefers_the_passage_that_answers_in_one_place_over_a_better_bm25_one() -> None:
+    # Both passages hold every question word; the shorter one (BM25's first) spreads them
+    # further apart than an excerpt can show, the other holds them in one sentence.
+    market = (
+        "Fishing boats came and went all day, and the market stalls by the harbour sold crab, mackerel and "
+        "bread until the evening bell rang across the square."
+    )
+    spread = Article(
+        "spread",
+        "Harbour diary",
+        "Gazette",
+        dt.date(2020, 3, 2),
+        f"The council met. {market} The lighthouse was discussed. {LONG} Repairs were mentioned. It may reopen.",
+    )
+    together = Article(
+        "together",
+        "Lighthouse news",
+        "Gazette",
+        dt.date(2020, 3, 3),
+        f"{market} The council said the lighthouse may reopen after repairs. {LONG} {market.replace('Fishing', 'Small')}",
+    )
+    others = [
+        Article(f"other-{n}", "Notes", "Gazette", dt.date(2020, 3, 4 + n), text)
+        for n, text in enumerate(
+            ["Rain is expected on the hills.", "Bread prices rose.", "Trains ran late.", "The choir sang."]
+        )
+    ]
+    archive = Archive.build([spread, together, *others], scorer=FusedScorer.build)
+    question = "when may the council reopen the lighthouse after repairs"
+    assert archive.index.search(question, 1)[0][0] == 0  # BM25 alone puts the spread passage first
+    answer = archive.ask(question, 1)
+    assert answer.answered
+    assert answer.results[0].article_id == "together"
