@@ -71,11 +71,23 @@ class NewsdeskBot(commands.Bot):
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         if self.settings.guild_id and self.sync_guild:
-            # Guild commands update instantly: the fast loop for development.
-            guild = discord.Object(id=self.settings.guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %s", len(synced), self.settings.guild_id)
+            await self._sync_development_guild(self.settings.guild_id)
+
+    async def _sync_development_guild(self, guild_id: int) -> None:
+        """Publish the commands to NEWSDESK_GUILD_ID (instant: the fast loop for development).
+
+        Not once they are published globally: that server would list every command twice.
+        """
+        if await self.tree.fetch_commands():
+            log.warning(
+                "slash commands are published globally, so they are not copied to NEWSDESK_GUILD_ID=%s "
+                "(that server would list each twice); update them with `newsdesk sync --global`", guild_id
+            )
+            return
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        log.info("synced %d commands to guild %s", len(synced), guild_id)
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: mentions are questions, handled by the Ask cog's listener.

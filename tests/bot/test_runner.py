@@ -79,3 +79,19 @@ async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_comm
     assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
     # The server would otherwise list each command twice: its own copy and the global one.
     assert fake.synced_commands(fake.guild) == []
+
+
+async def test_once_published_globally_start_up_does_not_copy_the_commands_to_the_guild_again(
+    fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.client import NewsdeskBot
+
+    fake = fake_discord
+    settings = Settings(discord_token=fake.token, guild_id=fake.guild.id)
+    desk = Desk(load_or_build(ROOT / "corpus"), None)
+    await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
+    bot = NewsdeskBot(desk=desk, settings=settings, **fake.client_kwargs())
+    async with bot:
+        await bot.login(fake.token)  # start-up's setup_hook: where the guild copy was made
+    assert fake.synced_commands(fake.guild) == []
+    assert any("published globally" in r.getMessage() for r in caplog.records)
