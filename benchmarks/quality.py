@@ -29,7 +29,7 @@ from results import replace_section  # noqa: E402
 
 from retrieval.evaluate import EvalError, FileReport, Summary, evaluate_file  # noqa: E402
 
-COLUMNS = ("file", "system", "S@1", "S@3", "answerable refused", "off-topic answered", "p50 ms", "p95 ms")
+COLUMNS = ("file", "system", "S@1", "S@3", "answerable refused", "off-topic answered", "p50 / p95 ms", "CPU p50 / p95 ms")
 
 
 def _ratio(part: int, whole: int) -> str:
@@ -44,8 +44,8 @@ def row(name: str, system: str, s: Summary) -> list[str]:
         _ratio(s.right_top3, s.answerable),
         _ratio(s.answerable_refused, s.answerable),
         _ratio(s.off_topic_answered, s.off_topic),
-        f"{s.p50_ms:.3f}",
-        f"{s.p95_ms:.3f}",
+        f"{s.p50_ms:.3f} / {s.p95_ms:.3f}",
+        f"{s.cpu_p50_ms:.3f} / {s.cpu_p95_ms:.3f}",
     ]
 
 
@@ -107,7 +107,8 @@ def results_section(reports: list[FileReport], argv: list[str] | None) -> str:
         "",
         f"Command: `{command}`  ",
         f"Run: {dt.date.today().isoformat()}, Python {platform.python_version()}, {platform.machine()}; "
-        "latency is per question through `ask` (index loading excluded), on a shared machine.",
+        "latency is per question through `ask` (index loading excluded), wall and the thread's CPU "
+        "time, on a shared machine.",
         "",
         table(reports),
         "",

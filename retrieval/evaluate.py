@@ -92,6 +92,7 @@ class Outcome:
     answered: bool
     rank: int | None  # 1-based rank of the first right result, None if none is right
     ms: float
+    cpu_ms: float = 0.0  # the thread's CPU time for the same call (waits on a shared machine left out)
 
 
 # A system: given a trial's corpus, returns how it answers (question, limit) -> Reply.
@@ -159,11 +160,12 @@ def run_trial(trial: Trial, system: System, limit: int = TOP) -> list[Outcome]:
         ask(trial.questions[0].text, limit)
     outcomes: list[Outcome] = []
     for question in trial.questions:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         reply = ask(question.text, limit)
         ms = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.thread_time() - started_cpu) * 1000
         rank = first_right(question, reply.results) if reply.answered and question.answerable else None
-        outcomes.append(Outcome(question, reply.answered, rank, ms))
+        outcomes.append(Outcome(question, reply.answered, rank, ms, cpu_ms))
     return outcomes
 
 
@@ -180,14 +182,16 @@ class Summary:
     off_topic_answered: int
     p50_ms: float
     p95_ms: float
+    cpu_p50_ms: float = 0.0
+    cpu_p95_ms: float = 0.0
     outcomes: tuple[Outcome, ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, outcomes: list[Outcome]) -> Summary:
         answerable = [o for o in outcomes if o.question.answerable]
         off_topic = [o for o in outcomes if not o.question.answerable]
-        ms = [o.ms for o in outcomes]
-        p50, p95 = (float(v) for v in np.percentile(ms, [50, 95])) if ms else (0.0, 0.0)
+        p50, p95 = _percentiles([o.ms for o in outcomes])
+        cpu_p50, cpu_p95 = _percentiles([o.cpu_ms for o in outcomes])
         return cls(
             answerable=len(answerable),
             right_first=sum(o.rank == 1 for o in answerable),
@@ -197,6 +201,8 @@ class Summary:
             off_topic_answered=sum(o.answered for o in off_topic),
             p50_ms=p50,
             p95_ms=p95,
+            cpu_p50_ms=cpu_p50,
+            cpu_p95_ms=cpu_p95,
             outcomes=tuple(outcomes),
         )
 
@@ -214,6 +220,8 @@ class Summary:
             "off_topic_answered_rate": _share(self.off_topic_answered, self.off_topic),
             "p50_ms": round(self.p50_ms, 3),
             "p95_ms": round(self.p95_ms, 3),
+            "cpu_p50_ms": round(self.cpu_p50_ms, 3),
+            "cpu_p95_ms": round(self.cpu_p95_ms, 3),
         }
         if details:
             data["questions"] = [
@@ -222,6 +230,10 @@ class Summary:
                 for o in self.outcomes
             ]
         return data
+
+
+def _percentiles(ms: list[float]) -> tuple[float, float]:
+    return (float(np.percentile(ms, 50)), float(np.percentile(ms, 95))) if ms else (0.0, 0.0)
 
 
 def _share(part: int, whole: int) -> float | None:
