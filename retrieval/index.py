@@ -9,10 +9,9 @@ Exactness: a passage's score is summed in the order of the query's terms, repeat
 starting from 0.0 -- the order rank_bm25 adds them in -- so scores are equal to rank_bm25's
 bit for bit and ties break the same way (lower position first).
 
-Speed: a search sums the postings of the query's terms with one ``np.bincount`` (into
-an array of all passages, or of the touched ones when few are), then takes the k-th best
-score among the passages of the rarest query term as a floor: only passages at or above
-it are sorted. Building analyses each distinct word once (see
+Speed: a search sums the postings of the query's terms (:mod:`retrieval.ranking`, shared
+with the segmented index of :mod:`retrieval.segments`). Each posting also keeps its term
+frequency, so a segmented index can weigh it again with global statistics. Building analyses each distinct word once (see
 :class:`~retrieval.analyzer.FastAnalysis`) and
 groups postings with one numpy sort.
 """
@@ -31,17 +30,12 @@ from retrieval.aliases import from_settings as aliases_from_settings
 from retrieval.analyzer import Analyzer, FastAnalysis, default_analyzer
 from retrieval.arrays import array_text, packed_term_ids, read_npz, save_npz, text_array
 from retrieval.postings import okapi_postings
-from retrieval.scoring import best_of, first_missing
+from retrieval.ranking import TermPostings, top_from_postings
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
 
-# Sum scores by sorting the touched positions while they are fewer than 1/this of the
-# passages; past that, a bincount into an array of all passages is faster than a sort.
-_SPARSE_FACTOR = 50
-# Passages per wanted result taken from a query term's postings to find a score floor.
-_SEEDS_PER_RESULT = 4
 # Analyzed texts are checked against the analyzer's own output on this many first texts.
 _FAST_PATH_CHECKS = 64
 _PROGRESS_EVERY = 2000
@@ -60,6 +54,7 @@ class BM25Index:
         doc_ids: np.ndarray,
         weights: np.ndarray,
         doc_lengths: np.ndarray,
+        tfs: np.ndarray,
         k1: float,
         b: float,
         epsilon: float,
@@ -71,6 +66,7 @@ class BM25Index:
         self.doc_ids = doc_ids
         self.weights = weights
         self.doc_lengths = doc_lengths
+        self.tfs = tfs  # per posting: what a segmented index re-weighs with global statistics
         self.k1 = k1
         self.b = b
         self.epsilon = epsilon
@@ -209,99 +205,16 @@ class BM25Index:
         The same as sorting all of ``scores_for_terms(terms)`` (restricted to ``allowed``)
         by (-score, position) and keeping the first ``k``.
         """
-        n = len(self)
-        if k <= 0 or n == 0:
-            return []
-        k = min(k, n)
-        known = self._known(terms)
-        indptr, doc_ids, weights = self.indptr, self.doc_ids, self.weights
-        if not known:
-            positions, values = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-        elif len(known) == 1:
-            lo, hi = indptr[known[0]], indptr[known[0] + 1]
-            positions, values = doc_ids[lo:hi], weights[lo:hi]
-        else:
-            slices = [slice(indptr[t], indptr[t + 1]) for t in known]
-            ids = np.concatenate([doc_ids[s] for s in slices])
-            contributions = np.concatenate([weights[s] for s in slices])
-            # bincount adds each bin's weights in input order from 0.0: query order, as
-            # rank_bm25 does, so the sums equal its scores bit for bit.
-            if ids.size * _SPARSE_FACTOR < n:
-                positions, inverse = np.unique(ids, return_inverse=True)
-                values = np.bincount(inverse, weights=contributions, minlength=positions.size)
-            else:
-                scores = np.bincount(ids, weights=contributions, minlength=n)
-                found = self._top_from_dense(scores, known, k, allowed)
-                if found is not None:
-                    return found
-                positions = np.flatnonzero(scores != 0)
-                values = scores[positions]
-        if allowed is not None:
-            keep = allowed[positions]
-            positions, values = positions[keep], values[keep]
-        return self._with_zeros(positions, values, k, allowed)
+        return top_from_postings(self.term_postings(terms), len(self), k, allowed)
 
-    def _top_from_dense(
-        self, scores: np.ndarray, known: list[int], k: int, allowed: np.ndarray | None
-    ) -> list[tuple[int, float]] | None:
-        """The top ``k`` of a full score array, sorting only the passages that can rank.
-
-        The k-th best score of any k passages is a floor for the k-th best overall, so only
-        passages scoring at least that need sorting. The passages that weigh most for the
-        rarest query terms make a high floor. None when the floor is not positive (zeros
-        and negatives are ranked by the general path).
-        """
+    def term_postings(self, terms: Sequence[str]) -> list[TermPostings]:
+        """(term id, positions, weights) of each indexed query term, in query order."""
         indptr, doc_ids, weights = self.indptr, self.doc_ids, self.weights
-        seeds: list[np.ndarray] = []
-        size = 0
-        for term_id in sorted(set(known), key=lambda t: indptr[t + 1] - indptr[t]):
+        lists: list[TermPostings] = []
+        for term_id in self._known(terms):
             lo, hi = indptr[term_id], indptr[term_id + 1]
-            postings, own = doc_ids[lo:hi], weights[lo:hi]
-            if allowed is not None:
-                keep = allowed[postings]
-                postings, own = postings[keep], own[keep]
-            if postings.size > _SEEDS_PER_RESULT * k:
-                cut = postings.size - _SEEDS_PER_RESULT * k
-                postings = postings[np.argpartition(own, cut)[cut:]]
-            seeds.append(postings)
-            size += postings.size
-            if size >= k:
-                break
-        # A passage must count once, or it could raise the floor above the true k-th.
-        seed_docs = np.unique(np.concatenate(seeds)) if len(seeds) > 1 else seeds[0] if seeds else seeds
-        if len(seed_docs) < k:
-            return None
-        seed_scores = scores[seed_docs]
-        floor = np.partition(seed_scores, seed_scores.size - k)[seed_scores.size - k]
-        if not floor > 0:
-            return None
-        mask = scores >= floor
-        if allowed is not None:
-            mask &= allowed
-        positions = np.flatnonzero(mask)
-        return best_of(positions, scores[positions], k)
-
-    def _with_zeros(
-        self, positions: np.ndarray, values: np.ndarray, k: int, allowed: np.ndarray | None
-    ) -> list[tuple[int, float]]:
-        """Top ``k`` of the scored passages, with unscored ones (score 0.0) where they rank."""
-        best = best_of(positions, values, k)
-        if len(best) == k and best[-1][1] > 0:
-            return best
-        # Unscored passages score 0.0 and rank among themselves by position, so only the
-        # first k of them can matter.
-        if allowed is None:
-            pad = first_missing(positions, k, len(self))
-        else:
-            free = allowed.copy()
-            free[positions] = False
-            pad = np.flatnonzero(free)[:k]
-        if pad.size == 0:
-            return best
-        merged_positions = np.concatenate((np.array([p for p, _ in best], dtype=np.int64), pad))
-        merged_values = np.concatenate((np.array([v for _, v in best], dtype=np.float64), np.zeros(pad.size)))
-        order = np.lexsort((merged_positions, -merged_values))[:k]
-        return [(int(merged_positions[i]), float(merged_values[i])) for i in order]
+            lists.append((term_id, doc_ids[lo:hi], weights[lo:hi]))
+        return lists
 
     # -- persistence ------------------------------------------------------------------
 
@@ -323,6 +236,7 @@ class BM25Index:
             "doc_ids": self.doc_ids,
             "weights": self.weights,
             "doc_lengths": self.doc_lengths,
+            "tfs": self.tfs,
         }
 
     @classmethod
@@ -358,6 +272,7 @@ class BM25Index:
             doc_ids=data["doc_ids"],
             weights=data["weights"],
             doc_lengths=data["doc_lengths"],
+            tfs=data["tfs"],
             k1=meta["k1"],
             b=meta["b"],
             epsilon=meta["epsilon"],

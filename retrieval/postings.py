@@ -25,6 +25,7 @@ class Postings(NamedTuple):
     doc_ids: np.ndarray  # int32 per posting, ascending within a term
     weights: np.ndarray  # float64 per posting: the term's BM25 contribution to that passage
     doc_lengths: np.ndarray  # float64 per passage: its number of terms
+    tfs: np.ndarray  # int32 per posting: the term's count in that passage (weights again, with other statistics)
 
 
 def okapi_postings(
@@ -57,30 +58,46 @@ def okapi_postings(
     np.cumsum(df, out=indptr[1:])
 
     doc_lengths = lengths.astype(np.float64)
-    idf = _okapi_idf(df, n_docs, epsilon)
-    avgdl = float(doc_lengths.sum()) / n_docs if n_docs else 0.0
-    if avgdl > 0:
-        norm = k1 * (1 - b + b * doc_lengths / avgdl)
-    else:  # every document empty: no term can match anyway
-        norm = np.full(n_docs, k1, dtype=np.float64)
-    # Each posting's contribution, as rank_bm25 computes it:
-    #   idf * (tf * (k1 + 1) / (tf + norm))
-    # in place to keep the peak low; the same operations on the same operands (+ and *
-    # commute exactly), so the same bits.
-    tfs = tf.astype(np.float64)
+    idf = okapi_idf(df, n_docs, epsilon)
+    norm = okapi_norm(doc_lengths, k1, b)
+    tfs = tf.astype(np.int32)
     del tf
-    denominator = norm[doc_ids]
-    denominator += tfs
-    weights = tfs
-    weights *= k1 + 1
-    weights /= denominator
-    del denominator
-    weights *= idf[term_of_posting]
+    weights = okapi_weights(tfs, norm[doc_ids], idf[term_of_posting], k1)
     del term_of_posting
-    return Postings(idf, indptr, doc_ids, weights, doc_lengths)
+    return Postings(idf, indptr, doc_ids, weights, doc_lengths, tfs)
 
 
-def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
+def okapi_norm(doc_lengths: np.ndarray, k1: float, b: float, total: float | None = None, n_docs: int | None = None) -> np.ndarray:
+    """Each passage's length normalisation ``k1 * (1 - b + b * dl / avgdl)``, as rank_bm25 computes it.
+
+    ``total`` and ``n_docs`` give the average length when not all of ``doc_lengths`` count
+    (a segmented index with removed passages); lengths are whole numbers, so their float sum
+    is exact in any order.
+    """
+    total = float(doc_lengths.sum()) if total is None else total
+    n_docs = int(doc_lengths.shape[0]) if n_docs is None else n_docs
+    avgdl = total / n_docs if n_docs else 0.0
+    if avgdl > 0:
+        return k1 * (1 - b + b * doc_lengths / avgdl)
+    return np.full(doc_lengths.shape[0], k1, dtype=np.float64)  # every document empty: nothing matches
+
+
+def okapi_weights(tfs: np.ndarray, norms: np.ndarray, idfs: np.ndarray, k1: float) -> np.ndarray:
+    """Postings' contributions ``idf * (tf * (k1 + 1) / (tf + norm))``, as rank_bm25 computes them.
+
+    ``norms`` (each posting's passage norm, a fresh array such as ``norm[doc_ids]``) is
+    overwritten: in place keeps the build's peak low. The same operations on the same
+    operands (+ and * commute exactly), so the same bits whoever calls it.
+    """
+    weights = tfs.astype(np.float64)
+    norms += weights
+    weights *= k1 + 1
+    weights /= norms
+    weights *= idfs
+    return weights
+
+
+def okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
     """rank_bm25's idf: log((N - n + .5) / (n + .5)), negatives floored to eps * mean idf."""
     if df.size == 0:
         return np.zeros(0, dtype=np.float64)
