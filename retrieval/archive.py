@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -85,7 +85,13 @@ class Archive:
         counts = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
         self.passage_first_sentence = np.cumsum(counts) - counts
         self._article_sentences: dict[str, tuple[int, int]] = {}
+        # Passages of removed articles keep their positions (a segmented index masks them);
+        # a replaced article's id names its new version only.
+        removed = getattr(index, "removed", None)
+        skip = set(np.flatnonzero(removed).tolist()) if removed is not None else ()
         for position, p in enumerate(passages):
+            if position in skip:
+                continue
             start = int(self.passage_first_sentence[position])
             first, _ = self._article_sentences.get(p.article.id, (start, start))
             self._article_sentences[p.article.id] = (first, start + len(p.sentences))
@@ -132,6 +138,22 @@ class Archive:
     def article_sentence_range(self, article_id: str) -> tuple[int, int]:
         """The numbers of an article's first sentence and of the one after its last."""
         return self._article_sentences[article_id]
+
+    def live_sentence_range(self, article_id: str) -> tuple[int, int] | None:
+        """Like :meth:`article_sentence_range`, or None for an article the archive does not hold."""
+        return self._article_sentences.get(article_id)
+
+    def changed(
+        self, added: Sequence[Article], removed: Collection[str] = (), errors: list[CorpusError] | None = None
+    ) -> Archive:
+        """A new archive without the articles ``removed`` (ids) and with ``added`` (new or new versions).
+
+        Nothing is re-indexed: the new passages become a delta segment (see
+        :mod:`retrieval.changes`); this archive is left as it was.
+        """
+        from retrieval.changes import apply_changes  # it builds on this module
+
+        return apply_changes(self, added, removed, errors)
 
     def passage_mask(self, filters: Filters | None) -> np.ndarray | None:
         """Which passages ``filters`` admit (a boolean array), or None when nothing is filtered."""
