@@ -138,7 +138,7 @@ class Answerer:
         self.archive = archive
         self.analyzer = archive.analyzer
         df = archive.index.document_frequencies()
-        n = len(archive.index)
+        n = archive.passage_count
         # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
         # rank_bm25's epsilon floor can turn common terms negative in a small archive.
         self._weight_scale = n
@@ -152,7 +152,7 @@ class Answerer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
         question = validate_question(question)
         archive = self.archive
-        searched = len(archive.passages)
+        searched = archive.passage_count
         if looks_non_english(question):
             return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
         query = archive.understand(question)

@@ -89,6 +89,8 @@ class Archive:
         # a replaced article's id names its new version only.
         removed = getattr(index, "removed", None)
         skip = set(np.flatnonzero(removed).tolist()) if removed is not None else ()
+        # Passages a question can be answered from (removed ones keep a position, not a count).
+        self.passage_count = len(passages) - len(skip)
         for position, p in enumerate(passages):
             if position in skip:
                 continue

@@ -62,6 +62,7 @@ from retrieval.passages import Passage
 from retrieval.scoring import Progress, Scorer
 from retrieval.semantic import Embedder, FusedScorer
 from retrieval.sentences import SentenceTerms
+from retrieval.store_delta import apply_diff, corpus_diff, with_changed, worth_a_delta
 from retrieval.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
@@ -152,31 +153,18 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _corpus_matches(corpus_dir: Path, saved: dict[str, list], current: list[FileState]) -> tuple[bool, bool]:
-    """(matches, times changed): whether the corpus is the saved one, by stat then content."""
-    names = [c.name for c in current]
-    sizes = [c.size for c in current]
-    if saved["names"] != names or saved["sizes"] != sizes:
-        return False, False
-    if saved["mtimes"] == [c.mtime_ns for c in current]:
-        return True, False  # the usual case: nothing touched since saving
-    for new, mtime_ns, sha256 in zip(current, saved["mtimes"], saved["sha256"]):
-        if mtime_ns != new.mtime_ns and (not sha256 or _digest(corpus_dir / new.name) != sha256):
-            return False, False
-    return True, True
+def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
+    """Files that could not be used (unreadable, malformed) and have other content now.
 
-
-def _error_files_changed(corpus_dir: Path, meta: dict) -> bool:
-    """Whether a file that could not be used (unreadable, malformed) has other content now.
-
-    Its size and time prove nothing: making an unreadable file readable changes neither.
+    Their size and time prove nothing: making an unreadable file readable changes neither.
     Only these files are hashed, so a clean corpus costs nothing here.
     """
     saved = dict(zip(meta["corpus"]["names"], meta["corpus"]["sha256"]))
-    for name, _problem in meta["errors"]:
-        if name in saved and _digest(_path_in(name, corpus_dir)) != saved[name]:
-            return True
-    return False
+    return [
+        name
+        for name, _problem in meta["errors"]
+        if name in saved and _digest(_path_in(name, corpus_dir)) != saved[name]
+    ]
 
 
 def _sentence_term_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -372,8 +360,8 @@ def _load_if_current(
         if meta.get("semantic") != model:
             log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
             return None
-        matches, times_changed = _corpus_matches(corpus_dir, meta["corpus"], states)
-        if not matches:
+        diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
+        if diff and not worth_a_delta(diff, states):
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None
         saved = {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")}
@@ -383,9 +371,6 @@ def _load_if_current(
         if index.analyzer is not analyzer:
             log.info("analyzer settings differ from %s; rebuilding", path)
             return None
-        if _error_files_changed(corpus_dir, meta):
-            log.info("a corpus file that could not be used has changed since %s was saved; rebuilding", path)
-            return None
         passages = len(data["sentences_per_passage"])
         check_archive_arrays(saved, _sentence_term_arrays(data), passages, len(index.vocabulary))
         # Hundreds of thousands of small objects, none in a cycle: collecting the cyclic
@@ -394,6 +379,8 @@ def _load_if_current(
         gc.disable()
         try:
             archive = _archive_from(meta, data, index, corpus_dir)
+            if diff:
+                archive = apply_diff(archive, corpus_dir, diff)
         finally:
             if paused:
                 gc.enable()
@@ -407,7 +394,7 @@ def _load_if_current(
         log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)
         return None
     log.info("loaded index of %d passages from %s", len(archive.passages), path)
-    return archive, (list(meta["corpus"]["sha256"]) if times_changed else None)
+    return archive, (list(meta["corpus"]["sha256"]) if diff.times_changed and not diff else None)
 
 
 def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_dir: Path) -> Archive:
