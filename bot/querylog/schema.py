@@ -239,7 +239,7 @@ _MIGRATIONS_TABLE = (
 )
 
 
-def problem_message(exc: sqlite3.Error, path: Path | str) -> str:
+def problem_message(exc: sqlite3.Error, path: Path | str, doing: str = "open") -> str:
     """A one-line message for an SQLite failure on the log at ``path``, saying what to check."""
     text = str(exc)
     if "readonly" in text.lower().replace("-", "").replace(" ", ""):
@@ -249,7 +249,7 @@ def problem_message(exc: sqlite3.Error, path: Path | str) -> str:
         )
     if "locked" in text.lower() or "busy" in text.lower():
         return f"query log {path} is locked by another process ({text}); try again in a moment"
-    return f"cannot open query log {path}: {text} (check NEWSDESK_DB)"
+    return f"cannot {doing} query log {path}: {text} (check NEWSDESK_DB)"
 
 
 def _check_path(path: Path, *, must_exist: bool) -> None:

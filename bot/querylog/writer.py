@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.querylog.schema import QueryLogError, UnknownQuery, migrate, open_database, utc_now
+from bot.querylog.schema import QueryLogError, UnknownQuery, migrate, open_database, problem_message, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class QueryLog:
                 )
                 return int(cursor.lastrowid or 0)
         except sqlite3.Error as exc:
-            raise QueryLogError(f"could not write the query log: {exc}") from exc
+            raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
 
     def record_feedback(self, query_id: int, user_id: int | str, value: int) -> None:
         """Record 👍 (+1) or 👎 (-1) from a user on a logged query; a later vote replaces theirs."""
@@ -208,7 +208,7 @@ class QueryLog:
                 raise QueryLogError(f"could not record feedback: {exc}") from exc
             raise UnknownQuery(f"question {query_id} is no longer in the query log; the vote was not recorded") from exc
         except sqlite3.Error as exc:
-            raise QueryLogError(f"could not record feedback: {exc}") from exc
+            raise QueryLogError(problem_message(exc, self.path or ":memory:", "record feedback in")) from exc
 
     def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> None:
         """Record a moderator's change to the archive (``add``, ``replace``, ``remove``) and who made it."""

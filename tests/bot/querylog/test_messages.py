@@ -134,3 +134,20 @@ def test_export_into_an_unwritable_folder_is_one_line() -> None:
         assert result.stderr.strip().splitlines() == [
             f"Error: cannot write {locked / 'out.csv'}: Permission denied; nothing was exported"
         ]
+
+
+def test_asking_with_a_read_only_log_answers_and_warns_it_cannot_write() -> None:
+    with unprivileged.shared_folder() as folder:
+        path = _logged(folder / "log.db")
+        unprivileged.give(path)
+        path.chmod(0o444)
+        corpus = str(ROOT / "tests" / "fixtures" / "archive")
+        index = str(folder / "index")
+        result = unprivileged.run(
+            "-c", _ASK_LOG, "ask", "Did the ferries to Corvo Island resume?",
+            env={"NEWSDESK_DB": str(path), "NEWSDESK_CORPUS": corpus, "NEWSDESK_INDEX": index, "NEWSDESK_SEMANTIC": "0"},
+            cwd=folder,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Corvo Island" in result.stdout
+        assert f"not logged (cannot write query log {path}: it is read-only" in result.stderr
