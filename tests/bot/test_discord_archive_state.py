@@ -51,5 +51,6 @@ async def test_an_unknown_outlet_lists_the_known_ones(fake_discord: FakeDiscord,
     finally:
         await bot.close()
     assert "no outlet matches 'Reuters'; known outlets: City Ledger, Harbour Wire, Valley Post" in message.content
-    assert rows(tmp_path / "log.db") == []
+    [row] = rows(tmp_path / "log.db")  # logged as refused before any search, not as unanswered
+    assert "no outlet matches" in (row["rejected"] or "")
     fake_discord.assert_no_violations()
