@@ -327,16 +327,22 @@ __all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "UnknownOutlet
 
 
 def load_archive(
-    corpus_dir: Path, index_path: Path | None = None, *, semantic: bool = True, analyzer: Analyzer | None = None
+    corpus_dir: Path,
+    index_path: Path | None = None,
+    *,
+    semantic: bool = True,
+    analyzer: Analyzer | None = None,
+    merge: bool = False,
 ) -> Archive:
     """Load the corpus folder into a searchable archive, reporting malformed files.
 
     The saved index (``index_path``, default ``<corpus_dir>/.index``) is loaded when it
     matches the corpus, and rebuilt and saved when it does not. ``semantic`` (the
     NEWSDESK_SEMANTIC setting) adds meaning-aware re-ranking; ``analyzer`` (see
-    ``Settings.analyzer``) carries a team's own aliases file.
+    ``Settings.analyzer``) carries a team's own aliases file. ``merge`` rebuilds a saved
+    archive the corpus changed since, rather than applying the changed files as a delta.
     """
-    archive = load_or_build(corpus_dir, index_path, semantic=semantic, analyzer=analyzer)
+    archive = load_or_build(corpus_dir, index_path, semantic=semantic, analyzer=analyzer, merge=merge)
     for error in archive.errors:
         log.warning("corpus file skipped: %s", error)
     return archive

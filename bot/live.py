@@ -3,14 +3,20 @@
 Guarantees:
 
 - every ``watch_seconds`` the corpus folder's files (name, size, modification time) are
-  compared with the last look, in a worker thread; when a file was added, changed or
-  removed (by ``newsdesk ingest`` in another process, a feed, or a file copied in), the
-  archive is loaded again (the saved index when ``ingest`` updated it, else rebuilt) in a
-  worker thread and the desk answers from it from then on. A question under way finishes on
-  the archive it started with. The event loop never waits for the disk or the index;
+  compared with the last look, in a worker thread; the files added, changed or removed
+  (by ``newsdesk ingest`` in another process, a feed, or a file copied in) are applied to
+  the archive in memory as a delta (:meth:`~retrieval.archive.Archive.changed`: only those
+  files are read and indexed, in a worker thread), and the desk answers from the new
+  archive from then on. A question under way finishes on the archive it started with. The
+  event loop never waits for the disk or the index;
+- once the deltas grow past :data:`MERGE_SEGMENTS` segments or
+  :data:`~retrieval.store_delta.DELTA_MAX_SHARE` of the passages, the archive is rebuilt
+  and saved in a worker thread (the merge) and swapped in if the corpus did not change
+  meanwhile (else the next round merges again); an archive that cannot grow (a custom
+  loader's) is loaded again instead;
 - every ``feed_minutes`` each feed in NEWSDESK_FEEDS is read and its new entries ingested
   (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
-  and the archive is reloaded at once;
+  and the archive is updated at once;
 - a failure (unreadable folder, a feed that is down) is logged and tried again next round;
   it never stops the bot.
 """
@@ -26,11 +32,15 @@ from pathlib import Path
 from bot.desk import Desk, load_archive
 from bot.settings import Settings
 from retrieval.archive import Archive
+from retrieval.changes import delta_size
 from retrieval.corpus import CORPUS_SUFFIX
+from retrieval.store_delta import DELTA_MAX_SHARE, CorpusDiff, apply_diff
 
 log = logging.getLogger(__name__)
 
 Snapshot = frozenset[tuple[str, int, int]]
+# Delta segments (rounds of changes) after which the archive is merged into one again.
+MERGE_SEGMENTS = 8
 
 
 def corpus_snapshot(corpus_dir: Path) -> Snapshot:
@@ -53,22 +63,27 @@ class LiveArchive:
     def __init__(self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None) -> None:
         self.desk = desk
         self.settings = settings
-        self._load = load or (
-            lambda: load_archive(
-                settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer()
-            )
-        )
+        self._load = load or (lambda: self._load_archive(merge=False))
+        self._merge = (lambda: self._load_archive(merge=True)) if load is None else load
         self._seen: Snapshot | None = None
         self._wake = asyncio.Event()
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
+        self._merging: asyncio.Task[None] | None = None
         self.reloads = 0
+        self.merges = 0
+
+    def _load_archive(self, *, merge: bool) -> Archive:
+        settings = self.settings
+        return load_archive(
+            settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer(), merge=merge
+        )
 
     async def start_watching(self) -> None:
         """Remember the corpus as the desk's archive was loaded from it."""
         self._seen = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
 
     async def check(self) -> bool:
-        """Reload the archive if the corpus folder changed since the last look; True if it did."""
+        """Update the archive if the corpus folder changed since the last look; True if it did."""
         async with self._checking:
             return await self._check()
 
@@ -77,20 +92,54 @@ class LiveArchive:
         if now == self._seen:
             return False
         before = self._seen or frozenset()
-        archive = await asyncio.to_thread(self._load)
+        if self._seen is None:  # no earlier look to compare with: load it whole
+            archive = await asyncio.to_thread(self._load)
+        else:
+            archive = await asyncio.to_thread(self._updated, self.desk.archive, before, now)
         self.desk.use_archive(archive)
         self._seen = now
         self.reloads += 1
         names_before, names_now = {n for n, *_ in before}, {n for n, *_ in now}
         log.info(
-            "archive reloaded: %d files added, %d removed, %d changed; now %d articles, %d passages",
+            "archive updated: %d files added, %d removed, %d changed; now %d articles, %d passages",
             len(names_now - names_before),
             len(names_before - names_now),
             len({n for n, *_ in now - before} & names_before),
             len(archive.articles),
-            len(archive.passages),
+            archive.passage_count,
         )
+        self._merge_if_due(archive)
         return True
+
+    def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
+        """``archive`` with the files that differ between the two looks applied (blocking)."""
+        changed = tuple(sorted({n for n, *_ in now - before}))
+        removed = tuple(sorted({n for n, *_ in before} - {n for n, *_ in now}))
+        try:
+            return apply_diff(archive, self.settings.corpus_dir, CorpusDiff(changed, removed, False))
+        except TypeError as exc:  # a scorer that cannot grow by segments
+            log.info("archive loaded again (%s)", exc)
+            return self._load()
+
+    def _merge_if_due(self, archive: Archive) -> None:
+        segments, passages = delta_size(archive)
+        due = segments >= MERGE_SEGMENTS or passages > DELTA_MAX_SHARE * max(archive.passage_count, 1)
+        if due and (self._merging is None or self._merging.done()):
+            self._merging = asyncio.create_task(self.merge(), name="newsdesk-archive-merge")
+
+    async def merge(self) -> None:
+        """Rebuild and save the archive in a worker thread; use it if the corpus did not change meanwhile."""
+        seen = self._seen
+        try:
+            merged = await asyncio.to_thread(self._merge)
+        except Exception:  # noqa: BLE001 - a failed merge leaves the deltas answering; the next one retries
+            log.exception("could not merge the archive's deltas; it keeps answering from them")
+            return
+        async with self._checking:
+            if self._seen == seen:
+                self.desk.use_archive(merged)
+                self.merges += 1
+                log.info("archive merged: %d passages in one segment", merged.passage_count)
 
     async def watch(self) -> None:
         """Check every ``watch_seconds`` (sooner after a feed added pages), until cancelled."""
@@ -130,7 +179,7 @@ class LiveArchive:
         while True:
             try:
                 if await asyncio.to_thread(self.poll_feeds_once):
-                    self._wake.set()  # reload now rather than at the next look
+                    self._wake.set()  # update now rather than at the next look
             except Exception:  # noqa: BLE001 - a feed round that fails is logged and tried again
                 log.exception("feed polling failed; trying again in %s min", self.settings.feed_minutes)
             await asyncio.sleep(self.settings.feed_minutes * 60)

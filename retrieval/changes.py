@@ -136,3 +136,11 @@ def _spelling_words(
             else:
                 words.pop(word, None)
     return words
+
+
+def delta_size(archive: Archive) -> tuple[int, int]:
+    """(delta segments, passages in them) of ``archive``: (0, 0) for one built or loaded whole."""
+    index = archive.index.bm25 if isinstance(archive.index, FusedScorer) else archive.index
+    if not isinstance(index, SegmentedIndex):
+        return 0, 0
+    return len(index.segments) - 1, len(index) - len(index.segments[0])

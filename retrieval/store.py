@@ -181,6 +181,7 @@ def load_or_build(
     analyzer: Analyzer | None = None,
     progress: Progress | None = None,
     semantic: bool = True,
+    merge: bool = False,
 ) -> Archive:
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
@@ -190,6 +191,8 @@ def load_or_build(
     rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
     ``semantic`` adds passage vectors (meaning re-ranks BM25's candidates); a saved
     archive without them, or with another model's, is rebuilt, and the other way round.
+    Corpus files changed since the save are applied as a delta when few in a large corpus
+    (:mod:`retrieval.store_delta`); ``merge`` rebuilds and saves instead (a new base).
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -199,7 +202,7 @@ def load_or_build(
     states = _stat_corpus(corpus_dir)
     code = code_fingerprint()
     model = Embedder().name if semantic else None
-    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model)
+    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge)
     if loaded is not None:
         archive, saved_digests = loaded
         if saved_digests is not None:
@@ -339,7 +342,13 @@ def _path_in(name: str, corpus_dir: Path) -> Path:
 
 
 def _load_if_current(
-    path: Path, corpus_dir: Path, states: list[FileState], code: str, analyzer: Analyzer, model: str | None
+    path: Path,
+    corpus_dir: Path,
+    states: list[FileState],
+    code: str,
+    analyzer: Analyzer,
+    model: str | None,
+    merge: bool = False,
 ) -> tuple[Archive, list[str] | None] | None:
     """The archive in ``path`` if it matches the corpus and code, else None.
 
@@ -361,7 +370,7 @@ def _load_if_current(
             log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
             return None
         diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
-        if diff and not worth_a_delta(diff, states):
+        if diff and (merge or not worth_a_delta(diff, states)):
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None
         saved = {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")}
