@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.answerability import Evidence, gather_evidence, looks_non_english, model_for
+from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage, is_heading
@@ -160,7 +160,8 @@ class Answerer:
         if not terms:
             return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms", query=query)
         # In question order (not a set's): float sums over the weights give the same bits every run.
-        query_weights = {t: self._term_weight(t) for t in dict.fromkeys(terms)}
+        unknown = {term: word for word in query.unknown for term in self.analyzer(word)}
+        query_weights = {t: self._term_weight(t, unknown.get(t)) for t in dict.fromkeys(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
@@ -263,14 +264,16 @@ class Answerer:
                 break
         return picked
 
-    def _term_weight(self, term: str) -> float:
-        """How much a question term matters: its (positive) idf; typical if it is unknown."""
+    def _term_weight(self, term: str, word: str | None = None) -> float:
+        """How much a question term matters: its (positive) idf; if it is unknown, a typical
+        term's weight times how informative its ``word`` is in English."""
         df = self.archive.index.document_frequency(term)
         if df == 0:
             # Unknown to the archive: weigh it like a typical term, so a question about
-            # something absent is not answered on its common words alone, while a stray
-            # verb ("promise", "happen") does not sink an otherwise answerable question.
-            return self._typical_weight
+            # something absent is not answered on its common words alone; an everyday
+            # English word ("speak", "react", "jan") weighs less than a rare name, so one
+            # stray word does not sink an otherwise answerable question.
+            return self._typical_weight * (informativeness(word) if word else 1.0)
         n = self._weight_scale
         return math.log1p((n - df + 0.5) / (df + 0.5))
 

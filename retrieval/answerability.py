@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.spelling import english_frequencies
+
 log = logging.getLogger(__name__)
 
 COEFFICIENTS_FILE = Path(__file__).with_name("answerability.json")
@@ -51,6 +53,36 @@ class Evidence:
 
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in FEATURES}
+
+
+# English frequencies span about 23 billion ("the") down to about 12,700 (the list's
+# rarest words): a word's informativeness is where its count sits on that log scale.
+_NUMBER_INFORMATIVENESS = 0.5
+
+
+def informativeness(word: str) -> float:
+    """How much an unknown ``word`` says about a question's topic, in [0, 1].
+
+    A word common in English ("speak", "react", "jan") tells little: 0 for the commonest,
+    about 0.3-0.6 for everyday words. One English does not list (a name such as "Pico", a
+    misspelling) tells most: 1. A number (a year, an amount) is taken as an everyday word.
+    Without symspellpy's English list every word counts 1 (as before this weighting).
+    """
+    key = word.casefold()
+    if key.isdigit():
+        return _NUMBER_INFORMATIVENESS
+    counts = english_frequencies()
+    count = counts.get(key)
+    if not count:
+        return 1.0
+    top, bottom = _frequency_range()
+    return min(1.0, max(0.0, math.log(top / count) / math.log(top / bottom)))
+
+
+@functools.lru_cache(maxsize=1)
+def _frequency_range() -> tuple[int, int]:
+    counts = english_frequencies().values()
+    return max(counts), min(counts)
 
 
 def gather_evidence(

@@ -12,6 +12,7 @@ from retrieval.answerability import (
     CalibrationError,
     Evidence,
     gather_evidence,
+    informativeness,
     load_models,
     looks_non_english,
     model_for,
@@ -137,3 +138,16 @@ def test_a_malformed_coefficients_file_says_how_to_regenerate_it(tmp_path: Path)
     broken.write_text(json.dumps({"models": {"x": {"intercept": 0, "coefficients": {"shoe size": 1}}}}))
     with pytest.raises(CalibrationError, match="shoe size"):
         load_models(broken)
+
+
+def test_an_everyday_english_word_says_less_about_the_topic_than_a_rare_name() -> None:
+    assert informativeness("the") == pytest.approx(0.0)
+    assert informativeness("the") < informativeness("speak") < informativeness("Quenzaldor") == 1.0
+    assert 0.0 < informativeness("2014") < 1.0  # a year or an amount is an everyday word
+
+
+def test_an_unknown_everyday_word_weighs_less_in_the_refusal_than_an_unknown_name(archive: Archive) -> None:
+    everyday = archive.ask("when did the Marlow harbour open and who would speak").evidence
+    name = archive.ask("when did the Marlow harbour open and who is Quenzaldor").evidence
+    assert everyday is not None and name is not None
+    assert 0.0 < everyday.unknown < name.unknown
