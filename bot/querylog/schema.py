@@ -21,6 +21,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +33,9 @@ from bot.querylog.functions import register_functions
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# Opening a brand-new log races other processes on the WAL switch and the migrations; on a
+# starved machine one open can outwait the busy timeout. Opening is retried this long.
+OPEN_RETRY_SECONDS = 30.0
 
 
 class QueryLogError(RuntimeError):
@@ -297,8 +301,23 @@ def open_database(path: Path | str) -> Database:
     _check_path(path, must_exist=False)
     _unblock_shared_memory(path)
     _create_private(path)
+    deadline = time.monotonic() + OPEN_RETRY_SECONDS
+    while True:
+        try:
+            return _open_writable(path)
+        except sqlite3.OperationalError as exc:
+            # Only contention is worth waiting out; every other problem is reported at once.
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise QueryLogError(problem_message(exc, path)) from exc
+            log.info("query log %s is busy (%s); retrying the open", path, exc)
+            time.sleep(0.1)
+        except sqlite3.Error as exc:
+            raise QueryLogError(problem_message(exc, path)) from exc
+
+
+def _open_writable(path: Path) -> Database:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # A vote for a question that is gone (purged, forgotten) is refused, not stored orphaned.
@@ -309,8 +328,9 @@ def open_database(path: Path | str) -> Database:
         check_known(conn, path)
         migrate(db)
         register_functions(conn)
-    except sqlite3.Error as exc:
-        raise QueryLogError(problem_message(exc, path)) from exc
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
