@@ -118,19 +118,35 @@ def ingest(
     for outcome in outcomes:
         _report(outcome)
     if any(outcome.ok for outcome in outcomes):
-        archive = _update_index(settings, show_bar=len(outcomes) > 1)
-        click.echo(
-            f"index updated: {len(archive.articles)} articles, {len(archive.passages)} passages. "
-            "Review the new files, then commit them."
-        )
+        click.echo(f"{_update_index(settings, show_bar=len(outcomes) > 1)} Review the new files, then commit them.")
     failed = any(not o.ok and not o.skipped for o in outcomes)
     click.echo(summarise(outcomes), err=failed)
     if failed:
         ctx.exit(1)
 
 
-def _update_index(settings: Settings, *, show_bar: bool) -> Archive:
-    """Rebuild the saved index for the changed corpus, with a bar for the analysis."""
+def _update_index(settings: Settings, *, show_bar: bool) -> str:
+    """Bring the saved index up to date for the changed corpus; what was done, in words.
+
+    When the saved archive takes the changed files as a delta, nothing is rebuilt: the
+    files are indexed by whoever loads the archive next (the running bot within seconds).
+    Otherwise the index is rebuilt and saved, with a bar for the analysis.
+    """
+    from retrieval.store import pending_delta
+
+    delta = pending_delta(settings.corpus_dir, settings.index_path, semantic=settings.semantic)
+    if delta is not None:
+        files = len(delta.changed) + len(delta.removed)
+        return (
+            f"index: {files} changed file{'s' if files != 1 else ''} pending as a delta on the saved index "
+            f"(indexed when the archive loads; a running bot picks {'them' if files != 1 else 'it'} up "
+            f"within {settings.watch_seconds:g} s)."
+        )
+    archive = _rebuilt_index(settings, show_bar=show_bar)
+    return f"index updated: {len(archive.articles)} articles, {archive.passage_count} passages."
+
+
+def _rebuilt_index(settings: Settings, *, show_bar: bool) -> Archive:
     from retrieval.store import load_or_build
 
     # The archive the bot and `ask` load: same analyzer and semantic setting, or they rebuild it.

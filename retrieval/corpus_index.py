@@ -4,17 +4,28 @@ Guarantees: an article is *the same* as a corpus article only when it has the sa
 the same id with the same outlet, date and title (and no different URL); only that one may be
 replaced (``--overwrite``). An article with the same text, or the same title and date, under
 another id is a duplicate, never replaced silently. Kept up to date as a batch adds files.
+
+Speed: what is compared (id, URL, title and date, a hash of the normalised text) is kept per
+file in a catalog, ``.index/corpus-catalog.json`` in the corpus folder (a cache, written by
+rename, safe to delete); a file whose size and modification time are unchanged is not read
+again, so opening a corpus of 20,000 files costs a directory listing, not 20,000 parses. A
+matching article is read from its file when it is reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.corpus import Article, load_corpus
+from retrieval.atomic import write_text_atomically
+from retrieval.corpus import Article, CorpusError, corpus_files, read_article
+
+INDEX_DIRNAME = ".index"  # the corpus folder's cache folder (retrieval.store's default)
 
 log = logging.getLogger(__name__)
 
@@ -38,54 +49,117 @@ class Match:
     why: str
 
 
+CATALOG_FILENAME = "corpus-catalog.json"
+_CATALOG_VERSION = 1
+# name -> [size, mtime_ns, id, url, body key, title key, published] (or the stat alone for a bad file)
+Record = list
+
+
+def _record(article: Article, size: int, mtime_ns: int) -> Record:
+    title, published = title_key(article.title, article.published)
+    return [size, mtime_ns, article.id, article.url, _body_key(article), title, published.isoformat() if published else None]
+
+
+def _body_key(article: Article) -> str:
+    return hashlib.sha256(normalise_text(article.body).encode()).hexdigest()
+
+
 class CorpusIndex:
     """The articles of ``corpus_dir`` by id, URL, text and title; a missing folder is empty."""
 
     def __init__(self, corpus_dir: Path) -> None:
-        self.by_id: dict[str, Article] = {}
-        self.by_url: dict[str, Article] = {}
-        self.by_body: dict[str, Article] = {}
-        self.by_title: dict[tuple[str, dt.date | None], Article] = {}
+        self.corpus_dir = corpus_dir
+        self.by_id: dict[str, Path] = {}
+        self.by_url: dict[str, Path] = {}
+        self.by_body: dict[str, Path] = {}
+        self.by_title: dict[tuple[str, dt.date | None], Path] = {}
         if corpus_dir.is_dir():  # a missing folder is created on the first write
-            for article in load_corpus(corpus_dir).articles:
-                self.add(article)
+            for name, record in _current_records(corpus_dir).items():
+                if len(record) > 2 and record[2] not in self.by_id:  # a duplicate id is not loaded
+                    self._add_record(corpus_dir / name, record)
+
+    def _add_record(self, path: Path, record: Record) -> None:
+        _size, _mtime, article_id, url, body, title, published = record
+        self.by_id[article_id] = path
+        if url:
+            self.by_url[url] = path
+        self.by_body[body] = path
+        self.by_title[(title, dt.date.fromisoformat(published) if published else None)] = path
 
     def add(self, article: Article) -> None:
         """Add an article read back from its corpus file (``article.path`` set)."""
-        self.by_id[article.id] = article
-        if article.url:
-            self.by_url[article.url] = article
-        self.by_body[normalise_text(article.body)] = article
-        self.by_title[title_key(article.title, article.published)] = article
+        self._add_record(_path(article), _record(article, 0, 0))
 
     def discard(self, path: Path) -> None:
         for table in (self.by_id, self.by_url, self.by_body, self.by_title):
-            for key in [k for k, a in table.items() if a.path == path]:
+            for key in [k for k, p in table.items() if p == path]:
                 del table[key]
 
     def same_article(self, article: Article) -> Match | None:
         """The corpus article that ``article`` is a new version of: same URL, or same id and title."""
-        if article.url and (other := self.by_url.get(article.url)) is not None:
-            return Match(other, _path(other), f"same URL {article.url}")
-        other = self.by_id.get(article.id)
+        if article.url and (path := self.by_url.get(article.url)) is not None:
+            other = _read(path)
+            if other is not None:
+                return Match(other, path, f"same URL {article.url}")
+        path = self.by_id.get(article.id)
+        other = _read(path) if path is not None else None
         if other is None or (article.url and other.url and article.url != other.url):
             return None
         same = (
             title_key(other.title, other.published) == title_key(article.title, article.published)
             and other.source.casefold() == article.source.casefold()
         )
-        return Match(other, _path(other), f"same id {article.id} and title") if same else None
+        return Match(other, path, f"same id {article.id} and title") if same else None
 
     def same_content(self, article: Article, *, ignoring: Path | None = None) -> Match | None:
         """Another corpus article with the same text, or the same title and date."""
         for table, key, why in (
-            (self.by_body, normalise_text(article.body), "the same text"),
+            (self.by_body, _body_key(article), "the same text"),
             (self.by_title, title_key(article.title, article.published), "the same title and date"),
         ):
-            other = table.get(key)
-            if other is not None and other.path != ignoring:
-                return Match(other, _path(other), why)
+            path = table.get(key)  # type: ignore[call-overload]
+            if path is not None and path != ignoring and (other := _read(path)) is not None:
+                return Match(other, path, why)
         return None
+
+
+def _read(path: Path) -> Article | None:
+    try:
+        return read_article(path)
+    except CorpusError:  # changed or gone since the catalog saw it: no match to report
+        return None
+
+
+def _current_records(corpus_dir: Path) -> dict[str, Record]:
+    """Each corpus file's catalog record, in name order: from the catalog when unchanged, else read."""
+    catalog_path = corpus_dir / INDEX_DIRNAME / CATALOG_FILENAME
+    try:
+        saved = json.loads(catalog_path.read_text(encoding="utf-8"))
+        known: dict[str, Record] = saved["files"] if saved.get("version") == _CATALOG_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        known = {}
+    records: dict[str, Record] = {}
+    changed = False
+    for path in corpus_files(corpus_dir):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        record = known.get(path.name)
+        if record is None or record[:2] != [stat.st_size, stat.st_mtime_ns]:
+            changed = True
+            try:
+                record = _record(read_article(path), stat.st_size, stat.st_mtime_ns)
+            except CorpusError:
+                record = [stat.st_size, stat.st_mtime_ns]  # unusable: load_corpus reports it
+        records[path.name] = record
+    if changed or len(records) != len(known):
+        try:
+            catalog_path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(catalog_path, json.dumps({"version": _CATALOG_VERSION, "files": records}))
+        except OSError as exc:  # a read-only corpus: the next ingest reads the files again
+            log.info("corpus catalog not saved (%s)", exc)
+    return records
 
 
 def _path(article: Article) -> Path:

@@ -62,7 +62,7 @@ from retrieval.passages import Passage
 from retrieval.scoring import Progress, Scorer
 from retrieval.semantic import Embedder, FusedScorer
 from retrieval.sentences import SentenceTerms
-from retrieval.store_delta import apply_diff, corpus_diff, with_changed, worth_a_delta
+from retrieval.store_delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
 from retrieval.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
@@ -341,6 +341,41 @@ def _path_in(name: str, corpus_dir: Path) -> Path:
     return corpus_dir / name if "/" not in name and "\\" not in name else Path(name)
 
 
+def _saved_diff(
+    path: Path, meta: dict, corpus_dir: Path, states: list[FileState], code: str, model: str | None
+) -> CorpusDiff | None:
+    """How the corpus changed since the archive ``meta`` describes was saved; None if it is of no use."""
+    if meta.get("format") != STORE_FORMAT_VERSION:
+        log.warning("saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION)
+        return None
+    if meta.get("code") != code:
+        log.info("the indexing code changed since %s was saved; rebuilding", path)
+        return None
+    if meta.get("semantic") != model:
+        log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
+        return None
+    return with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
+
+
+def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, *, semantic: bool = True) -> CorpusDiff | None:
+    """The corpus changes the saved archive takes as a delta when it is next loaded, or None.
+
+    None when the next load would rebuild (no saved archive, other code or model, a large
+    change): ``load_or_build`` is then worth calling now. Reads the saved file's metadata
+    only, so it costs a directory listing, not a load; the analyzer settings are checked
+    when the archive is loaded.
+    """
+    corpus_dir = Path(corpus_dir)
+    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    states = _stat_corpus(corpus_dir)
+    try:
+        meta = json.loads(array_text(read_npz(path)["store_meta"]))
+        diff = _saved_diff(path, meta, corpus_dir, states, code_fingerprint(), Embedder().name if semantic else None)
+    except _UNREADABLE:
+        return None
+    return diff if diff is not None and worth_a_delta(diff, states) else None
+
+
 def _load_if_current(
     path: Path,
     corpus_dir: Path,
@@ -358,18 +393,9 @@ def _load_if_current(
     try:
         data = read_npz(path)
         meta = json.loads(array_text(data["store_meta"]))
-        if meta.get("format") != STORE_FORMAT_VERSION:
-            log.warning(
-                "saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION
-            )
+        diff = _saved_diff(path, meta, corpus_dir, states, code, model)
+        if diff is None:
             return None
-        if meta.get("code") != code:
-            log.info("the indexing code changed since %s was saved; rebuilding", path)
-            return None
-        if meta.get("semantic") != model:
-            log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
-            return None
-        diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
         if diff and (merge or not worth_a_delta(diff, states)):
             log.info("the corpus changed since %s was saved; rebuilding", path)
             return None

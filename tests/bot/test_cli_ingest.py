@@ -116,3 +116,21 @@ def test_a_feed_is_read_and_only_its_new_entries_are_fetched_next_time(corpus: P
 def test_ingest_with_nothing_to_ingest_says_what_to_give(corpus: Path) -> None:
     result = CliRunner().invoke(main, ["ingest"])
     assert result.exit_code == 2 and "--feed URL" in result.output
+
+
+def test_one_page_into_a_large_archive_is_a_delta_not_a_rebuild(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval import store, store_delta
+    from tests.paths import HTML_DIR
+
+    first = CliRunner().invoke(main, ["ingest", str(SEEDS)])
+    assert "index updated:" in first.output  # a new archive is built and saved
+    monkeypatch.setattr(store_delta, "DELTA_MIN_CORPUS_BYTES", 0)  # this small corpus counts as large
+    monkeypatch.setattr(store_delta, "DELTA_MAX_SHARE", 1.0)
+    load_or_build = store.load_or_build
+    monkeypatch.setattr(store, "load_or_build", None)  # ingest must not load or rebuild the archive
+    added = CliRunner().invoke(main, ["ingest", str(HTML_DIR / "article.html")])
+    assert added.exit_code == 0, added.output
+    assert "index: 1 changed file pending as a delta on the saved index" in added.output
+    monkeypatch.setattr(store, "load_or_build", load_or_build)
+    answer = json.loads(CliRunner().invoke(main, ["ask", "Why was the Harbour Town pier closed?", "--json"]).output)
+    assert answer["answered"] and "Harbour Town" in answer["results"][0]["title"]
