@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,12 +155,30 @@ def _current_records(corpus_dir: Path) -> dict[str, Record]:
                 record = [stat.st_size, stat.st_mtime_ns]  # unusable: load_corpus reports it
         records[path.name] = record
     if changed or len(records) != len(known):
-        try:
-            catalog_path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomically(catalog_path, json.dumps({"version": _CATALOG_VERSION, "files": records}))
-        except OSError as exc:  # a read-only corpus: the next ingest reads the files again
-            log.info("corpus catalog not saved (%s)", exc)
+        _save(catalog_path, records)
     return records
+
+
+def _save(catalog_path: Path, records: dict[str, Record]) -> None:
+    try:
+        catalog_path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(catalog_path, json.dumps({"version": _CATALOG_VERSION, "files": records}))
+    except OSError as exc:  # a read-only corpus: the next ingest reads the files again
+        log.info("corpus catalog not saved (%s)", exc)
+
+
+def save_catalog(corpus_dir: Path, articles: Iterable[Article], stats: Iterable[tuple[str, int, int]]) -> None:
+    """Write the catalog for articles just read from ``corpus_dir`` (a build has them at hand).
+
+    ``stats`` are (name, size, mtime) as taken before the files were read: a file changed
+    since has another stat, so the next :class:`CorpusIndex` reads it again.
+    """
+    by_name = {a.path.name: a for a in articles if a.path is not None and a.path.parent == corpus_dir}
+    records = {
+        name: _record(by_name[name], size, mtime) if name in by_name else [size, mtime]
+        for name, size, mtime in stats
+    }
+    _save(corpus_dir / INDEX_DIRNAME / CATALOG_FILENAME, records)
 
 
 def _path(article: Article) -> Path:

@@ -57,6 +57,7 @@ from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
 from retrieval.atomic import remove_stale_temporaries
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
+from retrieval.corpus_index import save_catalog
 from retrieval.index import BM25Index
 from retrieval.passages import Passage
 from retrieval.scoring import Progress, Scorer
@@ -222,7 +223,11 @@ def load_or_build(
         progress=progress,
         **({"scorer": FusedScorer.build} if semantic else {}),
     )
-    _save_archive(archive, path, corpus_dir, states, code)
+    saved = _save_archive(archive, path, corpus_dir, states, code)
+    if saved and path.parent == default_index_path(corpus_dir):
+        # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
+        # are at hand: the next ingest need not read them again.
+        save_catalog(corpus_dir, loaded_corpus.articles, ((s.name, s.size, s.mtime_ns) for s in states))
     return archive
 
 

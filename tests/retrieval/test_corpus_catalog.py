@@ -57,3 +57,13 @@ def test_a_damaged_catalog_is_rebuilt_from_the_files(corpus: Path) -> None:
     expected = CorpusIndex(corpus).by_id
     (corpus / ".index" / corpus_index.CATALOG_FILENAME).write_text("{not json", encoding="utf-8")
     assert CorpusIndex(corpus).by_id == expected
+
+
+def test_building_the_archive_writes_the_catalog(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.store import load_or_build
+
+    (corpus / "broken.md").write_text("no header\n", encoding="utf-8")
+    load_or_build(corpus, semantic=False)
+    reads = counting_reads(monkeypatch)
+    index = CorpusIndex(corpus)
+    assert reads == [] and len(index.by_id) == 5

@@ -109,4 +109,4 @@ def test_a_killed_rebuild_leaves_no_temporary_file_after_the_next_build(corpus: 
     live.write_bytes(b"being written")
     (corpus / "harbour-1.md").write_text(ARTICLE.format(n=1) + "\nMore news.\n", encoding="utf-8")
     load_or_build(corpus, semantic=False)
-    assert sorted(p.name for p in folder.iterdir()) == [".archive.npz.l1ve.tmp", "archive.npz"]
+    assert sorted(p.name for p in folder.iterdir()) == [".archive.npz.l1ve.tmp", "archive.npz", "corpus-catalog.json"]
