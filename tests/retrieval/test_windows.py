@@ -13,7 +13,7 @@ from retrieval.passages import is_heading
 from retrieval.scoring import FusionWeights, fuse
 from retrieval.semantic import FusedScorer
 from retrieval.sentences import SentenceTerms
-from retrieval.windows import Region, best_windows
+from retrieval.windows import Regions, Sentences, best_windows
 
 ANALYZER = default_analyzer()
 LONG = (
@@ -22,10 +22,11 @@ LONG = (
 )
 
 
-def _windows(sentences: list[str], regions: list[Region], question: str, max_chars: int = 400):
+def _windows(sentences: list[str], regions: list[tuple[int, int, int, int]], question: str, max_chars: int = 400):
+    """Best windows of ``regions`` given as (passage first, passage end, article first, article end)."""
     terms = SentenceTerms.build(sentences, ANALYZER)
     weights = {i: 1.0 for t, i in terms.query_ids(ANALYZER(question)).items()}
-    return best_windows(regions, sentences, terms, weights, is_heading, max_chars)
+    return best_windows(Regions.of(regions), Sentences.of(sentences, terms, is_heading), weights, max_chars).windows
 
 
 def test_the_window_holding_the_question_words_together_wins_over_one_that_spreads_them() -> None:
@@ -35,7 +36,7 @@ def test_the_window_holding_the_question_words_together_wins_over_one_that_sprea
         "Repairs went on all winter.",
         "The lighthouse reopens to visitors in April, the keeper said.",
     ]
-    (first, end, score), = _windows(sentences, [Region(0, 4, 0, 4)], "when does the lighthouse reopen to visitors")
+    (first, end, score), = _windows(sentences, [(0, 4, 0, 4)], "when does the lighthouse reopen to visitors")
     assert (first, end) == (3, 4)
     assert score > 0
 
@@ -48,11 +49,11 @@ def test_a_window_reaches_one_sentence_past_its_passage_but_never_past_its_artic
         "Fares for the timetable were not discussed.",
     ]
     # Passage = sentences 1-2 of an article of sentences 0-3; the answer spans into sentence 3.
-    (first, end, _), = _windows(sentences, [Region(1, 3, 0, 4)], "ferry timetable fares")
+    (first, end, _), = _windows(sentences, [(1, 3, 0, 4)], "ferry timetable fares")
     assert first <= 2 < end and end <= 4
     assert 3 in range(first, end)
     # The same passage in an article that ends after it: the window stays inside.
-    (first, end, _), = _windows(sentences, [Region(1, 3, 1, 3)], "ferry timetable fares")
+    (first, end, _), = _windows(sentences, [(1, 3, 1, 3)], "ferry timetable fares")
     assert 1 <= first and end <= 3
 
 
@@ -61,27 +62,42 @@ def test_a_heading_is_never_joined_to_other_sentences_in_a_window() -> None:
         "Storm warning for the northern ferry",
         "The northern ferry was cancelled because of the storm.",
     ]
-    (first, end, _), = _windows(sentences, [Region(0, 2, 0, 2)], "northern ferry storm")
+    (first, end, _), = _windows(sentences, [(0, 2, 0, 2)], "northern ferry storm")
     assert end - first == 1
 
 
 def test_a_window_fits_the_excerpt_budget() -> None:
     sentences = ["The dam was inspected by engineers on Monday."] * 3 + [LONG]
-    (first, end, _), = _windows(sentences, [Region(0, 4, 0, 4)], "dam engineers", max_chars=100)
+    (first, end, _), = _windows(sentences, [(0, 4, 0, 4)], "dam engineers", max_chars=100)
     assert sum(len(s) + 1 for s in sentences[first:end]) - 1 <= 100
 
 
 def test_a_passage_without_question_words_scores_nothing() -> None:
     sentences = ["Rain fell in Oslo.", "The dam was inspected."]
-    results = _windows(sentences, [Region(0, 1, 0, 1), Region(1, 2, 1, 2)], "dam inspected")
+    results = _windows(sentences, [(0, 1, 0, 1), (1, 2, 1, 2)], "dam inspected")
     assert results[0][2] == 0.0
     assert results[1][2] > 0
+
+
+def test_context_is_the_question_weight_in_the_passage_and_one_sentence_either_side() -> None:
+    sentences = ["Ferry fares rose.", "The harbour board met.", "It approved a timetable.", "Rain fell.", "Ferry news."]
+    terms = SentenceTerms.build(sentences, ANALYZER)
+    ids = terms.query_ids(ANALYZER("ferry timetable rain"))
+    weights = {ids["ferri"]: 1.0, ids["timet"]: 2.0, ids["rain"]: 4.0}
+    # Passage = sentences 1-2: its reach is 0-3 (ferry, timetable, rain), not sentence 4.
+    regions = Regions.of([(1, 3, 0, 5), (1, 3, 1, 3)])
+    scored = best_windows(regions, Sentences.of(sentences, terms, is_heading), weights, 400)
+    assert scored.context.tolist() == [7.0, 2.0]
 
 
 def test_fusion_ranks_the_candidate_with_the_better_window_first_when_all_else_ties() -> None:
     ranked = [(0, 2.0), (1, 2.0)]
     order = fuse(ranked, FusionWeights(bm25=0.5, meaning=0.0, context=0.0, window=0.5), windows=np.array([1.0, 3.0]))
     assert [p for p, _ in order] == [1, 0]
+
+
+def _story(key: str, day: int, body: str) -> Article:
+    return Article(key, key.title(), "Gazette", dt.date(2020, 3, day), body)
 
 
 def test_the_answer_prefers_the_passage_that_answers_in_one_place_over_a_better_bm25_one() -> None:
@@ -91,26 +107,16 @@ def test_the_answer_prefers_the_passage_that_answers_in_one_place_over_a_better_
         "Fishing boats came and went all day, and the market stalls by the harbour sold crab, mackerel and "
         "bread until the evening bell rang across the square."
     )
-    spread = Article(
-        "spread",
-        "Harbour diary",
-        "Gazette",
-        dt.date(2020, 3, 2),
-        f"The council met. {market} The lighthouse was discussed. {LONG} Repairs were mentioned. It may reopen.",
+    spread = _story(
+        "spread", 2, f"The council met. {market} The lighthouse was discussed. {LONG} Repairs were mentioned. It may reopen."
     )
-    together = Article(
+    together = _story(
         "together",
-        "Lighthouse news",
-        "Gazette",
-        dt.date(2020, 3, 3),
+        3,
         f"{market} The council said the lighthouse may reopen after repairs. {LONG} {market.replace('Fishing', 'Small')}",
     )
-    others = [
-        Article(f"other-{n}", "Notes", "Gazette", dt.date(2020, 3, 4 + n), text)
-        for n, text in enumerate(
-            ["Rain is expected on the hills.", "Bread prices rose.", "Trains ran late.", "The choir sang."]
-        )
-    ]
+    notes = ["Rain is expected on the hills.", "Bread prices rose.", "Trains ran late.", "The choir sang."]
+    others = [_story(f"other-{n}", 4 + n, text) for n, text in enumerate(notes)]
     archive = Archive.build([spread, together, *others], scorer=FusedScorer.build)
     question = "when may the council reopen the lighthouse after repairs"
     assert archive.index.search(question, 1)[0][0] == 0  # BM25 alone puts the spread passage first
