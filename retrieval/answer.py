@@ -147,16 +147,9 @@ class Answerer:
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
         self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
         self.decision = model_for(semantic=self._meaning is not None)
-        # What sentence windows read, per sentence and per passage (once, not per question).
-        self._sentences = Sentences.of(archive.all_sentences, archive.sentence_terms, is_heading)
-        self._passage_lo = np.asarray(archive.passage_first_sentence, dtype=np.int64)
-        self._passage_hi = self._passage_lo + np.fromiter(
-            (len(p.sentences) for p in archive.passages), dtype=np.int64, count=len(archive.passages)
-        )
-        bounds = np.array(
-            [archive.article_sentence_range(p.article.id) for p in archive.passages], dtype=np.int64
-        ).reshape(-1, 2)
-        self._article_first, self._article_end = bounds[:, 0], bounds[:, 1]
+        # What sentence windows read of every sentence: made when a question first needs it
+        # (an archive changed in memory should not pay for it until asked).
+        self._sentences: Sentences | None = None
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -217,9 +210,15 @@ class Answerer:
 
     def _windows(self, positions: list[int], id_weights: dict[int, float]) -> Scored:
         """Each candidate's best sentence window (retrieval.windows) and context weight."""
-        at = np.array(positions, dtype=np.int64)
-        regions = Regions(self._passage_lo[at], self._passage_hi[at], self._article_first[at], self._article_end[at])
-        return best_windows(regions, self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
+        archive = self.archive
+        spans = []
+        for position in positions:
+            passage = archive.passages[position]
+            lo = int(archive.passage_first_sentence[position])
+            spans.append((lo, lo + len(passage.sentences), *archive.article_sentence_range(passage.article.id)))
+        if self._sentences is None:  # two threads may both make it: the same values
+            self._sentences = Sentences.of(archive.all_sentences, archive.sentence_terms, is_heading)
+        return best_windows(Regions.of(spans), self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
