@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from retrieval.passages import Passage, corpus_passages
 from retrieval.query import Query, understand
 from retrieval.scoring import Progress, Scorer, ScorerFactory
 from retrieval.sentences import SentenceTerms
+from retrieval.tables import PassageTables, tables_of
 from retrieval.spelling import Speller, archive_words, vocabulary_from_terms
 
 log = logging.getLogger(__name__)
@@ -45,19 +46,23 @@ class Archive:
 
     def __init__(
         self,
-        articles: list[Article],
-        passages: list[Passage],
+        articles: Sequence[Article],
+        passages: Sequence[Passage],
         index: Scorer,
         *,
         analyzer: Analyzer,
         errors: list[CorpusError] | None = None,
         sentence_terms: SentenceTerms | None = None,
-        spelling_words: Mapping[str, int] | None = None,
+        spelling_words: Mapping[str, int] | Callable[[], Mapping[str, int]] | None = None,
+        tables: PassageTables | None = None,
     ) -> None:
         """Assemble built parts (``passages`` in article order, ``index`` over them).
 
         ``sentence_terms`` (the terms of every passage sentence, in passage order) is
-        computed here when not given: :meth:`build` and the store pass it.
+        computed here when not given: :meth:`build` and the store pass it. ``tables``
+        (:mod:`retrieval.tables`) likewise, from the passages; the store passes them, so
+        a loaded archive never walks its passages (they are made when read).
+        ``spelling_words`` may be a function, called when spelling is first needed.
         """
         if len(index) != len(passages):
             raise ValueError(f"the index covers {len(index)} passages, not {len(passages)}")
@@ -66,45 +71,31 @@ class Archive:
         self.index = index
         self.analyzer = analyzer
         self.errors = errors or []
+        if tables is None:
+            # Passages of removed articles keep their positions (a segmented index masks them).
+            tables = tables_of(articles, passages, getattr(index, "removed", None))
+        self.tables = tables
         # Outlet of each passage as a code into a short list, so a filter tests each outlet once.
-        codes: dict[str, int] = {}
-        for article in articles:
-            codes.setdefault(article.source.casefold(), len(codes))
-        self.outlet_codes = np.fromiter(
-            (codes.setdefault(p.article.source.casefold(), len(codes)) for p in passages),
-            dtype=np.int32,
-            count=len(passages),
-        )
-        self.outlet_names = list(codes)
+        self.outlet_codes = tables.outlet_codes
+        self.outlet_names = tables.outlet_names
         # Publication date of each passage as a date ordinal (0: unknown).
-        ordinal = [p.article.published.toordinal() if p.article.published else 0 for p in passages]
-        self.published = np.array(ordinal, dtype=np.int64)
+        self.published = tables.published
         # All passage sentences in passage order; a passage's are consecutive, and so are
         # an article's (its passages are). Sentence numbers below index this list.
-        self.all_sentences: list[str] = [s for p in passages for s in p.sentences]
-        counts = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
-        self.passage_first_sentence = np.cumsum(counts) - counts
-        self._article_sentences: dict[str, tuple[int, int]] = {}
-        # Passages of removed articles keep their positions (a segmented index masks them);
-        # a replaced article's id names its new version only.
-        removed = getattr(index, "removed", None)
-        skip = set(np.flatnonzero(removed).tolist()) if removed is not None else ()
+        self.all_sentences = tables.all_sentences
+        self.passage_first_sentence = tables.passage_first_sentence
+        self._article_sentences = tables.article_sentences
         # Passages a question can be answered from (removed ones keep a position, not a count).
-        self.passage_count = len(passages) - len(skip)
-        for position, p in enumerate(passages):
-            if position in skip:
-                continue
-            start = int(self.passage_first_sentence[position])
-            first, _ = self._article_sentences.get(p.article.id, (start, start))
-            self._article_sentences[p.article.id] = (first, start + len(p.sentences))
+        self.passage_count = tables.passage_count
         if sentence_terms is None:
-            sentence_terms = SentenceTerms.build(self.all_sentences, analyzer, getattr(index, "vocabulary", None))
+            sentence_terms = SentenceTerms.build(list(self.all_sentences), analyzer, getattr(index, "vocabulary", None))
         if len(sentence_terms) != len(self.all_sentences):
             raise ValueError(f"sentence terms cover {len(sentence_terms)} sentences, not {len(self.all_sentences)}")
         self.sentence_terms = sentence_terms
         # Spelling's vocabulary (word -> frequency): saved with the archive, or taken from
         # the build's analysis; the speller over it is made when a question first needs it.
-        self._spelling_words = dict(spelling_words) if spelling_words is not None else None
+        self._spelling_source = spelling_words if callable(spelling_words) else None
+        self._spelling_words = dict(spelling_words) if spelling_words is not None and not callable(spelling_words) else None
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
         self._answerer = Answerer(self)
@@ -173,6 +164,8 @@ class Archive:
     def spelling_words(self) -> dict[str, int]:
         """The archive's words for spelling, each with its frequency (its term's passage count)."""
         with self._speller_lock:
+            if self._spelling_words is None and self._spelling_source is not None:
+                self._spelling_words = dict(self._spelling_source())
             if self._spelling_words is None:
                 stopwords = self.analyzer.stopwords
                 seen = self.sentence_terms.word_terms

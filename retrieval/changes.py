@@ -14,6 +14,7 @@ per-passage tables (about 0.2 s at 100,000 passages).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection, Sequence
 
@@ -22,12 +23,14 @@ import numpy as np
 from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError
 from retrieval.index import BM25Index
+from retrieval.lazy import Chain
 from retrieval.passages import corpus_passages
 from retrieval.scoring import Scorer
 from retrieval.segments import SegmentedIndex
 from retrieval.semantic import FusedScorer
 from retrieval.sentences import SentenceTerms
 from retrieval.spelling import vocabulary_from_terms
+from retrieval.tables import extended_tables, kept_articles
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +59,19 @@ def apply_changes(
         np.concatenate((old_terms.indptr, old_terms.indptr[-1] + delta_terms.indptr[1:])),
         np.concatenate((old_terms.ids, delta_terms.ids)),
     )
-    articles = [a for a in archive.articles if a.id not in gone] + list(added)
-    words = _spelling_words(archive, bm25, delta_terms, dropped)
+    kept = kept_articles(archive.tables, archive.articles, gone)
+    articles = kept + list(added) if isinstance(kept, list) else Chain([kept, list(added)])
+    passages = archive.passages + new_passages if isinstance(archive.passages, list) else Chain([archive.passages, new_passages])
+    removed_mask = bm25.removed
     changed = Archive(
         articles,
-        archive.passages + new_passages,
+        passages,
         index,
         analyzer=archive.analyzer,
         errors=archive.errors if errors is None else errors,
         sentence_terms=terms,
-        spelling_words=words,
+        spelling_words=functools.partial(_spelling_words, archive, bm25, delta_terms, dropped),
+        tables=extended_tables(archive.tables, added, new_passages, removed_mask, gone),
     )
     log.info(
         "archive changed: %d articles added, %d passages removed; %d segments",

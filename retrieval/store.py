@@ -56,10 +56,11 @@ from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz, text_array
 from retrieval.atomic import remove_stale_temporaries
-from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, load_corpus
+from retrieval.corpus import CORPUS_SUFFIX, CorpusError, load_corpus
 from retrieval.corpus_index import save_catalog
 from retrieval.index import BM25Index
-from retrieval.passages import Passage
+from retrieval.lazy import lazy_articles, lazy_passages, utf8_lines
+from retrieval.tables import saved_tables
 from retrieval.scoring import Progress, Scorer
 from retrieval.semantic import Embedder, FusedScorer
 from retrieval.sentences import SentenceTerms
@@ -68,7 +69,7 @@ from retrieval.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT_VERSION = 3
+STORE_FORMAT_VERSION = 4
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
 # A temporary file untouched this long was left by a killed build (a live one is being written).
@@ -285,7 +286,8 @@ def _archive_arrays(
             for a in archive.articles
         ],
     }
-    bodies = [a.body for a in archive.articles]
+    bodies = [a.body.encode("utf-8") for a in archive.articles]
+    sentence_bytes = np.array([len(s.encode("utf-8")) + 1 for s in joined.split("\n")] if sentence_counts else [], dtype=np.int64)
     arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
     if archive.sentence_terms.vocabulary is not getattr(archive.index, "vocabulary", None):
         raise ValueError("sentence terms are not numbered by the index's vocabulary")
@@ -295,11 +297,12 @@ def _archive_arrays(
         spelling_words=text_array("\n".join(spelling)),
         spelling_counts=np.fromiter(spelling.values(), dtype=np.int64, count=len(spelling)),
         store_meta=text_array(json.dumps(meta)),
-        bodies=text_array("".join(bodies)),
-        body_lengths=np.array([len(b) for b in bodies], dtype=np.int64),
+        bodies=np.frombuffer(b"".join(bodies), dtype=np.uint8),
+        body_ends=np.cumsum([len(b) for b in bodies], dtype=np.int64),
         passages_per_article=np.array(per_article, dtype=np.int32),
         sentences_per_passage=np.array(sentence_counts, dtype=np.int32),
         sentences=text_array(joined),
+        sentence_ends=np.cumsum(sentence_bytes) - 1,
     )
     return arrays
 
@@ -438,57 +441,26 @@ def _load_if_current(
 
 
 def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_dir: Path) -> Archive:
-    bodies_text = array_text(data["bodies"])
-    body_lengths = data["body_lengths"].tolist()
-    per_article = data["passages_per_article"].tolist()
-    sentence_counts = data["sentences_per_passage"].tolist()
-    raw = array_text(data["sentences"])
-    sentences = raw.split("\n") if sentence_counts else []
+    """The saved archive, its articles, passages and sentences made only when read (:mod:`retrieval.lazy`)."""
+    body_ends = data["body_ends"]
+    per_article = data["passages_per_article"]
+    sentence_counts = data["sentences_per_passage"]
+    sentence_ends = data["sentence_ends"]
     entries = meta["articles"]
-    if not (len(entries) == len(body_lengths) == len(per_article)):
+    if not (len(entries) == body_ends.size == per_article.size):
         raise ValueError("article tables disagree in length")
-    if sum(per_article) != len(sentence_counts) or len(sentence_counts) != len(index):
+    if int(per_article.sum()) != sentence_counts.size or sentence_counts.size != len(index):
         raise ValueError("passage tables disagree in length")
-    if sum(sentence_counts) != len(sentences) or sum(body_lengths) != len(bodies_text):
+    if int(sentence_counts.sum()) != sentence_ends.size or (body_ends.size and int(body_ends[-1]) != data["bodies"].size):
         raise ValueError("text tables disagree in length")
-
-    body_ends = np.cumsum(body_lengths, dtype=np.int64).tolist()
-    articles = [
-        Article(
-            id=article_id,
-            title=title,
-            source=source,
-            published=dt.date.fromisoformat(published) if published else None,
-            body=bodies_text[end - length : end],
-            author=author,
-            url=url,
-            path=_path_in(name, corpus_dir) if name is not None else None,
-        )
-        for (article_id, title, source, published, author, url, name), length, end in zip(
-            entries, body_lengths, body_ends
-        )
-    ]
-    # Per passage, computed with numpy: its article, number in the article, first and end
-    # sentence in the flat list, first sentence within the article.
-    counts = np.asarray(per_article, dtype=np.int64)
-    article_of = np.repeat(np.arange(counts.size), counts)
-    first_passage = np.repeat(np.cumsum(counts) - counts, counts)
-    numbers = np.arange(article_of.size) - first_passage + 1
-    ends = np.cumsum(np.asarray(sentence_counts, dtype=np.int64))
-    starts = ends - np.asarray(sentence_counts, dtype=np.int64)
-    first_in_article = starts - starts[first_passage] if starts.size else starts
-    passages = [
-        Passage(f"{articles[a].id}#{number}", articles[a], number, tuple(sentences[start:end]), first)
-        for a, number, start, end, first in zip(
-            article_of.tolist(), numbers.tolist(), starts.tolist(), ends.tolist(), first_in_article.tolist()
-        )
-    ]
+    if sentence_ends.size and int(sentence_ends[-1]) != data["sentences"].size:
+        raise ValueError("text tables disagree in length")
+    articles = lazy_articles(entries, data["bodies"], body_ends, lambda name: _path_in(name, corpus_dir))
+    sentences = utf8_lines(data["sentences"], sentence_ends)
+    passages = lazy_passages(articles, per_article, sentence_counts, sentences)
     errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
     terms = SentenceTerms(index.vocabulary, data["sentence_terms_indptr"], data["sentence_terms_ids"])
-    raw_words = array_text(data["spelling_words"])
-    words = raw_words.split("\n") if raw_words else []
-    counts = data["spelling_counts"].tolist()
-    if len(words) != len(counts):
+    if data["spelling_counts"].size != (array_text(data["spelling_words"]).count("\n") + 1 if data["spelling_words"].size else 0):
         raise ValueError("spelling tables disagree in length")
     return Archive(
         articles,
@@ -497,5 +469,12 @@ def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus
         analyzer=index.analyzer,
         errors=errors,
         sentence_terms=terms,
-        spelling_words=dict(zip(words, counts)),
+        spelling_words=lambda: _spelling_from(data),
+        tables=saved_tables(entries, per_article, sentence_counts, sentences),
     )
+
+
+def _spelling_from(data: dict[str, np.ndarray]) -> dict[str, int]:
+    raw_words = array_text(data["spelling_words"])
+    words = raw_words.split("\n") if raw_words else []
+    return dict(zip(words, data["spelling_counts"].tolist()))

@@ -95,10 +95,10 @@ def apply_diff(
 ) -> Archive:
     """``archive`` (loaded from the saved base) with the changed corpus files applied."""
     names = set(diff.changed) | set(diff.removed)
-    in_folder = {a.path.name: a for a in archive.articles if a.path is not None and a.path.parent == corpus_dir}
-    removed = [a.id for name, a in in_folder.items() if name in names]
+    files = dict(zip(archive.tables.article_ids, archive.tables.article_files))
+    removed = [article_id for article_id, name in files.items() if name in names]
     gone = set(removed)
-    owners = {a.id: a.path for a in archive.articles if a.id not in gone}
+    owners = {article_id: corpus_dir / name for article_id, name in files.items() if article_id not in gone}
     errors = [e for e in archive.errors if not (e.path.parent == corpus_dir and e.path.name in names)]
     added: list[Article] = []
     for name in sorted(diff.changed):
