@@ -147,9 +147,8 @@ class Answerer:
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
         self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
         self.decision = model_for(semantic=self._meaning is not None)
-        # What sentence windows read of every sentence: made when a question first needs it
-        # (an archive changed in memory should not pay for it until asked).
-        self._sentences: Sentences | None = None
+        # What sentence windows read of the sentences (lengths and heading flags as they are read).
+        self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading)
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -216,8 +215,6 @@ class Answerer:
             passage = archive.passages[position]
             lo = int(archive.passage_first_sentence[position])
             spans.append((lo, lo + len(passage.sentences), *archive.article_sentence_range(passage.article.id)))
-        if self._sentences is None:  # two threads may both make it: the same values
-            self._sentences = Sentences.of(archive.all_sentences, archive.sentence_terms, is_heading)
         return best_windows(Regions.of(spans), self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
 
     def _pick(

@@ -20,9 +20,9 @@ The same pass gives each candidate's context: the weight of the question terms i
 passage and the sentence either side of it.
 
 Cost: one vectorised pass over the candidates' sentences (term ids read from the
-sentence terms saved with the archive; lengths and heading flags computed once per
-archive, when a question first needs them: about 80 ms at 100k passages), so it does not
-grow with the article: about 0.2 ms for 20 candidates at 100k passages.
+sentence terms saved with the archive; a sentence's length and heading flag are read
+once per archive, when a question's candidates first reach it), so it does not grow with
+the article: about 0.2 ms for 20 candidates at 100k passages.
 Guarantee: the same inputs give the same windows (ties go to the earlier, shorter one).
 """
 
@@ -74,20 +74,27 @@ class Regions:
         return int(self.lo.size)
 
 
-@dataclass(frozen=True)
 class Sentences:
-    """What windows need of every sentence of the archive: its length, whether it is a
-    heading, and its terms (computed once, when the answering rules are set up)."""
+    """What windows need of the archive's sentences: each one's terms, length and whether it
+    is a heading. Lengths and heading flags are kept once read, so a sentence is looked at
+    once per archive, and only when a question's candidates reach it (a loaded archive makes
+    sentence strings only when read)."""
 
-    chars: np.ndarray
-    heading: np.ndarray
-    terms: SentenceTerms
+    def __init__(self, texts: Sequence[str], terms: SentenceTerms, is_heading: Callable[[str], bool]) -> None:
+        self.texts = texts
+        self.terms = terms
+        self._is_heading = is_heading
+        self._chars = np.full(len(texts), -1.0)
+        self._heading = np.zeros(len(texts), dtype=bool)
 
-    @classmethod
-    def of(cls, texts: Sequence[str], terms: SentenceTerms, is_heading: Callable[[str], bool]) -> Sentences:
-        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
-        heading = np.fromiter(map(is_heading, texts), dtype=bool, count=len(texts))
-        return cls(chars, heading, terms)
+    def shape_of(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(length in characters, is a heading) of the sentences ``numbers``."""
+        for i in numbers[self._chars[numbers] < 0].tolist():
+            text = self.texts[i]
+            # Flag first: a reader that sees the length also sees the flag.
+            self._heading[i] = self._is_heading(text)
+            self._chars[i] = len(text)
+        return self._chars[numbers], self._heading[numbers]
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ def best_windows(
     cum = np.concatenate((np.zeros((1, presence.shape[1])), np.cumsum(presence, axis=0)))
     reach = cum[np.searchsorted(numbers, high)] - cum[np.searchsorted(numbers, low)]
     context = (reach > 0) @ idf
-    chars, heading = sentences.chars[numbers], sentences.heading[numbers]
+    chars, heading = sentences.shape_of(numbers)
     scores, first, end = _window_scores(cum, idf, chars, heading, segment, max_chars, params)
     return Scored(_best_per_region(numbers, scores, first, end, regions), context)
 

@@ -26,7 +26,7 @@ def _windows(sentences: list[str], regions: list[tuple[int, int, int, int]], que
     """Best windows of ``regions`` given as (passage first, passage end, article first, article end)."""
     terms = SentenceTerms.build(sentences, ANALYZER)
     weights = {i: 1.0 for t, i in terms.query_ids(ANALYZER(question)).items()}
-    return best_windows(Regions.of(regions), Sentences.of(sentences, terms, is_heading), weights, max_chars).windows
+    return best_windows(Regions.of(regions), Sentences(sentences, terms, is_heading), weights, max_chars).windows
 
 
 def test_the_window_holding_the_question_words_together_wins_over_one_that_spreads_them() -> None:
@@ -86,7 +86,7 @@ def test_context_is_the_question_weight_in_the_passage_and_one_sentence_either_s
     weights = {ids["ferri"]: 1.0, ids["timet"]: 2.0, ids["rain"]: 4.0}
     # Passage = sentences 1-2: its reach is 0-3 (ferry, timetable, rain), not sentence 4.
     regions = Regions.of([(1, 3, 0, 5), (1, 3, 1, 3)])
-    scored = best_windows(regions, Sentences.of(sentences, terms, is_heading), weights, 400)
+    scored = best_windows(regions, Sentences(sentences, terms, is_heading), weights, 400)
     assert scored.context.tolist() == [7.0, 2.0]
 
 
