@@ -15,6 +15,7 @@ both make an item; either copy is equal).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -89,16 +90,32 @@ class Chain(LazySequence[T]):
         part = int(np.searchsorted(self._starts, i, side="right")) - 1
         return self._parts[part][i - int(self._starts[part])]
 
+    def __iter__(self) -> Iterator[T]:
+        return itertools.chain.from_iterable(self._parts)
 
-def utf8_lines(data: np.ndarray, ends: np.ndarray) -> LazySequence[str]:
-    """The texts of ``data`` (UTF-8 bytes) ending at byte offsets ``ends``, each followed by one separator byte."""
-    ends_list = ends.tolist()
 
-    def line(i: int) -> str:
-        start = ends_list[i - 1] + 1 if i else 0
-        return str(memoryview(data[start : ends_list[i]]), "utf-8")
+class Utf8Lines(LazySequence[str]):
+    """Lines of UTF-8 bytes, decoded one by one when indexed and all at once when iterated."""
 
-    return LazySequence(len(ends_list), line, keep=False)
+    def __init__(self, data: np.ndarray, ends: np.ndarray) -> None:
+        self._data = data
+        self._ends = ends.tolist()
+        super().__init__(len(self._ends), self._line, keep=False)
+
+    def _line(self, i: int) -> str:
+        start = self._ends[i - 1] + 1 if i else 0
+        return str(memoryview(self._data[start : self._ends[i]]), "utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._ends:
+            return iter(())
+        # One decode and one split: far cheaper than a decode per line (every line is wanted).
+        return iter(str(memoryview(self._data[: self._ends[-1]]), "utf-8").split("\n"))
+
+
+def utf8_lines(data: np.ndarray, ends: np.ndarray) -> Utf8Lines:
+    """The texts of ``data`` (UTF-8 bytes) ending at byte offsets ``ends``, each followed by one line break."""
+    return Utf8Lines(data, ends)
 
 
 def lazy_articles(entries: list[list[Any]], bodies: np.ndarray, body_ends: np.ndarray, path_of: Callable[[str], Path]) -> LazySequence[Article]:

@@ -18,8 +18,10 @@ Guarantees:
   passages, the epsilon floor of very common terms (a mean idf rank_bm25 sums in the order
   terms first occur) may differ in its last bit.
 - Only the query's terms are weighed again, per question; the whole vocabulary's document
-  frequencies and idfs are computed once, when the segmented index is made (milliseconds
-  at 100,000 passages). The object never changes after it is made (safe to share).
+  frequencies are counted once, when the segmented index is made (milliseconds at 100,000
+  passages), and each idf when first asked for (all at once only when some term is in more
+  than half the passages, as rank_bm25's floor then needs their mean). The object's
+  answers never change after it is made (safe to share; the idf memo only fills).
 """
 
 from __future__ import annotations
@@ -60,9 +62,16 @@ class SegmentedIndex:
         n_live = int(self.live.sum())
         length_sum = float(self.doc_lengths[self.live].sum()) if self._any_removed else None
         self._norm = okapi_norm(self.doc_lengths, self.k1, self.b, length_sum, n_live)
-        present = self.df > 0
-        self.idf = np.zeros(self.df.size, dtype=np.float64)
-        self.idf[present] = okapi_idf(self.df[present], n_live, self.epsilon)
+        self._n_live = n_live
+        # rank_bm25 floors negative idfs (terms in more than half the passages) at a share
+        # of the mean idf over all terms; without such a term no mean is needed, and each
+        # idf is computed when a question first asks for it.
+        self._floored: np.ndarray | None = None
+        self._idfs: dict[int, float] = {}
+        if (self.df > n_live / 2).any():
+            present = self.df > 0
+            self._floored = np.zeros(self.df.size, dtype=np.float64)
+            self._floored[present] = okapi_idf(self.df[present], n_live, self.epsilon)
 
     def _merged_vocabulary(self) -> dict[str, int]:
         """The base's terms with their ids, then each delta's new terms in its order.
@@ -112,7 +121,16 @@ class SegmentedIndex:
 
     def term_idf(self, term: str) -> float | None:
         term_id = self.vocabulary.get(term)
-        return None if term_id is None or not self.df[term_id] else float(self.idf[term_id])
+        return None if term_id is None or not self.df[term_id] else self._idf(term_id)
+
+    def _idf(self, term_id: int) -> float:
+        """The idf of a live term, as :func:`~retrieval.postings.okapi_idf` gives it."""
+        if self._floored is not None:
+            return float(self._floored[term_id])
+        idf = self._idfs.get(term_id)
+        if idf is None:  # the same operation okapi_idf does, so the same bits
+            idf = self._idfs[term_id] = float(okapi_idf(self.df[term_id : term_id + 1], self._n_live, self.epsilon)[0])
+        return idf
 
     def search_terms(
         self, terms: Sequence[str], k: int = 10, allowed: np.ndarray | None = None
@@ -161,4 +179,4 @@ class SegmentedIndex:
         if self._any_removed:
             keep = self.live[at]
             at, counts = at[keep], counts[keep]
-        return at, okapi_weights(counts, self._norm[at], self.idf[term_id], self.k1)
+        return at, okapi_weights(counts, self._norm[at], self._idf(term_id), self.k1)
