@@ -149,6 +149,7 @@ class Answerer:
         self.decision = model_for(semantic=self._meaning is not None)
         # What sentence windows read of the sentences (lengths and heading flags as they are read).
         self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading)
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -210,12 +211,25 @@ class Answerer:
     def _windows(self, positions: list[int], id_weights: dict[int, float]) -> Scored:
         """Each candidate's best sentence window (retrieval.windows) and context weight."""
         archive = self.archive
-        spans = []
-        for position in positions:
-            passage = archive.passages[position]
-            lo = int(archive.passage_first_sentence[position])
-            spans.append((lo, lo + len(passage.sentences), *archive.article_sentence_range(passage.article.id)))
-        return best_windows(Regions.of(spans), self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
+        at = np.array(positions, dtype=np.int64)
+        firsts = archive.passage_first_sentence
+        lo = firsts[at]
+        hi = np.where(at + 1 < firsts.size, firsts[np.minimum(at + 1, firsts.size - 1)], len(archive.all_sentences))
+        starts, ends = self._article_bounds()
+        article = np.searchsorted(starts, lo, side="right") - 1
+        regions = Regions(lo, hi, starts[article], ends[article])
+        return best_windows(regions, self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
+
+    def _article_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every article's (first, end) sentence numbers, sorted, as arrays (made when first
+        needed, so that a candidate's article is found without making its passage)."""
+        if self._bounds is None:  # two threads may both make it: the same values
+            ranges = sorted(self.archive.article_sentence_ranges())
+            self._bounds = (
+                np.array([first for first, _ in ranges], dtype=np.int64),
+                np.array([end for _, end in ranges], dtype=np.int64),
+            )
+        return self._bounds
 
     def _pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int

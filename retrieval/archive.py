@@ -132,6 +132,10 @@ class Archive:
         """The numbers of an article's first sentence and of the one after its last."""
         return self._article_sentences[article_id]
 
+    def article_sentence_ranges(self) -> list[tuple[int, int]]:
+        """Every article's (first, end) sentence numbers (of its live passages)."""
+        return list(self._article_sentences.values())
+
     def live_sentence_range(self, article_id: str) -> tuple[int, int] | None:
         """Like :meth:`article_sentence_range`, or None for an article the archive does not hold."""
         return self._article_sentences.get(article_id)
