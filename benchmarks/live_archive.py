@@ -10,10 +10,15 @@ saved, it times, beside issue 10's targets:
 
 1. ``newsdesk ingest page.html`` of one article, in a subprocess (wall time, start-up
    included): it writes the corpus file and updates the saved index;
-2. the running bot's reload after that (``bot.live.LiveArchive.check``: the corpus changed,
-   the archive is loaded from the index ``ingest`` saved);
-3. the same reload when a file is copied into the corpus by hand (the index is rebuilt);
-4. loading the saved archive (``retrieval.store.load_or_build``), best of 3.
+2. the running bot's update after that (``bot.live.LiveArchive.check``: the changed file is
+   applied to the archive in memory as a delta segment);
+3. the same update when a file is copied into the corpus by hand;
+4. the first question after those updates (it pays for what the answering rules compute
+   once per archive);
+5. loading the saved archive (``retrieval.store.load_or_build``: the saved base plus the two
+   changed files applied as a delta), best of 3.
+
+The machine's load average is printed with the figures: on a shared machine they vary.
 
 Semantic re-ranking is off (``NEWSDESK_SEMANTIC=0``) unless ``--semantic``.
 """
@@ -43,7 +48,13 @@ from bot.live import LiveArchive  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 PAGE = ROOT / "tests" / "fixtures" / "html" / "article.html"
-TARGETS = {"ingest_wall_s": 1.5, "reload_after_ingest_s": 0.5, "reload_after_copy_s": 10.0, "load_s": 0.25}
+TARGETS = {
+    "ingest_wall_s": 1.5,
+    "reload_after_ingest_s": 0.5,
+    "reload_after_copy_s": 10.0,
+    "first_question_s": None,
+    "load_s": 0.25,
+}
 
 
 def _timed(function):  # type: ignore[no-untyped-def]
@@ -73,27 +84,32 @@ def measure(n_passages: int, semantic: bool, folder: Path) -> dict[str, float]:
     text = source.read_text(encoding="utf-8").replace("id: ", "id: zz-copied-", 1)
     copied.write_text(text.replace("---\n", "---\n", 1) + "\nA paragraph only the copy has.\n", encoding="utf-8")
     reload_copy_s, _ = _timed(lambda: asyncio.run(live.check()))
+    first_question_s, _ = _timed(lambda: live.desk.archive.ask("Why was the Harbour Town pier closed?"))
     load_s = min(_timed(lambda: load_archive(corpus, semantic=semantic))[0] for _ in range(3))
     return {"passages": len(archive.passages), "files": files, "build_s": build_s, "ingest_wall_s": ingest_s,
-            "reload_after_ingest_s": reload_ingest_s, "reload_after_copy_s": reload_copy_s, "load_s": load_s}
+            "reload_after_ingest_s": reload_ingest_s, "reload_after_copy_s": reload_copy_s,
+            "first_question_s": first_question_s, "load_s": load_s, "load_average": os.getloadavg()[0]}
 
 
 def report(figures: dict[str, float], semantic: bool) -> str:
     lines = [
         f"{figures['passages']:,} passages in {figures['files']:,} corpus files, semantic re-ranking "
-        f"{'on' if semantic else 'off'}; first build and save {figures['build_s']:.1f} s.",
+        f"{'on' if semantic else 'off'}; first build and save {figures['build_s']:.1f} s; "
+        f"load average {figures['load_average']:.1f} on {os.cpu_count()} cores when done.",
         "",
         "| step | seconds | issue 10 target |",
         "|---|---|---|",
     ]
     names = {
         "ingest_wall_s": "`newsdesk ingest page.html` (wall, subprocess)",
-        "reload_after_ingest_s": "bot reload after that ingest (in-process)",
-        "reload_after_copy_s": "bot reload after a file copied in by hand (rebuild)",
-        "load_s": "load of the saved archive (best of 3)",
+        "reload_after_ingest_s": "bot update after that ingest (in memory, delta segment)",
+        "reload_after_copy_s": "bot update after a file copied in by hand (in memory, delta segment)",
+        "first_question_s": "first question after those updates",
+        "load_s": "load of the saved archive + the 2 changed files as a delta (best of 3)",
     }
     for key, name in names.items():
-        lines.append(f"| {name} | {figures[key]:.2f} | {TARGETS[key]:g} |")
+        target = TARGETS[key]
+        lines.append(f"| {name} | {figures[key]:.2f} | {'-' if target is None else f'{target:g}'} |")
     return "\n".join(lines)
 
 
