@@ -135,7 +135,7 @@ class Desk:
 
     def summary(self) -> str:
         """What the desk answers from, for the application log."""
-        return f"{len(self.archive.articles)} articles, {len(self.archive.passages)} passages"
+        return f"{len(self.archive.articles)} articles, {self.archive.passage_count} passages"
 
     def outlets(self) -> list[OutletSummary]:
         """Each outlet in the archive with its article count and publication dates."""
