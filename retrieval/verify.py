@@ -50,6 +50,7 @@ def check_archive_arrays(index: Mapping[str, np.ndarray], sentence_terms: Mappin
     """Check the index (``index_*`` arrays, prefix removed) and sentence terms of ``passages`` passages."""
     check_csr(index["indptr"], index["doc_ids"], passages, "postings", rising=True)
     _require(index["weights"].shape == index["doc_ids"].shape, "postings: weights and ids disagree in length")
+    _require(index["tfs"].shape == index["doc_ids"].shape, "postings: term counts and ids disagree in length")
     _require(index["idf"].shape == (vocabulary,), "idf: not one per term")
     _require(index["doc_lengths"].shape == (passages,), "passage lengths: not one per passage")
     for name in ("weights", "idf", "doc_lengths"):
