@@ -48,6 +48,8 @@ async def test_an_unknown_outlet_lists_the_known_ones(fake_discord: FakeDiscord,
     bot = await _bot(fake_discord, archive, tmp_path / "log.db")
     try:
         _, message = await ask(fake_discord, "Did the ferries to Corvo Island resume?", outlet="Reuters")
+        # The refusal is logged off the event loop, possibly just after the reply is sent.
+        await fake_discord.wait_for(lambda: len(rows(tmp_path / "log.db")) == 1, what="the refusal logged")
     finally:
         await bot.close()
     assert "no outlet matches 'Reuters'; known outlets: City Ledger, Harbour Wire, Valley Post" in message.content
