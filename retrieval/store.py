@@ -24,11 +24,13 @@ checkout) is compared by content, so touching files costs a hash, not a rebuild.
 
 A failure to save (read-only folder, full disk) is logged and never fatal: the archive built
 in memory still answers.
+
+How an archive is packed into those arrays and read back is :mod:`retrieval.store_layout`;
+this module decides when to load, build and save.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import hashlib
 import json
@@ -38,8 +40,6 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
-
-import numpy as np
 
 from retrieval import aliases as _aliases_module
 from retrieval import analyzer as _analyzer_module
@@ -52,24 +52,22 @@ from retrieval import passages as _passages_module
 from retrieval import postings as _postings_module
 from retrieval import sentences as _sentences_module
 from retrieval import semantic as _semantic_module
+from retrieval import store_layout as _store_layout_module
 from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
-from retrieval.arrays import array_text, read_npz, save_npz, text_array
+from retrieval.arrays import array_text, read_npz, save_npz
 from retrieval.atomic import remove_stale_temporaries
-from retrieval.corpus import CORPUS_SUFFIX, CorpusError, load_corpus
+from retrieval.corpus import CORPUS_SUFFIX, load_corpus
 from retrieval.corpus_index import save_catalog
 from retrieval.index import BM25Index
-from retrieval.lazy import lazy_articles, lazy_passages, utf8_lines
-from retrieval.tables import saved_tables
 from retrieval.scoring import Progress, Scorer
 from retrieval.semantic import Embedder, FusedScorer
-from retrieval.sentences import SentenceTerms
 from retrieval.store_delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
+from retrieval.store_layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, path_in, sentence_term_arrays
 from retrieval.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT_VERSION = 4
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
 # A temporary file untouched this long was left by a killed build (a live one is being written).
@@ -146,6 +144,7 @@ def code_fingerprint() -> str:
         _arrays_module,
         _sentences_module,
         _semantic_module,
+        _store_layout_module,
         sys.modules[__name__],
     )
     for module in modules:
@@ -153,6 +152,16 @@ def code_fingerprint() -> str:
         if source:
             digest.update(Path(source).read_bytes())
     return digest.hexdigest()
+
+
+def _corpus_meta(states: list[FileState]) -> dict[str, list]:
+    """The corpus fingerprint as the saved archive records it (read back by :func:`corpus_diff`)."""
+    return {
+        "names": [s.name for s in states],
+        "sizes": [s.size for s in states],
+        "mtimes": [s.mtime_ns for s in states],
+        "sha256": [s.sha256 for s in states],
+    }
 
 
 def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
@@ -165,12 +174,8 @@ def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
     return [
         name
         for name, _problem in meta["errors"]
-        if name in saved and _digest(_path_in(name, corpus_dir)) != saved[name]
+        if name in saved and _digest(path_in(name, corpus_dir)) != saved[name]
     ]
-
-
-def _sentence_term_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {"indptr": data["sentence_terms_indptr"], "ids": data["sentence_terms_ids"]}
 
 
 # -- building -------------------------------------------------------------------------
@@ -240,7 +245,7 @@ def _save_archive(
 ) -> bool:
     """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved."""
     try:
-        arrays = _archive_arrays(archive, corpus_dir, states, code or code_fingerprint())
+        arrays = archive_arrays(archive, corpus_dir, _corpus_meta(states), code or code_fingerprint())
     except ValueError as exc:
         log.warning("archive not saved: %s", exc)
         return False
@@ -255,98 +260,6 @@ def _save_archive(
         return False
     log.info("saved index of %d passages to %s", len(archive.passages), path)
     return True
-
-
-def _archive_arrays(
-    archive: Archive, corpus_dir: Path, states: list[FileState], code: str
-) -> dict[str, np.ndarray]:
-    per_article, sentence_counts, joined = _passage_layout(archive)
-    meta = {
-        "format": STORE_FORMAT_VERSION,
-        "code": code,
-        "semantic": archive.index.embedder.name if isinstance(archive.index, FusedScorer) else None,
-        "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "corpus": {
-            "names": [s.name for s in states],
-            "sizes": [s.size for s in states],
-            "mtimes": [s.mtime_ns for s in states],
-            "sha256": [s.sha256 for s in states],
-        },
-        "errors": [[_name_in(e.path, corpus_dir), e.problem] for e in archive.errors],
-        "articles": [
-            [
-                a.id,
-                a.title,
-                a.source,
-                a.published.isoformat() if a.published else None,
-                a.author,
-                a.url,
-                _name_in(a.path, corpus_dir) if a.path is not None else None,
-            ]
-            for a in archive.articles
-        ],
-    }
-    bodies = [a.body.encode("utf-8") for a in archive.articles]
-    sentence_bytes = np.array([len(s.encode("utf-8")) + 1 for s in joined.split("\n")] if sentence_counts else [], dtype=np.int64)
-    arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
-    if archive.sentence_terms.vocabulary is not getattr(archive.index, "vocabulary", None):
-        raise ValueError("sentence terms are not numbered by the index's vocabulary")
-    arrays.update({f"sentence_terms_{name}": a for name, a in archive.sentence_terms.arrays().items()})
-    spelling = archive.spelling_words()
-    arrays.update(
-        spelling_words=text_array("\n".join(spelling)),
-        spelling_counts=np.fromiter(spelling.values(), dtype=np.int64, count=len(spelling)),
-        store_meta=text_array(json.dumps(meta)),
-        bodies=np.frombuffer(b"".join(bodies), dtype=np.uint8),
-        body_ends=np.cumsum([len(b) for b in bodies], dtype=np.int64),
-        passages_per_article=np.array(per_article, dtype=np.int32),
-        sentences_per_passage=np.array(sentence_counts, dtype=np.int32),
-        sentences=text_array(joined),
-        sentence_ends=np.cumsum(sentence_bytes) - 1,
-    )
-    return arrays
-
-
-def _passage_layout(archive: Archive) -> tuple[list[int], list[int], str]:
-    """Passages per article, sentences per passage, and all sentences joined by line breaks.
-
-    Raises ValueError when the passages are not as loading will recompute them.
-    """
-    articles, passages = archive.articles, archive.passages
-    per_article: list[int] = []
-    sentence_counts: list[int] = []
-    sentences: list[str] = []
-    at = 0
-    for article in articles:
-        first = 0
-        number = 0
-        while at < len(passages) and passages[at].article is article:
-            passage = passages[at]
-            number += 1
-            # Passage ids, numbers and first sentences are recomputed when loading.
-            numbered = passage.id == f"{article.id}#{number}" and passage.number == number
-            if not numbered or passage.first_sentence != first:
-                raise ValueError(f"passage {passage.id} is not numbered as the store expects")
-            sentence_counts.append(len(passage.sentences))
-            sentences.extend(passage.sentences)
-            first += len(passage.sentences)
-            at += 1
-        per_article.append(number)
-    if at != len(passages):
-        raise ValueError("passages are not grouped by article in article order")
-    joined = "\n".join(sentences)
-    if joined.count("\n") != max(len(sentences) - 1, 0):
-        raise ValueError("a sentence contains a line break")  # split_sentences never makes one
-    return per_article, sentence_counts, joined
-
-
-def _name_in(path: Path, corpus_dir: Path) -> str:
-    # Stored relative to the corpus folder, so a moved folder keeps its index.
-    return path.name if path.parent == corpus_dir else str(path)
-
-
-def _path_in(name: str, corpus_dir: Path) -> Path:
-    return corpus_dir / name if "/" not in name and "\\" not in name else Path(name)
 
 
 def _saved_diff(
@@ -415,13 +328,13 @@ def _load_if_current(
             log.info("analyzer settings differ from %s; rebuilding", path)
             return None
         passages = len(data["sentences_per_passage"])
-        check_archive_arrays(saved, _sentence_term_arrays(data), passages, len(index.vocabulary))
+        check_archive_arrays(saved, sentence_term_arrays(data), passages, len(index.vocabulary))
         # Hundreds of thousands of small objects, none in a cycle: collecting the cyclic
         # garbage meanwhile only re-walks them (a third of the load time).
         paused = gc.isenabled()
         gc.disable()
         try:
-            archive = _archive_from(meta, data, index, corpus_dir)
+            archive = archive_from(meta, data, index, corpus_dir)
             if diff:
                 archive = apply_diff(archive, corpus_dir, diff)
         finally:
@@ -440,41 +353,3 @@ def _load_if_current(
     return archive, (list(meta["corpus"]["sha256"]) if diff.times_changed and not diff else None)
 
 
-def _archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_dir: Path) -> Archive:
-    """The saved archive, its articles, passages and sentences made only when read (:mod:`retrieval.lazy`)."""
-    body_ends = data["body_ends"]
-    per_article = data["passages_per_article"]
-    sentence_counts = data["sentences_per_passage"]
-    sentence_ends = data["sentence_ends"]
-    entries = meta["articles"]
-    if not (len(entries) == body_ends.size == per_article.size):
-        raise ValueError("article tables disagree in length")
-    if int(per_article.sum()) != sentence_counts.size or sentence_counts.size != len(index):
-        raise ValueError("passage tables disagree in length")
-    if int(sentence_counts.sum()) != sentence_ends.size or (body_ends.size and int(body_ends[-1]) != data["bodies"].size):
-        raise ValueError("text tables disagree in length")
-    if sentence_ends.size and int(sentence_ends[-1]) != data["sentences"].size:
-        raise ValueError("text tables disagree in length")
-    articles = lazy_articles(entries, data["bodies"], body_ends, lambda name: _path_in(name, corpus_dir))
-    sentences = utf8_lines(data["sentences"], sentence_ends)
-    passages = lazy_passages(articles, per_article, sentence_counts, sentences)
-    errors = [CorpusError(_path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
-    terms = SentenceTerms(index.vocabulary, data["sentence_terms_indptr"], data["sentence_terms_ids"])
-    if data["spelling_counts"].size != (array_text(data["spelling_words"]).count("\n") + 1 if data["spelling_words"].size else 0):
-        raise ValueError("spelling tables disagree in length")
-    return Archive(
-        articles,
-        passages,
-        index,
-        analyzer=index.analyzer,
-        errors=errors,
-        sentence_terms=terms,
-        spelling_words=lambda: _spelling_from(data),
-        tables=saved_tables(entries, per_article, sentence_counts, sentences),
-    )
-
-
-def _spelling_from(data: dict[str, np.ndarray]) -> dict[str, int]:
-    raw_words = array_text(data["spelling_words"])
-    words = raw_words.split("\n") if raw_words else []
-    return dict(zip(words, data["spelling_counts"].tolist()))
