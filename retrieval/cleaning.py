@@ -5,7 +5,8 @@ together on the page (a caption and its credit, an author and a dateline) often 
 same block with no blank line between them. The cleaner works line by line:
 
 1. drop boilerplate lines (navigation, image credits and captions, newsletter/comment
-   prompts, publisher blurbs, agency sign-offs) using generic patterns, not per-site rules;
+   prompts, publisher blurbs, agency sign-offs) using generic patterns, not per-site rules
+   (:mod:`retrieval.cleaning_patterns`);
 2. find the dateline (a line that is only a date) and the author line just before it;
 3. the first remaining line is the title; everything after it is the body, so the
    standfirst becomes the first body paragraph.
@@ -23,6 +24,8 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+
+from retrieval.cleaning_patterns import OUTLET_CUES, URL_LINE, single_line_reason
 
 log = logging.getLogger(__name__)
 
@@ -112,59 +115,6 @@ def _is_published_line(line: str) -> bool:
     return bool(re.match(r"^(?:first\s+)?(?:published|posted)\b", line.strip(), re.I))
 
 
-# --- boilerplate ---------------------------------------------------------------------------
-
-_NAVIGATION = re.compile(r"^(?:\d+\.\s*)?skip\s+(?:to|next)\b", re.I)
-_CREDIT = re.compile(
-    r"^(?:image|images|photo|photos|picture|pictures|photograph|credit|(?:photo|image|picture)\s+credit)"
-    r"(?:\s+by)?\s*:\s*\S",
-    re.I,
-)
-# A caption ends with the photo agency in brackets, e.g. "... press conference in 2007 (AFP)".
-_AGENCY_CAPTION = re.compile(
-    r"\((?:AFP|AP|Reuters|Getty(?: Images)?|EPA|Anadolu(?: Agency)?|AA|Xinhua|dpa|MEE|File(?: photo)?)"
-    r"(?:\s*/\s*[^()]{1,40})?\)$"
-)
-
-
-def _case_blind(*patterns: str) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.I) for p in patterns]
-
-
-_PROMPTS = _case_blind(
-    r"^join our comment(?:ing|s)? forum",
-    r"^join (?:the|thought-provoking) conversations?",
-    r"^thank you for registering",
-    r"^please refresh (?:the|your) (?:page|browser)",
-    r"^stay informed with .{0,40}newsletters?",
-    r"^sign up (?:to|for) ",
-    r"^subscribe (?:to|for|now)\b",
-    r"^(?:follow us on|share this (?:article|story|page))\b",
-    r"^(?:advertisement|skip advert(?:isement)?)$",
-    r"^(?:related|recommended|read more|more on this story|most read|explore more)\s*:?$",
-)
-_PUBLISHER_BLURB = _case_blind(
-    r"\bdelivers independent\b.{0,120}\bcoverage\b",
-    r"\brepublish(?:ing)? this content\b",
-    r"\bmore about \S+(?: \S+){0,3} can be found here\b",
-)
-# Editor initials and agencies at the end of a wire story: "mg/kms (AP, dpa, AFP)".
-_INITIALS_SIGNOFF = re.compile(r"^[a-z]{1,4}(?:/[a-z]{1,4})+\s*(?:\([^()]{1,60}\))?$")
-# "TRTWorld and agencies", "Staff and agencies": a name, never a sentence ("... worked with agencies").
-_AGENCIES_SIGNOFF = re.compile(r"^(?:(?:[A-Z][\w.-]*\s+){1,3}(?:and|with|&)\s+(?:news\s+)?)?[Aa]gencies\.?$")
-_URL_LINE = re.compile(r"^(?:(?:source|url|link|original(?: article)?)\s*:\s*)?(?P<url>https?://\S+)$", re.I)
-
-# Outlet cues, looked for only in boilerplate lines (and a URL line).
-_OUTLET_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bDW\b|Deutsche Welle|\bdw\.com\b"), "DW"),
-    (re.compile(r"\bIndependent readers\b|\bindependent\.co\.uk\b", re.I), "The Independent"),
-    (re.compile(r"\bMEE\b|Middle East Eye|\bmiddleeasteye\.net\b"), "Middle East Eye"),
-    (re.compile(r"\bTRT ?World\b|\btrtworld\.com\b", re.I), "TRT World"),
-    (re.compile(r"\bAl Jazeera\b|\baljazeera\.com\b"), "Al Jazeera"),
-    (re.compile(r"\bbbc\.(?:co\.uk|com)\b"), "BBC"),
-    (re.compile(r"\btheguardian\.com\b"), "The Guardian"),
-]
-
 _SENTENCE_END = (".", ",", ";", ":")
 _NAME_PARTICLES = {"al", "el", "bin", "ibn", "de", "del", "der", "di", "da", "du", "la", "le", "van", "von", "and"}
 
@@ -189,23 +139,6 @@ def _looks_like_name(text: str) -> bool:
         if not (word[0].isupper() and re.fullmatch(r"[\w.'’-]+", word)):
             return False
     return True
-
-
-def _single_line_reason(text: str) -> str | None:
-    """Why a line is boilerplate on its own, or None."""
-    if _NAVIGATION.match(text) and len(_words(text)) <= 8:
-        return "navigation"
-    if _CREDIT.match(text) and len(_words(text)) <= 15:
-        return "image credit"
-    if any(p.search(text) for p in _PROMPTS):
-        return "prompt"
-    if any(p.search(text) for p in _PUBLISHER_BLURB):
-        return "publisher blurb"
-    if _INITIALS_SIGNOFF.match(text) or _AGENCIES_SIGNOFF.match(text):
-        return "agency sign-off"
-    if _AGENCY_CAPTION.search(text) and len(_words(text)) <= 40:
-        return "image caption"
-    return None
 
 
 @dataclass
@@ -237,10 +170,10 @@ def _remove(line: _Line, reason: str) -> None:
 
 def _mark_boilerplate(lines: list[_Line]) -> None:
     for line in lines:
-        reason = _single_line_reason(line.text)
+        reason = single_line_reason(line.text)
         if reason:
             _remove(line, reason)
-        elif _URL_LINE.match(line.text):
+        elif URL_LINE.match(line.text):
             line.kind = "url"
         elif parse_dateline(line.text) is not None:
             line.kind = "dateline"  # marked first so that caption/teaser rules never take it
@@ -276,7 +209,7 @@ def _detect_source(lines: list[_Line]) -> str:
     found: list[str] = []
     for line in lines:
         if line.kind in ("removed", "url"):
-            found.extend(outlet for cue, outlet in _OUTLET_CUES if cue.search(line.text))
+            found.extend(outlet for cue, outlet in OUTLET_CUES if cue.search(line.text))
     if not found:
         return ""
     counts = Counter(found)
@@ -325,7 +258,7 @@ def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResu
             candidate.kind = "author"
             author = re.sub(r"^by\s+", "", candidate.text, flags=re.I)
 
-    url_match = next((_URL_LINE.match(line.text) for line in lines if line.kind == "url"), None)
+    url_match = next((URL_LINE.match(line.text) for line in lines if line.kind == "url"), None)
     url = url_match["url"] if url_match else ""
 
     source = (source_hint or "").strip() or _detect_source(lines)
