@@ -229,6 +229,21 @@ def test_code_change_rebuilds(corpus: Path, monkeypatch: pytest.MonkeyPatch, cap
     assert any("code changed" in r.getMessage() for r in caplog.records)
 
 
+def test_a_change_to_the_layout_code_rebuilds(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The packing code lives beside store.py: editing it must invalidate saved archives too.
+    from retrieval import store_layout
+
+    load_or_build(corpus)
+    edited = tmp_path / "store_layout.py"
+    edited.write_text(Path(store_layout.__file__).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    monkeypatch.setattr(store_layout, "__file__", str(edited))
+    caplog.set_level(logging.INFO, logger="retrieval.store")
+    load_or_build(corpus)
+    assert any("code changed" in r.getMessage() for r in caplog.records)
+
+
 def test_analyzer_settings_change_rebuilds(corpus: Path) -> None:
     from retrieval.analyzer import Analyzer
 
