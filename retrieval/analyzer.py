@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -39,6 +39,8 @@ _POSSESSIVE_RE = re.compile(r"['’]s$", re.IGNORECASE)
 # Markup that is never part of what a text is about: links, and <...> tokens such as
 # chat mentions (<@123>) or autolinks (<https://...>). Replaced by spaces so spans stay put.
 _MARKUP_RE = re.compile(r"https?://\S+|<[^<>\s]{1,100}>")
+# Distinct words whose terms :meth:`Analyzer.term_matches` remembers before starting afresh.
+_WORD_CACHE_SIZE = 200_000
 
 # English stopwords (a compact version of the usual Lucene/NLTK lists), plus question
 # words that say nothing about the topic ("what", "which", "when", ...).
@@ -105,6 +107,8 @@ class Analyzer:
         self.compiled_aliases = self.aliases.compile(self._name_terms)
         self._alias_words = self.compiled_aliases.words
         self._term_cache.clear()
+        # (raw word, shouting) -> term or None, for :meth:`term_matches` (bounded: cleared when full).
+        self._word_cache: dict[tuple[str, bool], str | None] = {}
 
     @property
     def settings(self) -> dict[str, object]:
@@ -165,6 +169,31 @@ class Analyzer:
 
     def __call__(self, text: str) -> list[str]:
         return [token.term for token in self.tokens(text)]
+
+    def term_matches(self, text: str, terms: Container[str]) -> list[tuple[int, int, str]]:
+        """``(start, end, term)`` of each token of ``text`` whose term is in ``terms``.
+
+        Exactly :meth:`tokens` filtered, several times faster on the answer path (excerpt
+        highlights): each distinct word's term is remembered, and no token object is made.
+        """
+        if type(self) is not Analyzer:  # a subclass may analyse differently: ask it
+            return [(t.start, t.end, t.term) for t in self.tokens(text) if t.term in terms]
+        shouting = text.isupper()
+        if "<" in text or "http" in text:  # only then can markup be there
+            text = _MARKUP_RE.sub(lambda m: " " * len(m.group()), text)
+        cache = self._word_cache
+        if len(cache) > _WORD_CACHE_SIZE:
+            cache.clear()
+        found = []
+        for match in _WORD_RE.finditer(text):
+            key = (match.group(), shouting)
+            try:
+                term = cache[key]
+            except KeyError:
+                term = cache[key] = self.word_term(key[0], shouting)
+            if term is not None and term in terms:
+                found.append((match.start(), match.end(), term))
+        return found
 
 
 _default: Analyzer | None = None

@@ -198,11 +198,11 @@ def highlight_spans(
     joined = " ".join(sentences)
     offset = text.find(joined)
     if offset < 0:  # cut around its matches: short, analyse it all
-        return tuple((t.start, t.end) for t in analyzer.tokens(text) if t.term in weights)
+        return tuple((start, end) for start, end, _ in analyzer.term_matches(text, weights))
     spans: list[tuple[int, int]] = []
     for sentence, holds_term in zip(sentences, matching):
         if holds_term:
-            spans.extend((offset + t.start, offset + t.end) for t in analyzer.tokens(sentence) if t.term in weights)
+            spans.extend((offset + start, offset + end) for start, end, _ in analyzer.term_matches(sentence, weights))
         offset += len(sentence) + 1
     return tuple(spans)
 
@@ -217,7 +217,7 @@ def trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer
     budget = max_chars - 4 * len(ELLIPSIS)
     whole = len(text)
     text = text[:TRIM_SCAN_CHARS]  # a sentence of megabytes (no punctuation) costs no more than this
-    matches = [(t.start, t.end, t.term) for t in analyzer.tokens(text) if t.term in weights]
+    matches = analyzer.term_matches(text, weights)
     first, last = _densest(matches, weights, budget)
     centre = (first + last) // 2
     start = max(0, min(centre - budget // 2, len(text) - budget))
