@@ -90,6 +90,8 @@ class Speller:
                 for pair in _pairs(word):
                     pairs.setdefault(pair, []).append(number)
             self._pairs[length] = {pair: np.array(ids, dtype=np.int32) for pair, ids in pairs.items()}
+        # The same words as arrays: picking a thousand candidates by mask is then one step.
+        self._word_arrays = {length: np.array(words, dtype=object) for length, words in self._words.items()}
         self._stopwords = sorted(w for w in set(stopwords) if w.isalpha())
 
     def __len__(self) -> int:
@@ -145,7 +147,7 @@ class Speller:
             postings = [index[p] for p in mine if p in index]
             if postings:
                 shared = np.bincount(np.concatenate(postings), minlength=len(words))
-                found.extend(words[i] for i in np.flatnonzero(shared >= needed).tolist())
+                found.extend(self._word_arrays[length][shared >= needed].tolist())
         return found
 
     def _stopword_for(self, word: str) -> str | None:
