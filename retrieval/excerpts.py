@@ -95,6 +95,22 @@ class Window:
         self.weights = weights
         self.max_chars = max_chars
         self._terms: dict[int, frozenset[int]] = {}
+        # Each sentence is read many times while a window grows: a lazy archive's
+        # sentences are decoded anew on each read, so keep what was read.
+        self._texts: dict[int, str] = {}
+        self._headings: dict[int, bool] = {}
+
+    def _text(self, i: int) -> str:
+        text = self._texts.get(i)
+        if text is None:
+            text = self._texts[i] = self.sentences[i]
+        return text
+
+    def _heading(self, i: int) -> bool:
+        flag = self._headings.get(i)
+        if flag is None:
+            flag = self._headings[i] = is_heading(self._text(i))
+        return flag
 
     def _of(self, i: int) -> frozenset[int]:
         found = self._terms.get(i)
@@ -127,7 +143,7 @@ class Window:
 
     def _rank(self, i: int) -> tuple[float, bool, int]:
         # Most question weight, then a body sentence before a heading, then the earlier one.
-        return self.gain(i), not is_heading(self.sentences[i]), -i
+        return self.gain(i), not self._heading(i), -i
 
     def best(self, lo: int, hi: int, bounds: tuple[int, int] | None = None) -> tuple[int, int]:
         """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``.
@@ -137,42 +153,42 @@ class Window:
         if bounds is not None:
             self.bounds = bounds
         best = max(range(lo, hi), key=self._rank)
-        if is_heading(self.sentences[best]):
+        if self._heading(best):
             return best, best + 1
         first = self._speaker(best)
         last = best
-        length = sum(len(s) + 1 for s in self.sentences[first : last + 1]) - 1
+        length = sum(len(self._text(i)) + 1 for i in range(first, last + 1)) - 1
         covered = set().union(*(self._of(i) for i in range(first, last + 1)))
         while True:
             options = []
             for j, side in ((last + 1, 1), (first - 1, 0)):
-                if self._joinable(j) and length + 1 + len(self.sentences[j]) <= self.max_chars:
+                if self._joinable(j) and length + 1 + len(self._text(j)) <= self.max_chars:
                     # Prefer new question words, then staying inside the passage, then what follows.
                     options.append((self.gain(j, covered), lo <= j < hi, side, j))
             if not options:
                 break
             j = max(options)[3]
-            length += 1 + len(self.sentences[j])
+            length += 1 + len(self._text(j))
             covered |= self._of(j)
             first, last = min(first, j), max(last, j)
         return first, last + 1
 
     def _joinable(self, j: int) -> bool:
         start, end = self.bounds
-        return start <= j < end and not is_heading(self.sentences[j])
+        return start <= j < end and not self._heading(j)
 
     def _speaker(self, best: int) -> int:
         """The first sentence to show for ``best``: where its quote opens and who speaks, when close."""
-        first = self._back_to(best, lambda j: quote_state(self.sentences[j])[1] > 0, quote_state(self.sentences[best])[0] > 0)
-        return self._back_to(first, lambda j: names_speaker(self.sentences[j]), needs_speaker(self.sentences[first]))
+        first = self._back_to(best, lambda j: quote_state(self._text(j))[1] > 0, quote_state(self._text(best))[0] > 0)
+        return self._back_to(first, lambda j: names_speaker(self._text(j)), needs_speaker(self._text(first)))
 
     def _back_to(self, start: int, found: Callable[[int], bool], wanted: bool) -> int:
         """The nearest earlier joinable sentence (within reach) that is ``found``, if ``wanted``; else ``start``."""
         if not wanted:
             return start
-        length = len(self.sentences[start])
+        length = len(self._text(start))
         for j in range(start - 1, max(self.bounds[0], start - SPEAKER_LOOKBACK) - 1, -1):
-            length += 1 + len(self.sentences[j])
+            length += 1 + len(self._text(j))
             if not self._joinable(j) or length > self.max_chars:
                 break
             if found(j):
