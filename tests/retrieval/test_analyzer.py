@@ -57,3 +57,16 @@ def test_fast_analysis_gives_the_analyzers_terms() -> None:
     for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
         assert fast.terms(text) == analyzer(text), text[:80]
     assert analyze_all(texts) == [analyzer(t) for t in texts]
+
+
+def test_term_matches_are_the_tokens_holding_the_wanted_terms() -> None:
+    analyzer = Analyzer()
+    texts = [
+        "Iran's U.S. talks: see https://example.com/iran <@123> Iran-Iraq ties",
+        "IRAN AND THE US SIGNED",  # all capitals: no acronyms
+        "The US and the UN met; the us-led talks went on. Iran, iran, IRAN",
+    ]
+    wanted = {"iran", "us", "un", "talk", "sign"}
+    for text in texts * 2:  # the second time from what the analyzer remembers
+        expected = [(t.start, t.end, t.term) for t in analyzer.tokens(text) if t.term in wanted]
+        assert expected and analyzer.term_matches(text, wanted) == expected
