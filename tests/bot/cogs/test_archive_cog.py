@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +15,7 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk, load_archive
 from bot.querylog import QueryLog
 from bot.settings import Settings
+from tests.bot.running import running_bot
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 from tests.local_web import LocalWeb, serve
@@ -39,14 +39,8 @@ async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[Newsde
         guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
     )
     desk = Desk(load_archive(corpus, semantic=False), QueryLog.open(settings.db_path))
-    instance = NewsdeskBot(desk=desk, settings=settings, **fake_discord.client_kwargs())
-    task = asyncio.create_task(instance.start(fake_discord.token))
-    await asyncio.wait_for(instance.wait_until_ready(), 10)
-    try:
+    async with running_bot(fake_discord, desk, settings) as instance:
         yield instance
-    finally:
-        await instance.close()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def command(fake: FakeDiscord, name: str, options: dict, user=None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import dataclasses
 import io
@@ -20,6 +19,7 @@ from bot.querylog import QueryLog, QueryRecord
 from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.store import load_or_build
+from tests.bot.running import running_bot
 from tests.discord_standin import FakeDiscord, Perm
 from tests.discord_standin.interactions import NotDeliverable
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
@@ -53,14 +53,8 @@ async def bot(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> As
     querylog = QueryLog.open(tmp_path / "log.db")
     seed(querylog, fake)
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id, cooldown_seconds=0, moderator_roles=("Editors",))
-    instance = NewsdeskBot(desk=Desk(archive, querylog), settings=settings, **fake.client_kwargs())
-    task = asyncio.create_task(instance.start(fake.token))
-    await asyncio.wait_for(instance.wait_until_ready(), 10)
-    try:
+    async with running_bot(fake, Desk(archive, querylog), settings) as instance:
         yield instance
-    finally:
-        await instance.close()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def run(fake: FakeDiscord, command: str, options: dict | None = None, user=None):
