@@ -6,7 +6,9 @@ The answering rules, apart from the archive's data (:mod:`retrieval.archive`): r
 :mod:`retrieval.answerability`; a question in another language is told the archive is in
 English; a refusal names the words the archive does not know) and de-duplication
 (overlapping text of one article, near copies); the excerpt of each passage is
-:mod:`retrieval.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`).
+:mod:`retrieval.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`), and the first excerpts
+shown are put in order with how closely each keeps the question's own words
+(:mod:`retrieval.wording`).
 :meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`.
 
 Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +32,7 @@ from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.windows import Regions, Scored, Sentences, best_windows
+from retrieval.wording import question_words, wording_scores
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -45,6 +48,11 @@ RERANK_DEPTH = 20
 # and the candidate's best sentence window (retrieval.windows) scaled to the best one.
 SEMANTIC_FUSION = FusionWeights(bm25=0.3, meaning=0.3, context=0.2, window=0.2)
 LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
+# The shown excerpts are put in order by their fused score plus this weight times how
+# closely each keeps the question's own words (retrieval.wording, scaled to the best of
+# them); the first this many excerpts are re-ordered (see benchmarks/RESULTS.md).
+WORDING_WEIGHT = 0.3
+WORDING_DEPTH = 3
 NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
 NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
@@ -171,7 +179,8 @@ class Answerer:
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
         order, similarity = self._rerank(query.text, ranked, query_weights)
-        picked = self._pick(order, query_weights, wanted)
+        picked = self._pick(order, query_weights, max(wanted, WORDING_DEPTH))
+        # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
         evidence = gather_evidence(
             query_weights,
@@ -186,7 +195,7 @@ class Answerer:
             return Answer(
                 question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
             )
-        shown = tuple(excerpt for _, _, excerpt in picked)
+        shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
 
     def _rerank(
@@ -321,6 +330,24 @@ class Answerer:
             matched_terms=tuple(surface),
             highlights=highlights,
         )
+
+
+def by_wording(question: str, excerpts: list[Excerpt]) -> tuple[Excerpt, ...]:
+    """``excerpts`` (in fused order, best first) with the first :data:`WORDING_DEPTH` re-scored
+    and put in order, best first (ties keep the fused order); the rest follow as they were.
+
+    Re-scored: the fused score, as a share of the best one, plus :data:`WORDING_WEIGHT` times
+    the excerpt's wording score as a share of the best of them (in the fused scores' units).
+    Only a fixed number is re-ordered, so asking for more excerpts never changes the first ones.
+    """
+    head, tail = excerpts[:WORDING_DEPTH], excerpts[WORDING_DEPTH:]
+    if not head:
+        return ()
+    wording = wording_scores(question_words(question), [e.excerpt for e in head])
+    best = max(wording)
+    scale = WORDING_WEIGHT * head[0].score / best if best > 0 else 0.0
+    scored = [replace(e, score=e.score + scale * w) for e, w in zip(head, wording)]
+    return (*sorted(scored, key=lambda e: -e.score), *tail)
 
 
 def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
