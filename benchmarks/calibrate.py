@@ -13,7 +13,13 @@ Examples, each a question asked of an archive, labelled answerable (1) or not (0
   0, asked of the bundled corpus and of the SQuAD archive;
 - a SQuAD 2.0 file (default ``../shared/eval/squad2-dev-two-articles.json``): the
   answerable questions asked of an archive of all its articles (1), and each article's
-  questions asked of an archive of the other articles (0, leave one article out).
+  questions asked of an archive of the other articles (0, leave one article out);
+- sets written for newsdesk (``benchmarks/data``, not from any eval set):
+  ``news_written.jsonl`` asked of its own corpus of ten real article pages, built by
+  ``benchmarks/news_written_corpus.py`` (answerable 1, its off-topic questions 0, and
+  ``offtopic_questions.txt`` asked of that corpus, 0; skipped when the pages in ../shared
+  are absent), and ``squad_written.json`` treated like the SQuAD file (all articles 1,
+  leave one article out 0).
 
 The model is a logistic regression over the four features of
 :class:`retrieval.answerability.Evidence` (three without passage vectors), L2-regularised,
@@ -30,6 +36,7 @@ import json
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from results import replace_section  # noqa: E402
+from news_written_corpus import PAGES_DIR, QUESTIONS as NEWS_WRITTEN, build_corpus  # noqa: E402
 
 from retrieval.answer import QuestionError  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
@@ -49,6 +57,7 @@ from retrieval.store import load_or_build  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
+SQUAD_WRITTEN = ROOT / "benchmarks" / "data" / "squad_written.json"
 L2 = 1.0
 # Refusing a question the archive can answer costs this many times answering one it cannot
 # (the issue's targets: at most 2% of answerable questions refused, at least 95% of
@@ -73,27 +82,48 @@ def evidence_rows(archive: Archive, questions: list[str], label: int, name: str)
     return rows
 
 
+def jsonl_rows(archive: Archive, path: Path, name: str) -> list[tuple[str, int, list[float]]]:
+    """A JSONL question file asked of ``archive``: answerable 1, ``answered: false`` 0."""
+    items = [json.loads(line) for line in read_lines(path)]
+    rows = []
+    for label in (1, 0):
+        chosen = [q["question"] for q in items if (q.get("answered", True) is not False) == bool(label)]
+        rows += evidence_rows(archive, chosen, label, name + ("" if label else " off-topic"))
+    return rows
+
+
+def squad_rows(
+    path: Path, name: str, archive: Callable[[Path], Archive], tmp: Path, offtopic: list[str] | None = None
+) -> list[tuple[str, int, list[float]]]:
+    """A SQuAD file: all articles' questions 1 (and ``offtopic`` 0); each article left out, 0."""
+    articles, questions, _ = squad_articles(json.loads(path.read_text(encoding="utf-8")), path)
+    whole, *left_out = squad_trials(articles, questions, tmp / name)
+    everything = archive(whole.corpus_dir)
+    rows = evidence_rows(everything, [q.text for q in whole.questions], 1, name)
+    if offtopic is not None:
+        rows += evidence_rows(everything, offtopic, 0, f"offtopic/{name}")
+    for trial in left_out:
+        rows += evidence_rows(archive(trial.corpus_dir), [q.text for q in trial.questions], 0, f"{name} left out")
+    return rows
+
+
 def collect(semantic: bool, squad_file: Path, tmp: Path) -> list[tuple[str, int, list[float]]]:
     def archive(corpus: Path) -> Archive:
-        return load_or_build(corpus, tmp / f"{corpus.name}-{semantic}.npz", semantic=semantic)
+        return load_or_build(corpus, tmp / f"{corpus.parent.name}-{corpus.name}-{semantic}.npz", semantic=semantic)
 
     news = archive(ROOT / "corpus")
     rows = []
     for path in sorted(EVAL.glob("dev_questions*.jsonl")):
-        items = [json.loads(line) for line in read_lines(path)]
-        for label in (1, 0):
-            chosen = [q["question"] for q in items if (q.get("answered", True) is not False) == bool(label)]
-            rows += evidence_rows(news, chosen, label, path.stem + ("" if label else " off-topic"))
+        rows += jsonl_rows(news, path, path.stem)
     offtopic = read_lines(OFFTOPIC)
     rows += evidence_rows(news, offtopic, 0, "offtopic/news")
     if squad_file.exists():
-        articles, questions, _ = squad_articles(json.loads(squad_file.read_text(encoding="utf-8")), squad_file)
-        whole, *left_out = squad_trials(articles, questions, tmp)
-        everything = archive(whole.corpus_dir)
-        rows += evidence_rows(everything, [q.text for q in whole.questions], 1, "squad")
-        rows += evidence_rows(everything, offtopic, 0, "offtopic/squad")
-        for trial in left_out:
-            rows += evidence_rows(archive(trial.corpus_dir), [q.text for q in trial.questions], 0, "squad left out")
+        rows += squad_rows(squad_file, "squad", archive, tmp, offtopic)
+    if PAGES_DIR.is_dir():
+        written = archive(build_corpus(tmp / "news_written" / "corpus"))
+        rows += jsonl_rows(written, NEWS_WRITTEN, "news_written")
+        rows += evidence_rows(written, offtopic, 0, "offtopic/news_written")
+    rows += squad_rows(SQUAD_WRITTEN, "squad_written", archive, tmp)
     return rows
 
 

@@ -7,7 +7,15 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/quality.py FILE... --corpus DIR --json --no-baseline --details
 
 JSONL files are asked of ``--corpus`` (default: the configured corpus, ``NEWSDESK_CORPUS``
-or the bundled ``corpus/``); SQuAD 2.0 files bring their own corpus. What is measured and
+or the bundled ``corpus/``); SQuAD 2.0 files bring their own corpus.
+
+The sets written for newsdesk (``benchmarks/data/README.md``): ``squad_written.json`` like
+any SQuAD file; ``news_written.jsonl`` against the corpus of its own article pages, built
+first (needs ``../shared/eval/extraction-dev``)::
+
+    .venv/bin/python benchmarks/news_written_corpus.py /tmp/news-written
+    .venv/bin/python benchmarks/quality.py --corpus /tmp/news-written benchmarks/data/news_written.jsonl
+    .venv/bin/python benchmarks/quality.py benchmarks/data/squad_written.json What is measured and
 how: :mod:`retrieval.evaluate`; the baseline: :mod:`retrieval.baseline`.
 """
 
