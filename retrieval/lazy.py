@@ -90,12 +90,27 @@ class Chain(LazySequence[T]):
         part = int(np.searchsorted(self._starts, i, side="right")) - 1
         return self._parts[part][i - int(self._starts[part])]
 
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            first, end, step = i.indices(self._length)
+            part = int(np.searchsorted(self._starts, first, side="right")) - 1
+            if step == 1 and first < end <= self._starts[part + 1]:  # inside one part: its own slice
+                offset = int(self._starts[part])
+                return list(self._parts[part][first - offset : end - offset])
+        return super().__getitem__(i)
+
     def __iter__(self) -> Iterator[T]:
         return itertools.chain.from_iterable(self._parts)
 
 
 class Utf8Lines(LazySequence[str]):
-    """Lines of UTF-8 bytes, decoded one by one when indexed and all at once when iterated."""
+    """Lines of UTF-8 bytes, decoded one by one when indexed, a run at once when sliced
+    (the answer layer reads a passage's sentences and their neighbours together) and all
+    at once when iterated."""
 
     def __init__(self, data: np.ndarray, ends: np.ndarray) -> None:
         self._data = data
@@ -105,6 +120,19 @@ class Utf8Lines(LazySequence[str]):
     def _line(self, i: int) -> str:
         start = self._ends[i - 1] + 1 if i else 0
         return str(memoryview(self._data[start : self._ends[i]]), "utf-8")
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            first, end, step = i.indices(self._length)
+            if step == 1 and end > first:
+                # One decode and one split (no line holds a line break: each is followed by one).
+                start = self._ends[first - 1] + 1 if first else 0
+                return str(memoryview(self._data[start : self._ends[end - 1]]), "utf-8").split("\n")
+        return super().__getitem__(i)
 
     def __iter__(self) -> Iterator[str]:
         if not self._ends:

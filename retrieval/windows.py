@@ -89,11 +89,17 @@ class Sentences:
 
     def shape_of(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(length in characters, is a heading) of the sentences ``numbers``."""
-        for i in numbers[self._chars[numbers] < 0].tolist():
-            text = self.texts[i]
-            # Flag first: a reader that sees the length also sees the flag.
-            self._heading[i] = self._is_heading(text)
-            self._chars[i] = len(text)
+        unread = numbers[self._chars[numbers] < 0]
+        if unread.size:
+            # Each run of consecutive sentences is read as one slice (one decode in a saved archive).
+            cuts = np.flatnonzero(np.diff(unread) != 1) + 1
+            firsts = unread[np.concatenate(([0], cuts))].tolist()
+            lasts = unread[np.concatenate((cuts - 1, [unread.size - 1]))].tolist()
+            for first, last in zip(firsts, lasts):
+                for i, text in enumerate(self.texts[first : last + 1], first):
+                    # Flag first: a reader that sees the length also sees the flag.
+                    self._heading[i] = self._is_heading(text)
+                    self._chars[i] = len(text)
         return self._chars[numbers], self._heading[numbers]
 
 

@@ -33,6 +33,19 @@ def test_utf8_lines_decode_each_line_on_demand() -> None:
     assert list(utf8_lines(np.frombuffer(text, dtype=np.uint8), ends)) == ["Straße", "نص", "", "last"]
 
 
+def test_slices_of_lines_and_of_chains_are_the_list_slices() -> None:
+    text = "Straße\nنص\n\nlast".encode()
+    ends = np.array([i for i, b in enumerate(text) if b == 10] + [len(text)])
+    lines = utf8_lines(np.frombuffer(text, dtype=np.uint8), ends)
+    chained = lines + [] + ["x", "y"] + lines
+    for sequence in (lines, chained):
+        items = list(sequence)
+        for start in range(-len(items) - 1, len(items) + 2):
+            for stop in range(-len(items) - 1, len(items) + 2):
+                for step in (None, 2, -1):
+                    assert sequence[start:stop:step] == items[start:stop:step]
+
+
 def test_a_loaded_archive_equals_the_built_one(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
