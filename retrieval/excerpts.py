@@ -42,6 +42,8 @@ QUOTE_ROOM = 4
 TRIM_SCAN_CHARS = 20_000
 # How far back (in sentences) a quote's speaker is looked for.
 SPEAKER_LOOKBACK = 3
+# Sentences either side of a passage read with it (a window widens into them often).
+PREFETCH = 2
 
 _SPEECH = (
     r"(?:said|says|told|tells|added|stated|warned|explained|noted|insisted|argued|continued|wrote|replied"
@@ -100,6 +102,13 @@ class Window:
         self._texts: dict[int, str] = {}
         self._headings: dict[int, bool] = {}
 
+    def _read(self, lo: int, hi: int) -> None:
+        """Keep sentences ``lo`` to ``hi - 1`` and :data:`PREFETCH` either side (within the
+        article): read as one slice, which a saved archive decodes at once."""
+        start, end = max(self.bounds[0], lo - PREFETCH), min(self.bounds[1], hi + PREFETCH)
+        if start < end:
+            self._texts.update(zip(range(start, end), self.sentences[start:end]))
+
     def _text(self, i: int) -> str:
         text = self._texts.get(i)
         if text is None:
@@ -132,6 +141,7 @@ class Window:
         free = [i for i in range(lo, hi) if not any(i in r for r in shown)]
         if not free:
             return None
+        self._read(lo, hi)
         start, end = self.bounds
         pick = max(free, key=self._rank)
         for r in shown:
