@@ -7,7 +7,7 @@ same story that both hold the question's terms, the one that says it in the ques
 own words ("the people of Fallujah", "has not seen the US do anything") is more often the
 answer. This module scores that closeness, and the answer ranks its shown excerpts with it.
 
-The score is BM25's form over the excerpt's surface words (lowercase ``\\w+`` runs: no
+The score is BM25's form (saturated counts, no length normalisation) over the excerpt's surface words (lowercase ``\\w+`` runs: no
 stemming, no stopword list), each question word weighted by how informative it is in
 English (:func:`retrieval.answerability.informativeness`: "the" 0, everyday words about
 0.3-0.6, names and words English does not list 1). So it needs nothing from the archive
@@ -36,10 +36,14 @@ _WORD_RE = re.compile(r"\w+")
 @dataclass(frozen=True)
 class WordingWeights:
     """BM25's parameters over an excerpt's words; ``typical_words`` is the length (in words)
-    that is not normalised (a 400-character excerpt holds about 70)."""
+    that is not normalised (a 400-character excerpt holds about 70).
+
+    No length normalisation by default (``b`` 0): excerpts are all short, and with it a
+    heading of a dozen words would outscore the sentence that answers (measured in
+    benchmarks/RESULTS.md)."""
 
     k1: float = 1.5
-    b: float = 0.75
+    b: float = 0.0
     typical_words: float = 70.0
 
 

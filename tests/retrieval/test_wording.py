@@ -78,3 +78,16 @@ def test_asking_for_more_excerpts_never_changes_the_first_ones() -> None:
     many = archive.ask("how many homes did the army evacuate in arden", limit=WORDING_DEPTH, more=4)
     assert [r.excerpt for r in few.results] == [r.excerpt for r in many.results]
     assert len(many.more) >= 1
+
+
+def test_a_short_heading_gains_nothing_for_being_short() -> None:
+    weights = question_words("how many sheep were lost in the storm")
+    heading, sentence = wording_scores(
+        weights,
+        [
+            "Sheep lost in storm",
+            "Sheep lost in storm: the council counted 300 animals on Monday and said farmers in the hills "
+            "would be paid for every one of them before the winter.",
+        ],
+    )
+    assert heading == sentence > 0
