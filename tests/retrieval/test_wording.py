@@ -86,7 +86,7 @@ def test_a_short_heading_gains_nothing_for_being_short() -> None:
         weights,
         [
             "Sheep lost in storm",
-            "Sheep lost in storm: the council counted 300 animals on Monday and said farmers in the hills "
+            "Sheep lost in storm: the council counted 300 animals on Monday and said hill farmers "
             "would be paid for every one of them before the winter.",
         ],
     )
