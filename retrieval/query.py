@@ -2,6 +2,8 @@
 
 On top of the analyzer (which treats questions and passages alike), a question gets:
 
+0. Chat shorthand in words ("ppl" -> "people", "w/o" -> "without"; fillers such as "rn"
+   dropped): :mod:`retrieval.shorthand`, lowercase words only.
 1. Lowercase acronyms where context shows them: "the us", "us troops", "is fighters",
    "anti-is". Only acronyms of the aliases file whose lowercase is a stopword are
    concerned (US, IS); elsewhere lowercase "us" and "is" stay the everyday words.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from retrieval.analyzer import _WORD_RE, Analyzer, Token
 from retrieval.normalize import normalize_word
+from retrieval.shorthand import expand, load_shorthand
 from retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
@@ -103,7 +106,7 @@ def understand(
     ``known(term)`` says whether any passage holds a term; ``speller()`` gives the
     archive's speller, asked for only when a word is unknown (it may be built lazily).
     """
-    text = mark_acronyms(question, stopword_acronyms(analyzer))
+    text = mark_acronyms(expand(question, load_shorthand()), stopword_acronyms(analyzer))
     tokens = list(analyzer.tokens(text))
     corrections: list[tuple[str, str]] = []
     unknown = [t for t in tokens if not known(t.term)]

@@ -15,11 +15,17 @@ Guarantees:
   edit is an insertion, deletion, substitution or swap of neighbours (OSA distance).
 - Among equally near words the most frequent in the archive wins, then the first in
   alphabetical order, so a correction does not depend on the order words were seen in.
+- A word English does not know, with no archive word near it, may be a name cut short
+  ("poch" for "Pochettino"): it becomes the archive's most frequent word that starts with
+  it and is at least :data:`MIN_COMPLETION` letters longer (a word of at least
+  :data:`MIN_LENGTH` letters only).
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -39,6 +45,9 @@ MIN_LENGTH = 4
 # A misspelt stopword ("whos", "teh") is dropped rather than searched; these are short.
 MIN_STOPWORD_TYPO_LENGTH = 3
 
+
+# A cut-short name must be this many letters shorter than the archive word it completes.
+MIN_COMPLETION = 3
 
 # How much more common in English a correction must be than a real word it replaces.
 PRIOR_RATIO = 50
@@ -93,6 +102,7 @@ class Speller:
         # The same words as arrays: picking a thousand candidates by mask is then one step.
         self._word_arrays = {length: np.array(words, dtype=object) for length, words in self._words.items()}
         self._stopwords = sorted(w for w in set(stopwords) if w.isalpha())
+        self._sorted = sorted(self._frequencies)
 
     def __len__(self) -> int:
         return len(self._frequencies)
@@ -129,7 +139,19 @@ class Speller:
                 best = key
         if best is not None:
             return best[2]
-        return None if english else self._stopword_for(word)
+        if english:
+            return None
+        return self._stopword_for(word) or self._completion(word)
+
+    def _completion(self, word: str) -> str | None:
+        """The most frequent archive word that ``word`` starts (a name cut short), or None."""
+        start = bisect.bisect_left(self._sorted, word)
+        best: tuple[int, str] | None = None
+        for candidate in itertools.takewhile(lambda w: w.startswith(word), itertools.islice(self._sorted, start, None)):
+            if len(candidate) - len(word) >= MIN_COMPLETION:
+                key = (-self._frequencies[candidate], candidate)
+                best = key if best is None or key < best else best
+        return best[1] if best else None
 
     def _candidates(self, word: str, edits: int) -> list[str]:
         """Archive words that may be within ``edits`` of ``word`` (by shared letter pairs)."""

@@ -128,3 +128,44 @@ def test_the_saved_archive_keeps_its_spelling_words(tmp_path) -> None:
     assert loaded is not built and loaded.spelling_words() == built.spelling_words()
     assert loaded.spelling_words()["villagers"] == 1  # frequency: the passages holding it
     assert loaded.understand("why did vilagers flee").corrections == (("vilagers", "villagers"),)
+
+
+# -- chat shorthand and names cut short --------------------------------------------------
+
+
+def test_chat_shorthand_is_searched_in_words(archive: Archive) -> None:
+    query = archive.understand("did the ppl of ostrava flee w/o help rn")
+    assert "people" in query.searched_for and "rn" not in query.searched_for
+    assert "w/o" not in query.text and "without" in query.text
+    answer = archive.ask("wat did the nurses accept abt pay")
+    assert answer.answered and answer.results[0].article_id == "pay"
+    assert "abt" not in answer.searched_for and "wat" not in answer.searched_for
+
+
+def test_shorthand_leaves_capitals_and_other_words_alone() -> None:
+    from retrieval.shorthand import expand, load_shorthand
+
+    table = load_shorthand()
+    assert expand("what did the US say abt IS", table) == "what did the US say about IS"
+    assert expand("Govt said W was wrong", table) == "Govt said W was wrong"
+    assert expand("a wavy line", table) == "a wavy line"
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [("ppl people", "'shorthand = words'"), ("ppl = people\nppl = persons", "listed twice")],
+)
+def test_a_broken_shorthand_file_names_the_line_and_the_fix(text: str, fix: str) -> None:
+    from retrieval.shorthand import ShorthandError, parse_shorthand
+
+    with pytest.raises(ShorthandError, match=fix) as error:
+        parse_shorthand(text, "team.txt")
+    assert "team.txt, line" in str(error.value)
+
+
+def test_a_name_cut_short_is_completed_but_an_english_word_is_not() -> None:
+    speller = Speller({"pochettino": 5, "pochard": 1, "premier": 4, "ostrava": 2}, stopwords={"the"})
+    assert speller.correct("poch") == "pochettino"  # the more frequent of the two
+    assert speller.correct("prem") is None  # English knows "prem": left alone
+    assert speller.correct("ostr") == "ostrava"
+    assert speller.correct("zzzz") is None
