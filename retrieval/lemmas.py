@@ -13,6 +13,7 @@ ordinary regular forms are left alone, so the stemmer's terms for them are uncha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 
@@ -27,6 +28,13 @@ def lemmatizer_id() -> str:
 
 def irregular_lemma(word: str) -> str | None:
     """The single dictionary lemma of a lowercase ``word``, or None (keep the word)."""
+    if not _listed()(word.lower()):
+        return None  # no entry, no lemma (most words a question or an excerpt meets)
+    return dictionary_lemma(word)
+
+
+def dictionary_lemma(word: str) -> str | None:
+    """:func:`irregular_lemma` asked of lemminflect for any word (which copies its entry)."""
     from lemminflect import getAllLemmas  # its 200 ms import only when analysis needs it
 
     lemmas = {lemma for forms in getAllLemmas(word).values() for lemma in forms}
@@ -34,3 +42,18 @@ def irregular_lemma(word: str) -> str | None:
         return None
     (lemma,) = lemmas
     return lemma if lemma.isalpha() and lemma.islower() else None
+
+
+@lru_cache(maxsize=1)
+def _listed() -> Callable[[str], bool]:
+    """Whether lemminflect has an entry for a lowercase word: its lemmas are its dictionary's
+    and its overrides' entries for the word, so a word in neither has none."""
+    from lemminflect import Lemmatizer
+
+    lemmatizer = Lemmatizer()
+    try:
+        tables = (lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict())
+    except AttributeError:  # a lemminflect laid out otherwise: ask it about every word
+        log.warning("lemminflect %s has no lemma tables where expected; lemmas are looked up one by one", lemmatizer_id())
+        return lambda word: True
+    return lambda word: word in tables[0] or word in tables[1]
