@@ -155,8 +155,10 @@ class Answerer:
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
         self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
         self.decision = model_for(semantic=self._meaning is not None)
-        # What sentence windows read of the sentences (lengths and heading flags as they are read).
-        self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading)
+        # What sentence windows read of the sentences (lengths and heading flags from the tables).
+        tables = archive.tables
+        shapes = (tables.sentence_chars, tables.sentence_headings)
+        self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading, shapes)
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:

@@ -26,7 +26,7 @@ from retrieval.semantic import FusedScorer
 from retrieval.sentences import SentenceTerms
 from retrieval.tables import saved_tables
 
-STORE_FORMAT_VERSION = 4
+STORE_FORMAT_VERSION = 5
 
 
 def name_in(path: Path, corpus_dir: Path) -> str:
@@ -70,6 +70,9 @@ def archive_arrays(archive: Archive, corpus_dir: Path, corpus: dict[str, list], 
     }
     bodies = [a.body.encode("utf-8") for a in archive.articles]
     sentence_bytes = np.array([len(s.encode("utf-8")) + 1 for s in joined.split("\n")] if sentence_counts else [], dtype=np.int64)
+    tables = archive.tables
+    if tables.sentence_chars.size != sentence_bytes.size or tables.sentence_headings.size != sentence_bytes.size:
+        raise ValueError("the sentence tables do not cover the saved sentences")
     arrays = {f"index_{name}": array for name, array in archive.index.arrays().items()}
     if archive.sentence_terms.vocabulary is not getattr(archive.index, "vocabulary", None):
         raise ValueError("sentence terms are not numbered by the index's vocabulary")
@@ -85,6 +88,8 @@ def archive_arrays(archive: Archive, corpus_dir: Path, corpus: dict[str, list], 
         sentences_per_passage=np.array(sentence_counts, dtype=np.int32),
         sentences=text_array(joined),
         sentence_ends=np.cumsum(sentence_bytes) - 1,
+        sentence_chars=tables.sentence_chars,
+        sentence_headings=tables.sentence_headings,
     )
     return arrays
 
@@ -144,7 +149,7 @@ def archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_
         errors=errors,
         sentence_terms=terms,
         spelling_words=lambda: _spelling_from(data),
-        tables=saved_tables(entries, per_article, sentence_counts, sentences),
+        tables=saved_tables(entries, per_article, sentence_counts, sentences, (data["sentence_chars"], data["sentence_headings"])),
     )
 
 
@@ -162,6 +167,8 @@ def _check_lengths(meta: dict, data: dict[str, np.ndarray], index: Scorer) -> No
         raise ValueError("text tables disagree in length")
     if sentence_ends.size and int(sentence_ends[-1]) != data["sentences"].size:
         raise ValueError("text tables disagree in length")
+    if not data["sentence_chars"].size == data["sentence_headings"].size == sentence_ends.size:
+        raise ValueError("sentence tables disagree in length")
     if data["spelling_counts"].size != (array_text(data["spelling_words"]).count("\n") + 1 if data["spelling_words"].size else 0):
         raise ValueError("spelling tables disagree in length")
 

@@ -1,4 +1,5 @@
-"""Per-passage tables of an archive: outlet, date, sentence numbers, and each article's sentences.
+"""Per-passage tables of an archive: outlet, date, sentence numbers, each article's sentences,
+and each sentence's length and heading flag.
 
 The archive filters and quotes through these (numpy arrays and one dict), never by walking
 its passages. :func:`tables_of` computes them from passage objects (a build);
@@ -8,7 +9,9 @@ its passages. :func:`tables_of` computes them from passage objects (a build);
 Guarantees: ``outlet_codes[p]`` indexes ``outlet_names`` (casefolded outlets); ``published[p]``
 is a date ordinal (0: unknown); passage ``p``'s sentences are ``all_sentences[first[p] :
 first[p] + count]``; ``article_sentences[id]`` is the (first, end) sentence range of the live
-passages of article ``id`` (a removed passage keeps its position but belongs to no article).
+passages of article ``id`` (a removed passage keeps its position but belongs to no article);
+``sentence_chars[i]`` is ``len(all_sentences[i])`` and ``sentence_headings[i]`` is
+``is_heading(all_sentences[i])`` (what sentence windows weigh, known without reading the text).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from retrieval.corpus import Article
 from retrieval.lazy import Chain, LazySequence
-from retrieval.passages import Passage
+from retrieval.passages import Passage, is_heading
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,14 @@ class PassageTables:
     passage_count: int  # live passages
     article_ids: list[str]  # of the archive's articles, in order
     article_files: list[str]  # each article's file name ("" when it has none)
+    sentence_chars: np.ndarray  # int32 per sentence
+    sentence_headings: np.ndarray  # bool per sentence
+
+
+def sentence_shapes(sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's length in characters and whether it is a heading."""
+    chars = np.fromiter(map(len, sentences), dtype=np.int32, count=len(sentences))
+    return chars, np.fromiter(map(is_heading, sentences), dtype=bool, count=len(sentences))
 
 
 def _code(index: dict[str, int], names: list[str], source: str) -> int:
@@ -70,13 +81,20 @@ def tables_of(articles: Sequence[Article], passages: Sequence[Passage], removed:
         ranges[p.article.id] = (begin, start + len(p.sentences))
     ids = [a.id for a in articles]
     files = [a.path.name if a.path is not None else "" for a in articles]
-    return PassageTables(codes, names, published, sentences, first, ranges, len(passages) - len(skip), ids, files)
+    return PassageTables(
+        codes, names, published, sentences, first, ranges, len(passages) - len(skip), ids, files, *sentence_shapes(sentences)
+    )
 
 
 def saved_tables(
-    entries: list[list], per_article: np.ndarray, sentence_counts: np.ndarray, sentences: Sequence[str]
+    entries: list[list],
+    per_article: np.ndarray,
+    sentence_counts: np.ndarray,
+    sentences: Sequence[str],
+    shapes: tuple[np.ndarray, np.ndarray],
 ) -> PassageTables:
-    """The tables of a saved archive (article metadata ``entries``: id, title, source, date, ...)."""
+    """The tables of a saved archive (article metadata ``entries``: id, title, source, date, ...;
+    ``shapes``: the saved :func:`sentence_shapes`)."""
     names: list[str] = []
     index: dict[str, int] = {}
     article_codes = np.array([_code(index, names, e[2]) for e in entries], dtype=np.int32)
@@ -103,6 +121,7 @@ def saved_tables(
         int(counts.sum()),
         [e[0] for e in entries],
         files,
+        *shapes,
     )
 
 
@@ -131,6 +150,8 @@ def extended_tables(
         int((~removed).sum()),
         [tables.article_ids[i] for i in kept] + delta.article_ids,
         [tables.article_files[i] for i in kept] + delta.article_files,
+        np.concatenate((tables.sentence_chars, delta.sentence_chars)),
+        np.concatenate((tables.sentence_headings, delta.sentence_headings)),
     )
 
 

@@ -20,9 +20,9 @@ The same pass gives each candidate's context: the weight of the question terms i
 passage and the sentence either side of it.
 
 Cost: one vectorised pass over the candidates' sentences (term ids read from the
-sentence terms saved with the archive; a sentence's length and heading flag are read
-once per archive, when a question's candidates first reach it), so it does not grow with
-the article: about 0.15 ms for 20 candidates at 100k passages.
+sentence terms saved with the archive, lengths and heading flags from its tables), so it
+does not grow with the article and reads no sentence text: about 0.15 ms for 20
+candidates at 100k passages.
 Guarantee: the same inputs give the same windows (ties go to the earlier, shorter one).
 """
 
@@ -76,16 +76,28 @@ class Regions:
 
 class Sentences:
     """What windows need of the archive's sentences: each one's terms, length and whether it
-    is a heading. Lengths and heading flags are kept once read, so a sentence is looked at
-    once per archive, and only when a question's candidates reach it (a loaded archive makes
-    sentence strings only when read)."""
+    is a heading. Lengths and heading flags come from ``shapes`` (the archive's tables, made
+    when it was built) when given; otherwise they are kept once read, so a sentence is looked
+    at once per archive, and only when a question's candidates reach it (a loaded archive
+    makes sentence strings only when read)."""
 
-    def __init__(self, texts: Sequence[str], terms: SentenceTerms, is_heading: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        terms: SentenceTerms,
+        is_heading: Callable[[str], bool],
+        shapes: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self.texts = texts
         self.terms = terms
         self._is_heading = is_heading
-        self._chars = np.full(len(texts), -1.0)
-        self._heading = np.zeros(len(texts), dtype=bool)
+        if shapes is not None and len(shapes[0]) == len(shapes[1]) == len(texts):
+            # Copies in memory: a question then reads them without touching the saved file.
+            self._chars = np.asarray(shapes[0], dtype=np.float64)
+            self._heading = np.array(shapes[1], dtype=bool)
+        else:
+            self._chars = np.full(len(texts), -1.0)
+            self._heading = np.zeros(len(texts), dtype=bool)
 
     def shape_of(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(length in characters, is a heading) of the sentences ``numbers``."""

@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
+from retrieval.passages import is_heading
 from retrieval.semantic import FusedScorer
 from tests.paths import ROOT
 
@@ -48,6 +49,9 @@ def test_added_articles_score_exactly_as_a_rebuild(articles: list[Article]) -> N
     changed = base.changed(articles[-4:-2]).changed(articles[-2:])
     assert_same_answers(changed, Archive.build(articles))
     assert len(base.passages) < len(changed.passages)  # the base archive is left as it was
+    sentences = list(changed.all_sentences)  # the windows' lengths and heading flags cover the delta
+    assert changed.tables.sentence_chars.tolist() == [len(s) for s in sentences]
+    assert changed.tables.sentence_headings.tolist() == [is_heading(s) for s in sentences]
 
 
 def test_removed_and_replaced_articles_leave_the_answers(articles: list[Article]) -> None:

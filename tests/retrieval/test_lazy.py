@@ -57,4 +57,6 @@ def test_a_loaded_archive_equals_the_built_one(tmp_path: Path) -> None:
     assert np.array_equal(loaded.outlet_codes, built.outlet_codes) and loaded.outlet_names == built.outlet_names
     assert np.array_equal(loaded.published, built.published)
     assert loaded.tables.article_sentences == built.tables.article_sentences
+    assert loaded.tables.sentence_chars.tolist() == [len(s) for s in built.all_sentences]
+    assert np.array_equal(loaded.tables.sentence_headings, built.tables.sentence_headings)
     assert loaded.spelling_words() == built.spelling_words()
