@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         "--without-semantic", action="store_true", help="also measure newsdesk with BM25 alone (newsdesk-bm25)"
     )
     parser.add_argument("--details", action="store_true", help="with --json: every question's outcome")
-    parser.add_argument("--results", type=Path, help="also write the table as the 'Answer quality' section of this file")
+    parser.add_argument("--results", type=Path, help="also write the table as a section of this file")
+    parser.add_argument("--title", default="Answer quality", help="the section's title (default: Answer quality)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     corpus, index = (args.corpus, None) if args.corpus else default_corpus()
@@ -104,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(table(reports))
     if args.results:
-        replace_section(args.results, results_section(reports, argv))
+        replace_section(args.results, results_section(reports, argv, args.title))
     return 0
 
 
-def results_section(reports: list[FileReport], argv: list[str] | None) -> str:
+def results_section(reports: list[FileReport], argv: list[str] | None, title: str = "Answer quality") -> str:
     command = " ".join(["python benchmarks/quality.py", *(sys.argv[1:] if argv is None else argv)])
     return "\n".join([
-        "# Answer quality",
+        f"# {title}",
         "",
         f"Command: `{command}`  ",
         f"Run: {dt.date.today().isoformat()}, Python {platform.python_version()}, {platform.machine()}; "

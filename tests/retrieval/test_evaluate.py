@@ -185,3 +185,13 @@ def test_cli_rewrites_only_its_own_section_of_the_results_file(corpus: Path, tmp
     assert text.startswith("# Retrieval benchmark\n\nkept as it was\n\n# Answer quality\n")
     assert "old figures" not in text and text.count("# Answer quality") == 1
     assert "| questions.jsonl | baseline |" in text
+
+
+def test_a_titled_run_writes_its_own_section_beside_the_others(corpus: Path, tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Answer quality\n\nthe dev sets' figures\n")
+    quality = _quality_module()
+    args = [str(FIXTURES / "questions.jsonl"), "--corpus", str(corpus), "--results", str(results)]
+    assert quality.main([*args, "--title", "Answer quality, other sets"]) == 0
+    text = results.read_text()
+    assert "the dev sets' figures" in text and text.count("# Answer quality, other sets") == 1
