@@ -9,7 +9,8 @@ Usage (from the repository root)::
 Each file is measured as ``benchmarks/quality.py`` measures newsdesk (``retrieval.evaluate``),
 once with everything on, once with each part off, and once with all of them off. The parts:
 Unicode normalisation, aliases (the analyzer's name groups), lemmas, lowercase acronyms,
-alias phrases in questions, and spelling. A part is switched off in this process only, by
+alias phrases in questions, spelling, chat shorthand, names cut short (spelling's
+completion) and the wording order of the excerpts shown. A part is switched off in this process only, by
 replacing it with what was there before it (this script is an ablation harness, nothing
 else uses these switches).
 
@@ -43,9 +44,11 @@ from quality import default_corpus  # noqa: E402
 from results import replace_section  # noqa: E402
 
 import retrieval.analyzer as analyzer_module  # noqa: E402
+import retrieval.answer as answer_module  # noqa: E402
 import retrieval.archive as archive_module  # noqa: E402
 import retrieval.index as index_module  # noqa: E402
 import retrieval.query as query_module  # noqa: E402
+import retrieval.spelling as spelling_module  # noqa: E402
 import retrieval.store as store_module  # noqa: E402
 from retrieval.aliases import Aliases, bundled_aliases  # noqa: E402
 from retrieval.corpus import load_corpus  # noqa: E402
@@ -64,11 +67,14 @@ NOTES = [
     "- Each run measures newsdesk as `benchmarks/quality.py` does (SQuAD off-topic: leave one article out).",
     "- A part off: normalisation (old word pattern, no NFKC), aliases (no groups), lemmas (stemmer only),",
     "  acronyms (lowercase *us*/*is* stay stopwords), phrases (names of several words not merged),",
-    "  spelling (no correction). *all off*: all six.",
+    "  spelling (no correction), shorthand (chat shorthand kept as typed), completion (a name cut",
+    "  short left as typed), wording (excerpts in fused order). *all off*: all nine.",
     "- Derived questions: *other names* swaps the first aliases-file name in a question for the next name",
     "  of its group (only changed questions kept); *zero-width* puts U+200B inside the longest word.",
 ]
-PARTS = ("normalisation", "aliases", "lemmas", "acronyms", "phrases", "spelling")
+PARTS = (
+    "normalisation", "aliases", "lemmas", "acronyms", "phrases", "spelling", "shorthand", "completion", "wording"
+)
 # The analyzer's word pattern before normalisation (zero-width characters split words).
 _OLD_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -98,6 +104,12 @@ def parts_off(off: set[str]) -> Iterator[None]:
         swap(query_module, "_merge_phrases", _words_only)
     if "spelling" in off:
         swap(archive_module.Archive, "speller", None)  # understand() then corrects nothing
+    if "shorthand" in off:
+        swap(query_module, "load_shorthand", lambda: {})
+    if "completion" in off:
+        swap(spelling_module.Speller, "_completion", lambda _self, _word: None)
+    if "wording" in off:
+        swap(answer_module, "WORDING_WEIGHT", 0.0)
     try:
         yield
     finally:
@@ -222,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--corpus", type=Path, help="corpus folder for JSONL files (default: the configured one)")
-    parser.add_argument("--results", type=Path, help="write the tables as the 'Query understanding' section")
+    parser.add_argument("--results", type=Path, help="write the tables as a section of this file")
+    parser.add_argument("--title", default="Query understanding", help="the section's title (default: Query understanding)")
     args = parser.parse_args(argv)
     corpus, index = (args.corpus, None) if args.corpus else default_corpus()
     header = ["| parts | file | S@1 | S@3 | answerable refused | off-topic answered |", "|---|---|---|---|---|---|"]
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", *NOTES]
     if args.results:
         command = " ".join(["python benchmarks/query_parts.py", *(sys.argv[1:] if argv is None else argv)])
-        replace_section(args.results, "\n".join(["# Query understanding", "", f"Command: `{command}`", ""] + lines))
+        replace_section(args.results, "\n".join([f"# {args.title}", "", f"Command: `{command}`", ""] + lines))
     return 0
 
 

@@ -295,7 +295,8 @@ def read_question_file(path: Path) -> list[Question] | dict:
         whole = json.loads(text)
     except json.JSONDecodeError:
         whole = None
-    if isinstance(whole, dict):
+    # A JSONL file of one question is a JSON object too: its "question" key tells it apart.
+    if isinstance(whole, dict) and "question" not in whole:
         if not isinstance(whole.get("data"), list):
             raise EvalError(f"{path}: a JSON object without a 'data' list is not SQuAD 2.0 JSON")
         return whole

@@ -97,6 +97,13 @@ def test_jsonl_file_is_asked_of_the_corpus_with_newsdesk_and_the_baseline(corpus
     assert naive.answerable_refused == 0
 
 
+def test_a_jsonl_file_of_one_question_is_read_as_jsonl(corpus: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text((FIXTURES / "questions.jsonl").read_text().splitlines()[0] + "\n")
+    report = evaluate_file(one, corpus)
+    assert report.kind == "jsonl" and report.systems["newsdesk"].answerable + report.systems["newsdesk"].off_topic == 1
+
+
 def test_squad_questions_are_measured_on_all_articles_and_refused_without_their_own(tmp_path: Path) -> None:
     report = evaluate_file(FIXTURES / "squad.json", tmp_path / "unused")
     assert report.kind == "squad" and report.skipped == 1  # the is_impossible question
