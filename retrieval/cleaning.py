@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from retrieval.cleaning_patterns import OUTLET_CUES, URL_LINE, single_line_reason
+from retrieval.outlet_names import outlet_name
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,8 @@ def _mark_title(lines: list[_Line]) -> int | None:
 def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResult:
     """Split a raw news page into title, outlet, date, author, URL and cleaned body.
 
-    ``source_hint`` names the outlet when the caller knows it; it wins over detection.
+    ``source_hint`` names the outlet when the caller knows it; it wins over detection (a web
+    address is not a name: then the outlet is detected).
     Nothing is guessed: what cannot be found is left empty and named in ``problems``.
     """
     lines = _split_lines(text)
@@ -261,7 +263,7 @@ def clean_raw_article(text: str, *, source_hint: str | None = None) -> CleanResu
     url_match = next((URL_LINE.match(line.text) for line in lines if line.kind == "url"), None)
     url = url_match["url"] if url_match else ""
 
-    source = (source_hint or "").strip() or _detect_source(lines)
+    source = outlet_name(source_hint) or _detect_source(lines)
     title = lines[title_index].text if title_index is not None else ""
     body = "\n\n".join(line.text for line in lines if line.kind == "text")
 

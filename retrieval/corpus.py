@@ -16,7 +16,8 @@ File format (``corpus/<id>.md``)::
 
 The header is ``key: value`` lines between two ``---`` lines (no YAML library needed);
 ``id``, ``title``, ``source`` and ``published`` are required, ``author`` and ``url`` may
-be empty. Paragraphs in the body are separated by blank lines.
+be empty. Paragraphs in the body are separated by blank lines. A ``source`` that is a web
+address is not an outlet's name: the article still loads, with a warning naming the file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from retrieval.outlet_names import is_web_address
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,8 @@ def parse_article(text: str, path: Path | str = "<text>") -> Article:
         published = dt.date.fromisoformat(meta["published"])
     except ValueError:
         raise CorpusError(path, f"published {meta['published']!r} is not a date in YYYY-MM-DD form") from None
+    if is_web_address(meta["source"]):  # kept (nothing is lost), but the citation shows an address
+        log.warning("%s: source %r is a web address, not an outlet name; write the outlet's name there", path, meta["source"])
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
         raise CorpusError(path, "the article body is empty")

@@ -7,9 +7,13 @@ Guarantees:
 - title, outlet (site name or publisher), author, publication date and canonical URL come
   from the page's own markup (meta tags, JSON-LD, ``<title>``, ``<h1>``, ``<link rel=canonical>``)
   or, for the date, from its address; nothing is guessed silently. A date is not searched for
-  in the running text, a web address is not an outlet name, and a title that is only the
-  site's name is not a title: such a field is left empty and named in ``problems``, and
-  ingest says which option supplies it;
+  in the running text, and a title that is only the site's name is not a title;
+- a web address (URL or bare host, any form: :mod:`retrieval.outlet_names`) is never the
+  outlet: the page's next site name is used (``og:site_name``, ``application-name``,
+  ``publisher``), else the host's name as the page writes it in words (``hawaiinewsnow.com``
+  and "Copyright 2019 Hawaii News Now" give "Hawaii News Now");
+- a field not found is left empty and named in ``problems``, and ingest says which option
+  supplies it;
 - the page is never fetched from here; ``url`` (where the page came from) only fills a
   missing canonical address.
 """
@@ -28,6 +32,7 @@ from retrieval.cleaning import (
     PROBLEM_NO_TITLE,
     CleanResult,
 )
+from retrieval.outlet_names import outlet_name, spelled_host_name
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,12 @@ _LINK_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in " ()<>[]\"'`"})
 # Dates only from the page's markup and address: htmldate's "extensive search" of the
 # running text would take any date the article mentions.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
+# The site's name in the page's head besides the one trafilatura picked, most explicit first.
+_OTHER_NAMES = (
+    "//head/meta[@property='og:site_name' or @name='og:site_name' or @name='application-name'"
+    " or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
+)
+_PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
 def looks_like_html(data: bytes | str) -> bool:
@@ -69,12 +80,21 @@ def _hostname(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _outlet(sitename: str, url: str) -> str:
-    # trafilatura falls back on the web address when the page names no site: not a name.
-    name = " ".join((sitename or "").split())
-    if not name or (url and name.casefold().removeprefix("www.") == _hostname(url).casefold()):
+def _outlet(sitename: str, url: str, html: str) -> str:
+    # trafilatura falls back on the web address when the page names no site, and some pages
+    # give an address as og:site_name: then the page's other names, then the host's name as
+    # the page writes it in words (hawaiinewsnow.com: "Hawaii News Now").
+    if name := outlet_name(sitename):
+        return name
+    from trafilatura.utils import load_html  # trafilatura is already imported by the caller
+
+    tree = load_html(html)
+    if tree is None:
         return ""
-    return name
+    for candidate in tree.xpath(_OTHER_NAMES):
+        if name := outlet_name(candidate):
+            return name
+    return spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT)))
 
 
 def _title(title: str, names: tuple[str, ...]) -> str:
@@ -128,8 +148,8 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     else:
         doc_title, doc_site, doc_author = doc.title or "", doc.sitename or "", doc.author or ""
         doc_url, doc_text, doc_date = doc.url or url or "", doc.text or "", doc.date
-    source = _outlet(doc_site, doc_url)
-    title = _title(doc_title, (doc_site, _hostname(doc_url)))
+    source = _outlet(doc_site, doc_url, html)
+    title = _title(doc_title, (doc_site, source, _hostname(doc_url)))
     published = _date(doc_date)
     body = _paragraphs(doc_text, doc_title)
     problems = [

@@ -25,6 +25,7 @@ from retrieval.cleaning import (
 )
 from retrieval.corpus import CORPUS_SUFFIX, MAX_ARTICLE_BYTES, Article, format_article, parse_article, too_large
 from retrieval.corpus_index import CorpusIndex
+from retrieval.outlet_names import outlet_name
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
 
 __all__ = [
@@ -218,12 +219,22 @@ def _write(name: Path | str, corpus_dir: Path, article: Article, replacing: Path
     return parse_article(text, target)
 
 
+def _given_source(raw_path: Path | str, given: str | None) -> str | None:
+    """The ``--source`` given, or None; a web address is refused (it is not an outlet's name)."""
+    if not (given or "").strip():
+        return None
+    if not (source := outlet_name(given)):
+        message = f"--source {given.strip()} is a web address, not an outlet name; pass {_FIXES[PROBLEM_NO_SOURCE]}"
+        raise IngestError(raw_path, message, reason="--source is a web address")
+    return source
+
+
 def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides) -> tuple[Article, list[str]]:
     """The article to write: detected metadata, overridden by the options given; and warnings."""
     published = options.published
     if isinstance(published, dt.datetime):
         published = published.date()
-    source = (options.source or "").strip() or None
+    source = _given_source(raw_path, options.source)
     title = " ".join((options.title or "").split()) or None
 
     warnings: list[str] = []
