@@ -39,13 +39,14 @@ def is_web_address(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def _pages(paths: Iterable[str], contact: str) -> list[Callable[[], RawPage]]:
+def _pages(paths: Iterable[str], settings: Settings) -> list[Callable[[], RawPage]]:
     """One getter per page: web addresses are fetched, folders expand to their raw files."""
     pages: list[Callable[[], RawPage]] = []
+    limits = settings.fetch_limits()
     for raw in paths:
         path = Path(raw)
         if is_web_address(raw):
-            pages.append(lambda url=raw: fetch(url, contact=contact))
+            pages.append(lambda url=raw: fetch(url, contact=settings.contact, limits=limits))
         elif path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES)
             pages.extend(lambda p=p: read_file(p) for p in files)
@@ -84,7 +85,7 @@ def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -
     state = FeedState(state_file(settings.corpus_dir, settings.index_path))
     outcomes: list[IngestOutcome] = []
     for feed in feeds:
-        outcomes.extend(ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact))
+        outcomes.extend(ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits()))
     return outcomes
 
 
@@ -109,7 +110,7 @@ def ingest(
     settings = settings_of(ctx)
     if not paths and not feeds:
         raise click.UsageError("give pages to ingest (files, folders, web addresses) or --feed URL")
-    pages = _pages(paths, settings.contact)
+    pages = _pages(paths, settings)
     if paths and not pages:
         raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
     options = Overrides(_date(published, "--published"), source, title, overwrite)

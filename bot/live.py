@@ -164,7 +164,10 @@ class LiveArchive:
         state = FeedState(state_file(self.settings.corpus_dir, self.settings.index_path))
         added = 0
         for feed in self.settings.feeds:
-            outcomes = list(ingest_feed(feed, self.settings.corpus_dir, state, Overrides(), contact=self.settings.contact))
+            outcomes = list(ingest_feed(
+                feed, self.settings.corpus_dir, state, Overrides(),
+                contact=self.settings.contact, limits=self.settings.fetch_limits(),
+            ))
             for outcome in outcomes:
                 if outcome.result is not None:
                     log.info("feed %s: added %s (%s)", feed, outcome.result.path.name, outcome.result.article.title)

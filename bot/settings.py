@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values
 
 from retrieval.aliases import AliasError, load_aliases
 from retrieval.analyzer import Analyzer
+
+if TYPE_CHECKING:
+    from retrieval.fetch import FetchLimits
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,16 @@ class Settings:
     feed_minutes: float = 30.0
     # A team's own name-variant groups (NEWSDESK_ALIASES); None: the bundled file.
     aliases_path: Path | None = None
+    # Web pages on private/loopback addresses (a team's own intranet news site): refused
+    # unless NEWSDESK_FETCH_PRIVATE allows them, for every host (1) or for the hosts it names.
+    fetch_private: bool = False
+    fetch_private_hosts: tuple[str, ...] = ()
+
+    def fetch_limits(self) -> FetchLimits:
+        """The limits every fetch made for this deployment uses (ingest, feeds, /archive add)."""
+        from retrieval.fetch import FetchLimits  # httpx is loaded only by what fetches
+
+        return FetchLimits(allow_private=self.fetch_private, private_hosts=self.fetch_private_hosts)
 
     def analyzer(self) -> Analyzer | None:
         """The analyzer every archive load must use (None: the default, bundled aliases).
@@ -146,6 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         feeds=_feeds(env),
         feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
         aliases_path=Path(aliases) if aliases else None,
+        **_fetch_private(env),
     )
 
 
@@ -179,6 +193,22 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     if bad:
         raise SettingsError(f"{name}: {bad[0]!r} is not a server id (a number: right-click the server, Copy Server ID)")
     return tuple(dict.fromkeys(int(item) for item in raw))
+
+
+def _fetch_private(env: Mapping[str, str]) -> dict[str, Any]:
+    """NEWSDESK_FETCH_PRIVATE: on (1/true/yes/on) for every host, off, or the host names allowed."""
+    raw = env.get("NEWSDESK_FETCH_PRIVATE", "").strip()
+    if raw.lower() in ("", "0", "false", "no", "off"):
+        return {}
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return {"fetch_private": True}
+    hosts = tuple(h.lower().strip("[]").rstrip(".") for h in raw.replace(",", " ").split())
+    bad = [h for h in hosts if "/" in h or "@" in h or h.count(":") == 1]  # a URL, or host:port
+    if bad:
+        raise SettingsError(
+            f"NEWSDESK_FETCH_PRIVATE: {bad[0]!r} is not a host name; give 1 (every host) or host names like news.intranet.example"
+        )
+    return {"fetch_private_hosts": hosts}
 
 
 def _feeds(env: Mapping[str, str]) -> tuple[str, ...]:

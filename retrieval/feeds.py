@@ -3,10 +3,11 @@
 Guarantees: the feed and each entry's page are fetched through :mod:`retrieval.fetch` (same
 limits, User-Agent and one-line failures); an entry is *seen* once its page was added, was
 already in the corpus, or failed for a reason that retrying will not fix (no date, not HTML,
-404...); an entry that failed for a passing reason (timeout, refused, DNS, a 5xx answer) is
-tried again next time. What was seen is kept per feed in ``feeds.json`` in the index folder,
-written atomically (temp file + rename) after every entry, so an interrupted run loses
-nothing. The entry's own date and title fill a page that shows none (and say so).
+404, robots.txt disallows, private address...); an entry that failed for a passing reason
+(timeout, refused, DNS, a 5xx answer, a failing robots.txt) is tried again next time. What
+was seen is kept per feed in ``feeds.json`` in the index folder, written atomically (temp
+file + rename) after every entry, so an interrupted run loses nothing. The entry's own date
+and title fill a page that shows none (and say so).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.atomic import write_text_atomically
-from retrieval.fetch import FetchError, FetchLimits, fetch
+from retrieval.fetch import REASON_ROBOTS_FAILING, FetchError, FetchLimits, fetch
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 STATE_FILENAME = "feeds.json"
 MAX_SEEN_PER_FEED = 5000  # feeds list their latest entries; older keys are dropped first
 # Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
-RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed"})
+RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed", REASON_ROBOTS_FAILING})
 
 
 class FeedError(FetchError):

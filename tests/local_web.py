@@ -31,6 +31,10 @@ class LocalWeb:
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
+    def pages(self) -> list[str]:
+        """The paths asked for, in order, robots.txt left out (the fetcher reads it once per site)."""
+        return [path for path, _ in self.requests if path != "/robots.txt"]
+
     def add(self, path: str, body: Body = b"", status: int = 200, **headers: str) -> str:
         route = Route(status=status, body=body)
         route.headers.update({k.replace("_", "-"): v for k, v in headers.items()})

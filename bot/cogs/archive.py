@@ -137,7 +137,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
 
     def preview_page(self, url: str, options: Overrides) -> tuple[RawPage, Prepared]:
         settings = self.bot.settings
-        page = fetch(url, contact=settings.contact)
+        page = fetch(url, contact=settings.contact, limits=settings.fetch_limits())
         return page, prepare_page(page, settings.corpus_dir, open_index(settings.corpus_dir), options)
 
     def add_page(self, page: RawPage, options: Overrides) -> IngestResult:

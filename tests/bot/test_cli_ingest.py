@@ -20,6 +20,7 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
     monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
     monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
+    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "127.0.0.1")  # the test pages are on this machine
     return tmp_path / "corpus"
 
 
@@ -105,11 +106,12 @@ def test_a_feed_is_read_and_only_its_new_entries_are_fetched_next_time(corpus: P
         feed = web.add("/rss", f'<rss version="2.0"><channel><title>L</title>{item}</channel></rss>'.encode(), Content_Type="application/rss+xml")
         first = CliRunner().invoke(main, ["ingest", "--feed", feed])
         second = CliRunner().invoke(main, ["ingest", "--feed", feed])
-        requests = [path for path, _ in web.requests]
+        requests = web.pages()
+        robots = len(web.requests) - len(requests)
     assert first.exit_code == 0, first.output
     assert "The Coastal Ledger" in first.output and first.output.rstrip().endswith("1 added, 0 skipped, 0 failed")
     assert second.exit_code == 0 and second.output.rstrip().endswith("0 added, 0 skipped, 0 failed")
-    assert requests == ["/rss", "/news/pier", "/rss"]
+    assert requests == ["/rss", "/news/pier", "/rss"] and robots == 1  # robots.txt: asked once, remembered
     assert (corpus / ".index" / "feeds.json").is_file()
 
 

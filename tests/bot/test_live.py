@@ -67,7 +67,7 @@ async def test_feeds_are_polled_and_their_pages_become_searchable(corpus: Path) 
         page = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
         rss = f'<rss version="2.0"><channel><title>L</title><item><title>Pier</title><link>{page}</link></item></channel></rss>'
         feed = web.add("/rss", rss.encode(), Content_Type="application/rss+xml")
-        desk, settings = desk_for(corpus, feeds=(feed,))
+        desk, settings = desk_for(corpus, feeds=(feed,), fetch_private=True)  # a local test site
         live = LiveArchive(desk, settings)
         await live.start_watching()
         assert await asyncio.to_thread(live.poll_feeds_once) == 1

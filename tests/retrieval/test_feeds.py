@@ -17,7 +17,7 @@ from retrieval.ingest import Overrides, summarise
 from tests.local_web import LocalWeb, serve
 from tests.paths import HTML_DIR
 
-QUICK = FetchLimits(timeout=1.0, deadline=3.0)
+QUICK = FetchLimits(timeout=1.0, deadline=3.0, allow_private=True)  # the test site is on 127.0.0.1
 
 
 def rss(items: list[tuple[str, str, str]]) -> bytes:

@@ -15,7 +15,7 @@ from tests.local_web import LocalWeb, serve
 from tests.paths import HTML_DIR
 
 ARTICLE = (HTML_DIR / "article.html").read_bytes()
-QUICK = FetchLimits(timeout=0.5, deadline=2.0, max_bytes=50_000, max_redirects=3)
+QUICK = FetchLimits(timeout=0.5, deadline=2.0, max_bytes=50_000, max_redirects=3, allow_private=True)  # a local site
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def web() -> Iterator[LocalWeb]:
 
 def test_a_page_is_fetched_with_an_honest_user_agent_and_extracted(web: LocalWeb) -> None:
     url = web.add("/news/pier", ARTICLE)
-    page = fetch(url, contact="https://example.org/newsdesk-bot")
+    page = fetch(url, contact="https://example.org/newsdesk-bot", limits=QUICK)
     agent = web.requests[0][1]["User-Agent"]
     assert agent.startswith("newsdesk/") and agent.endswith("(+https://example.org/newsdesk-bot)")
     assert page.url == url and page.is_html and page.charset == "utf-8"
@@ -42,7 +42,7 @@ def test_redirects_are_followed_a_bounded_number_of_times(web: LocalWeb) -> None
     web.add("/loop", status=302, Location=web.url("/loop"))
     with pytest.raises(FetchError, match="redirected more than 3 times") as info:
         fetch(web.url("/loop"), limits=QUICK)
-    assert len(web.requests) == 2 + 4
+    assert len(web.pages()) == 2 + 4
 
 
 @pytest.mark.parametrize(

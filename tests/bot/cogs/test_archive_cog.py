@@ -37,6 +37,7 @@ async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[Newsde
     settings = Settings(
         corpus_dir=corpus, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
         guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
+        fetch_private_hosts=("127.0.0.1",),  # the test pages are on this machine
     )
     desk = Desk(load_archive(corpus, semantic=False), QueryLog.open(settings.db_path))
     async with running_bot(fake_discord, desk, settings) as instance:
@@ -124,3 +125,12 @@ async def test_what_the_page_lacks_is_asked_for_with_the_command_options(fake_di
     preview = await command(fake_discord, "add", {"url": url, "title": "River floods the old quarter", "published": "2024-05-02"})
     assert preview.embeds[0]["title"] == "River floods the old quarter"
     assert "no publication date found; used published:2024-05-02" in preview.embeds[0]["footer"]["text"]
+
+
+async def test_a_page_on_an_internal_address_is_refused_privately_without_a_request(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
+    web.add("/pier", (HTML_DIR / "article.html").read_bytes())
+    internal = web.url("/pier").replace("127.0.0.1", "localhost")  # only 127.0.0.1 itself is allowed here
+    reply = await command(fake_discord, "add", {"url": internal})
+    assert reply.ephemeral and reply.content.startswith(f"{internal}: localhost resolves to ")
+    assert "a loopback address; newsdesk fetches only public web addresses" in reply.content and "\n" not in reply.content
+    assert web.requests == [] and actions(bot) == []
