@@ -13,7 +13,7 @@ ordinary regular forms are left alone, so the stemmer's terms for them are uncha
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
 
@@ -28,32 +28,44 @@ def lemmatizer_id() -> str:
 
 def irregular_lemma(word: str) -> str | None:
     """The single dictionary lemma of a lowercase ``word``, or None (keep the word)."""
-    if not _listed()(word.lower()):
+    tables = _tables()
+    if tables is None or word != word.lower():
+        return dictionary_lemma(word)
+    # lemminflect's own lookup, read in place: it would copy the entries on every call.
+    entry, override = tables[0].get(word), tables[1].get(word)
+    if entry is None and override is None:
         return None  # no entry, no lemma (most words a question or an excerpt meets)
-    return dictionary_lemma(word)
+    merged = {**(entry or {}), **(override or {})}
+    return _only_lemma(word, {form.lower() for forms in merged.values() for form in _forms(forms)})
 
 
 def dictionary_lemma(word: str) -> str | None:
-    """:func:`irregular_lemma` asked of lemminflect for any word (which copies its entry)."""
+    """:func:`irregular_lemma` through lemminflect's public lookup (for any word)."""
     from lemminflect import getAllLemmas  # its 200 ms import only when analysis needs it
 
-    lemmas = {lemma for forms in getAllLemmas(word).values() for lemma in forms}
+    return _only_lemma(word, {lemma for forms in getAllLemmas(word).values() for lemma in forms})
+
+
+def _only_lemma(word: str, lemmas: set[str]) -> str | None:
     if len(lemmas) != 1 or word in lemmas:
         return None
     (lemma,) = lemmas
     return lemma if lemma.isalpha() and lemma.islower() else None
 
 
+def _forms(forms: str | list[str] | tuple[str, ...]) -> tuple[str, ...] | list[str]:
+    return forms if isinstance(forms, (list, tuple)) else (forms,)
+
+
 @lru_cache(maxsize=1)
-def _listed() -> Callable[[str], bool]:
-    """Whether lemminflect has an entry for a lowercase word: its lemmas are its dictionary's
-    and its overrides' entries for the word, so a word in neither has none."""
+def _tables() -> tuple[Mapping[str, dict], Mapping[str, dict]] | None:
+    """lemminflect's lemma dictionary and its overrides (word -> part of speech -> lemmas): what
+    ``getAllLemmas`` merges, then copies and puts in the word's capitals (a lowercase word's: lowercase)."""
     from lemminflect import Lemmatizer
 
     lemmatizer = Lemmatizer()
     try:
-        tables = (lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict())
-    except AttributeError:  # a lemminflect laid out otherwise: ask it about every word
+        return lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict()
+    except AttributeError:  # a lemminflect laid out otherwise: its public lookup for every word
         log.warning("lemminflect %s has no lemma tables where expected; lemmas are looked up one by one", lemmatizer_id())
-        return lambda word: True
-    return lambda word: word in tables[0] or word in tables[1]
+        return None
