@@ -91,12 +91,31 @@ class Embedder:
             chunk = list(texts[start : start + _BATCH])
             vectors = model.embed(chunk, norm=False, batch_size=_BATCH)
             out[start : start + len(chunk)] = vectors
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        return _to_unit_length(out)
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """``embed([text])[0]``, the same bits, without the tokenizer's thread pool: a batch
+        (even of one) is handed to its worker threads, and waiting for one on a busy machine
+        costs more than the embedding (questions are embedded one at a time)."""
+        model = _model(self.dim)
+        try:
+            encoding = model.tokenizer.encode(text, add_special_tokens=False)
+            # What the model's own embed does with a batch of one (no padding in it),
+            # token ids clamped to its rows in Python (np.clip costs more on a few ids).
+            rows = model.embedding.shape[0]
+            ids = [min(max(i, 0), rows - 1) for i in encoding.ids]
+            mask = np.array([encoding.attention_mask], dtype=np.float32)
+            pooled = model.avg_pool(model.embedding[np.array([ids], dtype=np.int32)], mask)
+        except AttributeError:  # a wordllama laid out otherwise: its own batch path
+            return self.embed([text])[0]
+        return _to_unit_length(np.asarray(pooled, dtype=np.float32))[0]
+
+
+def _to_unit_length(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (float32) scaled to unit length in place (rows of zeros stay zeros)."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    np.divide(rows, norms, out=rows, where=norms > 0)
+    return rows
 
 
 def similarities(vectors: np.ndarray, question: np.ndarray, positions: Sequence[int]) -> np.ndarray:

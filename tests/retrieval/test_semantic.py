@@ -37,6 +37,14 @@ def test_the_model_loads_from_the_installed_package_without_the_network(monkeypa
     assert not vectors[1].any()  # a text without tokens gets no direction, not NaN
 
 
+def test_a_question_alone_gets_the_vector_it_gets_in_a_batch() -> None:
+    texts = [*TEXTS, "", "   ", "Zoë's café in Baghdad?", "airstrikes " * 300]
+    embedder = Embedder()
+    batch = embedder.embed(texts)
+    for text, vector in zip(texts, batch):
+        assert np.array_equal(embedder.embed_one(text), vector), text
+
+
 def test_similar_meaning_scores_higher_than_shared_nothing() -> None:
     question, troops, bread = Embedder().embed(["where were soldiers sent", TEXTS[0], TEXTS[1]])
     assert float(question @ troops) > float(question @ bread) + 0.1
