@@ -138,6 +138,14 @@ class Analyzer:
         ``shouting``: the word is in a text written all in capitals, where capitals do
         not make an acronym.
         """
+        if raw.isalpha() and raw.isascii():
+            # Most words: nothing to normalise, no dots or apostrophes; the steps below
+            # would give the same, with more work.
+            acronym = not shouting and len(raw) >= 2 and raw.isupper()
+            lowered = raw.lower()
+            if lowered in self.stopwords and not (self.keep_acronyms and acronym):
+                return None
+            return self._term(lowered, acronym)
         raw = normalize_word(raw)
         if "." in raw:  # dotted acronym: "U.S." -> "us"
             word = raw.replace(".", "")

@@ -1,7 +1,7 @@
 """The analyzer turns passages and questions into the same terms."""
 
 from retrieval.aliases import Aliases
-from retrieval.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer
+from retrieval.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer, split_words
 from tests.retrieval.samples import sample_texts
 
 
@@ -57,6 +57,16 @@ def test_fast_analysis_gives_the_analyzers_terms() -> None:
     for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
         assert fast.terms(text) == analyzer(text), text[:80]
     assert analyze_all(texts) == [analyzer(t) for t in texts]
+
+
+def test_a_zero_width_character_inside_a_word_changes_nothing_in_any_case() -> None:
+    analyzer = Analyzer()
+    words = {w for text in sample_texts() for w in split_words(text)}
+    words |= {w.upper() for w in words} | {w.capitalize() for w in words} | {"I", "A", "US", "Is", "IS"}
+    for word in sorted(words):
+        hidden = word[:1] + "\u200b" + word[1:]  # normalised away, so the same word
+        for shouting in (False, True):
+            assert analyzer.word_term(hidden, shouting) == analyzer.word_term(word, shouting), word
 
 
 def test_term_matches_are_the_tokens_holding_the_wanted_terms() -> None:
