@@ -200,17 +200,17 @@ def _send(client: httpx.Client, hop: str, addresses: list[str], timeout: float) 
     headers = {"Host": target.netloc.decode("ascii")}
     # The certificate is verified against the host name sent as SNI, not against the address.
     extensions = {"sni_hostname": target.raw_host.decode("ascii")} if target.scheme == "https" else {}
-    refused: httpx.ConnectError | None = None
-    for address in addresses:
-        request = client.build_request(
-            "GET", target.copy_with(host=address), headers=headers, extensions=extensions, timeout=httpx.Timeout(timeout)
-        )
+
+    def request(address: str) -> httpx.Request:
+        url = target.copy_with(host=address)
+        return client.build_request("GET", url, headers=headers, extensions=extensions, timeout=httpx.Timeout(timeout))
+
+    for address in addresses[:-1]:  # like a socket connection: the next address when one fails
         try:
-            return client.send(request, stream=True)
+            return client.send(request(address), stream=True)
         except httpx.ConnectError as exc:
-            refused = exc
-    assert refused is not None  # resolving gave at least one address
-    raise refused
+            log.debug("%s: cannot connect to %s (%s); trying the next address", hop, address, exc)
+    return client.send(request(addresses[-1]), stream=True)
 
 
 def _next_hop(name: str, hop: str, location: str) -> str:

@@ -6,13 +6,16 @@ Routes map a path to (status, headers, body); a body may be a callable run per r
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 Body = bytes | Callable[[], bytes]
+TLS_DIR = Path(__file__).resolve().parent / "fixtures" / "tls"  # a test-only certificate, valid to 2126
 
 
 @dataclass
@@ -66,11 +69,16 @@ def _handler(web: LocalWeb) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve() -> Iterator[LocalWeb]:
+def serve(*, tls: bool = False) -> Iterator[LocalWeb]:
+    """The server; with ``tls``, https with a certificate for news.intranet.example (tests/fixtures/tls)."""
     web = LocalWeb("", {}, [])
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(web))
     server.daemon_threads = True
-    web.base = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS_DIR / "cert.pem", TLS_DIR / "key.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    web.base = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:

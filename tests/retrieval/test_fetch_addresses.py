@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Iterator
+
+import httpx
 
 import pytest
 
-from retrieval.fetch import AddressError, FetchLimits, fetch
+from retrieval.fetch import AddressError, FetchError, FetchLimits, fetch
 from retrieval.web_address import AddressPolicy, NotPublic, check, kind_of
 
-from tests.local_web import LocalWeb, serve
+from tests.local_web import TLS_DIR, LocalWeb, serve
 from tests.paths import HTML_DIR
 
 ARTICLE = (HTML_DIR / "article.html").read_bytes()
@@ -126,3 +130,25 @@ def test_an_allowed_host_is_matched_exactly() -> None:
     check("news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy)  # allowed: no error
     with pytest.raises(NotPublic, match="evil.news.intranet.example resolves to 10.0.0.2, a private address"):
         check("evil.news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy)
+
+
+def test_a_host_is_reached_on_its_next_checked_address_when_one_fails(web: LocalWeb, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The server listens on 127.0.0.1 only: 127.0.0.3 (loopback too) refuses the connection.
+    fake_dns(monkeypatch, {"two.intranet.example": ["127.0.0.3", "127.0.0.1"]})
+    web.add("/page", ARTICLE)
+    page = fetch(f"http://two.intranet.example:{port_of(web)}/page", limits=FetchLimits(private_hosts=("two.intranet.example",)))
+    assert page.data == ARTICLE and len(web.pages()) == 1
+
+
+def test_https_goes_to_the_checked_address_and_is_verified_against_the_host_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    trust = ssl.create_default_context(cafile=TLS_DIR / "cert.pem")  # the test certificate's own authority
+    monkeypatch.setattr(httpx, "HTTPTransport", functools.partial(httpx.HTTPTransport, verify=trust))
+    fake_dns(monkeypatch, {"news.intranet.example": ["127.0.0.1"], "other.intranet.example": ["127.0.0.1"]})
+    limits = FetchLimits(private_hosts=("news.intranet.example", "other.intranet.example"))
+    with serve(tls=True) as web:
+        web.add("/page", ARTICLE)
+        url = f"https://news.intranet.example:{port_of(web)}/page"
+        assert fetch(url, limits=limits).data == ARTICLE
+        with pytest.raises(FetchError, match=r"^https://other.intranet.example:\d+/page: .*certificate verify failed"):
+            fetch(f"https://other.intranet.example:{port_of(web)}/page", limits=limits)
+    assert web.pages() == ["/page"]
