@@ -13,7 +13,7 @@ product token of its User-Agent). The rules follow RFC 9309:
   the network failure itself (it would fail the same way) and nothing is cached.
 
 An answer is cached in-process per origin (scheme, host, port) for ``CACHE_SECONDS``, shared
-by the threads of one process. Only the first ``MAX_ROBOTS_BYTES`` of a file are read.
+by the threads of one process, for at most ``MAX_SITES`` sites. Only the first ``MAX_ROBOTS_BYTES`` of a file are read.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ AGENT_TOKEN = "newsdesk"
 CACHE_SECONDS = 600.0
 RETRY_SECONDS = 60.0
 MAX_ROBOTS_BYTES = 512_000
+MAX_SITES = 1000  # answers kept at once; a long-running bot meets many sites
 
 # Loads ``robots_url``: its HTTP status and (up to MAX_ROBOTS_BYTES of) its body.
 Loader = Callable[[str], tuple[int, bytes]]
@@ -86,7 +87,7 @@ class RobotsCache:
         if answer is None:
             answer = _answer(*load(where), self._clock())
             with self._lock:
-                self._answers[where] = answer
+                self._keep(where, answer)
             log.debug("%s: HTTP %d", where, answer.status)
         if answer.rules is not None:
             allowed = answer.rules.can_fetch(AGENT_TOKEN, url)
@@ -103,6 +104,16 @@ class RobotsCache:
                 del self._answers[where]
                 return None
             return answer
+
+    def _keep(self, where: str, answer: _Answer) -> None:
+        """Remember ``answer``; past MAX_SITES, expired answers go, then the soonest to expire."""
+        if len(self._answers) >= MAX_SITES:
+            now = self._clock()
+            for site in [s for s, a in self._answers.items() if a.expires <= now]:
+                del self._answers[site]
+        if len(self._answers) >= MAX_SITES:
+            del self._answers[min(self._answers, key=lambda s: self._answers[s].expires)]
+        self._answers[where] = answer
 
     def clear(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ import pytest
 from retrieval.feeds import FeedState, ingest_feed, state_file
 from retrieval.fetch import FetchLimits, RobotsError, fetch
 from retrieval.ingest import Overrides
+from retrieval import robots
 from retrieval.robots import RETRY_SECONDS, RobotsCache
 
 from tests.local_web import LocalWeb, serve
@@ -99,3 +100,19 @@ def test_a_feed_entry_robots_txt_disallows_is_not_tried_again(web: LocalWeb, tmp
     (outcome,) = ingest_feed(feed, tmp_path / "corpus", state, Overrides(), limits=LOCAL)
     assert outcome.error is not None and outcome.error.reason == "robots.txt"
     assert state.is_seen(feed, members) and web.pages() == ["/rss"]
+
+
+def test_the_cache_keeps_a_bounded_number_of_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(robots, "MAX_SITES", 3)
+    cache = RobotsCache(clock=lambda: 0.0)
+    asked: list[str] = []
+
+    def load(where: str) -> tuple[int, bytes]:
+        asked.append(where)
+        return 404, b""
+
+    for site in ["a", "b", "c", "d", "a"]:
+        cache.refusal(f"https://{site}.example/page", load)
+    assert [u.split("//")[1].split(".")[0] for u in asked] == ["a", "b", "c", "d", "a"]  # a was let go to make room
+    cache.refusal("https://d.example/page", load)
+    assert len(asked) == 5  # d is still remembered
