@@ -19,6 +19,10 @@ Guarantees:
   ("poch" for "Pochettino"): it becomes the archive's most frequent word that starts with
   it and is at least :data:`MIN_COMPLETION` letters longer (a word of at least
   :data:`MIN_LENGTH` letters only).
+- A word with no archive word near it that starts with an archive word of at least
+  :data:`MIN_ROOT` letters and :data:`ROOT_SHARE` of its own is a derived form of it
+  ("threatens" -> "threat", "presidential" -> "president", "hospitalised" -> "hospital"):
+  the stemmer joins inflections, not derivations. This applies to English words too.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ MIN_LENGTH = 4
 MIN_STOPWORD_TYPO_LENGTH = 3
 
 
+# A derived form is searched as the archive word it starts with when that word has at
+# least this many letters and this share of the form's.
+MIN_ROOT = 5
+ROOT_SHARE = 0.6
 # A cut-short name must be this many letters shorter than the archive word it completes.
 MIN_COMPLETION = 3
 
@@ -140,8 +148,17 @@ class Speller:
         if best is not None:
             return best[2]
         if english:
-            return None
-        return self._stopword_for(word) or self._completion(word)
+            return self._root(word)
+        return self._stopword_for(word) or self._completion(word) or self._root(word)
+
+    def _root(self, word: str) -> str | None:
+        """The longest archive word ``word`` starts with, if long enough to be its root
+        ("threatens" -> "threat", "presidential" -> "president"), or None."""
+        shortest = max(MIN_ROOT, int(len(word) * ROOT_SHARE))
+        for end in range(len(word) - 1, shortest - 1, -1):
+            if word[:end] in self._frequencies:
+                return word[:end]
+        return None
 
     def _completion(self, word: str) -> str | None:
         """The most frequent archive word that ``word`` starts (a name cut short), or None."""

@@ -181,3 +181,20 @@ def test_a_name_cut_short_is_completed_but_an_english_word_is_not() -> None:
     assert speller.correct("prem") is None  # English knows "prem": left alone
     assert speller.correct("ostr") == "ostrava"
     assert speller.correct("zzzz") is None
+
+
+def test_a_derived_form_is_searched_as_the_archive_word_it_starts_with() -> None:
+    speller = Speller({"threat": 5, "president": 4, "west": 3, "hospital": 2}, stopwords={"the"})
+    assert speller.correct("threatens") == "threat"
+    assert speller.correct("presidential") == "president"
+    assert speller.correct("hospitalised") == "hospital"
+    assert speller.correct("western") is None  # "west" is too short to be taken for a root
+    assert speller.correct("threadbare") is None  # no archive word begins it
+
+
+def test_a_question_in_a_derived_form_finds_its_root_in_the_archive() -> None:
+    body = "The mayor called the flooding a threat to the harbour. Fishermen moved their boats inland."
+    archive = Archive.build([Article(id="port", title="Port", source="Desk", published=None, body=body)])
+    answer = archive.ask("what does the mayor say threatens the harbour")
+    assert answer.answered and "threat" in answer.searched_for
+    assert "threat" in answer.results[0].excerpt
