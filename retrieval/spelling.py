@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import importlib.util
-import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -162,9 +161,13 @@ class Speller:
 
     def _completion(self, word: str) -> str | None:
         """The most frequent archive word that ``word`` starts (a name cut short), or None."""
-        start = bisect.bisect_left(self._sorted, word)
+        words = self._sorted
         best: tuple[int, str] | None = None
-        for candidate in itertools.takewhile(lambda w: w.startswith(word), itertools.islice(self._sorted, start, None)):
+        # By index from the first word at or after ``word`` (islice would step over all before it).
+        for at in range(bisect.bisect_left(words, word), len(words)):
+            candidate = words[at]
+            if not candidate.startswith(word):
+                break
             if len(candidate) - len(word) >= MIN_COMPLETION:
                 key = (-self._frequencies[candidate], candidate)
                 best = key if best is None or key < best else best
