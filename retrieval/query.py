@@ -20,11 +20,13 @@ network, and a question with nothing to correct costs one analysis.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from retrieval.aliases import Aliases
 from retrieval.analyzer import _WORD_RE, Analyzer, Token
 from retrieval.normalize import normalize_word
 from retrieval.shorthand import expand, load_shorthand
@@ -65,11 +67,17 @@ class Query:
 
 def stopword_acronyms(analyzer: Analyzer) -> frozenset[str]:
     """Lowercase forms of the aliases' acronyms that are also stopwords ("us", "is")."""
+    return _stopword_acronyms(analyzer.aliases, analyzer.stopwords)
+
+
+@functools.lru_cache(maxsize=16)
+def _stopword_acronyms(aliases: Aliases, stopwords: frozenset[str]) -> frozenset[str]:
+    # Remembered: every question asks, and the groups do not change.
     return frozenset(
         name.lower()
-        for group in analyzer.aliases.groups
+        for group in aliases.groups
         for name in group
-        if name.isalpha() and name.isupper() and name.lower() in analyzer.stopwords
+        if name.isalpha() and name.isupper() and name.lower() in stopwords
     )
 
 
