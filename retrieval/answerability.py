@@ -186,11 +186,13 @@ def looks_non_english(text: str) -> bool:
     letters = _LETTERS_RE.findall(text)
     if not letters:
         return False
-    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    # Every ASCII letter is a Latin one, and none is foreign: most questions need no look-up.
+    plain = text.isascii()
+    latin = len(letters) if plain else sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     if latin < 0.5 * len(letters):
         return True
     words = [w.casefold().replace("’", "'") for w in _WORDS_RE.findall(text)]
     # A word with letters English does not use (é, ñ, ü, ß...) counts as foreign too.
-    foreign = sum(1 for w in words if w in _FOREIGN_WORDS or _FOREIGN_LETTERS.search(w))
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS or not plain and _FOREIGN_LETTERS.search(w))
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     return foreign >= 2 and foreign > english
