@@ -141,5 +141,6 @@ def fuse(
         window = np.asarray(windows, dtype=np.float64)
         best = window.max()
         fused += weights.window * (window / best if best > 0 else np.zeros_like(window))
-    order = sorted(range(len(ranked)), key=lambda i: -fused[i])  # stable: BM25 order on ties
-    return [(ranked[i][0], float(fused[i])) for i in order]
+    values = fused.tolist()  # Python floats: the same values, cheaper to compare than numpy's
+    order = sorted(range(len(ranked)), key=lambda i: -values[i])  # stable: BM25 order on ties
+    return [(ranked[i][0], values[i]) for i in order]
