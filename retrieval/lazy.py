@@ -48,12 +48,19 @@ class LazySequence(Sequence[T]):
     def __getitem__(self, i: slice) -> list[T]: ...
     def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
-            return [self._item(j) for j in range(*i.indices(self._length))]
+            first, end, step = i.indices(self._length)
+            if step == 1:
+                return self._run(first, end) if end > first else []
+            return [self._item(j) for j in range(first, end, step)]
         if i < 0:
             i += self._length
         if not 0 <= i < self._length:
             raise IndexError(f"index {i} out of range for {self._length} items")
         return self._item(i)
+
+    def _run(self, first: int, end: int) -> list[T]:
+        """Items ``first`` to ``end - 1`` (``first < end``; a subclass may read them at once)."""
+        return [self._item(j) for j in range(first, end)]
 
     def _item(self, i: int) -> T:
         if self._made is None:
@@ -90,18 +97,12 @@ class Chain(LazySequence[T]):
         part = int(np.searchsorted(self._starts, i, side="right")) - 1
         return self._parts[part][i - int(self._starts[part])]
 
-    @overload
-    def __getitem__(self, i: int) -> T: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[T]: ...
-    def __getitem__(self, i: int | slice) -> T | list[T]:
-        if isinstance(i, slice):
-            first, end, step = i.indices(self._length)
-            part = int(np.searchsorted(self._starts, first, side="right")) - 1
-            if step == 1 and first < end <= self._starts[part + 1]:  # inside one part: its own slice
-                offset = int(self._starts[part])
-                return list(self._parts[part][first - offset : end - offset])
-        return super().__getitem__(i)
+    def _run(self, first: int, end: int) -> list[T]:
+        part = int(np.searchsorted(self._starts, first, side="right")) - 1
+        if end <= self._starts[part + 1]:  # inside one part: its own slice
+            offset = int(self._starts[part])
+            return list(self._parts[part][first - offset : end - offset])
+        return super()._run(first, end)
 
     def __iter__(self) -> Iterator[T]:
         return itertools.chain.from_iterable(self._parts)
@@ -121,18 +122,10 @@ class Utf8Lines(LazySequence[str]):
         start = self._ends[i - 1] + 1 if i else 0
         return str(memoryview(self._data[start : self._ends[i]]), "utf-8")
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            first, end, step = i.indices(self._length)
-            if step == 1 and end > first:
-                # One decode and one split (no line holds a line break: each is followed by one).
-                start = self._ends[first - 1] + 1 if first else 0
-                return str(memoryview(self._data[start : self._ends[end - 1]]), "utf-8").split("\n")
-        return super().__getitem__(i)
+    def _run(self, first: int, end: int) -> list[str]:
+        # One decode and one split (no line holds a line break: each is followed by one).
+        start = self._ends[first - 1] + 1 if first else 0
+        return str(memoryview(self._data[start : self._ends[end - 1]]), "utf-8").split("\n")
 
     def __iter__(self) -> Iterator[str]:
         if not self._ends:
