@@ -31,6 +31,7 @@ from retrieval.answerability import informativeness
 log = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"\w+")
+_ASCII_WORD_RE = re.compile(r"\w+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ class WordingWeights:
 
 def words(text: str) -> list[str]:
     """The lowercase ``\\w+`` runs of ``text``."""
-    return _WORD_RE.findall(text.lower())
+    lowered = text.lower()
+    # On ASCII text the ASCII-only pattern finds the same runs, faster.
+    return (_ASCII_WORD_RE if lowered.isascii() else _WORD_RE).findall(lowered)
 
 
 def question_words(question: str) -> dict[str, float]:
