@@ -104,8 +104,12 @@ class Embedder:
             # token ids clamped to its rows in Python (np.clip costs more on a few ids).
             rows = model.embedding.shape[0]
             ids = [min(max(i, 0), rows - 1) for i in encoding.ids]
-            mask = np.array([encoding.attention_mask], dtype=np.float32)
-            pooled = model.avg_pool(model.embedding[np.array([ids], dtype=np.int32)], mask)
+            tokens = model.embedding[np.array([ids], dtype=np.int32)]
+            if all(encoding.attention_mask):
+                # The model's average with every token counted: its mask would multiply by 1.
+                pooled = tokens.sum(axis=1, dtype=np.float32) / np.float32(max(len(ids), 1))
+            else:
+                pooled = model.avg_pool(tokens, np.array([encoding.attention_mask], dtype=np.float32))
         except AttributeError:  # a wordllama laid out otherwise: its own batch path
             return self.embed([text])[0]
         return _to_unit_length(np.asarray(pooled, dtype=np.float32))[0]
