@@ -89,11 +89,14 @@ def mark_acronyms(question: str, acronyms: frozenset[str]) -> str:
     if not acronyms:
         return question
     matches = list(_WORD_RE.finditer(question))
+    # Only exactly lowercase "us", "is" can change: a question without them needs nothing more.
+    hits = [i for i, match in enumerate(matches) if match.group() in acronyms]
+    if not hits:
+        return question
     words = [normalize_word(m.group()).lower() for m in matches]
     text = list(question)
-    for i, match in enumerate(matches):
-        if match.group() not in acronyms:  # only exactly lowercase "us", "is"
-            continue
+    for i in hits:
+        match = matches[i]
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
         # "us-led", "anti-is": joined by a hyphen, the word is a name, not a pronoun or verb.
