@@ -67,7 +67,10 @@ class Query:
 
 def stopword_acronyms(analyzer: Analyzer) -> frozenset[str]:
     """Lowercase forms of the aliases' acronyms that are also stopwords ("us", "is")."""
-    return _stopword_acronyms(analyzer.aliases, analyzer.stopwords)
+    try:
+        return _stopword_acronyms(analyzer.aliases, analyzer.stopwords)
+    except TypeError:  # groups or stopwords given as lists or sets: not remembered
+        return _stopword_acronyms.__wrapped__(analyzer.aliases, analyzer.stopwords)
 
 
 @functools.lru_cache(maxsize=16)
