@@ -265,16 +265,17 @@ class Answerer:
                 # goes below zero, so real matches can rank after the zeros.
                 continue
             # Text already shown (sentence numbers are archive-wide) is left out of the window.
-            span = self._span(passage, lo, id_weights, shown_spans)
-            if span is None:
+            found = self._span(passage, lo, id_weights, shown_spans)
+            if found is None:
                 continue
+            span, window = found
             excerpt_terms = sentence_terms.union(span.start, span.stop)
             # Skip a near copy (agency text in several articles).
             if any(_jaccard(excerpt_terms, other) >= NEAR_DUPLICATE_JACCARD for other in seen_terms):
                 continue
             shown_spans.append(span)
             seen_terms.append(excerpt_terms)
-            excerpt = self._excerpt(passage, span, score, query_weights)
+            excerpt = self._excerpt(passage, span, window, score, query_weights)
             picked.append((position, frozenset(term_of[i] for i in matched), excerpt))
             if len(picked) >= wanted:
                 break
@@ -293,9 +294,12 @@ class Answerer:
         n = self._weight_scale
         return math.log1p((n - df + 0.5) / (df + 0.5))
 
-    def _span(self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range]) -> range | None:
+    def _span(
+        self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range]
+    ) -> tuple[range, Window] | None:
         """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``,
-        none of them ``shown`` already (None when the whole passage was)."""
+        none of them ``shown`` already (None when the whole passage was), and the window that
+        chose them (it holds their texts and terms)."""
         archive = self.archive
         window = Window(
             archive.all_sentences,
@@ -305,14 +309,17 @@ class Answerer:
             max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,
         )
         found = window.best_unshown(lo, lo + len(passage.sentences), shown)
-        return range(*found) if found else None
+        return (range(*found), window) if found else None
 
-    def _excerpt(self, passage: Passage, span: range, score: float, weights: dict[str, float]) -> Excerpt:
-        sentences = self.archive.all_sentences[span.start : span.stop]
+    def _excerpt(
+        self, passage: Passage, span: range, window: Window, score: float, weights: dict[str, float]
+    ) -> Excerpt:
+        # The window read the sentences and their terms as it chose them.
+        sentences = [window.text(i) for i in span]
         text = excerpt_text(sentences, weights, self.analyzer)
         # Only sentences that hold a question term can hold a highlight (their terms are known).
         ids = set(self.archive.sentence_terms.query_ids(weights).values())
-        matching = [bool(self.archive.sentence_terms.terms(i) & ids) for i in span]
+        matching = [bool(window.terms(i) & ids) for i in span]
         highlights = highlight_spans(text, sentences, matching, weights, self.analyzer)
         surface: list[str] = []
         for start, end in highlights:

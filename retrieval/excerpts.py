@@ -119,7 +119,8 @@ class Window:
         if start < end:
             self._texts.update(zip(range(start, end), self.sentences[start:end]))
 
-    def _text(self, i: int) -> str:
+    def text(self, i: int) -> str:
+        """Sentence ``i`` (kept once read)."""
         text = self._texts.get(i)
         if text is None:
             text = self._texts[i] = self.sentences[i]
@@ -128,10 +129,11 @@ class Window:
     def _heading(self, i: int) -> bool:
         flag = self._headings.get(i)
         if flag is None:
-            flag = self._headings[i] = is_heading(self._text(i))
+            flag = self._headings[i] = is_heading(self.text(i))
         return flag
 
-    def _of(self, i: int) -> frozenset[int]:
+    def terms(self, i: int) -> frozenset[int]:
+        """Sentence ``i``'s term ids (kept once read)."""
         found = self._terms.get(i)
         if found is None:
             found = self._terms[i] = self._lookup(i)
@@ -139,7 +141,7 @@ class Window:
 
     def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
         """Weight of the question words sentence ``i`` adds to ``covered``."""
-        terms = self._of(i)
+        terms = self.terms(i)
         # The question's few terms, not the sentence's many, are what is walked.
         return sum(w for t, w in self.weights.items() if t in terms and t not in covered)
 
@@ -177,19 +179,19 @@ class Window:
             return best, best + 1
         first = self._speaker(best)
         last = best
-        length = sum(len(self._text(i)) + 1 for i in range(first, last + 1)) - 1
-        covered = set().union(*(self._of(i) for i in range(first, last + 1)))
+        length = sum(len(self.text(i)) + 1 for i in range(first, last + 1)) - 1
+        covered = set().union(*(self.terms(i) for i in range(first, last + 1)))
         while True:
             options = []
             for j, side in ((last + 1, 1), (first - 1, 0)):
-                if self._joinable(j) and length + 1 + len(self._text(j)) <= self.max_chars:
+                if self._joinable(j) and length + 1 + len(self.text(j)) <= self.max_chars:
                     # Prefer new question words, then staying inside the passage, then what follows.
                     options.append((self.gain(j, covered), lo <= j < hi, side, j))
             if not options:
                 break
             j = max(options)[3]
-            length += 1 + len(self._text(j))
-            covered |= self._of(j)
+            length += 1 + len(self.text(j))
+            covered |= self.terms(j)
             first, last = min(first, j), max(last, j)
         return first, last + 1
 
@@ -199,16 +201,16 @@ class Window:
 
     def _speaker(self, best: int) -> int:
         """The first sentence to show for ``best``: where its quote opens and who speaks, when close."""
-        first = self._back_to(best, lambda j: quote_state(self._text(j))[1] > 0, quote_state(self._text(best))[0] > 0)
-        return self._back_to(first, lambda j: names_speaker(self._text(j)), needs_speaker(self._text(first)))
+        first = self._back_to(best, lambda j: quote_state(self.text(j))[1] > 0, quote_state(self.text(best))[0] > 0)
+        return self._back_to(first, lambda j: names_speaker(self.text(j)), needs_speaker(self.text(first)))
 
     def _back_to(self, start: int, found: Callable[[int], bool], wanted: bool) -> int:
         """The nearest earlier joinable sentence (within reach) that is ``found``, if ``wanted``; else ``start``."""
         if not wanted:
             return start
-        length = len(self._text(start))
+        length = len(self.text(start))
         for j in range(start - 1, max(self.bounds[0], start - SPEAKER_LOOKBACK) - 1, -1):
-            length += 1 + len(self._text(j))
+            length += 1 + len(self.text(j))
             if not self._joinable(j) or length > self.max_chars:
                 break
             if found(j):
