@@ -98,7 +98,8 @@ def gather_evidence(
     if total <= 0:
         return Evidence(0.0, 1.0, 0.0, 0.0)
     unknown = sum(w for t, w in weights.items() if t not in known) / total
-    coverage = sum(weights[t] for t in matched if t in weights) / total
+    # In question order (not the set's, which varies with string hashing): the same bits every run.
+    coverage = sum(w for t, w in weights.items() if t in matched) / total
     ordered = sorted(scores, reverse=True)
     if not ordered or ordered[0] <= 0:
         margin = 0.0

@@ -151,3 +151,24 @@ def test_an_unknown_everyday_word_weighs_less_in_the_refusal_than_an_unknown_nam
     name = archive.ask("when did the Marlow harbour open and who is Quenzaldor").evidence
     assert everyday is not None and name is not None
     assert 0.0 < everyday.unknown < name.unknown
+
+
+def test_the_evidence_is_the_same_bits_whatever_the_string_hashing() -> None:
+    # Float sums depend on their order; a set's order depends on PYTHONHASHSEED.
+    import subprocess
+    import sys
+
+    code = (
+        "from retrieval.answerability import gather_evidence\n"
+        "w = {f'term{i}': 0.1 * i + 1 / (i + 3) for i in range(40)}\n"
+        "print(repr(gather_evidence(w, set(w), frozenset(w), 0.5, [3.0, 1.0]).coverage))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(seen) == 1, seen
