@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.querylog.records import LoggedQuery, Stats
 from bot.render_text import truncate
-from retrieval.filters import FilterError, Filters
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +56,12 @@ def _user(q: LoggedQuery) -> str:
     return truncate(q.user_id, 12) if q.user_id else "-"
 
 
-def _filters(q: LoggedQuery) -> str:
-    try:
-        return Filters.from_json(q.filters).describe()
-    except FilterError:  # written by hand or by another version: show it as stored
-        return str(q.filters)
-
-
 def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> str:
     """Logged questions as a table, one line each, the question cut to fit.
 
     A FILTERS column (outlet, dates) appears when any question was asked with filters.
     """
-    filters = [_filters(q) if q.filters else "" for q in queries]
+    filters = [q.filters_text() for q in queries]
     with_filters = any(filters)
     rows = [
         (

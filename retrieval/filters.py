@@ -145,6 +145,9 @@ class Filters:
                 raise FilterError(f"saved filters are not JSON: {exc}") from None
         if not isinstance(data, dict):
             raise FilterError("saved filters must be a JSON object")
+        for name in ("outlet", "since", "until"):
+            if not isinstance(data.get(name), (str, type(None))):
+                raise FilterError(f"saved filter {name} must be text, not {_shown(data[name])!r}")
         return cls.parse(data.get("outlet"), data.get("since"), data.get("until"), names=("outlet", "since", "until"))
 
     def describe(self) -> str:

@@ -29,7 +29,18 @@ T = TypeVar("T")
 # Bots may attach 10 MiB; leave room for the multipart envelope.
 MAX_EXPORT_BYTES = 9 * 1024 * 1024
 LINE_QUESTION_CHARS = 120
+LINE_FILTERS_CHARS = 100
 CHART_FILENAME = "querylog-stats.png"
+
+
+def filters_shown(query: LoggedQuery) -> str:
+    """`` · *from DW, published 2014-06-01 to 2014-12-31*``, or ``""`` for a question asked without filters.
+
+    Escaped (an outlet is typed by the asker: it never pings or breaks the markdown) and cut
+    short, so a listing line stays bounded.
+    """
+    text = query.filters_text()
+    return f" \u00b7 *{truncate(escape(text), LINE_FILTERS_CHARS)}*" if text else ""
 
 
 def _line(query: LoggedQuery) -> str:
@@ -39,7 +50,8 @@ def _line(query: LoggedQuery) -> str:
     votes = ""
     if query.thumbs_up or query.thumbs_down:
         votes = f" \N{THUMBS UP SIGN}{query.thumbs_up} \N{THUMBS DOWN SIGN}{query.thumbs_down}"
-    return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {truncate(escape(query.question), LINE_QUESTION_CHARS)}"
+    question = truncate(escape(query.question), LINE_QUESTION_CHARS)
+    return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {question}{filters_shown(query)}"
 
 
 def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Embed:
@@ -53,7 +65,7 @@ def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Emb
         lines.append(line)
         size += len(line) + 1
     embed = discord.Embed(title=title, description="\n".join(lines) or empty, colour=discord.Colour.dark_teal())
-    embed.set_footer(text="Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer")
+    embed.set_footer(text="Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 in italics: the filters it was asked with")
     return embed
 
 

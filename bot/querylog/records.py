@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from retrieval.filters import FilterError, Filters
+
 log = logging.getLogger(__name__)
 
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -84,6 +86,22 @@ class LoggedQuery:
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EXPORT_COLUMNS}
+
+    def filters_text(self) -> str:
+        """The filters it was asked with, for people, on one line (``""`` when none).
+
+        The one formatter the CLI tables and ``/querylog`` share: ``Filters.describe``
+        (``from DW, published 2014-06-01 to 2014-12-31``), or the stored JSON when it is not
+        valid filters (written by hand or by another version). Not escaped: each caller
+        escapes for where it prints.
+        """
+        if not self.filters:
+            return ""
+        try:
+            text = Filters.from_json(self.filters).describe()
+        except FilterError:
+            text = json.dumps(self.filters, ensure_ascii=False)
+        return " ".join(text.split())  # an outlet typed on the CLI may hold a newline
 
     def to_row(self) -> dict[str, Any]:
         """The export's flat form (as ``iter_export_rows`` yields): JSON text, answered 0/1."""

@@ -102,6 +102,7 @@ async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with
     assert bad_date["question"] == STORM and bad_date["answered"] == 0
     assert bad_date["reason"] == "invalid_filter" and "since must be a date" in bad_date["rejected"]
     assert bad_outlet["reason"] == "unknown_outlet" and "Nowhere Times" in bad_outlet["rejected"]
+    assert bad_outlet["filters"] == '{"outlet": "Nowhere Times"}'  # what it was asked with, for /querylog
     assert asked["rejected"] is None and asked["answered"] == 1
     db = open_reader(log_path)
     assert queries.unanswered(db) == []  # a typo is not a gap in the archive

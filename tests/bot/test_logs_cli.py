@@ -155,6 +155,19 @@ def test_export_csv_to_stdout(db_path: Path) -> None:
     assert [d["id"] for d in lines] == [5]
 
 
+def test_exports_and_script_listings_carry_each_questions_filters(db_path: Path) -> None:
+    log = QueryLog.open(db_path)
+    log.record(QueryRecord("Did Iran pledge help?", False, filters={"outlet": "DW", "since": "2014-06-01"}))
+    log.record(QueryRecord("no filters?", True))
+    [filtered, plain] = list(csv.DictReader(io.StringIO(run("export", "--csv").stdout)))
+    assert json.loads(filtered["filters"]) == {"outlet": "DW", "since": "2014-06-01"} and plain["filters"] == ""
+    lines = [json.loads(line) for line in run("export", "--json").stdout.splitlines()]
+    assert [d["filters"] for d in lines] == [{"outlet": "DW", "since": "2014-06-01"}, {}]
+    assert [d["filters"] for d in json.loads(run("recent", "--json").stdout)] == [{}, {"outlet": "DW", "since": "2014-06-01"}]
+    newest, oldest = list(csv.DictReader(io.StringIO(run("recent", "--csv").stdout)))
+    assert newest["filters"] == "" and json.loads(oldest["filters"])["outlet"] == "DW"
+
+
 def test_export_to_a_private_file(db_path: Path, tmp_path: Path) -> None:
     fill(db_path)
     target = tmp_path / "export.csv"

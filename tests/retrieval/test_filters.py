@@ -59,6 +59,8 @@ def test_bad_saved_json_is_a_filter_error() -> None:
         Filters.from_json("{nope")
     with pytest.raises(FilterError, match="JSON object"):
         Filters.from_json("[1]")
+    with pytest.raises(FilterError, match="saved filter since must be text"):
+        Filters.from_json({"since": 20140601})
 
 
 def test_description_for_people() -> None:

@@ -30,7 +30,7 @@ from bot.failures import defer_publicly, report_failure, send_private, send_publ
 from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
 from retrieval.answer import QuestionError
-from retrieval.filters import FilterError
+from retrieval.filters import FilterError, Filters
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -104,9 +104,11 @@ class AskCog(commands.Cog, name="Ask"):
     async def _ask(self, question: str, **kwargs: Any) -> Asked:
         return await self._in_worker(self.bot.desk.ask, question, more=SPARE_RESULTS, **kwargs)
 
-    async def _log_rejected(self, question: str, error: QuestionError | FilterError, **who: Any) -> None:
+    async def _log_rejected(
+        self, question: str, error: QuestionError | FilterError, filters: Filters | None = None, **who: Any
+    ) -> None:
         # The log is written off the event loop, after the member has their answer.
-        await asyncio.to_thread(self.bot.desk.reject, question, error, **who)
+        await asyncio.to_thread(self.bot.desk.reject, question, error, filters=filters, **who)
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -126,12 +128,14 @@ class AskCog(commands.Cog, name="Ask"):
         """Ask the news archive a question and get cited excerpts."""
         # Bad input is answered at once, privately, before the cooldown starts and before
         # the public "thinking…" message.
+        filters: Filters | None = None
         try:
             filters = self.bot.desk.validate(question, outlet, since, until)
             self.bot.desk.check_outlet(filters)
         except (QuestionError, FilterError) as exc:
             await report_failure(interaction, exc)
-            await self._log_rejected(question, exc, **_who(interaction))
+            # An outlet that matches none is logged with the filters, for /querylog to show.
+            await self._log_rejected(question, exc, filters, **_who(interaction))
             return
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:

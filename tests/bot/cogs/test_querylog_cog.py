@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
+import re
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,8 +16,10 @@ import pytest_asyncio
 
 from bot import charts
 from bot.client import NewsdeskBot
+from bot.cogs.querylog import LINE_FILTERS_CHARS, filters_shown
 from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
+from bot.querylog.records import LoggedQuery
 from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.store import load_or_build
@@ -157,3 +161,81 @@ async def test_export_attaches_the_log_as_csv(fake_discord: FakeDiscord, bot: Ne
     assert [r["question"] for r in rows][0] == "Did Iran send troops to Iraq?"
     assert len(rows) == 4
     assert {"asked_at", "answered", "thumbs_up", "thumbs_down"} <= set(rows[0])
+
+
+async def ask_as_member(fake: FakeDiscord, question: str, **filters: str) -> None:
+    interaction = await fake.send_interaction("ask", {"question": question, **filters}, user=fake.member)
+    await fake.wait_for_interaction_message(interaction, timeout=10)
+
+
+async def test_recent_shows_the_filters_a_question_was_asked_with(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
+    # Why was it unanswered? The moderator sees that the asker kept to one outlet and a range.
+    await ask_as_member(fake_discord, "Did Iran pledge to help Iraq?", outlet="DW", since="2014-06-01", until="2014-12-31")
+    await ask_as_member(fake_discord, "Did Iran offer help to Iraq?")
+    message = await run(fake_discord, "recent", {"count": 2})
+    assert message.ephemeral
+    unfiltered, filtered = message.embeds[0]["description"].splitlines()
+    assert "Did Iran offer help to Iraq?" in unfiltered
+    assert "Did Iran pledge to help Iraq?" in filtered
+    assert filtered.endswith(" \u00b7 *from DW, published 2014-06-01 to 2014-12-31*")
+    assert "\u00b7" not in unfiltered and "from DW" not in unfiltered and "published" not in unfiltered
+    fake_discord.assert_no_violations()
+
+
+async def test_a_hostile_outlet_shows_escaped_and_the_listing_stays_in_limits(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, tmp_path: Path
+) -> None:
+    # Refused (no such outlet), and logged with the outlet as typed: it is listed too.
+    hostile = "@everyone `x` **big** " + "y" * 78  # 100: the most /ask takes
+    for _ in range(30):
+        await ask_as_member(fake_discord, "What did Iran offer Iraq? " + "z" * 60, outlet=hostile)
+    description = (await run(fake_discord, "recent", {"count": 50})).embeds[0]["description"]
+    assert len(description) <= 4096
+    assert description.splitlines()[-1].startswith("\u2026 and ")  # cut at whole lines, as before
+    first = description.splitlines()[0]
+    assert "from @\u200beveryone \\`x\\` \\*\\*big\\*\\*" in first
+    assert "@everyone" not in description
+    fake_discord.assert_no_violations()
+    fake_discord.assert_nothing_pings()
+
+
+async def test_export_has_each_questions_filters(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
+    await ask_as_member(fake_discord, "Did Iran pledge to help Iraq?", outlet="DW", since="2014-06-01")
+    [attachment] = (await run(fake_discord, "export", {"days": 30})).files
+    rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8"))))
+    assert json.loads(rows[-1]["filters"]) == {"outlet": "DW", "since": "2014-06-01"}
+    assert rows[0]["filters"] == ""  # asked without filters
+
+
+# -- the filters' formatter -------------------------------------------------------------
+
+
+def logged(filters: dict) -> LoggedQuery:
+    return LoggedQuery(1, "2026-01-02T03:04:05Z", "discord", None, None, None, "q?", False, 0, [], filters, None, None, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("filters", "shown"),
+    [
+        ({}, ""),
+        ({"outlet": "DW", "since": "2014-06-01", "until": "2014-12-31"}, "from DW, published 2014-06-01 to 2014-12-31"),
+        ({"until": "2014-12-31"}, "published until 2014-12-31"),
+        ({"outlet": "Valley\nPost"}, "from Valley Post"),  # typed on the command line: still one line
+        ({"since": "last week"}, '{"since": "last week"}'),  # not valid filters: shown as stored
+        ({"outlet": 7}, '{"outlet": 7}'),
+    ],
+)
+def test_filters_text_is_one_line_for_people(filters: dict, shown: str) -> None:
+    assert logged(filters).filters_text() == shown
+
+
+def test_a_hostile_outlet_is_shown_escaped_short_and_on_one_line() -> None:
+    hostile = "@everyone `rm -rf` **loud** <@123> ||x|| [link](https://evil.example)\n# head " + "w" * 200
+    line = filters_shown(logged({"outlet": hostile, "since": "2014-06-01"}))
+    assert line.startswith(" \u00b7 *from @\u200beveryone \\`rm -rf\\` \\*\\*loud\\*\\* \\<@\u200b123\\>")
+    inner = line[len(" \u00b7 *") : -1]
+    assert line.endswith("\u2026*") and len(inner) <= LINE_FILTERS_CHARS and "\n" not in line
+    # Every markdown character the asker typed is escaped: only the italics' own stars are bare.
+    assert not re.search(r"(?<!\\)[*`|\[\]<>#_~]", inner)
+    assert "@everyone" not in line and "<@1" not in line
+    assert filters_shown(logged({})) == ""
