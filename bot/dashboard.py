@@ -15,12 +15,14 @@ Guarantees:
   formula guard, a query's memory and time are capped, and Datasette stops when this
   command dies: see :mod:`bot.querylog.datasette_plugins.newsdesk_guard`.
 - With ``--guild ID`` Datasette serves a private copy of the log holding only that server's
-  questions and the votes on them (a snapshot taken at start; restart to refresh), so no
-  page, table or SQL can reach another server's rows.
+  questions and the votes on them, refreshed every ``--refresh`` seconds (default 30) while
+  the dashboard runs, so no page, table or SQL can reach another server's rows: see
+  :mod:`bot.dashboard_guild`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import ipaddress
 import json
@@ -28,7 +30,6 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ from typing import Any
 
 import click
 
+from bot.dashboard_guild import DEFAULT_REFRESH_SECONDS, served_copy
 from bot.logs_cli import settings_of
 from bot.querylog import QueryLogError, open_reader
 from bot.querylog.queries import CANNED_QUERIES
@@ -69,12 +71,13 @@ def build_metadata(
     host: str = "127.0.0.1",
     allow_hosts: tuple[str, ...] = (),
     guild: int | None = None,
+    refresh: float = DEFAULT_REFRESH_SECONDS,
 ) -> dict[str, Any]:
     """Datasette metadata for the log database ``name``: titles, canned queries, the host
     names it answers to and, with ``login``, the moderator account (its hash read from
     ``HASH_ENV``) and the rule that only that account may see anything."""
     access = f"Log in as {USER} to read it." if login else "No login: only this machine can reach it."
-    scope = f" Only server {guild}'s questions, as they were when the dashboard started." if guild else ""
+    scope = f" Only server {guild}'s questions, brought up to date every {refresh:g} s." if guild else ""
     wildcard = host in WILDCARD_HOSTS
     metadata: dict[str, Any] = {
         "title": "newsdesk query log",
@@ -191,6 +194,12 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--password-hash", metavar="HASH", help=f"Require a login (default: ${HASH_ENV}); see hash-password.")
 @click.option("--guild", type=click.IntRange(min=1), metavar="ID", help="Serve only this Discord server's questions.")
+@click.option(
+    "--refresh",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help=f"With --guild: how often the copy catches up with the log [default: {DEFAULT_REFRESH_SECONDS}].",
+)
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Another host name browsers use to reach it.")
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata (canned queries) and exit.")
 @click.pass_context
@@ -200,6 +209,7 @@ def dashboard(
     port: int,
     password_hash: str | None,
     guild: int | None,
+    refresh: float | None,
     allow_hosts: tuple[str, ...],
     print_metadata: bool,
 ) -> None:
@@ -216,8 +226,16 @@ def dashboard(
         password_hash = check_password_hash(settings.dashboard_password_hash, HASH_ENV)
     if password_hash is None and not is_loopback(host):
         raise click.UsageError(exposure_refused(host))
+    if refresh is not None and guild is None:
+        raise click.UsageError("--refresh only applies with --guild: without it the dashboard reads the log itself, always current")
+    every = DEFAULT_REFRESH_SECONDS if refresh is None else refresh
     metadata = build_metadata(
-        database_name(settings.db_path), login=password_hash is not None, host=host, allow_hosts=allow_hosts, guild=guild
+        database_name(settings.db_path),
+        login=password_hash is not None,
+        host=host,
+        allow_hosts=allow_hosts,
+        guild=guild,
+        refresh=every,
     )
     if print_metadata:
         click.echo(json.dumps(metadata, indent=2, ensure_ascii=False))
@@ -229,43 +247,13 @@ def dashboard(
         open_reader(settings.db_path).close()
     except QueryLogError as exc:
         raise click.ClickException(str(exc)) from None
-    _serve(settings.db_path, metadata, host, port, password_hash, guild)
+    _serve(settings.db_path, metadata, host, port, password_hash, guild, every)
 
 
 def _check_installed(login: bool) -> None:
     for module, name in (("datasette", "Datasette"), *((("datasette_auth_passwords", "datasette-auth-passwords"),) if login else ())):
         if importlib.util.find_spec(module) is None:
             raise click.ClickException(f"{name} is not installed: install the dashboard extra with {INSTALL_HINT}")
-
-
-def guild_copy(source: Path, folder: Path, guild: int) -> Path:
-    """A copy of the log at ``source`` in ``folder`` (same file name) with only server
-    ``guild``'s questions and the votes on them, and no rows of tables that are not per
-    server; deleted rows are not left in free pages."""
-    target = folder / source.name
-    reader = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    writer = sqlite3.connect(target)
-    try:
-        reader.backup(writer)
-        writer.execute("PRAGMA journal_mode = DELETE")
-        with writer:
-            writer.execute(
-                "DELETE FROM feedback WHERE query_id NOT IN (SELECT id FROM queries WHERE guild_id = ?)", (str(guild),)
-            )
-            writer.execute("DELETE FROM queries WHERE guild_id IS NOT ?", (str(guild),))
-            # Other tables (archive_actions: who changed the shared archive) are not per
-            # server: they are left empty rather than show another server's members.
-            for (table,) in writer.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
-                "AND name NOT IN ('queries', 'feedback', '_migrations')"
-            ).fetchall():
-                writer.execute(f'DELETE FROM "{table}"')
-        writer.execute("VACUUM")
-    finally:
-        writer.close()
-        reader.close()
-    return target
 
 
 def _parent_death_signal() -> None:  # pragma: no cover - runs in the child before exec
@@ -279,16 +267,25 @@ def _parent_death_signal() -> None:  # pragma: no cover - runs in the child befo
 
 
 def _serve(
-    db_path: Path, metadata: dict[str, Any], host: str, port: int, password_hash: str | None, guild: int | None = None
+    db_path: Path,
+    metadata: dict[str, Any],
+    host: str,
+    port: int,
+    password_hash: str | None,
+    guild: int | None = None,
+    refresh: float = DEFAULT_REFRESH_SECONDS,
 ) -> None:
     env = {key: value for key, value in os.environ.items() if key != HASH_ENV}
     env[PARENT_ENV] = str(os.getpid())
     if password_hash is not None:
         env[HASH_ENV] = password_hash  # read by Datasette through the metadata's {"$env": ...}
-    with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder:
+    with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder, contextlib.ExitStack() as stack:
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
-        served = guild_copy(db_path, Path(folder), guild) if guild else db_path.resolve()
+        try:
+            served = stack.enter_context(served_copy(db_path, Path(folder), guild, refresh)) if guild else db_path.resolve()
+        except QueryLogError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(start_message(host, port, password_hash is not None), err=True)
         command = datasette_command(served, metadata_path, host, port)
         log.debug("running %s", command)

@@ -25,6 +25,7 @@ pytest.importorskip("datasette", reason="datasette is not installed (pip install
 from bot.dashboard import HASH_ENV  # noqa: E402
 from bot.querylog import QueryLog, QueryRecord  # noqa: E402
 from bot.querylog.datasette_plugins.newsdesk_guard import guard_csv, host_allowed  # noqa: E402
+from bot.querylog.retention import forget_user  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -163,6 +164,72 @@ def test_guild_serves_one_server_and_datasette_stops_when_the_dashboard_is_kille
         assert not _alive(child)
     finally:
         stop(process)
+
+
+def _served_files(process: subprocess.Popen[bytes]) -> list[Path]:
+    """The database Datasette serves (from its command line) and its -wal/-shm files."""
+    [child] = _children(process.pid)
+    served = Path(next(arg for arg in Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0") if arg.endswith(".db")))
+    return [path for path in (served, Path(f"{served}-wal"), Path(f"{served}-shm")) if path.exists()]
+
+
+def _questions_once(port: int, until: list[str]) -> list[str]:
+    """The served questions once they are ``until`` (or after a generous minute), checking on
+    the way that no other server's question is ever served."""
+    sql = "/newsdesk.json?sql=select+question,guild_id+from+queries+order+by+id&_shape=array"
+    deadline = time.monotonic() + 60
+    while True:
+        status, body = get(port, sql)
+        assert status == 200 and b"their" not in body
+        questions = [row["question"] for row in json.loads(body)]
+        if questions == until or time.monotonic() > deadline:
+            return questions
+        time.sleep(0.2)
+
+
+def test_guild_shows_new_questions_of_that_server_only(tmp_path: Path) -> None:
+    path = tmp_path / "newsdesk.db"
+    log = QueryLog.open(path)
+    log.record(QueryRecord("our first question", True, "discord", 1, OURS, 10))
+    log.record(QueryRecord("their first question", True, "discord", 2, THEIRS, 20))
+    log.db.close()
+    process, port = start(path, "--guild", str(OURS), "--refresh", "1")
+    try:
+        served = _served_files(process)
+        assert path.resolve() not in served  # a private copy, never the log itself
+        log = QueryLog.open(path)  # the bot keeps writing while the dashboard runs
+        ours = log.record(QueryRecord("our newer question", False, "discord", 3, OURS, 10))
+        log.record(QueryRecord("their newer secret", False, "discord", 4, THEIRS, 20))
+        log.record_feedback(ours, 3, 1)
+        log.db.close()
+        assert _questions_once(port, until=["our first question", "our newer question"]) == ["our first question", "our newer question"]
+        status, body = get(port, "/newsdesk/feedback.json?_shape=array")
+        assert status == 200 and [(row["query_id"], row["value"]) for row in json.loads(body)] == [(ours, 1)]
+        # A member's request to be forgotten reaches the dashboard too.
+        log = QueryLog.open(path)
+        forget_user(log.db, log, 1)
+        log.db.close()
+        assert _questions_once(port, until=["our newer question"]) == ["our newer question"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(b"our first" in f.read_bytes() for f in _served_files(process)):
+            time.sleep(0.2)  # the write-ahead file is emptied once no reader holds it
+        for file in _served_files(process):  # not in free pages, nor in the write-ahead file
+            content = file.read_bytes()
+            assert b"their" not in content and b"our first" not in content, file
+    finally:
+        stop(process)
+
+
+def test_refresh_without_guild_is_refused(log_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.dashboard", "--refresh", "5", "--print-metadata"],
+        cwd=log_path.parent,
+        env={**os.environ, "NEWSDESK_DB": str(log_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--refresh only applies with --guild" in result.stderr
 
 
 def test_host_rules() -> None:

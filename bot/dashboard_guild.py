@@ -1,0 +1,181 @@
+"""``newsdesk dashboard --guild ID``: a private copy of the query log holding one server's rows,
+kept current while the dashboard runs.
+
+Datasette serves the copy, never the real log, so no page, table or SQL can reach another
+server's rows. A background thread of the dashboard process refreshes it every few seconds
+(``--refresh``, default :data:`DEFAULT_REFRESH_SECONDS`).
+
+Guarantees:
+- Only server ``guild``'s questions, the votes on them and the migration records (which
+  migrations made the schema; nothing about anyone) are ever written into the copy. It
+  starts as an empty file given the log's tables and indexes, so another server's rows are
+  never in it, not even in free pages. Tables that are not per server (``archive_actions``:
+  who changed the shared archive) exist but stay empty.
+- The real log is read through :func:`bot.querylog.open_reader` (``mode=ro``), in one read
+  transaction per refresh (so the votes match the questions) that ends before the copy is
+  written: the log is in WAL mode, so the bot's writers never wait for it.
+- The copy is updated in place, in one transaction, not replaced by a renamed file:
+  Datasette opens a connection per worker thread and keeps it for the life of the server
+  (``datasette.database.Database.execute_fn`` keeps them in a thread-local), and an open
+  connection keeps reading the old file after a rename. The copy is in WAL mode, so
+  Datasette's read-only connections keep reading the previous state until the transaction
+  commits and then see the new one whole: never half a refresh, and never a wait for one.
+- A question purged or forgotten in the real log leaves the copy at the next refresh:
+  ``secure_delete`` overwrites its pages, and a checkpoint after the refresh empties the
+  copy's write-ahead file (tried again at each tick until no reader holds it).
+- A refresh that fails (the log briefly locked, moved or unreadable) is logged and tried
+  again at the next tick; the copy keeps its last state meanwhile. Nothing changes in the
+  copy when the server's rows have not changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.querylog import BUSY_TIMEOUT_MS, QueryLogError, open_reader
+from bot.querylog.retention import checkpoint
+from bot.querylog.schema import problem_message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REFRESH_SECONDS = 30
+CHECKPOINT_WAIT_SECONDS = 2.0  # then the next tick tries again
+# Copied in this order (questions before the votes that refer to them), each WHERE its
+# clause holds; the parameter is the server id. Every other table is left empty.
+COPIED: tuple[tuple[str, str], ...] = (
+    ("_migrations", "1"),
+    ("queries", "guild_id = ?"),
+    ("feedback", "query_id IN (SELECT id FROM queries WHERE guild_id = ?)"),
+)
+
+Rows = dict[str, list[tuple[object, ...]]]
+
+
+class GuildCopy:
+    """The served copy of ``source`` at ``path`` with server ``guild``'s rows only."""
+
+    def __init__(self, source: Path, path: Path, guild: int, conn: sqlite3.Connection) -> None:
+        self.source = source
+        self.path = path
+        self.guild = guild
+        self._conn = conn  # used by one thread at a time: create(), then the refresher
+        self._last: int | None = None
+        self._wal_empty = True
+
+    @classmethod
+    def create(cls, source: Path, folder: Path, guild: int) -> GuildCopy:
+        """A new copy in ``folder`` (same file name as ``source``, readable by its owner only),
+        filled once. Raises QueryLogError when the log cannot be read."""
+        path = folder / source.name
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        copy = cls(source, path, guild, conn)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA secure_delete = ON")
+            reader = open_reader(source)
+            try:
+                for (sql,) in reader.conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+                    "AND name NOT LIKE 'sqlite%' ORDER BY type = 'index', rowid"
+                ):
+                    conn.execute(sql)
+            finally:
+                reader.close()
+            copy.refresh()
+        except (sqlite3.Error, QueryLogError):
+            conn.close()
+            raise
+        return copy
+
+    def refresh(self) -> bool:
+        """Bring the copy up to date with the log; True when anything changed.
+
+        Raises QueryLogError when the log cannot be read or the copy cannot be written."""
+        rows = self._read()
+        fingerprint = hash(tuple((table, tuple(found)) for table, found in rows.items()))
+        if fingerprint == self._last:
+            if not self._wal_empty:
+                self._wal_empty = checkpoint(self._conn, CHECKPOINT_WAIT_SECONDS)
+            return False
+        try:
+            self._write(rows)
+        except sqlite3.Error as exc:
+            raise QueryLogError(problem_message(exc, self.path, "write")) from exc
+        self._last = fingerprint
+        # Empties the write-ahead file (old pages of removed rows) unless a reader still
+        # needs it; then the next tick tries again. Readers are not held up by it.
+        self._wal_empty = checkpoint(self._conn, CHECKPOINT_WAIT_SECONDS)
+        log.debug("guild copy refreshed: %d questions, %d votes", len(rows["queries"]), len(rows["feedback"]))
+        return True
+
+    def _columns(self, table: str) -> list[str]:
+        """The copy's columns of ``table``, quoted: the log's at creation (a column a later
+        migration adds to the log is not copied until the dashboard restarts)."""
+        return [f'"{row[1]}"' for row in self._conn.execute(f'PRAGMA table_info("{table}")')]
+
+    def _read(self) -> Rows:
+        """This server's rows of the log, all from one snapshot (a read transaction)."""
+        reader = open_reader(self.source)
+        try:
+            reader.conn.execute("BEGIN")
+            return {
+                table: reader.conn.execute(
+                    f'SELECT {", ".join(self._columns(table))} FROM "{table}" WHERE {where}',
+                    (str(self.guild),) if "?" in where else (),
+                ).fetchall()
+                for table, where in COPIED
+            }
+        except sqlite3.Error as exc:
+            raise QueryLogError(problem_message(exc, self.source, "read")) from exc
+        finally:
+            reader.conn.rollback()  # ends the read transaction
+            reader.close()
+
+    def _write(self, rows: Rows) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table, _ in reversed(COPIED):  # votes before the questions they refer to
+                conn.execute(f'DELETE FROM "{table}"')
+            for table, found in rows.items():
+                columns = self._columns(table)
+                marks = ", ".join("?" for _ in columns)
+                conn.executemany(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', found)
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            conn.execute("ROLLBACK")
+            raise
+
+    def keep_current(self, every: float, stop: threading.Event) -> None:
+        """Refresh every ``every`` seconds until ``stop`` is set (run in a thread)."""
+        while not stop.wait(every):
+            try:
+                self.refresh()
+            except QueryLogError as exc:
+                log.warning("the dashboard's copy of server %d was not refreshed (trying again in %g s): %s", self.guild, every, exc)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+@contextlib.contextmanager
+def served_copy(source: Path, folder: Path, guild: int, every: float) -> Iterator[Path]:
+    """The path of a :class:`GuildCopy` of ``source`` in ``folder``, refreshed every
+    ``every`` seconds by a background thread until the block ends."""
+    copy = GuildCopy.create(source, folder, guild)
+    stop = threading.Event()
+    thread = threading.Thread(target=copy.keep_current, args=(every, stop), name="newsdesk-guild-copy", daemon=True)
+    thread.start()
+    try:
+        yield copy.path
+    finally:
+        stop.set()
+        thread.join()
+        copy.close()
