@@ -89,7 +89,10 @@ class GuildCopy:
             finally:
                 reader.close()
             copy.refresh()
-        except (sqlite3.Error, QueryLogError):
+        except sqlite3.Error as exc:
+            conn.close()
+            raise QueryLogError(problem_message(exc, path, "create the dashboard's copy of")) from exc
+        except QueryLogError:
             conn.close()
             raise
         return copy
@@ -150,7 +153,8 @@ class GuildCopy:
                 conn.executemany(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', found)
             conn.execute("COMMIT")
         except sqlite3.Error:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already
+                conn.execute("ROLLBACK")
             raise
 
     def keep_current(self, every: float, stop: threading.Event) -> None:
