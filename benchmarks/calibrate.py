@@ -21,8 +21,8 @@ Examples, each a question asked of an archive, labelled answerable (1) or not (0
   are absent), and ``squad_written.json`` treated like the SQuAD file (all articles 1,
   leave one article out 0).
 
-The model is a logistic regression over the four features of
-:class:`retrieval.answerability.Evidence` (three without passage vectors), L2-regularised,
+The model is a logistic regression over the five features of
+:class:`retrieval.answerability.Evidence` (four without passage vectors), L2-regularised,
 each set weighted equally whatever its size, so the large SQuAD sets do not drown the
 news questions. To guard against fitting the dev sets, it also prints, per set, the
 decisions of a model fitted without that set.
@@ -59,10 +59,10 @@ EVAL = ROOT.parent / "shared" / "eval"
 OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
 SQUAD_WRITTEN = ROOT / "benchmarks" / "data" / "squad_written.json"
 L2 = 1.0
-# Refusing a question the archive can answer costs this many times answering one it cannot
-# (the targets: at most 2% of answerable questions refused, at least 95% of
-# off-topic ones refused). Answer when P(answerable) >= 1 / (1 + cost): the Bayes decision.
-COST_OF_REFUSING_ANSWERABLE = 1.5
+# Refusing a question the archive can answer costs this many times answering one it cannot:
+# the ratio of the targets (at most 2% of answerable questions refused, at most 5%
+# of off-topic ones answered). Answer when P(answerable) >= 1 / (1 + cost): the Bayes decision.
+COST_OF_REFUSING_ANSWERABLE = 2.5
 THRESHOLD = 1.0 / (1.0 + COST_OF_REFUSING_ANSWERABLE)
 
 

@@ -190,6 +190,7 @@ class Answerer:
             best[1] if best else frozenset(),
             similarity.get(best[0], 0.0) if best else 0.0,
             [score for _, score in ranked],
+            self._informative(query),
         )
         if best is None or not self.decision.answers(evidence):
             missing = query.unknown
@@ -199,6 +200,14 @@ class Answerer:
             )
         shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
+
+    @staticmethod
+    def _informative(query: Query) -> dict[str, float]:
+        """Each question term with how informative its word is in English (a name: 1)."""
+        found: dict[str, float] = {}
+        for term, word in query.term_words:
+            found[term] = max(found.get(term, 0.0), informativeness(word))
+        return found
 
     def _rerank(
         self, question: str, ranked: list[tuple[int, float]], query_weights: dict[str, float]

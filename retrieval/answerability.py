@@ -1,6 +1,6 @@
 """Whether the archive can answer a question: a calibrated decision, and a language check.
 
-The decision is a small logistic regression over four features of a question and its best
+The decision is a small logistic regression over five features of a question and its best
 passage (see :class:`Evidence`). Its coefficients are data, in ``answerability.json`` next
 to this module, fitted offline by ``benchmarks/calibrate.py`` on the dev question sets,
 the project's own off-topic questions (``benchmarks/offtopic_questions.txt``) and SQuAD
@@ -29,7 +29,7 @@ from retrieval.spelling import english_frequencies
 log = logging.getLogger(__name__)
 
 COEFFICIENTS_FILE = Path(__file__).with_name("answerability.json")
-FEATURES = ("coverage", "unknown", "similarity", "margin")
+FEATURES = ("coverage", "unknown", "similarity", "margin", "focus")
 
 
 class CalibrationError(ValueError):
@@ -43,13 +43,18 @@ class Evidence:
     - ``coverage``: share of the question's weight (idf) matched by the best passage;
     - ``unknown``: share of the question's weight in words the archive does not know;
     - ``similarity``: cosine between the question and the best passage (0 without vectors);
-    - ``margin``: how far the best BM25 score stands above the next, relative to it.
+    - ``margin``: how far the best BM25 score stands above the next, relative to it;
+    - ``focus``: how informative in English (:func:`informativeness`) the most informative
+      question word the best passage matched is: a name says the passage is on the topic,
+      "year" or "last" alone do not (on a small archive of mixed stories, an off-topic
+      question often shares only such words with one of them).
     """
 
     coverage: float
     unknown: float
     similarity: float
     margin: float
+    focus: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in FEATURES}
@@ -91,9 +96,11 @@ def gather_evidence(
     matched: set[str] | frozenset[str],
     similarity: float,
     scores: Sequence[float],
+    informative: Mapping[str, float] | None = None,
 ) -> Evidence:
     """Evidence from the question's term ``weights``, which of them the archive ``known``s,
-    the terms the best passage ``matched``, its ``similarity`` and BM25's candidate ``scores``."""
+    the terms the best passage ``matched``, its ``similarity``, BM25's candidate ``scores``
+    and each term's ``informative`` value (English informativeness of its word)."""
     total = sum(weights.values())
     if total <= 0:
         return Evidence(0.0, 1.0, 0.0, 0.0)
@@ -107,7 +114,8 @@ def gather_evidence(
         margin = 1.0
     else:
         margin = max(0.0, (ordered[0] - ordered[1]) / ordered[0])
-    return Evidence(coverage, unknown, float(similarity), margin)
+    focus = max((informative.get(t, 0.0) for t in matched if t in weights), default=0.0) if informative else 0.0
+    return Evidence(coverage, unknown, float(similarity), margin, focus)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     # Words whose terms no passage contains (after correction).
     unknown: tuple[str, ...] = ()
+    # Each word's own term with the word (an alias phrase's group term has none: it is
+    # weighed by its words').
+    term_words: tuple[tuple[str, str], ...] = ()
 
 
 def stopword_acronyms(analyzer: Analyzer) -> frozenset[str]:
@@ -130,7 +133,8 @@ def understand(
             tokens = list(analyzer.tokens(text))
     terms, shown = _merge_phrases(text, tokens, analyzer)
     missing = tuple(dict.fromkeys(word for term, word in zip(terms, shown) if not known(term)))
-    return Query(question, text, tuple(terms), tuple(dict.fromkeys(shown)), tuple(corrections), missing)
+    pairs = tuple((t.term, _surface(text, t.start, t.end)) for t in tokens)
+    return Query(question, text, tuple(terms), tuple(dict.fromkeys(shown)), tuple(corrections), missing, pairs)
 
 
 def _correct(

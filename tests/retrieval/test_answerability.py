@@ -116,11 +116,13 @@ def test_english_questions_with_foreign_names_count_as_english(question: str) ->
 
 def test_more_unknown_weight_or_less_coverage_lowers_the_chance_of_answering() -> None:
     for model in (model_for(semantic=True), model_for(semantic=False)):
-        base = Evidence(coverage=0.7, unknown=0.1, similarity=0.5, margin=0.3)
+        base = Evidence(coverage=0.7, unknown=0.1, similarity=0.5, margin=0.3, focus=0.9)
         assert model.answers(base)
-        assert model.probability(Evidence(0.7, 0.6, 0.5, 0.3)) < model.probability(base)
-        assert model.probability(Evidence(0.2, 0.1, 0.5, 0.3)) < model.probability(base)
-        assert not model.answers(Evidence(0.1, 0.9, 0.0, 0.0))
+        assert model.probability(Evidence(0.7, 0.6, 0.5, 0.3, 0.9)) < model.probability(base)
+        assert model.probability(Evidence(0.2, 0.1, 0.5, 0.3, 0.9)) < model.probability(base)
+        # Matching only everyday words ("year", "last") says less than matching a name.
+        assert model.probability(Evidence(0.7, 0.1, 0.5, 0.3, 0.2)) < model.probability(base)
+        assert not model.answers(Evidence(0.1, 0.9, 0.0, 0.0, 0.0))
 
 
 def test_evidence_from_weights_and_matches() -> None:
@@ -128,6 +130,14 @@ def test_evidence_from_weights_and_matches() -> None:
     evidence = gather_evidence(weights, {"harbour", "cost"}, frozenset({"harbour"}), 0.4, [8.0, 2.0])
     assert evidence == Evidence(coverage=0.5, unknown=0.25, similarity=0.4, margin=0.75)
     assert gather_evidence({}, set(), frozenset(), 0.0, []) == Evidence(0.0, 1.0, 0.0, 0.0)
+
+
+def test_focus_is_the_most_informative_word_the_best_passage_matched() -> None:
+    weights = {"harbour": 2.0, "year": 1.0, "ostrava": 1.0}
+    informative = {"harbour": 0.6, "year": 0.1, "ostrava": 1.0}
+    matched_common = gather_evidence(weights, set(weights), frozenset({"year"}), 0.4, [8.0, 2.0], informative)
+    matched_name = gather_evidence(weights, set(weights), frozenset({"year", "ostrava"}), 0.4, [8.0, 2.0], informative)
+    assert matched_common.focus == 0.1 and matched_name.focus == 1.0
 
 
 def test_a_malformed_coefficients_file_says_how_to_regenerate_it(tmp_path: Path) -> None:
