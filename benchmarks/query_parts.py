@@ -117,8 +117,9 @@ def parts_off(off: set[str]) -> Iterator[None]:
             setattr(owner, name, value)
 
 
-def _words_only(text: str, tokens: list, _analyzer: object) -> tuple[list[str], list[str]]:
-    return [t.term for t in tokens], [query_module._surface(text, t.start, t.end) for t in tokens]
+def _words_only(text: str, tokens: list, _analyzer: object) -> tuple[list[str], list[str], list[str]]:
+    words = [query_module._surface(text, t.start, t.end) for t in tokens]
+    return [t.term for t in tokens], words, words
 
 
 # -- mechanical variants of the questions --------------------------------------------

@@ -131,8 +131,10 @@ def understand(
         text, corrections = _correct(text, unknown, speller(), analyzer.stopwords)
         if corrections:
             tokens = list(analyzer.tokens(text))
-    terms, shown = _merge_phrases(text, tokens, analyzer)
-    missing = tuple(dict.fromkeys(word for term, word in zip(terms, shown) if not known(term)))
+    terms, shown, words = _merge_phrases(text, tokens, analyzer)
+    # A word (or name of several words) is missing when none of its terms is known.
+    found = {word for term, word in zip(terms, words) if known(term)}
+    missing = tuple(dict.fromkeys(word for word in words if word not in found))
     pairs = tuple((t.term, _surface(text, t.start, t.end)) for t in tokens)
     return Query(question, text, tuple(terms), tuple(dict.fromkeys(shown)), tuple(corrections), missing, pairs)
 
@@ -158,12 +160,15 @@ def _correct(
     return text, corrections
 
 
-def _merge_phrases(text: str, tokens: list[Token], analyzer: Analyzer) -> tuple[list[str], list[str]]:
-    """Terms with alias phrases merged into their group's term, and the words shown."""
+def _merge_phrases(text: str, tokens: list[Token], analyzer: Analyzer) -> tuple[list[str], list[str], list[str]]:
+    """Terms with alias phrases merged into their group's term, the words shown, and for
+    each term the words it stands for (a phrase for its group's term and each of its words'
+    terms)."""
     phrases = analyzer.compiled_aliases.phrases
     longest = analyzer.compiled_aliases.longest_phrase
     terms: list[str] = []
     shown: list[str] = []
+    words: list[str] = []
     i = 0
     while i < len(tokens):
         for size in range(min(longest, len(tokens) - i), 1, -1):
@@ -171,16 +176,23 @@ def _merge_phrases(text: str, tokens: list[Token], analyzer: Analyzer) -> tuple[
             if group_term is not None:
                 # The group's term meets its other names; the phrase's own words still
                 # meet articles that spell the name out (those are not mapped).
+                phrase = _surface(text, tokens[i].start, tokens[i + size - 1].end)
                 terms.append(group_term)
-                terms.extend(t.term for t in tokens[i : i + size] if t.term != group_term)
-                shown.append(_surface(text, tokens[i].start, tokens[i + size - 1].end))
+                words.append(phrase)
+                for t in tokens[i : i + size]:
+                    if t.term != group_term:
+                        terms.append(t.term)
+                        words.append(phrase)
+                shown.append(phrase)
                 i += size
                 break
         else:
+            word = _surface(text, tokens[i].start, tokens[i].end)
             terms.append(tokens[i].term)
-            shown.append(_surface(text, tokens[i].start, tokens[i].end))
+            shown.append(word)
+            words.append(word)
             i += 1
-    return terms, shown
+    return terms, shown, words
 
 
 def _surface(text: str, start: int, end: int) -> str:

@@ -198,3 +198,14 @@ def test_a_question_in_a_derived_form_finds_its_root_in_the_archive() -> None:
     answer = archive.ask("what does the mayor say threatens the harbour")
     assert answer.answered and "threat" in answer.searched_for
     assert "threat" in answer.results[0].excerpt
+
+
+def test_a_word_after_a_name_of_several_words_is_still_named_when_unknown() -> None:
+    archive = Archive.build(
+        [Article(id="road", title="road", source="Desk", published=None, body="Islamic State fighters held the coastal road.")],
+        analyzer=Analyzer(aliases=parse_aliases("IS, Daesh, Islamic State", "test")),
+    )
+    query = archive.understand("what did the islamic state say about pancakes")
+    assert query.searched_for[0] == "islamic state"
+    assert query.unknown == ("pancakes",)
+    assert archive.ask("what did the islamic state say about pancakes").reason == "The archive has nothing on: pancakes."
