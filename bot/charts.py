@@ -40,7 +40,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sqlite_utils import Database
 
 from bot.querylog.queries import Bound, Guild, per_day, top_unanswered, votes_per_day
-from bot.querylog.records import TopQuestion
+from bot.querylog.records import TopQuestion, one_line
 from retrieval.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def chart_data(
 
 def label_text(text: str, limit: int = QUESTION_CHARS) -> str:
     """A question as a one-line label: control characters out, ``$`` literal, cut to ``limit``."""
-    flat = " ".join("".join(" " if unicodedata.category(ch) in _CONTROL else ch for ch in text).split())
+    flat = one_line("".join(" " if unicodedata.category(ch) in _CONTROL else ch for ch in text))
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "\u2026"
     return flat.replace("$", r"\$")

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bot.querylog.records import LoggedQuery, Stats
+from bot.querylog.records import LoggedQuery, Stats, one_line
 from bot.render_text import truncate
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,7 @@ _CONTROL = {"Cc", "Cf"}
 
 def clean(text: str | None) -> str:
     """One line, without control characters (a question could carry terminal escapes)."""
-    if not text:
-        return ""
-    flat = " ".join(text.split())
+    flat = one_line(text)
     return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in flat)
 
 

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from bot import charts
 from bot.checks import is_moderator
 from bot.querylog import queries
-from bot.querylog.records import LoggedQuery, Stats, write_csv
+from bot.querylog.records import LoggedQuery, Stats, one_line, write_csv
 from bot.reply import NO_MENTIONS, Limits, escape, truncate
 
 if TYPE_CHECKING:
@@ -36,11 +36,17 @@ CHART_FILENAME = "querylog-stats.png"
 def filters_shown(query: LoggedQuery) -> str:
     """`` · *from DW, published 2014-06-01 to 2014-12-31*``, or ``""`` for a question asked without filters.
 
-    Escaped (an outlet is typed by the asker: it never pings or breaks the markdown) and cut
-    short, so a listing line stays bounded.
+    One line (``filters_text``), escaped (an outlet is typed by the asker: it never pings or
+    breaks the markdown) and cut short, so a listing line stays bounded.
     """
     text = query.filters_text()
     return f" \u00b7 *{truncate(escape(text), LINE_FILTERS_CHARS)}*" if text else ""
+
+
+def _question(text: str, limit: int) -> str:
+    """A question in a listing: one line (a line break would split the entry and could start a
+    heading or a quote), escaped, cut to ``limit``."""
+    return truncate(escape(one_line(text)), limit)
 
 
 def _line(query: LoggedQuery) -> str:
@@ -50,7 +56,7 @@ def _line(query: LoggedQuery) -> str:
     votes = ""
     if query.thumbs_up or query.thumbs_down:
         votes = f" \N{THUMBS UP SIGN}{query.thumbs_up} \N{THUMBS DOWN SIGN}{query.thumbs_down}"
-    question = truncate(escape(query.question), LINE_QUESTION_CHARS)
+    question = _question(query.question, LINE_QUESTION_CHARS)
     return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {question}{filters_shown(query)}"
 
 
@@ -88,9 +94,7 @@ def stats_embed(stats: Stats, days: int) -> discord.Embed:
     )
     embed.add_field(
         name="Top questions",
-        value=_field(
-            [f"{t.count}\u00d7 {truncate(escape(t.question), 100)} ({t.answered} answered)" for t in stats.top_questions]
-        ),
+        value=_field([f"{t.count}\u00d7 {_question(t.question, 100)} ({t.answered} answered)" for t in stats.top_questions]),
         inline=False,
     )
     embed.add_field(
@@ -153,7 +157,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
         """Questions containing some text."""
-        title = truncate(f"Questions containing \u201c{escape(text)}\u201d", Limits.EMBED_TITLE)
+        title = truncate(f"Questions containing \u201c{escape(one_line(text))}\u201d", Limits.EMBED_TITLE)
         fetch = lambda db, guild: queries.search(db, text, count=50, guild=guild)  # noqa: E731
         await self._list(interaction, fetch, lambda n: title, "No question contains that text.")
 

@@ -35,6 +35,18 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
+def one_line(text: str | None) -> str:
+    """``text`` on one line: every whitespace run becomes one space, ends trimmed.
+
+    The one flattening for what the listings show (``/querylog``, ``newsdesk logs``, the
+    charts): a run holding ``\\n``, ``\\r``, ``\\u2028``, ``\\u2029``, ``\\x85``, tabs or any other
+    Unicode whitespace counts, since a question asked on the CLI (or an outlet typed there)
+    may hold line breaks, and a break would split a listing line (and in Discord start a
+    heading or a quote on the next line). Not escaped: each caller escapes for where it prints.
+    """
+    return " ".join(text.split()) if text else ""
+
+
 def _json(text: str | None, kind: type) -> Any:
     """A JSON column, or an empty ``kind`` when it is missing or not what it should be."""
     try:
@@ -101,7 +113,7 @@ class LoggedQuery:
             text = Filters.from_json(self.filters).describe()
         except FilterError:
             text = json.dumps(self.filters, ensure_ascii=False)
-        return " ".join(text.split())  # an outlet typed on the CLI may hold a newline
+        return one_line(text)  # an outlet typed on the CLI may hold a newline
 
     def to_row(self) -> dict[str, Any]:
         """The export's flat form (as ``iter_export_rows`` yields): JSON text, answered 0/1."""

@@ -88,6 +88,18 @@ def test_control_characters_in_questions_do_not_reach_the_terminal(db_path: Path
     assert len(result.stdout.splitlines()) == 2
 
 
+def test_line_breaks_of_every_kind_keep_each_question_on_its_line(db_path: Path) -> None:
+    broken = "Iran\ntroops\r\n# h\u2028> q\u2029\x85\v\f end"  # the table leaves the question 20 columns
+    log = QueryLog.open(db_path)
+    log.record(QueryRecord(broken, False, filters={"outlet": "Valley\u2028Post"}))
+    log.record(QueryRecord(broken, False))
+    header, *lines = run("recent").stdout.splitlines()
+    assert len(lines) == 2 and "FILTERS" in header
+    assert all(line.endswith("  Iran troops # h > q end") for line in lines)
+    assert "from Valley Post" in lines[1]
+    assert "  2x     0/2       Iran troops # h > q end" in run("stats").stdout.splitlines()
+
+
 def test_json_and_csv_outputs(db_path: Path) -> None:
     fill(db_path)
     data = json.loads(run("recent", "--json").stdout)

@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot import charts
 from bot.client import NewsdeskBot
-from bot.cogs.querylog import LINE_FILTERS_CHARS, filters_shown
+from bot.cogs.querylog import LINE_FILTERS_CHARS, LINE_QUESTION_CHARS, filters_shown
 from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
 from bot.querylog.records import LoggedQuery
@@ -205,6 +205,30 @@ async def test_export_has_each_questions_filters(fake_discord: FakeDiscord, bot:
     rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8"))))
     assert json.loads(rows[-1]["filters"]) == {"outlet": "DW", "since": "2014-06-01"}
     assert rows[0]["filters"] == ""  # asked without filters
+
+
+# Line breaks of every kind a question or an outlet can carry (asked on the CLI, or logged by
+# another version); each would start a new line in a listing, here a heading and a quote.
+BROKEN = "Did Iran\nsend troops?\r\n# Heading\u2028> quote\u2029@everyone\x85\v\f end"
+
+
+async def test_a_question_with_line_breaks_is_listed_on_one_line(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, tmp_path: Path
+) -> None:
+    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    log = QueryLog.open(tmp_path / "log.db")
+    log.record(QueryRecord(BROKEN + " long" * 40, False, filters={"outlet": "Valley\u2028# Post"}, **where))
+    lines = (await run(fake_discord, "recent", {"count": 10})).embeds[0]["description"].splitlines()
+    assert len(lines) == 5  # the four seeded, and this one: one line each
+    question = lines[0].split(" \u2014 ", 1)[1].split(" \u00b7 ")[0]
+    assert question.startswith("Did Iran send troops? \\# Heading \\> quote @\u200beveryone end long long")
+    assert question.endswith("\u2026") and len(question) <= LINE_QUESTION_CHARS  # still cut as before
+    assert lines[0].endswith(" \u00b7 *from Valley \\# Post*")
+    fields = {f["name"]: f["value"] for f in (await run(fake_discord, "stats", {"days": 7})).embeds[0]["fields"]}
+    assert len(fields["Top questions"].splitlines()) == 4  # three groups seeded, and this one
+    assert "Did Iran send troops? \\# Heading" in fields["Top questions"]
+    fake_discord.assert_no_violations()
+    fake_discord.assert_nothing_pings()
 
 
 # -- the filters' formatter -------------------------------------------------------------
