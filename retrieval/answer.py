@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
+from retrieval.dates import dated_terms, published_in
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage, is_heading
@@ -176,30 +177,54 @@ class Answerer:
         unknown = {term: word for word in query.unknown for term in self.analyzer(word)}
         query_weights = {t: self._term_weight(t, unknown.get(t)) for t in dict.fromkeys(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
+        dated = self._dated(query, query_weights, known)
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
-        order, similarity = self._rerank(query.text, ranked, query_weights)
+        order, similarity = self._rerank(query.text, ranked, query_weights, dated)
         picked = self._pick(order, query_weights, max(wanted, WORDING_DEPTH))
         # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
+        informative = self._informative(query)
+        # A date says when, not what: it never shows that a passage is on the question's topic.
+        informative.update(dict.fromkeys(dated, 0.0))
         evidence = gather_evidence(
             query_weights,
             known,
-            best[1] if best else frozenset(),
+            best[1] | {t for t, when in dated.items() if when[best[0]]} if best else frozenset(),
             similarity.get(best[0], 0.0) if best else 0.0,
             [score for _, score in ranked],
-            self._informative(query),
+            informative,
         )
         if best is None or not self.decision.answers(evidence):
-            missing = query.unknown
+            dated_words = {word for term, word in query.term_words if term in dated}
+            missing = tuple(word for word in query.unknown if word not in dated_words)
             reason = f"The archive has nothing on: {', '.join(missing)}." if missing else NO_MATCH_REASON
             return Answer(
                 question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
             )
         shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
+
+    def _dated(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
+        """The question's years and months (:mod:`retrieval.dates`) that some article was
+        published in, each with the passages it matches by date; ``weights`` and ``known``
+        are updated in place: such a term is known, and weighs what a term held by those
+        passages (and the ones whose text has it) would."""
+        found: dict[str, np.ndarray] = {}
+        published = self.archive.published
+        n = self._weight_scale
+        for term, period in dated_terms(query.term_words).items():
+            when = published_in(published, period)
+            count = int(np.count_nonzero(when))
+            if not count or term not in weights:
+                continue
+            df = min(n, count + self.archive.index.document_frequency(term))
+            weights[term] = math.log1p((n - df + 0.5) / (df + 0.5))
+            known.add(term)
+            found[term] = when
+        return found
 
     @staticmethod
     def _informative(query: Query) -> dict[str, float]:
@@ -210,10 +235,15 @@ class Answerer:
         return found
 
     def _rerank(
-        self, question: str, ranked: list[tuple[int, float]], query_weights: dict[str, float]
+        self,
+        question: str,
+        ranked: list[tuple[int, float]],
+        query_weights: dict[str, float],
+        dated: dict[str, np.ndarray] | None = None,
     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """BM25's candidates in fused order, with the fused scores (what excerpts show and the
-        log keeps), and each one's similarity in meaning to the question."""
+        log keeps), and each one's similarity in meaning to the question; a year or month of
+        the question (``dated``) counts in the context of the passages published then."""
         if not ranked:
             return ranked, {}
         positions = [p for p, _ in ranked]
@@ -223,7 +253,10 @@ class Answerer:
         scored = self._windows(positions, id_weights)
         # Context: the share of the question's weight in the passage and the sentence either
         # side of it (within its article): an answer often spans a paragraph break.
-        context = scored.context / sum(query_weights.values())
+        context = scored.context
+        for term, when in (dated or {}).items():
+            context = context + query_weights[term] * when[positions]
+        context = np.minimum(1.0, context / sum(query_weights.values()))
         windows = np.array([score for _, _, score in scored.windows])
         order = fuse(ranked, self.fusion, similarity, context, windows)
         return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}

@@ -1,0 +1,97 @@
+"""When a question asks about: a year ("in 2015") or a month of a year ("jan 2014").
+
+People date their questions the way they remember the news ("who held mosul in 2015",
+"what did iran say in june 2014"), and a news archive rarely writes the year in the text
+of the article it was published in. So a year, or a month next to its year, is matched by
+an article's publication date as well as by its text: :func:`dated_terms` finds such
+words in a question, and :func:`published_in` tells which passages' articles appeared then.
+
+Guarantees: pure functions; only a four-digit year from 1900 to 2099 counts, and a month
+name counts only next to such a year (so the verb "may" or the name "June" alone stay
+words); a passage of unknown date (ordinal 0) is never published in any period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days from ``first`` to ``last``, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return cls(dt.date(year, month, 1), following - dt.timedelta(days=1))
+
+
+def dated_terms(term_words: Iterable[tuple[str, str]]) -> dict[str, Period]:
+    """The question terms that name a period, with it: each year, and a month word next to
+    its year (both the month's term and the year's then name the month). ``term_words``
+    are a query's (term, word) pairs in question order."""
+    pairs = list(term_words)
+    found: dict[str, Period] = {}
+    for i, (term, word) in enumerate(pairs):
+        if not _YEAR_RE.fullmatch(word):
+            continue
+        year = int(word)
+        month = _month_beside(pairs, i)
+        if month is None:
+            found.setdefault(term, Period.year(year))
+            continue
+        month_term, number = month
+        found[term] = found[month_term] = Period.month(year, number)
+    return found
+
+
+def _month_beside(pairs: list[tuple[str, str]], i: int) -> tuple[str, int] | None:
+    """The month word just before ("jan 2014") or after ("2014 jan") the year at ``i``."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(pairs) and pairs[j][1] in MONTHS:
+            return pairs[j][0], MONTHS[pairs[j][1]]
+    return None
+
+
+def published_in(published: np.ndarray, period: Period) -> np.ndarray:
+    """Which passages (``published``: their articles' date ordinals, 0 if unknown) appeared
+    in ``period``, as a boolean array."""
+    return (published >= period.first.toordinal()) & (published <= period.last.toordinal())
