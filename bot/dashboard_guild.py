@@ -23,6 +23,9 @@ Guarantees:
 - A question purged or forgotten in the real log leaves the copy at the next refresh:
   ``secure_delete`` overwrites its pages, and a checkpoint after the refresh empties the
   copy's write-ahead file (tried again at each tick until no reader holds it).
+- A column a migration adds to a copied table of the log while the dashboard runs is added
+  to the copy (name and declared type) by the next refresh, in the same transaction as the
+  rows that fill it: the copy's pages never show the column without its values.
 - A refresh that fails (the log briefly locked, moved or unreadable) is logged and tried
   again at the next tick; the copy keeps its last state meanwhile. Nothing changes in the
   copy when the server's rows have not changed.
@@ -55,6 +58,16 @@ COPIED: tuple[tuple[str, str], ...] = (
 )
 
 Rows = dict[str, list[tuple[object, ...]]]
+# Per copied table, its columns in the log as (name, declared type), in order.
+Columns = dict[str, tuple[tuple[str, str], ...]]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_columns(conn: sqlite3.Connection, table: str) -> tuple[tuple[str, str], ...]:
+    return tuple((row[1], row[2]) for row in conn.execute(f"PRAGMA table_info({_quoted(table)})"))
 
 
 class GuildCopy:
@@ -101,14 +114,14 @@ class GuildCopy:
         """Bring the copy up to date with the log; True when anything changed.
 
         Raises QueryLogError when the log cannot be read or the copy cannot be written."""
-        rows = self._read()
-        fingerprint = hash(tuple((table, tuple(found)) for table, found in rows.items()))
+        columns, rows = self._read()
+        fingerprint = hash((tuple(columns.items()), tuple((table, tuple(found)) for table, found in rows.items())))
         if fingerprint == self._last:
             if not self._wal_empty:
                 self._wal_empty = checkpoint(self._conn, CHECKPOINT_WAIT_SECONDS)
             return False
         try:
-            self._write(rows)
+            self._write(columns, rows)
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.path, "write")) from exc
         self._last = fingerprint
@@ -118,39 +131,52 @@ class GuildCopy:
         log.debug("guild copy refreshed: %d questions, %d votes", len(rows["queries"]), len(rows["feedback"]))
         return True
 
-    def _columns(self, table: str) -> list[str]:
-        """The copy's columns of ``table``, quoted: the log's at creation (a column a later
-        migration adds to the log is not copied until the dashboard restarts)."""
-        return [f'"{row[1]}"' for row in self._conn.execute(f'PRAGMA table_info("{table}")')]
-
-    def _read(self) -> Rows:
-        """This server's rows of the log, all from one snapshot (a read transaction)."""
+    def _read(self) -> tuple[Columns, Rows]:
+        """The log's columns of the copied tables and this server's rows, all from one snapshot
+        (a read transaction), so the rows have exactly the columns read."""
         reader = open_reader(self.source)
         try:
             reader.conn.execute("BEGIN")
-            return {
+            # A table read opens the snapshot now (a PRAGMA alone would not keep one open).
+            reader.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            columns = {table: _table_columns(reader.conn, table) for table, _ in COPIED}
+            rows = {
                 table: reader.conn.execute(
-                    f'SELECT {", ".join(self._columns(table))} FROM "{table}" WHERE {where}',
+                    f"SELECT {', '.join(_quoted(name) for name, _ in columns[table])} FROM {_quoted(table)} WHERE {where}",
                     (str(self.guild),) if "?" in where else (),
                 ).fetchall()
                 for table, where in COPIED
             }
+            return columns, rows
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.source, "read")) from exc
         finally:
             reader.conn.rollback()  # ends the read transaction
             reader.close()
 
-    def _write(self, rows: Rows) -> None:
+    def _add_new_columns(self, columns: Columns) -> None:
+        """Give the copy's tables the columns the log gained since (inside the caller's transaction).
+
+        Name and declared type only: constraints and defaults guard the log's writes, and the
+        copy is only ever written with the log's values."""
+        for table, wanted in columns.items():
+            present = {name for name, _ in _table_columns(self._conn, table)}
+            for name, declared in wanted:
+                if name not in present:
+                    self._conn.execute(f"ALTER TABLE {_quoted(table)} ADD COLUMN {_quoted(name)} {declared}")
+                    log.info("the dashboard's copy gained the column %s.%s the log has now", table, name)
+
+    def _write(self, columns: Columns, rows: Rows) -> None:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            self._add_new_columns(columns)
             for table, _ in reversed(COPIED):  # votes before the questions they refer to
-                conn.execute(f'DELETE FROM "{table}"')
+                conn.execute(f"DELETE FROM {_quoted(table)}")
             for table, found in rows.items():
-                columns = self._columns(table)
-                marks = ", ".join("?" for _ in columns)
-                conn.executemany(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', found)
+                names = ", ".join(_quoted(name) for name, _ in columns[table])
+                marks = ", ".join("?" for _ in columns[table])
+                conn.executemany(f"INSERT INTO {_quoted(table)} ({names}) VALUES ({marks})", found)
             conn.execute("COMMIT")
         except sqlite3.Error:
             if conn.in_transaction:  # SQLite may have rolled back already

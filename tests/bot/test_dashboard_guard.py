@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -216,6 +217,37 @@ def test_guild_shows_new_questions_of_that_server_only(tmp_path: Path) -> None:
         for file in _served_files(process):  # not in free pages, nor in the write-ahead file
             content = file.read_bytes()
             assert b"their" not in content and b"our first" not in content, file
+    finally:
+        stop(process)
+
+
+def _migrate_adding_a_column(path: Path, values: dict[int, str]) -> None:
+    """What a migration does while the dashboard runs: a new column, then values in it."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute('ALTER TABLE "queries" ADD COLUMN "language" TEXT')
+        conn.executemany("UPDATE queries SET language = ? WHERE id = ?", [(v, k) for k, v in values.items()])
+    conn.close()
+
+
+def test_guild_shows_a_column_a_migration_adds_while_it_runs(tmp_path: Path) -> None:
+    path = tmp_path / "newsdesk.db"
+    log = QueryLog.open(path)
+    ours = log.record(QueryRecord("our question", True, "discord", 1, OURS, 10))
+    theirs = log.record(QueryRecord("their question", True, "discord", 2, THEIRS, 20))
+    log.db.close()
+    process, port = start(path, "--guild", str(OURS), "--refresh", "1")
+    try:
+        sql = "/newsdesk.json?sql=select+question,language+from+queries&_shape=array"
+        assert get(port, sql)[0] == 400  # no such column yet
+        _migrate_adding_a_column(path, {ours: "en-ours", theirs: "de-theirs"})
+        deadline = time.monotonic() + 60
+        while (answer := get(port, sql))[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status, body = answer
+        assert status == 200 and json.loads(body) == [{"question": "our question", "language": "en-ours"}]
+        for file in _served_files(process):
+            assert b"their" not in file.read_bytes() and b"de-theirs" not in file.read_bytes(), file
     finally:
         stop(process)
 
