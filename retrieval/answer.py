@@ -2,7 +2,9 @@
 
 The answering rules, apart from the archive's data (:mod:`retrieval.archive`): relevance
 (BM25's candidates, re-ranked by meaning when the scorer is a
-:class:`~retrieval.scoring.MeaningAware`, and by the question's words around each passage), refusal (a decision calibrated on data, see
+:class:`~retrieval.scoring.MeaningAware`, and by the question's words around each passage;
+a year, month or outlet the question names also meets the passages published then or
+there, :mod:`retrieval.metadata`), refusal (a decision calibrated on data, see
 :mod:`retrieval.answerability`; a question in another language is told the archive is in
 English; a refusal names the words the archive does not know) and de-duplication
 (overlapping text of one article, near copies); the excerpt of each passage is
@@ -26,14 +28,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
-from retrieval.dates import dated_terms, published_in
+from retrieval.metadata import dated_terms, outlet_terms, published_in
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.windows import Regions, Scored, Sentences, best_windows
-from retrieval.wording import question_words, wording_scores
+from retrieval.wording import question_words, wording_scores, words
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -161,6 +163,8 @@ class Answerer:
         shapes = (tables.sentence_chars, tables.sentence_headings)
         self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading, shapes)
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._outlet_words: list[tuple[str, ...]] = []
+        self._outlet_terms: list[tuple[str, ...]] = []
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -177,29 +181,29 @@ class Answerer:
         unknown = {term: word for word in query.unknown for term in self.analyzer(word)}
         query_weights = {t: self._term_weight(t, unknown.get(t)) for t in dict.fromkeys(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
-        dated = self._dated(query, query_weights, known)
+        metadata = self._by_metadata(query, query_weights, known)
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
-        order, similarity = self._rerank(query.text, ranked, query_weights, dated)
+        order, similarity = self._rerank(query.text, ranked, query_weights, metadata)
         picked = self._pick(order, query_weights, max(wanted, WORDING_DEPTH))
         # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
         informative = self._informative(query)
-        # A date says when, not what: it never shows that a passage is on the question's topic.
-        informative.update(dict.fromkeys(dated, 0.0))
+        # A date or an outlet says when or who, not what: never that a passage is on the topic.
+        informative.update(dict.fromkeys(metadata, 0.0))
         evidence = gather_evidence(
             query_weights,
             known,
-            best[1] | {t for t, when in dated.items() if when[best[0]]} if best else frozenset(),
+            best[1] | {t for t, when in metadata.items() if when[best[0]]} if best else frozenset(),
             similarity.get(best[0], 0.0) if best else 0.0,
             [score for _, score in ranked],
             informative,
         )
         if best is None or not self.decision.answers(evidence):
-            dated_words = {word for term, word in query.term_words if term in dated}
-            missing = tuple(word for word in query.unknown if word not in dated_words)
+            metadata_words = {word for term, word in query.term_words if term in metadata}
+            missing = tuple(word for word in query.unknown if word not in metadata_words)
             reason = f"The archive has nothing on: {', '.join(missing)}." if missing else NO_MATCH_REASON
             return Answer(
                 question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
@@ -207,24 +211,36 @@ class Answerer:
         shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
 
-    def _dated(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
-        """The question's years and months (:mod:`retrieval.dates`) that some article was
-        published in, each with the passages it matches by date; ``weights`` and ``known``
-        are updated in place: such a term is known, and weighs what a term held by those
-        passages (and the ones whose text has it) would."""
+    def _by_metadata(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
+        """The question's years, months and outlet names (:mod:`retrieval.metadata`) that
+        some passage's article was published in or by, each with those passages (a boolean
+        array). ``weights`` and ``known`` are updated in place: such a term is known, and
+        weighs what a term held by those passages (and the ones whose text has it) would."""
+        archive = self.archive
         found: dict[str, np.ndarray] = {}
-        published = self.archive.published
-        n = self._weight_scale
         for term, period in dated_terms(query.term_words).items():
-            when = published_in(published, period)
-            count = int(np.count_nonzero(when))
+            found[term] = published_in(archive.published, period)
+        for term, outlets in self._outlets(query.question).items():
+            when = np.isin(archive.outlet_codes, outlets)
+            found[term] = found[term] | when if term in found else when
+        n = self._weight_scale
+        for term in list(found):
+            count = int(np.count_nonzero(found[term]))
             if not count or term not in weights:
+                del found[term]
                 continue
-            df = min(n, count + self.archive.index.document_frequency(term))
+            df = min(n, count + archive.index.document_frequency(term))
             weights[term] = math.log1p((n - df + 0.5) / (df + 0.5))
             known.add(term)
-            found[term] = when
         return found
+
+    def _outlets(self, question: str) -> dict[str, list[int]]:
+        """The question terms of the outlets it names, with those outlets' numbers."""
+        names = self.archive.outlet_names
+        if len(self._outlet_words) != len(names):  # made once (the archive's outlets are fixed)
+            self._outlet_words = [tuple(words(name)) for name in names]
+            self._outlet_terms = [tuple(t.term for t in self.analyzer.tokens(name)) for name in names]
+        return outlet_terms(words(question), self._outlet_words, self._outlet_terms)
 
     @staticmethod
     def _informative(query: Query) -> dict[str, float]:
@@ -239,11 +255,11 @@ class Answerer:
         question: str,
         ranked: list[tuple[int, float]],
         query_weights: dict[str, float],
-        dated: dict[str, np.ndarray] | None = None,
+        metadata: dict[str, np.ndarray] | None = None,
     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """BM25's candidates in fused order, with the fused scores (what excerpts show and the
-        log keeps), and each one's similarity in meaning to the question; a year or month of
-        the question (``dated``) counts in the context of the passages published then."""
+        log keeps), and each one's similarity in meaning to the question; a year, month or
+        outlet of the question (``metadata``) counts in the context of the passages it matches."""
         if not ranked:
             return ranked, {}
         positions = [p for p, _ in ranked]
@@ -254,7 +270,7 @@ class Answerer:
         # Context: the share of the question's weight in the passage and the sentence either
         # side of it (within its article): an answer often spans a paragraph break.
         context = scored.context
-        for term, when in (dated or {}).items():
+        for term, when in (metadata or {}).items():
             context = context + query_weights[term] * when[positions]
         context = np.minimum(1.0, context / sum(query_weights.values()))
         windows = np.array([score for _, _, score in scored.windows])

@@ -1,14 +1,18 @@
-"""When a question asks about: a year ("in 2015") or a month of a year ("jan 2014").
+"""When and by whom: a question's years, months and outlet names, matched by the articles'
+publication dates and outlets as well as by their text.
 
 People date their questions the way they remember the news ("who held mosul in 2015",
 "what did iran say in june 2014"), and a news archive rarely writes the year in the text
-of the article it was published in. So a year, or a month next to its year, is matched by
-an article's publication date as well as by its text: :func:`dated_terms` finds such
-words in a question, and :func:`published_in` tells which passages' articles appeared then.
+of the article it was published in; they name the outlet they read it in ("what did the
+independent say about isis"), which the article's text seldom does. So a year, a month next
+to its year, or an outlet's whole name is matched by those passages too:
+:func:`dated_terms` and :func:`published_in` for dates, :func:`outlet_terms` for outlets.
 
 Guarantees: pure functions; only a four-digit year from 1900 to 2099 counts, and a month
 name counts only next to such a year (so the verb "may" or the name "June" alone stay
-words); a passage of unknown date (ordinal 0) is never published in any period.
+words); a passage of unknown date (ordinal 0) is never published in any period; an outlet
+counts only when the question holds all of its name's words in order ("the independent",
+not "independent"), so a name made of everyday words is not met by accident.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,3 +99,28 @@ def published_in(published: np.ndarray, period: Period) -> np.ndarray:
     """Which passages (``published``: their articles' date ordinals, 0 if unknown) appeared
     in ``period``, as a boolean array."""
     return (published >= period.first.toordinal()) & (published <= period.last.toordinal())
+
+
+def outlet_terms(
+    question_words: Sequence[str], outlets: Sequence[Sequence[str]], outlet_terms: Sequence[Sequence[str]]
+) -> dict[str, list[int]]:
+    """The question terms that belong to an outlet named in the question, each with the
+    outlets (their numbers) it names. ``question_words`` are the question's lowercase words
+    in order; ``outlets[i]`` are outlet ``i``'s name's words, and ``outlet_terms[i]`` its
+    name's analyzer terms."""
+    found: dict[str, list[int]] = {}
+    asked = tuple(question_words)
+    for number, (name, terms) in enumerate(zip(outlets, outlet_terms)):
+        if terms and _holds(asked, tuple(name)):
+            for term in dict.fromkeys(terms):
+                found.setdefault(term, []).append(number)
+    return found
+
+
+def _holds(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """Whether ``run`` appears in ``words`` as consecutive words."""
+    size = len(run)
+    if not size or size > len(words):
+        return False
+    first = run[0]
+    return any(words[i : i + size] == run for i, word in enumerate(words[: len(words) - size + 1]) if word == first)

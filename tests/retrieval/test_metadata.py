@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.dates import Period, dated_terms, published_in
+from retrieval.metadata import Period, dated_terms, outlet_terms, published_in
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -72,3 +72,39 @@ def test_a_year_no_article_was_published_in_is_still_named_as_unknown() -> None:
     answer = _archive().ask("who won the cricket world cup in 2019")
     assert not answer.answered
     assert "2019" in answer.reason
+
+
+def test_an_outlet_counts_only_when_its_whole_name_is_asked_in_order() -> None:
+    outlets = [("the", "independent"), ("middle", "east", "eye")]
+    terms = [("independ",), ("middl", "east", "eye")]
+    assert outlet_terms("what did the independent say".split(), outlets, terms) == {"independ": [0]}
+    assert outlet_terms("is kurdistan independent".split(), outlets, terms) == {}
+    assert outlet_terms("what does the east eye say".split(), outlets, terms) == {}
+    assert set(outlet_terms("middle east eye on iran".split(), outlets, terms)) == {"middl", "east", "eye"}
+
+
+def _two_outlets() -> Archive:
+    def article(source: str, body: str) -> Article:
+        return Article(id=source.lower().replace(" ", "-"), title="Dam", source=source, published=dt.date(2014, 8, 18), body=body)
+
+    return Archive.build(
+        [
+            article("Valley Courier", "Engineers inspected the Mosul dam on Sunday after the fighting."),
+            article("Harbour Post", "Engineers inspected the Mosul dam on Monday after the battle."),
+            article("Farm Weekly", "Farmers near the river harvested wheat as prices rose at the market."),
+        ]
+    )
+
+
+def test_an_outlet_named_in_the_question_puts_its_articles_first() -> None:
+    archive = _two_outlets()
+    for outlet in ("Valley Courier", "Harbour Post"):
+        answer = archive.ask(f"what did the {outlet.lower()} say about the mosul dam engineers")
+        assert answer.results[0].source == outlet
+
+
+def test_an_outlet_named_in_the_question_is_never_named_as_unknown() -> None:
+    answer = _two_outlets().ask("what did the harbour post say about the cricket world cup")
+    assert not answer.answered
+    assert "harbour" not in answer.reason and "post" not in answer.reason
+    assert "cricket" in answer.reason
