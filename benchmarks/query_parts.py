@@ -68,12 +68,22 @@ NOTES = [
     "- A part off: normalisation (old word pattern, no NFKC), aliases (no groups), lemmas (stemmer only),",
     "  acronyms (lowercase *us*/*is* stay stopwords), phrases (names of several words not merged),",
     "  spelling (no correction), shorthand (chat shorthand kept as typed), completion (a name cut",
-    "  short left as typed), wording (excerpts in fused order). *all off*: all nine.",
+    "  short left as typed), wording (excerpts in fused order), metadata (years, months and outlets",
+    "  met by text only). *all off*: all ten.",
     "- Derived questions: *other names* swaps the first aliases-file name in a question for the next name",
     "  of its group (only changed questions kept); *zero-width* puts U+200B inside the longest word.",
 ]
 PARTS = (
-    "normalisation", "aliases", "lemmas", "acronyms", "phrases", "spelling", "shorthand", "completion", "wording"
+    "normalisation",
+    "aliases",
+    "lemmas",
+    "acronyms",
+    "phrases",
+    "spelling",
+    "shorthand",
+    "completion",
+    "wording",
+    "metadata",
 )
 # The analyzer's word pattern before normalisation (zero-width characters split words).
 _OLD_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -110,6 +120,8 @@ def parts_off(off: set[str]) -> Iterator[None]:
         swap(spelling_module.Speller, "_completion", lambda _self, _word: None)
     if "wording" in off:
         swap(answer_module, "WORDING_WEIGHT", 0.0)
+    if "metadata" in off:
+        swap(answer_module.Answerer, "_by_metadata", lambda _self, _query, _weights, _known: {})
     try:
         yield
     finally:
