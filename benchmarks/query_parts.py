@@ -157,8 +157,9 @@ def zero_width(question: str) -> str | None:
     return question.replace(word, word[:2] + "\u200b" + word[2:], 1)
 
 
-def variant_file(path: Path, change: Callable[[str], str | None], folder: Path, label: str) -> Path:
-    """A copy of a question file with each question changed; unchanged ones left out."""
+def variant_file(path: Path, change: Callable[[str], str | None], folder: Path, label: str) -> Path | None:
+    """A copy of a question file with each question changed; unchanged ones left out (None:
+    no question changed)."""
     out = folder / f"{label}-{path.name}"
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":
@@ -168,6 +169,8 @@ def variant_file(path: Path, change: Callable[[str], str | None], folder: Path, 
             new = change(row["question"])
             if new and new != row["question"]:
                 kept.append(json.dumps({**row, "question": new}))
+        if not kept:
+            return None
         out.write_text("\n".join(kept) + "\n", encoding="utf-8")
         return out
     data = json.loads(text)
@@ -179,6 +182,8 @@ def variant_file(path: Path, change: Callable[[str], str | None], folder: Path, 
                 if new and new != qa["question"] and not qa.get("is_impossible"):
                     changed.append({**qa, "question": new})
             paragraph["qas"] = changed
+    if not any(p["qas"] for a in data["data"] for p in a["paragraphs"]):
+        return None
     out.write_text(json.dumps(data), encoding="utf-8")
     return out
 
@@ -257,11 +262,17 @@ def main(argv: list[str] | None = None) -> int:
     for label, off in runs:
         lines += rows(label, measure(args.files, corpus, index, off))
         print("\n".join(lines[-len(args.files):]), flush=True)
-    variants = [("other names", other_name, "aliases"), ("zero-width", zero_width, "normalisation")]
+    variants = [
+        ("other names", other_name, "aliases"),
+        ("zero-width", zero_width, "normalisation"),
+    ]
     with tempfile.TemporaryDirectory(prefix="newsdesk-variants-") as folder:
         for name, change, part in variants:
+            made = (variant_file(p, change, Path(folder), name.replace(" ", "-")) for p in args.files)
+            files = [f for f in made if f is not None]
+            if not files:
+                continue
             lines += ["", f"**{name}** (derived questions):", ""] + header
-            files = [variant_file(p, change, Path(folder), name.replace(" ", "-")) for p in args.files]
             for label, off in (("all on", set()), (f"without {part}", {part}), ("all off", set(PARTS))):
                 lines += rows(label, measure(files, corpus, index, off))
                 print("\n".join(lines[-len(files):]), flush=True)
