@@ -272,22 +272,39 @@ def trim_around_matches(text: str, weights: dict[str, float], analyzer: Analyzer
 
 
 def _densest(matches: list[tuple[int, int, str]], weights: dict[str, float], budget: int) -> tuple[int, int]:
-    """Where the stretch of at most ``budget`` characters with the most distinct question weight starts and ends."""
+    """Where the tightest stretch of at most ``budget`` characters with the most distinct
+    question weight starts and ends.
+
+    Tightest, so that centring it leaves context on both sides: the answer often stands
+    just before or after the question's words ("5 University of California campuses").
+    """
     if not matches:
         return 0, 0
-    best = (-1.0, 0, 0)
+    top = 0.0
     inside: Counter[str] = Counter()
     end = 0
     for start, _, term in matches:  # two pointers: matches[i:end] fit in the budget from matches[i]
         while end < len(matches) and matches[end][1] - start <= budget:
             inside[matches[end][2]] += 1
             end += 1
-        weight = sum(weights[t] for t, count in inside.items() if count)
-        if weight > best[0]:
-            best = (weight, start, matches[end - 1][1])
+        top = max(top, sum(weights[t] for t, count in inside.items() if count))
         inside[term] -= 1
-    return best[1], best[2]
-
+    best = (matches[0][0], matches[0][1])
+    shortest = None
+    for i, (start, _, _) in enumerate(matches):
+        seen: set[str] = set()
+        weight = 0.0
+        for _, stop, term in matches[i:]:
+            if stop - start > budget or (shortest is not None and stop - start >= shortest):
+                break
+            if term not in seen:
+                seen.add(term)
+                weight += weights[term]
+            # Sums in another order may differ in the last bits.
+            if weight >= top * (1 - 1e-9):
+                best, shortest = (start, stop), stop - start
+                break
+    return best
 
 def _is_opening(text: str, i: int) -> bool:
     """Whether the quotation mark at ``text[i]`` opens a quote (straight ones by context)."""

@@ -107,6 +107,18 @@ def test_an_over_long_sentence_is_trimmed_around_the_match() -> None:
     assert result.excerpt.startswith("…") and result.excerpt.endswith("…")
 
 
+def test_a_trimmed_sentence_keeps_the_words_just_before_the_match() -> None:
+    # The answer (the number) stands just before the question's words, and the words come
+    # back later in the sentence: the cut is centred on their tightest stretch, not the widest.
+    before = " ".join(["the committee discussed budgets and schedules"] * 8)
+    after = " ".join(["while regional hospitals in the province waited for funds"] * 8)
+    body = f"{before} and the board counted fourteen modern and well equipped regional hospitals in the province, {after}."
+    archive = Archive.build([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
+    excerpt = archive.ask("how many regional hospitals are in the province?").results[0].excerpt
+    assert len(excerpt) <= EXCERPT_MAX_CHARS
+    assert "fourteen modern and well equipped regional hospitals" in excerpt
+
+
 def test_the_same_text_is_not_shown_twice() -> None:
     story = (
         "Kurdish forces recaptured the strategic Mosul dam with American air support on Sunday.\n\n"
