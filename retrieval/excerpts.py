@@ -276,7 +276,7 @@ def _densest(matches: list[tuple[int, int, str]], weights: dict[str, float], bud
     question weight starts and ends.
 
     Tightest, so that centring it leaves context on both sides: the answer often stands
-    just before or after the question's words ("5 University of California campuses").
+    just before or after the question's words ("fourteen regional hospitals", asked how many).
     """
     if not matches:
         return 0, 0
