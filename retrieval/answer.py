@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
-from retrieval.metadata import dated_terms, outlet_terms, published_in
+from retrieval.metadata import MetadataTerms
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.windows import Regions, Scored, Sentences, best_windows
-from retrieval.wording import question_words, wording_scores, words
+from retrieval.wording import question_words, wording_scores
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -163,8 +163,7 @@ class Answerer:
         shapes = (tables.sentence_chars, tables.sentence_headings)
         self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading, shapes)
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
-        self._outlet_words: list[tuple[str, ...]] = []
-        self._outlet_terms: list[tuple[str, ...]] = []
+        self._metadata: MetadataTerms | None = None
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
@@ -212,35 +211,20 @@ class Answerer:
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
 
     def _by_metadata(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
-        """The question's years, months and outlet names (:mod:`retrieval.metadata`) that
-        some passage's article was published in or by, each with those passages (a boolean
-        array). ``weights`` and ``known`` are updated in place: such a term is known, and
-        weighs what a term held by those passages (and the ones whose text has it) would."""
-        archive = self.archive
-        found: dict[str, np.ndarray] = {}
-        for term, period in dated_terms(query.term_words).items():
-            found[term] = published_in(archive.published, period)
-        for term, outlets in self._outlets(query.question).items():
-            when = np.isin(archive.outlet_codes, outlets)
-            found[term] = found[term] | when if term in found else when
+        """The question's years, months and outlets that some passage meets by its article's
+        date or outlet (:mod:`retrieval.metadata`), each with those passages. ``weights`` and
+        ``known`` are updated in place: such a term is known, and weighs what a term held by
+        those passages (and the ones whose text has it) would."""
+        if self._metadata is None:  # made when first needed (two threads may both: the same values)
+            archive = self.archive
+            self._metadata = MetadataTerms(archive.published, archive.outlet_codes, archive.outlet_names, self.analyzer)
+        found = {t: when for t, when in self._metadata.passages(query.term_words, query.question).items() if t in weights}
         n = self._weight_scale
-        for term in list(found):
-            count = int(np.count_nonzero(found[term]))
-            if not count or term not in weights:
-                del found[term]
-                continue
-            df = min(n, count + archive.index.document_frequency(term))
+        for term, when in found.items():
+            df = min(n, int(np.count_nonzero(when)) + self.archive.index.document_frequency(term))
             weights[term] = math.log1p((n - df + 0.5) / (df + 0.5))
             known.add(term)
         return found
-
-    def _outlets(self, question: str) -> dict[str, list[int]]:
-        """The question terms of the outlets it names, with those outlets' numbers."""
-        names = self.archive.outlet_names
-        if len(self._outlet_words) != len(names):  # made once (the archive's outlets are fixed)
-            self._outlet_words = [tuple(words(name)) for name in names]
-            self._outlet_terms = [tuple(t.term for t in self.analyzer.tokens(name)) for name in names]
-        return outlet_terms(words(question), self._outlet_words, self._outlet_terms)
 
     @staticmethod
     def _informative(query: Query) -> dict[str, float]:

@@ -6,9 +6,10 @@ People date their questions the way they remember the news ("who held mosul in 2
 of the article it was published in; they name the outlet they read it in ("what did the
 independent say about isis"), which the article's text seldom does. So a year, a month next
 to its year, or an outlet's whole name is matched by those passages too:
-:func:`dated_terms` and :func:`published_in` for dates, :func:`outlet_terms` for outlets.
+:func:`dated_terms` and :func:`published_in` for dates, :func:`outlet_terms` for outlets,
+and :class:`MetadataTerms` for both over one archive's arrays.
 
-Guarantees: pure functions; only a four-digit year from 1900 to 2099 counts, and a month
+Guarantees: nothing here reads files or changes what it is given; only a four-digit year from 1900 to 2099 counts, and a month
 name counts only next to such a year (so the verb "may" or the name "June" alone stay
 words); a passage of unknown date (ordinal 0) is never published in any period; an outlet
 counts only when the question holds all of its name's words in order ("the independent",
@@ -22,8 +23,14 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from retrieval.wording import words
+
+if TYPE_CHECKING:
+    from retrieval.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +131,29 @@ def _holds(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
         return False
     first = run[0]
     return any(words[i : i + size] == run for i, word in enumerate(words[: len(words) - size + 1]) if word == first)
+
+
+class MetadataTerms:
+    """Which passages each year, month or outlet a question names meets, in one archive:
+    ``published`` (each passage's article's date ordinal, 0 if unknown), ``outlet_codes``
+    (each passage's outlet number) and ``outlet_names`` (lowercase, by number)."""
+
+    def __init__(
+        self, published: np.ndarray, outlet_codes: np.ndarray, outlet_names: Sequence[str], analyzer: Analyzer
+    ) -> None:
+        self._published = published
+        self._codes = outlet_codes
+        # Each outlet's name as words and as terms, made once: the archive's outlets are fixed.
+        self._names = [tuple(words(name)) for name in outlet_names]
+        self._terms = [tuple(t.term for t in analyzer.tokens(name)) for name in outlet_names]
+
+    def passages(self, term_words: Iterable[tuple[str, str]], question: str) -> dict[str, np.ndarray]:
+        """Each term of the question (``term_words``: its (term, word) pairs in order) that
+        names a period or an outlet some passage meets, with those passages (a boolean array)."""
+        found: dict[str, np.ndarray] = {}
+        for term, period in dated_terms(term_words).items():
+            found[term] = published_in(self._published, period)
+        for term, outlets in outlet_terms(words(question), self._names, self._terms).items():
+            by = np.isin(self._codes, outlets)
+            found[term] = found[term] | by if term in found else by
+        return {term: where for term, where in found.items() if where.any()}
