@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.once import once
 from retrieval.spelling import english_frequencies
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def informativeness(word: str) -> float:
     return min(1.0, max(0.0, math.log(top / count) / math.log(top / bottom)))
 
 
-@functools.lru_cache(maxsize=1)
+@once
 def _frequency_range() -> tuple[int, int]:
     counts = english_frequencies().values()
     return max(counts), min(counts)

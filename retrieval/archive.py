@@ -32,6 +32,7 @@ from retrieval.scoring import Progress, Scorer, ScorerFactory
 from retrieval.sentences import SentenceTerms
 from retrieval.tables import PassageTables, tables_of
 from retrieval.spelling import Speller, archive_words, vocabulary_from_terms
+from retrieval.warm_up import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,16 @@ class Archive:
             if self._speller is None:
                 self._speller = Speller(words, self.analyzer.stopwords)
             return self._speller
+
+    def warm_up(self) -> tuple[str, ...]:
+        """Load now what the first questions would load (the English word list, the meaning
+        model, the lemma tables, this archive's speller); the names of the pieces now ready.
+
+        Answers do not change, it is safe while other threads ask (each piece is made once),
+        and a piece that cannot be loaded is logged at debug level and skipped, never
+        raised: see :mod:`retrieval.warm_up`. Blocking: a service runs it in a worker thread.
+        """
+        return warm_up(self)
 
     def ask(
         self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None

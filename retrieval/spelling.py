@@ -32,7 +32,6 @@ import importlib.util
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +40,7 @@ from rapidfuzz.process import extract
 
 from retrieval.analyzer import _POSSESSIVE_RE, split_words
 from retrieval.normalize import normalize_word
+from retrieval.once import once
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def max_edits(word: str) -> int:
     return 1 if len(word) <= 7 else 2
 
 
-@lru_cache(maxsize=1)
+@once  # read once, though questions and the warm-up may ask together
 def english_frequencies() -> dict[str, int]:
     """Word -> frequency in English text (symspellpy's list, read once); {} if missing."""
     spec = importlib.util.find_spec("symspellpy")
