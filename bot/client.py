@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,6 +13,7 @@ from discord.ext import commands
 from bot.checks import ModeratorRoles, allowed_guild
 from bot.desk import Desk
 from bot.failures import APOLOGY, report_failure
+from bot.live import warm_up_soon
 from bot.reply import NO_MENTIONS
 from bot.settings import Settings
 
@@ -49,9 +51,11 @@ class NewsdeskBot(commands.Bot):
         message_content: bool = True,
         cogs: tuple[str, ...] = COGS,
         sync_guild: bool = True,
+        warm_up: bool = True,
         **options: Any,
     ) -> None:
-        """``sync_guild``: publish the commands to NEWSDESK_GUILD_ID at start-up (off for a global sync)."""
+        """``sync_guild``: publish the commands to NEWSDESK_GUILD_ID at start-up (off for a global sync).
+        ``warm_up``: warm the desk's archive up in the background at start-up (off to only publish commands)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(message_content),
@@ -65,11 +69,18 @@ class NewsdeskBot(commands.Bot):
         self.moderator_roles = ModeratorRoles(settings.moderator_roles)
         self.initial_extensions = cogs
         self.sync_guild = sync_guild
+        self.warm_up_at_start = warm_up
+        self.warm_up_task: asyncio.Task[None] | None = None
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:
             await self.load_extension(extension)
+        archive = self.desk.loaded_archive
+        if self.warm_up_at_start and archive is not None:
+            # In a worker thread, while the bot connects: the first member to ask does not
+            # pay for the speller and the word lists (readiness does not wait for them).
+            self.warm_up_task = warm_up_soon(archive, "start-up")
         if self.settings.guild_id and self.sync_guild:
             await self._sync_development_guild(self.settings.guild_id)
 
@@ -88,6 +99,11 @@ class NewsdeskBot(commands.Bot):
         self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
         log.info("synced %d commands to guild %s", len(synced), guild_id)
+
+    async def close(self) -> None:
+        if self.warm_up_task is not None:
+            self.warm_up_task.cancel()
+        await super().close()
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: mentions are questions, handled by the Ask cog's listener.

@@ -99,6 +99,11 @@ class Desk:
                     self._archive = self._load()
         return self._archive
 
+    @property
+    def loaded_archive(self) -> Archive | None:
+        """The archive if it is loaded; None while a lazy desk has not needed it (never loads it)."""
+        return self._archive
+
     def use_archive(self, archive: Archive) -> None:
         """Answer from ``archive`` from now on (the live archive's reload); a question under way keeps the old one."""
         self._archive = archive

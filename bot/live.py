@@ -17,8 +17,11 @@ Guarantees:
 - every ``feed_minutes`` each feed in NEWSDESK_FEEDS is read and its new entries ingested
   (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
   and the archive is updated at once;
-- a failure (unreadable folder, a feed that is down) is logged and tried again next round;
-  it never stops the bot.
+- each archive swapped in (a change, a merge) is then warmed up in a worker thread
+  (:func:`warm_up_soon`), so the first question on it does not pay for its speller; the
+  swap does not wait for it, and a question meanwhile waits only for the piece it needs;
+- a failure (unreadable folder, a feed that is down) is logged and tried again next round,
+  a failed warm-up is logged; none stops the bot.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +61,23 @@ def corpus_snapshot(corpus_dir: Path) -> Snapshot:
         return frozenset()
 
 
+def warm_up_soon(archive: Archive, after: str) -> asyncio.Task[None]:
+    """Warm ``archive`` up (:meth:`~retrieval.archive.Archive.warm_up`) in a worker thread,
+    as a task that never raises: a failure is logged, and the first question then loads
+    what it needs itself. ``after`` says what made the archive, for the log."""
+    return asyncio.create_task(_warm_up(archive, after), name="newsdesk-warm-up")
+
+
+async def _warm_up(archive: Archive, after: str) -> None:
+    started = time.perf_counter()
+    try:
+        ready = await asyncio.to_thread(archive.warm_up)
+    except Exception:  # noqa: BLE001 - a warm-up is an optimisation: the bot answers without it
+        log.exception("could not warm up the archive after %s; the first question loads what it needs", after)
+        return
+    log.info("archive warmed up after %s in %.2f s: %s", after, time.perf_counter() - started, ", ".join(ready) or "nothing")
+
+
 class LiveArchive:
     """Keeps ``desk`` answering from the corpus folder as it is now, and polls the feeds."""
 
@@ -69,6 +90,7 @@ class LiveArchive:
         self._wake = asyncio.Event()
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
+        self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
         self.reloads = 0
         self.merges = 0
 
@@ -96,7 +118,7 @@ class LiveArchive:
             archive = await asyncio.to_thread(self._load)
         else:
             archive = await asyncio.to_thread(self._updated, self.desk.archive, before, now)
-        self.desk.use_archive(archive)
+        self._use(archive, "a change in the corpus")
         self._seen = now
         self.reloads += 1
         names_before, names_now = {n for n, *_ in before}, {n for n, *_ in now}
@@ -110,6 +132,18 @@ class LiveArchive:
         )
         self._merge_if_due(archive)
         return True
+
+    def _use(self, archive: Archive, after: str) -> None:
+        """Answer from ``archive`` now, and warm it up in the background."""
+        self.desk.use_archive(archive)
+        if self.warming is not None:
+            self.warming.cancel()  # that archive is replaced: its outcome no longer matters
+        self.warming = warm_up_soon(archive, after)
+
+    def stop(self) -> None:
+        """Cancel the warm-up under way (the bot is closing)."""
+        if self.warming is not None:
+            self.warming.cancel()
 
     def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
         """``archive`` with the files that differ between the two looks applied (blocking)."""
@@ -137,7 +171,7 @@ class LiveArchive:
             return
         async with self._checking:
             if self._seen == seen:
-                self.desk.use_archive(merged)
+                self._use(merged, "a merge")
                 self.merges += 1
                 log.info("archive merged: %d passages in one segment", merged.passage_count)
 

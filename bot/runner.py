@@ -67,7 +67,9 @@ async def sync_commands(
     # Publishing commands needs neither the archive nor the log: the desk never loads them.
     desk = desk or Desk.from_settings(settings, open_log=False, lazy=True)
     options = client_options() if client_options else {}
-    bot = NewsdeskBot(desk=desk, settings=settings, message_content=False, sync_guild=not globally, **options)
+    bot = NewsdeskBot(
+        desk=desk, settings=settings, message_content=False, sync_guild=not globally, warm_up=False, **options
+    )
     async with bot:
         try:
             await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild unless global

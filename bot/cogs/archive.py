@@ -128,6 +128,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
             log.info("polling %d feed(s) every %g min", len(settings.feeds), settings.feed_minutes)
 
     async def cog_unload(self) -> None:
+        self.live.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
