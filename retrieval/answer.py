@@ -56,6 +56,9 @@ LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
 # them); the first this many excerpts are re-ordered (see benchmarks/RESULTS.md).
 WORDING_WEIGHT = 0.3
 WORDING_DEPTH = 3
+# The best passage comes back once more at this share of its fused score, so that its best
+# sentences not shown yet compete as another excerpt (see benchmarks/RESULTS.md).
+REST_SHARE = 0.5
 NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
 NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
@@ -186,7 +189,7 @@ class Answerer:
         # meaning may lift a passage BM25 ranked lower.
         ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
         order, similarity = self._rerank(query.text, ranked, query_weights, metadata)
-        picked = self._pick(order, query_weights, max(wanted, WORDING_DEPTH))
+        picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH))
         # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
         informative = self._informative(query)
@@ -381,6 +384,20 @@ class Answerer:
             matched_terms=tuple(surface),
             highlights=highlights,
         )
+
+
+def with_rest(order: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """``order`` (passages in fused order, with their scores) with the best passage once more,
+    at :data:`REST_SHARE` of its score: picked again, it shows the sentences its first excerpt
+    left out. The answer often sits in the paragraph that matches the question best, in a
+    sentence beside the one that holds most of the question's words; a passage with no
+    sentence left to show is skipped when picked."""
+    if not order or not REST_SHARE:
+        return order
+    best, score = order[0]
+    rest = score * REST_SHARE
+    at = next((i for i, (_, s) in enumerate(order) if s < rest), len(order))
+    return [*order[:at], (best, rest), *order[at:]]
 
 
 def by_wording(question: str, excerpts: list[Excerpt]) -> tuple[Excerpt, ...]:

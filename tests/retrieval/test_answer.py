@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer import EXCERPT_MAX_CHARS, QuestionError
+from retrieval.answer import EXCERPT_MAX_CHARS, QuestionError, with_rest
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
 from retrieval.filters import Filters
@@ -117,6 +117,33 @@ def test_a_trimmed_sentence_keeps_the_words_just_before_the_match() -> None:
     excerpt = archive.ask("how many regional hospitals are in the province?").results[0].excerpt
     assert len(excerpt) <= EXCERPT_MAX_CHARS
     assert "fourteen modern and well equipped regional hospitals" in excerpt
+
+
+def test_the_best_passage_comes_back_at_half_its_score_for_its_rest() -> None:
+    order = [(7, 1.0), (3, 0.8), (5, 0.4)]
+    assert with_rest(order) == [(7, 1.0), (3, 0.8), (7, 0.5), (5, 0.4)]
+    assert with_rest([]) == []
+
+
+def test_the_rest_of_the_best_paragraph_is_shown_when_nothing_else_matches_as_well() -> None:
+    # The paragraph matches the question in its first sentences; the answer is further on,
+    # past what one excerpt holds; the other articles barely match.
+    opening = (
+        "The river authority opened the northern harbour canal to barges in the spring. "
+        "The northern harbour canal runs for twelve miles between the docks and the lakes. "
+        "Barges on the northern harbour canal carry grain and timber and pay a toll at each lock. "
+        "Pilots guide the larger barges through the narrow middle stretch of the canal. "
+        "Traffic on the northern harbour canal doubled within a year of the opening. "
+    )
+    answer = "The work had been led by Margaret Olsen, the authority's chief engineer."
+    articles = [
+        Article(id="canal", title="Canal", source="S", published=dt.date(2015, 1, 1), body=opening + answer),
+        Article(id="farm", title="Farm", source="S", published=dt.date(2015, 1, 2), body="Grain prices fell at the market."),
+        Article(id="mill", title="Mill", source="S", published=dt.date(2015, 1, 3), body="The old mill burned down."),
+    ]
+    results = Archive.build(articles).ask("who built the northern harbour canal", limit=3).results
+    assert results[0].article_id == "canal"
+    assert any("Margaret Olsen" in r.excerpt for r in results)
 
 
 def test_the_same_text_is_not_shown_twice() -> None:
