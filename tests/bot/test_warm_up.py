@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import retrieval.archive
 from bot.cli import main
 from bot.client import NewsdeskBot
 from bot.desk import Desk, load_archive
@@ -32,20 +31,6 @@ from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 from tests.paths import FIXTURE_CORPUS, HTML_DIR, ROOT
 
 TYPO_QUESTION = "Why did engineers open the spilway of the Orin dam?"
-
-
-@pytest.fixture
-def spellers_made(monkeypatch: pytest.MonkeyPatch) -> list[Speller]:
-    """Every speller an archive makes from now on."""
-    made: list[Speller] = []
-
-    class CountedSpeller(Speller):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(retrieval.archive, "Speller", CountedSpeller)
-    return made
 
 
 @pytest.fixture

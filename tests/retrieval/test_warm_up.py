@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.archive
 import retrieval.warm_up
 from retrieval.archive import Archive
 from retrieval.semantic import SemanticUnavailable
@@ -26,20 +25,6 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("index")
     load_or_build(FIXTURE_CORPUS, folder)  # built and saved once; each test loads a fresh archive
     return folder
-
-
-@pytest.fixture
-def spellers_made(monkeypatch: pytest.MonkeyPatch) -> list[Speller]:
-    """Every speller an archive makes from now on."""
-    made: list[Speller] = []
-
-    class CountedSpeller(Speller):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(retrieval.archive, "Speller", CountedSpeller)
-    return made
 
 
 def fresh(index_dir: Path) -> Archive:
