@@ -18,8 +18,10 @@ Guarantees:
   (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
   and the archive is updated at once;
 - each archive swapped in (a change, a merge) is then warmed up in a worker thread
-  (:func:`warm_up_soon`), so the first question on it does not pay for its speller; the
-  swap does not wait for it, and a question meanwhile waits only for the piece it needs;
+  (:func:`warm_up_soon`) once it has stayed in use for :data:`SWAP_WARM_UP_DELAY_S`, so
+  the first question on it does not pay for its speller, and a bulk ingest that swaps
+  every round pays only for the last; the swap does not wait for it, and a question
+  meanwhile waits only for the piece it needs;
 - a failure (unreadable folder, a feed that is down) is logged and tried again next round,
   a failed warm-up is logged; none stops the bot.
 """
@@ -61,14 +63,22 @@ def corpus_snapshot(corpus_dir: Path) -> Snapshot:
         return frozenset()
 
 
-def warm_up_soon(archive: Archive, after: str) -> asyncio.Task[None]:
+# A swapped-in archive is warmed up once it has answered this long without being replaced:
+# during a bulk ingest, which swaps the archive every round, only the last one pays for it.
+SWAP_WARM_UP_DELAY_S = 10.0
+
+
+def warm_up_soon(archive: Archive, after: str, delay: float = 0.0) -> asyncio.Task[None]:
     """Warm ``archive`` up (:meth:`~retrieval.archive.Archive.warm_up`) in a worker thread,
-    as a task that never raises: a failure is logged, and the first question then loads
-    what it needs itself. ``after`` says what made the archive, for the log."""
-    return asyncio.create_task(_warm_up(archive, after), name="newsdesk-warm-up")
+    after ``delay`` seconds, as a task that never raises: a failure is logged, and the first
+    question then loads what it needs itself. Cancelled during the delay, it does nothing.
+    ``after`` says what made the archive, for the log."""
+    return asyncio.create_task(_warm_up(archive, after, delay), name="newsdesk-warm-up")
 
 
-async def _warm_up(archive: Archive, after: str) -> None:
+async def _warm_up(archive: Archive, after: str, delay: float = 0.0) -> None:
+    if delay > 0:
+        await asyncio.sleep(delay)
     started = time.perf_counter()
     try:
         ready = await asyncio.to_thread(archive.warm_up)
@@ -91,6 +101,7 @@ class LiveArchive:
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
         self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
+        self.warm_up_delay = SWAP_WARM_UP_DELAY_S
         self.reloads = 0
         self.merges = 0
 
@@ -138,7 +149,7 @@ class LiveArchive:
         self.desk.use_archive(archive)
         if self.warming is not None:
             self.warming.cancel()  # that archive is replaced: its outcome no longer matters
-        self.warming = warm_up_soon(archive, after)
+        self.warming = warm_up_soon(archive, after, self.warm_up_delay)
 
     def stop(self) -> None:
         """Cancel the warm-up under way (the bot is closing)."""

@@ -114,6 +114,7 @@ async def test_an_archive_swapped_in_by_a_change_is_warmed_up(tmp_path: Path, sp
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
     desk = Desk(load_archive(corpus, semantic=False), None)
     live = LiveArchive(desk, Settings(corpus_dir=corpus, semantic=False))
+    live.warm_up_delay = 0.0
     await live.start_watching()
     ingest_file(HTML_DIR / "article.html", corpus)
     assert await live.check() and live.warming is not None
@@ -147,3 +148,30 @@ async def test_publishing_the_commands_does_not_warm_up(
     settings = Settings(discord_token=fake_discord.token, guild_id=fake_discord.guild.id)
     names = await sync_commands(settings, globally=False, desk=Desk(archive, None), client_options=fake_discord.client_kwargs)
     assert "ask" in names and not calls
+
+
+async def test_an_archive_replaced_before_its_delay_is_never_warmed_up(
+    tmp_path: Path, spellers_made: list[Speller]
+) -> None:
+    # A bulk ingest swaps the archive every round: only the one that stays in use is warmed.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
+    desk = Desk(load_archive(corpus, semantic=False), None)
+    live = LiveArchive(desk, Settings(corpus_dir=corpus, semantic=False))
+    live.warm_up_delay = 0.5
+    await live.start_watching()
+    ingest_file(HTML_DIR / "article.html", corpus)
+    assert await live.check()
+    first = live.warming
+    (corpus / "zz-note.md").write_text(
+        "---\ntitle: Harbour note\nsource: Desk\npublished: 2020-01-02\n---\nThe harbour reopened on Friday.\n",
+        encoding="utf-8",
+    )
+    assert await live.check()
+    assert first is not None
+    await asyncio.gather(first, return_exceptions=True)
+    assert first.cancelled() and not spellers_made  # replaced while it waited: nothing built
+    assert live.warming is not None
+    await asyncio.wait_for(live.warming, 30)
+    assert len(spellers_made) == 1  # the archive in use only
+    assert desk.archive.speller() is spellers_made[0]
