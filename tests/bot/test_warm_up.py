@@ -109,14 +109,20 @@ async def test_a_warm_up_that_fails_is_logged_and_the_bot_still_answers(
             await bot.close()
 
 
-async def test_an_archive_swapped_in_by_a_change_is_warmed_up(tmp_path: Path, spellers_made: list[Speller]) -> None:
+async def _watching(tmp_path: Path, warm_up_delay: float) -> tuple[Path, Desk, LiveArchive]:
+    """A copy of the bundled corpus, a desk on it and its live archive, watching; then one page ingested."""
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
     desk = Desk(load_archive(corpus, semantic=False), None)
     live = LiveArchive(desk, Settings(corpus_dir=corpus, semantic=False))
-    live.warm_up_delay = 0.0
+    live.warm_up_delay = warm_up_delay
     await live.start_watching()
     ingest_file(HTML_DIR / "article.html", corpus)
+    return corpus, desk, live
+
+
+async def test_an_archive_swapped_in_by_a_change_is_warmed_up(tmp_path: Path, spellers_made: list[Speller]) -> None:
+    _, desk, live = await _watching(tmp_path, 0.0)
     assert await live.check() and live.warming is not None
     await asyncio.wait_for(live.warming, 30)
     assert spellers_made and desk.archive.speller() is spellers_made[-1]  # the new archive's, made by the warm-up
@@ -154,13 +160,7 @@ async def test_an_archive_replaced_before_its_delay_is_never_warmed_up(
     tmp_path: Path, spellers_made: list[Speller]
 ) -> None:
     # A bulk ingest swaps the archive every round: only the one that stays in use is warmed.
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
-    desk = Desk(load_archive(corpus, semantic=False), None)
-    live = LiveArchive(desk, Settings(corpus_dir=corpus, semantic=False))
-    live.warm_up_delay = 0.5
-    await live.start_watching()
-    ingest_file(HTML_DIR / "article.html", corpus)
+    corpus, desk, live = await _watching(tmp_path, 0.5)
     assert await live.check()
     first = live.warming
     (corpus / "zz-note.md").write_text(
