@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
-from retrieval.metadata import MetadataTerms
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
+from retrieval.metadata import MetadataTerms
 from retrieval.passages import Passage, is_heading
 from retrieval.query import Query
 from retrieval.scoring import FusionWeights, MeaningAware, fuse
