@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PREVIEW_SECONDS = 300  # how long Add / Cancel stay usable
 PREVIEW_CHARS = 700
+PREVIEW_EXPIRED = "This preview expired, so nothing was added. Run `/archive add` again to add the page."
 
 
 # Ingest's messages name the CLI's options; in Discord they are this command's options.
@@ -77,9 +78,18 @@ def preview_embed(prepared: Prepared) -> discord.Embed:
 class AddView(discord.ui.View):
     """Add / Cancel under a preview; only the moderator who asked may press them."""
 
-    def __init__(self, cog: ArchiveCog, page: RawPage, options: Overrides, owner_id: int) -> None:
+    def __init__(self, cog: ArchiveCog, page: RawPage, options: Overrides, command: discord.Interaction) -> None:
         super().__init__(timeout=PREVIEW_SECONDS)
-        self.cog, self.page, self.options, self.owner_id = cog, page, options, owner_id
+        self.cog, self.page, self.options, self.command = cog, page, options, command
+        self.owner_id = command.user.id
+
+    async def on_timeout(self) -> None:
+        # Buttons left past the timeout would answer nothing ("This interaction failed"):
+        # the preview says it expired instead, through the command's own token (15 min).
+        try:
+            await self.command.edit_original_response(content=PREVIEW_EXPIRED, view=None)
+        except discord.HTTPException:
+            log.warning("could not mark the preview of interaction %s as expired", self.command.id)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -178,7 +188,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         except IngestError as exc:
             await interaction.followup.send(_for_discord(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        view = AddView(self, page, options, interaction.user.id)
+        view = AddView(self, page, options, interaction)
         await interaction.followup.send(
             "Add this article to the archive?", embed=preview_embed(prepared), view=view,
             ephemeral=True, allowed_mentions=NO_MENTIONS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -134,3 +135,24 @@ async def test_a_page_on_an_internal_address_is_refused_privately_without_a_requ
     assert reply.ephemeral and reply.content.startswith(f"{internal}: localhost resolves to ")
     assert "a loopback address; newsdesk fetches only public web addresses" in reply.content and "\n" not in reply.content
     assert web.requests == [] and actions(bot) == []
+
+
+async def test_an_expired_preview_loses_its_buttons_and_says_so(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the preview's time Add / Cancel answer nothing ("This interaction failed" in
+    # Discord), so they must not stay on the message.
+    # The extension is loaded by name (discord.py keeps it off its package's attributes).
+    monkeypatch.setattr(sys.modules["bot.cogs.archive"], "PREVIEW_SECONDS", 0.3)
+    preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
+    assert preview.components
+
+    def expired(message) -> bool:
+        return message.kind == "interaction_edit" and message.message["id"] == preview.message["id"]
+
+    edited = await fake_discord.wait_for_message(expired, timeout=5)
+    assert edited.message["components"] == []
+    assert "expired" in edited.message["content"] and "/archive add" in edited.message["content"]
+    assert edited.message["embeds"]  # the moderator still sees what they previewed
+    fake_discord.assert_no_violations()
+    assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
