@@ -72,8 +72,17 @@ class LoadedCorpus:
     errors: list[CorpusError]
 
 
+# C0 and C1 control characters (ESC, BEL, NUL...) from a hostile or broken page: in a title they
+# would recolour a terminal or garble a Discord message. Line breaks and tabs are kept (layout).
+_CONTROLS = {c: " " if chr(c).isspace() else None for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) not in "\n\t"}
+
+
+def _without_controls(value: str) -> str:
+    return value.translate(_CONTROLS)
+
+
 def _one_line(value: str) -> str:
-    return " ".join(value.split())
+    return " ".join(_without_controls(value).split())
 
 
 def format_article(article: Article) -> str:
@@ -88,7 +97,7 @@ def format_article(article: Article) -> str:
         "url": _one_line(article.url),
     }
     lines = ["---", *(f"{k}: {v}".rstrip() for k, v in header.items()), "---"]
-    body = "\n\n".join(article.paragraphs)
+    body = "\n\n".join(_without_controls(p) for p in article.paragraphs)
     return "\n".join(lines) + "\n" + body + "\n"
 
 

@@ -229,6 +229,17 @@ def _given_source(raw_path: Path | str, given: str | None) -> str | None:
     return source
 
 
+def _check_not_future(raw_path: Path | str, published: dt.date | None, *, given: bool) -> None:
+    """Refuse a publication date after tomorrow (a day of slack for time zones): a typo or a bad page."""
+    if published is None or published <= dt.date.today() + dt.timedelta(days=1):
+        return
+    if given:
+        message = f"--published {published.isoformat()} is in the future; pass the real date"
+    else:
+        message = f"the page's publication date {published.isoformat()} is in the future; pass {_FIXES[PROBLEM_NO_DATE]}"
+    raise IngestError(raw_path, f"{raw_path}: {message}", reason="date in the future")
+
+
 def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides) -> tuple[Article, list[str]]:
     """The article to write: detected metadata, overridden by the options given; and warnings."""
     published = options.published
@@ -246,7 +257,12 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
         if given is not None and (warning := _override_warning(what, option, detected, given)):
             warnings.append(warning)
 
+    if PROBLEM_NO_BODY in cleaned.problems:  # first: no option can fix it, so none is asked for
+        raise IngestError(
+            raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)", reason=PROBLEM_NO_BODY
+        )
     final_date = published or cleaned.published
+    _check_not_future(raw_path, final_date, given=published is not None)
     final_source = source or cleaned.source
     final_title = title or cleaned.title
 
@@ -263,10 +279,6 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
         fixes = " and ".join(_FIXES[p] for p in unresolved)
         raise IngestError(
             raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}", reason=" and ".join(unresolved)
-        )
-    if PROBLEM_NO_BODY in cleaned.problems:
-        raise IngestError(
-            raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)", reason=PROBLEM_NO_BODY
         )
     article = Article(
         id=make_article_id(final_source, final_date, final_title),

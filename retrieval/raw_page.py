@@ -9,6 +9,7 @@ summary.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -65,8 +66,10 @@ def read_file(path: Path) -> RawPage:
 
 
 def _decode_text(name: Path | str, data: bytes) -> str:
+    # A byte-order mark says the encoding for certain (Windows Notepad saves "Unicode" as UTF-16).
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise IngestError(
             name,
