@@ -5,7 +5,7 @@ On top of the analyzer (which treats questions and passages alike), a question g
 0. Chat shorthand in words ("ppl" -> "people", "w/o" -> "without"; fillers such as "rn"
    dropped): :mod:`retrieval.shorthand`, lowercase words only.
 1. Lowercase acronyms where context shows them: "the us", "us troops", "is fighters",
-   "anti-is". Only acronyms of the aliases file whose lowercase is a stopword are
+   "anti-is" (a question all in capitals is read in lowercase first). Only acronyms of the aliases file whose lowercase is a stopword are
    concerned (US, IS); elsewhere lowercase "us" and "is" stay the everyday words.
 2. Spelling: a word the archive does not know is corrected against the archive's own
    words (:mod:`retrieval.spelling`); a misspelt stopword ("wat") is dropped.
@@ -123,7 +123,11 @@ def understand(
     ``known(term)`` says whether any passage holds a term; ``speller()`` gives the
     archive's speller, asked for only when a word is unknown (it may be built lazily).
     """
-    text = mark_acronyms(expand(question, load_shorthand()), stopword_acronyms(analyzer))
+    # A question all in capitals marks nothing with them (the analyzer reads no acronym
+    # there either): read it in lowercase, so typos are corrected, shorthand expanded and
+    # "THE US" found by context as "the us" is.
+    typed = question.lower() if question.isupper() else question
+    text = mark_acronyms(expand(typed, load_shorthand()), stopword_acronyms(analyzer))
     tokens = list(analyzer.tokens(text))
     corrections: list[tuple[str, str]] = []
     unknown = [t for t in tokens if not known(t.term)]

@@ -209,3 +209,19 @@ def test_a_word_after_a_name_of_several_words_is_still_named_when_unknown() -> N
     assert query.searched_for[0] == "islamic state"
     assert query.unknown == ("pancakes",)
     assert archive.ask("what did the islamic state say about pancakes").reason == "The archive has nothing on: pancakes."
+
+
+# -- questions typed in capitals --------------------------------------------------------
+
+
+def test_a_question_in_capitals_is_corrected_and_read_like_one_in_lowercase(archive: Archive) -> None:
+    # In a shouted question capitals mark nothing: a typo is not an acronym, and "THE US"
+    # still names the country as "the us" does.
+    shouted = archive.understand("WHAT DID THE MINSTER SEND TO LISBN")
+    assert shouted.corrections == (("minster", "minister"), ("lisbn", "lisbon"))
+    assert shouted.searched_for == ("minister", "send", "lisbon")
+    assert archive.ask("WHAT DID THE MINSTER SEND TO LISBN").results[0].article_id == "envoy"
+    assert archive.understand("DID THE US WARSHIPS SHADOW IT").searched_for == ("us", "warships", "shadow")
+    assert archive.understand("WHERE DO IS FIGHTERS HOLD").terms == archive.understand("where do is fighters hold").terms
+    # A question with a few capitals is not shouting: its acronyms stay acronyms.
+    assert archive.understand("did US warships shadow the convoy").searched_for[0] == "us"
