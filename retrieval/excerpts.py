@@ -15,7 +15,8 @@ Rules, in the order they apply:
 5. A single sentence longer than the limit is cut around its matched words, at word
    bounds, with an ellipsis.
 6. Quotation marks are balanced: a quote opened or closed outside the excerpt is marked
-   with an ellipsis inside added quotation marks ("…we will win.").
+   with an ellipsis inside added quotation marks ("…we will win."). A quote over several
+   paragraphs (each reopened, closed once at the end) is one quote.
 
 Only the sentences the window may include are read (their terms were computed when the
 archive was built), so the cost does not grow with the article.
@@ -328,7 +329,9 @@ def quote_state(text: str) -> tuple[int, int]:
         if char not in "“”\"«»":
             continue
         if _is_opening(text, i):
-            depth += 1
+            # Double quotes do not nest (inner quotes are single): one opening inside an
+            # open quote starts its next paragraph, which the quote's one closing ends.
+            depth += 0 if depth and char in '"“' else 1
         elif depth:
             depth -= 1
         else:

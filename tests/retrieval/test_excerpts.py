@@ -122,6 +122,10 @@ def test_a_sentence_names_a_speaker_with_a_name_and_a_speech_verb() -> None:
         ("He said: “Go now.”", "He said: “Go now.”"),
         ('"Yes," he said. "We will."', '"Yes," he said. "We will."'),
         ("…rebuild the pier,” she said", "“…rebuild the pier,” she said"),
+        # A quote running over paragraphs reopens each one and closes once: one quote, balanced.
+        ('She said: "We will help. "We will not send boats."', 'She said: "We will help. "We will not send boats."'),
+        ("She said: “We will help. “We will not send boats.”", "She said: “We will help. “We will not send boats.”"),
+        ('She said: "We will help. "We will not', 'She said: "We will help. "We will not…”'),
     ],
 )
 def test_quotes_are_balanced_or_cut_with_an_ellipsis(text: str, expected: str) -> None:
