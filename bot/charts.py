@@ -4,7 +4,7 @@ and the dashboard's home page.
 Guarantees:
 - One picture everywhere: :func:`chart_png` draws the same figure for every interface, from
   :func:`chart_data`, which runs the log's review queries (``bot.querylog.queries``:
-  ``per_day``, ``votes_per_day``, ``top_unanswered``, the last grouping rephrasings as "top
+  ``per_day``, ``votes_per_day``, ``refused``, ``top_unanswered``, the last grouping rephrasings as "top
   questions" does everywhere).
 - Readable at Discord's preview size (800 px wide) in light and dark themes: an opaque white
   background, dark text, and every series told apart by form (bars, a dashed line with
@@ -39,7 +39,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sqlite_utils import Database
 
-from bot.querylog.queries import Bound, Guild, per_day, top_unanswered, votes_per_day
+from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
 from bot.querylog.records import TopQuestion, one_line
 from retrieval.atomic import atomic_writer
 
@@ -82,10 +82,16 @@ class ChartData:
     period: str
     days: tuple[DayFigures, ...]
     top_unanswered: tuple[TopQuestion, ...]
+    # Refused before any search (a bad filter): not answered, yet not among the unanswered.
+    refused: int = 0
 
     @property
     def questions(self) -> int:
         return sum(d.questions for d in self.days)
+
+    @property
+    def answered(self) -> int:
+        return sum(d.answered for d in self.days)
 
     @property
     def has_votes(self) -> bool:
@@ -143,6 +149,7 @@ def chart_data(
         period=period or describe_period(since, until),
         days=days,
         top_unanswered=tuple(top_unanswered(db, since, until, top, guild=guild)),
+        refused=refused(db, since, until, guild=guild),
     )
 
 
@@ -248,7 +255,16 @@ def _draw_votes(ax: Axes, data: ChartData) -> None:
     ax.legend(handles=[up, down], loc="upper left", ncols=2, fontsize=9, framealpha=0.9)
 
 
-def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], answered_all: bool) -> None:
+def _none_unanswered(data: ChartData) -> str:
+    """What the unanswered panel says when it has no bar: never "all answered" when some were refused."""
+    if data.questions and data.answered == data.questions:
+        return "Every question in this period was answered"
+    if data.refused:
+        return f"No unanswered questions ({data.refused} refused before any search)"
+    return "No unanswered questions"
+
+
+def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], empty: str) -> None:
     _style(ax, "Top unanswered questions", "Times asked without an answer", "")
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.grid(axis="y", visible=False)
@@ -257,7 +273,7 @@ def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], answered_all: bool
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not groups:
         ax.set_xticks([])
-        _empty(ax, "Every question in this period was answered" if answered_all else "No unanswered questions")
+        _empty(ax, empty)
         return
     # Each question is written above its bar, so long questions do not squeeze the panels.
     positions = range(len(groups))
@@ -284,7 +300,7 @@ def build_figure(data: ChartData) -> Figure:
         elif panel == "votes":
             _draw_votes(ax, data)
         else:
-            _draw_unanswered(ax, data.top_unanswered, answered_all=data.questions > 0)
+            _draw_unanswered(ax, data.top_unanswered, _none_unanswered(data))
     return figure
 
 

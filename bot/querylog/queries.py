@@ -46,6 +46,7 @@ THUMBS = """(SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value
 NEWEST_FIRST = "ORDER BY q.asked_at DESC, q.id DESC"
 # Searched and not answered; questions refused before any search (a bad filter) are not gaps in the archive.
 IS_UNANSWERED = "q.answered = 0 AND q.rejected IS NULL"
+IS_REFUSED = "q.rejected IS NOT NULL"
 
 
 def contains(param: str) -> str:
@@ -258,6 +259,14 @@ def per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Gu
     """Questions asked and answered per UTC day, for the days with questions, oldest first."""
     rows = _per_asked_day(db, "count(*), coalesce(sum(q.answered), 0)", "queries q", since, until, guild)
     return [DayCount(*row) for row in rows]
+
+
+def refused(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
+    """How many questions of the period were refused before any search (a bad filter, too long):
+    neither answered nor unanswered."""
+    where_sql, params = where(since, until, IS_REFUSED, guild=guild)
+    (count,) = db.execute(f"SELECT count(*) FROM queries q{where_sql}", params).fetchone()
+    return int(count)
 
 
 def votes_per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> list[DayVotes]:

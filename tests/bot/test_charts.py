@@ -130,3 +130,23 @@ def test_question_text_is_shown_literally(log: QueryLog) -> None:
 def test_long_questions_are_cut() -> None:
     text = charts.label_text("word " * 50)
     assert len(text) == charts.QUESTION_CHARS and text.endswith("\u2026")
+
+
+def test_a_refused_question_is_not_called_answered(log: QueryLog) -> None:
+    # A question refused before any search (a bad date) is not among the unanswered, but it
+    # was not answered either: the chart must not claim every question was.
+    log.record(QueryRecord("Who won?", True, asked_at="2024-03-01T10:00:00.000Z"))
+    log.record(
+        QueryRecord("Who won since last week?", False, reason="bad_date", rejected="since: not a date",
+                    asked_at="2024-03-01T11:00:00.000Z")
+    )
+    figure = charts.build_figure(charts.chart_data(log.db))
+    shown = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert "Every question in this period was answered" not in shown
+    assert "No unanswered questions (1 refused before any search)" in shown
+
+
+def test_every_question_answered_is_said_so(log: QueryLog) -> None:
+    log.record(QueryRecord("Who won?", True, asked_at="2024-03-01T10:00:00.000Z"))
+    figure = charts.build_figure(charts.chart_data(log.db))
+    assert "Every question in this period was answered" in [t.get_text() for ax in figure.axes for t in ax.texts]
