@@ -90,7 +90,8 @@ def render_stats(stats: Stats) -> str:
         f"Questions{period or ' (all time)'}, UTC",
         f"  questions       {stats.questions}",
         f"  answered        {stats.answered} ({_percent(stats.answered_share)})",
-        f"  distinct users  {stats.distinct_users}",
+        f"  refused         {stats.refused} (a bad filter or too long: not searched)",
+        f"  distinct users  {stats.users_text()}",
         f"  feedback        {stats.thumbs_up} up, {stats.thumbs_down} down",
     ]
     if stats.per_day:
@@ -116,7 +117,9 @@ def stats_csv_rows(stats: Stats) -> Iterator[dict[str, Any]]:
     share = "" if stats.answered_share is None else f"{stats.answered_share:.4f}"
     yield {"section": "summary", "key": "questions", "count": stats.questions, "detail": ""}
     yield {"section": "summary", "key": "answered", "count": stats.answered, "detail": share}
-    yield {"section": "summary", "key": "distinct_users", "count": stats.distinct_users, "detail": ""}
+    yield {"section": "summary", "key": "refused", "count": stats.refused, "detail": ""}
+    users = "" if stats.distinct_users is None else stats.distinct_users
+    yield {"section": "summary", "key": "distinct_users", "count": users, "detail": "" if users != "" else "not recorded"}
     yield {"section": "summary", "key": "thumbs_up", "count": stats.thumbs_up, "detail": ""}
     yield {"section": "summary", "key": "thumbs_down", "count": stats.thumbs_down, "detail": ""}
     for d in stats.per_day:

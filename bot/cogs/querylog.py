@@ -86,7 +86,8 @@ def stats_embed(stats: Stats, days: int) -> discord.Embed:
     embed.add_field(name="Questions", value=str(stats.questions))
     embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
     embed.add_field(name="Feedback", value=f"\N{THUMBS UP SIGN} {stats.thumbs_up} \u00b7 \N{THUMBS DOWN SIGN} {stats.thumbs_down}")
-    embed.add_field(name="Distinct users", value=str(stats.distinct_users))
+    embed.add_field(name="Refused", value=str(stats.refused))
+    embed.add_field(name="Distinct users", value=stats.users_text())
     embed.add_field(
         name="Per day",
         value=_field([f"`{d.day}` {d.questions} asked, {d.answered} answered" for d in stats.per_day[-14:]]),

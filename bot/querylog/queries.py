@@ -295,11 +295,17 @@ def stats(
     channels: int = 5,
     guild: Guild = None,
 ) -> Stats:
-    """Figures for a period: per day, answered share, top questions, feedback, channels, users."""
+    """Figures for a period: per day, answered share, refused, top questions, feedback, channels, users.
+
+    ``refused`` counts questions refused before any search (a bad filter, too long): they are
+    neither answered nor listed as unanswered. ``distinct_users`` is None when no question of
+    the period stored who asked (``NEWSDESK_LOG_USER_IDS=none``, the command line).
+    """
     since = period_start(days, since)
     where_sql, params = where(since, until, guild=guild)
-    total, answered, users = db.execute(
-        f"SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id) FROM queries q{where_sql}",
+    total, answered, users, with_user, refused_count = db.execute(
+        "SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id), count(q.user_id), "
+        f"coalesce(sum({IS_REFUSED}), 0) FROM queries q{where_sql}",
         params,
     ).fetchone()
     up, down = db.execute(
@@ -312,7 +318,9 @@ def stats(
         until=upper_bound(until),
         questions=total,
         answered=answered,
-        distinct_users=users,
+        # None, not 0, when no question of the period stored who asked (``none``, the CLI).
+        distinct_users=users if with_user or not total else None,
+        refused=refused_count,
         thumbs_up=up,
         thumbs_down=down,
         per_day=per_day(db, since, until, guild=guild),

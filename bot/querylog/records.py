@@ -165,9 +165,10 @@ class Stats:
     until: str | None
     questions: int
     answered: int
-    distinct_users: int
+    distinct_users: int | None  # None: the log did not record who asked
     thumbs_up: int
     thumbs_down: int
+    refused: int = 0  # refused before any search: neither answered nor unanswered
     per_day: list[DayCount] = field(default_factory=list)
     top_questions: list[TopQuestion] = field(default_factory=list)
     busiest_channels: list[ChannelCount] = field(default_factory=list)
@@ -176,6 +177,10 @@ class Stats:
     def answered_share(self) -> float | None:
         return self.answered / self.questions if self.questions else None
 
+    def users_text(self) -> str:
+        """Distinct users for people: "not recorded" when the log does not say who asked."""
+        return "not recorded" if self.distinct_users is None else str(self.distinct_users)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "since": self.since,
@@ -183,6 +188,7 @@ class Stats:
             "questions": self.questions,
             "answered": self.answered,
             "answered_share": self.answered_share,
+            "refused": self.refused,
             "distinct_users": self.distinct_users,
             "thumbs_up": self.thumbs_up,
             "thumbs_down": self.thumbs_down,

@@ -279,3 +279,41 @@ def test_the_reader_cannot_write_and_never_creates_a_log(crafted_file: Path, tmp
     with pytest.raises(QueryLogError, match="does not exist yet"):
         open_reader(tmp_path / "nothing.db")
     assert not (tmp_path / "nothing.db").exists()
+
+
+# --- what stats says about refused questions and unrecorded users ------------------------------
+
+
+def test_stats_count_refused_questions_apart(qlog: QueryLog) -> None:
+    from bot.cogs.querylog import stats_embed
+    from bot.logs_render import render_stats
+
+    add(qlog, "Mosul dam", True)
+    add(qlog, "weather in Oslo", False, reason="not_covered")
+    add(qlog, "Mosul dam since last week", False, reason="bad_date", rejected="since: not a date")
+    stats = queries.stats(qlog.db)
+    # Answered + unanswered (as listed) + refused add up to the questions asked.
+    assert (stats.questions, stats.answered, stats.refused) == (3, 1, 1)
+    assert len(queries.unanswered(qlog.db)) == stats.questions - stats.answered - stats.refused
+    assert "  refused         1 (a bad filter or too long: not searched)" in render_stats(stats).splitlines()
+    fields = {f.name: f.value for f in stats_embed(stats, 30).fields}
+    assert fields["Refused"] == "1"
+    assert stats.to_json()["refused"] == 1
+
+
+def test_distinct_users_are_not_recorded_under_none(qlog: QueryLog) -> None:
+    from bot.cogs.querylog import stats_embed
+    from bot.logs_render import render_stats, stats_csv_rows
+
+    anonymous = QueryLog(qlog.db, user_ids="none")
+    for user in (1, 2, 3):
+        anonymous.record(QueryRecord("Mosul dam", True, "discord", user_id=user, guild_id=5, channel_id=9))
+    stats = queries.stats(qlog.db)
+    # Not "0 distinct users" for three members: the log does not say who asked.
+    assert stats.distinct_users is None
+    assert "  distinct users  not recorded" in render_stats(stats).splitlines()
+    assert {f.name: f.value for f in stats_embed(stats, 30).fields}["Distinct users"] == "not recorded"
+    assert next(r for r in stats_csv_rows(stats) if r["key"] == "distinct_users")["count"] == ""
+    # Once ids are stored again, those are counted.
+    add(qlog, "Mosul dam", True, user_id=7)
+    assert queries.stats(qlog.db).distinct_users == 1
