@@ -8,9 +8,10 @@ the limits in :class:`Limits`, so Discord never rejects a reply for its length.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -36,6 +37,11 @@ class Limits:
     EMBED_TOTAL = 6000
 
 
+# A citation says where an excerpt comes from; longer titles and outlet names are cut (before
+# escaping, so no escape is split) so that they never crowd the excerpt, the answer, out.
+CITED_TITLE_CHARS = 200
+CITED_SOURCE_CHARS = 80
+
 COLOUR_ANSWER = discord.Colour.blurple()
 COLOUR_NO_ANSWER = discord.Colour.light_grey()
 
@@ -54,9 +60,32 @@ def highlighted(excerpt: Excerpt) -> str:
     return emphasise(excerpt, bold=lambda text: f"**{escape(text)}**", text=escape)
 
 
+def cited(excerpt: Excerpt) -> Excerpt:
+    """``excerpt`` with its title and outlet cut to what a citation shows."""
+    return dataclasses.replace(
+        excerpt, title=truncate(excerpt.title, CITED_TITLE_CHARS), source=truncate(excerpt.source, CITED_SOURCE_CHARS)
+    )
+
+
 def cite(excerpt: Excerpt) -> str:
     """``— *Outlet*, [Title](url), 2014-10-21`` (the title linked when a safe URL is known)."""
-    return f"\u2014 {citation(excerpt, escape)}"
+    return f"\u2014 {citation(cited(excerpt), escape)}"
+
+
+def fit_lines(lines: Sequence[str], limit: int, more: Callable[[int], str]) -> str:
+    """Whole ``lines``, one per line, within ``limit`` characters; when some do not fit, the
+    last line is ``more(how many were left out)`` instead, so a listing never ends mid-line."""
+    kept: list[str] = []
+    size = -1  # the joined length of ``kept`` (no newline before the first line)
+    for index, line in enumerate(lines):
+        rest = len(lines) - index - 1
+        # This line, and room for the "more" line if others follow (it replaces them).
+        needed = size + 1 + len(line) + (len(more(rest)) + 1 if rest else 0)
+        if needed > limit:
+            return "\n".join([*kept, more(len(lines) - index)])
+        kept.append(line)
+        size += 1 + len(line)
+    return "\n".join(kept)
 
 
 def excerpt_block(number: int, excerpt: Excerpt, max_chars: int = 1000) -> str:

@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from bot.checks import is_moderator
 from bot.live import LiveArchive
-from bot.reply import NO_MENTIONS, Limits, escape, truncate
+from bot.reply import CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate
 from retrieval.corpus import Article
 from retrieval.corpus_admin import ArchiveAdminError, recent_articles, remove_article
 from retrieval.fetch import fetch
@@ -52,7 +52,8 @@ def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
 
 def _line(article: Article) -> str:
     date = article.published.isoformat() if article.published else "undated"
-    return f"`{article.id}` \u2014 *{escape(article.source)}*, {escape(article.title)}, {date}"
+    source, title = truncate(article.source, CITED_SOURCE_CHARS), truncate(article.title, CITED_TITLE_CHARS)
+    return f"`{article.id}` \u2014 *{escape(source)}*, {escape(title)}, {date}"
 
 
 def preview_embed(prepared: Prepared) -> discord.Embed:
@@ -201,7 +202,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         await interaction.response.defer(ephemeral=True, thinking=True)
         articles = await asyncio.to_thread(recent_articles, self.bot.settings.corpus_dir, count)
         lines = [_line(article) for article in articles] or ["The archive has no articles."]
-        embed = discord.Embed(title="Added last", description=truncate("\n".join(lines), Limits.EMBED_DESCRIPTION))
+        listing = fit_lines(lines, Limits.EMBED_DESCRIPTION, lambda left_out: f"\u2026 and {left_out} more")
+        embed = discord.Embed(title="Added last", description=listing)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Take an article out of the archive (its file is kept aside)")

@@ -18,7 +18,7 @@ from bot import charts
 from bot.checks import is_moderator
 from bot.querylog import queries
 from bot.querylog.records import LoggedQuery, Stats, one_line, write_csv
-from bot.reply import NO_MENTIONS, Limits, escape, truncate
+from bot.reply import NO_MENTIONS, Limits, escape, fit_lines, truncate
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -61,16 +61,11 @@ def _line(query: LoggedQuery) -> str:
 
 
 def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Embed:
-    lines: list[str] = []
-    size = 0
-    for query in logged:
-        line = _line(query)
-        if size + len(line) + 1 > Limits.EMBED_DESCRIPTION - 100:
-            lines.append(f"\u2026 and {len(logged) - len(lines)} more (use `newsdesk logs` for everything)")
-            break
-        lines.append(line)
-        size += len(line) + 1
-    embed = discord.Embed(title=title, description="\n".join(lines) or empty, colour=discord.Colour.dark_teal())
+    lines = fit_lines(
+        [_line(query) for query in logged], Limits.EMBED_DESCRIPTION,
+        lambda left_out: f"\u2026 and {left_out} more (use `newsdesk logs` for everything)",
+    )
+    embed = discord.Embed(title=title, description=lines or empty, colour=discord.Colour.dark_teal())
     embed.set_footer(text="Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 in italics: the filters it was asked with")
     return embed
 
