@@ -86,6 +86,8 @@ def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -
     outcomes: list[IngestOutcome] = []
     for feed in feeds:
         outcomes.extend(ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits()))
+    if state.problem:
+        click.echo(f"warning: {state.problem}", err=True)
     return outcomes
 
 
@@ -143,8 +145,31 @@ def _update_index(settings: Settings, *, show_bar: bool) -> str:
             f"(indexed when the archive loads; a running bot picks {'them' if files != 1 else 'it'} up "
             f"within {settings.watch_seconds:g} s)."
         )
+    saved = _saved_index(settings)
+    before = _stamp(saved)
     archive = _rebuilt_index(settings, show_bar=show_bar)
-    return f"index updated: {len(archive.articles)} articles, {archive.passage_count} passages."
+    counts = f"{len(archive.articles)} articles, {archive.passage_count} passages"
+    if (after := _stamp(saved)) is None or after == before:  # load_or_build only logs a failed save
+        return (
+            f"index rebuilt ({counts}) but not saved: {saved.parent} cannot be written; make it writable or "
+            "set NEWSDESK_INDEX to a folder that is (until then `ask` and the bot rebuild it at every start)."
+        )
+    return f"index updated: {counts}."
+
+
+def _saved_index(settings: Settings) -> Path:
+    from retrieval.store import archive_file, default_index_path
+
+    return archive_file(settings.index_path if settings.index_path is not None else default_index_path(settings.corpus_dir))
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """Which file is at ``path`` (an atomic save puts a new one there), or None."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def _rebuilt_index(settings: Settings, *, show_bar: bool) -> Archive:

@@ -6,7 +6,8 @@ already in the corpus, or failed for a reason that retrying will not fix (no dat
 404, robots.txt disallows, private address...); an entry that failed for a passing reason
 (timeout, refused, DNS, a 5xx answer, a failing robots.txt) is tried again next time. What
 was seen is kept per feed in ``feeds.json`` in the index folder, written atomically (temp
-file + rename) after every entry, so an interrupted run loses nothing. The entry's own date
+file + rename) after every entry, so an interrupted run loses nothing; when it cannot be
+written, ``FeedState.problem`` says so (the entries are fetched again next run). The entry's own date
 and title fill a page that shows none (and say so).
 """
 
@@ -57,6 +58,7 @@ class FeedState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.seen: dict[str, list[str]] = {}
+        self.problem: str | None = None  # why what was seen could not be saved, for the user
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             self.seen = {str(k): [str(x) for x in v] for k, v in raw.get("seen", {}).items()}
@@ -73,7 +75,15 @@ class FeedState:
         if link not in links:
             links.append(link)
             del links[:-MAX_SEEN_PER_FEED]
-        self.save()
+        try:
+            self.save()
+        except OSError as exc:  # the page is in the corpus all the same: next run skips it as a duplicate
+            if self.problem is None:
+                log.warning("cannot save feed state %s: %s", self.path, exc)
+            self.problem = (
+                f"cannot record the feed entries seen in {self.path} ({exc.strerror or exc}); they will be "
+                "fetched again next run: make that folder writable or set NEWSDESK_INDEX to one that is"
+            )
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
