@@ -225,3 +225,20 @@ def test_a_question_in_capitals_is_corrected_and_read_like_one_in_lowercase(arch
     assert archive.understand("WHERE DO IS FIGHTERS HOLD").terms == archive.understand("where do is fighters hold").terms
     # A question with a few capitals is not shouting: its acronyms stay acronyms.
     assert archive.understand("did US warships shadow the convoy").searched_for[0] == "us"
+
+
+# -- emoticons --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("smiley", [":D", ":P", ":p", ":-D", ";P", "xD", "XD", "=D", ":O", ":3", "<3", ":D!", "lmao"])
+def test_a_text_emoticon_is_not_a_word_the_archive_lacks(archive: Archive, smiley: str) -> None:
+    # "who did the minister send to lisbon :D" must not be refused for lacking "d".
+    query = archive.understand(f"who did the minister send to lisbon {smiley}")
+    assert query.searched_for == ("minister", "send", "lisbon")
+    assert query.unknown == ()
+    assert archive.ask(f"who did the minister send to lisbon {smiley}").answered
+
+
+def test_letters_that_only_look_like_emoticons_are_still_searched(archive: Archive) -> None:
+    assert archive.understand("plan D: the convoy").searched_for == ("plan", "d", "convoy")
+    assert archive.understand("the convoy at 10:30").searched_for == ("convoy", "10", "30")
