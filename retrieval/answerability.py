@@ -201,8 +201,16 @@ def looks_non_english(text: str) -> bool:
     latin = len(letters) if plain else sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     if latin < 0.5 * len(letters):
         return True
-    words = [w.casefold().replace("’", "'") for w in _WORDS_RE.findall(text)]
-    # A word with letters English does not use (é, ñ, ü, ß...) counts as foreign too.
-    foreign = sum(1 for w in words if w in _FOREIGN_WORDS or not plain and _FOREIGN_LETTERS.search(w))
+    raw = _WORDS_RE.findall(text)
+    words = [w.casefold().replace("’", "'") for w in raw]
+    # A word with letters English does not use (é, ñ, ü, ß...) counts as foreign too, unless
+    # a capital shows it is a name ("Zürich"; in a text all in capitals capitals show nothing).
+    shouting = text.isupper()
+    foreign = sum(
+        1
+        for w, typed in zip(words, raw)
+        if w in _FOREIGN_WORDS
+        or not plain and _FOREIGN_LETTERS.search(w) and (shouting or not typed[:1].isupper())
+    )
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     return foreign >= 2 and foreign > english

@@ -108,6 +108,8 @@ def test_a_question_in_another_language_is_told_the_archive_is_in_english(archiv
         "Macron et Merkel",  # names only: nothing says it is not English
         "2014?",
         "who wore a hat in the den",  # two words that are German too, in an English sentence
+        "Müller in Zürich?",  # names with letters English does not use are still names
+        "Did Zoë Müller visit Zürich?",
     ],
 )
 def test_english_questions_with_foreign_names_count_as_english(question: str) -> None:
