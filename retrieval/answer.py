@@ -254,8 +254,9 @@ class Answerer:
         ids = self.archive.sentence_terms.query_ids(query_weights)
         id_weights = {i: query_weights[t] for t, i in ids.items()}
         scored = self._windows(positions, id_weights)
-        # Context: the share of the question's weight in the passage and the sentence either
-        # side of it (within its article): an answer often spans a paragraph break.
+        # Context: the share of the question's weight in the passage and the sentences
+        # either side of it (retrieval.windows.REACH, within its article): an answer often
+        # spans a paragraph break.
         context = scored.context
         for term, when in (metadata or {}).items():
             context = context + query_weights[term] * when[positions]

@@ -5,7 +5,7 @@ excerpt of at most 400: a passage that wins on words spread over its whole lengt
 show less of the question than a neighbour that holds it in two sentences. So the
 answering rules also score, for each of BM25's candidate passages, every window of
 consecutive whole sentences that fits the excerpt budget -- inside the passage, or
-reaching one sentence into its neighbours -- and rank candidates by their best window.
+reaching up to two sentences into its neighbours -- and rank candidates by their best window.
 
 A window's score is BM25's form over the window: for each question term its weight (idf)
 times a saturated count ``f (k1 + 1) / (f + k1 (1 - b + b L / avg))``, where ``f`` is how
@@ -17,7 +17,7 @@ Rules a window follows (the excerpt's): it stays inside one article, never joins
 sentence over it is a window of its own, cut when shown).
 
 The same pass gives each candidate's context: the weight of the question terms in the
-passage and the sentence either side of it.
+passage and the two sentences either side of it.
 
 Cost: one vectorised pass over the candidates' sentences (term ids read from the
 sentence terms saved with the archive, lengths and heading flags from its tables), so it
@@ -38,9 +38,11 @@ from retrieval.sentences import SentenceTerms
 
 log = logging.getLogger(__name__)
 
-# Sentences a window may reach beyond its passage on either side (an answer often spans
-# a paragraph break).
-REACH = 1
+# Sentences a window (and a candidate's context) may reach beyond its passage on either
+# side: an answer often spans a paragraph break, and a passage's last sentence may name
+# what the next paragraph's first two explain (2 rather than 1: SQuAD +2, no set lower,
+# about 0.02 ms more; see benchmarks/RESULTS.md).
+REACH = 2
 # At most this many sentences in a window (400 characters rarely hold more).
 MAX_SENTENCES = 12
 

@@ -41,20 +41,21 @@ def test_the_window_holding_the_question_words_together_wins_over_one_that_sprea
     assert score > 0
 
 
-def test_a_window_reaches_one_sentence_past_its_passage_but_never_past_its_article() -> None:
+def test_a_window_reaches_two_sentences_past_its_passage_but_never_past_its_article() -> None:
     sentences = [
-        "Ferry fares rose on Monday.",
+        "The weather was mild on Monday.",
         "The harbour board met on Tuesday.",
-        "It approved the new ferry timetable.",
-        "Fares for the timetable were not discussed.",
+        "It approved the new timetable.",
+        "Ferry fares will rise with it.",
+        "Ferry fares and the timetable were all the talk.",
     ]
-    # Passage = sentences 1-2 of an article of sentences 0-3; the answer spans into sentence 3.
-    (first, end, _), = _windows(sentences, [(1, 3, 0, 4)], "ferry timetable fares")
-    assert first <= 2 < end and end <= 4
-    assert 3 in range(first, end)
+    # Passage = sentence 1 of an article of sentences 0-4: the answer runs two sentences past
+    # it (2-3); sentence 4 holds every word too, but lies three sentences away.
+    (first, end, _), = _windows(sentences, [(1, 2, 0, 5)], "ferry timetable fares")
+    assert (first, end) == (1, 4)
     # The same passage in an article that ends after it: the window stays inside.
-    (first, end, _), = _windows(sentences, [(1, 3, 1, 3)], "ferry timetable fares")
-    assert 1 <= first and end <= 3
+    (first, end, _), = _windows(sentences, [(1, 2, 1, 2)], "ferry timetable fares")
+    assert (first, end) == (1, 2)
 
 
 def test_a_heading_is_never_joined_to_other_sentences_in_a_window() -> None:
@@ -79,15 +80,20 @@ def test_a_passage_without_question_words_scores_nothing() -> None:
     assert results[1][2] > 0
 
 
-def test_context_is_the_question_weight_in_the_passage_and_one_sentence_either_side() -> None:
-    sentences = ["Ferry fares rose.", "The harbour board met.", "It approved a timetable.", "Rain fell.", "Ferry news."]
+def test_context_is_the_question_weight_in_the_passage_and_two_sentences_either_side() -> None:
+    sentences = ["Ferry fares rose.", "The harbour board met.", "It approved a timetable.", "Rain fell.", "Snow too.", "Ferry news."]
     terms = SentenceTerms.build(sentences, ANALYZER)
-    ids = terms.query_ids(ANALYZER("ferry timetable rain"))
-    weights = {ids["ferri"]: 1.0, ids["timet"]: 2.0, ids["rain"]: 4.0}
-    # Passage = sentences 1-2: its reach is 0-3 (ferry, timetable, rain), not sentence 4.
-    regions = Regions.of([(1, 3, 0, 5), (1, 3, 1, 3)])
+    ids = terms.query_ids(ANALYZER("ferry timetable rain snow"))
+    weights = {ids["ferri"]: 1.0, ids["timet"]: 2.0, ids["rain"]: 4.0, ids["snow"]: 8.0}
+    # Passage = sentence 2: its reach is 0-4 (ferry, timetable, rain, snow), not sentence 5;
+    # alone in its article, only its own timetable.
+    regions = Regions.of([(2, 3, 0, 6), (2, 3, 2, 3)])
     scored = best_windows(regions, Sentences(sentences, terms, is_heading), weights, 400)
-    assert scored.context.tolist() == [7.0, 2.0]
+    assert scored.context.tolist() == [15.0, 2.0]
+    # Passage = sentence 5: the timetable, three sentences back, is out of reach.
+    regions = Regions.of([(5, 6, 0, 6)])
+    scored = best_windows(regions, Sentences(sentences, terms, is_heading), weights, 400)
+    assert scored.context.tolist() == [13.0]
 
 
 def test_fusion_ranks_the_candidate_with_the_better_window_first_when_all_else_ties() -> None:
