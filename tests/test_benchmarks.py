@@ -40,3 +40,21 @@ def test_the_retrieval_benchmark_runs_on_a_bare_clone(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| 400 |" in out.read_text() and "8 / 8" in out.read_text()  # every top 10 identical
+
+
+def test_the_reach_benchmark_times_every_value_and_leaves_the_answer_path_as_it_was(tmp_path: Path) -> None:
+    from bench_reach import measure
+    from synthetic import Generator, write_corpus
+
+    import retrieval.windows as windows
+    from retrieval.answer import Answerer
+    from retrieval.store import load_or_build
+
+    generator = Generator()
+    write_corpus(tmp_path / "corpus", 60, generator)
+    archive = load_or_build(tmp_path / "corpus")
+    kept, stage = windows.REACH, Answerer._windows
+    found = measure(archive, generator.questions(5), [1, 3], rounds=2)
+    assert windows.REACH == kept and Answerer._windows is stage
+    for reach in (1, 3):
+        assert len(found[reach]["p50"]) == 2 and all(ms > 0 for ms in found[reach]["win50"])
