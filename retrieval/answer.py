@@ -54,7 +54,7 @@ LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
 # The shown excerpts are put in order by their fused score plus this weight times how
 # closely each keeps the question's own words (retrieval.wording, scaled to the best of
 # them); the first this many excerpts are re-ordered (see benchmarks/RESULTS.md).
-WORDING_WEIGHT = 0.3
+WORDING_WEIGHT = 0.45
 WORDING_DEPTH = 3
 # The best passage comes back once more at this share of its fused score, so that its best
 # sentences not shown yet compete as another excerpt (see benchmarks/RESULTS.md).
