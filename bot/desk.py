@@ -14,6 +14,7 @@ returned :class:`Asked`. The archive may be given as a loader, run on first use,
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from typing import TypeVar
 from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
+from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from retrieval.analyzer import Analyzer
 from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
@@ -306,7 +308,8 @@ class Desk:
     def read_log(self, function: Callable[[Database], T]) -> T:
         """Run a review query (see bot.querylog.queries) on a read-only connection of its own.
 
-        Blocks: call it from a worker thread in the bot.
+        Blocks: call it from a worker thread in the bot. Raises QueryLogError (its message
+        says what to check) when the log cannot be opened or read (locked, damaged, newer).
         """
         if self.querylog is None:
             raise ReviewError("the query log is not open (check NEWSDESK_DB)")
@@ -316,6 +319,8 @@ class Desk:
         db = open_reader(path)
         try:
             return function(db)
+        except sqlite3.Error as exc:  # e.g. a damaged page met half-way through a listing
+            raise QueryLogError(problem_message(exc, path, "read")) from exc
         finally:
             db.close()
 

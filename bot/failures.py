@@ -17,8 +17,9 @@ import discord
 from discord import app_commands
 
 from bot.checks import NotModerator
-from bot.querylog import ReviewError
-from bot.reply import NO_MENTIONS, escape
+from bot.querylog import QueryLogError, ReviewError
+from bot.querylog.records import one_line
+from bot.reply import NO_MENTIONS, escape, truncate
 from retrieval.answer import QuestionError
 from retrieval.filters import FilterError
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. The error is logged; please try again in a moment."
 # interaction.extras key: a public "thinking…" message is showing (nothing has replaced it yet).
 PUBLIC_THINKING = "newsdesk_public_thinking"
+LOG_PROBLEM_CHARS = 600  # one readable line, far below Discord's 2000
 
 
 def error_message(error: BaseException, what: str = "command") -> str:
@@ -38,6 +40,10 @@ def error_message(error: BaseException, what: str = "command") -> str:
         return escape(str(original))  # it quotes what the member typed
     if isinstance(original, ReviewError):
         return f"Can't do that: {original}."
+    if isinstance(original, QueryLogError):
+        # Locked, damaged, read-only or newer: the message says what to check; no traceback.
+        log.error("%s failed: %s", what, original)
+        return truncate(f"The query log can't be used right now: {escape(one_line(str(original)))}", LOG_PROBLEM_CHARS)
     if isinstance(error, NotModerator):
         return "Only moderators can use this command (a moderator role or the Manage Messages permission)."
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -191,3 +191,19 @@ def test_newsdesk_guilds_setting() -> None:
     assert load_settings({}, dotenv_path=None).guilds == ()
     with pytest.raises(SettingsError, match="NEWSDESK_GUILDS.*'my-server'.*server id"):
         load_settings({"NEWSDESK_GUILDS": "my-server"}, dotenv_path=None)
+
+
+async def test_a_log_that_cannot_be_read_gets_a_reason_not_an_apology(two_servers: SimpleNamespace) -> None:
+    import sqlite3
+
+    from bot.failures import APOLOGY
+
+    s = two_servers
+    path = s.bot.desk.querylog.path
+    with sqlite3.connect(path) as conn:  # as a newer newsdesk would leave it
+        conn.execute("INSERT INTO _migrations (name, applied_at, newsdesk_version) VALUES ('9999_future', 'x', '99.0')")
+    message = await run(s.fake, "recent", {}, s.rival, s.channel)
+    text = message.content  # type: ignore[attr-defined]
+    assert text != APOLOGY
+    assert "newer newsdesk" in text and "99.0" in text and "\n" not in text
+    assert message.ephemeral  # type: ignore[attr-defined]
