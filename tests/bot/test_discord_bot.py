@@ -195,6 +195,33 @@ async def test_more_on_a_purged_question_says_so_privately(
     fake.assert_no_violations()
 
 
+async def test_the_buttons_of_an_answer_work_after_the_bot_restarts(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    first = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
+    _, message = await ask(fake, "What did the storm do in Lumen Bay?")
+    await first.close()
+    await asyncio.gather(first._test_task, return_exceptions=True)  # type: ignore[attr-defined]
+
+    again = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        ids = button_ids(message)
+        more = await fake.wait_for_interaction_message(
+            await fake.click_button(message, next(i for i in ids if i.startswith("nd:more:"))), timeout=10
+        )
+        assert more.ephemeral and more.embeds[0]["description"].startswith("**4.**")
+        next_id = next(i for i in button_ids(more) if i.endswith(":next"))
+        turned = await fake.click_button(more, next_id)
+        await fake.wait_for(lambda: fake.interactions[turned.id].response is not None, timeout=10)
+        vote = await fake.click_button(message, next(i for i in ids if i.endswith(":up")))
+        thanks = await fake.wait_for_interaction_message(vote, timeout=10)
+        assert thanks.ephemeral and thanks.content.startswith("\N{THUMBS UP SIGN} Recorded")
+        fake.assert_no_violations()
+    finally:
+        await again.close()
+
+
 # -- refusal, cooldown, hostile input ---------------------------------------------------
 
 
