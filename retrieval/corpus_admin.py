@@ -37,9 +37,16 @@ def recent_articles(corpus_dir: Path, count: int) -> list[Article]:
     return articles
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. an id longer than a file name may be: no such article
+        return False
+
+
 def _file_of(corpus_dir: Path, article_id: str) -> Path:
     direct = corpus_dir / f"{article_id}{CORPUS_SUFFIX}"
-    if "/" not in article_id and "\\" not in article_id and direct.is_file():
+    if "/" not in article_id and "\\" not in article_id and _is_file(direct):
         return direct
     for path in corpus_files(corpus_dir):  # a file named otherwise than its id
         try:

@@ -107,11 +107,20 @@ class FetchLimits:
 
 def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), feed: bool = False) -> RawPage:
     """Download ``url`` (an article page, or an RSS/Atom feed with ``feed=True``)."""
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+    if not _web_address(url):
         raise FetchError(url, f"{url} is not a web address (http:// or https://)", reason="not a web address")
     with _errors(url, limits), _client(contact, limits, feed) as client:
         with _open(client, url, limits, name=url, robots=True) as (final, response):
             return _read(url, final, response, limits, feed)
+
+
+def _web_address(url: str) -> bool:
+    """An http(s) address with a host; False for what cannot be parsed at all."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1", an IPv6 bracket left open
+        return False
 
 
 def _client(contact: str, limits: FetchLimits, feed: bool) -> httpx.Client:

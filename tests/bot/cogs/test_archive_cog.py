@@ -156,3 +156,20 @@ async def test_an_expired_preview_loses_its_buttons_and_says_so(
     assert edited.message["embeds"]  # the moderator still sees what they previewed
     fake_discord.assert_no_violations()
     assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "expected"),
+    [
+        # (escaped: it renders as typed)
+        ("add", {"url": "http://[::1"}, "http://\\[::1 is not a web address (http:// or https://)"),
+        ("remove", {"id": "a" * 300}, f"no article with id '{'a' * 300}' in the corpus (see /archive recent for ids)"),
+    ],
+)
+async def test_odd_input_to_archive_commands_is_one_clear_private_line(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, name: str, options: dict, expected: str
+) -> None:
+    # An unclosed IPv6 bracket, an id longer than a file name may be: each was "something went wrong".
+    reply = await command(fake_discord, name, options)
+    assert reply.ephemeral and reply.content == expected
+    assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
