@@ -65,11 +65,21 @@ def read_file(path: Path) -> RawPage:
         raise IngestError(path, f"cannot read {path}: {exc.strerror or exc}", reason="cannot read") from None
 
 
-def _decode_text(name: Path | str, data: bytes) -> str:
-    # A byte-order mark says the encoding for certain (Windows Notepad saves "Unicode" as UTF-16).
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+def _text_encoding(data: bytes, charset: str | None) -> str:
+    """A byte-order mark says the encoding for certain (Notepad saves "Unicode" as UTF-16), then the server."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
-        text = data.decode(encoding)
+        declared = codecs.lookup(charset).name if charset else "utf-8"
+    except LookupError:
+        log.debug("unknown charset %r; reading as UTF-8", charset)
+        declared = "utf-8"
+    return "utf-8-sig" if declared == "utf-8" else declared
+
+
+def _decode_text(name: Path | str, data: bytes, charset: str | None = None) -> str:
+    try:
+        text = data.decode(_text_encoding(data, charset))
     except UnicodeDecodeError as exc:
         raise IngestError(
             name,
@@ -89,4 +99,4 @@ def extract_page(page: RawPage) -> CleanResult:
         raise IngestError(page.name, f"{page.name} {too_large(len(page.data))}", reason=REASON_TOO_LARGE)
     if page.is_html or page.suffix in HTML_SUFFIXES or looks_like_html(page.data):
         return extract_html(decode_html(page.data, page.charset), url=page.url)
-    return clean_raw_article(_decode_text(page.name, page.data))
+    return clean_raw_article(_decode_text(page.name, page.data, page.charset))

@@ -122,3 +122,11 @@ def test_a_page_without_a_canonical_link_keeps_the_address_it_came_from(web: Loc
     final = web.add("/stories/flood", (HTML_DIR / "bare.html").read_bytes())
     web.add("/s/1", status=302, Location=final)
     assert extract_page(fetch(web.url("/s/1"), limits=QUICK)).url == final
+
+
+def test_a_plain_text_page_is_read_in_the_charset_its_server_declares(web: LocalWeb) -> None:
+    text = "Caf\u00e9 owners welcome the Vienna talks\n\nAugust 20, 2014\n\nThe caf\u00e9 owners of Vienna said the talks were good for trade.\n"
+    url = web.add("/story", text.encode("latin-1"), Content_Type="text/plain; charset=iso-8859-1")
+    result = extract_page(fetch(url, limits=QUICK))
+    assert result.title == "Caf\u00e9 owners welcome the Vienna talks"
+    assert "The caf\u00e9 owners of Vienna" in result.body
