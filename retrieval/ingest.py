@@ -91,12 +91,18 @@ class IngestOutcome:
 
 
 def summarise(outcomes: Iterable[IngestOutcome]) -> str:
-    """``N added, N skipped (why), N failed (why)``: the last line of every batch."""
-    added = 0
+    """``N added, N skipped (why), N failed (why)``: the last line of every batch.
+
+    Articles replaced (``--overwrite``) are counted apart, ``N replaced`` after the added,
+    when there are any: the corpus did not grow by them.
+    """
+    added = replaced = 0
     skipped: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for outcome in outcomes:
-        if outcome.ok:
+        if outcome.result is not None and outcome.result.replaced:
+            replaced += 1
+        elif outcome.ok:
             added += 1
         elif outcome.error is not None:
             (skipped if outcome.skipped else failed)[outcome.error.reason] += 1
@@ -105,7 +111,8 @@ def summarise(outcomes: Iterable[IngestOutcome]) -> str:
         whys = ", ".join(f"{n} {why}" for why, n in count.most_common())
         return f"{sum(count.values())} {label}" + (f" ({whys})" if whys else "")
 
-    return f"{added} added, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
+    changed = f"{added} added" + (f", {replaced} replaced" if replaced else "")
+    return f"{changed}, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
 
 
 def _override_warning(what: str, option: str, detected: object, given: object) -> str | None:

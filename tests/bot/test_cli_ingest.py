@@ -136,3 +136,15 @@ def test_one_page_into_a_large_archive_is_a_delta_not_a_rebuild(corpus: Path, mo
     monkeypatch.setattr(store, "load_or_build", load_or_build)
     answer = json.loads(CliRunner().invoke(main, ["ask", "Why was the Harbour Town pier closed?", "--json"]).output)
     assert answer["answered"] and "Harbour Town" in answer["results"][0]["title"]
+
+
+def test_a_replaced_article_is_counted_as_replaced_not_added(corpus: Path) -> None:
+    from tests.paths import HTML_DIR
+
+    page = str(HTML_DIR / "article.html")
+    CliRunner().invoke(main, ["ingest", page])
+    again = CliRunner().invoke(main, ["ingest", page, "--overwrite"])
+    assert again.exit_code == 0, again.output
+    assert "replaced " in again.output
+    assert again.output.rstrip().endswith("0 added, 1 replaced, 0 skipped, 0 failed")
+    assert len(list(corpus.glob("*.md"))) == 1
