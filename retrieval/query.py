@@ -4,7 +4,7 @@ On top of the analyzer (which treats questions and passages alike), a question g
 
 0. Chat shorthand in words ("ppl" -> "people", "w/o" -> "without"; fillers such as "rn"
    dropped): :mod:`retrieval.shorthand`, lowercase words only. Text emoticons standing
-   alone (":D", "xD", "<3") are dropped.
+   alone (":D", "xD", "<3") are dropped; "´" or "`" between letters is an apostrophe.
 1. Lowercase acronyms where context shows them: "the us", "us troops", "is fighters",
    "anti-is" (a question all in capitals is read in lowercase first). Only acronyms of the aliases file whose lowercase is a stopword are
    concerned (US, IS); elsewhere lowercase "us" and "is" stay the everyday words.
@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 # A text emoticon standing alone (":D", ":-P", "xD", "<3"): its letters are no words to
 # search, and one the archive lacks would refuse the question.
 _EMOTICON_RE = re.compile(r"(?<!\S)(?:[:;=][-'^]?[DdPpOo3]|[xX][Dd]|<3+)(?![^\s.,!?])")
+
+# An apostrophe typed as an accent or a backtick between letters ("Iran´s", "Iran`s"), as
+# some keyboards give it: read as the apostrophe, so no stray "s" is searched.
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])[´`](?=[^\W\d_])")
 
 # Words around a lowercase "us"/"is" that show it names a country or group: after
 # "the" ("the us"), or before a noun such acronyms qualify ("us troops", "is fighters").
@@ -132,7 +136,7 @@ def understand(
     # there either): read it in lowercase, so typos are corrected, shorthand expanded and
     # "THE US" found by context as "the us" is.
     typed = question.lower() if question.isupper() else question
-    typed = _EMOTICON_RE.sub(lambda m: " " * len(m.group()), typed)
+    typed = _APOSTROPHE_RE.sub("’", _EMOTICON_RE.sub(lambda m: " " * len(m.group()), typed))
     text = mark_acronyms(expand(typed, load_shorthand()), stopword_acronyms(analyzer))
     tokens = list(analyzer.tokens(text))
     corrections: list[tuple[str, str]] = []

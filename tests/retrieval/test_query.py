@@ -242,3 +242,11 @@ def test_a_text_emoticon_is_not_a_word_the_archive_lacks(archive: Archive, smile
 def test_letters_that_only_look_like_emoticons_are_still_searched(archive: Archive) -> None:
     assert archive.understand("plan D: the convoy").searched_for == ("plan", "d", "convoy")
     assert archive.understand("the convoy at 10:30").searched_for == ("convoy", "10", "30")
+
+
+@pytest.mark.parametrize("mark", ["´", "`", "'", "’"])
+def test_an_apostrophe_typed_as_an_accent_or_backtick_is_an_apostrophe(archive: Archive, mark: str) -> None:
+    # Some keyboards give "´" or "`" for the apostrophe: "minister´s" is the minister's, not "minister" and "s".
+    query = archive.understand(f"who was the minister{mark}s envoy")
+    assert query.searched_for == ("minister", "envoy")
+    assert query.unknown == ()
