@@ -163,7 +163,7 @@ def _correct(
         typed = normalize_word(text[token.start : token.end])
         if typed.isupper() and len(typed) > 1:
             continue  # an acronym the archive lacks is not a typo
-        # A capital after the first word marks a name ("Pico"), not a typo of a word.
+        # A capital after the first word marks a name ("Wade"): one English knows is no typo.
         name = typed[:1].isupper() and token.start > first
         fixed = speller.correct(typed.lower(), name=name)
         if fixed is None:

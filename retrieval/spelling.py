@@ -121,7 +121,7 @@ class Speller:
         """The archive word ``word`` was most likely meant to be, or None (leave it).
 
         ``name``: the word was written with a capital inside a sentence, so it is
-        corrected only if English does not know it either ("Bagdad", not "Pico").
+        corrected only if English does not know it either ("Bagdad", not "Wade").
         """
         if word in self._frequencies or any(c.isdigit() for c in word):
             return None

@@ -100,11 +100,12 @@ def test_unknown_words_are_corrected_against_the_archive_and_shown(archive: Arch
 
 
 def test_real_words_names_and_numbers_are_not_corrected() -> None:
-    speller = Speller({"central": 5, "ostrava": 2, "minister": 3}, stopwords={"what"})
+    speller = Speller({"central": 5, "ostrava": 2, "minister": 3, "made": 4}, stopwords={"what"})
     assert speller.correct("control") is None  # English knows it: not a typo of "central"
     assert speller.correct("ostrva") == "ostrava"  # English does not know it
     assert speller.correct("ostrva", name=True) == "ostrava"
-    assert speller.correct("pico", name=True) is None  # a capitalised word English knows
+    assert speller.correct("wade", name=True) is None  # a capitalised name English knows ("Wade")
+    assert speller.correct("wade") == "made"  # in lowercase, a rare word far less common than "made"
     assert speller.correct("minist3r") is None
     assert speller.correct("mnstr") is None  # too far
 
