@@ -39,7 +39,7 @@ from typing import Any
 
 import click
 
-from bot.dashboard_guild import DEFAULT_REFRESH_SECONDS, served_copy
+from bot.dashboard_guild import COPY_PREFIX, DEFAULT_REFRESH_SECONDS, mark_owner, remove_stale_copies, served_copy
 from bot.logs_cli import settings_of
 from bot.querylog import QueryLogError, open_reader
 from bot.querylog.queries import CANNED_QUERIES
@@ -279,7 +279,9 @@ def _serve(
     env[PARENT_ENV] = str(os.getpid())
     if password_hash is not None:
         env[HASH_ENV] = password_hash  # read by Datasette through the metadata's {"$env": ...}
-    with tempfile.TemporaryDirectory(prefix="newsdesk-dashboard-") as folder, contextlib.ExitStack() as stack:
+    remove_stale_copies()
+    with tempfile.TemporaryDirectory(prefix=COPY_PREFIX) as folder, contextlib.ExitStack() as stack:
+        mark_owner(Path(folder))
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
         try:

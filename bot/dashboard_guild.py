@@ -29,6 +29,9 @@ Guarantees:
 - A refresh that fails (the log briefly locked, moved or unreadable) is logged and tried
   again at the next tick; the copy keeps its last state meanwhile. Nothing changes in the
   copy when the server's rows have not changed.
+- The copy lives in a folder named ``COPY_PREFIX...`` holding its owner's pid: a dashboard
+  killed outright (SIGKILL, a crash) cannot remove it, so the next one removes every such
+  folder whose owner is gone (:func:`remove_stale_copies`); purge and forget never reach it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +53,8 @@ from bot.querylog.schema import problem_message
 log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_SECONDS = 30
+COPY_PREFIX = "newsdesk-dashboard-"  # the dashboard's temporary folder
+OWNER_FILE = "owner.pid"
 CHECKPOINT_WAIT_SECONDS = 2.0  # then the next tick tries again
 # Copied in this order (questions before the votes that refer to them), each WHERE its
 # clause holds; the parameter is the server id. Every other table is left empty.
@@ -209,3 +216,39 @@ def served_copy(source: Path, folder: Path, guild: int, every: float) -> Iterato
         stop.set()
         thread.join()
         copy.close()
+
+
+def mark_owner(folder: Path, pid: int | None = None) -> None:
+    """Record in ``folder`` which process owns it (this one by default)."""
+    (folder / OWNER_FILE).write_text(f"{os.getpid() if pid is None else pid}\n", encoding="ascii")
+
+
+def _owner_alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / OWNER_FILE).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return True  # not marked (yet, or not ours): leave it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_copies(parent: Path | str | None = None) -> int:
+    """Remove the folders of dashboards that died without cleaning up (their copies of
+    one server's questions); returns how many. Failures are logged, never raised."""
+    removed = 0
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        if not folder.is_dir() or folder.is_symlink() or _owner_alive(folder):
+            continue
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            log.warning("could not remove a dead dashboard's folder %s: %s", folder, exc)
+            continue
+        removed += 1
+        log.info("removed %s, left by a dashboard that was stopped without cleaning up", folder)
+    return removed

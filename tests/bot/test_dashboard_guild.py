@@ -41,3 +41,27 @@ def test_a_refresh_carries_over_the_columns_a_migration_added_with_their_values(
         copy.close()
     for file in tmp_path.joinpath("served").iterdir():  # the copy, its write-ahead and shared-memory files
         assert b"their" not in file.read_bytes() and b"de-theirs" not in file.read_bytes(), file
+
+
+def test_a_copy_left_by_a_killed_dashboard_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bot.dashboard_guild import COPY_PREFIX, mark_owner, remove_stale_copies
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # a dashboard that was killed: its process is gone, its folder is not
+    stale = tmp_path / f"{COPY_PREFIX}killed"
+    stale.mkdir()
+    mark_owner(stale, finished.pid)
+    (stale / "newsdesk.db").write_text("server 5's questions")
+    running = tmp_path / f"{COPY_PREFIX}running"
+    running.mkdir()
+    mark_owner(running, os.getpid())
+    other = tmp_path / "someone-elses-folder"
+    other.mkdir()
+    mark_owner(other, finished.pid)
+    assert remove_stale_copies(tmp_path) == 1
+    assert not stale.exists()  # purge and forget could never reach it there
+    assert running.is_dir() and other.is_dir()
