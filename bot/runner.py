@@ -31,7 +31,10 @@ async def run_bot(
     afresh for each attempt, since closing a client closes its connector.
     """
     token = settings.require_token()
-    desk = desk or Desk.from_settings(settings)
+    try:
+        desk = desk or Desk.from_settings(settings)
+    except FileNotFoundError as exc:  # the corpus folder: the message names the setting
+        raise StartupError(str(exc)) from None
     for message_content in (True, False):
         options = client_options() if client_options else {}
         bot = NewsdeskBot(desk=desk, settings=settings, message_content=message_content, **options)

@@ -95,3 +95,12 @@ async def test_once_published_globally_start_up_does_not_copy_the_commands_to_th
         await bot.login(fake.token)  # start-up's setup_hook: where the guild copy was made
     assert fake.synced_commands(fake.guild) == []
     assert any("published globally" in r.getMessage() for r in caplog.records)
+
+
+def test_a_missing_corpus_folder_is_one_line_before_any_connection(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "not-a-real-token",
+           "NEWSDESK_CORPUS": str(tmp_path / "missing"), "NEWSDESK_DB": str(tmp_path / "log.db")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0] and "NEWSDESK_CORPUS" in lines[0]
