@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.client import NewsdeskBot
@@ -54,6 +55,8 @@ async def run_bot(
                 "Discord rejected DISCORD_TOKEN: copy a fresh token from the Developer Portal "
                 "(Bot -> Reset Token) into .env"
             ) from None
+        except aiohttp.ClientConnectionError as exc:  # at log-in; later drops are retried by discord.py
+            raise StartupError(f"cannot reach Discord ({exc}); check this machine's network connection and try again") from None
 
 
 async def sync_commands(

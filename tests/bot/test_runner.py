@@ -104,3 +104,14 @@ def test_a_missing_corpus_folder_is_one_line_before_any_connection(tmp_path: Pat
     assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0] and "NEWSDESK_CORPUS" in lines[0]
+
+
+async def test_discord_out_of_reach_is_one_clear_error(tmp_path: Path) -> None:
+    from bot.runner import StartupError, run_bot
+
+    fake = await FakeDiscord().start()
+    await fake.close()  # nothing listens on its port any more: the connection is refused
+    settings = Settings(corpus_dir=ROOT / "corpus", db_path=tmp_path / "log.db", discord_token=fake.token,
+                        semantic=False, watch_seconds=0)
+    with pytest.raises(StartupError, match=r"^cannot reach Discord \(.*\); check this machine's network"):
+        await run_bot(settings, client_options=fake.client_kwargs)
