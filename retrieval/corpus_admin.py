@@ -2,7 +2,8 @@
 
 Guarantees: nothing is deleted: a removed article's file is moved (one rename) into
 ``<corpus>/.removed/``, which the corpus loader and the live archive never read, so it can
-be put back by moving it again. Errors are ``ArchiveAdminError`` with a one-line message.
+be put back by moving it again. Errors (no such id, a folder that cannot be written) are
+``ArchiveAdminError`` with a one-line message, and leave the article where it was.
 """
 
 from __future__ import annotations
@@ -61,13 +62,21 @@ def remove_article(corpus_dir: Path, article_id: str) -> tuple[Article, Path]:
     """Move the article's file into ``<corpus>/.removed/``; return the article and where it went."""
     corpus_dir = Path(corpus_dir)
     path = _file_of(corpus_dir, article_id.strip())
-    article = read_article(path)
+    try:
+        article = read_article(path)
+    except CorpusError as exc:  # changed or gone since it was found (an ingest, another moderator)
+        raise ArchiveAdminError(f"cannot remove {article_id.strip()!r}: {exc}") from None
     folder = corpus_dir / REMOVED_DIRNAME
-    folder.mkdir(exist_ok=True)
     target = folder / path.name
-    if target.exists():  # removed before, then added again: keep both
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-        target = folder / f"{path.stem}.{stamp}{CORPUS_SUFFIX}"
-    os.replace(path, target)
+    try:
+        folder.mkdir(exist_ok=True)
+        if target.exists():  # removed before, then added again: keep both
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+            target = folder / f"{path.stem}.{stamp}{CORPUS_SUFFIX}"
+        os.replace(path, target)
+    except OSError as exc:  # nothing moved: the article stays in the archive
+        raise ArchiveAdminError(
+            f"cannot move {path.name} into {folder} ({exc.strerror or exc}); make the corpus folder writable by the bot"
+        ) from None
     log.info("removed %s from the corpus (kept as %s)", article.id, target)
     return article, target

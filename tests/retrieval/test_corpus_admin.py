@@ -1,0 +1,40 @@
+"""Moderators' corpus chores: removing an article keeps its file, and a failure is one clear error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import Article, format_article, load_corpus
+from retrieval.corpus_admin import REMOVED_DIRNAME, ArchiveAdminError, remove_article
+
+ARTICLE = Article(
+    id="reuters-2014-08-20-talks-resume",
+    title="Talks resume",
+    source="Reuters",
+    published=dt.date(2014, 8, 20),
+    body="The talks resumed in Vienna on Wednesday.",
+)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / f"{ARTICLE.id}.md").write_text(format_article(ARTICLE), encoding="utf-8")
+    return folder
+
+
+def test_a_removed_article_is_kept_aside(corpus: Path) -> None:
+    article, kept = remove_article(corpus, ARTICLE.id)
+    assert article.title == "Talks resume" and kept == corpus / REMOVED_DIRNAME / f"{ARTICLE.id}.md"
+    assert load_corpus(corpus).articles == []
+
+
+def test_a_removal_that_cannot_move_the_file_is_one_clear_error_and_loses_nothing(corpus: Path) -> None:
+    (corpus / REMOVED_DIRNAME).write_text("in the way", encoding="utf-8")  # not a folder: nothing moves there
+    with pytest.raises(ArchiveAdminError, match=r"cannot move .* into .*\.removed.*; make the corpus folder writable"):
+        remove_article(corpus, ARTICLE.id)
+    assert [a.id for a in load_corpus(corpus).articles] == [ARTICLE.id]
