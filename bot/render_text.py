@@ -69,11 +69,19 @@ def citation(excerpt: Excerpt, markup: Callable[[str], str] | None = None) -> st
 
 # How much of a refused question the refusal repeats: enough to recognise it.
 ECHO_CHARS = 120
+# Direction controls (marks, embeddings, overrides, isolates): one left open in an echoed
+# question would show the rest of the line, the hint included, backwards.
+_DIRECTION_RE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def echoed(question: str) -> str:
+    """``question`` as a reply repeats it: without direction controls (the log keeps them)."""
+    return _DIRECTION_RE.sub("", question)
 
 
 def no_answer_text(question: str, reason: str) -> str:
     return (
-        f"No answer in the archive for: {truncate(question, ECHO_CHARS)}\n"
+        f"No answer in the archive for: {truncate(echoed(question), ECHO_CHARS)}\n"
         f"{reason} Try rephrasing with the names, places or events you are after."
     )
 

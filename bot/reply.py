@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import discord
 
-from bot.render_text import citation, emphasise, searched_for, truncate
+from bot.render_text import citation, echoed, emphasise, searched_for, truncate
 from retrieval.answer import Answer, Excerpt
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def excerpt_block(number: int, excerpt: Excerpt, max_chars: int = 1000) -> str:
 
 def question_title(question: str) -> str:
     # Titles render a little markdown; escaping keeps them literal.
-    return truncate(escape(question), Limits.EMBED_TITLE)
+    return truncate(escape(echoed(question)), Limits.EMBED_TITLE)
 
 
 def answer_embed(
@@ -158,7 +158,7 @@ def no_answer_message(question: str, reason: str = "", searched: Sequence[str] =
     ``searched``: the words searched when spelling changed the question, so the member
     sees what was looked for.
     """
-    quoted = truncate(escape(question), 300)
+    quoted = truncate(escape(echoed(question)), 300)
     corrected = f"(I searched for: {escape(', '.join(searched))}.) " if searched else ""
     text = (
         f"I found nothing in the news archive that answers \u201c{quoted}\u201d. {corrected}"

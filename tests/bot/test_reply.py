@@ -109,3 +109,17 @@ def test_a_refusal_after_spelling_correction_says_what_was_searched_without_ping
     assert "I searched for: ghosts, " in text
     assert not MENTION_RE.search(text)
     assert "searched for" not in no_answer_message("did ghosts haunt", "Nothing matches.")
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u2067", "\u200f"])
+def test_a_direction_control_in_the_question_does_not_turn_the_reply_around(control: str) -> None:
+    # An unclosed right-to-left override would show the rest of the line, the hint included, backwards.
+    from bot.render_text import render_answer
+
+    question = f"{control}Did Iran fly to Mars?"
+    refusal = Answer(question=question, answered=False, results=(), passages_searched=72, reason="The archive has nothing on: mars.")
+    for text in (no_answer_message(question, refusal.reason), render_answer(refusal)):
+        assert control not in text
+        assert "Did Iran fly to Mars?" in text and "Try rephrasing" in text
+    title = answer_embed(_answer([_excerpt(1)], question=question)).title
+    assert control not in title and "Did Iran fly to Mars?" in title
