@@ -67,7 +67,7 @@ def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> s
             _when_short(q.asked_at),
             clean(_where_asked(q)),
             clean(_user(q)),
-            "yes" if q.answered else "no",
+            q.answered_text(),
             f"{q.thumbs_up}/{q.thumbs_down}",
             *([clean(shown) or "-"] if with_filters else []),
             clean(q.question),

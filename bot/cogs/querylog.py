@@ -31,6 +31,7 @@ MAX_EXPORT_BYTES = 9 * 1024 * 1024
 LINE_QUESTION_CHARS = 120
 LINE_FILTERS_CHARS = 100
 CHART_FILENAME = "querylog-stats.png"
+REFUSED_MARK = "\N{NO ENTRY SIGN}"  # refused before any search: not a gap in the archive
 
 
 def filters_shown(query: LoggedQuery) -> str:
@@ -50,7 +51,7 @@ def _question(text: str, limit: int) -> str:
 
 
 def _line(query: LoggedQuery) -> str:
-    mark = "\u2705" if query.answered else "\u274c"
+    mark = "\u2705" if query.answered else REFUSED_MARK if query.refused else "\u274c"
     when = query.asked_at[:16].replace("T", " ")
     where = f" <#{query.channel_id}>" if query.channel_id else f" ({query.interface})"
     votes = ""
@@ -66,7 +67,10 @@ def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Emb
         lambda left_out: f"\u2026 and {left_out} more (use `newsdesk logs` for everything)",
     )
     embed = discord.Embed(title=title, description=lines or empty, colour=discord.Colour.dark_teal())
-    embed.set_footer(text="Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 in italics: the filters it was asked with")
+    embed.set_footer(
+        text=f"Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 {REFUSED_MARK} refused (bad filter, too long) "
+        "\u00b7 in italics: the filters it was asked with"
+    )
     return embed
 
 

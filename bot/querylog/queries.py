@@ -70,7 +70,8 @@ LIMIT {limit}"""
 
 _SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.channel_id, q.question,
        q.answered, q.result_count, q.article_ids, q.filters, q.top_score, q.latency_ms,
-       {THUMBS}
+       {THUMBS},
+       q.rejected IS NOT NULL AS refused
 FROM queries q"""
 
 _LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,

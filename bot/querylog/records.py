@@ -32,6 +32,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "latency_ms",
     "thumbs_up",
     "thumbs_down",
+    "refused",  # 1: refused before any search (a bad filter, too long), never searched
 )
 
 
@@ -75,6 +76,8 @@ class LoggedQuery:
     latency_ms: float | None
     thumbs_up: int
     thumbs_down: int
+    # Refused before any search (a bad filter, too long): not answered, yet not unanswered.
+    refused: bool = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LoggedQuery:
@@ -94,7 +97,12 @@ class LoggedQuery:
             latency_ms=row["latency_ms"],
             thumbs_up=row["thumbs_up"],
             thumbs_down=row["thumbs_down"],
+            refused=bool(row.get("refused")),
         )
+
+    def answered_text(self) -> str:
+        """``yes``, ``no`` (searched, nothing found) or ``refused`` (never searched)."""
+        return "yes" if self.answered else "refused" if self.refused else "no"
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EXPORT_COLUMNS}
@@ -120,6 +128,7 @@ class LoggedQuery:
         return {
             **self.to_json(),
             "answered": int(self.answered),
+            "refused": int(self.refused),
             "article_ids": json.dumps(self.article_ids),
             "filters": json.dumps(self.filters) if self.filters else None,
         }

@@ -317,3 +317,19 @@ def test_distinct_users_are_not_recorded_under_none(qlog: QueryLog) -> None:
     # Once ids are stored again, those are counted.
     add(qlog, "Mosul dam", True, user_id=7)
     assert queries.stats(qlog.db).distinct_users == 1
+
+
+def test_listings_tell_a_refused_question_from_an_unanswered_one(qlog: QueryLog) -> None:
+    from bot.cogs.querylog import list_embed
+    from bot.logs_render import queries_table
+
+    add(qlog, "weather in Oslo", False, at(1, 10), reason="not_covered")
+    add(qlog, "Oslo since last week", False, at(1, 11), reason="invalid_filter", rejected="since: not a date")
+    found = queries.recent(qlog.db)
+    assert [q.refused for q in found] == [True, False]
+    table = queries_table(found, width=120).splitlines()
+    assert "refused" in table[1] and "Oslo since last week" in table[1]
+    assert " no " in table[2] and "refused" not in table[2]
+    lines = (list_embed("Newest", found, "none").description or "").splitlines()
+    assert "\N{NO ENTRY SIGN}" in lines[0] and "\u274c" not in lines[0]
+    assert "\u274c" in lines[1]
