@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from retrieval.corpus import Article, format_article, load_corpus
+from retrieval.corpus import format_article, load_corpus
 from retrieval.corpus_admin import REMOVED_DIRNAME, ArchiveAdminError, remove_article
 
-ARTICLE = Article(
-    id="reuters-2014-08-20-talks-resume",
-    title="Talks resume",
-    source="Reuters",
-    published=dt.date(2014, 8, 20),
-    body="The talks resumed in Vienna on Wednesday.",
-)
+from tests.retrieval.test_corpus import GOOD as ARTICLE
 
 
 @pytest.fixture
@@ -29,7 +22,7 @@ def corpus(tmp_path: Path) -> Path:
 
 def test_a_removed_article_is_kept_aside(corpus: Path) -> None:
     article, kept = remove_article(corpus, ARTICLE.id)
-    assert article.title == "Talks resume" and kept == corpus / REMOVED_DIRNAME / f"{ARTICLE.id}.md"
+    assert article.title == ARTICLE.title and kept == corpus / REMOVED_DIRNAME / f"{ARTICLE.id}.md"
     assert load_corpus(corpus).articles == []
 
 
