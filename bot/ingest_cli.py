@@ -2,15 +2,18 @@
 
 Every run ends with one summary line: added, skipped (why), failed (why). The exit status is
 1 when a page failed; a page skipped because the corpus already has it is not a failure.
+Ctrl-C stops the batch between two pages' writes: what was added is reported and indexed,
+and the exit status is 130.
 Kept free of discord.py imports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -71,24 +74,42 @@ def _report(outcome: IngestOutcome) -> None:
         click.echo(f"error: {outcome.error}", err=True)
 
 
-def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overrides) -> list[IngestOutcome]:
+def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overrides) -> Iterator[IngestOutcome]:
     outcomes_iter = ingest_pages(pages, settings.corpus_dir, options)
     if len(pages) <= 1:  # a single page reports straight away
-        return list(outcomes_iter)
+        yield from outcomes_iter
+        return
     with click.progressbar(outcomes_iter, length=len(pages), label="Ingesting", file=sys.stderr) as bar:
-        return list(bar)
+        yield from bar
 
 
-def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -> list[IngestOutcome]:
+def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -> Iterator[IngestOutcome]:
     from retrieval.feeds import FeedState, ingest_feed, state_file
 
     state = FeedState(state_file(settings.corpus_dir, settings.index_path))
-    outcomes: list[IngestOutcome] = []
     for feed in feeds:
-        outcomes.extend(ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits()))
+        yield from ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits())
     if state.problem:
         click.echo(f"warning: {state.problem}", err=True)
-    return outcomes
+
+
+def _gather(outcomes: list[IngestOutcome], produce: Iterable[IngestOutcome]) -> bool:
+    """Collect ``produce``'s outcomes into ``outcomes``; True when Ctrl-C stopped it.
+
+    Every page written before the interrupt is a whole file (atomic writes), so it is kept,
+    reported and indexed like the others; the rest is skipped as known when run again.
+    """
+    try:
+        for outcome in produce:
+            outcomes.append(outcome)
+    except KeyboardInterrupt:
+        return True
+    return False
+
+
+def _interrupted(pages: int, done: int) -> str:
+    left = f"{pages - done} page(s)" if done < pages else "the feeds' other entries"
+    return f"interrupted: {left} not ingested; run the same command again to go on (what was added is skipped)"
 
 
 @click.command()
@@ -116,16 +137,18 @@ def ingest(
     if paths and not pages:
         raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
     options = Overrides(_date(published, "--published"), source, title, overwrite)
-    outcomes = _run(settings, pages, options) if pages else []
-    outcomes += _run_feeds(settings, feeds, options)
+    outcomes: list[IngestOutcome] = []
+    interrupted = _gather(outcomes, itertools.chain(_run(settings, pages, options) if pages else (), _run_feeds(settings, feeds, options)))
     for outcome in outcomes:
         _report(outcome)
     if any(outcome.ok for outcome in outcomes):
         click.echo(f"{_update_index(settings, show_bar=len(outcomes) > 1)} Review the new files, then commit them.")
     failed = any(not o.ok and not o.skipped for o in outcomes)
-    click.echo(summarise(outcomes), err=failed)
-    if failed:
-        ctx.exit(1)
+    if interrupted:
+        click.echo(_interrupted(len(pages), len(outcomes)), err=True)
+    click.echo(summarise(outcomes), err=failed or interrupted)
+    if interrupted or failed:
+        ctx.exit(130 if interrupted else 1)  # 130: the shell's code for Ctrl-C
 
 
 def _update_index(settings: Settings, *, show_bar: bool) -> str:

@@ -148,3 +148,25 @@ def test_a_replaced_article_is_counted_as_replaced_not_added(corpus: Path) -> No
     assert "replaced " in again.output
     assert again.output.rstrip().endswith("0 added, 1 replaced, 0 skipped, 0 failed")
     assert len(list(corpus.glob("*.md"))) == 1
+
+
+def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import ingest_cli
+
+    read_file = ingest_cli.read_file
+    calls = []
+
+    def interrupted_at_the_third(path: Path):  # Ctrl-C while the third page is read
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return read_file(path)
+
+    monkeypatch.setattr(ingest_cli, "read_file", interrupted_at_the_third)
+    result = CliRunner().invoke(main, ["ingest", str(SEEDS)])
+    assert result.exit_code == 130, result.output
+    assert sum(line.startswith("added ") for line in result.output.splitlines()) == 2
+    assert "index updated:" in result.output
+    assert "interrupted: 3 page(s) not ingested; run the same command again to go on" in result.output
+    assert result.output.rstrip().endswith("2 added, 0 skipped, 0 failed")
+    assert len(list(corpus.glob("*.md"))) == 2
