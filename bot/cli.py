@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,26 @@ def _warn_corpus_errors(errors: list[CorpusError]) -> None:
         click.echo(f"warning: skipped corpus file {error} (fix it and it will load again)", err=True)
 
 
-@main.command()
+class _AskCommand(click.Command):
+    """``ask``, whose question may start with "-" (pasted from a list, "-5 degrees..."):
+    click reads that as an unknown option, so the error says how to pass it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        typed_args = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            typed = next((a for a in typed_args if a.startswith(exc.option_name)), "")
+            if not any(c.isspace() for c in typed):
+                raise  # a mistyped option, not a question
+            raise click.UsageError(
+                f"{exc.format_message()} A question that starts with '-' goes after '--': "
+                f"newsdesk ask -- {shlex.quote(typed)}",
+                ctx,
+            ) from None
+
+
+@main.command(cls=_AskCommand)
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default 3).")

@@ -191,3 +191,11 @@ def test_ask_does_not_import_discord(env: dict[str, str]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**env, "PATH": ""})
     assert "reservoir had risen" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_a_question_starting_with_a_dash_says_to_put_it_after_two_dashes(env: dict[str, str]) -> None:
+    result = run("ask", "-5 degrees at the Orin dam?")
+    assert result.exit_code == 2
+    assert "newsdesk ask -- " in result.output  # the fix, spelled out
+    assert run("ask", "--", "-5 degrees at the Orin dam?").exit_code == 0
+    assert "--'" not in run("ask", "--jsn", "Orin dam?").output  # a mistyped option gets no such hint
