@@ -1,8 +1,8 @@
 """Answer -> Discord reply: embeds and messages that never ping and fit Discord's limits.
 
 Everything quoted (article text, the user's question) goes through :func:`escape`, so
-markdown in it stays literal and ``@everyone``/``<@id>`` cannot mention anyone; every send
-also passes ``AllowedMentions.none()``. Sizes are trimmed here, before sending, against
+markdown in it stays literal, ``@everyone``/``<@id>`` cannot mention anyone and no direction
+control turns a line around; every send also passes ``AllowedMentions.none()``. Sizes are trimmed here, before sending, against
 the limits in :class:`Limits`, so Discord never rejects a reply for its length.
 """
 
@@ -49,8 +49,10 @@ _MARKDOWN_RE = re.compile(r"([\\*_~`|>#\[\]<])")
 
 
 def escape(text: str) -> str:
-    """Make ``text`` render literally: no markdown, no mentions, no masked links."""
-    escaped = _MARKDOWN_RE.sub(r"\\\1", text)
+    """Make ``text`` render literally: no markdown, no mentions, no masked links, no
+    direction controls (one left open in a quoted title would turn the rest of the line
+    around, the date after it included)."""
+    escaped = _MARKDOWN_RE.sub(r"\\\1", echoed(text))
     # A zero-width space after '@' breaks @everyone, @here and <@id> (also in escaped form).
     return escaped.replace("@", "@" + ZWSP)
 
