@@ -136,6 +136,10 @@ def ingest(
     pages = _pages(paths, settings)
     if paths and not pages:
         raise click.ClickException(f"no raw article files ({', '.join(RAW_SUFFIXES)}) in {', '.join(paths)}")
+    if settings.corpus_dir.exists() and not settings.corpus_dir.is_dir():  # before any page is fetched
+        raise click.ClickException(
+            f"corpus folder {settings.corpus_dir} is not a folder; set NEWSDESK_CORPUS to the folder of article files"
+        )
     options = Overrides(_date(published, "--published"), source, title, overwrite)
     outcomes: list[IngestOutcome] = []
     interrupted = _gather(outcomes, itertools.chain(_run(settings, pages, options) if pages else (), _run_feeds(settings, feeds, options)))

@@ -170,3 +170,14 @@ def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path,
     assert "interrupted: 3 page(s) not ingested; run the same command again to go on" in result.output
     assert result.output.rstrip().endswith("2 added, 0 skipped, 0 failed")
     assert len(list(corpus.glob("*.md"))) == 2
+
+
+def test_a_corpus_setting_that_is_a_file_is_one_line_with_the_fix(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus.parent.mkdir(parents=True, exist_ok=True)
+    corpus.write_text("not a folder", encoding="utf-8")
+    for args in (["ingest", str(SEEDS)], ["ingest", "--feed", "https://example.org/rss"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [
+            f"Error: corpus folder {corpus} is not a folder; set NEWSDESK_CORPUS to the folder of article files"
+        ]
