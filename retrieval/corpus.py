@@ -81,7 +81,8 @@ def _without_controls(value: str) -> str:
     return value.translate(_CONTROLS)
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
+    """``value`` as it is written in a header field: one line, no control characters."""
     return " ".join(_without_controls(value).split())
 
 
@@ -90,11 +91,11 @@ def format_article(article: Article) -> str:
     published = article.published.isoformat() if article.published else ""
     header = {
         "id": article.id,
-        "title": _one_line(article.title),
-        "source": _one_line(article.source),
+        "title": one_line(article.title),
+        "source": one_line(article.source),
         "published": published,
-        "author": _one_line(article.author),
-        "url": _one_line(article.url),
+        "author": one_line(article.author),
+        "url": one_line(article.url),
     }
     lines = ["---", *(f"{k}: {v}".rstrip() for k, v in header.items()), "---"]
     body = "\n\n".join(_without_controls(p) for p in article.paragraphs)

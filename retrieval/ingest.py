@@ -23,7 +23,16 @@ from retrieval.cleaning import (
     make_article_id,
     with_hash,
 )
-from retrieval.corpus import CORPUS_SUFFIX, MAX_ARTICLE_BYTES, Article, format_article, parse_article, too_large
+from retrieval.corpus import (
+    CORPUS_SUFFIX,
+    MAX_ARTICLE_BYTES,
+    Article,
+    CorpusError,
+    format_article,
+    one_line,
+    parse_article,
+    too_large,
+)
 from retrieval.corpus_index import CorpusIndex
 from retrieval.outlet_names import outlet_name
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
@@ -217,21 +226,25 @@ def _write(name: Path | str, corpus_dir: Path, article: Article, replacing: Path
     if (size := len(text.encode("utf-8"))) > MAX_ARTICLE_BYTES:
         raise IngestError(name, f"{name}: the article {too_large(size)}", reason=REASON_TOO_LARGE)
     try:
+        written = parse_article(text, target)  # what load_corpus will read; checked before anything is written
+    except CorpusError as exc:
+        raise IngestError(name, f"{name}: {exc.problem}; pass --title, --source or --published", reason="unusable page") from None
+    try:
         corpus_dir.mkdir(parents=True, exist_ok=True)
         write_text_atomically(target, text)  # a reader never sees half a file
         if replacing is not None and replacing != target:
             replacing.unlink(missing_ok=True)  # the same article under another file name
     except OSError as exc:
         raise IngestError(name, f"cannot write {target}: {exc.strerror or exc}", reason="cannot write") from None
-    return parse_article(text, target)
+    return written
 
 
 def _given_source(raw_path: Path | str, given: str | None) -> str | None:
     """The ``--source`` given, or None; a web address is refused (it is not an outlet's name)."""
-    if not (given or "").strip():
+    if not (given := one_line(given or "")):
         return None
     if not (source := outlet_name(given)):
-        message = f"--source {given.strip()} is a web address, not an outlet name; pass {_FIXES[PROBLEM_NO_SOURCE]}"
+        message = f"--source {given} is a web address, not an outlet name; pass {_FIXES[PROBLEM_NO_SOURCE]}"
         raise IngestError(raw_path, message, reason="--source is a web address")
     return source
 
@@ -253,7 +266,7 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
     if isinstance(published, dt.datetime):
         published = published.date()
     source = _given_source(raw_path, options.source)
-    title = " ".join((options.title or "").split()) or None
+    title = one_line(options.title or "") or None
 
     warnings: list[str] = []
     for what, option, detected, given in (
@@ -270,8 +283,9 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
         )
     final_date = published or cleaned.published
     _check_not_future(raw_path, final_date, given=published is not None)
-    final_source = source or cleaned.source
-    final_title = title or cleaned.title
+    # As the corpus file will have them: a field of control characters only is missing.
+    final_source = source or one_line(cleaned.source or "")
+    final_title = title or one_line(cleaned.title or "")
 
     unresolved = [
         problem

@@ -71,3 +71,17 @@ def test_a_text_file_saved_as_utf16_with_its_mark_is_read(tmp_path: Path, encodi
     result = ingest_file(raw, tmp_path / "corpus", source="Reuters")
     assert result.article.title == "Talks resume in Vienna"
     assert result.article.published == dt.date(2014, 8, 20)
+
+
+def test_an_outlet_of_control_characters_only_is_missing_and_no_file_is_written(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, PAGE.format(title="Talks resume in Vienna", date="August 20, 2014"))
+    with pytest.raises(IngestError, match='no outlet found .*; pass --source "Outlet Name"'):
+        ingest_file(raw, tmp_path / "corpus", source="\x1b")
+    assert not (tmp_path / "corpus").exists() or not list((tmp_path / "corpus").glob("*.md"))
+
+
+def test_a_title_of_control_characters_only_is_no_title_given(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, PAGE.format(title="Talks resume in Vienna", date="August 20, 2014"))
+    ingest_file(raw, tmp_path / "corpus", source="Reuters", title="\x1b\x07")
+    (article,) = load_corpus(tmp_path / "corpus").articles  # written whole, and it loads
+    assert article.title == "Talks resume in Vienna"
