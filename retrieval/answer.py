@@ -165,6 +165,8 @@ class Answerer:
         tables = archive.tables
         shapes = (tables.sentence_chars, tables.sentence_headings)
         self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading, shapes)
+        # Excerpts read the same flags (a question-form subheading is known only from its paragraph).
+        self._headings = tables.sentence_headings
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._metadata: MetadataTerms | None = None
 
@@ -350,6 +352,7 @@ class Answerer:
         window = Window(
             archive.all_sentences,
             archive.sentence_terms,
+            self._headings,
             archive.article_sentence_range(passage.article.id),
             id_weights,
             max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,

@@ -9,9 +9,11 @@ Rules, in the order they apply:
 3. It widens with neighbouring sentences of the same article while the text fits
    :data:`EXCERPT_MAX_CHARS`: new question words first, then staying in the passage, then
    what follows.
-4. Headings, standfirsts and captions (units without final punctuation) are their own
-   units: never joined to other sentences (a window stops at them; one is quoted alone
-   only when it is the best match).
+4. Headings, standfirsts and captions (units without final punctuation, and short
+   paragraphs that ask or exclaim, such as "A new alliance?") are their own units: never
+   joined to other sentences (a window stops at them; one is quoted alone only when it is
+   the best match). Which sentences are headings is the archive's (its tables' flags,
+   decided from the paragraphs when the articles were cut), not guessed from the text.
 5. A single sentence longer than the limit is cut around its matched words, at word
    bounds, with an ellipsis.
 6. Quotation marks are balanced: a quote opened or closed outside the excerpt is marked
@@ -30,7 +32,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from retrieval.analyzer import Analyzer
-from retrieval.passages import is_heading
 from retrieval.sentences import SentenceTerms
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class Window:
     """Chooses the sentences of one excerpt.
 
     ``sentences`` are numbered archive-wide, ``terms(i)`` gives sentence ``i``'s term ids,
-    ``bounds`` is the article's sentence range (an excerpt never leaves its article) and
+    ``headings[i]`` whether sentence ``i`` is a heading (the archive's flags), ``bounds`` is the article's sentence range (an excerpt never leaves its article) and
     ``weights`` the question's term ids with their weights.
     """
 
@@ -98,11 +99,13 @@ class Window:
         self,
         sentences: Sequence[str],
         terms: SentenceTerms | Callable[[int], frozenset[int]],
+        headings: Sequence[bool],
         bounds: tuple[int, int],
         weights: dict[int, float],
         max_chars: int = EXCERPT_MAX_CHARS,
     ) -> None:
         self.sentences = sentences
+        self._headings = headings
         self._lookup = terms.terms if isinstance(terms, SentenceTerms) else terms
         self.bounds = bounds
         self.weights = weights
@@ -111,7 +114,6 @@ class Window:
         # Each sentence is read many times while a window grows: a lazy archive's
         # sentences are decoded anew on each read, so keep what was read.
         self._texts: dict[int, str] = {}
-        self._headings: dict[int, bool] = {}
 
     def _read(self, lo: int, hi: int) -> None:
         """Keep sentences ``lo`` to ``hi - 1`` and :data:`PREFETCH` either side (within the
@@ -128,10 +130,7 @@ class Window:
         return text
 
     def _heading(self, i: int) -> bool:
-        flag = self._headings.get(i)
-        if flag is None:
-            flag = self._headings[i] = is_heading(self.text(i))
-        return flag
+        return bool(self._headings[i])
 
     def terms(self, i: int) -> frozenset[int]:
         """Sentence ``i``'s term ids (kept once read)."""

@@ -161,9 +161,14 @@ def lazy_articles(entries: list[list[Any]], bodies: np.ndarray, body_ends: np.nd
 
 
 def lazy_passages(
-    articles: Sequence[Article], per_article: np.ndarray, sentence_counts: np.ndarray, sentences: Sequence[str]
+    articles: Sequence[Article],
+    per_article: np.ndarray,
+    sentence_counts: np.ndarray,
+    sentences: Sequence[str],
+    headings: np.ndarray,
 ) -> LazySequence[Passage]:
-    """The passages of ``articles`` (``per_article`` each; ``sentence_counts`` sentences each)."""
+    """The passages of ``articles`` (``per_article`` each; ``sentence_counts`` sentences each;
+    ``headings``: the saved heading flag of each sentence)."""
     counts = per_article.astype(np.int64)
     article_of = np.repeat(np.arange(counts.size), counts).tolist()
     first_passage = np.repeat(np.cumsum(counts) - counts, counts)
@@ -177,6 +182,7 @@ def lazy_passages(
         article = articles[article_of[i]]
         number = numbers[i]
         text = tuple(sentences[starts_list[i] : ends_list[i]])
-        return Passage(f"{article.id}#{number}", article, number, text, first_in_article[i])
+        flags = tuple(headings[starts_list[i] : ends_list[i]].tolist())
+        return Passage(f"{article.id}#{number}", article, number, text, first_in_article[i], flags)
 
     return LazySequence(len(article_of), passage)

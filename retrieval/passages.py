@@ -77,6 +77,43 @@ def is_heading(sentence: str) -> bool:
     return not end or end[-1] not in _FINAL_PUNCTUATION
 
 
+# A subheading asked or exclaimed ("A new alliance?", "What next?") has at most this many
+# words: news subheadings run two to five, while a question or exclamation of seven or more
+# words standing alone is more often a line of body text (a rhetorical question) that reads
+# on into the next sentence.
+SUBHEADING_MAX_WORDS = 6
+# Double quotation marks anywhere, or a single one opening the text: a quotation. (A single
+# mark elsewhere is mostly an apostrophe: "What's next?" is a subheading.)
+_QUOTE_CHARACTERS = "\"“”«»„"
+_SINGLE_OPENING = "'‘‚"
+
+
+def is_subheading(paragraph: list[str]) -> bool:
+    """Whether a paragraph (its sentences) is a subheading that ends in "?" or "!".
+
+    Only a paragraph of one short sentence, and not a quotation: a short question inside a
+    body paragraph ("The tagline? ...") reads on into its neighbours and is no heading.
+    """
+    if len(paragraph) != 1:
+        return False
+    sentence = paragraph[0]
+    end = sentence.rstrip().rstrip(_CLOSING)
+    if not end or end[-1] not in "?!" or _quoted(sentence):
+        return False
+    return len(sentence.split()) <= SUBHEADING_MAX_WORDS
+
+
+def _quoted(sentence: str) -> bool:
+    return sentence.lstrip().startswith(tuple(_SINGLE_OPENING)) or any(q in sentence for q in _QUOTE_CHARACTERS)
+
+
+def heading_flags(paragraph: list[str]) -> list[bool]:
+    """Which sentences of a paragraph are headings, standfirsts or captions (own units)."""
+    if is_subheading(paragraph):
+        return [True]
+    return [is_heading(s) for s in paragraph]
+
+
 @dataclass(frozen=True)
 class Passage:
     """A quotable piece of an article; ``id`` is ``<article id>#<number>``."""
@@ -88,6 +125,17 @@ class Passage:
     # Index of the passage's first sentence among all sentences of its article, so an
     # excerpt can borrow context from the neighbouring passages.
     first_sentence: int = 0
+    # Per sentence: whether it is a heading (its own unit). Decided from the paragraph it
+    # came from, which the sentences alone do not show; empty when not known (then each
+    # sentence is judged by :func:`is_heading` alone).
+    headings: tuple[bool, ...] = ()
+
+    @property
+    def heading_flags(self) -> tuple[bool, ...]:
+        """Whether each sentence is a heading (see ``headings``)."""
+        if len(self.headings) == len(self.sentences):
+            return self.headings
+        return tuple(map(is_heading, self.sentences))
 
     @property
     def text(self) -> str:
@@ -98,44 +146,61 @@ MAX_PASSAGE_CHARS = 700
 MIN_PASSAGE_CHARS = 80
 
 
-def _chunk(sentences: list[str], max_chars: int) -> list[list[str]]:
-    chunks: list[list[str]] = []
-    current: list[str] = []
+def _chunk(sentences: list[tuple[str, bool]], max_chars: int) -> list[list[tuple[str, bool]]]:
+    chunks: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
     size = 0
-    for sentence in sentences:
+    for unit in sentences:
+        sentence = unit[0]
         if current and size + 1 + len(sentence) > max_chars:
             chunks.append(current)
             current, size = [], 0
-        current.append(sentence)
+        current.append(unit)
         size += len(sentence) + (1 if size else 0)
     if current:
         chunks.append(current)
     return chunks
 
 
+def _chars(units: list[tuple[str, bool]]) -> int:
+    return sum(len(sentence) for sentence, _ in units)
+
+
 def article_passages(
     article: Article, max_chars: int = MAX_PASSAGE_CHARS, min_chars: int = MIN_PASSAGE_CHARS
 ) -> list[Passage]:
-    """Cut one article into passages, in reading order."""
-    groups: list[list[str]] = []
-    pending: list[str] = []  # short paragraphs waiting to join the next one
+    """Cut one article into passages, in reading order.
+
+    Each sentence's heading flag is decided here, once, from its paragraph (:func:`heading_flags`).
+    """
+    groups: list[list[tuple[str, bool]]] = []
+    pending: list[tuple[str, bool]] = []  # short paragraphs waiting to join the next one
     for paragraph in article.paragraphs:
-        sentences = pending + split_sentences(paragraph)
-        if sum(len(s) for s in sentences) < min_chars:
-            pending = sentences
+        split = split_sentences(paragraph)
+        units = pending + list(zip(split, heading_flags(split)))
+        if _chars(units) < min_chars:
+            pending = units
             continue
         pending = []
-        groups.extend(_chunk(sentences, max_chars))
+        groups.extend(_chunk(units, max_chars))
     if pending:
-        if groups and sum(len(s) for s in groups[-1]) + sum(len(s) for s in pending) <= max_chars:
+        if groups and _chars(groups[-1]) + _chars(pending) <= max_chars:
             groups[-1].extend(pending)
         else:
             groups.append(pending)
     passages: list[Passage] = []
     first = 0
     for n, group in enumerate(groups, start=1):
+        sentences, headings = (tuple(column) for column in zip(*group))
         passages.append(
-            Passage(id=f"{article.id}#{n}", article=article, number=n, sentences=tuple(group), first_sentence=first)
+            Passage(
+                id=f"{article.id}#{n}",
+                article=article,
+                number=n,
+                sentences=sentences,
+                first_sentence=first,
+                headings=headings,
+            )
         )
         first += len(group)
     return passages

@@ -26,7 +26,8 @@ from retrieval.semantic import FusedScorer
 from retrieval.sentences import SentenceTerms
 from retrieval.tables import saved_tables
 
-STORE_FORMAT_VERSION = 5
+# 6: heading flags decided from the paragraph (a short question standing alone is a subheading).
+STORE_FORMAT_VERSION = 6
 
 
 def name_in(path: Path, corpus_dir: Path) -> str:
@@ -138,7 +139,7 @@ def archive_from(meta: dict, data: dict[str, np.ndarray], index: Scorer, corpus_
     sentence_counts = data["sentences_per_passage"]
     articles = lazy_articles(entries, data["bodies"], data["body_ends"], lambda name: path_in(name, corpus_dir))
     sentences = utf8_lines(data["sentences"], data["sentence_ends"])
-    passages = lazy_passages(articles, per_article, sentence_counts, sentences)
+    passages = lazy_passages(articles, per_article, sentence_counts, sentences, data["sentence_headings"])
     errors = [CorpusError(path_in(name, corpus_dir), problem) for name, problem in meta["errors"]]
     terms = SentenceTerms(index.vocabulary, data["sentence_terms_indptr"], data["sentence_terms_ids"])
     return Archive(

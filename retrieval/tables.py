@@ -10,8 +10,9 @@ Guarantees: ``outlet_codes[p]`` indexes ``outlet_names`` (casefolded outlets); `
 is a date ordinal (0: unknown); passage ``p``'s sentences are ``all_sentences[first[p] :
 first[p] + count]``; ``article_sentences[id]`` is the (first, end) sentence range of the live
 passages of article ``id`` (a removed passage keeps its position but belongs to no article);
-``sentence_chars[i]`` is ``len(all_sentences[i])`` and ``sentence_headings[i]`` is
-``is_heading(all_sentences[i])`` (what sentence windows weigh, known without reading the text).
+``sentence_chars[i]`` is ``len(all_sentences[i])`` and ``sentence_headings[i]`` whether that
+sentence is a heading, as its passage's ``heading_flags`` say (decided from the paragraph when
+the article was cut; what sentence windows and excerpts weigh, known without reading the text).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 
 from retrieval.corpus import Article
 from retrieval.lazy import Chain, LazySequence
-from retrieval.passages import Passage, is_heading
+from retrieval.passages import Passage
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,11 @@ class PassageTables:
     sentence_headings: np.ndarray  # bool per sentence
 
 
-def sentence_shapes(sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each sentence's length in characters and whether it is a heading."""
-    chars = np.fromiter(map(len, sentences), dtype=np.int32, count=len(sentences))
-    return chars, np.fromiter(map(is_heading, sentences), dtype=bool, count=len(sentences))
+def sentence_shapes(passages: Sequence[Passage]) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's length in characters and whether it is a heading, passage by passage."""
+    count = sum(len(p.sentences) for p in passages)
+    chars = np.fromiter((len(s) for p in passages for s in p.sentences), dtype=np.int32, count=count)
+    return chars, np.fromiter((h for p in passages for h in p.heading_flags), dtype=bool, count=count)
 
 
 def _code(index: dict[str, int], names: list[str], source: str) -> int:
@@ -82,7 +84,7 @@ def tables_of(articles: Sequence[Article], passages: Sequence[Passage], removed:
     ids = [a.id for a in articles]
     files = [a.path.name if a.path is not None else "" for a in articles]
     return PassageTables(
-        codes, names, published, sentences, first, ranges, len(passages) - len(skip), ids, files, *sentence_shapes(sentences)
+        codes, names, published, sentences, first, ranges, len(passages) - len(skip), ids, files, *sentence_shapes(passages)
     )
 
 

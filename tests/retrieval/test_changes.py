@@ -9,7 +9,6 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
-from retrieval.passages import is_heading
 from retrieval.semantic import FusedScorer
 from tests.paths import ROOT
 
@@ -51,7 +50,7 @@ def test_added_articles_score_exactly_as_a_rebuild(articles: list[Article]) -> N
     assert len(base.passages) < len(changed.passages)  # the base archive is left as it was
     sentences = list(changed.all_sentences)  # the windows' lengths and heading flags cover the delta
     assert changed.tables.sentence_chars.tolist() == [len(s) for s in sentences]
-    assert changed.tables.sentence_headings.tolist() == [is_heading(s) for s in sentences]
+    assert changed.tables.sentence_headings.tolist() == [h for p in changed.passages for h in p.heading_flags]
 
 
 def test_removed_and_replaced_articles_leave_the_answers(articles: list[Article]) -> None:
