@@ -13,7 +13,8 @@ many of the window's sentences hold the term and ``L`` the window's length in ch
 Length normalisation prefers the window that holds the question's words densely.
 
 Rules a window follows (the excerpt's): it stays inside one article, never joins a heading
-(a unit without final punctuation) to another sentence, and fits ``max_chars`` (a single
+(a unit without final punctuation, or a short subheading paragraph that asks or exclaims:
+the archive's flags) to another sentence, and fits ``max_chars`` (a single
 sentence over it is a window of its own, cut when shown).
 
 The same pass gives each candidate's context: the weight of the question terms in the
