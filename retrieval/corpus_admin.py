@@ -26,9 +26,9 @@ class ArchiveAdminError(ValueError):
 
 def recent_articles(corpus_dir: Path, count: int) -> list[Article]:
     """The ``count`` articles whose files changed last (newest first); unreadable files are passed over."""
-    files = sorted(corpus_files(Path(corpus_dir)), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    changed = [(when, path) for path in corpus_files(Path(corpus_dir)) if (when := _changed_at(path)) is not None]
     articles: list[Article] = []
-    for path in files:
+    for _, path in sorted(changed, key=lambda pair: pair[0], reverse=True):
         if len(articles) == count:
             break
         try:
@@ -36,6 +36,14 @@ def recent_articles(corpus_dir: Path, count: int) -> list[Article]:
         except CorpusError as exc:
             log.info("recent articles: skipping %s", exc)
     return articles
+
+
+def _changed_at(path: Path) -> int | None:
+    """When the file last changed; None when it went since it was listed (removed meanwhile)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _is_file(path: Path) -> bool:

@@ -31,3 +31,14 @@ def test_a_removal_that_cannot_move_the_file_is_one_clear_error_and_loses_nothin
     with pytest.raises(ArchiveAdminError, match=r"cannot move .* into .*\.removed.*; make the corpus folder writable"):
         remove_article(corpus, ARTICLE.id)
     assert [a.id for a in load_corpus(corpus).articles] == [ARTICLE.id]
+
+
+def test_recent_leaves_out_a_file_removed_while_it_sorts(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval import corpus_admin
+
+    gone = corpus / "gone-meanwhile.md"
+    gone.write_text(format_article(ARTICLE).replace(ARTICLE.id, "gone-meanwhile"), encoding="utf-8")
+    listed = corpus_admin.corpus_files(corpus)  # the listing still has it ...
+    gone.unlink()  # ... but another moderator's /archive remove took it before its time was read
+    monkeypatch.setattr(corpus_admin, "corpus_files", lambda _folder: listed)
+    assert [a.id for a in corpus_admin.recent_articles(corpus, 5)] == [ARTICLE.id]

@@ -111,3 +111,13 @@ def test_an_atom_feed_is_read_too(web: LocalWeb, tmp_path: Path) -> None:
     feed = web.add("/atom.xml", atom.encode(), Content_Type="application/atom+xml")
     (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
     assert outcome.ok and outcome.result.article.url == "https://ledger.example.org/a"
+
+
+def test_a_feed_date_in_the_future_is_called_the_feed_entry_s_date(web: LocalWeb, tmp_path: Path) -> None:
+    page = (HTML_DIR / "bare.html").read_bytes().replace(b"<title>Riverside Times</title>", b"")
+    link = web.add("/flood", page)
+    feed = web.add("/feed.xml", rss([("River floods", link, "Thu, 02 May 2999 07:00:00 GMT")]), Content_Type="application/rss+xml")
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.error.reason == "date in the future"
+    assert "the feed entry's date 2999-05-02 is in the future" in str(outcome.error)
+    assert "page's" not in str(outcome.error)
