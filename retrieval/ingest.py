@@ -63,6 +63,9 @@ _FIXES = {
     PROBLEM_NO_SOURCE: '--source "Outlet Name"',
     PROBLEM_NO_TITLE: '--title "Article title"',
 }
+# Where a detected publication date came from, as a refusal names it.
+PAGE_DATE = "the page's publication date"
+FEED_DATE = "the feed entry's date"
 
 
 class DuplicateArticleError(IngestError):
@@ -154,8 +157,10 @@ class Prepared:
 
 def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
     """Extract ``page`` and check it against the corpus; raise what ingesting it would raise."""
-    cleaned, notes = _with_feed_hints(extract_page(page), page)
-    article, warnings = _article_from(page.name, cleaned, options)
+    extracted = extract_page(page)
+    cleaned, notes = _with_feed_hints(extracted, page)
+    dated_by = FEED_DATE if extracted.published is None and cleaned.published is not None else PAGE_DATE
+    article, warnings = _article_from(page.name, cleaned, options, dated_by=dated_by)
     same = index.same_article(article)
     if same is not None and not options.overwrite:
         raise DuplicateArticleError(
@@ -249,19 +254,24 @@ def _given_source(raw_path: Path | str, given: str | None) -> str | None:
     return source
 
 
-def _check_not_future(raw_path: Path | str, published: dt.date | None, *, given: bool) -> None:
+def _check_not_future(raw_path: Path | str, published: dt.date | None, *, given: bool, dated_by: str) -> None:
     """Refuse a publication date after tomorrow (a day of slack for time zones): a typo or a bad page."""
     if published is None or published <= dt.date.today() + dt.timedelta(days=1):
         return
     if given:
         message = f"--published {published.isoformat()} is in the future; pass the real date"
     else:
-        message = f"the page's publication date {published.isoformat()} is in the future; pass {_FIXES[PROBLEM_NO_DATE]}"
+        message = f"{dated_by} {published.isoformat()} is in the future; pass {_FIXES[PROBLEM_NO_DATE]}"
     raise IngestError(raw_path, f"{raw_path}: {message}", reason="date in the future")
 
 
-def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides) -> tuple[Article, list[str]]:
-    """The article to write: detected metadata, overridden by the options given; and warnings."""
+def _article_from(
+    raw_path: Path | str, cleaned: CleanResult, options: Overrides, *, dated_by: str = PAGE_DATE
+) -> tuple[Article, list[str]]:
+    """The article to write: detected metadata, overridden by the options given; and warnings.
+
+    ``dated_by`` names where ``cleaned.published`` came from, for the message refusing a future date.
+    """
     published = options.published
     if isinstance(published, dt.datetime):
         published = published.date()
@@ -282,7 +292,7 @@ def _article_from(raw_path: Path | str, cleaned: CleanResult, options: Overrides
             raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)", reason=PROBLEM_NO_BODY
         )
     final_date = published or cleaned.published
-    _check_not_future(raw_path, final_date, given=published is not None)
+    _check_not_future(raw_path, final_date, given=published is not None, dated_by=dated_by)
     # As the corpus file will have them: a field of control characters only is missing.
     final_source = source or one_line(cleaned.source or "")
     final_title = title or one_line(cleaned.title or "")
