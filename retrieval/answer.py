@@ -318,6 +318,10 @@ class Answerer:
                 continue
             span, window = found
             excerpt_terms = sentence_terms.union(span.start, span.stop)
+            if not excerpt_terms & id_weights.keys():
+                # What is left of a passage already shown may hold none of the question's
+                # words (a subheading): such an excerpt answers nothing.
+                continue
             # Skip a near copy (agency text in several articles).
             if any(_jaccard(excerpt_terms, other) >= NEAR_DUPLICATE_JACCARD for other in seen_terms):
                 continue
@@ -395,7 +399,8 @@ def with_rest(order: list[tuple[int, float]]) -> list[tuple[int, float]]:
     at :data:`REST_SHARE` of its score: picked again, it shows the sentences its first excerpt
     left out. The answer often sits in the paragraph that matches the question best, in a
     sentence beside the one that holds most of the question's words; a passage with no
-    sentence left to show is skipped when picked."""
+    sentence left to show, or none left that holds a word of the question, is skipped when
+    picked."""
     if not order or not REST_SHARE:
         return order
     best, score = order[0]

@@ -146,6 +146,25 @@ def test_the_rest_of_the_best_paragraph_is_shown_when_nothing_else_matches_as_we
     assert any("Margaret Olsen" in r.excerpt for r in results)
 
 
+def test_an_excerpt_always_holds_a_word_of_the_question() -> None:
+    # The best passage is a subheading and the paragraph after it; once the paragraph is
+    # shown, the subheading alone is what is left of it, and it holds none of the words.
+    body = (
+        "What comes next?\n\n"
+        "The river authority opened the northern harbour canal to barges in the spring, "
+        "and traffic on the canal doubled within a year."
+    )
+    articles = [
+        Article(id="canal", title="Canal", source="S", published=dt.date(2015, 1, 1), body=body),
+        Article(id="farm", title="Farm", source="S", published=dt.date(2015, 1, 2), body="Grain prices fell at the market."),
+        Article(id="dock", title="Dock", source="S", published=dt.date(2015, 1, 3), body="The harbour dock was repaired."),
+    ]
+    results = Archive.build(articles).ask("when did the harbour canal open to barges", limit=3).results
+    assert results[0].article_id == "canal"
+    assert all(any(w in r.excerpt.lower() for w in ("harbour", "canal", "open", "barges")) for r in results)
+    assert all(r.excerpt != "What comes next?" for r in results)
+
+
 def test_the_same_text_is_not_shown_twice() -> None:
     story = (
         "Kurdish forces recaptured the strategic Mosul dam with American air support on Sunday.\n\n"
