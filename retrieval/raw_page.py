@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -55,14 +57,27 @@ class RawPage:
 
 
 def read_file(path: Path) -> RawPage:
-    """The page saved at ``path``; too large or unreadable files are refused."""
+    """The page saved at ``path``; too large, unreadable or special files are refused.
+
+    A device or a named pipe is refused before anything is read (opening without blocking,
+    so a pipe with no writer does not hang), and at most ``MAX_ARTICLE_BYTES + 1`` bytes are
+    ever read, even from a file that grows while it is read.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise IngestError(path, f"{path} {too_large(size)}; it is not one article", reason=REASON_TOO_LARGE)
-        return RawPage(path, path.read_bytes())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as file:
+            status = os.fstat(file.fileno())  # of what was opened, not of what the name points at later
+            if not stat.S_ISREG(status.st_mode):
+                message = f"{path} is not a regular file (a folder, device or pipe); give a saved page"
+                raise IngestError(path, message, reason="not a regular file")
+            if status.st_size > MAX_ARTICLE_BYTES:
+                raise IngestError(path, f"{path} {too_large(status.st_size)}; it is not one article", reason=REASON_TOO_LARGE)
+            data = file.read(MAX_ARTICLE_BYTES + 1)
     except OSError as exc:
         raise IngestError(path, f"cannot read {path}: {exc.strerror or exc}", reason="cannot read") from None
+    if len(data) > MAX_ARTICLE_BYTES:  # grew after it was opened
+        raise IngestError(path, f"{path} {too_large(len(data))}; it is not one article", reason=REASON_TOO_LARGE)
+    return RawPage(path, data)
 
 
 def _text_encoding(data: bytes, charset: str | None) -> str:

@@ -181,3 +181,13 @@ def test_a_corpus_setting_that_is_a_file_is_one_line_with_the_fix(corpus: Path, 
         assert result.output.strip().splitlines() == [
             f"Error: corpus folder {corpus} is not a folder; set NEWSDESK_CORPUS to the folder of article files"
         ]
+
+
+def test_a_special_file_is_one_line_and_the_batch_goes_on(corpus: Path) -> None:
+    import os
+
+    os.mkfifo("pipe.txt")
+    result = CliRunner().invoke(main, ["ingest", "pipe.txt", str(sorted(SEEDS.glob("*.txt"))[2]), "--published", "2014-08-20"])
+    assert result.exit_code == 1, result.output
+    assert "pipe.txt is not a regular file" in result.output
+    assert "1 added, 0 skipped, 1 failed (1 not a regular file)" in result.output

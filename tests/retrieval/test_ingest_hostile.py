@@ -85,3 +85,19 @@ def test_a_title_of_control_characters_only_is_no_title_given(tmp_path: Path) ->
     ingest_file(raw, tmp_path / "corpus", source="Reuters", title="\x1b\x07")
     (article,) = load_corpus(tmp_path / "corpus").articles  # written whole, and it loads
     assert article.title == "Talks resume in Vienna"
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    import os
+
+    pipe = tmp_path / "page.txt"
+    os.mkfifo(pipe)  # reading it would wait for a writer that never comes
+    with pytest.raises(IngestError, match=r"page\.txt is not a regular file") as caught:
+        ingest_file(pipe, tmp_path / "corpus")
+    assert "\n" not in str(caught.value) and caught.value.reason == "not a regular file"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_not_read_without_end(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"/dev/zero is not a regular file"):
+        ingest_file(Path("/dev/zero"), tmp_path / "corpus")
