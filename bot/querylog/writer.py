@@ -223,6 +223,10 @@ class QueryLog:
             raise QueryLogError(f"could not record the archive change: {exc}") from exc
 
     def get(self, query_id: int) -> dict | None:
-        with self._lock:
-            rows = list(self.db.query("SELECT * FROM queries WHERE id = ?", [query_id]))
+        """The logged question ``query_id``, or None; QueryLogError (saying what to check) if the log cannot be read."""
+        try:
+            with self._lock:
+                rows = list(self.db.query("SELECT * FROM queries WHERE id = ?", [query_id]))
+        except sqlite3.Error as exc:  # damaged or locked: the same one-line reason /querylog gives
+            raise QueryLogError(problem_message(exc, self.path or ":memory:", "read")) from exc
         return rows[0] if rows else None

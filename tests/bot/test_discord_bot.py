@@ -195,6 +195,30 @@ async def test_more_on_a_purged_question_says_so_privately(
     fake.assert_no_violations()
 
 
+async def test_more_on_a_damaged_log_gives_the_reason_privately_not_an_apology(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    import os
+    import sqlite3
+
+    from bot.failures import APOLOGY
+
+    fake = fake_discord
+    _, message = await ask(fake, "What did the storm do in Lumen Bay?")
+    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    with sqlite3.connect(log_path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the file, then damage it
+    conn.close()
+    with log_path.open("r+b") as damaged:
+        damaged.seek(4096)  # past the first page: the tables' rows, not the file's header
+        damaged.write(os.urandom(log_path.stat().st_size - 4096))
+    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    assert reply.ephemeral and reply.content != APOLOGY
+    assert reply.content.startswith("The query log can't be used right now: ") and "\n" not in reply.content
+    assert "log.db: database disk image is malformed" in reply.content  # which file, and what is wrong with it
+    fake.assert_no_violations()
+
+
 async def test_the_buttons_of_an_answer_work_after_the_bot_restarts(
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
