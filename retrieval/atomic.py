@@ -6,11 +6,16 @@ is flushed to disk, and is renamed over the target. A failed write removes the t
 file and leaves the target as it was. The temporary name starts with a dot and ends in
 ``.tmp``, so corpus loading never picks it up, and :func:`remove_stale_temporaries` can clean
 up after a process that was killed mid-write.
+
+``exclusive=True`` creates a new file and never replaces one: the finished temporary file is
+hard-linked to the target, which fails with ``FileExistsError`` (nothing written) when the
+target exists, e.g. created by another process since the name was chosen.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -26,11 +31,18 @@ TEMP_SUFFIX = ".tmp"
 
 @contextlib.contextmanager
 def atomic_writer(
-    path: Path | str, mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None, private: bool = False
+    path: Path | str,
+    mode: str = "w",
+    *,
+    encoding: str | None = "utf-8",
+    newline: str | None = None,
+    private: bool = False,
+    exclusive: bool = False,
 ) -> Iterator[IO]:
     """Yield a file object; on a clean exit its content replaces ``path`` in one rename.
 
     ``private`` makes the file readable by its owner only (0600), as exports of the log are.
+    ``exclusive`` never replaces an existing ``path``: FileExistsError, and nothing is written.
     """
     target = Path(path)
     folder = target.resolve().parent
@@ -45,16 +57,36 @@ def atomic_writer(
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, target)
+        if exclusive:
+            _create_from(temp, target)
+        else:
+            os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
 
 
-def write_text_atomically(path: Path | str, text: str, *, private: bool = False) -> None:
-    with atomic_writer(path, private=private) as out:
+def write_text_atomically(path: Path | str, text: str, *, private: bool = False, exclusive: bool = False) -> None:
+    with atomic_writer(path, private=private, exclusive=exclusive) as out:
         out.write(text)
+
+
+def _create_from(temp: str, target: Path) -> None:
+    """Give the finished ``temp`` the name ``target`` only if no file has it (FileExistsError)."""
+    try:
+        os.link(temp, target)  # atomic, and fails if the name is taken
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        # No hard links on this file system: claim the name, then fill it in one rename.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(temp, target)
+        return
+    with contextlib.suppress(OSError):  # the target is written; a leftover is cleaned up later
+        os.unlink(temp)
 
 
 def remove_stale_temporaries(folder: Path | str, *, older_than: float = 3600.0) -> int:

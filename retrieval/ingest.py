@@ -31,6 +31,7 @@ from retrieval.corpus import (
     format_article,
     one_line,
     parse_article,
+    read_article,
     too_large,
 )
 from retrieval.corpus_index import CorpusIndex
@@ -161,34 +162,62 @@ def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: O
     cleaned, notes = _with_feed_hints(extracted, page)
     dated_by = FEED_DATE if extracted.published is None and cleaned.published is not None else PAGE_DATE
     article, warnings = _article_from(page.name, cleaned, options, dated_by=dated_by)
+    article, replacing = _place(page.name, article, Path(corpus_dir), index, overwrite=options.overwrite)
+    return Prepared(page.name, article, notes + warnings, replacing)
+
+
+def _place(
+    name: Path | str, article: Article, corpus_dir: Path, index: CorpusIndex, *, overwrite: bool
+) -> tuple[Article, Path | None]:
+    """The article with its id in the corpus, and the file it replaces; duplicates are refused."""
     same = index.same_article(article)
-    if same is not None and not options.overwrite:
+    if same is not None and not overwrite:
         raise DuplicateArticleError(
-            page.name,
-            f"{page.name} is already in the corpus as {same.path} ({same.why}); pass --overwrite to replace it",
+            name,
+            f"{name} is already in the corpus as {same.path} ({same.why}); pass --overwrite to replace it",
             same.path,
             reason="already in the corpus",
         )
     if same is not None:
         article = replace(article, id=same.article.id)  # a new version keeps its id
     else:
-        article = replace(article, id=_free_id(article, index, Path(corpus_dir)))
+        article = replace(article, id=_free_id(article, index, corpus_dir))
     replacing = same.path if same is not None else None
     duplicate = index.same_content(article, ignoring=replacing)
     if duplicate is not None:
         raise DuplicateArticleError(
-            page.name,
-            f"{page.name} duplicates {duplicate.path} ({duplicate.why}); remove that file first to replace it",
+            name,
+            f"{name} duplicates {duplicate.path} ({duplicate.why}); remove that file first to replace it",
             duplicate.path,
             reason=f"{duplicate.why.removeprefix('the ')} as a corpus article",
         )
-    return Prepared(page.name, article, notes + warnings, replacing)
+    return article, replacing
 
 
 def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestResult:
-    """Write a prepared article to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
+    """Write a prepared article to ``corpus_dir/<id>.md``, keeping ``index`` up to date.
+
+    A new article's file is created, never replaced: when another ingest created that file
+    since the id was chosen, that article joins ``index`` and this one is checked again, as
+    if the other had finished first (a duplicate is refused, a different article gets the
+    next free id).
+    """
+    corpus_dir = Path(corpus_dir)
     replacing = prepared.replacing
-    written = _write(prepared.name, Path(corpus_dir), prepared.article, replacing)
+    for _ in range(_CREATE_TRIES):
+        target = corpus_dir / f"{prepared.article.id}{CORPUS_SUFFIX}"
+        try:
+            written = _write(prepared.name, corpus_dir, prepared.article, replacing)
+            break
+        except FileExistsError:  # only a new article's file is created exclusively
+            log.info("%s was created by another ingest meanwhile; checking again", target)
+            if (theirs := _read_new(target)) is not None:
+                index.add(theirs)
+            article, _ = _place(prepared.name, _with_own_id(prepared.article), corpus_dir, index, overwrite=False)
+            prepared = replace(prepared, article=article)
+    else:
+        message = f"cannot write {target}: other ingests keep taking its name; try again"
+        raise IngestError(prepared.name, message, reason="cannot write")
     if replacing is not None:
         index.discard(replacing)
     index.add(written)
@@ -214,6 +243,21 @@ def _with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, 
     return cleaned, notes
 
 
+_CREATE_TRIES = 3  # a new file whose name other ingests keep taking: give up after this many
+
+
+def _read_new(path: Path) -> Article | None:
+    try:
+        return read_article(path)
+    except CorpusError:  # unusable or gone again: its name still counts as taken
+        return None
+
+
+def _with_own_id(article: Article) -> Article:
+    """The article under the id its outlet, date and title give (before any hash was added)."""
+    return replace(article, id=make_article_id(article.source, article.published, article.title))
+
+
 def _free_id(article: Article, index: CorpusIndex, corpus_dir: Path) -> str:
     """The article's id, or, when a different article has it, the id with a short hash."""
     taken = article.id in index.by_id or (corpus_dir / f"{article.id}{CORPUS_SUFFIX}").exists()
@@ -236,9 +280,12 @@ def _write(name: Path | str, corpus_dir: Path, article: Article, replacing: Path
         raise IngestError(name, f"{name}: {exc.problem}; pass --title, --source or --published", reason="unusable page") from None
     try:
         corpus_dir.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(target, text)  # a reader never sees half a file
+        # A reader never sees half a file; a new article never replaces another's file.
+        write_text_atomically(target, text, exclusive=replacing is None)
         if replacing is not None and replacing != target:
             replacing.unlink(missing_ok=True)  # the same article under another file name
+    except FileExistsError:
+        raise  # another ingest took the name: commit() chooses again
     except OSError as exc:
         raise IngestError(name, f"cannot write {target}: {exc.strerror or exc}", reason="cannot write") from None
     return written

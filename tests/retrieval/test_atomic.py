@@ -50,3 +50,11 @@ def test_arrays_round_trip_and_replace_atomically(tmp_path: Path) -> None:
     save_npz(path, {"a": np.arange(3)})
     assert read_npz(path)["a"].tolist() == [0, 1, 2]
     assert [p.name for p in tmp_path.iterdir()] == ["archive.npz"]
+
+
+def test_an_exclusive_write_never_replaces_a_file_that_appeared(tmp_path: Path) -> None:
+    target = tmp_path / "a.md"
+    write_text_atomically(target, "mine", exclusive=True)
+    with pytest.raises(FileExistsError):
+        write_text_atomically(target, "theirs", exclusive=True)
+    assert target.read_text() == "mine" and [p.name for p in tmp_path.iterdir()] == ["a.md"]  # no temporary left

@@ -104,3 +104,40 @@ def test_batch_summary_counts_added_skipped_and_failed_with_reasons(tmp_path: Pa
         "1 added, 1 skipped (1 already in the corpus), "
         "2 failed (1 no publication date found, 1 cannot read)"
     )
+
+
+def _prepared_then_raced(tmp_path: Path, mine: Path, theirs: Path):
+    """``mine`` is prepared (its id chosen), then another ingest adds ``theirs`` before ``mine`` is written."""
+    from retrieval.ingest import Overrides, open_index, prepare_page
+    from retrieval.raw_page import read_file
+
+    corpus = tmp_path / "corpus"
+    index = open_index(corpus)
+    prepared = prepare_page(read_file(mine), corpus, index, Overrides(source="DW"))
+    other = ingest_file(theirs, corpus, source="DW")  # another process, its own view of the corpus
+    assert other.article.id == prepared.article.id  # both chose the same free id
+    return corpus, index, prepared, other
+
+
+def test_two_ingests_at_once_never_overwrite_each_other_s_new_article(tmp_path: Path) -> None:
+    from retrieval.ingest import commit
+
+    stem = "Iran pledges to help Iraq against militants in a long fight"
+    mine = text_page(tmp_path, "one.txt", f"{stem} near Baghdad", "First story about Baghdad.")
+    theirs = text_page(tmp_path, "two.txt", f"{stem} near Mosul", "Second story about Mosul.")
+    corpus, index, prepared, other = _prepared_then_raced(tmp_path, mine, theirs)
+    written = commit(prepared, corpus, index)
+    assert written.path != other.path and not written.replaced  # the next free id
+    assert sorted(a.title for a in load_corpus(corpus).articles) == sorted([f"{stem} near Baghdad", f"{stem} near Mosul"])
+
+
+def test_an_ingest_that_lost_the_race_to_the_same_title_is_skipped_as_a_duplicate(tmp_path: Path) -> None:
+    from retrieval.ingest import commit
+
+    mine = text_page(tmp_path, "one.txt", "Iran pledges help", "The first report of the pledge.")
+    theirs = text_page(tmp_path, "two.txt", "Iran pledges help", "Another report, other words.")
+    corpus, index, prepared, other = _prepared_then_raced(tmp_path, mine, theirs)
+    with pytest.raises(DuplicateArticleError, match="already in the corpus .*same id .* and title") as caught:
+        commit(prepared, corpus, index)  # as it would be had the other ingest finished first
+    assert caught.value.existing == other.path
+    assert [a.body for a in load_corpus(corpus).articles] == ["Another report, other words."]
