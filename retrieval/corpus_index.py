@@ -91,6 +91,11 @@ class CorpusIndex:
         """Add an article read back from its corpus file (``article.path`` set)."""
         self._add_record(_path(article), _record(article, 0, 0))
 
+    def add_file(self, path: Path) -> None:
+        """Add the article another process just wrote to ``path``; an unusable file adds nothing."""
+        if (article := _read(path)) is not None:
+            self.add(article)
+
     def discard(self, path: Path) -> None:
         for table in (self.by_id, self.by_url, self.by_body, self.by_title):
             for key in [k for k, p in table.items() if p == path]:

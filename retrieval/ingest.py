@@ -31,7 +31,6 @@ from retrieval.corpus import (
     format_article,
     one_line,
     parse_article,
-    read_article,
     too_large,
 )
 from retrieval.corpus_index import CorpusIndex
@@ -211,8 +210,7 @@ def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestRe
             break
         except FileExistsError:  # only a new article's file is created exclusively
             log.info("%s was created by another ingest meanwhile; checking again", target)
-            if (theirs := _read_new(target)) is not None:
-                index.add(theirs)
+            index.add_file(target)
             article, _ = _place(prepared.name, _with_own_id(prepared.article), corpus_dir, index, overwrite=False)
             prepared = replace(prepared, article=article)
     else:
@@ -244,13 +242,6 @@ def _with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, 
 
 
 _CREATE_TRIES = 3  # a new file whose name other ingests keep taking: give up after this many
-
-
-def _read_new(path: Path) -> Article | None:
-    try:
-        return read_article(path)
-    except CorpusError:  # unusable or gone again: its name still counts as taken
-        return None
 
 
 def _with_own_id(article: Article) -> Article:

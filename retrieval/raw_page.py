@@ -70,13 +70,11 @@ def read_file(path: Path) -> RawPage:
             if not stat.S_ISREG(status.st_mode):
                 message = f"{path} is not a regular file (a folder, device or pipe); give a saved page"
                 raise IngestError(path, message, reason="not a regular file")
-            if status.st_size > MAX_ARTICLE_BYTES:
-                raise IngestError(path, f"{path} {too_large(status.st_size)}; it is not one article", reason=REASON_TOO_LARGE)
-            data = file.read(MAX_ARTICLE_BYTES + 1)
+            data = b"" if status.st_size > MAX_ARTICLE_BYTES else file.read(MAX_ARTICLE_BYTES + 1)
     except OSError as exc:
         raise IngestError(path, f"cannot read {path}: {exc.strerror or exc}", reason="cannot read") from None
-    if len(data) > MAX_ARTICLE_BYTES:  # grew after it was opened
-        raise IngestError(path, f"{path} {too_large(len(data))}; it is not one article", reason=REASON_TOO_LARGE)
+    if (size := max(status.st_size, len(data))) > MAX_ARTICLE_BYTES:  # as listed, or grown since
+        raise IngestError(path, f"{path} {too_large(size)}; it is not one article", reason=REASON_TOO_LARGE)
     return RawPage(path, data)
 
 
