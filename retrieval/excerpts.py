@@ -111,6 +111,8 @@ class Window:
         self.weights = weights
         self.max_chars = max_chars
         self._terms: dict[int, frozenset[int]] = {}
+        # Each sentence's own question weight, asked for again at every step of a choice.
+        self._gains: dict[int, float] = {}
         # Each sentence is read many times while a window grows: a lazy archive's
         # sentences are decoded anew on each read, so keep what was read.
         self._texts: dict[int, str] = {}
@@ -141,6 +143,14 @@ class Window:
 
     def gain(self, i: int, covered: frozenset[int] | set[int] = frozenset()) -> float:
         """Weight of the question words sentence ``i`` adds to ``covered``."""
+        if not covered:
+            found = self._gains.get(i)
+            if found is None:
+                found = self._gains[i] = self._added(i, covered)
+            return found
+        return self._added(i, covered)
+
+    def _added(self, i: int, covered: frozenset[int] | set[int]) -> float:
         terms = self.terms(i)
         # The question's few terms, not the sentence's many, are what is walked.
         return sum(w for t, w in self.weights.items() if t in terms and t not in covered)
