@@ -91,8 +91,9 @@ class Window:
     """Chooses the sentences of one excerpt.
 
     ``sentences`` are numbered archive-wide, ``terms(i)`` gives sentence ``i``'s term ids,
-    ``headings[i]`` whether sentence ``i`` is a heading (the archive's flags), ``bounds`` is the article's sentence range (an excerpt never leaves its article) and
-    ``weights`` the question's term ids with their weights.
+    ``headings[i]`` whether sentence ``i`` is a heading (the archive's flags), ``bounds`` is
+    the article's sentence range (an excerpt never leaves its article) and ``weights`` the
+    question's term ids with their weights.
     """
 
     def __init__(
