@@ -77,6 +77,11 @@ def button_ids(message: SentMessage) -> list[str]:
     return [c["custom_id"] for row in message.components for c in row["components"] if "custom_id" in c]
 
 
+def more_button(message: SentMessage) -> str:
+    """The custom id of the More button under an answer."""
+    return next(i for i in button_ids(message) if i.startswith("nd:more:"))
+
+
 async def ask(fake: FakeDiscord, question: str, user=None, **options: str) -> tuple[object, SentMessage]:
     interaction = await fake.send_interaction("ask", {"question": question, **options}, user=user)
     return interaction, await fake.wait_for_interaction_message(interaction, timeout=10)
@@ -176,7 +181,7 @@ async def test_more_keeps_the_filters_of_the_question(
 ) -> None:
     fake = fake_discord
     _, message = await ask(fake, "What did the storm do in Lumen Bay?", outlet="Harbour Wire")
-    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more_id = more_button(message)
     more = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
     sources = re.findall(r"\u2014 \*([^*]+)\*", more.embeds[0]["description"])
     assert sources and set(sources) == {"Harbour Wire"}
@@ -187,7 +192,7 @@ async def test_more_on_a_purged_question_says_so_privately(
 ) -> None:
     fake = fake_discord
     _, message = await ask(fake, "What did the storm do in Lumen Bay?")
-    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more_id = more_button(message)
     with Database(log_path).conn as conn:
         conn.execute("DELETE FROM queries")
     reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
@@ -205,7 +210,7 @@ async def test_more_on_a_damaged_log_gives_the_reason_privately_not_an_apology(
 
     fake = fake_discord
     _, message = await ask(fake, "What did the storm do in Lumen Bay?")
-    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more_id = more_button(message)
     with sqlite3.connect(log_path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the file, then damage it
     conn.close()

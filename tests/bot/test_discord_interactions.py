@@ -19,7 +19,17 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk
 from bot.querylog import QueryLog, open_reader, queries
 from retrieval.archive import Archive
-from tests.bot.test_discord_bot import archive, ask, button_ids, log_path, make_settings, rows, running, start_bot  # noqa: F401
+from tests.bot.test_discord_bot import (  # noqa: F401
+    archive,
+    ask,
+    button_ids,
+    log_path,
+    make_settings,
+    more_button,
+    rows,
+    running,
+    start_bot,
+)
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
@@ -74,7 +84,7 @@ async def test_a_failing_more_button_answers_privately_instead_of_thinking_forev
 ) -> None:
     fake = fake_discord
     _, message = await ask(fake, STORM)
-    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more_id = more_button(message)
     apology = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
     assert apology.ephemeral and "Sorry, something went wrong" in apology.content
     fake.assert_no_violations()
@@ -157,7 +167,7 @@ async def test_more_pages_in_place_and_ends_with_no_more_excerpts(
 ) -> None:
     fake = fake_discord
     _, message = await ask(fake, STORM)
-    more_id = next(i for i in button_ids(message) if i.startswith("nd:more:"))
+    more_id = more_button(message)
     page = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
     assert page.ephemeral and page.embeds[0]["description"].startswith("**4.**")
     seen = [page.embeds[0]["description"]]
