@@ -11,7 +11,9 @@ English; a refusal names the words the archive does not know) and de-duplication
 :mod:`retrieval.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`), and the first excerpts
 shown are put in order with how closely each keeps the question's own words
 (:mod:`retrieval.wording`).
-:meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`.
+:meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`; what it returns,
+:class:`~retrieval.answer_types.Answer` and its excerpts, is :mod:`retrieval.answer_types`
+(importable from here as before).
 
 Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
 the same archive and question always give the same answer; nothing here writes anything.
@@ -19,15 +21,16 @@ the same archive and question always give the same answer; nothing here writes a
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
+# Answer and Excerpt are imported from here too (the bot, tests): they stay importable as before.
+from retrieval.answer_types import Answer, Excerpt
+from retrieval.answerability import gather_evidence, informativeness, looks_non_english, model_for
 from retrieval.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.filters import Filters
 from retrieval.metadata import MetadataTerms
@@ -68,68 +71,6 @@ NEAR_DUPLICATE_JACCARD = 0.8
 
 class QuestionError(ValueError):
     """A question that cannot be searched (empty, too long); the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class Excerpt:
-    article_id: str
-    passage_id: str
-    title: str
-    source: str
-    published: dt.date | None
-    url: str | None
-    excerpt: str
-    score: float
-    matched_terms: tuple[str, ...]
-    # Character spans of matched words inside ``excerpt``, for highlighting.
-    highlights: tuple[tuple[int, int], ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "article_id": self.article_id,
-            "title": self.title,
-            "source": self.source,
-            "published": self.published.isoformat() if self.published else None,
-            "url": self.url or None,
-            "excerpt": self.excerpt,
-            "score": round(self.score, 6),
-            "matched_terms": list(self.matched_terms),
-        }
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    answered: bool
-    results: tuple[Excerpt, ...]
-    passages_searched: int
-    # Why nothing was answered, in words for the user ("" when answered).
-    reason: str = ""
-    # Excerpts beyond the requested ones, ready for a "More" button.
-    more: tuple[Excerpt, ...] = field(default=(), repr=False)
-    # Why nothing was answered, for the log: "no_terms", "not_english", "not_covered" ("" when answered).
-    reason_code: str = ""
-    # What the answer decision saw (None when it was not reached).
-    evidence: Evidence | None = field(default=None, repr=False)
-    # What the question searched for (acronyms, spelling, names: retrieval.query).
-    query: Query | None = field(default=None, repr=False)
-
-    @property
-    def searched_for(self) -> tuple[str, ...]:
-        """The words searched ("minister", "baghdad"), spelling corrected; () if none."""
-        return self.query.searched_for if self.query else ()
-
-    @property
-    def top_score(self) -> float | None:
-        return self.results[0].score if self.results else None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "answered": self.answered,
-            "results": [r.to_json() for r in self.results],
-            "searched_for": list(self.searched_for),
-        }
 
 
 def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
