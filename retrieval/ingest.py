@@ -1,5 +1,9 @@
 """Add raw news pages to the corpus: clean, check for duplicates, write ``<id>.md``.
 
+A page is read by :mod:`retrieval.raw_page` and made into an article by
+:mod:`retrieval.page_article` (whose :class:`Overrides` is importable from here as before);
+this module checks the article against the corpus and writes it.
+
 The command-line wrapper lives in ``bot/cli.py``; error messages here name the raw file and
 the CLI option that fixes the problem, so the wrapper can show them as they are.
 """
@@ -14,27 +18,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from retrieval.atomic import write_text_atomically
-from retrieval.cleaning import (
-    PROBLEM_NO_BODY,
-    PROBLEM_NO_DATE,
-    PROBLEM_NO_SOURCE,
-    PROBLEM_NO_TITLE,
-    CleanResult,
-    make_article_id,
-    with_hash,
-)
+from retrieval.cleaning import make_article_id, with_hash
 from retrieval.corpus import (
     CORPUS_SUFFIX,
     MAX_ARTICLE_BYTES,
     Article,
     CorpusError,
     format_article,
-    one_line,
     parse_article,
     too_large,
 )
 from retrieval.corpus_index import CorpusIndex
-from retrieval.outlet_names import outlet_name
+from retrieval.page_article import FEED_DATE, PAGE_DATE, Overrides, article_from, with_feed_hints
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
 
 __all__ = [
@@ -56,16 +51,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# How to fix each problem the cleaner can report, as CLI options.
-_FIXES = {
-    PROBLEM_NO_DATE: "--published YYYY-MM-DD",
-    PROBLEM_NO_SOURCE: '--source "Outlet Name"',
-    PROBLEM_NO_TITLE: '--title "Article title"',
-}
-# Where a detected publication date came from, as a refusal names it.
-PAGE_DATE = "the page's publication date"
-FEED_DATE = "the feed entry's date"
 
 
 class DuplicateArticleError(IngestError):
@@ -127,24 +112,6 @@ def summarise(outcomes: Iterable[IngestOutcome]) -> str:
     return f"{changed}, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
 
 
-def _override_warning(what: str, option: str, detected: object, given: object) -> str | None:
-    if not detected:
-        return f"no {what} found; used {option} {given}"
-    if detected != given:
-        return f"detected {what} {detected} replaced by {option} {given}"
-    return None
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """What the user said about the pages (CLI options); each wins over what is detected."""
-
-    published: dt.date | None = None
-    source: str | None = None
-    title: str | None = None
-    overwrite: bool = False  # replace the same article (same URL, or same id and title)
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An article read from a page and checked against the corpus, not yet written (a preview)."""
@@ -158,9 +125,9 @@ class Prepared:
 def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
     """Extract ``page`` and check it against the corpus; raise what ingesting it would raise."""
     extracted = extract_page(page)
-    cleaned, notes = _with_feed_hints(extracted, page)
+    cleaned, notes = with_feed_hints(extracted, page)
     dated_by = FEED_DATE if extracted.published is None and cleaned.published is not None else PAGE_DATE
-    article, warnings = _article_from(page.name, cleaned, options, dated_by=dated_by)
+    article, warnings = article_from(page.name, cleaned, options, dated_by=dated_by)
     article, replacing = _place(page.name, article, Path(corpus_dir), index, overwrite=options.overwrite)
     return Prepared(page.name, article, notes + warnings, replacing)
 
@@ -229,18 +196,6 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
     return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
 
 
-def _with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, list[str]]:
-    """Fill a date or title the page does not show from what its feed entry said, with a note."""
-    notes: list[str] = []
-    if cleaned.published is None and page.published is not None:
-        cleaned = replace(cleaned, published=page.published)
-        notes.append(f"no publication date on the page; used the feed's {page.published.isoformat()}")
-    if not cleaned.title and page.title:
-        cleaned = replace(cleaned, title=page.title)
-        notes.append(f"no title on the page; used the feed's {page.title}")
-    return cleaned, notes
-
-
 _CREATE_TRIES = 3  # a new file whose name other ingests keep taking: give up after this many
 
 
@@ -280,85 +235,6 @@ def _write(name: Path | str, corpus_dir: Path, article: Article, replacing: Path
     except OSError as exc:
         raise IngestError(name, f"cannot write {target}: {exc.strerror or exc}", reason="cannot write") from None
     return written
-
-
-def _given_source(raw_path: Path | str, given: str | None) -> str | None:
-    """The ``--source`` given, or None; a web address is refused (it is not an outlet's name)."""
-    if not (given := one_line(given or "")):
-        return None
-    if not (source := outlet_name(given)):
-        message = f"--source {given} is a web address, not an outlet name; pass {_FIXES[PROBLEM_NO_SOURCE]}"
-        raise IngestError(raw_path, message, reason="--source is a web address")
-    return source
-
-
-def _check_not_future(raw_path: Path | str, published: dt.date | None, *, given: bool, dated_by: str) -> None:
-    """Refuse a publication date after tomorrow (a day of slack for time zones): a typo or a bad page."""
-    if published is None or published <= dt.date.today() + dt.timedelta(days=1):
-        return
-    if given:
-        message = f"--published {published.isoformat()} is in the future; pass the real date"
-    else:
-        message = f"{dated_by} {published.isoformat()} is in the future; pass {_FIXES[PROBLEM_NO_DATE]}"
-    raise IngestError(raw_path, f"{raw_path}: {message}", reason="date in the future")
-
-
-def _article_from(
-    raw_path: Path | str, cleaned: CleanResult, options: Overrides, *, dated_by: str = PAGE_DATE
-) -> tuple[Article, list[str]]:
-    """The article to write: detected metadata, overridden by the options given; and warnings.
-
-    ``dated_by`` names where ``cleaned.published`` came from, for the message refusing a future date.
-    """
-    published = options.published
-    if isinstance(published, dt.datetime):
-        published = published.date()
-    source = _given_source(raw_path, options.source)
-    title = one_line(options.title or "") or None
-
-    warnings: list[str] = []
-    for what, option, detected, given in (
-        ("publication date", "--published", cleaned.published, published),
-        ("outlet", "--source", cleaned.source, source),
-        ("title", "--title", cleaned.title, title),
-    ):
-        if given is not None and (warning := _override_warning(what, option, detected, given)):
-            warnings.append(warning)
-
-    if PROBLEM_NO_BODY in cleaned.problems:  # first: no option can fix it, so none is asked for
-        raise IngestError(
-            raw_path, f"{PROBLEM_NO_BODY} in {raw_path} (only a title or site boilerplate)", reason=PROBLEM_NO_BODY
-        )
-    final_date = published or cleaned.published
-    _check_not_future(raw_path, final_date, given=published is not None, dated_by=dated_by)
-    # As the corpus file will have them: a field of control characters only is missing.
-    final_source = source or one_line(cleaned.source or "")
-    final_title = title or one_line(cleaned.title or "")
-
-    unresolved = [
-        problem
-        for problem, missing in (
-            (PROBLEM_NO_DATE, final_date is None),
-            (PROBLEM_NO_SOURCE, not final_source),
-            (PROBLEM_NO_TITLE, not final_title),
-        )
-        if missing
-    ]
-    if unresolved:
-        fixes = " and ".join(_FIXES[p] for p in unresolved)
-        raise IngestError(
-            raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}", reason=" and ".join(unresolved)
-        )
-    article = Article(
-        id=make_article_id(final_source, final_date, final_title),
-        title=final_title,
-        source=final_source,
-        published=final_date,
-        body=cleaned.body,
-        author=cleaned.author,
-        url=cleaned.url,
-    )
-    return article, warnings
 
 
 def open_index(corpus_dir: Path) -> CorpusIndex:
