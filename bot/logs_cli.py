@@ -231,7 +231,7 @@ def stats(
     elif as_csv:
         write_csv(stats_csv_rows(figures), _Echo(), STATS_CSV_COLUMNS)
     else:
-        click.echo(render_stats(figures))
+        click.echo(render_stats(figures, low, high))
 
 
 def _write_export(rows: Iterator[dict[str, Any]], out: Any, as_json: bool) -> int:

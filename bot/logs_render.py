@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from bot.querylog import periods
+from bot.querylog.queries import Bound
 from bot.querylog.records import LoggedQuery, Stats, one_line
 from bot.render_text import truncate
 
@@ -82,7 +84,8 @@ def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share:.0%}"
 
 
-def render_stats(stats: Stats) -> str:
+def render_stats(stats: Stats, since: Bound = None, until: Bound = None) -> str:
+    """The stats summary; ``since``/``until`` (the period read) mark the partial days."""
     period = "".join(
         [f" asked from {stats.since}" if stats.since else "", f" before {stats.until}" if stats.until else ""]
     )
@@ -96,7 +99,8 @@ def render_stats(stats: Stats) -> str:
     ]
     if stats.per_day:
         lines += ["", "Per day"]
-        lines += [f"  {d.day}  {d.questions:>5} asked  {d.answered:>5} answered" for d in stats.per_day]
+        days = periods.group(stats.per_day, "day", since, until)
+        lines += [f"  {d.label}  {d.questions:>5} asked  {d.answered:>5} answered  {d.partial}".rstrip() for d in days]
     if stats.top_questions:
         lines += ["", "Top questions (same terms grouped; latest wording shown)"]
         rows = [(f"{t.count}x", f"{t.answered}/{t.count}", clean(t.question)) for t in stats.top_questions]

@@ -16,7 +16,8 @@ from sqlite_utils import Database
 
 from bot import charts
 from bot.checks import is_moderator
-from bot.querylog import queries
+from bot.querylog import periods, queries
+from bot.querylog.queries import Bound
 from bot.querylog.records import LoggedQuery, Stats, one_line, write_csv
 from bot.reply import NO_MENTIONS, Limits, escape, fit_lines, truncate
 
@@ -79,7 +80,30 @@ def _field(lines: list[str]) -> str:
     return truncate(text, Limits.EMBED_FIELD_VALUE)
 
 
-def stats_embed(stats: Stats, days: int) -> discord.Embed:
+def _period_lines(groups: list[periods.Group]) -> list[str]:
+    return [
+        f"`{g.label}` {g.questions} asked, {g.answered} answered" + (f" \u00b7 {g.partial}" if g.partial else "")
+        for g in groups
+    ]
+
+
+def per_period_field(stats: Stats, since: Bound = None, now: dt.datetime | None = None) -> tuple[str, str]:
+    """The per-day figures of the whole period as one field (name, value) within Discord's limit.
+
+    Days when they fit, else weeks, months or years (the name says which), so no question of
+    the period is left out; only if even years did not fit would the earliest be left out, and
+    the first line says how many. Partial days (or weeks...) say so: the period starts at this
+    time of day ``days`` ago, and today is not over.
+    """
+    for unit in periods.UNITS:
+        lines = _period_lines(periods.group(stats.per_day, unit, since, now=now))
+        if len("\n".join(lines)) <= Limits.EMBED_FIELD_VALUE:
+            return f"Per {unit} (UTC)", "\n".join(lines) or "\u2014"
+    newest_first = fit_lines(lines[::-1], Limits.EMBED_FIELD_VALUE, lambda n: f"\u2026 {n} earlier {unit}(s) not shown")
+    return f"Per {unit} (UTC)", "\n".join(reversed(newest_first.splitlines()))
+
+
+def stats_embed(stats: Stats, days: int, since: Bound = None) -> discord.Embed:
     share = f"{stats.answered_share:.0%}" if stats.answered_share is not None else "\u2014"
     embed = discord.Embed(title=f"Query log: last {days} day(s)", colour=discord.Colour.dark_teal())
     embed.add_field(name="Questions", value=str(stats.questions))
@@ -87,11 +111,8 @@ def stats_embed(stats: Stats, days: int) -> discord.Embed:
     embed.add_field(name="Feedback", value=f"\N{THUMBS UP SIGN} {stats.thumbs_up} \u00b7 \N{THUMBS DOWN SIGN} {stats.thumbs_down}")
     embed.add_field(name="Refused", value=str(stats.refused))
     embed.add_field(name="Distinct users", value=stats.users_text())
-    embed.add_field(
-        name="Per day",
-        value=_field([f"`{d.day}` {d.questions} asked, {d.answered} answered" for d in stats.per_day[-14:]]),
-        inline=False,
-    )
+    name, value = per_period_field(stats, since)
+    embed.add_field(name=name, value=value, inline=False)
     embed.add_field(
         name="Top questions",
         value=_field([f"{t.count}\u00d7 {_question(t.question, 100)} ({t.answered} answered)" for t in stats.top_questions]),
@@ -182,7 +203,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
             return figures, charts.chart_png(db, since, period=f"last {days} day(s)", guild=guild)
 
         result, png = await self._read(interaction, figures_and_chart)
-        embed = stats_embed(result, days)
+        embed = stats_embed(result, days, since)
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
         await self._reply(interaction, embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_FILENAME))
 
@@ -206,7 +227,8 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
                 "Ask for fewer days, or run `newsdesk logs export` on the server.",
             )
             return
-        name = f"newsdesk-queries-{dt.date.today().isoformat()}-{days}d.csv"
+        # UTC, as every date in the log and the listings (the server's local date may differ).
+        name = f"newsdesk-queries-{dt.datetime.now(dt.timezone.utc).date().isoformat()}-{days}d.csv"
         await self._reply(
             interaction,
             content=f"{count} question(s) from the last {days} day(s).",

@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.client import NewsdeskBot
+from bot.cogs.querylog import per_period_field
 from bot.logs_cli import logs
-from bot.querylog import QueryLog, QueryRecord
+from bot.querylog import QueryLog, QueryRecord, periods
+from bot.querylog.records import DayCount, Stats
 from bot.querylog.schema import utc_text
 from tests.bot.cogs.test_querylog_cog import archive, bot, run  # noqa: F401  (pytest fixtures)
 from tests.discord_standin import FakeDiscord
@@ -104,3 +106,28 @@ async def test_the_export_file_is_named_by_the_utc_date(
     [attachment] = (await run(fake_discord, "export", {"days": 30})).files
     utc_day = dt.datetime.now(dt.timezone.utc).date().isoformat()
     assert attachment.filename == f"newsdesk-queries-{utc_day}-30d.csv"
+
+
+# -- grouping, where Discord is not needed -------------------------------------------------
+
+
+def test_weeks_start_on_monday_and_months_keep_their_days() -> None:
+    days = [DayCount("2024-01-28", 1, 1), DayCount("2024-01-31", 2, 1), DayCount("2024-02-01", 4, 0)]
+    weeks = periods.group(days, "week", dt.date(2024, 1, 1), dt.date(2024, 2, 29))
+    assert [(w.label, w.questions, w.answered, w.partial) for w in weeks] == [
+        ("week of 2024-01-22", 1, 1, ""), ("week of 2024-01-29", 6, 1, "")
+    ]
+    months = periods.group(days, "month", dt.datetime(2024, 1, 10, 8, 30), dt.datetime(2024, 2, 3, 12, 0))
+    assert [(m.label, m.questions, m.partial) for m in months] == [
+        ("2024-01", 3, "partial: from 2024-01-10 08:30"), ("2024-02", 4, "partial: until 2024-02-03 12:00")
+    ]
+
+
+def test_figures_that_do_not_fit_even_by_year_say_how_many_earlier_are_not_shown() -> None:
+    years = range(1800, 2027)
+    stats = Stats(None, None, len(years), 0, None, 0, 0, per_day=[DayCount(f"{y}-01-01", 1, 0) for y in years])
+    name, value = per_period_field(stats)
+    lines = value.splitlines()
+    assert name == "Per year (UTC)" and len(value) <= 1024
+    left_out = int(re.fullmatch(r"\u2026 (\d+) earlier year\(s\) not shown", lines[0])[1])  # type: ignore[index]
+    assert left_out + len(lines) - 1 == len(years) and lines[-1].startswith("`2026`")
