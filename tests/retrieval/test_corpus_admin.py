@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from retrieval.corpus import format_article, load_corpus
+from retrieval.corpus import format_article, load_corpus, read_article
 from retrieval.corpus_admin import REMOVED_DIRNAME, ArchiveAdminError, remove_article
 
 from tests.retrieval.test_corpus import GOOD as ARTICLE
@@ -42,3 +45,27 @@ def test_recent_leaves_out_a_file_removed_while_it_sorts(corpus: Path, monkeypat
     gone.unlink()  # ... but another moderator's /archive remove took it before its time was read
     monkeypatch.setattr(corpus_admin, "corpus_files", lambda _folder: listed)
     assert [a.id for a in corpus_admin.recent_articles(corpus, 5)] == [ARTICLE.id]
+
+
+class _OneSecond(dt.datetime):
+    """A clock stuck in one second: every removal in a test happens within it."""
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _OneSecond:
+        return cls(2026, 11, 27, 14, 30, 0, tzinfo=tz)
+
+
+def test_an_article_removed_three_times_within_one_second_keeps_every_copy(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval import corpus_admin
+
+    monkeypatch.setattr(corpus_admin, "dt", SimpleNamespace(datetime=_OneSecond, timezone=dt.timezone))
+    versions = ["First version.", "Second version.", "Third version."]
+    kept: list[Path] = []
+    for body in versions:  # re-added (as a new version) and removed again, all within the second
+        (corpus / f"{ARTICLE.id}.md").write_text(format_article(replace(ARTICLE, body=body)), encoding="utf-8")
+        kept.append(remove_article(corpus, ARTICLE.id)[1])
+    assert len(set(kept)) == 3 and load_corpus(corpus).articles == []
+    bodies = sorted(read_article(path).body for path in (corpus / REMOVED_DIRNAME).iterdir())
+    assert bodies == sorted(versions)  # no copy kept earlier was replaced
