@@ -8,8 +8,10 @@ file and leaves the target as it was. The temporary name starts with a dot and e
 up after a process that was killed mid-write.
 
 ``exclusive=True`` creates a new file and never replaces one: the finished temporary file is
-hard-linked to the target, which fails with ``FileExistsError`` (nothing written) when the
-target exists, e.g. created by another process since the name was chosen.
+moved with :func:`move_exclusively` (a hard link, then the temporary name unlinked; where
+hard links are not supported, an ``O_EXCL`` claim of the name, then a rename), which fails
+with ``FileExistsError`` (nothing written) when the target exists, e.g. created by another
+process since the name was chosen. :func:`move_exclusively` moves any file that way.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def atomic_writer(
             out.flush()
             os.fsync(out.fileno())
         if exclusive:
-            _create_from(temp, target)
+            move_exclusively(temp, target)
         else:
             os.replace(temp, target)
     except BaseException:
@@ -72,21 +74,40 @@ def write_text_atomically(path: Path | str, text: str, *, private: bool = False,
         out.write(text)
 
 
-def _create_from(temp: str, target: Path) -> None:
-    """Give the finished ``temp`` the name ``target`` only if no file has it (FileExistsError)."""
+def move_exclusively(source: Path | str, target: Path | str) -> None:
+    """Rename ``source`` to ``target`` only if no file has that name (``os.replace`` would
+    silently replace it).
+
+    The name is taken in one atomic step, so a file that appeared since it was checked is
+    never replaced: FileExistsError, and nothing moves; any other failure (OSError) leaves
+    ``source`` where it was too.
+    """
     try:
-        os.link(temp, target)  # atomic, and fails if the name is taken
+        os.link(source, target)  # atomic, and fails if the name is taken
     except FileExistsError:
         raise
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise
-        # No hard links on this file system: claim the name, then fill it in one rename.
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        os.replace(temp, target)
+        _claim_then_replace(source, target)  # no hard links on this file system
         return
-    with contextlib.suppress(OSError):  # the target is written; a leftover is cleaned up later
-        os.unlink(temp)
+    try:
+        os.unlink(source)
+    except OSError:  # both names would hold it: take back the new one, so nothing moved
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
+
+
+def _claim_then_replace(source: Path | str, target: Path | str) -> None:
+    """Claim ``target`` with an empty file (O_EXCL: FileExistsError if taken), then fill it in one rename."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        os.replace(source, target)
+    except BaseException:  # the claim is ours and empty: give the name back
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
 
 
 def remove_stale_temporaries(folder: Path | str, *, older_than: float = 3600.0) -> int:

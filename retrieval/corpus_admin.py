@@ -1,8 +1,9 @@
 """Moderators' corpus chores: the articles added last, and taking an article out.
 
-Guarantees: nothing is deleted: a removed article's file is moved (one rename) into
-``<corpus>/.removed/``, which the corpus loader and the live archive never read, so it can
-be put back by moving it again. Errors (no such id, a folder that cannot be written) are
+Guarantees: nothing is deleted: a removed article's file is moved into ``<corpus>/.removed/``,
+which the corpus loader and the live archive never read, so it can be put back by moving it
+again; the move never replaces a copy kept there earlier (the name is taken exclusively, the
+next free one on a clash: ``<id>.md``, ``<id>.<UTC time>.md``, ``<id>.<UTC time>-2.md`` ...). Errors (no such id, a folder that cannot be written) are
 ``ArchiveAdminError`` with a one-line message, and leave the article where it was.
 """
 
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
+from retrieval.atomic import move_exclusively
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, corpus_files, read_article
 
 log = logging.getLogger(__name__)
 
 REMOVED_DIRNAME = ".removed"
+# Names tried for one removed file before giving up (copies of it kept in the same second).
+_MAX_KEPT_COPIES = 100
 
 
 class ArchiveAdminError(ValueError):
@@ -75,16 +79,41 @@ def remove_article(corpus_dir: Path, article_id: str) -> tuple[Article, Path]:
     except CorpusError as exc:  # changed or gone since it was found (an ingest, another moderator)
         raise ArchiveAdminError(f"cannot remove {article_id.strip()!r}: {exc}") from None
     folder = corpus_dir / REMOVED_DIRNAME
-    target = folder / path.name
     try:
         folder.mkdir(exist_ok=True)
-        if target.exists():  # removed before, then added again: keep both
-            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-            target = folder / f"{path.stem}.{stamp}{CORPUS_SUFFIX}"
-        os.replace(path, target)
+        target = _keep_aside(path, folder)
     except OSError as exc:  # nothing moved: the article stays in the archive
         raise ArchiveAdminError(
             f"cannot move {path.name} into {folder} ({exc.strerror or exc}); make the corpus folder writable by the bot"
         ) from None
     log.info("removed %s from the corpus (kept as %s)", article.id, target)
     return article, target
+
+
+def _keep_aside(path: Path, folder: Path) -> Path:
+    """Move ``path`` into ``folder`` under the first free one of its kept names; return where.
+
+    Each name is taken exclusively (:func:`retrieval.atomic.move_exclusively`): a copy kept
+    there earlier, even one another removal moved there a moment ago, is never replaced.
+    """
+    for name in _kept_names(path):
+        target = folder / name
+        try:
+            move_exclusively(path, target)
+            return target
+        except FileExistsError:  # removed before, then added again: keep both
+            continue
+    raise ArchiveAdminError(
+        f"cannot remove {path.stem!r}: {folder} already keeps {_MAX_KEPT_COPIES} copies of it from this second; "
+        "try again in a second"
+    )
+
+
+def _kept_names(path: Path) -> Iterator[str]:
+    """``<id>.md``, then ``<id>.<UTC time>.md``, then ``<id>.<UTC time>-2.md``, ``-3`` ...: the time
+    tells removals apart, the number those within one second."""
+    yield path.name
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    yield f"{path.stem}.{stamp}{CORPUS_SUFFIX}"
+    for n in range(2, _MAX_KEPT_COPIES):
+        yield f"{path.stem}.{stamp}-{n}{CORPUS_SUFFIX}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from retrieval.arrays import read_npz, save_npz
-from retrieval.atomic import atomic_writer, remove_stale_temporaries, write_text_atomically
+from retrieval.atomic import atomic_writer, move_exclusively, remove_stale_temporaries, write_text_atomically
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
@@ -58,3 +59,21 @@ def test_an_exclusive_write_never_replaces_a_file_that_appeared(tmp_path: Path) 
     with pytest.raises(FileExistsError):
         write_text_atomically(target, "theirs", exclusive=True)
     assert target.read_text() == "mine" and [p.name for p in tmp_path.iterdir()] == ["a.md"]  # no temporary left
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["hard link", "O_EXCL claim"])
+def test_an_exclusive_move_never_replaces_a_file_and_moves_nothing_on_a_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    if not hard_links:  # a file system without hard links (some network and FAT mounts)
+        monkeypatch.setattr(os, "link", lambda *_args: (_ for _ in ()).throw(PermissionError(errno.EPERM, "no links")))
+    source, kept = tmp_path / "a.md", tmp_path / "kept" / "a.md"
+    kept.parent.mkdir()
+    kept.write_text("kept earlier")
+    source.write_text("mine")
+    with pytest.raises(FileExistsError):
+        move_exclusively(source, kept)
+    assert kept.read_text() == "kept earlier" and source.read_text() == "mine"
+    move_exclusively(source, kept.with_name("b.md"))
+    assert kept.with_name("b.md").read_text() == "mine" and not source.exists()
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["a.md", "b.md"]

@@ -69,3 +69,25 @@ def test_an_article_removed_three_times_within_one_second_keeps_every_copy(
     assert len(set(kept)) == 3 and load_corpus(corpus).articles == []
     bodies = sorted(read_article(path).body for path in (corpus / REMOVED_DIRNAME).iterdir())
     assert bodies == sorted(versions)  # no copy kept earlier was replaced
+
+
+def test_a_copy_kept_by_another_removal_a_moment_before_the_move_is_not_replaced(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval import corpus_admin
+
+    theirs = format_article(replace(ARTICLE, body="Kept by another moderator's removal."))
+    move = corpus_admin.move_exclusively
+    raced: list[Path] = []
+
+    def after_another_removal(source: Path, target: Path) -> None:
+        if not raced:  # the first name was free when chosen; another removal takes it first
+            raced.append(target)
+            target.write_text(theirs, encoding="utf-8")
+        move(source, target)
+
+    monkeypatch.setattr(corpus_admin, "move_exclusively", after_another_removal)
+    _, kept = remove_article(corpus, ARTICLE.id)
+    first = corpus / REMOVED_DIRNAME / f"{ARTICLE.id}.md"
+    assert raced == [first] and kept != first and first.read_text(encoding="utf-8") == theirs
+    assert read_article(kept).body == ARTICLE.body and load_corpus(corpus).articles == []
