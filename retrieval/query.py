@@ -6,8 +6,9 @@ On top of the analyzer (which treats questions and passages alike), a question g
    dropped): :mod:`retrieval.shorthand`, lowercase words only. Text emoticons standing
    alone (":D", "xD", "<3") are dropped; "´" or "`" between letters is an apostrophe.
 1. Lowercase acronyms where context shows them: "the us", "us troops", "is fighters",
-   "anti-is" (a question all in capitals is read in lowercase first). Only acronyms of the aliases file whose lowercase is a stopword are
-   concerned (US, IS); elsewhere lowercase "us" and "is" stay the everyday words.
+   "anti-is" (a question all in capitals is read in lowercase first). Only acronyms of the
+   aliases file whose lowercase is a stopword are concerned (US, IS); elsewhere lowercase
+   "us" and "is" stay the everyday words.
 2. Spelling: a word the archive does not know is corrected against the archive's own
    words (:mod:`retrieval.spelling`); a misspelt stopword ("wat") is dropped.
 3. Names of several words from the aliases file ("Islamic State", "air strikes") become
