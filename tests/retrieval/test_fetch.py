@@ -45,6 +45,14 @@ def test_redirects_are_followed_a_bounded_number_of_times(web: LocalWeb) -> None
     assert len(web.pages()) == 2 + 4
 
 
+def test_a_redirect_without_a_location_is_one_clear_line(web: LocalWeb) -> None:
+    url = web.add("/moved", b"<html><body><p>Moved somewhere</p></body></html>", status=302)
+    with pytest.raises(FetchError) as info:
+        fetch(url, limits=QUICK)
+    assert str(info.value) == f"{url} answered HTTP 302 Found without saying where to (no Location header)"
+    assert info.value.reason == "HTTP 302"
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [(404, r"answered HTTP 404 Not Found"), (500, r"answered HTTP 500 Internal Server Error")],
