@@ -180,7 +180,7 @@ def _open(client: httpx.Client, url: str, limits: FetchLimits, *, name: str, rob
         if robots:
             _obey_robots(client, name, hop, limits)
         response = _send(client, hop, addresses, limits.timeout)
-        if not response.is_redirect:
+        if not response.has_redirect_location:  # a 3xx with nowhere to go is refused by _read
             try:
                 yield hop, response
             finally:
@@ -254,9 +254,11 @@ def _load_robots(client: httpx.Client, name: str, where: str, limits: FetchLimit
 
 
 def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, feed: bool) -> RawPage:
-    if response.status_code >= 400:
+    if response.status_code >= 300:
         status = f"{response.status_code} {response.reason_phrase}".strip()
-        raise FetchError(url, f"{url} answered HTTP {status}", reason=f"HTTP {response.status_code}")
+        # A 3xx reaches here only without a Location: no page to read, nowhere to follow.
+        lost = " without saying where to (no Location header)" if response.status_code < 400 else ""
+        raise FetchError(url, f"{url} answered HTTP {status}{lost}", reason=f"HTTP {response.status_code}")
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > limits.max_bytes:
         raise FetchError(url, f"{url} {too_large(int(length))}", reason=REASON_TOO_LARGE)
