@@ -121,3 +121,17 @@ def test_a_feed_date_in_the_future_is_called_the_feed_entry_s_date(web: LocalWeb
     assert outcome.error.reason == "date in the future"
     assert "the feed entry's date 2999-05-02 is in the future" in str(outcome.error)
     assert "page's" not in str(outcome.error)
+
+
+def test_a_feed_with_no_entries_yet_is_read_not_refused(web: LocalWeb, tmp_path: Path) -> None:
+    feed = web.add("/feed.xml", rss([]), Content_Type="application/rss+xml; charset=utf-8")
+    assert run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json")) == []
+
+
+def test_a_feed_whose_entries_link_to_no_page_says_so(web: LocalWeb, tmp_path: Path) -> None:
+    items = "<item><title>Pier</title><description>Only a summary</description></item>" * 2
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>{items}</channel></rss>'
+    feed = web.add("/feed.xml", body.encode(), Content_Type="application/rss+xml")
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert str(outcome.error) == f"{feed} lists 2 entries but none links to a page; newsdesk ingests the pages a feed links to"
+    assert outcome.error.reason == "no links in the feed"
