@@ -109,8 +109,7 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
     import feedparser  # only feeds need it
 
     page = fetch(feed_url, contact=contact, limits=limits, feed=True)
-    # The address it came from resolves entries' relative links.
-    parsed = feedparser.parse(page.data, response_headers={"content-location": page.url or feed_url})
+    parsed = feedparser.parse(page.data, response_headers=_headers(page, feed_url))
     entries = []
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
@@ -119,7 +118,18 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
     if not entries and (parsed.bozo or not parsed.get("version")):
         why = getattr(parsed, "bozo_exception", None) or "no RSS or Atom entries"
         raise FeedError(feed_url, f"{feed_url} is not an RSS or Atom feed ({why})", reason="not a feed")
+    if not entries and parsed.entries:
+        message = f"{feed_url} lists {len(parsed.entries)} entries but none links to a page; newsdesk ingests the pages a feed links to"
+        raise FeedError(feed_url, message, reason="no links in the feed")
     return entries
+
+
+def _headers(page: RawPage, feed_url: str) -> dict[str, str]:
+    """What feedparser needs to know of the response: the address resolves entries' relative
+    links. fetch() accepted only XML types; feedparser is told ``application/xml`` (without a
+    type it flags every feed as broken, and ``text/xml`` would mean US-ASCII to it, RFC 3023)."""
+    content_type = "application/xml" + (f"; charset={page.charset}" if page.charset else "")
+    return {"content-location": page.url or feed_url, "content-type": content_type}
 
 
 def ingest_feed(

@@ -124,7 +124,7 @@ def test_a_feed_date_in_the_future_is_called_the_feed_entry_s_date(web: LocalWeb
 
 
 def test_a_feed_with_no_entries_yet_is_read_not_refused(web: LocalWeb, tmp_path: Path) -> None:
-    feed = web.add("/feed.xml", rss([]), Content_Type="application/rss+xml; charset=utf-8")
+    feed = web.add("/feed.xml", rss([]), Content_Type="text/xml")
     assert run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json")) == []
 
 
