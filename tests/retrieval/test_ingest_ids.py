@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import MAX_ARTICLE_BYTES, load_corpus
-from retrieval.ingest import DuplicateArticleError, IngestError, ingest_file, ingest_many, summarise
+from retrieval.ingest import DuplicateArticleError, IngestError, RawPage, extract_page, ingest_file, ingest_many, summarise
 
 from tests.paths import HTML_DIR
 
@@ -63,6 +63,20 @@ def test_same_url_is_the_same_article_even_under_a_new_title(tmp_path: Path) -> 
     assert second.replaced and second.article.id == first.article.id
     (article,) = load_corpus(corpus).articles
     assert article.title == "Council votes to rebuild the pier" and "work starts in May" in article.body
+
+
+def test_a_canonical_link_to_the_site_s_home_page_does_not_make_two_articles_one(tmp_path: Path) -> None:
+    # Some sites give every page their home page as its canonical address.
+    corpus = tmp_path / "corpus"
+    for name, title in (("a.html", "Storm hits the pier"), ("b.html", "Council picks a new mayor")):
+        raw = html_page(tmp_path, name, url="https://ledger.example.org/", title=title, extra=f"{title}.")
+        assert not ingest_file(raw, corpus, overwrite=True).replaced
+    articles = load_corpus(corpus).articles
+    assert sorted(a.title for a in articles) == ["Council picks a new mayor", "Storm hits the pier"]
+    assert not any(a.url for a in articles)  # a home page is no article's address
+    fetched = "https://ledger.example.org/news/storm"
+    page = RawPage(fetched, (tmp_path / "a.html").read_bytes(), url=fetched, is_html=True)
+    assert extract_page(page).url == fetched  # the address it came from instead
 
 
 def test_another_url_with_the_same_title_is_a_different_article(tmp_path: Path) -> None:
