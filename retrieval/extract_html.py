@@ -111,6 +111,24 @@ def _link(url: str) -> str:
     return url.translate(_LINK_ESCAPES)
 
 
+def _home_page(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.path in ("", "/") and not parts.query
+
+
+def _article_address(found: str, fetched: str | None) -> str:
+    """The page's own (canonical) address, unless it is a site's home page, which some sites give
+    every page: then where the page came from, unless that is a home page too (then none), since
+    two articles with one address would be taken for one."""
+    for address in (found, fetched or ""):
+        if address and not _home_page(address):
+            return address
+    return ""
+
+
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value[:10]) if value else None
@@ -168,7 +186,7 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
         source=source,
         published=published,
         author=" ".join(doc_author.split()),
-        url=_link(doc_url),
+        url=_link(_article_address(doc_url, url)),
         body=body,
         problems=problems,
     )
