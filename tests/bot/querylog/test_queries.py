@@ -333,3 +333,14 @@ def test_listings_tell_a_refused_question_from_an_unanswered_one(qlog: QueryLog)
     lines = (list_embed("Newest", found, "none").description or "").splitlines()
     assert "\N{NO ENTRY SIGN}" in lines[0] and "\u274c" not in lines[0]
     assert "\u274c" in lines[1]
+
+
+def test_the_dashboard_listings_tell_a_refused_question_from_an_unanswered_one(qlog: QueryLog) -> None:
+    add(qlog, "weather in Oslo", False, at(1, 10), reason="not_covered")
+    add(qlog, "Oslo since last week", False, at(1, 11), reason="invalid_filter", rejected="since: not a date")
+    add(qlog, "Oslo chess open", True, at(1, 12))
+    cli = {q.question: q.answered_text() for q in queries.recent(qlog.db)}
+    assert cli == {"Oslo chess open": "yes", "Oslo since last week": "refused", "weather in Oslo": "no"}
+    # The dashboard's pages say what `newsdesk logs` and /querylog say, question by question.
+    for name, params in (("recent", {}), ("search", {"text": "oslo"})):
+        assert {r["question"]: r["answered"] for r in canned(qlog.db, name, **params)} == cli
