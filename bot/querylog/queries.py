@@ -47,6 +47,8 @@ NEWEST_FIRST = "ORDER BY q.asked_at DESC, q.id DESC"
 # Searched and not answered; questions refused before any search (a bad filter) are not gaps in the archive.
 IS_UNANSWERED = "q.answered = 0 AND q.rejected IS NULL"
 IS_REFUSED = "q.rejected IS NOT NULL"
+# The dashboard's ANSWERED column, in the words of `newsdesk logs` (LoggedQuery.answered_text).
+ANSWERED_TEXT = f"CASE WHEN q.answered THEN 'yes' WHEN {IS_REFUSED} THEN 'refused' ELSE 'no' END AS answered"
 
 
 def contains(param: str) -> str:
@@ -75,7 +77,7 @@ _SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.cha
 FROM queries q"""
 
 _LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,
-       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
+       {ANSWERED_TEXT},
        q.result_count, q.top_score,
        {THUMBS}
 FROM queries q"""
@@ -101,8 +103,8 @@ CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
     "negative_feedback": (
         "Negative feedback",
         "Answers someone marked 👎, with the question, newest feedback first.",
-        """SELECT f.given_at, q.id AS query_id, q.asked_at, q.question,
-       CASE q.answered WHEN 1 THEN 'yes' ELSE 'no' END AS answered,
+        f"""SELECT f.given_at, q.id AS query_id, q.asked_at, q.question,
+       {ANSWERED_TEXT},
        q.article_ids, q.channel_id
 FROM feedback f JOIN queries q ON q.id = f.query_id
 WHERE f.value < 0
