@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import retrieval.atomic
 from bot.cli import main
-from bot.querylog import QueryLog, QueryRecord, open_database
+from bot.querylog import QueryLog, QueryLogError, QueryRecord, open_database
 from tests import unprivileged
 from tests.paths import ROOT
 
@@ -151,3 +151,15 @@ def test_asking_with_a_read_only_log_answers_and_warns_it_cannot_write() -> None
         assert result.returncode == 0, result.stderr
         assert "Corvo Island" in result.stdout
         assert f"not logged (cannot write query log {path}: it is read-only" in result.stderr
+
+
+def test_a_full_disk_says_so_and_not_to_check_newsdesk_db(env: Path) -> None:
+    log = QueryLog.open(_logged(env))
+    (pages,) = log.db.execute("PRAGMA page_count").fetchone()
+    log.db.execute(f"PRAGMA max_page_count = {pages}")  # what SQLite meets when the disk fills
+    with pytest.raises(QueryLogError) as caught:
+        log.record(QueryRecord("what did the council decide? " * 400, True))
+    message = str(caught.value)
+    assert f"cannot write to query log {env}: the disk holding it is full" in message
+    assert "free some space" in message and "NEWSDESK_DB" not in message
+    assert "\n" not in message
