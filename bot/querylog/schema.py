@@ -253,6 +253,8 @@ def problem_message(exc: sqlite3.Error, path: Path | str, doing: str = "open") -
         )
     if "locked" in text.lower() or "busy" in text.lower():
         return f"query log {path} is locked by another process ({text}); try again in a moment"
+    if "disk is full" in text.lower():  # SQLITE_FULL: nothing is wrong with the setting
+        return f"cannot {doing} query log {path}: the disk holding it is full ({text}); free some space on it"
     return f"cannot {doing} query log {path}: {text} (check NEWSDESK_DB)"
 
 
