@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from retrieval.aliases import AliasError, load_aliases
 from retrieval.analyzer import Analyzer
@@ -123,7 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
     """Read settings from ``environ`` (default: os.environ) over the values in ``.env``."""
     env: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
-        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(_dotenv(Path(dotenv_path)))
     env.update(os.environ if environ is None else environ)
 
     mode = env.get("NEWSDESK_LOG_USER_IDS", "plain").strip().lower() or "plain"
@@ -161,6 +163,28 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         aliases_path=Path(aliases) if aliases else None,
         **_fetch_private(env),
     )
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    """The values set in the ``.env`` file at ``path``.
+
+    Raises SettingsError for a file that cannot be read or is not UTF-8, and for a line that
+    is not ``NAME=value``: python-dotenv would skip it with a warning, and the setting on it
+    (a token, a folder) would silently take its default.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as Notepad saves, is fine
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc.strerror}); fix its permissions or remove it") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # The line itself is not repeated: it may hold a secret.
+            raise SettingsError(
+                f"{path} line {binding.original.line} is not NAME=value; fix it or start it with # (see .env.example)"
+            )
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def _check_aliases(path: Path) -> None:
