@@ -74,6 +74,28 @@ def test_json_is_exactly_one_object_with_the_contract(env: dict[str, str]) -> No
     assert "**" not in first["excerpt"] and "\x1b" not in first["excerpt"]
 
 
+def test_json_says_why_a_question_was_not_answered_as_the_text_does(env: dict[str, str]) -> None:
+    question = "What is the weather in Oslo tomorrow?"
+    data = json.loads(run("ask", question, "--json").output)
+    assert data["answered"] is False and data["results"] == []
+    assert data["reason"] == "not_covered"
+    assert data["message"] and data["message"] in run("ask", question).output  # "nothing on: weather, oslo..."
+    assert "oslo" in data["message"]
+    foreign = json.loads(run("ask", "Warum wurde der Damm geöffnet?", "--json").output)
+    assert foreign["reason"] == "not_english" and "English" in foreign["message"]
+    answered = json.loads(run("ask", "What did the council of Varn approve?", "--json").output)
+    assert answered["reason"] is None and answered["message"] is None
+
+
+def test_json_lists_the_spelling_corrections_and_the_passages_searched(env: dict[str, str]) -> None:
+    question = "Why did engineers open the spilway of the Orin dam?"
+    data = json.loads(run("ask", question, "--json", "-n", "1").output)
+    assert data["corrections"] == [{"typed": "spilway", "searched": "spillway"}]
+    text = run("ask", question, "-n", "1").output
+    assert f"from {data['passages_searched']} passages searched" in text
+    assert json.loads(run("ask", "What did the council of Varn approve?", "--json").output)["corrections"] == []
+
+
 def test_every_question_is_logged_with_what_was_answered(env: dict[str, str]) -> None:
     run("ask", "Where will the Lumen Bay fish market move?")
     run("ask", "What is the weather in Oslo tomorrow?")
