@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.render_text import render_answer
+from bot.render_text import answer_json, render_answer
 from bot.settings import Settings, SettingsError, load_settings
 from retrieval.answer import QuestionError
 from retrieval.corpus import CorpusError
@@ -121,7 +121,7 @@ def ask(
     except QuestionError as exc:  # the archive is empty
         raise click.ClickException(f"{exc} (corpus folder: {settings.corpus_dir})") from None
     if as_json:
-        click.echo(json.dumps(asked.answer.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(answer_json(asked.answer), ensure_ascii=False))
     else:
         click.echo(render_answer(asked.answer, _bold))
     if asked.log_error:

@@ -91,6 +91,24 @@ def searched_for(answer: Answer) -> str:
     return f"searched for: {', '.join(answer.searched_for)}" if answer.searched_for else ""
 
 
+def answer_json(answer: Answer) -> dict[str, object]:
+    """``newsdesk ask --json``: the answer's JSON, with what the text output also says.
+
+    Keys beyond :meth:`Answer.to_json`: ``reason`` (``not_covered``, ``not_english``,
+    ``no_terms``; None when answered), ``message`` (the refusal's words, as the text shows
+    them), ``corrections`` (each word typed and the one searched instead; None when dropped)
+    and ``passages_searched``. Keys are only ever added, so scripts keep working.
+    """
+    corrections = answer.query.corrections if answer.query is not None else ()
+    return {
+        **answer.to_json(),
+        "reason": answer.reason_code or None,
+        "message": answer.reason or None,
+        "corrections": [{"typed": typed, "searched": searched or None} for typed, searched in corrections],
+        "passages_searched": answer.passages_searched,
+    }
+
+
 def render_answer(answer: Answer, bold: Callable[[str], str] = _same) -> str:
     """Numbered excerpts, each with its citation and link, and what was searched."""
     if not answer.answered:
