@@ -71,6 +71,30 @@ class Asked:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a button was pressed: the server (None in a DM) and the channel.
+
+    A logged question is reached only from where it was asked. Log ids are reused once the
+    newest question is forgotten, so an old answer's button may carry the id of a question
+    asked since in another server or channel.
+    """
+
+    guild_id: int | None
+    channel_id: int | None
+
+    def asked_here(self, row: dict) -> bool:
+        """``row`` (a logged question) was asked in this server and channel (a DM's channel
+        may not be logged: the ``none`` privacy setting drops it)."""
+        if row.get("guild_id") != _text(self.guild_id):
+            return False
+        return row.get("channel_id") is None or row["channel_id"] == _text(self.channel_id)
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
 class Page:
     """Excerpts ``start + 1`` onwards of a logged question, for the More button."""
 
@@ -279,13 +303,22 @@ class Desk:
             log.error("rejected question not logged: %s", exc)
             return None
 
-    def more(self, query_id: int, start: int, count: int) -> Page | None:
+    def _logged(self, query_id: int, place: Place | None) -> dict | None:
+        """Logged question ``query_id`` if it was asked at ``place`` (anywhere without one)."""
+        row = self.querylog.get(query_id) if self.querylog is not None else None
+        if row is None or place is None or place.asked_here(row):
+            return row
+        log.info("question %s was asked elsewhere than %s; treated as not in the log", query_id, place)
+        return None
+
+    def more(self, query_id: int, start: int, count: int, place: Place | None = None) -> Page | None:
         """The next ``count`` excerpts of logged question ``query_id``, from excerpt ``start``.
 
         The question is asked again with the filters saved with it, so the pages continue the
-        same search. None when the question is not in the log (purged, or the log is closed).
+        same search. None when the question is not in the log (purged, or the log is closed),
+        or was not asked at ``place``.
         """
-        row = self.querylog.get(query_id) if self.querylog is not None else None
+        row = self._logged(query_id, place)
         if row is None:
             return None
         end = min(start + count, MAX_RESULTS)
@@ -295,14 +328,16 @@ class Desk:
         has_more = bool(excerpts) and bool(answer.more) and shown < MAX_RESULTS
         return Page(answer, excerpts, start, shown if has_more else None)
 
-    def vote(self, query_id: int, user_id: int | str, value: int) -> None:
+    def vote(self, query_id: int, user_id: int | str, value: int, place: Place | None = None) -> None:
         """Record 👍 (+1) or 👎 (-1) from a user on a logged answer; a later vote replaces theirs.
 
         Raises LogNotOpen when there is no log, UnknownQuery when the question is no longer
-        in it, QueryLogError when the write fails.
+        in it (or was not asked at ``place``), QueryLogError when the write fails.
         """
         if self.querylog is None:
             raise LogNotOpen("the query log is not open (check NEWSDESK_DB)")
+        if place is not None and self._logged(query_id, place) is None:
+            raise UnknownQuery(f"question {query_id} is not in the query log for this channel; the vote was not recorded")
         self.querylog.record_feedback(query_id, user_id, value)
 
     def read_log(self, function: Callable[[Database], T]) -> T:
@@ -332,7 +367,7 @@ def rejection_code(error: QuestionError | FilterError) -> str:
     return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
 
 
-__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "UnknownOutlet", "UnknownQuery", "load_archive",
+__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery", "load_archive",
            "rejection_code"]
 
 

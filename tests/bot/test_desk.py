@@ -105,3 +105,13 @@ def test_a_rejected_question_is_logged_with_its_reason_and_not_as_unanswered(des
     assert (row["reason"], row["answered"], row["user_id"]) == ("invalid_filter", 0, "7")
     assert "since must be a date" in row["rejected"]
     assert queries.unanswered(desk.querylog.db) == []  # type: ignore[union-attr]
+
+
+def test_a_dm_question_is_paged_from_its_dm_even_when_its_channel_was_not_logged(archive: Archive) -> None:
+    from bot.desk import Place
+
+    desk = Desk(archive, QueryLog(Database(memory=True), user_ids="none"), results=3)
+    asked = desk.ask(BROAD, more=6, interface="discord", user_id=7, channel_id=70)  # a DM: no server
+    assert asked.query_id is not None
+    assert desk.more(asked.query_id, 3, 3, Place(None, 70)) is not None
+    assert desk.more(asked.query_id, 3, 3, Place(1, 70)) is None  # the same id pressed in a server

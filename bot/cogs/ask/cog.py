@@ -25,7 +25,7 @@ from discord.ext import commands
 from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
 from bot.cogs.ask.views import answer_view, pager_view
-from bot.desk import Asked, LogNotOpen, Page
+from bot.desk import Asked, LogNotOpen, Page, Place
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
@@ -84,6 +84,11 @@ def page_reply(page: Page, query_id: int, per_page: int) -> dict[str, Any]:
 def _who(interaction: discord.Interaction) -> dict[str, Any]:
     return {"interface": "discord", "user_id": interaction.user.id, "guild_id": interaction.guild_id,
             "channel_id": interaction.channel_id}
+
+
+def _place(interaction: discord.Interaction) -> Place:
+    """Where a button was pressed: it reaches only a question asked there (see :class:`Place`)."""
+    return Place(interaction.guild_id, interaction.channel_id)
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -201,7 +206,7 @@ class AskCog(commands.Cog, name="Ask"):
         """The More button: the next excerpts in a private message that pages in place."""
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            page = await self._page(query_id, start)
+            page = await self._page(interaction, query_id, start)
             if page is None:
                 await interaction.followup.send(NOT_IN_LOG, ephemeral=True)
             elif not page.excerpts:
@@ -217,7 +222,7 @@ class AskCog(commands.Cog, name="Ask"):
         """Previous / Next: the same private message shows the other page."""
         try:
             await interaction.response.defer()
-            page = await self._page(query_id, start)
+            page = await self._page(interaction, query_id, start)
             if page is None or not page.excerpts:
                 await send_private(interaction, NOT_IN_LOG if page is None else NO_MORE)
                 return
@@ -227,8 +232,9 @@ class AskCog(commands.Cog, name="Ask"):
         except Exception as exc:
             await report_failure(interaction, exc, "a page button")
 
-    async def _page(self, query_id: int, start: int) -> Page | None:
-        return await self._in_worker(self.bot.desk.more, query_id, start, self.bot.settings.results)
+    async def _page(self, interaction: discord.Interaction, query_id: int, start: int) -> Page | None:
+        place = _place(interaction)
+        return await self._in_worker(self.bot.desk.more, query_id, start, self.bot.settings.results, place)
 
     async def record_vote(self, interaction: discord.Interaction, query_id: int, value: int) -> None:
         """👍 / 👎: acknowledged at once, recorded through the desk off the event loop, confirmed privately."""
@@ -241,7 +247,7 @@ class AskCog(commands.Cog, name="Ask"):
     async def _vote(self, interaction: discord.Interaction, query_id: int, value: int) -> str:
         try:
             # Not the search pool: a vote never queues behind searches.
-            await asyncio.to_thread(self.bot.desk.vote, query_id, interaction.user.id, value)
+            await asyncio.to_thread(self.bot.desk.vote, query_id, interaction.user.id, value, _place(interaction))
         except UnknownQuery:
             return VOTE_GONE
         except LogNotOpen:
