@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval import feeds
 from retrieval.corpus import load_corpus
 from retrieval.feeds import FeedState, ingest_feed, state_file
 from retrieval.fetch import FetchLimits
@@ -135,3 +136,24 @@ def test_a_feed_whose_entries_link_to_no_page_says_so(web: LocalWeb, tmp_path: P
     (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
     assert str(outcome.error) == f"{feed} lists 2 entries but none links to a page; newsdesk ingests the pages a feed links to"
     assert outcome.error.reason == "no links in the feed"
+
+
+def test_a_feed_longer_than_the_seen_list_s_cap_is_not_fetched_again_and_again(
+    web: LocalWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds, "MAX_SEEN_PER_FEED", 2)  # a feed that lists more entries than are kept
+    corpus = tmp_path / "corpus"
+    links = [web.add(f"/{n}", article(f"Pier story {n}", f"https://ledger.example.org/{n}")) for n in range(3)]
+    feed = web.add("/feed.xml", rss([(f"Pier story {n}", link, "") for n, link in enumerate(links)]), Content_Type="application/rss+xml")
+    assert summarise(run(feed, corpus, FeedState(state_file(corpus)))) == "3 added, 0 skipped, 0 failed"
+    for _ in range(2):
+        before = len(web.pages())
+        assert run(feed, corpus, FeedState(state_file(corpus))) == []
+        assert web.pages()[before:] == ["/feed.xml"]  # only the feed, never an entry it still lists
+
+
+def test_an_entry_listed_twice_is_fetched_once(web: LocalWeb, tmp_path: Path) -> None:
+    link = web.add("/a", article("Pier plan approved", "https://ledger.example.org/a"))
+    feed = web.add("/feed.xml", rss([("Pier plan approved", link, "")] * 2), Content_Type="application/rss+xml")
+    assert summarise(run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))) == "1 added, 0 skipped, 0 failed"
+    assert web.pages() == ["/feed.xml", "/a"]
