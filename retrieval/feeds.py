@@ -28,7 +28,9 @@ from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages
 log = logging.getLogger(__name__)
 
 STATE_FILENAME = "feeds.json"
-MAX_SEEN_PER_FEED = 5000  # feeds list their latest entries; older keys are dropped first
+# Feeds list their latest entries: past this many links per feed, those the feed no longer
+# lists are dropped, oldest first; a link it still lists is always kept (else it is fetched again).
+MAX_SEEN_PER_FEED = 5000
 # Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
 RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed", REASON_ROBOTS_FAILING})
 
@@ -58,6 +60,7 @@ class FeedState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.seen: dict[str, list[str]] = {}
+        self.listed: dict[str, set[str]] = {}  # the links each feed lists now, never dropped from ``seen``
         self.problem: str | None = None  # why what was seen could not be saved, for the user
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
@@ -74,7 +77,7 @@ class FeedState:
         links = self.seen.setdefault(feed_url, [])
         if link not in links:
             links.append(link)
-            del links[:-MAX_SEEN_PER_FEED]
+            self.seen[feed_url] = _trimmed(links, self.listed.get(feed_url, set()))
         try:
             self.save()
         except OSError as exc:  # the page is in the corpus all the same: next run skips it as a duplicate
@@ -88,6 +91,16 @@ class FeedState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(self.path, json.dumps({"seen": self.seen}, indent=1, ensure_ascii=False))
+
+
+def _trimmed(links: list[str], listed: set[str]) -> list[str]:
+    """``links`` within :data:`MAX_SEEN_PER_FEED`, or all the ``listed`` ones: unlisted ones go first, oldest first."""
+    unlisted = [link for link in links if link not in listed]
+    excess = len(links) - max(MAX_SEEN_PER_FEED, len(links) - len(unlisted))
+    if excess <= 0:
+        return links
+    dropped = set(unlisted[:excess])
+    return [link for link in links if link not in dropped]
 
 
 def _passing(reason: str) -> bool:
@@ -110,18 +123,18 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
 
     page = fetch(feed_url, contact=contact, limits=limits, feed=True)
     parsed = feedparser.parse(page.data, response_headers=_headers(page, feed_url))
-    entries = []
+    entries: dict[str, FeedEntry] = {}  # by link: an entry listed twice is one page
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
-        if link:
-            entries.append(FeedEntry(link, " ".join((entry.get("title") or "").split()), _entry_date(entry)))
+        if link and link not in entries:
+            entries[link] = FeedEntry(link, " ".join((entry.get("title") or "").split()), _entry_date(entry))
     if not entries and (parsed.bozo or not parsed.get("version")):
         why = getattr(parsed, "bozo_exception", None) or "no RSS or Atom entries"
         raise FeedError(feed_url, f"{feed_url} is not an RSS or Atom feed ({why})", reason="not a feed")
     if not entries and parsed.entries:
         message = f"{feed_url} lists {len(parsed.entries)} entries but none links to a page; newsdesk ingests the pages a feed links to"
         raise FeedError(feed_url, message, reason="no links in the feed")
-    return entries
+    return list(entries.values())
 
 
 def _headers(page: RawPage, feed_url: str) -> dict[str, str]:
@@ -143,10 +156,12 @@ def ingest_feed(
 ) -> Iterator[IngestOutcome]:
     """Ingest the pages of the feed's unseen entries, yielding each outcome (the feed's own failure too)."""
     try:
-        entries = [e for e in read_feed(feed_url, contact=contact, limits=limits) if not state.is_seen(feed_url, e.link)]
+        listed = read_feed(feed_url, contact=contact, limits=limits)
     except FetchError as exc:
         yield IngestOutcome(feed_url, error=exc)
         return
+    state.listed[feed_url] = {e.link for e in listed}
+    entries = [e for e in listed if not state.is_seen(feed_url, e.link)]
     log.info("feed %s: %d new entries", feed_url, len(entries))
     getters: list[Callable[[], RawPage]] = [
         lambda e=entry: replace(fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published)
