@@ -79,6 +79,19 @@ def test_a_canonical_link_to_the_site_s_home_page_does_not_make_two_articles_one
     assert extract_page(page).url == fetched  # the address it came from instead
 
 
+def test_a_page_ingested_again_says_whether_it_changed_since(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    url = "https://ledger.example.org/news/pier"
+    ingest_file(html_page(tmp_path, "v1.html", url=url, title="Council votes on the pier"), corpus)
+    same = html_page(tmp_path, "v1-again.html", url=url, title="Council votes on the pier")
+    updated = html_page(tmp_path, "v2.html", url=url, title="Council votes on the pier", extra="Update: work starts in May.")
+    outcomes = list(ingest_many([same, updated], corpus))
+    unchanged, changed = (str(o.error) for o in outcomes)
+    assert unchanged.endswith("(same URL https://ledger.example.org/news/pier), unchanged") and "--overwrite" not in unchanged
+    assert changed.endswith("(same URL https://ledger.example.org/news/pier); its text has changed since: pass --overwrite to replace it")
+    assert summarise(outcomes) == "0 added, 2 skipped (1 already in the corpus, 1 changed since it was added), 0 failed"
+
+
 def test_another_url_with_the_same_title_is_a_different_article(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     title = "Council votes on the pier"
