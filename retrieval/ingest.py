@@ -28,7 +28,7 @@ from retrieval.corpus import (
     parse_article,
     too_large,
 )
-from retrieval.corpus_index import CorpusIndex
+from retrieval.corpus_index import CorpusIndex, Match, normalise_text
 from retrieval.page_article import FEED_DATE, PAGE_DATE, Overrides, article_from, with_feed_hints
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
 
@@ -138,12 +138,7 @@ def _place(
     """The article with its id in the corpus, and the file it replaces; duplicates are refused."""
     same = index.same_article(article)
     if same is not None and not overwrite:
-        raise DuplicateArticleError(
-            name,
-            f"{name} is already in the corpus as {same.path} ({same.why}); pass --overwrite to replace it",
-            same.path,
-            reason="already in the corpus",
-        )
+        raise _already_there(name, article, same)
     if same is not None:
         article = replace(article, id=same.article.id)  # a new version keeps its id
     else:
@@ -158,6 +153,28 @@ def _place(
             reason=f"{duplicate.why.removeprefix('the ')} as a corpus article",
         )
     return article, replacing
+
+
+def _already_there(name: Path | str, article: Article, same: Match) -> DuplicateArticleError:
+    """The refusal of a new version of a corpus article, saying whether (and what) it changed."""
+    old = same.article
+    changed = [
+        what
+        for what, differs in (
+            ("text", normalise_text(old.body) != normalise_text(article.body)),
+            ("title", old.title != article.title),
+            ("date", old.published != article.published),
+            ("outlet", old.source != article.source),
+            ("author", old.author != article.author),
+        )
+        if differs
+    ]
+    message = f"{name} is already in the corpus as {same.path} ({same.why})"
+    if not changed:
+        return DuplicateArticleError(name, f"{message}, unchanged", same.path, reason="already in the corpus")
+    whats = " and ".join(changed)
+    message += f"; its {whats} {'has' if len(changed) == 1 else 'have'} changed since: pass --overwrite to replace it"
+    return DuplicateArticleError(name, message, same.path, reason="changed since it was added")
 
 
 def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestResult:

@@ -40,7 +40,7 @@ def test_same_file_twice_is_refused(tmp_path: Path) -> None:
         ingest_file(seed("001"), tmp_path)
     assert info.value.existing == first.path
     assert first.path.name in str(info.value)
-    assert "--overwrite" in str(info.value)
+    assert str(info.value).endswith(", unchanged")  # nothing to replace
     assert len(load_corpus(tmp_path).articles) == 1
 
 
