@@ -157,3 +157,14 @@ def test_an_entry_listed_twice_is_fetched_once(web: LocalWeb, tmp_path: Path) ->
     feed = web.add("/feed.xml", rss([("Pier plan approved", link, "")] * 2), Content_Type="application/rss+xml")
     assert summarise(run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))) == "1 added, 0 skipped, 0 failed"
     assert web.pages() == ["/feed.xml", "/a"]
+
+
+@pytest.mark.parametrize("length", [None, ""])  # announced by Content-Length, or (none announced) found while reading
+def test_a_feed_over_the_size_cap_is_called_a_feed(web: LocalWeb, tmp_path: Path, length: str | None) -> None:
+    feed = web.add("/feed.xml", rss([("Pier", web.url("/a"), "")] * 50), Content_Type="application/rss+xml")
+    if length is not None:
+        web.routes["/feed.xml"].headers["Content-Length"] = length
+    small = FetchLimits(timeout=1.0, deadline=3.0, max_bytes=2_000, allow_private=True)
+    (outcome,) = ingest_feed(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"), Overrides(), limits=small)
+    assert outcome.error.reason == "too large"
+    assert str(outcome.error).startswith(feed) and str(outcome.error).endswith("over the 0.002 MB limit for one feed")
