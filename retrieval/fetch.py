@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from retrieval.corpus import MAX_ARTICLE_BYTES, too_large
+from retrieval.corpus import MAX_ARTICLE_BYTES
 from retrieval.extract_html import looks_like_html
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage
 from retrieval.robots import MAX_ROBOTS_BYTES, RobotsCache
@@ -261,13 +261,13 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
         raise FetchError(url, f"{url} answered HTTP {status}{lost}", reason=f"HTTP {response.status_code}")
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > limits.max_bytes:
-        raise FetchError(url, f"{url} {too_large(int(length))}", reason=REASON_TOO_LARGE)
+        raise _too_large(url, int(length), limits, feed)
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     wanted = FEED_TYPES if feed else PAGE_TYPES
     if content_type and content_type not in wanted:
         what = "an RSS or Atom feed" if feed else "an HTML page"
         raise FetchError(url, f"{url} is {content_type}, not {what}", reason="wrong content type")
-    data = _body(url, response, limits)
+    data = _body(url, response, limits, feed=feed)
     if not content_type and not feed and not looks_like_html(data):
         raise FetchError(url, f"{url} has no content type and does not look like HTML", reason="wrong content type")
     log.info("fetched %s (%d bytes, %s) from %s", url, len(data), content_type or "no type", final)
@@ -280,7 +280,15 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
     )
 
 
-def _body(url: str, response: httpx.Response, limits: FetchLimits, *, cut: bool = False) -> bytes:
+def _too_large(url: str, size: int | None, limits: FetchLimits, feed: bool) -> FetchError:
+    """``size``: as announced (Content-Length); None while reading, when only "over" is known."""
+    what = "feed" if feed else "article"
+    known = f" {size / 1e6:.1f} MB," if size is not None else ""
+    message = f"{url} is{known} over the {limits.max_bytes / 1e6:g} MB limit for one {what}"
+    return FetchError(url, message, reason=REASON_TOO_LARGE)
+
+
+def _body(url: str, response: httpx.Response, limits: FetchLimits, *, cut: bool = False, feed: bool = False) -> bytes:
     """The body, refused once over ``limits.max_bytes`` (or, with ``cut``, its first ``max_bytes``)."""
     started = time.monotonic()
     chunks: list[bytes] = []
@@ -291,7 +299,7 @@ def _body(url: str, response: httpx.Response, limits: FetchLimits, *, cut: bool 
         if size > limits.max_bytes and cut:
             return b"".join(chunks)[: limits.max_bytes]
         if size > limits.max_bytes:
-            raise FetchError(url, f"{url} is over the {limits.max_bytes / 1e6:g} MB limit for one article", reason=REASON_TOO_LARGE)
+            raise _too_large(url, None, limits, feed)
         if time.monotonic() - started > limits.deadline:
             raise FetchError(url, f"{url} took over {limits.deadline:g} s to download", reason="timeout")
     return b"".join(chunks)
