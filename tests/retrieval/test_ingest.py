@@ -135,3 +135,16 @@ def test_ingest_many_continues_past_bad_files(tmp_path: Path) -> None:
     loaded = load_corpus(tmp_path / "corpus")
     assert sorted(a.source for a in loaded.articles) == ["DW", "TRT World"]
     assert loaded.errors == []
+
+
+def test_a_page_not_in_english_is_added_with_a_note_saying_so(tmp_path: Path) -> None:
+    raw = tmp_path / "jetee.txt"
+    raw.write_text(
+        "Le conseil vote la reconstruction de la jetée\n\n"
+        "Le conseil municipal a voté mardi la reconstruction de la vieille jetée, qui est fermée depuis 2016.\n\n"
+        "Les travaux dureront deux ans et seront payés par un fonds régional pour les côtes.\n",
+        encoding="utf-8",
+    )
+    result = ingest_file(raw, tmp_path / "corpus", published=dt.date(2024, 3, 5), source="Le Littoral")
+    assert result.article.title == "Le conseil vote la reconstruction de la jetée"  # added all the same
+    assert any(w.startswith("the page does not look English") for w in result.warnings), result.warnings
