@@ -4,7 +4,8 @@
 article, then checks it against the corpus and writes it.
 
 Guarantees: what the user said (:class:`Overrides`, the CLI options) wins over what was
-detected, and each such change comes back as a warning; a page without a body, a date after
+detected, and each such change comes back as a warning (so does a page that does not look
+English: it is added all the same); a page without a body, a date after
 tomorrow, or a missing date, outlet or title (with no option given) raises
 :class:`~retrieval.raw_page.IngestError` whose message names the page and the option that
 fixes it; nothing here reads the corpus or writes anything.
@@ -24,6 +25,7 @@ from retrieval.cleaning import (
     CleanResult,
     make_article_id,
 )
+from retrieval.answerability import looks_non_english
 from retrieval.corpus import Article, one_line
 from retrieval.outlet_names import outlet_name
 from retrieval.raw_page import IngestError, RawPage
@@ -35,6 +37,10 @@ FIXES = {
     PROBLEM_NO_SOURCE: '--source "Outlet Name"',
     PROBLEM_NO_TITLE: '--title "Article title"',
 }
+NOT_ENGLISH = (
+    "the page does not look English; questions are answered in English, so its text will "
+    "rarely be found (names and numbers still can be)"
+)
 # Where a detected publication date came from, as a refusal names it.
 PAGE_DATE = "the page's publication date"
 FEED_DATE = "the feed entry's date"
@@ -137,6 +143,8 @@ def article_from(
         raise IngestError(
             raw_path, f"{' and '.join(unresolved)} in {raw_path}; pass {fixes}", reason=" and ".join(unresolved)
         )
+    if looks_non_english(cleaned.body):  # added all the same: a team may keep a few
+        warnings.append(NOT_ENGLISH)
     article = Article(
         id=make_article_id(final_source, final_date, final_title),
         title=final_title,
