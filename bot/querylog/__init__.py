@@ -2,8 +2,8 @@
 
 One home for everything that knows the log's tables:
 
-- ``schema.py``: the migrations and the two openers (:func:`open_database` to write,
-  :func:`open_reader` to review, read-only).
+- ``schema.py``: the migrations and the writable opener (:func:`open_database`);
+  ``reader.py``: the read-only one (:func:`open_reader`), to review.
 - ``writer.py``: :class:`QueryLog`, which records questions and feedback.
 - ``queries.py``: the review queries and the dashboard's canned SQL (one "top questions").
 - ``retention.py``: purge and forget. ``records.py``: the typed rows, JSON and CSV.
@@ -20,9 +20,9 @@ from bot.querylog.schema import (
     UnknownQuery,
     migrate,
     open_database,
-    open_reader,
     utc_now,
 )
+from bot.querylog.reader import open_reader
 from bot.querylog.writer import QueryLog, QueryRecord
 
 __all__ = [

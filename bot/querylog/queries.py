@@ -2,7 +2,7 @@
 and the dashboard's canned SQL, built from the same pieces.
 
 Small typed functions over a sqlite_utils :class:`Database` (give them a connection from
-:func:`~bot.querylog.schema.open_reader`); every value reaches SQL as a bound parameter.
+:func:`~bot.querylog.reader.open_reader`); every value reaches SQL as a bound parameter.
 Times in the log are UTC ISO strings, so the period filters compare strings: a ``date``
 means that whole UTC day, a ``datetime`` an instant (``since`` inclusive, ``until`` exclusive).
 

@@ -1,4 +1,4 @@
-"""The query log's schema and how to open it: migrations, the writable and the read-only opener.
+"""The query log's schema and how to open it for writing: the migrations and the writable opener.
 
 Guarantees:
 - Schema changes are migrations, applied in order and recorded in table ``_migrations``; a
@@ -6,9 +6,9 @@ Guarantees:
 - :func:`open_database` is the one writable opener (WAL, busy timeout, foreign keys
   enforced, migrated); a log it creates is readable by its owner only (0600, and so are
   its -wal and -shm files);
-  :func:`open_reader` is the one read-only opener, used by ``/querylog``, ``newsdesk logs``
-  and (to check the file before serving) ``newsdesk dashboard``. A reader never writes,
-  except to bring an older log up to the current schema first.
+  :func:`bot.querylog.reader.open_reader` is the one read-only opener, used by
+  ``/querylog``, ``newsdesk logs`` and (to check the file before serving) ``newsdesk
+  dashboard``. A reader never writes, except to bring an older log up to the current schema.
 - Every connection either opener returns has the log's SQL functions (see
   :mod:`bot.querylog.functions`), so shared queries run the same everywhere.
 - Times in the log are UTC ISO strings with milliseconds and a ``Z``, so they sort as text.
@@ -97,7 +97,7 @@ def _migration_4_reason(db: Database) -> None:
 
 def _migration_5_versions(db: Database) -> None:
     # Which newsdesk applied each migration, so an older one can say which version a log needs.
-    if "newsdesk_version" not in _columns(db.conn, "_migrations"):
+    if "newsdesk_version" not in table_columns(db.conn, "_migrations"):
         db.conn.execute('ALTER TABLE "_migrations" ADD COLUMN "newsdesk_version" TEXT')
 
 
@@ -154,13 +154,13 @@ def newsdesk_version() -> str:
         return "unknown"
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
 def _applied(conn: sqlite3.Connection) -> dict[str, str | None]:
     """The migrations recorded in this log, with the newsdesk version that applied each."""
-    columns = _columns(conn, "_migrations")
+    columns = table_columns(conn, "_migrations")
     if not columns:
         return {}
     version = '"newsdesk_version"' if "newsdesk_version" in columns else "NULL"
@@ -216,14 +216,14 @@ def _apply_one(db: Database, name: str, apply: Callable[[Database], None]) -> bo
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(_MIGRATIONS_TABLE)
+        conn.execute(MIGRATIONS_TABLE)
         check_known(conn)
         if name in _applied(conn):
             conn.execute("COMMIT")
             return False
         apply(db)
         record = {"name": name, "applied_at": utc_now()}
-        if "newsdesk_version" in _columns(conn, "_migrations"):
+        if "newsdesk_version" in table_columns(conn, "_migrations"):
             record["newsdesk_version"] = newsdesk_version()
         conn.execute(
             f"INSERT INTO _migrations ({', '.join(record)}) VALUES ({', '.join('?' for _ in record)})",
@@ -238,7 +238,7 @@ def _apply_one(db: Database, name: str, apply: Callable[[Database], None]) -> bo
     return True
 
 
-_MIGRATIONS_TABLE = (
+MIGRATIONS_TABLE = (
     'CREATE TABLE IF NOT EXISTS "_migrations" ("name" TEXT PRIMARY KEY, "applied_at" TEXT, "newsdesk_version" TEXT)'
 )
 
@@ -258,7 +258,7 @@ def problem_message(exc: sqlite3.Error, path: Path | str, doing: str = "open") -
     return f"cannot {doing} query log {path}: {text} (check NEWSDESK_DB)"
 
 
-def _check_path(path: Path, *, must_exist: bool) -> None:
+def check_path(path: Path, *, must_exist: bool) -> None:
     if path.is_dir():
         raise QueryLogError(
             f"NEWSDESK_DB points to {path}, which is a folder: set it to a file, e.g. {path / 'newsdesk.db'}"
@@ -300,7 +300,7 @@ def _create_private(path: Path) -> None:
 def open_database(path: Path | str) -> Database:
     """Open (creating if needed) the log database in WAL mode, migrated to the latest schema."""
     path = Path(path)
-    _check_path(path, must_exist=False)
+    check_path(path, must_exist=False)
     _unblock_shared_memory(path)
     _create_private(path)
     deadline = time.monotonic() + OPEN_RETRY_SECONDS
@@ -341,31 +341,3 @@ def missing_message(path: Path) -> str:
         f"NEWSDESK_DB points to {path}, which does not exist yet: ask a question first "
         "(newsdesk ask ...), or set NEWSDESK_DB to the bot's log"
     )
-
-
-def _connect_reader(path: Path) -> Database:
-    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    return Database(conn)
-
-
-def open_reader(path: Path | str) -> Database:
-    """A read-only connection (``mode=ro``) to an existing log: reviews never block writers.
-
-    A log written by an older newsdesk is migrated first (through a short-lived writable
-    connection), so every query sees the current schema. Raises QueryLogError when the file
-    does not exist (it is never created here), cannot be read, or was written by a newer
-    newsdesk.
-    """
-    path = Path(path)
-    _check_path(path, must_exist=True)
-    try:
-        db = _connect_reader(path)
-        check_known(db.conn, path)
-        if pending(db):
-            db.close()
-            open_database(path).close()
-            db = _connect_reader(path)
-        register_functions(db.conn)
-    except sqlite3.Error as exc:
-        raise QueryLogError(problem_message(exc, path)) from exc
-    return db

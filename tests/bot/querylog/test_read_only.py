@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.querylog import MIGRATIONS, QueryLog, QueryRecord
-from bot.querylog.schema import _MIGRATIONS_TABLE
+from bot.querylog.schema import MIGRATIONS_TABLE
 from tests import unprivileged
 
 _CLI = "import sys\nfrom bot.cli import main\nmain(sys.argv[1:])"
@@ -29,7 +29,7 @@ def _current_log(path: Path) -> None:
 def _old_log(path: Path, migrations: int) -> None:
     """A log written by a newsdesk that knew only the first ``migrations`` migrations."""
     conn = sqlite3.connect(path)
-    conn.execute(_MIGRATIONS_TABLE)
+    conn.execute(MIGRATIONS_TABLE)
     for name, apply in MIGRATIONS[:migrations]:
         apply(Database(conn))
         conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, '')", (name,))
@@ -84,3 +84,12 @@ def test_a_read_only_log_of_an_older_newsdesk_can_be_reviewed_as_it_is() -> None
         assert stats.returncode == 0, stats.stderr
         assert "  questions       1" in stats.stdout.splitlines()
         assert "  refused         0 (a bad filter or too long: not searched)" in stats.stdout.splitlines()
+
+
+def test_a_log_in_a_folder_whose_name_holds_uri_characters_can_be_reviewed(tmp_path: Path) -> None:
+    from bot.querylog import open_reader, queries
+
+    folder = tmp_path / "logs #2? 100%"
+    folder.mkdir()
+    _current_log(folder / "log.db")
+    assert [q.question for q in queries.recent(open_reader(folder / "log.db"))] == ["What did the council decide?"]
