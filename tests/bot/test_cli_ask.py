@@ -199,6 +199,21 @@ def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch
     assert "not logged" in result.stderr
 
 
+def test_a_log_that_cannot_be_created_is_one_warning_line_saying_why(env: dict[str, str], tmp_path: Path) -> None:
+    # A subprocess: the command's own logging set-up decides what reaches the terminal.
+    missing = tmp_path / "no-such-folder" / "log.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Why did engineers open the spillway of the Orin dam?"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**env, "PATH": "", "PYTHONPATH": str(ROOT), "NEWSDESK_DB": str(missing), "NEWSDESK_SEMANTIC": "0"},
+    )
+    assert done.returncode == 0 and "reservoir had risen" in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # not the same failure twice
+    assert lines[0].startswith("warning: the question was not logged")
+    assert "does not exist" in lines[0] and "NEWSDESK_DB" in lines[0]  # why, and what to fix
+
+
 def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSDESK_DB")
     (tmp_path / ".env").write_text(f"NEWSDESK_DB={tmp_path / 'from-dotenv.db'}\n")

@@ -31,6 +31,24 @@ def test_missing_token_is_one_line_saying_what_to_set(tmp_path: Path, command: l
     assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and ".env" in lines[0]
 
 
+def test_the_running_bot_logs_each_line_once(tmp_path: Path) -> None:
+    # `newsdesk run` up to the connection: what it logs reaches the terminal once, in the
+    # bot's own format (not also through the handler the command line set up first).
+    code = (
+        "import logging, bot.runner\n"
+        "def fake_run(settings):\n"
+        "    bot.runner.configure_logging(settings.log_level)\n"
+        "    logging.getLogger('bot.runner').warning('archive loaded, connecting')\n"
+        "bot.runner.main_run = fake_run\n"
+        "from bot.cli import main\n"
+        "main(['run'])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "not-a-real-token"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("archive loaded, connecting") == 1, done.stderr
+
+
 def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSDESK_COOLDOWN_SECONDS": "soon"}
     done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "Iran?"], cwd=tmp_path, env=env, capture_output=True, text=True)
