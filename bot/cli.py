@@ -26,12 +26,36 @@ if TYPE_CHECKING:  # imported when a command runs: `newsdesk --help` stays fast
 log = logging.getLogger(__name__)
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO) if level else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+# Where ``main`` keeps the handler it added, so ``run`` can hand the terminal to the bot's.
+_HANDLER_KEY = "newsdesk.log_handler"
+# Loggers whose failures the commands print themselves, as one line (the desk's "question
+# not logged": ``Asked.log_error``); shown again only with -v.
+_REPORTED_BY_COMMANDS = ("bot.desk",)
+
+
+def _configure_logging(ctx: click.Context, verbose: bool) -> None:
+    """Log to stderr: errors only, or everything with ``-v``.
+
+    Like ``logging.basicConfig``, nothing is done when the root logger already has a
+    handler (a program that embeds the CLI, the tests).
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(lambda record: not record.name.startswith(_REPORTED_BY_COMMANDS))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR)
+    ctx.meta[_HANDLER_KEY] = handler
+
+
+def _release_logging(ctx: click.Context) -> None:
+    """Remove ``main``'s handler: the bot sets up its own, and each line must show once."""
+    handler = ctx.meta.pop(_HANDLER_KEY, None)
+    if handler is not None:
+        logging.getLogger().removeHandler(handler)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -52,7 +76,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     # The commands report problems themselves; the log adds detail with -v.
-    _configure_logging("DEBUG" if verbose else "ERROR")
+    _configure_logging(ctx, verbose)
     ctx.obj = settings
 
 
@@ -171,6 +195,7 @@ def run(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from None
     from bot.runner import StartupError, main_run
 
+    _release_logging(ctx)
     try:
         main_run(settings)
     except StartupError as exc:

@@ -114,6 +114,8 @@ class Desk:
         self._loading = threading.Lock()
         self.querylog = querylog
         self.results = results
+        # Why the query log is not open (from_settings), for the callers that report it.
+        self.log_problem = "the query log is not open"
         self._outlet_names: tuple[Archive | None, list[str]] = (None, [])
 
     @property
@@ -154,15 +156,20 @@ class Desk:
         if not lazy:
             archive = archive()
         querylog: QueryLog | None = None
+        problem = None
         if open_log:
             try:
                 querylog = QueryLog.open(
                     settings.db_path, user_ids=settings.log_user_ids, secret=settings.hash_secret
                 )
             except QueryLogError as exc:
-                # Answers still work without the log; the failure is visible in the app log.
+                # Answers still work without the log; the failure is visible in the app log,
+                # and each answer carries it (Asked.log_error).
                 log.error("%s; questions will not be logged", exc)
-        return cls(archive, querylog, results=settings.results)
+                problem = str(exc)
+        desk = cls(archive, querylog, results=settings.results)
+        desk.log_problem = problem or desk.log_problem
+        return desk
 
     def summary(self) -> str:
         """What the desk answers from, for the application log."""
@@ -255,7 +262,7 @@ class Desk:
             filters=filters.to_json() if filters else {},
         )
         if self.querylog is None:
-            return Asked(answer, None, "the query log is not open")
+            return Asked(answer, None, self.log_problem)
         try:
             query_id = self.querylog.record(record)
         except QueryLogError as exc:
