@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from bot.cli import main
 from bot.querylog import MIGRATIONS
+from tests import unprivileged
 from tests.paths import FIXTURE_CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,6 +190,32 @@ def test_missing_corpus_folder_is_a_clear_error(env: dict[str, str], monkeypatch
     result = run("ask", "Did the ferries resume?")
     assert result.exit_code == 1
     assert "NEWSDESK_CORPUS" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_given_as_the_corpus_folder_says_it_is_not_a_folder(env: dict[str, str], tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    article = next(Path(env["NEWSDESK_CORPUS"]).glob("*.md"))
+    monkeypatch.setenv("NEWSDESK_CORPUS", str(article))
+    result = run("ask", "Did the ferries resume?")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"Error: corpus folder {article} is a file, not a folder; set NEWSDESK_CORPUS to a folder of article files"
+    )
+
+
+def test_an_unreadable_corpus_folder_is_one_line() -> None:
+    with unprivileged.shared_folder() as folder:
+        corpus = folder / "corpus"
+        shutil.copytree(FIXTURE_CORPUS, corpus)
+        corpus.chmod(0o000)  # root made it: the unprivileged user cannot open it
+        done = unprivileged.run(
+            "-m", "bot.cli", "ask", "Did the ferries resume?", cwd=folder,
+            env={"NEWSDESK_CORPUS": str(corpus), "NEWSDESK_DB": str(folder / "log.db"), "NEWSDESK_SEMANTIC": "0"},
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"corpus folder {corpus} cannot be read" in lines[0], done.stderr
+        assert "NEWSDESK_CORPUS" in lines[0]
 
 
 def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
