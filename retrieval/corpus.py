@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,13 +171,30 @@ def corpus_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob(f"*{CORPUS_SUFFIX}") if p.is_file())
 
 
+class CorpusFolderError(FileNotFoundError):
+    """No corpus folder to read at that path (missing, a file, or unreadable); the message says what to set.
+
+    A FileNotFoundError, so every caller that reports a missing folder reports these too.
+    """
+
+
+def check_corpus_folder(directory: Path) -> None:
+    """Raise CorpusFolderError unless ``directory`` is a folder this process can list and enter."""
+    fix = "set NEWSDESK_CORPUS to a folder of article files"
+    if not directory.exists():
+        raise CorpusFolderError(f"corpus folder {directory} does not exist; {fix}")
+    if not directory.is_dir():
+        raise CorpusFolderError(f"corpus folder {directory} is a file, not a folder; {fix}")
+    if not os.access(directory, os.R_OK | os.X_OK):
+        raise CorpusFolderError(
+            f"corpus folder {directory} cannot be read (permission denied); give this user read access or {fix}"
+        )
+
+
 def load_corpus(directory: Path | str) -> LoadedCorpus:
     """Load every article in ``directory``; a bad file is reported and skipped, the rest load."""
     directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"corpus folder {directory} does not exist; set NEWSDESK_CORPUS to a folder of article files"
-        )
+    check_corpus_folder(directory)
     articles: list[Article] = []
     errors: list[CorpusError] = []
     seen: dict[str, Path] = {}

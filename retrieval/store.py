@@ -57,7 +57,7 @@ from retrieval.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.arrays import array_text, read_npz, save_npz
 from retrieval.atomic import remove_stale_temporaries
-from retrieval.corpus import CORPUS_SUFFIX, load_corpus
+from retrieval.corpus import CORPUS_SUFFIX, check_corpus_folder, load_corpus
 from retrieval.corpus_index import save_catalog
 from retrieval.index import BM25Index
 from retrieval.scoring import Progress, Scorer
@@ -193,17 +193,16 @@ def load_or_build(
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
     The one way to get the archive of a corpus folder (the CLI, the bot and ``ingest`` all
-    use it). ``index_path`` defaults to ``<corpus_dir>/.index``. Raises FileNotFoundError
-    when the corpus folder does not exist; problems with the saved file only cause a
-    rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
+    use it). ``index_path`` defaults to ``<corpus_dir>/.index``. Raises CorpusFolderError
+    (a FileNotFoundError) when the corpus folder is missing, a file or unreadable; problems
+    with the saved file only cause a rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
     ``semantic`` adds passage vectors (meaning re-ranks BM25's candidates); a saved
     archive without them, or with another model's, is rebuilt, and the other way round.
     Corpus files changed since the save are applied as a delta when few in a large corpus
     (:mod:`retrieval.store_delta`); ``merge`` rebuilds and saves instead (a new base).
     """
     corpus_dir = Path(corpus_dir)
-    if not corpus_dir.is_dir():
-        load_corpus(corpus_dir)  # raises the corpus module's FileNotFoundError
+    check_corpus_folder(corpus_dir)
     analyzer = analyzer or default_analyzer()
     path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
     states = _stat_corpus(corpus_dir)
