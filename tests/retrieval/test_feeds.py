@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,27 @@ def test_a_feed_over_the_size_cap_is_called_a_feed(web: LocalWeb, tmp_path: Path
     (outcome,) = ingest_feed(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"), Overrides(), limits=small)
     assert outcome.error.reason == "too large"
     assert str(outcome.error).startswith(feed) and str(outcome.error).endswith("over the 0.002 MB limit for one feed")
+
+
+def test_a_site_that_does_not_answer_is_waited_for_once_per_run(web: LocalWeb, tmp_path: Path) -> None:
+    waits: list[str] = []
+
+    def hang() -> bytes:
+        waits.append("robots.txt")
+        time.sleep(1.0)
+        return b""
+
+    with serve() as down:  # the feed answers; the site its entries are on does not
+        down.add("/robots.txt", hang)
+        items = [(f"Story {n}", down.url(f"/{n}"), "") for n in range(3)]
+        feed = web.add("/feed.xml", rss(items), Content_Type="application/rss+xml")
+        state = FeedState(tmp_path / "feeds.json")
+        quick = FetchLimits(timeout=0.2, deadline=1.0, allow_private=True)
+        outcomes = list(ingest_feed(feed, tmp_path / "corpus", state, Overrides(), limits=quick))
+    assert waits == ["robots.txt"]  # not once per entry
+    assert [o.error.reason for o in outcomes] == ["timeout"] * 3
+    assert str(outcomes[2].error) == (
+        f"{down.url('/2')}: not fetched: {down.base} could not be reached for {down.url('/0')} earlier in this run "
+        "(timeout); try again later"
+    )
+    assert state.seen.get(feed, []) == []  # all tried again next run
