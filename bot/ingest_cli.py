@@ -23,7 +23,7 @@ from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.filters import FilterError, parse_date
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
-from retrieval.fetch import fetch
+from retrieval.fetch import Outages
 from retrieval.raw_page import read_file
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,11 @@ def _pages(paths: Iterable[str], settings: Settings) -> list[Callable[[], RawPag
     """One getter per page: web addresses are fetched, folders expand to their raw files."""
     pages: list[Callable[[], RawPage]] = []
     limits = settings.fetch_limits()
+    outages = Outages()  # a site that is down is waited for once, not once per address
     for raw in paths:
         path = Path(raw)
         if is_web_address(raw):
-            pages.append(lambda url=raw: fetch(url, contact=settings.contact, limits=limits))
+            pages.append(lambda url=raw: outages.fetch(url, contact=settings.contact, limits=limits))
         elif path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES)
             pages.extend(lambda p=p: read_file(p) for p in files)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.atomic import write_text_atomically
-from retrieval.fetch import REASON_ROBOTS_FAILING, FetchError, FetchLimits, fetch
+from retrieval.fetch import REASON_ROBOTS_FAILING, FetchError, FetchLimits, Outages, fetch
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,9 @@ def ingest_feed(
     state.listed[feed_url] = {e.link for e in listed}
     entries = [e for e in listed if not state.is_seen(feed_url, e.link)]
     log.info("feed %s: %d new entries", feed_url, len(entries))
+    outages = Outages()  # a site down for one entry is not waited for again for the next
     getters: list[Callable[[], RawPage]] = [
-        lambda e=entry: replace(fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published)
+        lambda e=entry: replace(outages.fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published)
         for entry in entries
     ]
     for entry, outcome in zip(entries, ingest_pages(getters, corpus_dir, options)):

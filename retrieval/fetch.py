@@ -7,7 +7,8 @@ Content-Length, or as soon as the bytes pass the limit); only the content types 
 accepted (HTML and plain text for pages; RSS, Atom or XML for feeds). Every failure is one
 ``FetchError`` whose message is one line naming the address and what went wrong (DNS,
 refused, timeout, HTTP status, too big, wrong type, private address, robots.txt) and whose
-``reason`` labels it.
+``reason`` labels it. Within one batch (:class:`Outages`), a site that could not be reached
+is not waited for again: its other pages fail at once with the same reason.
 
 Addresses (the bot fetches what a Discord moderator types, so it must not reach internal
 services): redirects are followed here, one hop at a time, and before *each* request
@@ -37,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 from importlib import metadata
 from urllib.parse import urlsplit
 
@@ -45,7 +47,7 @@ import httpx
 from retrieval.corpus import MAX_ARTICLE_BYTES
 from retrieval.extract_html import looks_like_html
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage
-from retrieval.robots import MAX_ROBOTS_BYTES, RobotsCache
+from retrieval.robots import MAX_ROBOTS_BYTES, RobotsCache, robots_url
 from retrieval.web_address import AddressPolicy, NotPublic, public_addresses
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,10 @@ ROBOTS = RobotsCache()  # one per process: every fetch shares what the sites sai
 
 class FetchError(IngestError):
     """A page that could not be downloaded; one line saying why."""
+
+
+class UnreachableError(FetchError):
+    """A site that could not be reached: no such host, refused, or no answer in time."""
 
 
 class AddressError(FetchError):
@@ -114,6 +120,29 @@ def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), f
             return _read(url, final, response, limits, feed)
 
 
+class Outages:
+    """The sites that could not be reached during one batch (a feed's entries, an ingest's
+    addresses): their other pages fail at once, for the same passing reason, instead of each
+    waiting out its own timeouts. Forgotten with the batch, so the next run tries again."""
+
+    def __init__(self) -> None:
+        self._down: dict[str, tuple[str, UnreachableError]] = {}  # site -> (first address, its failure)
+
+    def fetch(self, url: str, **options: Any) -> RawPage:
+        """:func:`fetch`, unless ``url``'s site could not be reached earlier in the batch."""
+        site = robots_url(url).removesuffix("/robots.txt") if _web_address(url) else ""  # scheme, host, port
+        if site in self._down:
+            first, failure = self._down[site]
+            message = f"{url}: not fetched: {site} could not be reached for {first} earlier in this run ({failure.reason}); try again later"
+            raise UnreachableError(url, message, reason=failure.reason)
+        try:
+            return fetch(url, **options)
+        except UnreachableError as exc:
+            if site:
+                self._down.setdefault(site, (url, exc))
+            raise
+
+
 def _web_address(url: str) -> bool:
     """An http(s) address with a host; False for what cannot be parsed at all."""
     try:
@@ -143,7 +172,7 @@ def _errors(url: str, limits: FetchLimits) -> Iterator[None]:
         yield
     except httpx.TimeoutException:
         message = f"{url} did not answer within {limits.timeout:g} s"
-        raise FetchError(url, message, reason="timeout") from None
+        raise UnreachableError(url, message, reason="timeout") from None
     except httpx.ConnectError as exc:
         raise _connect_error(url, exc) from None
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -153,7 +182,7 @@ def _errors(url: str, limits: FetchLimits) -> Iterator[None]:
 
 
 def _dns_error(url: str, host: str | None) -> FetchError:
-    return FetchError(url, f"{url}: no such host {host} (DNS lookup failed); check the address", reason="DNS")
+    return UnreachableError(url, f"{url}: no such host {host} (DNS lookup failed); check the address", reason="DNS")
 
 
 def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
@@ -162,8 +191,8 @@ def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
     if any(hint in text for hint in _DNS_HINTS):
         return _dns_error(url, host)
     if "refused" in text:
-        return FetchError(url, f"{url}: {host} refused the connection", reason="refused")
-    return FetchError(url, f"{url}: cannot connect to {host} ({exc})", reason="cannot connect")
+        return UnreachableError(url, f"{url}: {host} refused the connection", reason="refused")
+    return UnreachableError(url, f"{url}: cannot connect to {host} ({exc})", reason="cannot connect")
 
 
 def _at(name: str, hop: str) -> str:
@@ -246,7 +275,7 @@ def _load_robots(client: httpx.Client, name: str, where: str, limits: FetchLimit
             return response.status_code, _body(name, response, quick, cut=True) if ok else b""
     except httpx.TimeoutException:
         message = f"{name}: {where} did not answer within {quick.timeout:g} s; the site may be down, try again later"
-        raise FetchError(name, message, reason="timeout") from None
+        raise UnreachableError(name, message, reason="timeout") from None
     except FetchError as exc:
         if exc.reason == REASON_REDIRECTS:  # RFC 9309: too many redirects means no robots.txt
             return 404, b""
