@@ -103,6 +103,19 @@ def test_an_unreadable_state_file_starts_afresh(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["seen"] == {"https://feed.example/rss": ["https://feed.example/a"]}
 
 
+def test_two_runs_at_once_keep_each_other_s_seen_entries(tmp_path: Path) -> None:
+    # The bot polling its feeds while `newsdesk ingest --feed` runs: both load, then both save.
+    path = tmp_path / "feeds.json"
+    bot, command = FeedState(path), FeedState(path)
+    bot.mark("https://a.example/rss", "https://a.example/1")
+    command.mark("https://b.example/rss", "https://b.example/1")
+    bot.mark("https://a.example/rss", "https://a.example/2")
+    assert FeedState(path).seen == {
+        "https://a.example/rss": ["https://a.example/1", "https://a.example/2"],
+        "https://b.example/rss": ["https://b.example/1"],
+    }
+
+
 def test_an_atom_feed_is_read_too(web: LocalWeb, tmp_path: Path) -> None:
     link = web.add("/story", article("Pier plan approved", "https://ledger.example.org/a"))
     atom = (
