@@ -6,7 +6,8 @@ already in the corpus, or failed for a reason that retrying will not fix (no dat
 404, robots.txt disallows, private address...); an entry that failed for a passing reason
 (timeout, refused, DNS, a 5xx answer, a failing robots.txt) is tried again next time. What
 was seen is kept per feed in ``feeds.json`` in the index folder, written atomically (temp
-file + rename) after every entry, so an interrupted run loses nothing; when it cannot be
+file + rename) after every entry, so an interrupted run loses nothing, merged with what the
+file holds then, so two runs at once (the bot's poll, a command) keep each other's; when it cannot be
 written, ``FeedState.problem`` says so (the entries are fetched again next run). The entry's own date
 and title fill a page that shows none (and say so).
 """
@@ -62,18 +63,25 @@ class FeedState:
         self.seen: dict[str, list[str]] = {}
         self.listed: dict[str, set[str]] = {}  # the links each feed lists now, never dropped from ``seen``
         self.problem: str | None = None  # why what was seen could not be saved, for the user
+        self.seen = self._read(warn=True)
+
+    def _read(self, *, warn: bool = False) -> dict[str, list[str]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            self.seen = {str(k): [str(x) for x in v] for k, v in raw.get("seen", {}).items()}
+            return {str(k): [str(x) for x in v] for k, v in raw.get("seen", {}).items()}
         except FileNotFoundError:
-            pass
+            return {}
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            log.warning("feed state %s unreadable (%s); starting afresh, entries may be fetched again", self.path, exc)
+            if warn:
+                log.warning("feed state %s unreadable (%s); starting afresh, entries may be fetched again", self.path, exc)
+            return {}
 
     def is_seen(self, feed_url: str, link: str) -> bool:
         return link in self.seen.get(feed_url, ())
 
     def mark(self, feed_url: str, link: str) -> None:
+        # Another run (the bot's poll, another command) may have saved since: keep what it saw.
+        self.seen = _union(self._read(), self.seen)
         links = self.seen.setdefault(feed_url, [])
         if link not in links:
             links.append(link)
@@ -91,6 +99,15 @@ class FeedState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(self.path, json.dumps({"seen": self.seen}, indent=1, ensure_ascii=False))
+
+
+def _union(saved: dict[str, list[str]], mine: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per feed, the links ``saved`` (in the file now) then those only ``mine`` has, in order."""
+    merged = {feed: list(links) for feed, links in saved.items()}
+    for feed, links in mine.items():
+        known = set(merged.setdefault(feed, []))
+        merged[feed].extend(link for link in links if link not in known)
+    return merged
 
 
 def _trimmed(links: list[str], listed: set[str]) -> list[str]:
