@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date as dt_date
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,55 @@ def test_logs_commands_filter_by_guild(log_path: Path) -> None:
         assert [q["question"] for q in json.loads(result.stdout)] == ["our question"], command
     bad = runner.invoke(logs, ["recent", "--guild", "abc"])
     assert bad.exit_code == 2 and "--guild" in bad.output
+
+
+# -- a small server on a bot that a large one shares --------------------------------------
+
+
+def _work(db: object, review: object) -> int:
+    """SQLite's work for ``review(db)``, in steps of its virtual machine (not time: deterministic)."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    conn = db.conn  # type: ignore[attr-defined]
+    conn.set_progress_handler(count, 100)
+    try:
+        review(db)  # type: ignore[operator]
+    finally:
+        conn.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def _shared_log(theirs: int) -> object:
+    from sqlite_utils import Database
+
+    log = QueryLog(Database(memory=True))
+    for n in range(20):
+        log.record(QueryRecord(f"our question {n}", n % 2 == 0, "discord", 1, OURS, 10, asked_at=f"2024-05-{1 + n:02d}T09:00:00.000Z"))
+    rows = [(f"2024-05-{1 + n % 28:02d}T10:{n % 60:02d}:00.000Z", str(THEIRS), f"their question {n}") for n in range(theirs)]
+    log.db.conn.executemany(
+        "INSERT INTO queries (asked_at, interface, guild_id, channel_id, question, answered) VALUES (?, 'discord', ?, '20', ?, 0)",
+        rows,
+    )
+    return log.db
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        lambda db: queries.recent(db, 15, guild=OURS),
+        lambda db: queries.search(db, "question", 50, guild=OURS),
+        lambda db: queries.unanswered(db, since=dt_date(2024, 4, 1), guild=OURS),
+        lambda db: queries.stats(db, since=dt_date(2024, 4, 1), guild=OURS),
+        lambda db: list(queries.iter_export_rows(db, guild=OURS)),
+        lambda db: charts.chart_data(db, dt_date(2024, 5, 1), dt_date(2024, 5, 31), guild=OURS),
+    ],
+    ids=["recent", "search", "unanswered", "stats", "export", "chart"],
+)
+def test_a_servers_review_does_not_read_through_another_servers_questions(review: object) -> None:
+    # /querylog in a small server stays as quick when the server sharing the bot asks 20 times more.
+    small, large = _work(_shared_log(500), review), _work(_shared_log(10_000), review)
+    assert large < small * 1.5, (small, large)
