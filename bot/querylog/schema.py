@@ -123,6 +123,12 @@ def _migration_7_rejected(db: Database) -> None:
     db.conn.execute('ALTER TABLE "queries" ADD COLUMN "rejected" TEXT')
 
 
+def _migration_8_guild_index(db: Database) -> None:
+    # Every /querylog review reads one server's questions of a period: without this index a
+    # small server on a bot that a large one shares reads through all of the large one's.
+    db.conn.execute('CREATE INDEX "idx_queries_guild_asked_at" ON "queries" ("guild_id", "asked_at")')
+
+
 # (name, function) in order; a name, once released, never changes meaning. Each runs in one
 # transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -133,6 +139,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0005_migration_versions", _migration_5_versions),
     ("0006_archive_actions", _migration_6_archive_actions),
     ("0007_rejected", _migration_7_rejected),
+    ("0008_guild_index", _migration_8_guild_index),
 ]
 
 
