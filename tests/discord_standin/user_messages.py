@@ -1,4 +1,5 @@
-"""Messages a test posts as a user (MESSAGE_CREATE), under Discord's intent rules.
+"""Messages a test posts, edits or deletes as a user (MESSAGE_CREATE / UPDATE / DELETE),
+under Discord's intent rules.
 
 Nothing reaches the bot without GUILD_MESSAGES (DIRECT_MESSAGES in DMs); without
 MESSAGE_CONTENT a guild message's content, embeds and attachments are blanked
@@ -13,13 +14,13 @@ from typing import Any, Optional
 from .gateway import Intents
 from .messages import add_reference, new_message
 from .guild import FakeGuild
-from .models import FakeChannel, FakeUser, Perm
+from .models import FakeChannel, FakeUser, Perm, iso
 from .recording import RecordedFile
 from .state import MessageLike, StandinState, UserLike
 
 
 class UserMessages(StandinState):
-    """``send_message``: a user posts in a channel or DM."""
+    """``send_message``: a user posts in a channel or DM; ``edit_message``, ``delete_message``."""
 
     async def send_message(
         self,
@@ -45,11 +46,7 @@ class UserMessages(StandinState):
         ref = self._message_dict(reply_to) if reply_to is not None else None
         msg = new_message(self.ids(), channel.id, author_u, content)
         msg["nonce"] = msg["id"]
-        msg["mentions"] = self._user_mentions(content, guild, ref)
-        msg["mention_roles"] = [rid for rid in dict.fromkeys(re.findall(r"<@&(\d+)>", content)) if guild and int(rid) in guild.roles]
-        msg["mention_everyone"] = bool(re.search(r"@(everyone|here)\b", content)) and (
-            guild is None or bool(self.permissions(author_u, channel, guild) & Perm.MENTION_EVERYONE)
-        )
+        self._derive_mentions(msg, channel, author_u, ref)
         msg["attachments"] = [self._new_attachment(channel.id, RecordedFile("", filename, "", data), {})
                               for filename, data in attachments or []]
         if ref is not None:
@@ -57,6 +54,37 @@ class UserMessages(StandinState):
         self._store_message(msg)
         await self._deliver_user_message(msg, guild, author_u)
         return msg
+
+    async def edit_message(self, message: MessageLike, content: str) -> dict[str, Any]:
+        """The author edits their message: stored with ``edited_timestamp``, mentions derived
+        again, and MESSAGE_UPDATE under the same intent rules as MESSAGE_CREATE."""
+        msg = dict(self._message_dict(message), content=content, edited_timestamp=iso())
+        channel = self.get_channel(int(msg["channel_id"]))
+        author = self._user(int(msg["author"]["id"]))
+        self._derive_mentions(msg, channel, author, msg.get("referenced_message"))
+        self._store_message(msg)
+        await self._deliver_user_message(msg, self._guild_of(channel), author, event="MESSAGE_UPDATE")
+        return msg
+
+    async def delete_message(self, message: MessageLike) -> None:
+        """The author deletes their message: gone from the store (a reply to it now fails
+        with ``fail_if_not_exists``), and MESSAGE_DELETE under the intent rules."""
+        msg = self._message_dict(message)
+        del self.message_store[int(msg["id"])]
+        channel = self.get_channel(int(msg["channel_id"]))
+        data = {"id": msg["id"], "channel_id": msg["channel_id"]}
+        if channel.guild_id:
+            data["guild_id"] = str(channel.guild_id)
+        await self._dispatch_if_session("MESSAGE_DELETE", data, Intents.GUILD_MESSAGES if channel.guild_id else Intents.DIRECT_MESSAGES)
+
+    def _derive_mentions(self, msg: dict[str, Any], channel: FakeChannel, author: FakeUser, ref: Optional[dict[str, Any]]) -> None:
+        """``mentions``, ``mention_roles`` and ``mention_everyone`` from the content, as Discord does."""
+        content, guild = msg["content"], self._guild_of(channel)
+        msg["mentions"] = self._user_mentions(content, guild, ref)
+        msg["mention_roles"] = [rid for rid in dict.fromkeys(re.findall(r"<@&(\d+)>", content)) if guild and int(rid) in guild.roles]
+        msg["mention_everyone"] = bool(re.search(r"@(everyone|here)\b", content)) and (
+            guild is None or bool(self.permissions(author, channel, guild) & Perm.MENTION_EVERYONE)
+        )
 
     def _user_mentions(self, content: str, guild: Optional[FakeGuild], ref: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         """Users mentioned by ``<@id>`` in the content, then the author of a replied-to message."""
@@ -73,16 +101,18 @@ class UserMessages(StandinState):
             mentions.append(ref["author"])
         return mentions
 
-    async def _deliver_user_message(self, msg: dict[str, Any], guild: Optional[FakeGuild], author: FakeUser) -> None:
-        """MESSAGE_CREATE, if the bot's intents ask for it (blanked without MESSAGE_CONTENT)."""
-        event = dict(msg)
+    async def _deliver_user_message(
+        self, msg: dict[str, Any], guild: Optional[FakeGuild], author: FakeUser, event: str = "MESSAGE_CREATE"
+    ) -> None:
+        """``event`` (MESSAGE_CREATE or UPDATE), if the bot's intents ask for it (blanked without MESSAGE_CONTENT)."""
+        data = dict(msg)
         need = Intents.DIRECT_MESSAGES
         if guild is not None:
-            event["guild_id"] = str(guild.id)
-            event["member"] = self._member_of(guild, author).to_dict(with_user=False)
+            data["guild_id"] = str(guild.id)
+            data["member"] = self._member_of(guild, author).to_dict(with_user=False)
             need = Intents.GUILD_MESSAGES
             if guild.id and "message_reference" in msg:
-                event["message_reference"] = {**msg["message_reference"], "guild_id": str(guild.id)}
+                data["message_reference"] = {**msg["message_reference"], "guild_id": str(guild.id)}
         s = self.session
         if s is None:
             raise RuntimeError("no gateway session: the client has not IDENTIFY'd yet")
@@ -90,5 +120,5 @@ class UserMessages(StandinState):
             return  # the bot did not ask for these events
         bot_mentioned = any(int(m["id"]) == self.bot_user.id for m in msg["mentions"])
         if not s.intents & Intents.MESSAGE_CONTENT and guild is not None and not bot_mentioned and author.id != self.bot_user.id:
-            event.update({"content": "", "embeds": [], "attachments": [], "components": []})
-        await self.dispatch("MESSAGE_CREATE", event)
+            data.update({"content": "", "embeds": [], "attachments": [], "components": []})
+        await self.dispatch(event, data)

@@ -1,0 +1,121 @@
+"""A question asked by mention, then edited or deleted: the answer follows the question.
+
+Members fix a typo by editing, or take a question back by deleting it. The real bot against
+the Discord stand-in, whose ``edit_message`` / ``delete_message`` send MESSAGE_UPDATE /
+MESSAGE_DELETE as Discord does when a member edits or deletes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from bot.client import NewsdeskBot
+from bot.desk import Desk
+from bot.querylog import QueryLog
+from retrieval.archive import Archive
+from tests.bot.test_discord_bot import archive, log_path, make_settings, rows, running, start_bot  # noqa: F401
+from tests.discord_standin import FakeDiscord, SentMessage
+from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+
+TYPO = "Where will the Lumen Bay fish markt go?"
+FIXED = "Why did engineers open the spillway of the Orin dam?"
+
+
+def _replies_to(fake: FakeDiscord, sent: dict) -> list[SentMessage]:
+    return [m for m in fake.messages if m.kind == "channel" and m.reference and int(m.reference["message_id"]) == int(sent["id"])]
+
+
+async def _answered(fake: FakeDiscord, sent: dict) -> SentMessage:
+    await fake.wait_for(lambda: _replies_to(fake, sent), timeout=10, what="the bot's reply")
+    return _replies_to(fake, sent)[0]
+
+
+def _shown(fake: FakeDiscord, reply: SentMessage) -> str:
+    """What the reply shows now (after any edit of it)."""
+    stored = fake.message_store[reply.message_id]
+    return stored["content"] + "".join((e.get("title") or "") + (e.get("description") or "") for e in stored["embeds"])
+
+
+async def test_an_edited_question_is_answered_again_in_the_same_reply(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+    reply = await _answered(fake, sent)
+    await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
+    await fake.wait_for(lambda: FIXED in _shown(fake, reply), timeout=10, what="the reply to show the new answer")
+    assert "the reservoir had risen" in _shown(fake, reply) and TYPO not in _shown(fake, reply)
+    assert len(_replies_to(fake, sent)) == 1  # the same reply, not a second one
+    assert [r["question"] for r in rows(log_path)] == [TYPO, FIXED]
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()
+
+
+async def test_an_edit_that_leaves_the_question_as_it_was_is_not_answered_again(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> {FIXED}")
+    reply = await _answered(fake, sent)
+    await fake.edit_message(sent, f"<@{fake.bot_user.id}>  {FIXED} ")  # spaces only
+    later = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+    await _answered(fake, later)  # by then the bot has long seen the edit
+    assert [m for m in fake.messages if m.message_id == reply.message_id] == [reply]
+    assert [r["question"] for r in rows(log_path)] == [FIXED, TYPO]
+
+
+async def test_a_message_edited_to_mention_the_bot_is_answered(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(FIXED)  # forgot to mention the bot
+    other = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+    await _answered(fake, other)  # by then the bot has long seen the first message
+    assert not _replies_to(fake, sent)
+    await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
+    assert "the reservoir had risen" in _shown(fake, await _answered(fake, sent))
+
+
+async def test_deleting_the_question_takes_its_answer_down(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> {FIXED}")
+    reply = await _answered(fake, sent)
+    await fake.delete_message(sent)
+    await fake.wait_for(lambda: reply.message_id not in fake.message_store, timeout=10, what="the answer deleted")
+    fake.assert_no_violations()
+
+
+class HeldDesk(Desk):
+    """Answers only once ``go`` is set, so a test can act while a question is being answered."""
+
+    go = threading.Event()
+
+    def ask(self, *args, **kwargs):  # type: ignore[override]
+        self.go.wait(10)
+        return super().ask(*args, **kwargs)
+
+
+async def test_a_question_deleted_while_it_is_answered_gets_no_reply(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    desk = HeldDesk(archive, QueryLog.open(log_path))
+    desk.go = threading.Event()
+    bot = await start_bot(fake, desk, make_settings(fake))
+    try:
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> {FIXED}")
+        await fake.wait_for(lambda: any(r.route.endswith("/typing") for r in fake.requests), timeout=10, what="typing")
+        await fake.delete_message(sent)
+        await asyncio.sleep(0.2)  # the bot sees the delete
+        desk.go.set()
+        await fake.wait_for(lambda: len(rows(log_path)) == 1, timeout=10, what="the question logged")
+        await asyncio.sleep(0.3)
+        assert not [m for m in fake.messages if m.kind == "channel"]  # no answer, no apology
+        fake.assert_no_violations()
+    finally:
+        desk.go.set()
+        await bot.close()
