@@ -38,19 +38,24 @@ def _shown(fake: FakeDiscord, reply: SentMessage) -> str:
     return stored["content"] + "".join((e.get("title") or "") + (e.get("description") or "") for e in stored["embeds"])
 
 
-async def test_an_edited_question_is_answered_again_in_the_same_reply(
-    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+async def test_an_edited_question_is_answered_again_in_the_same_reply_without_a_cooldown(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
-    reply = await _answered(fake, sent)
-    await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
-    await fake.wait_for(lambda: FIXED in _shown(fake, reply), timeout=10, what="the reply to show the new answer")
-    assert "the reservoir had risen" in _shown(fake, reply) and TYPO not in _shown(fake, reply)
-    assert len(_replies_to(fake, sent)) == 1  # the same reply, not a second one
-    assert [r["question"] for r in rows(log_path)] == [TYPO, FIXED]
-    fake.assert_no_violations()
-    fake.assert_nothing_pings()
+    # A typo is fixed within seconds: the fix replaces the answer, it is not a second question.
+    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
+    try:
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+        reply = await _answered(fake, sent)
+        await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
+        await fake.wait_for(lambda: FIXED in _shown(fake, reply), timeout=10, what="the reply to show the new answer")
+        assert "the reservoir had risen" in _shown(fake, reply) and TYPO not in _shown(fake, reply)
+        assert len(_replies_to(fake, sent)) == 1  # the same reply, not a second one
+        assert [r["question"] for r in rows(log_path)] == [TYPO, FIXED]
+        fake.assert_no_violations()
+        fake.assert_nothing_pings()
+    finally:
+        await bot.close()
 
 
 async def test_an_edit_that_leaves_the_question_as_it_was_is_not_answered_again(

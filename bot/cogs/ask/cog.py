@@ -4,7 +4,9 @@ Every action goes through the desk (``self.bot.desk``): the cog turns Discord in
 desk call run in a small worker pool, and the result into a reply (see :mod:`bot.reply`).
 
 Guarantees: what was typed is checked before the cooldown starts (a typo costs no wait), and
-a refused question is logged with its reason. Every button acknowledges within Discord's 3 s
+a refused question is logged with its reason. A question asked by mention and then edited is
+answered again in the same reply (no cooldown: it replaces, it does not add); deleted, it
+takes its answer down (see :mod:`.replies`). Every button acknowledges within Discord's 3 s
 before it does any work, and every failure (command or button) ends in one private message
 (see :mod:`bot.failures`), never a "thinking…" left forever or a public apology.
 """
@@ -24,6 +26,7 @@ from discord.ext import commands
 
 from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
+from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
 from bot.desk import Asked, LogNotOpen, Page, Place
 from bot.failures import defer_publicly, report_failure, send_private, send_public
@@ -95,6 +98,7 @@ class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.replies = Replies()
         self.executor = ThreadPoolExecutor(max_workers=SEARCH_WORKERS, thread_name_prefix="newsdesk-search")
 
     async def cog_unload(self) -> None:
@@ -159,9 +163,38 @@ class AskCog(commands.Cog, name="Ask"):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer ``@newsdesk question`` in a channel, as a reply to the message."""
+        await self._on_question(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edited question is answered again in the same reply (see :mod:`.replies`)."""
+        # Discord also sends the changes it makes itself (link previews): only edits count.
+        if payload.message.edited_at is not None:
+            await self._on_question(payload.message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted question takes its answer (which repeats it) down with it."""
+        await self._take_down(payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        for message_id in payload.message_ids:
+            await self._take_down(message_id)
+
+    async def _take_down(self, message_id: int) -> None:
+        reply = self.replies.withdraw(message_id)
+        if reply is None:
+            return
+        try:
+            await reply.delete()
+        except discord.HTTPException:
+            log.warning("could not delete the answer %s to deleted message %s", reply.id, message_id)
+
+    async def _on_question(self, message: discord.Message) -> None:
         me = self.bot.user
         question = asked_question(message, me) if me is not None else None
-        if question is None:
+        if question is None or not self.replies.asks(message.id, question):
             return
         try:
             await self._answer_mention(message, question)
@@ -175,7 +208,7 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
         async def reply(**kwargs: Any) -> None:
-            await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
+            await self._reply(message, question, **kwargs)
 
         if not question:
             await reply(content=MENTION_HINT)
@@ -188,7 +221,8 @@ class AskCog(commands.Cog, name="Ask"):
             await reply(content=str(exc))
             await self._log_rejected(question, exc, **who)
             return
-        wait = self.cooldown.retry_after(message.author.id)
+        # An edited question replaces its answer rather than adding one: no cooldown.
+        wait = 0 if self.replies.answered(message.id) else self.cooldown.retry_after(message.author.id)
         if wait:
             await reply(content=cooldown_message(wait))
             return
@@ -199,6 +233,19 @@ class AskCog(commands.Cog, name="Ask"):
                 await reply(content=str(exc))
                 return
         await reply(**reply_for(asked, embeds=_may_embed(message)))
+
+    async def _reply(self, message: discord.Message, question: str, **kwargs: Any) -> None:
+        """Reply to ``message``, or put the answer in the reply sent before (an edited question).
+
+        Nothing when the message was deleted or edited again meanwhile: that answer is not wanted.
+        """
+        tracked = self.replies.current(message.id, question)
+        if tracked is None:
+            log.info("message %s was deleted or edited while it was answered; that answer is dropped", message.id)
+        elif tracked.reply is None:
+            tracked.reply = await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
+        else:
+            await tracked.reply.edit(allowed_mentions=NO_MENTIONS, **as_edit(kwargs))
 
     # -- buttons: acknowledge first, then work; any failure is one private message ----------
 
