@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import shlex
+import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -85,6 +86,17 @@ def _bold(text: str) -> str:
     return click.style(text, bold=True, fg="yellow")
 
 
+# Text wider than this is hard to read, however wide the terminal.
+MAX_TEXT_WIDTH = 100
+
+
+def _terminal_width() -> int | None:
+    """Columns to wrap answers to on a terminal; None when the output goes to a pipe or a file."""
+    if not sys.stdout.isatty():
+        return None
+    return min(shutil.get_terminal_size().columns, MAX_TEXT_WIDTH)
+
+
 def _warn_corpus_errors(errors: list[CorpusError]) -> None:
     for error in errors:
         click.echo(f"warning: skipped corpus file {error} (fix it and it will load again)", err=True)
@@ -147,7 +159,7 @@ def ask(
     if as_json:
         click.echo(json.dumps(answer_json(asked.answer), ensure_ascii=False))
     else:
-        click.echo(render_answer(asked.answer, _bold))
+        click.echo(render_answer(asked.answer, _bold, width=_terminal_width()))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 

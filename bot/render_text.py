@@ -7,6 +7,7 @@ Free of discord.py (``newsdesk ask`` must start fast). :func:`citation` and
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -109,20 +110,63 @@ def answer_json(answer: Answer) -> dict[str, object]:
     }
 
 
-def render_answer(answer: Answer, bold: Callable[[str], str] = _same) -> str:
-    """Numbered excerpts, each with its citation and link, and what was searched."""
+def line_breaks(text: str, width: int, first: int, indent: int) -> str:
+    """``text`` with the spaces where it wraps to ``width`` columns made line breaks.
+
+    The first line starts after ``first`` columns, the others after ``indent``. Same length
+    as ``text``, so highlight spans stay put; a word longer than a line is never cut.
+    """
+    chars = list(text)
+    start, used, space = 0, first, -1
+    for i, char in enumerate(chars):
+        if char == "\n":
+            start, used, space = i + 1, indent, -1
+            continue
+        if char == " ":
+            space = i
+        if used + i - start + 1 > width and space > start:
+            chars[space] = "\n"
+            start, used, space = space + 1, indent, -1
+    return "".join(chars)
+
+
+def _wrapped(text: str, width: int | None, first: int, indent: int) -> str:
+    """``text`` wrapped (``width`` None: as it is), each following line indented ``indent``."""
+    if width is None:
+        return text
+    return line_breaks(text, width, first, indent).replace("\n", "\n" + " " * indent)
+
+
+def _excerpt_lines(number: int, excerpt: Excerpt, bold: Callable[[str], str], width: int | None) -> list[str]:
+    """The numbered excerpt, its citation and link; continuation lines under the excerpt's text."""
+    prefix = f"{number}. "
+    indent = len(prefix)
+    if width is not None:  # broken before the words are styled: escape codes take no columns
+        excerpt = dataclasses.replace(excerpt, excerpt=line_breaks(excerpt.excerpt, width, indent, indent))
+    text = emphasise(excerpt, bold).replace("\n", "\n" + " " * indent)
+    lines = [prefix + text, "   \u2014 " + _wrapped(citation(excerpt), width, 5, 5)]
+    if excerpt.url:
+        lines.append(f"   {excerpt.url}")  # never broken: a terminal still opens it
+    return lines
+
+
+def render_answer(answer: Answer, bold: Callable[[str], str] = _same, width: int | None = None) -> str:
+    """Numbered excerpts, each with its citation and link, and what was searched.
+
+    ``width`` (a terminal's columns) wraps the text at spaces; None keeps each excerpt on one
+    line, for scripts reading the output.
+    """
     if not answer.answered:
         refusal = no_answer_text(answer.question, answer.reason)
         corrected = answer.query is not None and answer.query.corrections
-        return f"{refusal}\n({searched_for(answer)})" if corrected else refusal
+        text = f"{refusal}\n({searched_for(answer)})" if corrected else refusal
+        return _wrapped(text, width, 0, 0)
     lines: list[str] = []
     for number, excerpt in enumerate(answer.results, start=1):
-        lines.append(f"{number}. {emphasise(excerpt, bold)}")
-        lines.append(f"   \u2014 {citation(excerpt)}")
-        if excerpt.url:
-            lines.append(f"   {excerpt.url}")
+        lines.extend(_excerpt_lines(number, excerpt, bold, width))
         lines.append("")
-    lines.append(f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)")
+    footer = f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)"
     if answer.searched_for:
-        lines[-1] = f"{lines[-1][:-1]}; {searched_for(answer)})"
+        footer = f"{footer[:-1]}; {searched_for(answer)})"
+    lines.append(_wrapped(footer, width, 0, 1))
     return "\n".join(lines)
