@@ -120,3 +120,13 @@ def test_the_echo_of_a_long_refused_question_is_cut_short(env: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert first.startswith("No answer in the archive for: Tell me about the zebra")
     assert first.endswith("\u2026") and len(first) < 200
+
+
+def test_outlets_never_print_control_characters_from_a_corpus_file(env: Path) -> None:
+    (env / "escape.md").write_text(
+        "---\nid: escape\ntitle: Harbour news\nsource: Esc \x1b]0;owned\x07 Wire\npublished: 2021-01-01\n"
+        "author:\nurl:\n---\nThe harbour of Lumen Bay closed after the storm.\n"
+    )
+    result = CliRunner().invoke(main, ["outlets"], color=True)  # nothing stripped on the way
+    assert result.exit_code == 0, result.output
+    assert "Esc ?]0;owned? Wire" in result.stdout and "\x1b" not in result.stdout and "\x07" not in result.stdout

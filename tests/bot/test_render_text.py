@@ -97,3 +97,24 @@ def test_the_command_wraps_to_the_terminal_width_and_stays_whole_in_a_pipe(tmp_p
     piped = subprocess.run([sys.executable, "-m", "bot.cli", "ask", question, "-n", "2"], capture_output=True,
                            text=True, timeout=120, env=_env(tmp_path, 64))
     assert max(len(line) for line in piped.stdout.splitlines()) > 64  # a script reads one line per excerpt
+
+
+def test_control_characters_from_a_corpus_file_never_reach_the_terminal() -> None:
+    # A file copied into the corpus by hand can hold terminal escapes: clear the screen, set
+    # the window title, ring the bell. They show as "?", and the bold words stay the right ones.
+    text = "The storm \x1b[2J damaged the Orin dam spillway.\x07"
+    spans = tuple(m.span() for m in re.finditer("spillway", text))
+    excerpt = Excerpt(
+        article_id="a", passage_id="a#1", title="Storm \x1b]0;owned\x07 report", source="Wire \x1b[31m",
+        published=dt.date(2021, 4, 15), url="https://wire.example/a\x1b[8m", excerpt=text, score=1.0,
+        matched_terms=("spillway",), highlights=spans,
+    )
+    for width in (None, 40):
+        shown = render_answer(Answer("q", True, (excerpt,), passages_searched=1), _bold, width=width)
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "<spillway>" in shown and "?[2J" in shown
+
+
+def test_a_refused_question_is_echoed_without_control_characters() -> None:
+    shown = render_answer(Answer("Where is \x1b]52;c;aGk=\x07 Tokyo?", False, (), 1, reason="Nothing on: tokyo."))
+    assert "\x1b" not in shown and "\x07" not in shown and "Tokyo?" in shown
