@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.render_text import answer_json, render_answer
+from bot.render_text import answer_json, render_answer, without_controls
 from bot.settings import Settings, SettingsError, load_settings
 from retrieval.answer import QuestionError
 from retrieval.corpus import CorpusError
@@ -188,11 +188,12 @@ def outlets(ctx: click.Context, as_json: bool) -> None:
         return
     if not rows:
         raise click.ClickException(f"the archive is empty: no articles in {settings.corpus_dir}")
-    width = max(len("OUTLET"), *(len(row.name) for row in rows))
+    names = [without_controls(row.name) for row in rows]  # a corpus file's outlet may hold terminal escapes
+    width = max(len("OUTLET"), *map(len, names))
     click.echo(f"{'OUTLET'.ljust(width)}  ARTICLES  FIRST       LAST")
-    for row in rows:
+    for name, row in zip(names, rows):
         first, last = (d.isoformat() if d else "-" for d in (row.first, row.last))
-        click.echo(f"{row.name.ljust(width)}  {row.articles:>8}  {first:<10}  {last}")
+        click.echo(f"{name.ljust(width)}  {row.articles:>8}  {first:<10}  {last}")
     click.echo(f"{len(rows)} outlet(s), {sum(row.articles for row in rows)} article(s)")
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import shutil
-import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bot.querylog import periods
 from bot.querylog.queries import Bound
 from bot.querylog.records import LoggedQuery, Stats, one_line
-from bot.render_text import truncate
+from bot.render_text import truncate, without_controls
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +22,12 @@ DEFAULT_WIDTH = 100
 QUERY_HEADERS = ("ID", "ASKED (UTC)", "WHERE", "USER", "ANSWERED", "+/-", "QUESTION")
 
 
-_CONTROL = {"Cc", "Cf"}
+_CONTROL = frozenset({"Cc", "Cf"})
 
 
 def clean(text: str | None) -> str:
     """One line, without control characters (a question could carry terminal escapes)."""
-    flat = one_line(text)
-    return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in flat)
+    return without_controls(one_line(text), _CONTROL)
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None) -> str:

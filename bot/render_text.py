@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 
 from retrieval.answer import Answer, Excerpt
@@ -22,6 +23,16 @@ SAFE_URL_RE = re.compile(r"^https?://[^\s()<>\[\]]+$")
 
 def _same(text: str) -> str:
     return text
+
+
+def without_controls(text: str, categories: frozenset[str] = frozenset({"Cc"})) -> str:
+    """``text`` with its control characters shown as ``?``; line breaks kept.
+
+    A corpus file copied in by hand, or a question, can carry terminal escapes (clear the
+    screen, set the window title, write the clipboard) and bells. Same length as ``text``,
+    so highlight spans stay put.
+    """
+    return "".join("?" if ch != "\n" and unicodedata.category(ch) in categories else ch for ch in text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -137,6 +148,17 @@ def _wrapped(text: str, width: int | None, first: int, indent: int) -> str:
     return line_breaks(text, width, first, indent).replace("\n", "\n" + " " * indent)
 
 
+def _printable(excerpt: Excerpt) -> Excerpt:
+    """``excerpt`` with no control character in what the terminal shows of it."""
+    return dataclasses.replace(
+        excerpt,
+        excerpt=without_controls(excerpt.excerpt),
+        title=without_controls(excerpt.title),
+        source=without_controls(excerpt.source),
+        url=without_controls(excerpt.url) if excerpt.url else excerpt.url,
+    )
+
+
 def _excerpt_lines(number: int, excerpt: Excerpt, bold: Callable[[str], str], width: int | None) -> list[str]:
     """The numbered excerpt, its citation and link; continuation lines under the excerpt's text."""
     prefix = f"{number}. "
@@ -160,10 +182,10 @@ def render_answer(answer: Answer, bold: Callable[[str], str] = _same, width: int
         refusal = no_answer_text(answer.question, answer.reason)
         corrected = answer.query is not None and answer.query.corrections
         text = f"{refusal}\n({searched_for(answer)})" if corrected else refusal
-        return _wrapped(text, width, 0, 0)
+        return _wrapped(without_controls(text), width, 0, 0)
     lines: list[str] = []
     for number, excerpt in enumerate(answer.results, start=1):
-        lines.extend(_excerpt_lines(number, excerpt, bold, width))
+        lines.extend(_excerpt_lines(number, _printable(excerpt), bold, width))
         lines.append("")
     footer = f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)"
     if answer.searched_for:
