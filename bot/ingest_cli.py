@@ -146,14 +146,28 @@ def ingest(
     interrupted = _gather(outcomes, itertools.chain(_run(settings, pages, options) if pages else (), _run_feeds(settings, feeds, options)))
     for outcome in outcomes:
         _report(outcome)
-    if any(outcome.ok for outcome in outcomes):
-        click.echo(f"{_update_index(settings, show_bar=len(outcomes) > 1)} Review the new files, then commit them.")
+    indexing_stopped = any(outcome.ok for outcome in outcomes) and not _report_index(settings, len(outcomes))
     failed = any(not o.ok and not o.skipped for o in outcomes)
     if interrupted:
         click.echo(_interrupted(len(pages), len(outcomes)), err=True)
+    interrupted = interrupted or indexing_stopped
     click.echo(summarise(outcomes), err=failed or interrupted)
     if interrupted or failed:
         ctx.exit(130 if interrupted else 1)  # 130: the shell's code for Ctrl-C
+
+
+def _report_index(settings: Settings, pages: int) -> bool:
+    """Update the index and say how; False when Ctrl-C stopped that (the pages stay written whole)."""
+    try:
+        click.echo(f"{_update_index(settings, show_bar=pages > 1)} Review the new files, then commit them.")
+    except KeyboardInterrupt:
+        click.echo(
+            "index not updated (interrupted): the new files are indexed when the archive next loads "
+            "(`newsdesk ask`, the running bot); review them, then commit them.",
+            err=True,
+        )
+        return False
+    return True
 
 
 def _update_index(settings: Settings, *, show_bar: bool) -> str:
