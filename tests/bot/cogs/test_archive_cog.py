@@ -75,6 +75,23 @@ async def test_add_shows_a_private_preview_and_adds_on_confirmation(fake_discord
     assert row["url"] == "https://ledger.example.org/news/2024/03/05/pier-rebuild" and row["done_at"]
 
 
+async def test_an_archive_that_cannot_be_updated_after_add_still_confirms_and_logs_the_add(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (cog,) = [c for c in bot.cogs.values() if c.__class__.__name__ == "ArchiveCog"]
+
+    async def failing_check() -> bool:
+        raise PermissionError(13, "Permission denied", str(bot.settings.corpus_dir))
+
+    monkeypatch.setattr(cog.live, "check", failing_check)
+    preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
+    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
+    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    assert done.content.startswith("Added: `coastal-ledger-2024-03-05-harbour-town-council-votes")
+    assert "not searchable yet" in done.content and "searchable now" not in done.content
+    assert [row["action"] for row in actions(bot)] == ["add"]  # who added it is logged all the same
+
+
 async def test_cancel_adds_nothing(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
     preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
     cancel_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Cancel")
