@@ -149,7 +149,10 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
         why = getattr(parsed, "bozo_exception", None) or "no RSS or Atom entries"
         raise FeedError(feed_url, f"{feed_url} is not an RSS or Atom feed ({why})", reason="not a feed")
     if not entries and parsed.entries:
-        message = f"{feed_url} lists {len(parsed.entries)} entries but none links to a page; newsdesk ingests the pages a feed links to"
+        message = (
+            f"{feed_url} lists {len(parsed.entries)} entries but none links to a page; "
+            "newsdesk ingests the pages a feed links to"
+        )
         raise FeedError(feed_url, message, reason="no links in the feed")
     return list(entries.values())
 

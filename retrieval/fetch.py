@@ -133,7 +133,10 @@ class Outages:
         site = robots_url(url).removesuffix("/robots.txt") if _web_address(url) else ""  # scheme, host, port
         if site in self._down:
             first, failure = self._down[site]
-            message = f"{url}: not fetched: {site} could not be reached for {first} earlier in this run ({failure.reason}); try again later"
+            message = (
+                f"{url}: not fetched: {site} could not be reached for {first} earlier in this run "
+                f"({failure.reason}); try again later"
+            )
             raise UnreachableError(url, message, reason=failure.reason)
         try:
             return fetch(url, **options)

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 PREVIEW_SECONDS = 300  # how long Add / Cancel stay usable
 PREVIEW_CHARS = 700
+NOT_UPDATED = (
+    "It is in the corpus but not searchable yet: the archive could not be updated (see the bot's log); "
+    "the next update retries."
+)
 PREVIEW_EXPIRED = "This preview expired, so nothing was added. Run `/archive add` again to add the page."
 
 
@@ -107,9 +111,10 @@ class AddView(discord.ui.View):
         except IngestError as exc:
             await interaction.edit_original_response(content=f"Not added: {_for_discord(exc)}", embed=None, view=None)
             return
-        await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
+        updated = await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
         verb = "Replaced" if result.replaced else "Added"
-        content = truncate(f"{verb}: {_line(result.article)}. It is searchable now.", Limits.CONTENT)
+        searchable = "It is searchable now." if updated else NOT_UPDATED
+        content = truncate(f"{verb}: {_line(result.article)}. {searchable}", Limits.CONTENT)
         await interaction.edit_original_response(content=content, embed=None, view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
@@ -158,14 +163,21 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         index = open_index(corpus_dir)
         return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
 
-    async def after_change(self, user_id: int, action: str, article: Article) -> None:
-        """Make the change searchable now, and log who made it."""
-        await self.live.check()
+    async def after_change(self, user_id: int, action: str, article: Article) -> bool:
+        """Make the change searchable now, and log who made it; False when the archive could not be
+        updated (the file is changed all the same, and the next look at the folder applies it)."""
+        try:
+            await self.live.check()
+            updated = True
+        except Exception:  # noqa: BLE001 - the corpus file is written: the moderator must still hear so
+            log.exception("archive not updated after the %s of %s; the next look at the corpus retries", action, article.id)
+            updated = False
         error = await asyncio.to_thread(
             self.bot.desk.record_archive_action, user_id, action, article.id, article.title, article.url
         )
         if error:
             log.warning("%s of %s by %s not logged: %s", action, article.id, user_id, error)
+        return updated
 
     # -- commands ---------------------------------------------------------------------
 
@@ -216,8 +228,10 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         except ArchiveAdminError as exc:
             await interaction.followup.send(escape(str(exc)), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        await self.after_change(interaction.user.id, "remove", article)
+        updated = await self.after_change(interaction.user.id, "remove", article)
         message = f"Removed {_line(article)}. Its file is kept as `{kept.parent.name}/{kept.name}` in the corpus folder."
+        if not updated:
+            message += " Answers may still cite it until the archive updates (see the bot's log)."
         await interaction.followup.send(truncate(message, Limits.CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
