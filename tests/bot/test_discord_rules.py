@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlite_utils import Database
 
 from bot.client import NewsdeskBot
 from bot.desk import Desk
@@ -83,5 +84,28 @@ async def test_a_mention_where_the_bot_may_not_embed_still_gets_the_answer(
     assert _answer_shown(reply) and not reply.embeds  # plain text: Discord would refuse an embed here
     assert len(reply.content) <= 2000 and reply.content.startswith("**") and "**1.**" in reply.content
     assert reply.payload["flags"] & SUPPRESS_EMBEDS  # its article links show no previews either
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()
+
+
+@pytest.fixture
+def channel_without_send_messages(fake_discord: FakeDiscord) -> FakeChannel:
+    channel = fake_discord.guild.add_channel("announcements")
+    channel.overwrite(fake_discord.guild.role(fake_discord.bot_user.username), deny=Perm.SEND_MESSAGES)
+    return channel
+
+
+async def test_a_mention_where_the_bot_may_not_post_is_told_privately_how_to_ask(
+    fake_discord: FakeDiscord, channel_without_send_messages: FakeChannel, newsdesk: NewsdeskBot, tmp_path: Path
+) -> None:
+    # Was: searched, logged as answered, and two refused posts (the answer, then the apology).
+    fake = fake_discord
+    await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=channel_without_send_messages)
+    dm = fake.dm_channel(fake.member)
+    told = await fake.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    assert f"<#{channel_without_send_messages.id}>" in told.content and "`/ask`" in told.content
+    assert "Send Messages" in told.content and "\n" not in told.content
+    assert not [m for m in fake.messages if m.channel_id == channel_without_send_messages.id]
+    assert not list(Database(tmp_path / "log.db")["queries"].rows)  # nobody saw an answer
     fake.assert_no_violations()
     fake.assert_nothing_pings()

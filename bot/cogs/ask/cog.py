@@ -47,6 +47,8 @@ SEARCH_WORKERS = 2
 
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
+CANNOT_POST = ("I can't answer in <#{channel}>: I don't have the Send Messages permission there. "
+               "Ask me with `/ask` in that channel instead, or ask a moderator to let me post there.")
 NOT_IN_LOG = "That answer is no longer in the log, so I can't page through it. Ask again with `/ask`."
 NO_MORE = "No more excerpts for this question."
 VOTE_GONE = "That answer is no longer in the log, so your vote was not recorded."
@@ -196,6 +198,9 @@ class AskCog(commands.Cog, name="Ask"):
         question = asked_question(message, me) if me is not None else None
         if question is None or not self.replies.asks(message.id, question):
             return
+        if not _may_post(message):
+            await self._cannot_post_here(message)
+            return
         try:
             await self._answer_mention(message, question)
         except Exception:
@@ -205,6 +210,14 @@ class AskCog(commands.Cog, name="Ask"):
                 await message.reply(MENTION_APOLOGY, mention_author=False, allowed_mentions=NO_MENTIONS)
             except discord.HTTPException:
                 log.exception("could not send the apology either")
+
+    async def _cannot_post_here(self, message: discord.Message) -> None:
+        """Tell the member privately why no answer comes, and how to ask instead (nothing is searched)."""
+        log.warning("message %s not answered: no Send Messages permission in channel %s", message.id, message.channel.id)
+        try:
+            await message.author.send(CANNOT_POST.format(channel=message.channel.id), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.info("could not tell member %s either (their DMs may be closed)", message.author.id)
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
         async def reply(**kwargs: Any) -> None:
@@ -303,6 +316,14 @@ class AskCog(commands.Cog, name="Ask"):
             log.warning("feedback on query %s not recorded: %s", query_id, exc)
             return VOTE_FAILED
         return VOTE_RECORDED[value]
+
+
+def _may_post(message: discord.Message) -> bool:
+    """The bot may post where the message was posted (Send Messages, in threads Send Messages in Threads; always in DMs)."""
+    if message.guild is None:
+        return True
+    permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr]
+    return permissions.send_messages_in_threads if isinstance(message.channel, discord.Thread) else permissions.send_messages
 
 
 def _may_embed(message: discord.Message) -> bool:
