@@ -94,6 +94,18 @@ async def test_deleting_the_question_takes_its_answer_down(
     fake.assert_no_violations()
 
 
+async def test_a_question_edited_after_a_moderator_deleted_its_answer_gets_a_new_one(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+    await fake.delete_message(await _answered(fake, sent))  # a moderator removes the bot's answer
+    await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
+    await fake.wait_for(lambda: len(_replies_to(fake, sent)) == 2, timeout=10, what="a new reply")
+    assert "the reservoir had risen" in _shown(fake, _replies_to(fake, sent)[1])  # not an apology
+    fake.assert_no_violations()
+
+
 class HeldDesk(Desk):
     """Answers only once ``go`` is set, so a test can act while a question is being answered."""
 

@@ -255,10 +255,14 @@ class AskCog(commands.Cog, name="Ask"):
         tracked = self.replies.current(message.id, question)
         if tracked is None:
             log.info("message %s was deleted or edited while it was answered; that answer is dropped", message.id)
-        elif tracked.reply is None:
-            tracked.reply = await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
-        else:
-            await tracked.reply.edit(allowed_mentions=NO_MENTIONS, **as_edit(kwargs))
+            return
+        if tracked.reply is not None:
+            try:
+                await tracked.reply.edit(allowed_mentions=NO_MENTIONS, **as_edit(kwargs))
+                return
+            except discord.NotFound:  # a moderator deleted the answer: the edited question gets a new one
+                log.info("the answer to message %s was deleted; replying again", message.id)
+        tracked.reply = await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
 
     # -- buttons: acknowledge first, then work; any failure is one private message ----------
 
