@@ -263,3 +263,45 @@ def test_a_hostile_outlet_is_shown_escaped_short_and_on_one_line() -> None:
     assert not re.search(r"(?<!\\)[*`|\[\]<>#_~]", inner)
     assert "@everyone" not in line and "<@1" not in line
     assert filters_shown(logged({})) == ""
+
+
+async def test_an_export_over_discords_limit_is_refused_without_building_it_whole(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import tracemalloc
+
+    from bot.querylog import queries
+    from bot.querylog.records import write_csv
+
+    querylog = bot.desk.querylog
+    assert querylog is not None
+    where = (str(fake_discord.guild.id), str(fake_discord.channel.id))
+    with querylog.db.conn:
+        querylog.db.conn.executemany(
+            "INSERT INTO queries (asked_at, interface, guild_id, channel_id, question, answered) VALUES (?, 'discord', ?, ?, ?, 0)",
+            ((queries.utc_text(queries.since_days(1)), *where, f"what happened in the flooded valley, day {n}? " * 3) for n in range(20_000)),
+        )
+
+    class Size:
+        bytes = 0
+
+        def write(self, text: str) -> int:
+            self.bytes += len(text.encode("utf-8"))
+            return len(text)
+
+    whole = Size()
+    write_csv(queries.iter_export_rows(querylog.db, guild=fake_discord.guild.id), whole)
+    # The module the bot loaded the cog from (discord.py loads extensions afresh).
+    monkeypatch.setattr(sys.modules[type(bot.get_cog("QueryLog")).__module__], "MAX_EXPORT_BYTES", 64 * 1024)
+    tracemalloc.start()
+    try:
+        message = await run(fake_discord, "export", {"days": 30})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message.ephemeral and not message.files
+    assert "over Discord's limit" in message.content and "newsdesk logs export" in message.content
+    # The bot stopped at the limit: it never held the whole export (here over 4 MB) in memory.
+    assert whole.bytes > 4_000_000
+    assert peak < whole.bytes / 4, (peak, whole.bytes)
