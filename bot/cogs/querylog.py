@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -126,6 +127,36 @@ def stats_embed(stats: Stats, days: int, since: Bound = None) -> discord.Embed:
     return embed
 
 
+class _TooLarge(Exception):
+    """The export went over the size a Discord attachment may have."""
+
+
+class _CappedBuffer:
+    """A text sink keeping the UTF-8 bytes written; raises _TooLarge once they pass ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.data = io.BytesIO()
+        self.limit = limit
+
+    def write(self, text: str) -> int:
+        self.data.write(text.encode("utf-8"))
+        if self.data.tell() > self.limit:
+            raise _TooLarge
+        return len(text)
+
+
+def capped_csv(rows: Generator[dict[str, Any], None, None], limit: int) -> tuple[bytes, int] | None:
+    """``rows`` as CSV bytes and their count, or None as soon as the CSV passes ``limit`` bytes:
+    a large log is never built whole in the bot's memory only to be refused."""
+    buffer = _CappedBuffer(limit)
+    with contextlib.closing(rows):  # the cursor is released before the connection closes
+        try:
+            count = write_csv(rows, buffer)
+        except _TooLarge:
+            return None
+    return buffer.data.getvalue(), count
+
+
 class QueryLogCog(commands.Cog, name="QueryLog"):
     # Hidden from members without Manage Messages unless a server admin allows their role
     # (Server Settings > Integrations); the moderator check still runs on every use.
@@ -214,19 +245,19 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """The query log as a CSV file."""
         since = queries.since_days(days)
 
-        def build(db: Database, guild: int) -> tuple[bytes, int]:
-            buffer = io.StringIO()
-            count = write_csv(queries.iter_export_rows(db, since=since, guild=guild), buffer)
-            return buffer.getvalue().encode("utf-8"), count
+        def build(db: Database, guild: int) -> tuple[bytes, int] | None:
+            return capped_csv(queries.iter_export_rows(db, since=since, guild=guild), MAX_EXPORT_BYTES)
 
-        data, count = await self._read(interaction, build)
-        if len(data) > MAX_EXPORT_BYTES:
+        built = await self._read(interaction, build)
+        if built is None:
             await self._reply(
                 interaction,
-                content=f"The export is {len(data) / 2**20:.1f} MiB, over Discord's limit. "
-                "Ask for fewer days, or run `newsdesk logs export` on the server.",
+                content=f"The export of the last {days} day(s) is over Discord's limit of "
+                f"{MAX_EXPORT_BYTES // 2**20} MiB for a file. Ask for fewer days, or run "
+                "`newsdesk logs export` on the server.",
             )
             return
+        data, count = built
         # UTC, as every date in the log and the listings (the server's local date may differ).
         name = f"newsdesk-queries-{dt.datetime.now(dt.timezone.utc).date().isoformat()}-{days}d.csv"
         await self._reply(
