@@ -218,6 +218,22 @@ def test_an_unreadable_corpus_folder_is_one_line() -> None:
         assert "NEWSDESK_CORPUS" in lines[0]
 
 
+def test_an_index_that_cannot_be_saved_is_one_warning_line_saying_where_to_put_it() -> None:
+    # A corpus folder the user may read but not write (a shared copy): every question would
+    # rebuild the index; the user is told why, once per command, and how to fix it.
+    with unprivileged.shared_folder() as folder:
+        corpus = folder / "corpus"
+        shutil.copytree(FIXTURE_CORPUS, corpus)  # made by root: read-only for the user
+        done = unprivileged.run(
+            "-m", "bot.cli", "ask", "Did the ferries to Corvo Island resume?", cwd=folder,
+            env={"NEWSDESK_CORPUS": str(corpus), "NEWSDESK_DB": str(folder / "log.db"), "NEWSDESK_SEMANTIC": "0"},
+        )
+        assert done.returncode == 0 and "Corvo" in done.stdout, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert "could not save the index" in lines[0] and "NEWSDESK_INDEX" in lines[0]
+
+
 def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_DB", "/nonexistent/folder/log.db")
     result = run("ask", "Why did engineers open the spillway of the Orin dam?")
