@@ -32,6 +32,9 @@ _HANDLER_KEY = "newsdesk.log_handler"
 # Loggers whose failures the commands print themselves, as one line (the desk's "question
 # not logged": ``Asked.log_error``); shown again only with -v.
 _REPORTED_BY_COMMANDS = ("bot.desk",)
+# The saved index's warnings, which `ask` and `outlets` show without -v: an index that
+# cannot be saved is rebuilt by every command, and only this says why (ingest says it itself).
+_INDEX_LOGGER = "retrieval.store"
 
 
 def _configure_logging(ctx: click.Context, verbose: bool) -> None:
@@ -50,6 +53,13 @@ def _configure_logging(ctx: click.Context, verbose: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.ERROR)
     ctx.meta[_HANDLER_KEY] = handler
+
+
+def _show_index_warnings() -> None:
+    """Let the saved index's warnings through ``main``'s handler (when ``main`` set one up)."""
+    if _HANDLER_KEY in click.get_current_context().find_root().meta:
+        logger = logging.getLogger(_INDEX_LOGGER)
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.WARNING))
 
 
 def _release_logging(ctx: click.Context) -> None:
@@ -168,6 +178,7 @@ def _open_desk(settings: Settings, *, open_log: bool = True) -> Desk:
     """The desk, with a one-line error for a missing corpus and a warning per skipped file."""
     from bot.desk import Desk
 
+    _show_index_warnings()
     try:
         desk = Desk.from_settings(settings, open_log=open_log)
     except FileNotFoundError as exc:

@@ -254,7 +254,10 @@ def _save_archive(
         save_npz(path, arrays)  # readers see the old file or the new one
     except OSError as exc:
         log.warning(
-            "could not save the index to %s (%s); answering from memory, it will be rebuilt next time", path, exc
+            "could not save the index to %s (%s); answering from memory, it will be rebuilt next time "
+            "(set NEWSDESK_INDEX to a folder you can write)",
+            path,
+            exc,
         )
         return False
     log.info("saved index of %d passages to %s", len(archive.passages), path)
