@@ -276,6 +276,15 @@ def test_ask_does_not_import_discord(env: dict[str, str]) -> None:
     assert done.stderr.strip().splitlines()[-1] == "False"
 
 
+def test_a_question_typed_without_quotes_is_asked_as_typed(env: dict[str, str]) -> None:
+    result = run("ask", "Why", "did", "engineers", "open", "the", "Orin", "dam", "spillway?", "-n", "1")
+    assert result.exit_code == 0, result.output
+    assert "reservoir had risen" in result.stdout
+    row = next(Database(env["NEWSDESK_DB"])["queries"].rows)
+    assert row["question"] == "Why did engineers open the Orin dam spillway?"
+    assert "Missing argument 'QUESTION...'" in run("ask").output
+
+
 def test_a_question_starting_with_a_dash_says_to_put_it_after_two_dashes(env: dict[str, str]) -> None:
     result = run("ask", "-5 degrees at the Orin dam?")
     assert result.exit_code == 2
