@@ -132,7 +132,7 @@ class _AskCommand(click.Command):
 
 
 @main.command(cls=_AskCommand)
-@click.argument("question")
+@click.argument("words", metavar="QUESTION...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default 3).")
 @click.option("--outlet", help="Only articles from this outlet (e.g. DW).")
@@ -141,16 +141,21 @@ class _AskCommand(click.Command):
 @click.pass_context
 def ask(
     ctx: click.Context,
-    question: str,
+    words: tuple[str, ...],
     as_json: bool,
     limit: int | None,
     outlet: str | None,
     since: str | None,
     until: str | None,
 ) -> None:
-    """Answer QUESTION from the archive with cited excerpts."""
+    """Answer QUESTION from the archive with cited excerpts.
+
+    Quotes are optional: the words are asked as one question.
+    """
     from bot.desk import Desk
 
+    # A new user types `newsdesk ask Did Iran send troops?` as often as the quoted form.
+    question = " ".join(words)
     settings = _settings(ctx)
     try:
         # Checked before the archive loads: a typo costs no waiting.
