@@ -45,6 +45,17 @@ def test_redirects_are_followed_a_bounded_number_of_times(web: LocalWeb) -> None
     assert len(web.pages()) == 2 + 4
 
 
+def test_an_article_that_redirects_to_the_site_s_home_page_is_refused(web: LocalWeb) -> None:
+    # A removed article often sends its readers to the home page, which is no article.
+    web.add("/", b"<html><head><title>The Coastal Ledger</title></head><body><p>Latest news</p></body></html>")
+    url = web.add("/news/2019/old-story", status=301, Location="/")
+    with pytest.raises(FetchError) as info:
+        fetch(url, limits=QUICK)
+    assert str(info.value) == f"{url} redirects to the site's home page {web.url('/')}; the article may have been removed"
+    assert info.value.reason == "redirects to the home page"
+    assert fetch(web.url("/"), limits=QUICK).url == web.url("/")  # asked for, the home page is fetched
+
+
 def test_a_redirect_without_a_location_is_one_clear_line(web: LocalWeb) -> None:
     url = web.add("/moved", b"<html><body><p>Moved somewhere</p></body></html>", status=302)
     with pytest.raises(FetchError) as info:
