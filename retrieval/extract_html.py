@@ -111,7 +111,8 @@ def _link(url: str) -> str:
     return url.translate(_LINK_ESCAPES)
 
 
-def _home_page(url: str) -> bool:
+def is_home_page(url: str) -> bool:
+    """Whether ``url`` is a site's home page (no path, no query): no article's own address."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -124,7 +125,7 @@ def _article_address(found: str, fetched: str | None) -> str:
     every page: then where the page came from, unless that is a home page too (then none), since
     two articles with one address would be taken for one."""
     for address in (found, fetched or ""):
-        if address and not _home_page(address):
+        if address and not is_home_page(address):
             return address
     return ""
 

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from retrieval.corpus import MAX_ARTICLE_BYTES
-from retrieval.extract_html import looks_like_html
+from retrieval.extract_html import is_home_page, looks_like_html
 from retrieval.raw_page import REASON_TOO_LARGE, IngestError, RawPage
 from retrieval.robots import MAX_ROBOTS_BYTES, RobotsCache, robots_url
 from retrieval.web_address import AddressPolicy, NotPublic, public_addresses
@@ -117,6 +117,9 @@ def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), f
         raise FetchError(url, f"{url} is not a web address (http:// or https://)", reason="not a web address")
     with _errors(url, limits), _client(contact, limits, feed) as client:
         with _open(client, url, limits, name=url, robots=True) as (final, response):
+            if not feed and is_home_page(final) and not is_home_page(url):
+                message = f"{url} redirects to the site's home page {final}; the article may have been removed"
+                raise FetchError(url, message, reason="redirects to the home page")
             return _read(url, final, response, limits, feed)
 
 
