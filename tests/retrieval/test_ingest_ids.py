@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import MAX_ARTICLE_BYTES, load_corpus
-from retrieval.ingest import DuplicateArticleError, IngestError, RawPage, extract_page, ingest_file, ingest_many, summarise
+from retrieval.ingest import (
+    DuplicateArticleError,
+    IngestError,
+    Overrides,
+    RawPage,
+    extract_page,
+    ingest_file,
+    ingest_many,
+    ingest_pages,
+    summarise,
+)
 
 from tests.paths import HTML_DIR
 
@@ -77,6 +87,20 @@ def test_a_canonical_link_to_the_site_s_home_page_does_not_make_two_articles_one
     fetched = "https://ledger.example.org/news/storm"
     page = RawPage(fetched, (tmp_path / "a.html").read_bytes(), url=fetched, is_html=True)
     assert extract_page(page).url == fetched  # the address it came from instead
+
+
+def test_tracking_parameters_and_fragments_are_not_part_of_an_article_s_address(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    html = (HTML_DIR / "article.html").read_bytes().replace(
+        b'<link rel="canonical" href="https://ledger.example.org/news/2024/03/05/pier-rebuild">', b""
+    )
+    shared = "https://ledger.example.org/news/pier?id=7&utm_source=rss&utm_medium=feed#comments"
+    first = ingest_pages([lambda: RawPage(shared, html, url=shared, is_html=True)], corpus, Overrides())
+    assert [o.result.article.url for o in first] == ["https://ledger.example.org/news/pier?id=7"]
+    updated = html.replace(b"Opponents had argued", b"Update: work starts in May. Opponents had argued")
+    again = "https://ledger.example.org/news/pier?fbclid=XYZ&id=7"
+    (outcome,) = ingest_pages([lambda: RawPage(again, updated, url=again, is_html=True)], corpus, Overrides())
+    assert "same URL https://ledger.example.org/news/pier?id=7" in str(outcome.error)  # the same article, changed
 
 
 def test_a_page_ingested_again_says_whether_it_changed_since(tmp_path: Path) -> None:
