@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.cleaning import (
     PROBLEM_NO_BODY,
@@ -50,6 +50,8 @@ _OTHER_NAMES = (
     "//head/meta[@property='og:site_name' or @name='og:site_name' or @name='application-name'"
     " or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
 )
+# Query parameters that say which link or campaign brought the reader, not which page it is.
+_TRACKING = re.compile(r"(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl)\Z", re.I)
 _PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
@@ -123,11 +125,23 @@ def is_home_page(url: str) -> bool:
 def _article_address(found: str, fetched: str | None) -> str:
     """The page's own (canonical) address, unless it is a site's home page, which some sites give
     every page: then where the page came from, unless that is a home page too (then none), since
-    two articles with one address would be taken for one."""
+    two articles with one address would be taken for one. Either way without tracking."""
     for address in (found, fetched or ""):
         if address and not is_home_page(address):
-            return address
+            return _without_tracking(address)
     return ""
+
+
+def _without_tracking(url: str) -> str:
+    """``url`` without campaign parameters (``utm_source``, ``fbclid``...) and a ``#fragment`` (a
+    ``#!`` or ``#/`` route names a page, and stays): one article, one address, whatever link led to it."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p.partition("=")[0]))
+    fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
+    return urlunsplit(parts._replace(query=query, fragment=fragment))
 
 
 def _date(value: str | None) -> dt.date | None:
