@@ -81,13 +81,16 @@ class Place:
 
     guild_id: int | None
     channel_id: int | None
+    # In a thread, its channel: a thread started on an answer shows the answer, buttons included.
+    parent_id: int | None = None
 
     def asked_here(self, row: dict) -> bool:
         """``row`` (a logged question) was asked in this server and channel (a DM's channel
         may not be logged: the ``none`` privacy setting drops it)."""
         if row.get("guild_id") != _text(self.guild_id):
             return False
-        return row.get("channel_id") is None or row["channel_id"] == _text(self.channel_id)
+        channel = row.get("channel_id")
+        return channel is None or channel in (_text(self.channel_id), _text(self.parent_id))
 
 
 def _text(value: int | None) -> str | None:

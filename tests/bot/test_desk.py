@@ -115,3 +115,14 @@ def test_a_dm_question_is_paged_from_its_dm_even_when_its_channel_was_not_logged
     assert asked.query_id is not None
     assert desk.more(asked.query_id, 3, 3, Place(None, 70)) is not None
     assert desk.more(asked.query_id, 3, 3, Place(1, 70)) is None  # the same id pressed in a server
+
+
+def test_a_question_is_paged_from_a_thread_started_on_its_answer_but_not_from_another_channel(desk: Desk) -> None:
+    from bot.desk import Place
+
+    asked = desk.ask(BROAD, more=6, interface="discord", user_id=7, guild_id=1, channel_id=10)
+    assert asked.query_id is not None
+    assert desk.more(asked.query_id, 3, 3, Place(1, 10)) is not None
+    assert desk.more(asked.query_id, 3, 3, Place(1, 99, parent_id=10)) is not None  # a thread of #10
+    assert desk.more(asked.query_id, 3, 3, Place(1, 11)) is None
+    assert desk.more(asked.query_id, 3, 3, Place(2, 10)) is None

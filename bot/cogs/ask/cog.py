@@ -93,7 +93,7 @@ def _who(interaction: discord.Interaction) -> dict[str, Any]:
 
 def _place(interaction: discord.Interaction) -> Place:
     """Where a button was pressed: it reaches only a question asked there (see :class:`Place`)."""
-    return Place(interaction.guild_id, interaction.channel_id)
+    return Place(interaction.guild_id, interaction.channel_id, getattr(interaction.channel, "parent_id", None))
 
 
 class AskCog(commands.Cog, name="Ask"):
