@@ -3,10 +3,11 @@
 Guarantees:
 - :func:`error_message` maps every error to the one line a member sees; an unexpected error
   is logged with its traceback and answered with :data:`APOLOGY`.
-- :func:`send_private` is private for real. Discord gives the first followup after a defer
-  the defer's visibility and ignores ``ephemeral=True`` on it, so after a *public* defer
-  (:func:`defer_publicly`) whose "thinking…" message is still showing, that message is
-  deleted first and the error follows as a new, ephemeral message.
+- :func:`send_private` is private for real, and fits one message (cut to 2000 characters).
+  Discord gives the first followup after a defer the defer's visibility and ignores
+  ``ephemeral=True`` on it, so after a *public* defer (:func:`defer_publicly`) whose
+  "thinking…" message is still showing, that message is deleted first and the error
+  follows as a new, ephemeral message.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from discord import app_commands
 from bot.checks import NotModerator
 from bot.querylog import QueryLogError, ReviewError
 from bot.querylog.records import one_line
-from bot.reply import NO_MENTIONS, escape, truncate
+from bot.reply import NO_MENTIONS, Limits, escape, truncate
 from retrieval.answer import QuestionError
 from retrieval.filters import FilterError
 
@@ -67,7 +68,9 @@ async def send_public(interaction: discord.Interaction, **kwargs: object) -> Non
 
 
 async def send_private(interaction: discord.Interaction, message: str) -> None:
-    """An ephemeral message, whether or not the interaction was answered already."""
+    """An ephemeral message, whether or not the interaction was answered already; cut to fit
+    one message (an error may quote a long list, e.g. the known outlets)."""
+    message = truncate(message, Limits.CONTENT)
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

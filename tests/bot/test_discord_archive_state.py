@@ -56,3 +56,27 @@ async def test_an_unknown_outlet_lists_the_known_ones(fake_discord: FakeDiscord,
     [row] = rows(tmp_path / "log.db")  # logged as refused before any search, not as unanswered
     assert "no outlet matches" in (row["rejected"] or "")
     fake_discord.assert_no_violations()
+
+
+async def test_an_unknown_outlet_among_long_outlet_names_still_gets_its_one_private_message(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    # Outlet names taken from pages can be long; twenty of them listed were over 2000
+    # characters, Discord refused the message and the member saw "This interaction failed".
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(25):
+        outlet = f"Regional Outlet {n:02d}, " + "the independent voice of the valley and its people " * 3
+        (corpus / f"outlet-{n:02d}.md").write_text(
+            f"---\nid: outlet-{n:02d}\ntitle: Ferries return {n}\nsource: {outlet.strip()}\npublished: 2021-03-02\n---\n"
+            "The ferries to Corvo Island resumed on Monday after the storm.\n",
+            encoding="utf-8",
+        )
+    bot = await _bot(fake_discord, load_or_build(corpus, tmp_path / "index"), tmp_path / "log.db")
+    try:
+        _, message = await ask(fake_discord, "Did the ferries to Corvo Island resume?", outlet="Reuters")
+    finally:
+        await bot.close()
+    assert message.ephemeral and message.content.startswith("no outlet matches 'Reuters'; known outlets: Regional Outlet 00")
+    assert len(message.content) <= 2000
+    fake_discord.assert_no_violations()
