@@ -55,6 +55,15 @@ def test_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     assert done.returncode != 0 and "NEWSDESK_COOLDOWN_SECONDS" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("level", ["LOUD", "verbose", "20"])
+def test_a_log_level_that_is_not_one_is_refused_naming_the_levels(level: str) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match=r"NEWSDESK_LOG_LEVEL=.* DEBUG, INFO, WARNING, ERROR"):
+        load_settings({"NEWSDESK_LOG_LEVEL": level}, dotenv_path=None)
+    assert load_settings({"NEWSDESK_LOG_LEVEL": " debug "}, dotenv_path=None).log_level == "DEBUG"
+
+
 async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> None:
     fake = fake_discord
     settings = Settings(discord_token=fake.token, guild_id=None)
