@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 USER_ID_MODES = ("plain", "hashed", "none")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -153,7 +154,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         guilds=_ids(env, "NEWSDESK_GUILDS"),
         log_user_ids=mode,
         hash_secret=secret,
-        log_level=(env.get("NEWSDESK_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+        log_level=_log_level(env),
         contact=env.get("NEWSDESK_CONTACT", "").strip(),
         semantic=_switch(env, "NEWSDESK_SEMANTIC", True),
         dashboard_password_hash=env.get("NEWSDESK_DASHBOARD_PASSWORD_HASH", "").strip() or None,
@@ -163,6 +164,15 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         aliases_path=Path(aliases) if aliases else None,
         **_fetch_private(env),
     )
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    """NEWSDESK_LOG_LEVEL, upper case; a typo would otherwise log at INFO without a word."""
+    raw = env.get("NEWSDESK_LOG_LEVEL", "").strip()
+    level = raw.upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"NEWSDESK_LOG_LEVEL={raw!r} must be one of: {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _dotenv(path: Path) -> dict[str, str]:
