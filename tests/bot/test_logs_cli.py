@@ -245,6 +245,33 @@ def test_forget_reports_and_removes_a_user(db_path: Path, monkeypatch: pytest.Mo
     assert again.stdout.startswith("removed 0 question(s)")
 
 
+@pytest.mark.parametrize("given", ["<@111>", "<@!111>", " 111 "])
+def test_forget_takes_a_pasted_mention_as_the_users_id(db_path: Path, given: str) -> None:
+    fill(db_path)
+    result = run("forget", given)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "removed 2 question(s) and 2 feedback row(s) for user 111"
+
+
+@pytest.mark.parametrize("given", ["@alice", "alice", "11l", "h:5f2c1a…", ""])
+def test_forget_refuses_what_is_not_a_user_id_instead_of_removing_nothing(db_path: Path, given: str) -> None:
+    fill(db_path)
+    result = run("forget", given)
+    assert result.exit_code == 2
+    assert "Discord user id" in result.output and "removed" not in result.output
+    assert Database(db_path)["queries"].count == 5
+
+
+def test_forget_takes_the_whole_hashed_key_a_listing_shows(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_LOG_USER_IDS", "hashed")
+    monkeypatch.setenv("NEWSDESK_HASH_SECRET", SECRET)
+    fill(db_path, user_ids="hashed", secret=SECRET)
+    key = json.loads(run("recent", "--json").stdout)[-1]["user_id"]
+    result = run("forget", key)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("removed 2 question(s) and 2 feedback row(s)")
+
+
 def test_forget_explains_none_mode(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_LOG_USER_IDS", "none")
     fill(db_path, user_ids="none")
