@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -317,12 +318,35 @@ def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
     _warn_in_wal(ctx, removed)
 
 
+_MENTION = re.compile(r"<@!?([0-9]+)>")
+# A Discord id (a snowflake: up to 20 digits), or the whole key ``hashed`` stores (QueryLog.hashed_key).
+_USER_ID = re.compile(r"[0-9]{1,20}|h:[0-9a-f]{32}")
+
+
+def user_id_of(text: str) -> str:
+    """forget's USER_ID: a Discord user id, also as a pasted mention (``<@id>``), or a whole
+    hashed key; anything else is refused, since it would match nobody and remove nothing."""
+    value = text.strip()
+    if mention := _MENTION.fullmatch(value):
+        value = mention.group(1)
+    if not _USER_ID.fullmatch(value):
+        raise click.BadParameter(
+            f"{clean(text)!r} is not a Discord user id: give its digits (in Discord, right-click the user, "
+            "Copy User ID) or a whole hashed key as `newsdesk logs recent --json` shows it (h: and 32 hex digits)",
+            param_hint="USER_ID",
+        )
+    return value
+
+
 @logs.command()
 @click.argument("user_id")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @click.pass_context
 def forget(ctx: click.Context, user_id: str, dry_run: bool) -> None:
-    """Delete everything logged about USER_ID (their questions and feedback), e.g. on request."""
+    """Delete everything logged about USER_ID (their questions and feedback), e.g. on request.
+
+    USER_ID: the Discord user id (a pasted mention <@id> is fine), or a whole hashed key."""
+    user_id = user_id_of(user_id)
     settings = settings_of(ctx)
     with log_database(ctx, write=True) as db:
         querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
