@@ -29,6 +29,12 @@ Guarantees:
 - A refresh that fails (the log briefly locked, moved or unreadable) is logged and tried
   again at the next tick; the copy keeps its last state meanwhile. Nothing changes in the
   copy when the server's rows have not changed.
+- A refresh writes only what came or went since the last one: new questions, removed ones
+  (known by id and time asked, so a question whose id SQLite gave again after a forget is
+  never mistaken for the forgotten one) and new, changed or removed votes. After a change of
+  schema (a column, a migration record) every row is copied again, as a migration may have
+  filled a column (in the transaction that changed the schema: :func:`bot.querylog.migrate`
+  runs each migration in one). Questions are never changed once logged otherwise.
 - The copy lives in a folder named ``COPY_PREFIX...`` holding its owner's pid: a dashboard
   killed outright (SIGKILL, a crash) cannot remove it, so the next one removes every such
   folder whose owner is gone (:func:`remove_stale_copies`); purge and forget never reach it.
@@ -43,7 +49,8 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.querylog import BUSY_TIMEOUT_MS, QueryLogError, open_reader
@@ -64,9 +71,35 @@ COPIED: tuple[tuple[str, str], ...] = (
     ("feedback", "query_id IN (SELECT id FROM queries WHERE guild_id = ?)"),
 )
 
-Rows = dict[str, list[tuple[object, ...]]]
+_VOTES_WHERE = dict(COPIED)["feedback"]
+IDS_PER_READ = 500  # question ids per "id IN (...)": well under SQLite's limit of bound values
+
+Row = tuple[object, ...]
 # Per copied table, its columns in the log as (name, declared type), in order.
 Columns = dict[str, tuple[tuple[str, str], ...]]
+# The copied tables' columns and the migration records: when they change, everything is copied again.
+Schema = tuple[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], tuple[Row, ...]]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """One snapshot of this server's part of the log (see :meth:`GuildCopy._read`)."""
+
+    columns: Columns
+    schema: Schema
+    keys: frozenset[Row]
+    votes: frozenset[Row]
+    rows: list[Row]  # whole rows of the questions to add
+    whole: bool  # the schema changed: copy everything again
+
+
+def _chunks(ids: list[object]) -> Iterator[list[object]]:
+    for start in range(0, len(ids), IDS_PER_READ):
+        yield ids[start : start + IDS_PER_READ]
+
+
+def _ids_in(chunk: list[object]) -> str:
+    return f"id IN ({', '.join('?' for _ in chunk)})"
 
 
 def _quoted(name: str) -> str:
@@ -85,7 +118,10 @@ class GuildCopy:
         self.path = path
         self.guild = guild
         self._conn = conn  # used by one thread at a time: create(), then the refresher
-        self._last: int | None = None
+        # What the copy holds now: the schema read, this server's questions (id, asked_at), its votes.
+        self._schema: Schema | None = None
+        self._keys: frozenset[tuple[object, ...]] = frozenset()
+        self._votes: frozenset[tuple[object, ...]] = frozenset()
         self._wal_empty = True
 
     @classmethod
@@ -121,45 +157,53 @@ class GuildCopy:
         """Bring the copy up to date with the log; True when anything changed.
 
         Raises QueryLogError when the log cannot be read or the copy cannot be written."""
-        columns, rows = self._read()
-        fingerprint = hash((tuple(columns.items()), tuple((table, tuple(found)) for table, found in rows.items())))
-        if fingerprint == self._last:
+        seen = self._read()
+        if seen.schema == self._schema and seen.keys == self._keys and seen.votes == self._votes:
             if not self._wal_empty:
                 self._wal_empty = checkpoint(self._conn, CHECKPOINT_WAIT_SECONDS)
             return False
         try:
-            self._write(columns, rows)
+            self._write(seen)
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.path, "write")) from exc
-        self._last = fingerprint
+        self._schema, self._keys, self._votes = seen.schema, seen.keys, seen.votes
         # Empties the write-ahead file (old pages of removed rows) unless a reader still
         # needs it; then the next tick tries again. Readers are not held up by it.
         self._wal_empty = checkpoint(self._conn, CHECKPOINT_WAIT_SECONDS)
-        log.debug("guild copy refreshed: %d questions, %d votes", len(rows["queries"]), len(rows["feedback"]))
+        log.debug("guild copy refreshed: %d questions, %d votes", len(seen.keys), len(seen.votes))
         return True
 
-    def _read(self) -> tuple[Columns, Rows]:
-        """The log's columns of the copied tables and this server's rows, all from one snapshot
-        (a read transaction), so the rows have exactly the columns read."""
+    def _read(self) -> _Seen:
+        """What the log holds for this server, all from one snapshot (a read transaction): the
+        schema, the questions' keys, the votes, and the whole rows of the questions the copy
+        lacks (all of them when the schema changed: a migration may have filled a column)."""
         reader = open_reader(self.source)
+        conn = reader.conn
         try:
-            reader.conn.execute("BEGIN")
+            conn.execute("BEGIN")
             # A table read opens the snapshot now (a PRAGMA alone would not keep one open).
-            reader.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            columns = {table: _table_columns(reader.conn, table) for table, _ in COPIED}
-            rows = {
-                table: reader.conn.execute(
-                    f"SELECT {', '.join(_quoted(name) for name, _ in columns[table])} FROM {_quoted(table)} WHERE {where}",
-                    (str(self.guild),) if "?" in where else (),
-                ).fetchall()
-                for table, where in COPIED
-            }
-            return columns, rows
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            columns = {table: _table_columns(conn, table) for table, _ in COPIED}
+            schema = (tuple(columns.items()), tuple(self._select(conn, columns, "_migrations", "1")))
+            guild = (str(self.guild),)
+            keys = frozenset(conn.execute("SELECT id, asked_at FROM queries WHERE guild_id = ?", guild))
+            votes = frozenset(self._select(conn, columns, "feedback", _VOTES_WHERE, guild))
+            whole = schema != self._schema
+            wanted = sorted(key[0] for key in (keys if whole else keys - self._keys))
+            rows = [row for chunk in _chunks(wanted) for row in self._select(conn, columns, "queries", _ids_in(chunk), chunk)]
+            return _Seen(columns, schema, keys, votes, rows, whole)
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.source, "read")) from exc
         finally:
-            reader.conn.rollback()  # ends the read transaction
+            conn.rollback()  # ends the read transaction
             reader.close()
+
+    @staticmethod
+    def _select(
+        conn: sqlite3.Connection, columns: Columns, table: str, where: str, params: Sequence[object] = ()
+    ) -> list[Row]:
+        names = ", ".join(_quoted(name) for name, _ in columns[table])
+        return conn.execute(f"SELECT {names} FROM {_quoted(table)} WHERE {where}", tuple(params)).fetchall()
 
     def _add_new_columns(self, columns: Columns) -> None:
         """Give the copy's tables the columns the log gained since (inside the caller's transaction).
@@ -173,22 +217,36 @@ class GuildCopy:
                     self._conn.execute(f"ALTER TABLE {_quoted(table)} ADD COLUMN {_quoted(name)} {declared}")
                     log.info("the dashboard's copy gained the column %s.%s the log has now", table, name)
 
-    def _write(self, columns: Columns, rows: Rows) -> None:
+    def _write(self, seen: _Seen) -> None:
+        """Make the copy hold what ``seen`` holds, in one transaction: everything again after a
+        schema change, else only the questions and votes that came or went."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            self._add_new_columns(columns)
-            for table, _ in reversed(COPIED):  # votes before the questions they refer to
-                conn.execute(f"DELETE FROM {_quoted(table)}")
-            for table, found in rows.items():
-                names = ", ".join(_quoted(name) for name, _ in columns[table])
-                marks = ", ".join("?" for _ in columns[table])
-                conn.executemany(f"INSERT INTO {_quoted(table)} ({names}) VALUES ({marks})", found)
+            self._add_new_columns(seen.columns)
+            if seen.whole:
+                for table, _ in reversed(COPIED):  # votes before the questions they refer to
+                    conn.execute(f"DELETE FROM {_quoted(table)}")
+                self._insert(seen.columns, "_migrations", list(seen.schema[1]))
+                new_votes = seen.votes
+            else:
+                # A changed vote is gone under its old value and new under the new one.
+                gone = [vote[:2] for vote in self._votes - seen.votes]  # (query_id, user_id): its key
+                conn.executemany("DELETE FROM feedback WHERE query_id = ? AND user_id IS ?", gone)
+                conn.executemany("DELETE FROM queries WHERE id = ? AND asked_at = ?", list(self._keys - seen.keys))
+                new_votes = seen.votes - self._votes
+            self._insert(seen.columns, "queries", seen.rows)
+            self._insert(seen.columns, "feedback", list(new_votes))
             conn.execute("COMMIT")
         except sqlite3.Error:
             if conn.in_transaction:  # SQLite may have rolled back already
                 conn.execute("ROLLBACK")
             raise
+
+    def _insert(self, columns: Columns, table: str, rows: list[Row]) -> None:
+        names = ", ".join(_quoted(name) for name, _ in columns[table])
+        marks = ", ".join("?" for _ in columns[table])
+        self._conn.executemany(f"INSERT INTO {_quoted(table)} ({names}) VALUES ({marks})", rows)
 
     def keep_current(self, every: float, stop: threading.Event) -> None:
         """Refresh every ``every`` seconds until ``stop`` is set (run in a thread)."""

@@ -222,11 +222,14 @@ def test_guild_shows_new_questions_of_that_server_only(tmp_path: Path) -> None:
 
 
 def _migrate_adding_a_column(path: Path, values: dict[int, str]) -> None:
-    """What a migration does while the dashboard runs: a new column, then values in it."""
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute('ALTER TABLE "queries" ADD COLUMN "language" TEXT')
-        conn.executemany("UPDATE queries SET language = ? WHERE id = ?", [(v, k) for k, v in values.items()])
+    """What a migration does while the dashboard runs: a new column, then values in it, in one
+    transaction as bot.querylog.schema.migrate runs each migration (Python's sqlite3 would
+    commit the ALTER TABLE on its own)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute('ALTER TABLE "queries" ADD COLUMN "language" TEXT')
+    conn.executemany("UPDATE queries SET language = ? WHERE id = ?", [(v, k) for k, v in values.items()])
+    conn.execute("COMMIT")
     conn.close()
 
 
