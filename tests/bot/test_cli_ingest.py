@@ -63,6 +63,22 @@ def test_missing_path_is_a_clear_error(corpus: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+def test_a_web_address_without_its_scheme_is_told_how_to_write_it(corpus: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", "www.dw.com/en/iran-pledges-to-help-iraq"])
+    assert result.exit_code == 2
+    assert "www.dw.com/en/iran-pledges-to-help-iraq does not exist; a web address starts with https://" in result.output
+
+
+def test_a_feed_given_as_a_page_is_told_to_use_feed(corpus: Path) -> None:
+    from tests.local_web import serve
+
+    with serve() as web:
+        feed = web.add("/rss", b'<rss version="2.0"><channel><title>L</title></channel></rss>', Content_Type="application/rss+xml")
+        result = CliRunner().invoke(main, ["ingest", feed])
+    assert result.exit_code == 1
+    assert f"error: {feed} is an RSS or Atom feed, not an article page; give it with --feed" in result.output
+
+
 def test_html_page_is_ingested_as_plain_text_with_its_address(corpus: Path) -> None:
     from tests.paths import HTML_DIR
 
