@@ -42,6 +42,13 @@ def is_web_address(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
+def _looks_like_an_address(text: str) -> bool:
+    """``www.dw.com/en/...`` or ``dw.com/en/...``: a host name first, typed without its scheme."""
+    host, slash, _ = text.partition("/")
+    named = "." in host and host.rsplit(".", 1)[1].isalpha() and Path(host).suffix.lower() not in RAW_SUFFIXES
+    return named and (bool(slash) or host.lower().startswith("www."))
+
+
 def _pages(paths: Iterable[str], settings: Settings) -> list[Callable[[], RawPage]]:
     """One getter per page: web addresses are fetched, folders expand to their raw files."""
     pages: list[Callable[[], RawPage]] = []
@@ -57,7 +64,8 @@ def _pages(paths: Iterable[str], settings: Settings) -> list[Callable[[], RawPag
         elif path.exists():
             pages.append(lambda p=path: read_file(p))
         else:
-            raise click.BadParameter(f"{raw} does not exist", param_hint="PATH")
+            hint = "; a web address starts with https://" if _looks_like_an_address(raw) else ""
+            raise click.BadParameter(f"{raw} does not exist{hint}", param_hint="PATH")
     return pages
 
 

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
+_SURE_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")  # not any XML
 _DNS_HINTS = ("name or service not known", "nodename nor servname", "temporary failure in name resolution",
               "getaddrinfo failed", "no address associated", "name resolution")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -300,8 +301,7 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     wanted = FEED_TYPES if feed else PAGE_TYPES
     if content_type and content_type not in wanted:
-        what = "an RSS or Atom feed" if feed else "an HTML page"
-        raise FetchError(url, f"{url} is {content_type}, not {what}", reason="wrong content type")
+        raise FetchError(url, _wrong_type(url, content_type, feed), reason="wrong content type")
     data = _body(url, response, limits, feed=feed)
     if not content_type and not feed and not looks_like_html(data):
         raise FetchError(url, f"{url} has no content type and does not look like HTML", reason="wrong content type")
@@ -313,6 +313,16 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
         charset=response.charset_encoding,
         is_html=content_type in ("text/html", "application/xhtml+xml"),
     )
+
+
+def _wrong_type(url: str, content_type: str, feed: bool) -> str:
+    if feed:
+        return f"{url} is {content_type}, not an RSS or Atom feed"
+    if content_type in _SURE_FEED_TYPES:
+        return f"{url} is an RSS or Atom feed, not an article page; give it with --feed"
+    if content_type in FEED_TYPES:  # XML: may be a feed
+        return f"{url} is {content_type}, not an HTML page; if it is an RSS or Atom feed, give it with --feed"
+    return f"{url} is {content_type}, not an HTML page"
 
 
 def _too_large(url: str, size: int | None, limits: FetchLimits, feed: bool) -> FetchError:

@@ -43,7 +43,10 @@ PREVIEW_EXPIRED = "This preview expired, so nothing was added. Run `/archive add
 
 
 # Ingest's messages name the CLI's options; in Discord they are this command's options.
-_OPTION_NAMES = {"--published": "published:", "--source": "source:", "--title": "title:", "--overwrite": "overwrite:True"}
+_OPTION_NAMES = {
+    "--published": "published:", "--source": "source:", "--title": "title:", "--overwrite": "overwrite:True",
+    "--feed": "the bot's NEWSDESK_FEEDS setting",
+}
 
 
 def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
