@@ -79,6 +79,18 @@ def test_a_feed_given_as_a_page_is_told_to_use_feed(corpus: Path) -> None:
     assert f"error: {feed} is an RSS or Atom feed, not an article page; give it with --feed" in result.output
 
 
+def test_hidden_files_in_a_folder_are_left_alone(corpus: Path, tmp_path: Path) -> None:
+    from tests.paths import HTML_DIR
+
+    folder = tmp_path / "saved-pages"
+    folder.mkdir()
+    (folder / "pier.html").write_bytes((HTML_DIR / "article.html").read_bytes())
+    (folder / "._pier.html").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")  # macOS metadata
+    result = CliRunner().invoke(main, ["ingest", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("1 added, 0 skipped, 0 failed")
+
+
 def test_html_page_is_ingested_as_plain_text_with_its_address(corpus: Path) -> None:
     from tests.paths import HTML_DIR
 
