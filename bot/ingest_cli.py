@@ -42,6 +42,11 @@ def is_web_address(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
+def _raw_file(path: Path) -> bool:
+    """A saved page in a folder; hidden files (macOS ``._`` metadata, editors' locks) are not pages."""
+    return not path.name.startswith(".") and path.suffix.lower() in RAW_SUFFIXES and path.is_file()
+
+
 def _looks_like_an_address(text: str) -> bool:
     """``www.dw.com/en/...`` or ``dw.com/en/...``: a host name first, typed without its scheme."""
     host, slash, _ = text.partition("/")
@@ -59,7 +64,7 @@ def _pages(paths: Iterable[str], settings: Settings) -> list[Callable[[], RawPag
         if is_web_address(raw):
             pages.append(lambda url=raw: outages.fetch(url, contact=settings.contact, limits=limits))
         elif path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RAW_SUFFIXES)
+            files = sorted(p for p in path.iterdir() if _raw_file(p))
             pages.extend(lambda p=p: read_file(p) for p in files)
         elif path.exists():
             pages.append(lambda p=path: read_file(p))
