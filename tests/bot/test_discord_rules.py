@@ -109,3 +109,16 @@ async def test_a_mention_where_the_bot_may_not_post_is_told_privately_how_to_ask
     assert not list(Database(tmp_path / "log.db")["queries"].rows)  # nobody saw an answer
     fake.assert_no_violations()
     fake.assert_nothing_pings()
+
+
+async def test_a_mention_in_a_channel_the_bot_has_not_cached_is_answered_there(
+    fake_discord: FakeDiscord, newsdesk: NewsdeskBot
+) -> None:
+    # Made after the bot connected, with no event telling it: discord.py knows nothing of its
+    # permissions, so the bot tries rather than telling the member it may not post there.
+    fake = fake_discord
+    unseen = fake.guild.add_channel("made-meanwhile")
+    question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=unseen)
+    reply = await fake.wait_for_message(lambda m: m.reference is not None, timeout=10)
+    assert int(reply.reference["message_id"]) == int(question["id"]) and _answer_shown(reply)
+    fake.assert_no_violations()

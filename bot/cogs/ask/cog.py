@@ -324,8 +324,8 @@ class AskCog(commands.Cog, name="Ask"):
 
 def _may_post(message: discord.Message) -> bool:
     """The bot may post where the message was posted (Send Messages, in threads Send Messages in Threads; always in DMs)."""
-    if message.guild is None:
-        return True
+    if message.guild is None or isinstance(message.channel, discord.PartialMessageable):
+        return True  # a DM; or a channel the bot has not cached, whose permissions it cannot know: try
     permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr]
     return permissions.send_messages_in_threads if isinstance(message.channel, discord.Thread) else permissions.send_messages
 
