@@ -67,11 +67,15 @@ async def test_mentions_are_answered_while_discord_rate_limits_the_bot(fake_disc
     fake.assert_nothing_pings()
 
 
+def _channel_denying_the_bot(fake: FakeDiscord, name: str, permission: int) -> FakeChannel:
+    channel = fake.guild.add_channel(name)
+    channel.overwrite(fake.guild.role(fake.bot_user.username), deny=permission)
+    return channel
+
+
 @pytest.fixture
 def channel_without_embed_links(fake_discord: FakeDiscord) -> FakeChannel:
-    channel = fake_discord.guild.add_channel("no-embeds")
-    channel.overwrite(fake_discord.guild.role(fake_discord.bot_user.username), deny=Perm.EMBED_LINKS)
-    return channel
+    return _channel_denying_the_bot(fake_discord, "no-embeds", Perm.EMBED_LINKS)
 
 
 async def test_a_mention_where_the_bot_may_not_embed_still_gets_the_answer(
@@ -90,9 +94,7 @@ async def test_a_mention_where_the_bot_may_not_embed_still_gets_the_answer(
 
 @pytest.fixture
 def channel_without_send_messages(fake_discord: FakeDiscord) -> FakeChannel:
-    channel = fake_discord.guild.add_channel("announcements")
-    channel.overwrite(fake_discord.guild.role(fake_discord.bot_user.username), deny=Perm.SEND_MESSAGES)
-    return channel
+    return _channel_denying_the_bot(fake_discord, "announcements", Perm.SEND_MESSAGES)
 
 
 async def test_a_mention_where_the_bot_may_not_post_is_told_privately_how_to_ask(
