@@ -63,3 +63,17 @@ def test_an_unreadable_dotenv_is_one_line() -> None:
         assert "Traceback" not in done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and ".env" in lines[0] and "ermission denied" in lines[0], done.stderr
+
+
+def test_paths_in_dotenv_may_start_with_a_tilde(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shell expands ~ in `export NEWSDESK_CORPUS=~/news`; .env files are not read by a shell.
+    monkeypatch.setenv("HOME", str(folder))
+    for name in ("NEWSDESK_CORPUS", "NEWSDESK_DB", "NEWSDESK_INDEX", "NEWSDESK_ALIASES"):
+        monkeypatch.delenv(name, raising=False)
+    (folder / "aliases.txt").write_text("ISIS, ISIL\n")
+    (folder / ".env").write_text(
+        "NEWSDESK_CORPUS=~/news\nNEWSDESK_DB=~/logs/newsdesk.db\nNEWSDESK_INDEX=~/index\nNEWSDESK_ALIASES=~/aliases.txt\n"
+    )
+    settings = load_settings()
+    assert settings.corpus_dir == folder / "news" and settings.db_path == folder / "logs" / "newsdesk.db"
+    assert settings.index_path == folder / "index" and settings.aliases_path == folder / "aliases.txt"
