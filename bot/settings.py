@@ -138,14 +138,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
             "NEWSDESK_LOG_USER_IDS=hashed needs NEWSDESK_HASH_SECRET (a long random string) to key the hash"
         )
     roles = tuple(r.strip() for r in env.get("NEWSDESK_MODERATOR_ROLES", "").split(",") if r.strip())
-    index = env.get("NEWSDESK_INDEX", "").strip()
-    aliases = env.get("NEWSDESK_ALIASES", "").strip()
+    index = _path(env, "NEWSDESK_INDEX")
+    aliases = _path(env, "NEWSDESK_ALIASES")
     if aliases:
-        _check_aliases(Path(aliases))
+        _check_aliases(aliases)
     return Settings(
-        corpus_dir=Path(env.get("NEWSDESK_CORPUS", "").strip() or BUNDLED_CORPUS),
-        db_path=Path(env.get("NEWSDESK_DB", "").strip() or "newsdesk.db"),
-        index_path=Path(index) if index else None,
+        corpus_dir=_path(env, "NEWSDESK_CORPUS") or BUNDLED_CORPUS,
+        db_path=_path(env, "NEWSDESK_DB") or Path("newsdesk.db"),
+        index_path=index,
         discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
         guild_id=_int(env, "NEWSDESK_GUILD_ID", None, minimum=1),
         cooldown_seconds=_float(env, "NEWSDESK_COOLDOWN_SECONDS", 10.0),
@@ -161,9 +161,15 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         watch_seconds=_float(env, "NEWSDESK_WATCH_SECONDS", 2.0),
         feeds=_feeds(env),
         feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
-        aliases_path=Path(aliases) if aliases else None,
+        aliases_path=aliases,
         **_fetch_private(env),
     )
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    """``env[name]`` as a path, ``~`` expanded (a .env file is not read by a shell); None if unset."""
+    raw = env.get(name, "").strip()
+    return Path(raw).expanduser() if raw else None
 
 
 def _log_level(env: Mapping[str, str]) -> str:
