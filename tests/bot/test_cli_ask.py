@@ -257,6 +257,18 @@ def test_a_log_that_cannot_be_created_is_one_warning_line_saying_why(env: dict[s
     assert "does not exist" in lines[0] and "NEWSDESK_DB" in lines[0]  # why, and what to fix
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_output_to_a_full_disk_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ask", "Why did engineers open the spillway of the Orin dam?"],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120,
+            env={**env, "PATH": "", "PYTHONPATH": str(ROOT), "NEWSDESK_SEMANTIC": "0"},
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["Error: cannot write the output: No space left on device"]
+
+
 def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSDESK_DB")
     (tmp_path / ".env").write_text(f"NEWSDESK_DB={tmp_path / 'from-dotenv.db'}\n")
