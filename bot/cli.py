@@ -6,8 +6,10 @@ imports the Discord side only when called.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -107,6 +109,22 @@ def _terminal_width() -> int | None:
     return min(shutil.get_terminal_size().columns, MAX_TEXT_WIDTH)
 
 
+def _print(text: str) -> None:
+    """``click.echo`` to stdout; an output that cannot be written (a full disk) is one line.
+
+    Flushed here, so the failure is met now rather than at exit (click handles a closed pipe).
+    """
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        # What is still buffered would fail again at exit, with a traceback: drop it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise click.ClickException(f"cannot write the output: {exc.strerror or exc}") from None
+
+
 def _warn_corpus_errors(errors: list[CorpusError]) -> None:
     for error in errors:
         click.echo(f"warning: skipped corpus file {error} (fix it and it will load again)", err=True)
@@ -172,9 +190,9 @@ def ask(
     except QuestionError as exc:  # the archive is empty
         raise click.ClickException(f"{exc} (corpus folder: {settings.corpus_dir})") from None
     if as_json:
-        click.echo(json.dumps(answer_json(asked.answer), ensure_ascii=False))
+        _print(json.dumps(answer_json(asked.answer), ensure_ascii=False))
     else:
-        click.echo(render_answer(asked.answer, _bold, width=_terminal_width()))
+        _print(render_answer(asked.answer, _bold, width=_terminal_width()))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 
