@@ -4,9 +4,10 @@ Guarantees:
 - :func:`open_reader` never creates a log and never writes one, except to bring a log of an
   older newsdesk up to the current schema first (through a short-lived writable connection).
 - A log this user cannot write (a read-only file or folder: a backup, a log owned by the
-  bot's account) can still be reviewed. In a read-only folder without a ``-wal`` file it is
-  read as it is on disk (SQLite cannot make its ``-shm`` file there; the log file holds every
-  question). A log of an older newsdesk that cannot be migrated here is read through
+  bot's account) can still be reviewed. In a read-only folder, with no ``-wal``/``-shm`` file
+  beside it (nobody has it open), it is read as it is on disk: SQLite cannot make its
+  ``-shm`` file there, and the log file holds every question. With one of them there, the
+  error says to make the folder writable or copy the log. A log of an older newsdesk that cannot be migrated here is read through
   temporary views, in the connection's own memory, that give it the current schema under the
   same names (SQLite looks up ``temp`` before ``main``): a column a later migration added reads
   as NULL, a table it added is empty. So every review query runs unchanged.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,20 +42,27 @@ from bot.querylog.schema import (
 log = logging.getLogger(__name__)
 
 
-def _has_wal(path: Path) -> bool:
-    """Whether questions may be waiting in the log's write-ahead file (``-wal``) beside it."""
-    try:
-        return path.with_name(path.name + "-wal").stat().st_size > 0
-    except FileNotFoundError:
-        return False
+def _in_use(path: Path) -> bool:
+    """Whether a ``-wal`` or ``-shm`` file is beside the log: SQLite removes both when the last
+    connection closes cleanly, so either means a writer may have it open (or questions may be
+    waiting in the write-ahead file)."""
+    return any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm"))
+
+
+def _read_only_folder_message(path: Path) -> str:
+    return (
+        f"cannot read query log {path}: its folder is read-only for this user, and SQLite must create "
+        f"{path.name}-shm there to read a log that is open elsewhere or has questions waiting in "
+        f"{path.name}-wal; make the folder writable, or copy the log with its -wal file to a writable folder"
+    )
 
 
 def _connect_reader(path: Path) -> Database:
-    """``mode=ro``; in a folder this user cannot write, without a ``-wal`` file, ``immutable``.
+    """``mode=ro``; in a folder this user cannot write, ``immutable`` when nobody has the log open.
 
     A reader of a WAL log needs its ``-shm`` file, which SQLite cannot create in a read-only
-    folder; with no write-ahead file there the log file holds every question, so reading it
-    as it is on disk loses nothing.
+    folder. With neither ``-wal`` nor ``-shm`` beside it the log is closed and its file holds
+    every question, so reading it as it is on disk loses nothing.
     """
     uri = path.resolve().as_uri()  # percent-encoded: a '#' or '?' in a folder name is kept
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -61,8 +70,11 @@ def _connect_reader(path: Path) -> Database:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()
-        if getattr(exc, "sqlite_errorname", "") != "SQLITE_READONLY_DIRECTORY" or _has_wal(path):
+        # READONLY_DIRECTORY: no -shm could be made; CANTOPEN: nor opened beside a -wal file.
+        if exc.sqlite_errorname not in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN") or os.access(path.parent, os.W_OK):
             raise
+        if _in_use(path):
+            raise QueryLogError(_read_only_folder_message(path)) from exc
         log.info("query log %s is in a read-only folder: reading it as it is on disk", path)
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
     return Database(conn)

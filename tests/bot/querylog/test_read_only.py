@@ -93,3 +93,31 @@ def test_a_log_in_a_folder_whose_name_holds_uri_characters_can_be_reviewed(tmp_p
     folder.mkdir()
     _current_log(folder / "log.db")
     assert [q.question for q in queries.recent(open_reader(folder / "log.db"))] == ["What did the council decide?"]
+
+
+_CRASH = (
+    "import os, sys\nfrom bot.querylog import QueryLog, QueryRecord\n"
+    "QueryLog.open(sys.argv[1]).record(QueryRecord('asked before the crash', True))\n"
+    "os.kill(os.getpid(), 9)"  # leaves the question in the -wal file
+)
+
+
+def test_a_read_only_folder_with_questions_still_in_the_wal_says_what_to_do() -> None:
+    with unprivileged.shared_folder() as folder:
+        path = folder / "log.db"
+        crashed = unprivileged.run("-c", _CRASH, str(path))
+        assert crashed.returncode == -9, crashed.stderr
+        (folder / "log.db-shm").unlink()
+        assert (folder / "log.db-wal").stat().st_size > 0
+        folder.chmod(0o555)
+        try:
+            result = _cli(path, "logs", "recent")
+        finally:
+            folder.chmod(0o755)
+    # Not read as it is (the question in the -wal would be missing), and not "cannot write".
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot read query log {path}: its folder is read-only for this user, and SQLite must create "
+        "log.db-shm there to read a log that is open elsewhere or has questions waiting in log.db-wal; "
+        "make the folder writable, or copy the log with its -wal file to a writable folder"
+    ]
