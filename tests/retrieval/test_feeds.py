@@ -86,6 +86,20 @@ def test_the_feed_date_fills_a_page_without_one(web: LocalWeb, tmp_path: Path) -
     assert any("used the feed's 2024-05-02" in note for note in outcome.result.warnings)
 
 
+def test_the_feed_s_name_fills_a_page_that_names_no_outlet(web: LocalWeb, tmp_path: Path) -> None:
+    # No option can be given per entry (and none at all to the bot's feeds): without this the
+    # entry would fail for good.
+    page = (HTML_DIR / "bare.html").read_bytes()
+    page = page.replace(b"<title>Riverside Times</title>", b"").replace(b'<meta property="og:site_name" content="Riverside Times">', b"")
+    link = web.add("/flood", page)
+    body = rss([("River floods the old quarter", link, "Thu, 02 May 2024 07:00:00 GMT")])
+    feed = web.add("/feed.xml", body.replace(b"<title>Ledger</title>", b"<title>Riverside Times - Local news</title>"), Content_Type="application/rss+xml")
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.ok, outcome.error
+    assert outcome.result.article.source == "Riverside Times"
+    assert "no outlet on the page; used the feed's Riverside Times" in outcome.result.warnings
+
+
 def test_something_that_is_not_a_feed_is_one_failure(web: LocalWeb, tmp_path: Path) -> None:
     feed = web.add("/page.html", (HTML_DIR / "article.html").read_bytes())
     (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))

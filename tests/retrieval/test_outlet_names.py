@@ -49,6 +49,11 @@ def outlet_of(html: str) -> str:
         "https://www.facebook.com/RiversideTimes",
         "//cdn.riverside.co.uk/news?id=3",
         "riversidetimes.com:8080",
+        "10.0.0.7",  # an intranet site by its address (NEWSDESK_FETCH_PRIVATE)
+        "http://10.0.0.7/news",
+        "127.0.0.1:38191",
+        "[::1]:8080",
+        "http://[fd00::7]/news",
     ],
 )
 def test_urls_and_bare_hosts_are_web_addresses_in_any_form(address: str) -> None:
@@ -81,6 +86,10 @@ def test_a_host_the_page_never_writes_in_words_leaves_the_outlet_missing() -> No
     result = extract_page(RawPage("page.html", html.encode("utf-8")))
     assert result.source == "" and "no outlet found" in result.problems
     assert result.title == "River floods the old quarter"
+
+
+def test_a_site_on_an_ip_address_is_no_outlet_name() -> None:
+    assert outlet_of(page("", canonical="http://10.0.0.7:8080/news/flood")) == ""
 
 
 def test_an_ordinary_word_that_spells_the_host_is_not_its_name() -> None:
