@@ -2,7 +2,7 @@
 
 Guarantees:
 
-- ``is_web_address`` is true for a URL or a bare host/domain, with or without scheme,
+- ``is_web_address`` is true for a URL or a bare host/domain or IP address, with or without scheme,
   ``www.``, port, path or trailing slash, in any case (``https://www.hawaiinewsnow.com``,
   ``HawaiiNewsNow.com/``, ``facebook.com/HawaiiNewsNow``, ``Space.com``); a name with a
   space in it (``Sky News``) or no dotted host (``USA TODAY``) is not one;
@@ -33,6 +33,8 @@ _WEB_ADDRESS = re.compile(
     """,
     re.I | re.X,
 )
+# A host given by its IP address (an intranet site; trafilatura's fallback site name): 10.0.0.7:8080, [::1].
+_IP_ADDRESS = re.compile(r"^(?://)?(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(?::\d{1,5})?(?:[/?#]\S*)?$", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 # Second-level labels under a country code (example.co.uk): the site's name is the label before.
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go", "gob", "nic"})
@@ -43,7 +45,7 @@ _MAX_WORDS = 5
 def is_web_address(text: str) -> bool:
     """True for a URL or bare host/domain (any scheme, ``www.``, path, case); false for a name."""
     text = text.strip()
-    return bool(text) and (bool(_SCHEME.match(text)) or bool(_WEB_ADDRESS.match(text)))
+    return bool(text) and any(pattern.match(text) for pattern in (_SCHEME, _WEB_ADDRESS, _IP_ADDRESS))
 
 
 def outlet_name(candidate: str | None) -> str:
