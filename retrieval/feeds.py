@@ -9,7 +9,7 @@ was seen is kept per feed in ``feeds.json`` in the index folder, written atomica
 file + rename) after every entry, so an interrupted run loses nothing, merged with what the
 file holds then, so two runs at once (the bot's poll, a command) keep each other's; when it cannot be
 written, ``FeedState.problem`` says so (the entries are fetched again next run). The entry's own date
-and title fill a page that shows none (and say so).
+and title, and the feed's name as the outlet, fill a page that shows none (and say so).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from retrieval.atomic import write_text_atomically
 from retrieval.fetch import REASON_ROBOTS_FAILING, FetchError, FetchLimits, Outages, fetch
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages
+from retrieval.outlet_names import outlet_name
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,19 @@ class FeedEntry:
     link: str
     title: str = ""
     published: dt.date | None = None
+    source: str = ""  # the feed's own name, as an outlet
+
+
+# Between a feed's name and what part of the site it covers: "BBC News - World", "NYT > Europe".
+_NAME_PARTS = re.compile(r"\s+[-|–—>:»]\s+|:\s+")
+
+
+def feed_outlet(title: str) -> str:
+    """The outlet a feed's title names: its first part that is a name, not a web address."""
+    for part in [*_NAME_PARTS.split(title), title]:
+        if name := outlet_name(part):
+            return name
+    return ""
 
 
 def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
@@ -141,10 +156,11 @@ def read_feed(feed_url: str, *, contact: str = "", limits: FetchLimits = FetchLi
     page = fetch(feed_url, contact=contact, limits=limits, feed=True)
     parsed = feedparser.parse(page.data, response_headers=_headers(page, feed_url))
     entries: dict[str, FeedEntry] = {}  # by link: an entry listed twice is one page
+    source = feed_outlet(parsed.feed.get("title") or "")
     for entry in parsed.entries:
         link = (entry.get("link") or "").strip()
         if link and link not in entries:
-            entries[link] = FeedEntry(link, " ".join((entry.get("title") or "").split()), _entry_date(entry))
+            entries[link] = FeedEntry(link, " ".join((entry.get("title") or "").split()), _entry_date(entry), source)
     if not entries and (parsed.bozo or not parsed.get("version")):
         why = getattr(parsed, "bozo_exception", None) or "no RSS or Atom entries"
         raise FeedError(feed_url, f"{feed_url} is not an RSS or Atom feed ({why})", reason="not a feed")
@@ -185,7 +201,9 @@ def ingest_feed(
     log.info("feed %s: %d new entries", feed_url, len(entries))
     outages = Outages()  # a site down for one entry is not waited for again for the next
     getters: list[Callable[[], RawPage]] = [
-        lambda e=entry: replace(outages.fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published)
+        lambda e=entry: replace(
+            outages.fetch(e.link, contact=contact, limits=limits), title=e.title, published=e.published, source=e.source
+        )
         for entry in entries
     ]
     for entry, outcome in zip(entries, ingest_pages(getters, corpus_dir, options)):

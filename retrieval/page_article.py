@@ -65,7 +65,7 @@ class Overrides:
 
 
 def with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, list[str]]:
-    """Fill a date or title the page does not show from what its feed entry said, with a note."""
+    """Fill a date, title or outlet the page does not show from what its feed said, with a note."""
     notes: list[str] = []
     if cleaned.published is None and page.published is not None:
         cleaned = replace(cleaned, published=page.published)
@@ -73,6 +73,9 @@ def with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, l
     if not cleaned.title and page.title:
         cleaned = replace(cleaned, title=page.title)
         notes.append(f"no title on the page; used the feed's {page.title}")
+    if not cleaned.source and page.source:
+        cleaned = replace(cleaned, source=page.source)
+        notes.append(f"no outlet on the page; used the feed's {page.source}")
     return cleaned, notes
 
 

@@ -49,6 +49,7 @@ class RawPage:
     # What a feed entry said about the page: used only when the page itself shows none.
     title: str = ""
     published: dt.date | None = None
+    source: str = ""
 
     @property
     def suffix(self) -> str:
