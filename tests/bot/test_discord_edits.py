@@ -106,6 +106,30 @@ async def test_a_question_edited_after_a_moderator_deleted_its_answer_gets_a_new
     fake.assert_no_violations()
 
 
+async def test_pinning_a_question_edited_long_ago_brings_no_new_answer_after_a_restart(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    # Discord sends a pin as an update of the message; the bot, restarted, no longer knows
+    # the question was answered, and an old edit must not read as a new question.
+    fake = fake_discord
+    first = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
+    sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+    await _answered(fake, sent)
+    await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")
+    await fake.wait_for(lambda: len(rows(log_path)) == 2, timeout=10, what="the edit answered")
+    await first.close()
+    await asyncio.gather(first._test_task, return_exceptions=True)  # type: ignore[attr-defined]
+    fake.message_store[int(sent["id"])]["edited_timestamp"] = "2021-04-15T08:00:00+00:00"  # edited long ago
+    again = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        await fake.pin_message(sent)
+        later = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+        await _answered(fake, later)  # by then the bot has long seen the pin
+        assert len(_replies_to(fake, sent)) == 1 and len(rows(log_path)) == 3
+    finally:
+        await again.close()
+
+
 class HeldDesk(Desk):
     """Answers only once ``go`` is set, so a test can act while a question is being answered."""
 

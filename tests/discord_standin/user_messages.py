@@ -20,7 +20,7 @@ from .state import MessageLike, StandinState, UserLike
 
 
 class UserMessages(StandinState):
-    """``send_message``: a user posts in a channel or DM; ``edit_message``, ``delete_message``."""
+    """``send_message``: a user posts in a channel or DM; ``edit_message``, ``pin_message``, ``delete_message``."""
 
     async def send_message(
         self,
@@ -64,6 +64,14 @@ class UserMessages(StandinState):
         self._derive_mentions(msg, channel, author, msg.get("referenced_message"))
         self._store_message(msg)
         await self._deliver_user_message(msg, self._guild_of(channel), author, event="MESSAGE_UPDATE")
+        return msg
+
+    async def pin_message(self, message: MessageLike) -> dict[str, Any]:
+        """A member pins a message: MESSAGE_UPDATE with ``pinned``, its ``edited_timestamp`` unchanged."""
+        msg = dict(self._message_dict(message), pinned=True)
+        self._store_message(msg)
+        channel = self.get_channel(int(msg["channel_id"]))
+        await self._deliver_user_message(msg, self._guild_of(channel), self._user(int(msg["author"]["id"])), event="MESSAGE_UPDATE")
         return msg
 
     async def delete_message(self, message: MessageLike) -> None:

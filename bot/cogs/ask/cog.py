@@ -14,6 +14,7 @@ before it does any work, and every failure (command or button) ends in one priva
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -44,6 +45,8 @@ T = TypeVar("T")
 # Excerpts kept ready behind the first page for the More button.
 SPARE_RESULTS = 6
 SEARCH_WORKERS = 2
+# An update whose last edit is older than this is not an edit (a pin, after a restart).
+EDIT_IS_NEW_SECONDS = 300
 
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
@@ -170,8 +173,7 @@ class AskCog(commands.Cog, name="Ask"):
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """An edited question is answered again in the same reply (see :mod:`.replies`)."""
-        # Discord also sends the changes it makes itself (link previews): only edits count.
-        if payload.message.edited_at is not None:
+        if _just_edited(payload.message):
             await self._on_question(payload.message)
 
     @commands.Cog.listener()
@@ -320,6 +322,13 @@ class AskCog(commands.Cog, name="Ask"):
             log.warning("feedback on query %s not recorded: %s", query_id, exc)
             return VOTE_FAILED
         return VOTE_RECORDED[value]
+
+
+def _just_edited(message: discord.Message) -> bool:
+    """The update is a member's edit: Discord also sends its own changes (a link preview, a
+    pin), which keep the time of the last edit, if any."""
+    edited = message.edited_at
+    return edited is not None and discord.utils.utcnow() - edited < dt.timedelta(seconds=EDIT_IS_NEW_SECONDS)
 
 
 def _may_post(message: discord.Message) -> bool:

@@ -3,7 +3,7 @@
 Guarantees (see the Ask cog's listeners):
 - An edit that changes the question answers it again in the reply already sent, not in a
   second message; an edit that leaves the question as it was (spaces, a link preview Discord
-  adds) does nothing.
+  adds) does nothing, nor does an update whose last edit is minutes old (a pin).
 - Deleting the question deletes its answer; a question deleted, or edited again, while it is
   being answered gets no reply for that version.
 - Only the last :data:`MAX_TRACKED` questions are remembered, in memory: after a restart an
