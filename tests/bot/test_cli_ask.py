@@ -51,6 +51,13 @@ def test_matched_terms_are_emphasised_on_a_terminal(env: dict[str, str]) -> None
     assert {"spillway", "dam"} <= bold_words
 
 
+def test_no_color_keeps_a_terminal_free_of_colours(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # https://no-color.org
+    result = CliRunner().invoke(main, ["ask", "Why did engineers open the spillway of the Orin dam?"], color=True)
+    assert result.exit_code == 0 and "spillway" in result.stdout
+    assert "\x1b" not in result.stdout
+
+
 def test_a_misspelt_question_is_corrected_and_says_what_was_searched(env: dict[str, str]) -> None:
     question = "Why did engineers open the spilway of the Orin dam?"
     result = run("ask", question, "-n", "1")
