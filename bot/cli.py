@@ -94,7 +94,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 def _bold(text: str) -> str:
-    # click.style is plain text when stdout is not a terminal (click.echo strips it).
+    # click.style is plain text when stdout is not a terminal (click.echo strips it), and
+    # NO_COLOR (https://no-color.org) asks for none on a terminal either.
+    if os.environ.get("NO_COLOR"):
+        return text
     return click.style(text, bold=True, fg="yellow")
 
 
