@@ -295,6 +295,14 @@ def test_ask_does_not_import_discord(env: dict[str, str]) -> None:
     assert done.stderr.strip().splitlines()[-1] == "False"
 
 
+@pytest.mark.parametrize("option", ["--outlet", "--since", "--until"])
+def test_an_empty_filter_is_an_error_not_ignored(env: dict[str, str], option: str) -> None:
+    # `--outlet "$OUTLET"` with the variable unset: the answer would silently cover every outlet.
+    result = run("ask", "Did the ferries resume?", option, " ")
+    assert result.exit_code == 2
+    assert f"{option} is empty" in result.output and "Traceback" not in result.output
+
+
 def test_a_question_typed_without_quotes_is_asked_as_typed(env: dict[str, str]) -> None:
     result = run("ask", "Why", "did", "engineers", "open", "the", "Orin", "dam", "spillway?", "-n", "1")
     assert result.exit_code == 0, result.output
