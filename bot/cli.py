@@ -178,6 +178,9 @@ def ask(
     # A new user types `newsdesk ask Did Iran send troops?` as often as the quoted form.
     question = " ".join(words)
     settings = _settings(ctx)
+    for name, value in (("--outlet", outlet), ("--since", since), ("--until", until)):
+        if value is not None and not value.strip():  # `--outlet "$OUTLET"`, the variable unset
+            raise click.UsageError(f"{name} is empty: give a value, or leave {name} out to search everything")
     try:
         # Checked before the archive loads: a typo costs no waiting.
         filters = Desk.validate(question, outlet, since, until, names=("--outlet", "--since", "--until"))
