@@ -116,6 +116,22 @@ def test_a_page_ingested_again_says_whether_it_changed_since(tmp_path: Path) -> 
     assert summarise(outcomes) == "0 added, 2 skipped (1 already in the corpus, 1 changed since it was added), 0 failed"
 
 
+def test_an_article_a_moderator_removed_is_not_brought_back_by_running_a_batch_again(tmp_path: Path) -> None:
+    from retrieval.corpus_admin import remove_article
+
+    corpus = tmp_path / "corpus"
+    raw = html_page(tmp_path, "pier.html", url="https://ledger.example.org/news/pier", title="Council votes on the pier")
+    added = ingest_file(raw, corpus)
+    remove_article(corpus, added.article.id)  # /archive remove
+    (outcome,) = ingest_many([raw], corpus)
+    assert outcome.skipped and outcome.error.reason == "removed from the archive"
+    assert str(outcome.error) == (
+        f"{raw} was removed from the archive (kept as .removed/{added.path.name}); pass --overwrite to add it again"
+    )
+    assert load_corpus(corpus).articles == []
+    assert ingest_file(raw, corpus, overwrite=True).article.id == added.article.id  # on purpose, it comes back
+
+
 def test_another_url_with_the_same_title_is_a_different_article(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     title = "Council votes on the pier"
