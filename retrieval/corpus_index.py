@@ -3,7 +3,9 @@
 Guarantees: an article is *the same* as a corpus article only when it has the same URL, or
 the same id with the same outlet, date and title (and no different URL); only that one may be
 replaced (``--overwrite``). An article with the same text, or the same title and date, under
-another id is a duplicate, never replaced silently. Kept up to date as a batch adds files.
+another id is a duplicate, never replaced silently. An article moderators removed (its file in
+``.removed/``) is known by its URL and text, so it is not added back unasked. Kept up to date
+as a batch adds files.
 
 Speed: what is compared (id, URL, title and date, a hash of the normalised text) is kept per
 file in a catalog, ``.index/corpus-catalog.json`` in the corpus folder (a cache, written by
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from retrieval.atomic import write_text_atomically
 from retrieval.corpus import Article, CorpusError, corpus_files, read_article
+from retrieval.corpus_admin import REMOVED_DIRNAME
 
 INDEX_DIRNAME = ".index"  # the corpus folder's cache folder (retrieval.store's default)
 
@@ -74,10 +77,15 @@ class CorpusIndex:
         self.by_url: dict[str, Path] = {}
         self.by_body: dict[str, Path] = {}
         self.by_title: dict[tuple[str, dt.date | None], Path] = {}
+        # Articles moderators took out (kept in .removed/), by URL and by text: not added back unasked.
+        self.removed: dict[str, Path] = {}
         if corpus_dir.is_dir():  # a missing folder is created on the first write
             for name, record in _current_records(corpus_dir).items():
                 if len(record) > 2 and record[2] not in self.by_id:  # a duplicate id is not loaded
                     self._add_record(corpus_dir / name, record)
+            for path in corpus_files(corpus_dir / REMOVED_DIRNAME):  # few: read each time
+                if (article := _read(path)) is not None:
+                    self.removed.update({key: path for key in (article.url, _body_key(article)) if key})
 
     def _add_record(self, path: Path, record: Record) -> None:
         _size, _mtime, article_id, url, body, title, published = record
@@ -116,6 +124,10 @@ class CorpusIndex:
             and other.source.casefold() == article.source.casefold()
         )
         return Match(other, path, f"same id {article.id} and title") if same else None
+
+    def removed_copy(self, article: Article) -> Path | None:
+        """The file in ``.removed/`` of this article (same URL or same text), if a moderator removed it."""
+        return self.removed.get(article.url) if article.url in self.removed else self.removed.get(_body_key(article))
 
     def same_content(self, article: Article, *, ignoring: Path | None = None) -> Match | None:
         """Another corpus article with the same text, or the same title and date."""

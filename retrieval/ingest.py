@@ -139,6 +139,10 @@ def _place(
     same = index.same_article(article)
     if same is not None and not overwrite:
         raise _already_there(name, article, same)
+    if same is None and not overwrite and (removed := index.removed_copy(article)) is not None:
+        kept = f"{removed.parent.name}/{removed.name}"
+        message = f"{name} was removed from the archive (kept as {kept}); pass --overwrite to add it again"
+        raise DuplicateArticleError(name, message, removed, reason="removed from the archive")
     if same is not None:
         article = replace(article, id=same.article.id)  # a new version keeps its id
     else:
