@@ -229,7 +229,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         try:
             article, kept = await asyncio.to_thread(remove_article, self.bot.settings.corpus_dir, id)
         except ArchiveAdminError as exc:
-            await interaction.followup.send(escape(str(exc)), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(_for_discord(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         updated = await self.after_change(interaction.user.id, "remove", article)
         message = f"Removed {_line(article)}. Its file is kept as `{kept.parent.name}/{kept.name}` in the corpus folder."
