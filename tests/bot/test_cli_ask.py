@@ -303,6 +303,14 @@ def test_an_empty_filter_is_an_error_not_ignored(env: dict[str, str], option: st
     assert f"{option} is empty" in result.output and "Traceback" not in result.output
 
 
+def test_the_number_of_excerpts_defaults_to_the_setting_as_the_help_says(env: dict[str, str],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "NEWSDESK_RESULTS" in run("ask", "--help").output
+    monkeypatch.setenv("NEWSDESK_RESULTS", "1")
+    data = json.loads(run("ask", "Where will the Lumen Bay fish market move?", "--json").output)
+    assert len(data["results"]) == 1
+
+
 def test_a_question_typed_without_quotes_is_asked_as_typed(env: dict[str, str]) -> None:
     result = run("ask", "Why", "did", "engineers", "open", "the", "Orin", "dam", "spillway?", "-n", "1")
     assert result.exit_code == 0, result.output
