@@ -155,7 +155,7 @@ class _AskCommand(click.Command):
 @main.command(cls=_AskCommand)
 @click.argument("words", metavar="QUESTION...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default 3).")
+@click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default: NEWSDESK_RESULTS, else 3).")
 @click.option("--outlet", help="Only articles from this outlet (e.g. DW).")
 @click.option("--since", help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", help="Only articles published on or before YYYY-MM-DD.")
