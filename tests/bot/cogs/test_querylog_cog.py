@@ -305,3 +305,27 @@ async def test_an_export_over_discords_limit_is_refused_without_building_it_whol
     # The bot stopped at the limit: it never held the whole export (here over 4 MB) in memory.
     assert whole.bytes > 4_000_000
     assert peak < whole.bytes / 4, (peak, whole.bytes)
+
+
+async def test_unanswered_and_search_say_how_many_there_are_beyond_what_is_shown(
+    fake_discord: FakeDiscord, bot: NewsdeskBot
+) -> None:
+    import re
+
+    querylog = bot.desk.querylog
+    assert querylog is not None
+    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    for n in range(118):  # with the two seeded, 120 unanswered: more than one reply lists
+        querylog.record(QueryRecord(f"Who won the regional chess open in round {n}?", False, **where))
+    stats = (await run(fake_discord, "stats", {"days": 30})).embeds[0]
+    fields = {f["name"]: f["value"] for f in stats["fields"]}
+    unanswered = int(fields["Questions"]) - int(fields["Answered"].split()[0]) - int(fields["Refused"])
+    assert unanswered == 120
+    for command, options in (("unanswered", {"days": 30}), ("search", {"text": "chess open"})):
+        embed = (await run(fake_discord, command, options)).embeds[0]
+        lines = embed["description"].splitlines()
+        shown = len(lines) - 1
+        [left] = re.findall(r"\u2026 and (\d+) more", lines[-1])
+        # The listing adds up with /querylog stats: shown + "and N more" is every one of them.
+        assert shown + int(left) == (120 if command == "unanswered" else 118), (command, lines[-1])
+        assert str(120 if command == "unanswered" else 118) in embed["title"]
