@@ -63,11 +63,18 @@ def _line(query: LoggedQuery) -> str:
     return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {question}{filters_shown(query)}"
 
 
-def list_embed(title: str, logged: list[LoggedQuery], empty: str) -> discord.Embed:
-    lines = fit_lines(
-        [_line(query) for query in logged], Limits.EMBED_DESCRIPTION,
-        lambda left_out: f"\u2026 and {left_out} more (use `newsdesk logs` for everything)",
-    )
+def list_embed(title: str, logged: list[LoggedQuery], empty: str, total: int | None = None) -> discord.Embed:
+    """``logged`` as one line each; ``total``: how many there are in all (``logged`` may be only
+    the newest), so the last line counts every one left out, not just those fetched."""
+    beyond = 0 if total is None else max(total - len(logged), 0)
+
+    def more(left_out: int) -> str:
+        return f"\u2026 and {left_out + beyond} more (use `newsdesk logs` for everything)"
+
+    # Room kept for the "more" line the fetched lines may not bring themselves.
+    lines = fit_lines([_line(query) for query in logged], Limits.EMBED_DESCRIPTION - (len(more(0)) + 1 if beyond else 0), more)
+    if beyond and len(lines.splitlines()) == len(logged):  # every fetched line fit
+        lines += "\n" + more(0)
     embed = discord.Embed(title=title, description=lines or empty, colour=discord.Colour.dark_teal())
     embed.set_footer(
         text=f"Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 {REFUSED_MARK} refused (bad filter, too long) "
@@ -185,13 +192,14 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     async def _list(
         self,
         interaction: discord.Interaction,
-        fetch: Callable[[Database, int], list[LoggedQuery]],
+        fetch: Callable[[Database, int], tuple[list[LoggedQuery], int]],
         title: Callable[[int], str],
         empty: str,
     ) -> None:
-        """A listing command's reply; ``title`` is made from the number of questions found."""
-        found = await self._read(interaction, fetch)
-        await self._reply(interaction, embed=list_embed(title(len(found)), found, empty))
+        """A listing command's reply; ``fetch`` gives the questions to show and how many there
+        are in all, and ``title`` is made from that number."""
+        found, total = await self._read(interaction, fetch)
+        await self._reply(interaction, embed=list_embed(title(total), found, empty, total))
 
     async def _reply(self, interaction: discord.Interaction, **kwargs: object) -> None:
         await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
@@ -201,7 +209,10 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
         """The newest questions asked."""
-        fetch = lambda db, guild: queries.recent(db, count, guild=guild)  # noqa: E731
+        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
+            found = queries.recent(db, count, guild=guild)
+            return found, len(found)
+
         await self._list(interaction, fetch, lambda n: f"Newest {n} question(s)", "No questions yet.")
 
     @querylog.command(name="search")
@@ -209,17 +220,27 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     @is_moderator()
     async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
         """Questions containing some text."""
-        title = truncate(f"Questions containing \u201c{escape(one_line(text))}\u201d", Limits.EMBED_TITLE)
-        fetch = lambda db, guild: queries.search(db, text, count=50, guild=guild)  # noqa: E731
-        await self._list(interaction, fetch, lambda n: title, "No question contains that text.")
+        shown = escape(one_line(text))
+
+        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
+            return queries.search(db, text, count=50, guild=guild), queries.search_total(db, text, guild=guild)
+
+        title = lambda n: truncate(f"{n} question(s) containing \u201c{shown}\u201d", Limits.EMBED_TITLE)  # noqa: E731
+        await self._list(interaction, fetch, title, "No question contains that text.")
 
     @querylog.command(name="unanswered")
     @app_commands.describe(days="Look back this many days (default 7)")
     @is_moderator()
     async def unanswered(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7) -> None:
         """Questions the archive could not answer."""
-        fetch = lambda db, guild: queries.unanswered(db, days, count=50, guild=guild)  # noqa: E731
-        await self._list(interaction, fetch, lambda n: f"Unanswered in the last {days} day(s)", "Every question was answered.")
+        since = queries.since_days(days)  # one instant for the listing and its count
+
+        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
+            listed = queries.unanswered(db, since=since, count=50, guild=guild)
+            return listed, queries.unanswered_total(db, since=since, guild=guild)
+
+        title = lambda n: f"{n} unanswered in the last {days} day(s)"  # noqa: E731
+        await self._list(interaction, fetch, title, "Every question was answered.")
 
     @querylog.command(name="stats")
     @app_commands.describe(days="Look back this many days (default 30)")

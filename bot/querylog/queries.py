@@ -201,15 +201,30 @@ def recent(
     return _list(db, *where(since, until, guild=guild), count)
 
 
-def search(
-    db: Database, text: str, count: int = 20, since: Bound = None, until: Bound = None, *, guild: Guild = None
-) -> list[LoggedQuery]:
-    """Questions containing ``text``: case-insensitive (Unicode), literal (% _ ' are plain text)."""
+def _total(db: Database, where_sql: str, params: list[Any]) -> int:
+    register_functions(db.conn)
+    (total,) = db.execute(f"SELECT count(*) FROM queries q{where_sql}", params).fetchone()
+    return int(total)
+
+
+def _search_where(text: str, since: Bound, until: Bound, guild: Guild) -> tuple[str, list[Any]]:
     needle = (text or "").strip()
     if not needle:
         raise ReviewError("search text is empty")
     where_sql, params = where(since, until, contains("?"), guild=guild)
-    return _list(db, where_sql, [needle, *params], count)
+    return where_sql, [needle, *params]
+
+
+def search(
+    db: Database, text: str, count: int = 20, since: Bound = None, until: Bound = None, *, guild: Guild = None
+) -> list[LoggedQuery]:
+    """Questions containing ``text``: case-insensitive (Unicode), literal (% _ ' are plain text)."""
+    return _list(db, *_search_where(text, since, until, guild), count)
+
+
+def search_total(db: Database, text: str, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
+    """How many questions :func:`search` would find with no limit on their number."""
+    return _total(db, *_search_where(text, since, until, guild))
 
 
 def unanswered(
@@ -223,6 +238,13 @@ def unanswered(
 ) -> list[LoggedQuery]:
     """Questions the archive could not answer, newest first (last ``days`` days, or since/until)."""
     return _list(db, *where(period_start(days, since), until, IS_UNANSWERED, guild=guild), count)
+
+
+def unanswered_total(
+    db: Database, days: float | None = None, *, since: Bound = None, until: Bound = None, guild: Guild = None
+) -> int:
+    """How many questions :func:`unanswered` would list with no limit on their number."""
+    return _total(db, *where(period_start(days, since), until, IS_UNANSWERED, guild=guild))
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -267,9 +289,7 @@ def per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Gu
 def refused(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
     """How many questions of the period were refused before any search (a bad filter, too long):
     neither answered nor unanswered."""
-    where_sql, params = where(since, until, IS_REFUSED, guild=guild)
-    (count,) = db.execute(f"SELECT count(*) FROM queries q{where_sql}", params).fetchone()
-    return int(count)
+    return _total(db, *where(since, until, IS_REFUSED, guild=guild))
 
 
 def votes_per_day(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> list[DayVotes]:
