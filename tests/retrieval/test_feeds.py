@@ -220,3 +220,12 @@ def test_a_site_that_does_not_answer_is_waited_for_once_per_run(web: LocalWeb, t
         "(timeout); try again later"
     )
     assert state.seen.get(feed, []) == []  # all tried again next run
+
+
+def test_relative_entry_links_are_resolved_against_where_the_feed_came_from(web: LocalWeb, tmp_path: Path) -> None:
+    web.add("/news/pier", article("Pier plan approved", "https://ledger.example.org/a"))
+    moved = web.add("/v2/feed.xml", rss([("Pier plan approved", "../news/pier", "")]), Content_Type="application/rss+xml")
+    feed = web.add("/feed.xml", status=301, Location=moved)  # relative to the feed's final address
+    (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
+    assert outcome.ok, outcome.error
+    assert web.pages() == ["/feed.xml", "/v2/feed.xml", "/news/pier"]
