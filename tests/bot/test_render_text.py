@@ -118,3 +118,8 @@ def test_control_characters_from_a_corpus_file_never_reach_the_terminal() -> Non
 def test_a_refused_question_is_echoed_without_control_characters() -> None:
     shown = render_answer(Answer("Where is \x1b]52;c;aGk=\x07 Tokyo?", False, (), 1, reason="Nothing on: tokyo."))
     assert "\x1b" not in shown and "\x07" not in shown and "Tokyo?" in shown
+
+
+def test_a_refused_question_with_line_breaks_is_echoed_on_one_line() -> None:
+    shown = render_answer(Answer("What about\n\nTokyo?", False, (), 1, reason="The archive has nothing on: tokyo."))
+    assert shown.splitlines()[0] == "No answer in the archive for: What about Tokyo?"
