@@ -92,8 +92,10 @@ def echoed(question: str) -> str:
 
 
 def no_answer_text(question: str, reason: str) -> str:
+    # On one line: a question asked on the command line may hold line breaks.
+    flat = " ".join(echoed(question).split())
     return (
-        f"No answer in the archive for: {truncate(echoed(question), ECHO_CHARS)}\n"
+        f"No answer in the archive for: {truncate(flat, ECHO_CHARS)}\n"
         f"{reason} Try rephrasing with the names, places or events you are after."
     )
 
