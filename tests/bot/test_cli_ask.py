@@ -311,6 +311,15 @@ def test_the_number_of_excerpts_defaults_to_the_setting_as_the_help_says(env: di
     assert len(data["results"]) == 1
 
 
+@pytest.mark.parametrize("typed", [["Ferries to Z\udcfcrich?"], ["Ferries?", "--outlet", "Harbour \udcfc"]])
+def test_a_question_in_a_terminal_that_is_not_utf8_is_one_line(env: dict[str, str], typed: list[str]) -> None:
+    # "Zürich" typed in a Latin-1 terminal: Python hands the undecodable byte on as a lone surrogate.
+    result = run("ask", *typed)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not UTF-8" in lines[0] and "0xfc" in lines[0], result.stderr
+
+
 def test_a_question_typed_without_quotes_is_asked_as_typed(env: dict[str, str]) -> None:
     result = run("ask", "Why", "did", "engineers", "open", "the", "Orin", "dam", "spillway?", "-n", "1")
     assert result.exit_code == 0, result.output
