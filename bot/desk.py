@@ -213,9 +213,11 @@ class Desk:
     ) -> Filters:
         """Check what was typed before any work starts; return the filters to ask with.
 
-        Raises QuestionError (empty or over-long question) or FilterError (a bad filter,
-        named as in ``names``), each with a one-line message for the person who typed it.
+        Raises QuestionError (empty, over-long or not UTF-8 text) or FilterError (a bad
+        filter, named as in ``names``), each with a one-line message for the person who typed it.
         """
+        for value in (question, outlet, since, until):
+            _check_text(value)
         validate_question(question)
         return Filters.parse(outlet, since, until, names=names)
 
@@ -368,6 +370,24 @@ class Desk:
             raise QueryLogError(problem_message(exc, path, "read")) from exc
         finally:
             db.close()
+
+
+def _check_text(typed: str | None) -> None:
+    """Raise QuestionError for text holding a byte that was not UTF-8.
+
+    A terminal set to another encoding (Latin-1's "ü") reaches Python as a lone surrogate,
+    which neither the tokenizer nor SQLite accepts.
+    """
+    if typed is None:
+        return
+    try:
+        typed.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(typed[exc.start]) - 0xDC00  # Python's surrogateescape: U+DC80..U+DCFF for bytes
+        what = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"character U+{ord(typed[exc.start]):04X}"
+        raise QuestionError(
+            f"What you typed is not UTF-8 text ({what}): set your terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again"
+        ) from None
 
 
 def rejection_code(error: QuestionError | FilterError) -> str:
