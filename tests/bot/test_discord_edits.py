@@ -130,6 +130,18 @@ async def test_pinning_a_question_edited_long_ago_brings_no_new_answer_after_a_r
         await again.close()
 
 
+async def test_a_moderators_purge_of_questions_takes_their_answers_down(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    asked = [await fake.send_message(f"<@{fake.bot_user.id}> {question}") for question in (FIXED, TYPO)]
+    answers = [await _answered(fake, sent) for sent in asked]
+    await fake.bulk_delete_messages(asked)
+    gone = lambda: not any(a.message_id in fake.message_store for a in answers)  # noqa: E731
+    await fake.wait_for(gone, timeout=10, what="both answers deleted")
+    fake.assert_no_violations()
+
+
 class HeldDesk(Desk):
     """Answers only once ``go`` is set, so a test can act while a question is being answered."""
 

@@ -20,7 +20,8 @@ from .state import MessageLike, StandinState, UserLike
 
 
 class UserMessages(StandinState):
-    """``send_message``: a user posts in a channel or DM; ``edit_message``, ``pin_message``, ``delete_message``."""
+    """``send_message``: a user posts in a channel or DM; ``edit_message``, ``pin_message``, ``delete_message``,
+    ``bulk_delete_messages``."""
 
     async def send_message(
         self,
@@ -84,6 +85,15 @@ class UserMessages(StandinState):
         if channel.guild_id:
             data["guild_id"] = str(channel.guild_id)
         await self._dispatch_if_session("MESSAGE_DELETE", data, Intents.GUILD_MESSAGES if channel.guild_id else Intents.DIRECT_MESSAGES)
+
+    async def bulk_delete_messages(self, messages: list[MessageLike]) -> None:
+        """A moderator deletes several messages of one channel at once (a purge): MESSAGE_DELETE_BULK."""
+        stored = [self._message_dict(m) for m in messages]
+        channel = self.get_channel(int(stored[0]["channel_id"]))
+        for msg in stored:
+            del self.message_store[int(msg["id"])]
+        data = {"ids": [msg["id"] for msg in stored], "channel_id": str(channel.id), "guild_id": str(channel.guild_id)}
+        await self._dispatch_if_session("MESSAGE_DELETE_BULK", data, Intents.GUILD_MESSAGES)
 
     def _derive_mentions(self, msg: dict[str, Any], channel: FakeChannel, author: FakeUser, ref: Optional[dict[str, Any]]) -> None:
         """``mentions``, ``mention_roles`` and ``mention_everyone`` from the content, as Discord does."""
