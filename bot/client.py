@@ -24,10 +24,10 @@ __all__ = ["APOLOGY", "COGS", "NewsdeskBot", "make_intents"]
 
 
 def make_intents(message_content: bool = True) -> discord.Intents:
-    """Only what the bot uses: servers (roles, channels), their messages (mentions) and,
-    when enabled, message content (privileged: the text of mentions). Slash commands and
-    buttons need no intent."""
-    return discord.Intents(guilds=True, guild_messages=True, message_content=message_content)
+    """Only what the bot uses: servers (roles, channels), their messages (mentions), DMs
+    (questions sent to the bot) and, when enabled, message content (privileged: the text of
+    mentions; a DM's text comes without it). Slash commands and buttons need no intent."""
+    return discord.Intents(guilds=True, guild_messages=True, dm_messages=True, message_content=message_content)
 
 
 class NewsdeskTree(app_commands.CommandTree):

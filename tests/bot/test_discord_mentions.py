@@ -15,8 +15,8 @@ from tests.discord_standin import FakeDiscord, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 SUPPRESS_EMBEDS = 1 << 2
-# discord.Intents: guilds, guild_messages, message_content
-GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 15
+# discord.Intents: guilds, guild_messages, direct_messages, message_content
+GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 12, 1 << 15
 
 
 async def _reply_to(fake: FakeDiscord, sent: dict) -> SentMessage:
@@ -106,4 +106,28 @@ async def test_links_a_member_typed_are_not_previewed_in_the_refusal(
 
 
 async def test_the_bot_asks_only_for_the_intents_it_uses(fake_discord: FakeDiscord, running: NewsdeskBot) -> None:
-    assert fake_discord.identify_payloads[-1]["intents"] == GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT
+    assert fake_discord.identify_payloads[-1]["intents"] == GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT
+
+
+async def test_a_question_sent_in_a_dm_is_answered_there_and_logged_without_a_server(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    # Was: no reply at all (the bot did not ask Discord for DMs); a DM needs no mention.
+    fake = fake_discord
+    dm = fake.dm_channel(fake.member)
+    sent = await fake.send_message("Where will the Lumen Bay fish market move?", channel=dm)
+    reply = await _reply_to(fake, sent)
+    assert reply.channel_id == dm.id and "old rope works" in reply.embeds[0]["description"]
+    [row] = rows(log_path)
+    assert row["guild_id"] is None and row["channel_id"] == str(dm.id)  # no server's /querylog lists it
+    fake.assert_no_violations()
+
+
+async def test_a_dm_that_asks_nothing_gets_a_hint_and_is_not_logged(
+    fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
+) -> None:
+    fake = fake_discord
+    sent = await fake.send_message("thanks!", channel=fake.dm_channel(fake.member))
+    hint = await _reply_to(fake, sent)
+    assert "`/ask`" in hint.content and "mention" not in hint.content and not hint.embeds
+    assert rows(log_path) == []

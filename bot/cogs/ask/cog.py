@@ -49,6 +49,7 @@ SEARCH_WORKERS = 2
 EDIT_IS_NEW_SECONDS = 300
 
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
+DM_HINT = "Ask me a question, e.g. *Did Iran send troops to Iraq?* (a question ends with ?) \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
 CANNOT_POST = ("I can't answer in <#{channel}>: I don't have the Send Messages permission there. "
                "Ask me with `/ask` in that channel instead, or ask a moderator to let me post there.")
@@ -226,7 +227,7 @@ class AskCog(commands.Cog, name="Ask"):
             await self._reply(message, question, **kwargs)
 
         if not question:
-            await reply(content=MENTION_HINT)
+            await reply(content=MENTION_HINT if message.guild else DM_HINT)
             return
         who = {"interface": "discord", "user_id": message.author.id,
                "guild_id": message.guild.id if message.guild else None, "channel_id": message.channel.id}

@@ -6,6 +6,8 @@ Guarantees:
 - A reply that only pings the bot (Discord's reply ping: "thanks!") asks only when it reads
   as a question: it ends with "?" or starts with a question word. Otherwise it is ignored:
   no reply, nothing logged.
+- In a DM every message is for the bot, mention or not: it asks when it reads as a question;
+  otherwise it asks nothing ('': the member gets the hint), so "thanks!" starts no search.
 - The question is ``message.clean_content`` without the bot's own mentions: other mentions
   show names (``@alice``, ``#general``), never raw ids.
 """
@@ -64,9 +66,13 @@ def question_of(message: discord.Message, me: discord.abc.User) -> str:
 
 
 def asked_question(message: discord.Message, me: discord.abc.User) -> str | None:
-    """The question ``message`` asks the bot ('' for a bare mention), or None when it asks nothing."""
+    """The question ``message`` asks the bot ('' for a bare mention, or a DM that is no question),
+    or None when it is not for the bot."""
     if message.author.bot:
         return None
+    if message.guild is None:  # a DM
+        question = question_of(message, me)
+        return question if reads_as_question(question) else ""
     direct = mentions_directly(message, me)
     if not direct and me not in message.mentions:
         return None
