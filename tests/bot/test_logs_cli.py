@@ -129,6 +129,16 @@ def test_unanswered_lists_only_unanswered(db_path: Path) -> None:
     assert all(" no " in line for line in result.stdout.splitlines()[1:])
 
 
+def test_unanswered_and_search_say_when_more_are_left_out(db_path: Path) -> None:
+    fill(db_path)
+    shown = run("unanswered", "-n", "2")
+    assert len(table_questions(shown.stdout)) == 2
+    assert shown.stderr.strip() == "the newest 2 of 3; -n 3 lists them all"
+    assert run("search", "iraq", "-n", "1").stderr.strip() == "the newest 1 of 2; -n 2 lists them all"
+    # All shown, or output for scripts: nothing more is said.
+    assert run("unanswered").stderr == "" and run("unanswered", "-n", "2", "--json").stderr == ""
+
+
 def test_since_and_until(db_path: Path) -> None:
     fill(db_path)
     data = json.loads(run("recent", "--since", "2024-05-02", "--until", "2024-05-02", "--json").stdout)
