@@ -93,16 +93,22 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
 
 
 Fetch = Callable[[Database, Bound, Bound, int | None], list[LoggedQuery]]
+Total = Callable[[Database, Bound, Bound, int | None], int]
 
 
-def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch: Fetch) -> None:
-    """The body of every listing command: check the options, query, show as asked."""
+def list_queries(ctx: click.Context, options: dict[str, Any], empty: str, fetch: Fetch, total: Total | None = None) -> None:
+    """The body of every listing command: check the options, query, show as asked.
+
+    With ``total`` (how many there are in all), a table that leaves some out says so on stderr."""
     as_json, as_csv = options["as_json"], options["as_csv"]
     _one_format(as_json, as_csv)
     low, high = period(options["since"], options["until"])
     with log_database(ctx) as db:
         found = fetch(db, low, high, options.get("guild"))
+        everything = total(db, low, high, options.get("guild")) if total and not (as_json or as_csv) else 0
     _show_queries(found, as_json, as_csv, empty)
+    if everything > len(found):
+        click.echo(f"the newest {len(found)} of {everything}; -n {everything} lists them all", err=True)
 
 
 def _show_queries(queries: list[LoggedQuery], as_json: bool, as_csv: bool, empty: str) -> None:
@@ -166,7 +172,13 @@ def _count(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def search(ctx: click.Context, text: str, count: int, **options: Any) -> None:
     """Questions containing TEXT (case-insensitive; % _ and quotes match themselves)."""
     empty = f"no questions contain {clean(text)!r}"
-    list_queries(ctx, options, empty, lambda db, low, high, guild: queries.search(db, text, count, low, high, guild=guild))
+    list_queries(
+        ctx,
+        options,
+        empty,
+        lambda db, low, high, guild: queries.search(db, text, count, low, high, guild=guild),
+        lambda db, low, high, guild: queries.search_total(db, text, low, high, guild=guild),
+    )
 
 
 @logs.command()
@@ -182,6 +194,7 @@ def unanswered(ctx: click.Context, count: int, **options: Any) -> None:
         options,
         "no unanswered questions in this period",
         lambda db, low, high, guild: queries.unanswered(db, since=low, until=high, count=count, guild=guild),
+        lambda db, low, high, guild: queries.unanswered_total(db, since=low, until=high, guild=guild),
     )
 
 
