@@ -93,6 +93,19 @@ async def test_an_archive_that_cannot_be_updated_after_add_still_confirms_and_lo
     assert [row["action"] for row in actions(bot)] == ["add"]  # who added it is logged all the same
 
 
+async def test_a_changed_page_already_in_the_archive_names_the_overwrite_option_readably(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb
+) -> None:
+    page = (HTML_DIR / "article.html").read_bytes()
+    url = web.add("/pier", page)
+    preview = await command(fake_discord, "add", {"url": url})
+    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
+    await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    web.add("/pier", page.replace(b"Opponents had argued", b"Update: work starts in May. Opponents had argued"))
+    reply = await command(fake_discord, "add", {"url": url})
+    assert reply.content.endswith("its text has changed since: pass overwrite:True to replace it")
+
+
 async def test_cancel_adds_nothing(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
     preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
     cancel_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Cancel")
