@@ -43,10 +43,9 @@ PREVIEW_EXPIRED = "This preview expired, so nothing was added. Run `/archive add
 
 
 # Ingest's messages name the CLI's options; in Discord they are this command's options.
-_OPTION_NAMES = {
-    "--published": "published:", "--source": "source:", "--title": "title:", "--overwrite": "overwrite:True",
-    "--feed": "the bot's NEWSDESK_FEEDS setting",
-}
+# An option with a value joins it ("--published 2024-05-02" -> "published:2024-05-02"); a flag stands alone.
+_OPTION_NAMES = {"--published": "published:", "--source": "source:", "--title": "title:"}
+_FLAG_NAMES = {"--overwrite": "overwrite:True", "--feed": "the bot's NEWSDESK_FEEDS setting"}
 
 
 def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
@@ -54,6 +53,8 @@ def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
     text = str(message)
     for cli, discord_option in _OPTION_NAMES.items():
         text = text.replace(f"{cli} ", discord_option).replace(cli, discord_option)
+    for cli, discord_option in _FLAG_NAMES.items():
+        text = text.replace(cli, discord_option)
     return truncate(escape(text), limit)
 
 
