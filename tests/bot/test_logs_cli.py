@@ -88,6 +88,13 @@ def test_control_characters_in_questions_do_not_reach_the_terminal(db_path: Path
     assert len(result.stdout.splitlines()) == 2
 
 
+def test_search_text_from_a_terminal_that_is_not_utf8_is_one_line(db_path: Path) -> None:
+    fill(db_path)
+    result = run("search", "Z\udcfcrich")  # "Zürich" typed in a Latin-1 terminal
+    assert result.exit_code == 2, result.exception
+    assert "not UTF-8" in result.output and "0xfc" in result.output and "Traceback" not in result.output
+
+
 def test_line_breaks_of_every_kind_keep_each_question_on_its_line(db_path: Path) -> None:
     broken = "Iran\ntroops\r\n# h\u2028> q\u2029\x85\v\f end"  # the table leaves the question 20 columns
     log = QueryLog.open(db_path)
