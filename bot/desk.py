@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
 from bot.querylog.schema import problem_message
+from bot.render_text import not_utf8
 from bot.settings import Settings
 from retrieval.analyzer import Analyzer
 from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
@@ -373,21 +374,12 @@ class Desk:
 
 
 def _check_text(typed: str | None) -> None:
-    """Raise QuestionError for text holding a byte that was not UTF-8.
-
-    A terminal set to another encoding (Latin-1's "ü") reaches Python as a lone surrogate,
-    which neither the tokenizer nor SQLite accepts.
-    """
-    if typed is None:
-        return
-    try:
-        typed.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        byte = ord(typed[exc.start]) - 0xDC00  # Python's surrogateescape: U+DC80..U+DCFF for bytes
-        what = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"character U+{ord(typed[exc.start]):04X}"
+    """Raise QuestionError for text holding a byte that was not UTF-8 (see render_text.not_utf8)."""
+    what = not_utf8(typed) if typed is not None else None
+    if what:
         raise QuestionError(
             f"What you typed is not UTF-8 text ({what}): set your terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again"
-        ) from None
+        )
 
 
 def rejection_code(error: QuestionError | FilterError) -> str:
