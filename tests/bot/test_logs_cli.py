@@ -355,3 +355,24 @@ def test_stats_chart_bad_path_is_refused_before_writing(db_path: Path, tmp_path:
     result = run("stats", "--chart", str(tmp_path / name))
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / name).exists()
+
+
+def test_stats_and_its_chart_count_the_same_questions_while_the_bot_logs(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import charts
+
+    log = fill(db_path)
+    charted: list[int] = []
+    real = charts.chart_data
+
+    def asked_meanwhile(*args: object, **kwargs: object) -> charts.ChartData:
+        log.record(QueryRecord("asked while the stats were read", True, asked_at="2024-05-03T11:00:00.000Z"))
+        data = real(*args, **kwargs)  # type: ignore[arg-type]
+        charted.append(data.questions)
+        return data
+
+    monkeypatch.setattr(charts, "chart_data", asked_meanwhile)
+    result = run("stats", "--json", "--chart", str(tmp_path / "stats.png"))
+    assert result.exit_code == 0, result.output
+    assert charted == [json.loads(result.stdout)["questions"]] == [5]

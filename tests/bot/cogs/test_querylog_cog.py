@@ -329,3 +329,25 @@ async def test_unanswered_and_search_say_how_many_there_are_beyond_what_is_shown
         # The listing adds up with /querylog stats: shown + "and N more" is every one of them.
         assert shown + int(left) == (120 if command == "unanswered" else 118), (command, lines[-1])
         assert str(120 if command == "unanswered" else 118) in embed["title"]
+
+
+async def test_the_stats_embed_and_its_chart_count_the_same_questions_while_the_bot_logs(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    querylog = bot.desk.querylog
+    assert querylog is not None
+    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    charted: list[int] = []
+    real = charts.chart_data
+
+    def asked_meanwhile(*args: object, **kwargs: object) -> charts.ChartData:
+        # A member's question is logged between the embed's figures and the chart's.
+        querylog.record(QueryRecord("Asked while the moderator's stats were being read", True, **where))
+        data = real(*args, **kwargs)  # type: ignore[arg-type]
+        charted.append(data.questions)
+        return data
+
+    monkeypatch.setattr(charts, "chart_data", asked_meanwhile)
+    embed = (await run(fake_discord, "stats", {"days": 7})).embeds[0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert charted == [int(fields["Questions"])]
