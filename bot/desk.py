@@ -328,7 +328,8 @@ class Desk:
         self.querylog.record_feedback(query_id, user_id, value)
 
     def read_log(self, function: Callable[[Database], T]) -> T:
-        """Run a review query (see bot.querylog.queries) on a read-only connection of its own.
+        """Run a review query (see bot.querylog.queries) on a read-only connection of its own,
+        in one snapshot of the log.
 
         Blocks: call it from a worker thread in the bot. Raises QueryLogError (its message
         says what to check) when the log cannot be opened or read (locked, damaged, newer).
@@ -340,6 +341,9 @@ class Desk:
             return function(self.querylog.db)
         db = open_reader(path)
         try:
+            # One read transaction: every query of the review sees the log as it was at the
+            # first, so figures read apart (the stats and their chart) add up.
+            db.conn.execute("BEGIN")
             return function(db)
         except sqlite3.Error as exc:  # e.g. a damaged page met half-way through a listing
             raise QueryLogError(problem_message(exc, path, "read")) from exc

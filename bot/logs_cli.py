@@ -53,6 +53,8 @@ def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Databas
     except QueryLogError as exc:
         raise click.ClickException(str(exc)) from None
     try:
+        if not write:  # one snapshot: what one command reads apart (stats, its chart) adds up
+            db.conn.execute("BEGIN")
         yield db
     except sqlite3.Error as exc:
         raise click.ClickException(problem_message(exc, path)) from None
