@@ -75,6 +75,24 @@ async def test_feeds_are_polled_and_their_pages_become_searchable(corpus: Path) 
     assert await live.check() and answered(desk, PIER_QUESTION)
 
 
+async def test_with_watching_off_a_feed_s_new_pages_are_searchable_after_its_poll(corpus: Path) -> None:
+    with serve() as web:  # NEWSDESK_WATCH_SECONDS=0: no look at the folder but the feeds' own
+        page = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
+        rss = f'<rss version="2.0"><channel><title>L</title><item><title>Pier</title><link>{page}</link></item></channel></rss>'
+        feed = web.add("/rss", rss.encode(), Content_Type="application/rss+xml")
+        desk, settings = desk_for(corpus, feeds=(feed,), fetch_private=True, watch_seconds=0)
+        polling = asyncio.create_task(LiveArchive(desk, settings).poll_feeds())
+        try:
+            for _ in range(200):  # the first poll runs at once; it ends within seconds
+                if answered(desk, PIER_QUESTION):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+    assert answered(desk, PIER_QUESTION)
+
+
 def test_feed_settings_are_checked() -> None:
     settings = load_settings({"NEWSDESK_FEEDS": "https://a.example/rss, https://b.example/atom", "NEWSDESK_FEED_MINUTES": "15"}, None)
     assert settings.feeds == ("https://a.example/rss", "https://b.example/atom") and settings.feed_minutes == 15
