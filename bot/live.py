@@ -97,7 +97,6 @@ class LiveArchive:
         self._load = load or (lambda: self._load_archive(merge=False))
         self._merge = (lambda: self._load_archive(merge=True)) if load is None else load
         self._seen: Snapshot | None = None
-        self._wake = asyncio.Event()
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
         self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
@@ -187,15 +186,11 @@ class LiveArchive:
                 log.info("archive merged: %d passages in one segment", merged.passage_count)
 
     async def watch(self) -> None:
-        """Check every ``watch_seconds`` (sooner after a feed added pages), until cancelled."""
+        """Check every ``watch_seconds``, until cancelled (a feed poll checks at once itself)."""
         if self._seen is None:
             await self.start_watching()
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.watch_seconds)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+            await asyncio.sleep(self.settings.watch_seconds)
             try:
                 await self.check()
             except Exception:  # noqa: BLE001 - a bad round is logged; the bot keeps answering
@@ -227,7 +222,7 @@ class LiveArchive:
         while True:
             try:
                 if await asyncio.to_thread(self.poll_feeds_once):
-                    self._wake.set()  # update now rather than at the next look
+                    await self.check()  # searchable now, not at the next look (there may be none: watch 0)
             except Exception:  # noqa: BLE001 - a feed round that fails is logged and tried again
                 log.exception("feed polling failed; trying again in %s min", self.settings.feed_minutes)
             await asyncio.sleep(self.settings.feed_minutes * 60)
