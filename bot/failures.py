@@ -30,6 +30,8 @@ APOLOGY = "Sorry, something went wrong on my side. The error is logged; please t
 # interaction.extras key: a public "thinking…" message is showing (nothing has replaced it yet).
 PUBLIC_THINKING = "newsdesk_public_thinking"
 LOG_PROBLEM_CHARS = 600  # one readable line, far below Discord's 2000
+OUTDATED = ("That command has changed since Discord listed it for you. Reload Discord (Ctrl+R) "
+            "or wait a few minutes, then use it again.")
 
 
 def error_message(error: BaseException, what: str = "command") -> str:
@@ -47,6 +49,10 @@ def error_message(error: BaseException, what: str = "command") -> str:
         return truncate(f"The query log can't be used right now: {escape(one_line(str(original)))}", LOG_PROBLEM_CHARS)
     if isinstance(error, NotModerator):
         return "Only moderators can use this command (a moderator role or the Manage Messages permission)."
+    if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+        # Discord offers what was published, which an update of the bot may have changed.
+        log.warning("%s: %s; publish the commands again with `newsdesk sync` (or wait for Discord)", what, error)
+        return OUTDATED
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Please wait {error.retry_after:.0f} s before trying again."
     if isinstance(error, app_commands.CheckFailure):

@@ -90,6 +90,19 @@ async def test_a_failing_more_button_answers_privately_instead_of_thinking_forev
     fake.assert_no_violations()
 
 
+async def test_a_command_the_bot_no_longer_has_says_to_reload_not_to_try_again(
+    fake_discord: FakeDiscord, running: NewsdeskBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Discord keeps offering a removed or renamed command for a while after an update (and
+    # for an hour when published globally); "try again in a moment" never helped.
+    fake = fake_discord
+    fake.registered_commands_only = False  # an old version of the bot registered it
+    reply = await fake.wait_for_interaction_message(await fake.send_interaction("summary", {"topic": "storm"}), timeout=10)
+    assert reply.ephemeral and "Reload Discord" in reply.content and "Sorry" not in reply.content
+    assert "newsdesk sync" in caplog.text and "Traceback" not in caplog.text
+    fake.assert_no_violations()
+
+
 # -- validation before the cooldown, rejected questions logged ------------------------------
 
 
