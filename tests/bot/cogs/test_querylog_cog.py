@@ -351,3 +351,21 @@ async def test_the_stats_embed_and_its_chart_count_the_same_questions_while_the_
     embed = (await run(fake_discord, "stats", {"days": 7})).embeds[0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert charted == [int(fields["Questions"])]
+
+
+async def test_stats_top_questions_are_whole_lines_and_the_rest_are_counted(
+    fake_discord: FakeDiscord, bot: NewsdeskBot
+) -> None:
+    querylog = bot.desk.querylog
+    assert querylog is not None
+    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    topics = "harbour ferry bridge council budget tunnel election reservoir museum stadium".split()
+    for n, topic in enumerate(topics):
+        for _ in range(n + 2):  # each asked more often than the seeded ones
+            querylog.record(QueryRecord(f"What did the regional {topic} committee decide about the long delayed plans for the {topic} this year?", True, **where))
+    embed = (await run(fake_discord, "stats", {"days": 7})).embeds[0]
+    lines = {f["name"]: f["value"] for f in embed["fields"]}["Top questions"].splitlines()
+    # Each line a whole question with its figures, never one cut off mid-way...
+    assert all(line.endswith("answered)") for line in lines[:-1]), lines
+    # ...and the last says how many of the ten top questions did not fit.
+    assert lines[-1] == f"\u2026 and {10 - (len(lines) - 1)} more", lines[-1]
