@@ -84,8 +84,8 @@ def list_embed(title: str, logged: list[LoggedQuery], empty: str, total: int | N
 
 
 def _field(lines: list[str]) -> str:
-    text = "\n".join(lines) or "\u2014"
-    return truncate(text, Limits.EMBED_FIELD_VALUE)
+    """Whole ``lines`` within a field's limit; those that do not fit are counted on the last."""
+    return fit_lines(lines, Limits.EMBED_FIELD_VALUE, lambda left_out: f"\u2026 and {left_out} more") or "\u2014"
 
 
 def _period_lines(groups: list[periods.Group]) -> list[str]:
