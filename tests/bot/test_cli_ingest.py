@@ -236,3 +236,14 @@ def test_a_special_file_is_one_line_and_the_batch_goes_on(corpus: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "pipe.txt is not a regular file" in result.output
     assert "1 added, 0 skipped, 1 failed (1 not a regular file)" in result.output
+
+
+@pytest.mark.parametrize("option", ["--source", "--title", "--published"])
+def test_an_option_typed_in_a_terminal_that_is_not_utf8_is_one_line_and_nothing_is_written(
+    corpus: Path, option: str
+) -> None:
+    raw = sorted(SEEDS.glob("*.txt"))[2]
+    result = CliRunner().invoke(main, ["ingest", str(raw), option, "Harbour \udcfc"])  # Latin-1 "ü"
+    assert result.exit_code == 2, result.exception
+    assert "not UTF-8" in result.output and "0xfc" in result.output
+    assert not list(corpus.glob("*.md"))
