@@ -27,8 +27,8 @@ from sqlite_utils import Database
 from bot.place import Place
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
 from bot.querylog.schema import problem_message
-from bot.render_text import not_utf8
 from bot.settings import Settings
+from bot.typed import FIX, not_utf8
 from retrieval.analyzer import Analyzer
 from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
 from retrieval.archive import Archive
@@ -352,12 +352,10 @@ class Desk:
 
 
 def _check_text(typed: str | None) -> None:
-    """Raise QuestionError for text holding a byte that was not UTF-8 (see render_text.not_utf8)."""
+    """Raise QuestionError for text holding a byte that was not UTF-8 (see bot.typed)."""
     what = not_utf8(typed) if typed is not None else None
     if what:
-        raise QuestionError(
-            f"What you typed is not UTF-8 text ({what}): set your terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again"
-        )
+        raise QuestionError(f"What you typed is not UTF-8 text ({what}): {FIX} and type it again")
 
 
 def rejection_code(error: QuestionError | FilterError) -> str:

@@ -20,6 +20,7 @@ import click
 
 from bot.logs_cli import settings_of
 from bot.settings import Settings
+from bot.typed import utf8_text
 from retrieval.archive import Archive
 from retrieval.filters import FilterError, parse_date
 from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
@@ -129,9 +130,9 @@ def _interrupted(pages: int, done: int) -> str:
 @click.command()
 @click.argument("paths", nargs=-1, metavar="[PATH_OR_URL]...")
 @click.option("--feed", "feeds", multiple=True, metavar="URL", help="An RSS or Atom feed: ingest its new entries' pages.")
-@click.option("--published", help="Publication date YYYY-MM-DD, when the page does not show one.")
-@click.option("--source", help="Outlet name, when it cannot be detected.")
-@click.option("--title", help="Article title, when it cannot be detected.")
+@click.option("--published", callback=utf8_text, help="Publication date YYYY-MM-DD, when the page does not show one.")
+@click.option("--source", callback=utf8_text, help="Outlet name, when it cannot be detected.")
+@click.option("--title", callback=utf8_text, help="Article title, when it cannot be detected.")
 @click.option("--overwrite", is_flag=True, help="Replace the same article (same URL, or same id and title).")
 @click.pass_context
 def ingest(

@@ -24,8 +24,8 @@ from bot.querylog.queries import Bound, ReviewError
 from bot.querylog.schema import problem_message
 from bot.querylog.records import LoggedQuery, Removed, write_csv
 from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
-from bot.render_text import not_utf8
 from bot.settings import Settings, SettingsError, load_settings
+from bot.typed import utf8_text
 from retrieval.atomic import atomic_writer
 from retrieval.filters import FilterError, check_order, parse_duration, parse_moment
 
@@ -165,15 +165,8 @@ def _count(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     )
 
 
-def _utf8(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    what = not_utf8(value)
-    if what:
-        raise click.BadParameter(f"not UTF-8 text ({what}): set your terminal to UTF-8 (e.g. LANG=C.UTF-8)")
-    return value
-
-
 @logs.command()
-@click.argument("text", callback=_utf8)
+@click.argument("text", callback=utf8_text)
 @_count(20)
 @_period
 @_guild

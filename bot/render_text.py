@@ -35,21 +35,6 @@ def without_controls(text: str, categories: frozenset[str] = frozenset({"Cc"})) 
     return "".join("?" if ch != "\n" and unicodedata.category(ch) in categories else ch for ch in text)
 
 
-def not_utf8(typed: str) -> str | None:
-    """What in ``typed`` is not UTF-8 text ("byte 0xfc"), or None when all of it is.
-
-    Bytes a terminal set to another encoding sends (Latin-1's "ü") reach Python as lone
-    surrogates, which neither the tokenizer nor SQLite accepts.
-    """
-    try:
-        typed.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        code = ord(typed[exc.start])
-        byte = code - 0xDC00  # Python's surrogateescape: U+DC80..U+DCFF for bytes 0x80..0xFF
-        return f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"character U+{code:04X}"
-    return None
-
-
 def truncate(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters at a word boundary, marking the cut."""
     if len(text) <= limit:
