@@ -51,6 +51,12 @@ async def command(fake: FakeDiscord, name: str, options: dict, user=None):
     return await fake.wait_for_interaction_message(interaction, timeout=10)
 
 
+async def press(fake: FakeDiscord, preview, label: str):
+    """The moderator presses the preview's button ``label``; the message it leaves."""
+    button = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == label)
+    return await fake.wait_for_interaction_message(await fake.click_button(preview, button, user=fake.moderator), timeout=10)
+
+
 def actions(bot: NewsdeskBot) -> list[dict]:
     return list(Database(bot.settings.db_path)["archive_actions"].rows)
 
@@ -67,8 +73,7 @@ async def test_add_shows_a_private_preview_and_adds_on_confirmation(fake_discord
     assert not list(bot.settings.corpus_dir.glob("the-coastal*"))  # nothing written yet
     assert not bot.desk.ask(PIER_QUESTION).answer.answered
 
-    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
-    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    done = await press(fake_discord, preview, "Add")
     assert done.content.startswith("Added: `coastal-ledger-2024-03-05-harbour-town-council-votes") and "searchable now" in done.content
     assert bot.desk.ask(PIER_QUESTION).answer.answered  # no restart, no wait
     (row,) = actions(bot)
@@ -86,8 +91,7 @@ async def test_an_archive_that_cannot_be_updated_after_add_still_confirms_and_lo
 
     monkeypatch.setattr(cog.live, "check", failing_check)
     preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
-    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
-    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    done = await press(fake_discord, preview, "Add")
     assert done.content.startswith("Added: `coastal-ledger-2024-03-05-harbour-town-council-votes")
     assert "not searchable yet" in done.content and "searchable now" not in done.content
     assert [row["action"] for row in actions(bot)] == ["add"]  # who added it is logged all the same
@@ -99,8 +103,7 @@ async def test_a_changed_page_already_in_the_archive_names_the_overwrite_option_
     page = (HTML_DIR / "article.html").read_bytes()
     url = web.add("/pier", page)
     preview = await command(fake_discord, "add", {"url": url})
-    add_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Add")
-    await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, add_id, user=fake_discord.moderator), timeout=10)
+    await press(fake_discord, preview, "Add")
     web.add("/pier", page.replace(b"Opponents had argued", b"Update: work starts in May. Opponents had argued"))
     reply = await command(fake_discord, "add", {"url": url})
     assert reply.content.endswith("its text has changed since: pass overwrite:True to replace it")
@@ -108,8 +111,7 @@ async def test_a_changed_page_already_in_the_archive_names_the_overwrite_option_
 
 async def test_cancel_adds_nothing(fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb) -> None:
     preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
-    cancel_id = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == "Cancel")
-    done = await fake_discord.wait_for_interaction_message(await fake_discord.click_button(preview, cancel_id, user=fake_discord.moderator), timeout=10)
+    done = await press(fake_discord, preview, "Cancel")
     assert done.content == "Not added."
     assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
 
