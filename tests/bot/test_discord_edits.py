@@ -172,3 +172,24 @@ async def test_a_question_deleted_while_it_is_answered_gets_no_reply(
     finally:
         desk.go.set()
         await bot.close()
+
+
+async def test_a_question_edited_while_it_is_answered_gets_the_new_answer_not_a_cooldown(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    desk = HeldDesk(archive, QueryLog.open(log_path))
+    desk.go = threading.Event()
+    bot = await start_bot(fake, desk, make_settings(fake, cooldown_seconds=60))
+    try:
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+        await fake.wait_for(lambda: any(r.route.endswith("/typing") for r in fake.requests), timeout=10, what="typing")
+        await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")  # the typo fixed before the answer came
+        await asyncio.sleep(0.2)  # the bot sees the edit
+        desk.go.set()
+        reply = await _answered(fake, sent)
+        await fake.wait_for(lambda: FIXED in _shown(fake, reply), timeout=10, what="the fixed question's answer")
+        assert "asking quickly" not in _shown(fake, reply) and len(_replies_to(fake, sent)) == 1
+    finally:
+        desk.go.set()
+        await bot.close()

@@ -199,13 +199,14 @@ class AskCog(commands.Cog, name="Ask"):
     async def _on_question(self, message: discord.Message) -> None:
         me = self.bot.user
         question = asked_question(message, me) if me is not None else None
+        edited = message.id in self.replies  # asked before: this replaces that question
         if question is None or not self.replies.asks(message.id, question):
             return
         if not _may_post(message):
             await self._cannot_post_here(message)
             return
         try:
-            await self._answer_mention(message, question)
+            await self._answer_mention(message, question, edited=edited)
         except Exception:
             # A listener's error must not take the bot down; the member gets an apology.
             log.exception("answering a mention failed (message %s)", message.id)
@@ -222,7 +223,7 @@ class AskCog(commands.Cog, name="Ask"):
         except discord.HTTPException:
             log.info("could not tell member %s either (their DMs may be closed)", message.author.id)
 
-    async def _answer_mention(self, message: discord.Message, question: str) -> None:
+    async def _answer_mention(self, message: discord.Message, question: str, *, edited: bool = False) -> None:
         async def reply(**kwargs: Any) -> None:
             await self._reply(message, question, **kwargs)
 
@@ -238,7 +239,7 @@ class AskCog(commands.Cog, name="Ask"):
             await self._log_rejected(question, exc, **who)
             return
         # An edited question replaces its answer rather than adding one: no cooldown.
-        wait = 0 if self.replies.answered(message.id) else self.cooldown.retry_after(message.author.id)
+        wait = 0 if edited else self.cooldown.retry_after(message.author.id)
         if wait:
             await reply(content=cooldown_message(wait))
             return

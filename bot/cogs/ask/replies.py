@@ -56,10 +56,9 @@ class Replies:
         tracked = self._tracked.get(message_id)
         return tracked if tracked is not None and tracked.question == question else None
 
-    def answered(self, message_id: int) -> bool:
-        """A reply to ``message_id`` was sent (so an edit of it replaces that reply)."""
-        tracked = self._tracked.get(message_id)
-        return tracked is not None and tracked.reply is not None
+    def __contains__(self, message_id: object) -> bool:
+        """``message_id`` asked a question before (an edit of it replaces that question)."""
+        return message_id in self._tracked
 
     def withdraw(self, message_id: int) -> discord.Message | None:
         """The question's message was deleted: forget it; its reply (to delete), if one was sent."""
