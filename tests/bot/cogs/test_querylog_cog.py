@@ -307,14 +307,19 @@ async def test_an_export_over_discords_limit_is_refused_without_building_it_whol
     assert peak < whole.bytes / 4, (peak, whole.bytes)
 
 
+def channel_log(fake: FakeDiscord, bot: NewsdeskBot) -> tuple[QueryLog, dict[str, object]]:
+    """The bot's query log, and where a question asked in the test channel is logged from."""
+    querylog = bot.desk.querylog
+    assert querylog is not None
+    return querylog, {"guild_id": fake.guild.id, "channel_id": fake.channel.id, "interface": "discord"}
+
+
 async def test_unanswered_and_search_say_how_many_there_are_beyond_what_is_shown(
     fake_discord: FakeDiscord, bot: NewsdeskBot
 ) -> None:
     import re
 
-    querylog = bot.desk.querylog
-    assert querylog is not None
-    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    querylog, where = channel_log(fake_discord, bot)
     for n in range(118):  # with the two seeded, 120 unanswered: more than one reply lists
         querylog.record(QueryRecord(f"Who won the regional chess open in round {n}?", False, **where))
     stats = (await run(fake_discord, "stats", {"days": 30})).embeds[0]
@@ -334,9 +339,7 @@ async def test_unanswered_and_search_say_how_many_there_are_beyond_what_is_shown
 async def test_the_stats_embed_and_its_chart_count_the_same_questions_while_the_bot_logs(
     fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    querylog = bot.desk.querylog
-    assert querylog is not None
-    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    querylog, where = channel_log(fake_discord, bot)
     charted: list[int] = []
     real = charts.chart_data
 
@@ -356,9 +359,7 @@ async def test_the_stats_embed_and_its_chart_count_the_same_questions_while_the_
 async def test_stats_top_questions_are_whole_lines_and_the_rest_are_counted(
     fake_discord: FakeDiscord, bot: NewsdeskBot
 ) -> None:
-    querylog = bot.desk.querylog
-    assert querylog is not None
-    where = {"guild_id": fake_discord.guild.id, "channel_id": fake_discord.channel.id, "interface": "discord"}
+    querylog, where = channel_log(fake_discord, bot)
     topics = "harbour ferry bridge council budget tunnel election reservoir museum stadium".split()
     for n, topic in enumerate(topics):
         for _ in range(n + 2):  # each asked more often than the seeded ones
