@@ -135,17 +135,19 @@ class Speller:
         # A real word must be beaten by a much more common one.
         floor = english * PRIOR_RATIO
         edits = max_edits(word)
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, bool, int, str] | None = None
         for candidate, distance, _ in extract(
             word, self._candidates(word, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
         ):
             if floor and self._english.get(candidate, 0) < floor:
                 continue
-            key = (distance, -self._frequencies[candidate], candidate)
+            # People rarely mistype a word's first letter: at the same distance, a word that
+            # keeps it comes before a more common one that does not ("troups": troops, not groups).
+            key = (distance, candidate[0] != word[0], -self._frequencies[candidate], candidate)
             if best is None or key < best:
                 best = key
         if best is not None:
-            return best[2]
+            return best[3]
         if english:
             return self._root(word)
         return self._stopword_for(word) or self._completion(word) or self._root(word)

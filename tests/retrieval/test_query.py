@@ -117,6 +117,14 @@ def test_a_misspelt_stopword_is_dropped_and_near_words_prefer_the_common_one() -
     assert speller.correct("boarde") == "boarder"
 
 
+def test_at_the_same_distance_a_word_that_keeps_the_first_letter_wins_over_a_commoner_one() -> None:
+    # "troups" is one edit from "groups" (far more common here) and from "troops".
+    speller = Speller({"groups": 40, "troops": 3, "brown": 9, "crown": 1}, stopwords={"the"}, english={})
+    assert speller.correct("troups") == "troops"
+    assert speller.correct("crowm") == "crown"
+    assert speller.correct("xrown") == "brown"  # no candidate keeps the first letter: the commoner
+
+
 def test_archive_words_are_normalised_lowercase_without_stopwords() -> None:
     words = archive_words(["The Bag\u200bhdad talks; Iran's envoy", "the ENVOY 2014"], frozenset({"the"}))
     assert words == {"baghdad": 1, "talks": 1, "iran": 1, "envoy": 2}
