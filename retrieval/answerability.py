@@ -182,6 +182,7 @@ _FOREIGN_WORDS = frozenset(
     """.split()
 )
 _FOREIGN_LETTERS = re.compile(r"[à-öø-ÿß]")
+_INVERTED_MARKS = re.compile("[¿¡]")
 _ENGLISH_WORDS = frozenset(
     """
     the a an of to in on and is are was were what who when where why how which did does do
@@ -212,5 +213,7 @@ def looks_non_english(text: str) -> bool:
         if w in _FOREIGN_WORDS
         or not plain and _FOREIGN_LETTERS.search(w) and (shouting or not typed[:1].isupper())
     )
+    # An opening ¿ or ¡ is written only in Spanish (and its neighbours): one more foreign sign.
+    foreign += 0 if plain else int(bool(_INVERTED_MARKS.search(text)))
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     return foreign >= 2 and foreign > english

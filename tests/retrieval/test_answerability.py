@@ -90,6 +90,7 @@ def test_a_question_mostly_about_something_absent_is_refused_despite_a_known_wor
         "新しい港はいくらでしたか",
         "Hat der Hafen mehr gekostet als geplant?",
         "O que o governo prometeu aos moradores?",
+        "¿Irán envió tropas a Irak?",  # one foreign word, but an opening ¿ is Spanish only
     ],
 )
 def test_a_question_in_another_language_is_told_the_archive_is_in_english(archive: Archive, question: str) -> None:
@@ -110,6 +111,8 @@ def test_a_question_in_another_language_is_told_the_archive_is_in_english(archiv
         "who wore a hat in the den",  # two words that are German too, in an English sentence
         "Müller in Zürich?",  # names with letters English does not use are still names
         "Did Zoë Müller visit Zürich?",
+        "¿Irán?",  # a name in Spanish marks says nothing more
+        "¡Hola! did the strike end",
     ],
 )
 def test_english_questions_with_foreign_names_count_as_english(question: str) -> None:
