@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,7 @@ NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
 # Excerpts sharing this share of their terms are the same text (agency copy, repeats).
 NEAR_DUPLICATE_JACCARD = 0.8
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 class QuestionError(ValueError):
@@ -82,6 +84,14 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
         raise QuestionError(
             f"The question is {len(cleaned)} characters long; the limit is {max_chars}. "
             "Ask about one thing at a time in a sentence or two."
+        )
+    # A lone surrogate is a byte that was not UTF-8 (os.fsdecode, sys.argv on a Latin-1
+    # terminal): no word can be read from it, and the tokenizer would fail on it.
+    lone = _SURROGATE_RE.search(cleaned)
+    if lone is not None:
+        raise QuestionError(
+            f"The question holds U+{ord(lone.group()):04X}, which is not text (a byte that was not UTF-8): "
+            "decode the question as UTF-8 before asking it."
         )
     return cleaned
 
@@ -113,6 +123,8 @@ class Answerer:
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
+        if limit < 1 or more < 0:
+            raise ValueError(f"ask for at least 1 excerpt and no fewer than 0 spare ones (got limit={limit}, more={more})")
         question = validate_question(question)
         archive = self.archive
         searched = archive.passage_count

@@ -217,6 +217,18 @@ def test_huge_question_is_an_error_that_names_the_limit(archive: Archive) -> Non
         archive.ask("x" * 5000)
 
 
+def test_a_question_holding_a_byte_that_was_not_utf8_is_an_error_that_names_it(archive: Archive) -> None:
+    typed = b"did iran send troops to M\xfcnchen".decode("utf-8", "surrogateescape")  # a Latin-1 terminal
+    with pytest.raises(QuestionError, match="U\\+DCFC, which is not text"):
+        archive.ask(typed)
+
+
+@pytest.mark.parametrize(("limit", "more"), [(0, 0), (-1, 0), (3, -1)])
+def test_asking_for_no_excerpts_is_an_error_not_an_empty_answer(archive: Archive, limit: int, more: int) -> None:
+    with pytest.raises(ValueError, match="at least 1 excerpt"):
+        archive.ask("Did Iran send troops to Iraq?", limit, more=more)
+
+
 def test_json_shape(archive: Archive) -> None:
     data = archive.ask("What is the stated aim of Isis?").to_json()
     assert set(data) == {"question", "answered", "results", "searched_for"}
