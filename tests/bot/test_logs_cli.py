@@ -289,6 +289,14 @@ def test_forget_takes_the_whole_hashed_key_a_listing_shows(db_path: Path, monkey
     assert result.stdout.startswith("removed 2 question(s) and 2 feedback row(s)")
 
 
+def test_the_table_shows_a_whole_discord_user_id_that_forget_takes(db_path: Path) -> None:
+    log = QueryLog.open(db_path)
+    log.record(QueryRecord("What did the council decide?", True, "discord", 123456789012345678, 5, 10))
+    table = run("recent").stdout
+    assert "123456789012345678" in table  # not cut to "12345678901…": forget needs all of it
+    assert run("forget", "123456789012345678").stdout.startswith("removed 1 question(s)")
+
+
 def test_forget_explains_none_mode(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_LOG_USER_IDS", "none")
     fill(db_path, user_ids="none")
