@@ -51,7 +51,10 @@ def _where_asked(q: LoggedQuery) -> str:
 
 
 def _user(q: LoggedQuery) -> str:
-    return truncate(q.user_id, 12) if q.user_id else "-"
+    """A Discord id whole (``logs forget`` needs all of it); a hashed key cut short (--json has it whole)."""
+    if not q.user_id:
+        return "-"
+    return q.user_id if q.user_id.isdigit() else truncate(q.user_id, 12)
 
 
 def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> str:
