@@ -68,6 +68,9 @@ NO_TERMS_REASON = "The question has no searchable words."
 NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
 # Excerpts sharing this share of their terms are the same text (agency copy, repeats).
 NEAR_DUPLICATE_JACCARD = 0.8
+# A refusal names at most this many unknown words, each cut to this many characters.
+NAMED_WORDS = 8
+NAMED_WORD_CHARS = 40
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -94,6 +97,14 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
             "decode the question as UTF-8 before asking it."
         )
     return cleaned
+
+
+def named_words(words: tuple[str, ...], most: int = NAMED_WORDS, longest: int = NAMED_WORD_CHARS) -> str:
+    """``words`` as a refusal names them: at most ``most``, each cut to ``longest`` characters,
+    so that a pasted wall of text is not echoed back whole ("a, b, c and 4 more")."""
+    shown = [w if len(w) <= longest else w[: longest - 1] + "…" for w in words[:most]]
+    rest = len(words) - len(shown)
+    return ", ".join(shown) + (f" and {rest} more" if rest else "")
 
 
 class Answerer:
@@ -161,7 +172,7 @@ class Answerer:
         if best is None or not self.decision.answers(evidence):
             metadata_words = {word for term, word in query.term_words if term in metadata}
             missing = tuple(word for word in query.unknown if word not in metadata_words)
-            reason = f"The archive has nothing on: {', '.join(missing)}." if missing else NO_MATCH_REASON
+            reason = f"The archive has nothing on: {named_words(missing)}." if missing else NO_MATCH_REASON
             return Answer(
                 question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
             )

@@ -74,6 +74,15 @@ def test_a_refusal_names_the_words_the_archive_does_not_know(archive: Archive, q
     assert answer.reason == f"The archive has nothing on: {', '.join(missing)}."
 
 
+def test_a_refusal_does_not_echo_a_pasted_wall_of_unknown_words(archive: Archive) -> None:
+    pasted = "what about " + "q" * 300 + " " + " ".join(f"zzq{letter}x" for letter in "abcdefghijk")
+    answer = archive.ask(pasted)
+    assert not answer.answered and answer.reason_code == "not_covered"
+    assert len(answer.reason) < 200  # a line, not the paste
+    assert "q" * 39 + "…" in answer.reason and "q" * 41 not in answer.reason
+    assert answer.reason.endswith("zzqgx and 4 more.")
+
+
 def test_a_question_mostly_about_something_absent_is_refused_despite_a_known_word(archive: Archive) -> None:
     answer = archive.ask("who won the tennis final at wimbledon on friday")
     assert not answer.answered
