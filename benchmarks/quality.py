@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import logging
 import sys
@@ -100,12 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     except (EvalError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps({"corpus": str(corpus), "files": [r.to_json(args.details) for r in reports]}))
-    else:
-        print(table(reports))
+    # The section is written before printing: a reader that stops early (``| head``) loses nothing.
     if args.results:
         replace_section(args.results, results_section(reports, argv, args.title))
+    out = json.dumps({"corpus": str(corpus), "files": [r.to_json(args.details) for r in reports]}) if args.json else table(reports)
+    return _print(out)
+
+
+def _print(text: str) -> int:
+    """Print ``text``; a reader that closed the pipe early (``| head``) is no error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python's own flush of stdout at exit would fail again: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

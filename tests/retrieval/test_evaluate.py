@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -202,3 +204,17 @@ def test_a_titled_run_writes_its_own_section_beside_the_others(corpus: Path, tmp
     assert quality.main([*args, "--title", "Answer quality, other sets"]) == 0
     text = results.read_text()
     assert "the dev sets' figures" in text and text.count("# Answer quality, other sets") == 1
+
+
+def test_a_reader_that_stops_early_gets_no_traceback_and_the_results_file_is_written(corpus: Path, tmp_path: Path) -> None:
+    # `benchmarks/quality.py ... --results RESULTS.md | head -1`: head has gone when the table is printed.
+    results = tmp_path / "RESULTS.md"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, str(ROOT / "benchmarks" / "quality.py"), str(FIXTURES / "questions.jsonl")]
+    command += ["--corpus", str(corpus), "--no-baseline", "--results", str(results)]
+    done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert done.returncode == 0
+    assert "| questions.jsonl | newsdesk |" in results.read_text()
