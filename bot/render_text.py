@@ -174,6 +174,11 @@ def _excerpt_lines(number: int, excerpt: Excerpt, bold: Callable[[str], str], wi
     return lines
 
 
+def counted(number: int, noun: str) -> str:
+    """``number`` with ``noun`` in the singular or the plural: "1 excerpt", "3 excerpts"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def render_answer(answer: Answer, bold: Callable[[str], str] = _same, width: int | None = None) -> str:
     """Numbered excerpts, each with its citation and link, and what was searched.
 
@@ -189,7 +194,7 @@ def render_answer(answer: Answer, bold: Callable[[str], str] = _same, width: int
     for number, excerpt in enumerate(answer.results, start=1):
         lines.extend(_excerpt_lines(number, _printable(excerpt), bold, width))
         lines.append("")
-    footer = f"({len(answer.results)} excerpt(s) from {answer.passages_searched} passages searched)"
+    footer = f"({counted(len(answer.results), 'excerpt')} from {counted(answer.passages_searched, 'passage')} searched)"
     if answer.searched_for:
         footer = f"{footer[:-1]}; {searched_for(answer)})"
     lines.append(_wrapped(footer, width, 0, 1))

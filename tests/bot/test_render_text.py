@@ -61,6 +61,13 @@ def test_ten_excerpts_or_more_align_under_their_own_number() -> None:
     assert lines[tenth + 1].startswith("    ") and lines[tenth + 1][4] != " "
 
 
+def test_the_footer_counts_in_words_not_with_a_parenthesised_s() -> None:
+    assert render_answer(_answer(1)).splitlines()[-1] == "(1 excerpt from 21 passages searched)"
+    assert render_answer(_answer(3)).splitlines()[-1] == "(3 excerpts from 21 passages searched)"
+    one_passage = Answer("Why?", True, _answer(2).results, passages_searched=1)
+    assert render_answer(one_passage).splitlines()[-1] == "(2 excerpts from 1 passage searched)"
+
+
 def test_without_a_width_each_excerpt_stays_one_line() -> None:
     assert render_answer(_answer()).splitlines()[0] == f"1. {TEXT}"
 
