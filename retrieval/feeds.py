@@ -6,10 +6,15 @@ already in the corpus, or failed for a reason that retrying will not fix (no dat
 404, robots.txt disallows, private address...); an entry that failed for a passing reason
 (timeout, refused, DNS, a 5xx answer, a failing robots.txt) is tried again next time. What
 was seen is kept per feed in ``feeds.json`` in the index folder, written atomically (temp
-file + rename) after every entry, so an interrupted run loses nothing, merged with what the
-file holds then, so two runs at once (the bot's poll, a command) keep each other's; when it cannot be
-written, ``FeedState.problem`` says so (the entries are fetched again next run). The entry's own date
-and title, and the feed's name as the outlet, fill a page that shows none (and say so).
+file + rename) and merged with what the file holds then, so two runs at once (the bot's poll, a
+command) keep each other's. Marks are saved in batches (every :data:`SAVE_EVERY_ENTRIES` entries
+or :data:`SAVE_EVERY_SECONDS`, whichever comes first) and always when a feed's run ends, however
+it ends (done, an error, Ctrl-C, the caller stopping): a run writes the file a few times, not once
+per entry. A crash (killed, power cut) loses at most the last batch: those entries are fetched
+again next run and skipped as already in the corpus, never added twice. When the file cannot be
+written, ``FeedState.problem`` says so (the entries are fetched again next run and skipped as
+known). The entry's own date and title, and the feed's name as the outlet, fill a page that shows
+none (and say so).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +41,10 @@ STATE_FILENAME = "feeds.json"
 # lists are dropped, oldest first; a link it still lists is always kept (else it is fetched again).
 MAX_SEEN_PER_FEED = 5000
 # Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
+# Rewriting the whole file after every entry made a run quadratic (3000 entries: 6 s of saves);
+# a batch bounds what a crash can lose, and its pages are skipped as known when fetched again.
+SAVE_EVERY_ENTRIES = 100
+SAVE_EVERY_SECONDS = 5.0
 RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed", REASON_ROBOTS_FAILING})
 
 
@@ -71,14 +81,21 @@ def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
 
 
 class FeedState:
-    """Entry links seen, per feed URL; saved atomically as JSON."""
+    """Entry links seen, per feed URL; marked in memory, saved atomically as JSON in batches.
 
-    def __init__(self, path: Path) -> None:
+    Call :meth:`flush` when done marking (:func:`ingest_feed` does at the end of each feed).
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
-        self.seen: dict[str, list[str]] = {}
         self.listed: dict[str, set[str]] = {}  # the links each feed lists now, never dropped from ``seen``
         self.problem: str | None = None  # why what was seen could not be saved, for the user
-        self.seen = self._read(warn=True)
+        self._clock = clock
+        self._saved_at = clock()
+        self._unsaved: set[str] = set()  # feeds with marks not saved yet
+        self._marks = 0  # marks not saved yet
+        self.seen: dict[str, list[str]] = self._read(warn=True)
+        self._known = {feed: set(links) for feed, links in self.seen.items()}  # ``seen`` as sets, to look up
 
     def _read(self, *, warn: bool = False) -> dict[str, list[str]]:
         try:
@@ -92,18 +109,36 @@ class FeedState:
             return {}
 
     def is_seen(self, feed_url: str, link: str) -> bool:
-        return link in self.seen.get(feed_url, ())
+        return link in self._known.get(feed_url, ())
 
     def mark(self, feed_url: str, link: str) -> None:
-        # Another run (the bot's poll, another command) may have saved since: keep what it saw.
-        self.seen = _union(self._read(), self.seen)
-        links = self.seen.setdefault(feed_url, [])
-        if link not in links:
-            links.append(link)
-            self.seen[feed_url] = _trimmed(links, self.listed.get(feed_url, set()))
+        """Remember ``link`` as seen; saved with the next batch (at the latest by :meth:`flush`)."""
+        known = self._known.setdefault(feed_url, set())
+        if link in known:
+            return
+        known.add(link)
+        self.seen.setdefault(feed_url, []).append(link)
+        self._unsaved.add(feed_url)
+        self._marks += 1
+        if self._marks >= SAVE_EVERY_ENTRIES or self._clock() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self.flush()
+
+    def refresh(self) -> None:
+        """Take in what another run (the bot's poll, another command) saved since: not fetched twice."""
+        self._merge(self._read())
+
+    def flush(self) -> None:
+        """Save the marks not saved yet, merged with what the file holds now; a failure is ``problem``."""
+        if not self._marks:
+            return
+        self._merge(self._read())  # another run may have saved since: keep what it saw
+        for feed in self._unsaved:
+            self.seen[feed] = _trimmed(self.seen[feed], self.listed.get(feed, set()))
+            self._known[feed] = set(self.seen[feed])
+        self._unsaved, self._marks, self._saved_at = set(), 0, self._clock()
         try:
             self.save()
-        except OSError as exc:  # the page is in the corpus all the same: next run skips it as a duplicate
+        except OSError as exc:  # the pages are in the corpus all the same: next run skips them as duplicates
             if self.problem is None:
                 log.warning("cannot save feed state %s: %s", self.path, exc)
             self.problem = (
@@ -114,6 +149,11 @@ class FeedState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(self.path, json.dumps({"seen": self.seen}, indent=1, ensure_ascii=False))
+
+    def _merge(self, saved: dict[str, list[str]]) -> None:
+        self.seen = _union(saved, self.seen)
+        for feed, links in saved.items():
+            self._known.setdefault(feed, set()).update(links)
 
 
 def _union(saved: dict[str, list[str]], mine: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -197,6 +237,7 @@ def ingest_feed(
         yield IngestOutcome(feed_url, error=exc)
         return
     state.listed[feed_url] = {e.link for e in listed}
+    state.refresh()
     entries = [e for e in listed if not state.is_seen(feed_url, e.link)]
     log.info("feed %s: %d new entries", feed_url, len(entries))
     outages = Outages()  # a site down for one entry is not waited for again for the next
@@ -206,7 +247,10 @@ def ingest_feed(
         )
         for entry in entries
     ]
-    for entry, outcome in zip(entries, ingest_pages(getters, corpus_dir, options)):
-        if outcome.error is None or not _passing(outcome.error.reason):
-            state.mark(feed_url, entry.link)
-        yield outcome
+    try:
+        for entry, outcome in zip(entries, ingest_pages(getters, corpus_dir, options)):
+            if outcome.error is None or not _passing(outcome.error.reason):
+                state.mark(feed_url, entry.link)
+            yield outcome
+    finally:  # done, an error, Ctrl-C or the caller stopping: what was marked is saved
+        state.flush()

@@ -114,6 +114,7 @@ def test_an_unreadable_state_file_starts_afresh(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     state = FeedState(path)
     state.mark("https://feed.example/rss", "https://feed.example/a")
+    state.flush()
     assert json.loads(path.read_text())["seen"] == {"https://feed.example/rss": ["https://feed.example/a"]}
 
 
@@ -122,8 +123,11 @@ def test_two_runs_at_once_keep_each_other_s_seen_entries(tmp_path: Path) -> None
     path = tmp_path / "feeds.json"
     bot, command = FeedState(path), FeedState(path)
     bot.mark("https://a.example/rss", "https://a.example/1")
+    bot.flush()
     command.mark("https://b.example/rss", "https://b.example/1")
     bot.mark("https://a.example/rss", "https://a.example/2")
+    command.flush()
+    bot.flush()
     assert FeedState(path).seen == {
         "https://a.example/rss": ["https://a.example/1", "https://a.example/2"],
         "https://b.example/rss": ["https://b.example/1"],
