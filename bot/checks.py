@@ -5,6 +5,10 @@ Guarantees:
   Messages permission there (as Discord computed it for this interaction, overwrites
   included), or a moderator role of that server. Permissions or roles held in another
   server never count, and nobody is a moderator in a DM.
+- A review of the log shows a member only what they could read in Discord: the channels
+  (and cached threads) where ``channel.permissions_for(member)`` gives both View Channel and
+  Read Message History; questions from channels the bot no longer knows (deleted, archived
+  threads) only to members with Administrator or Manage Server (:func:`log_viewer`).
 - Moderator roles are matched by id. Names in ``NEWSDESK_MODERATOR_ROLES`` are resolved to ids
   once per server when the bot starts or joins it, with a warning: renaming a role (or
   creating another with the same name) later grants nothing.
@@ -18,6 +22,8 @@ from typing import TypeVar
 
 import discord
 from discord import app_commands
+
+from bot.querylog.queries import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +97,27 @@ def allowed_guild(guild_id: int | None, allowed: Iterable[int]) -> bool:
     """Whether the bot serves ``guild_id`` under ``NEWSDESK_GUILDS`` (empty: every server; DMs pass)."""
     allowed = tuple(allowed)
     return not allowed or guild_id is None or guild_id in allowed
+
+
+def _can_read(channel: object, member: discord.Member) -> bool:
+    try:
+        permissions = channel.permissions_for(member)  # type: ignore[attr-defined]
+    except discord.ClientException:  # a thread whose parent channel is not cached
+        return False
+    return bool(permissions.view_channel and permissions.read_message_history)
+
+
+def log_viewer(interaction: discord.Interaction) -> Viewer:
+    """What the member behind ``interaction`` may review of its server's log (see the module
+    guarantees). Without the cached server nothing is readable but, for managers, everything."""
+    assert interaction.guild_id is not None  # /querylog is guild_only
+    guild, member = interaction.guild, interaction.user
+    channels = [*guild.channels, *guild.threads] if guild is not None else []
+    readable = [c for c in channels if isinstance(member, discord.Member) and _can_read(c, member)]
+    manager = interaction.permissions.administrator or interaction.permissions.manage_guild
+    return Viewer(
+        guild=interaction.guild_id,
+        readable=frozenset(str(c.id) for c in readable),
+        known=frozenset(str(c.id) for c in channels),
+        sees_gone=manager,
+    )

@@ -1,4 +1,9 @@
-"""/querylog: moderators review the query log in Discord (private replies only)."""
+"""/querylog: moderators review the query log in Discord (private replies only).
+
+Guarantees: every reply is private; every subcommand reads the log through the invoking
+member's :class:`~bot.querylog.queries.Viewer` (:func:`bot.checks.log_viewer`), so it shows
+and counts only questions from channels they can read, and says how many it left out.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,9 @@ from discord.ext import commands
 from sqlite_utils import Database
 
 from bot import charts
-from bot.checks import is_moderator
+from bot.checks import is_moderator, log_viewer
 from bot.querylog import periods, queries
-from bot.querylog.queries import Bound
+from bot.querylog.queries import Bound, Guild
 from bot.querylog.records import LoggedQuery, Stats, one_line, write_csv
 from bot.reply import NO_MENTIONS, Limits, escape, fit_lines, truncate
 
@@ -134,6 +139,17 @@ def stats_embed(stats: Stats, days: int, since: Bound = None) -> discord.Embed:
     return embed
 
 
+def withheld_note(left_out: int) -> str:
+    """The line telling a moderator that questions were left out: a count, never their text."""
+    if not left_out:
+        return ""
+    return f"{left_out} question(s) from channels you cannot read are not shown."
+
+
+def _withheld_since(db: Database, since: Bound, guild: Guild) -> int:
+    return queries.withheld(lambda g: queries.count(db, since, guild=g), guild)
+
+
 class _TooLarge(Exception):
     """The export went over the size a Discord attachment may have."""
 
@@ -177,41 +193,45 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
 
-    async def _read(self, interaction: discord.Interaction, function: Callable[[Database, int], T]) -> T:
+    async def _read(self, interaction: discord.Interaction, function: Callable[[Database, Guild], T]) -> T:
         """Acknowledge privately, then run ``function`` on the log through the desk.
 
         A connection of its own, in a worker thread: reviews never wait on (or block) answers.
-        ``function`` gets the server the command was used in, and must read only its questions.
+        ``function`` gets the member's :class:`~bot.querylog.queries.Viewer` (the server the
+        command was used in, the channels they can read there) to pass as ``guild=`` to every read.
         """
-        guild = interaction.guild_id
-        if guild is None:  # guild_only: Discord never sends these from a DM
+        if interaction.guild_id is None:  # guild_only: Discord never sends these from a DM
             raise app_commands.NoPrivateMessage()
+        viewer = log_viewer(interaction)  # on the event loop: it reads discord.py's cache
         await interaction.response.defer(ephemeral=True, thinking=True)
-        return await asyncio.to_thread(self.bot.desk.read_log, lambda db: function(db, guild))
+        return await asyncio.to_thread(self.bot.desk.read_log, lambda db: function(db, viewer))
 
     async def _list(
         self,
         interaction: discord.Interaction,
-        fetch: Callable[[Database, int], tuple[list[LoggedQuery], int]],
+        fetch: Callable[[Database, Guild], tuple[list[LoggedQuery], int, int]],
         title: Callable[[int], str],
         empty: str,
     ) -> None:
-        """A listing command's reply; ``fetch`` gives the questions to show and how many there
-        are in all, and ``title`` is made from that number."""
-        found, total = await self._read(interaction, fetch)
-        await self._reply(interaction, embed=list_embed(title(total), found, empty, total))
+        """A listing command's reply; ``fetch`` gives the questions to show, how many there
+        are in all, and how many were withheld; ``title`` is made from the second number."""
+        found, total, left_out = await self._read(interaction, fetch)
+        embed = list_embed(title(total), found, empty, total)
+        await self._reply(interaction, withheld_note(left_out), embed=embed)
 
-    async def _reply(self, interaction: discord.Interaction, **kwargs: object) -> None:
-        await interaction.followup.send(ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
+    async def _reply(self, interaction: discord.Interaction, content: str = "", **kwargs: object) -> None:
+        await interaction.followup.send(
+            content or None, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs  # type: ignore[arg-type]
+        )
 
     @querylog.command(name="recent")
     @app_commands.describe(count="How many questions to show (1-50, default 15)")
     @is_moderator()
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 15) -> None:
         """The newest questions asked."""
-        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
+        def fetch(db: Database, guild: Guild) -> tuple[list[LoggedQuery], int, int]:
             found = queries.recent(db, count, guild=guild)
-            return found, len(found)
+            return found, len(found), queries.withheld(lambda g: queries.count(db, guild=g), guild)
 
         await self._list(interaction, fetch, lambda n: f"Newest {n} question(s)", "No questions yet.")
 
@@ -222,8 +242,9 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """Questions containing some text."""
         shown = escape(one_line(text))
 
-        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
-            return queries.search(db, text, count=50, guild=guild), queries.search_total(db, text, guild=guild)
+        def fetch(db: Database, guild: Guild) -> tuple[list[LoggedQuery], int, int]:
+            total = lambda g: queries.search_total(db, text, guild=g)  # noqa: E731
+            return queries.search(db, text, count=50, guild=guild), total(guild), queries.withheld(total, guild)
 
         title = lambda n: truncate(f"{n} question(s) containing \u201c{shown}\u201d", Limits.EMBED_TITLE)  # noqa: E731
         await self._list(interaction, fetch, title, "No question contains that text.")
@@ -235,9 +256,10 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """Questions the archive could not answer."""
         since = queries.since_days(days)  # one instant for the listing and its count
 
-        def fetch(db: Database, guild: int) -> tuple[list[LoggedQuery], int]:
+        def fetch(db: Database, guild: Guild) -> tuple[list[LoggedQuery], int, int]:
             listed = queries.unanswered(db, since=since, count=50, guild=guild)
-            return listed, queries.unanswered_total(db, since=since, guild=guild)
+            total = lambda g: queries.unanswered_total(db, since=since, guild=g)  # noqa: E731
+            return listed, total(guild), queries.withheld(total, guild)
 
         title = lambda n: f"{n} unanswered in the last {days} day(s)"  # noqa: E731
         await self._list(interaction, fetch, title, "Every question was answered.")
@@ -249,15 +271,17 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """Questions per day, answered share, top questions, feedback, busiest channels, and a chart."""
         since = queries.since_days(days)
 
-        def figures_and_chart(db: Database, guild: int) -> tuple[Stats, bytes]:
+        def figures_and_chart(db: Database, guild: Guild) -> tuple[Stats, bytes, int]:
             # Both in the worker thread: drawing the chart never runs on the event loop.
             figures = queries.stats(db, since=since, guild=guild)
-            return figures, charts.chart_png(db, since, period=f"last {days} day(s)", guild=guild)
+            png = charts.chart_png(db, since, period=f"last {days} day(s)", guild=guild)
+            return figures, png, _withheld_since(db, since, guild)
 
-        result, png = await self._read(interaction, figures_and_chart)
+        result, png, left_out = await self._read(interaction, figures_and_chart)
         embed = stats_embed(result, days, since)
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-        await self._reply(interaction, embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_FILENAME))
+        file = discord.File(io.BytesIO(png), filename=CHART_FILENAME)
+        await self._reply(interaction, withheld_note(left_out), embed=embed, file=file)
 
     @querylog.command(name="export")
     @app_commands.describe(days="Export this many days back (default 30)")
@@ -266,10 +290,11 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         """The query log as a CSV file."""
         since = queries.since_days(days)
 
-        def build(db: Database, guild: int) -> tuple[bytes, int] | None:
-            return capped_csv(queries.iter_export_rows(db, since=since, guild=guild), MAX_EXPORT_BYTES)
+        def build(db: Database, guild: Guild) -> tuple[tuple[bytes, int] | None, int]:
+            rows = queries.iter_export_rows(db, since=since, guild=guild)
+            return capped_csv(rows, MAX_EXPORT_BYTES), _withheld_since(db, since, guild)
 
-        built = await self._read(interaction, build)
+        built, left_out = await self._read(interaction, build)
         if built is None:
             await self._reply(
                 interaction,
@@ -283,7 +308,7 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
         name = f"newsdesk-queries-{dt.datetime.now(dt.timezone.utc).date().isoformat()}-{days}d.csv"
         await self._reply(
             interaction,
-            content=f"{count} question(s) from the last {days} day(s).",
+            content=f"{count} question(s) from the last {days} day(s). {withheld_note(left_out)}".strip(),
             file=discord.File(io.BytesIO(data), filename=name),
         )
 

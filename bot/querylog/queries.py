@@ -7,8 +7,11 @@ Times in the log are UTC ISO strings, so the period filters compare strings: a `
 means that whole UTC day, a ``datetime`` an instant (``since`` inclusive, ``until`` exclusive).
 
 Every read takes ``guild``: given, it sees only that server's questions (and the votes on
-them), never another's. One :class:`Scope` builds every WHERE clause, so no query can
-forget the server.
+them), never another's. Given a :class:`Viewer` (a server and one member's readable channels
+there), it also sees only the questions asked in those channels, and those of channels gone
+from the server only if the viewer may see them. One :class:`Scope` builds every WHERE clause,
+so no query can forget the server or the channels; :func:`withheld` counts what a viewer was
+not shown.
 
 "Top questions" has one definition, :func:`top_questions_sql`: questions grouped by
 ``newsdesk_question_key`` (rephrasings together), most asked first, the latest wording shown.
@@ -18,8 +21,9 @@ forget the server.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,12 +156,39 @@ def period_start(days: float | None, since: Bound) -> Bound:
     return since_days(days) if days is not None else since
 
 
-Guild = int | str | None
+@dataclass(frozen=True)
+class Viewer:
+    """One member's view of one server's log: the channels they may read there.
+
+    ``readable``: ids of the channels (and threads) whose questions they may see. ``known``:
+    ids of every channel the bot knows in the server; a question from any other channel (one
+    deleted since, an archived thread) is shown only when ``sees_gone`` (the caller decides:
+    /querylog gives it to members with Administrator or Manage Server).
+    """
+
+    guild: int | str
+    readable: frozenset[str]
+    known: frozenset[str]
+    sees_gone: bool = False
+
+    def clause(self) -> tuple[str, list[Any]]:
+        """The SQL clause over ``q`` for the questions this viewer may see, and its parameters
+        (each id set as one JSON parameter: no limit on how many channels a server has)."""
+        visible = "q.channel_id IN (SELECT value FROM json_each(?))"
+        params: list[Any] = [json.dumps(sorted(self.readable))]
+        if self.sees_gone:
+            visible += " OR q.channel_id IS NULL OR q.channel_id NOT IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(self.known)))
+        return f"({visible})", params
+
+
+Guild = int | str | Viewer | None
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which questions a review reads: a period and, when ``guild`` is set, one server only."""
+    """Which questions a review reads: a period and, when ``guild`` is set, one server only
+    (a :class:`Viewer`: only the channels one member may read there)."""
 
     since: Bound = None
     until: Bound = None
@@ -166,9 +197,14 @@ class Scope:
     def where(self, *extra: str) -> tuple[str, list[Any]]:
         """`` WHERE ...`` over ``q`` for this scope and ``extra`` clauses ('' when none), and its parameters."""
         clauses, params = list(extra), []
-        if self.guild is not None:
+        server = self.guild.guild if isinstance(self.guild, Viewer) else self.guild
+        if server is not None:
             clauses.append("q.guild_id = ?")
-            params.append(str(self.guild))
+            params.append(str(server))
+        if isinstance(self.guild, Viewer):
+            clause, channel_params = self.guild.clause()
+            clauses.append(clause)
+            params += channel_params
         if (low := lower_bound(self.since)) is not None:
             clauses.append("q.asked_at >= ?")
             params.append(low)
@@ -181,6 +217,19 @@ class Scope:
 def where(since: Bound, until: Bound, *extra: str, guild: Guild = None) -> tuple[str, list[Any]]:
     """`` WHERE ...`` over ``q`` for the period, the server and ``extra`` clauses, and its parameters."""
     return Scope(since, until, guild).where(*extra)
+
+
+def withheld(total: Callable[[Guild], int], guild: Guild) -> int:
+    """How many questions ``total`` counts in the whole server but not for the viewer ``guild``
+    (0 when ``guild`` is not a :class:`Viewer`): the count a reply states, never their text."""
+    if not isinstance(guild, Viewer):
+        return 0
+    return total(guild.guild) - total(guild)
+
+
+def count(db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
+    """How many questions were asked in the period."""
+    return _total(db, *where(since, until, guild=guild))
 
 
 # -- listings ---------------------------------------------------------------------------
