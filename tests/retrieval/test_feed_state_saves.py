@@ -13,13 +13,10 @@ import pytest
 from retrieval import feeds
 from retrieval.corpus import load_corpus
 from retrieval.feeds import FeedState, ingest_feed, state_file
-from retrieval.fetch import FetchLimits
 from retrieval.ingest import Overrides, summarise
 
 from tests.local_web import LocalWeb, serve
-from tests.retrieval.test_feeds import article, rss
-
-QUICK = FetchLimits(timeout=1.0, deadline=3.0, allow_private=True)  # the test site is on 127.0.0.1
+from tests.retrieval.test_feeds import QUICK, article, rss, run
 
 
 @pytest.fixture
@@ -49,10 +46,6 @@ def a_feed(web: LocalWeb, name: str, count: int) -> tuple[str, list[str]]:
     ]
     feed = web.add(f"/{name}.xml", rss([(f"Pier story {name} {n}", link, "") for n, link in enumerate(links)]), Content_Type="application/rss+xml")
     return feed, links
-
-
-def run(feed: str, corpus: Path, state: FeedState) -> list:
-    return list(ingest_feed(feed, corpus, state, Overrides(), limits=QUICK))
 
 
 def fetched_entries(web: LocalWeb, since: int) -> list[str]:
@@ -94,7 +87,7 @@ def test_a_slow_run_is_saved_every_few_seconds(tmp_path: Path, writes: list[Path
 def test_ctrl_c_during_a_run_fetches_nothing_twice(web: LocalWeb, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     feed, links = a_feed(web, "a", 5)
-    page = (web.routes["/a/3"].body)
+    page = web.routes["/a/3"].body
     web.add("/a/3", lambda: (_thread.interrupt_main(), page)[1])  # Ctrl-C while the 4th entry is fetched
     done: list = []
     with pytest.raises(KeyboardInterrupt):
