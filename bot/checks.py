@@ -9,6 +9,9 @@ Guarantees:
   (and cached threads) where ``channel.permissions_for(member)`` gives both View Channel and
   Read Message History; questions from channels the bot no longer knows (deleted, archived
   threads) only to members with Administrator or Manage Server (:func:`log_viewer`).
+- ``NEWSDESK_GUILDS`` gates everything from a server outside it: slash commands are ignored,
+  mentions get no reply and are not logged, buttons get one private line and do nothing
+  (:meth:`bot.client.NewsdeskBot.serves`). DMs are always served.
 - Moderator roles are matched by id. Names in ``NEWSDESK_MODERATOR_ROLES`` are resolved to ids
   once per server when the bot starts or joins it, with a warning: renaming a role (or
   creating another with the same name) later grants nothing.
@@ -91,6 +94,11 @@ def is_moderator() -> Callable[[T], T]:
         raise NotModerator("Only moderators can use this command.")
 
     return app_commands.check(predicate)
+
+
+# The private line for a button pressed in a server outside NEWSDESK_GUILDS (the setting is the
+# operator's business: not named to members).
+NOT_SERVED = "newsdesk does not serve this server: its buttons do nothing here."
 
 
 def allowed_guild(guild_id: int | None, allowed: Iterable[int]) -> bool:

@@ -31,15 +31,11 @@ def make_intents(message_content: bool = True) -> discord.Intents:
 
 
 class NewsdeskTree(app_commands.CommandTree):
-    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it)."""
+    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it; see :meth:`NewsdeskBot.serves`)."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        allowed = getattr(self.client, "settings").guilds
-        if allowed_guild(interaction.guild_id, allowed):
-            return True
-        log.warning("ignored /%s from server %s, which is not in NEWSDESK_GUILDS",
-                    getattr(interaction.command, "qualified_name", "?"), interaction.guild_id)
-        return False
+        command = getattr(interaction.command, "qualified_name", "?")
+        return getattr(self.client, "serves")(interaction.guild_id, f"/{command}")
 
 
 class NewsdeskBot(commands.Bot):
@@ -72,6 +68,14 @@ class NewsdeskBot(commands.Bot):
         self.warm_up_at_start = warm_up
         self.warm_up_task: asyncio.Task[None] | None = None
         self.tree.on_error = self.on_app_command_error
+
+    def serves(self, guild_id: int | None, what: str) -> bool:
+        """Whether ``NEWSDESK_GUILDS`` lets the bot act on ``what`` (a command, a mention, a
+        button) from server ``guild_id`` (None: a DM, always served); a refusal is logged."""
+        if allowed_guild(guild_id, self.settings.guilds):
+            return True
+        log.warning("ignored %s from server %s, which is not in NEWSDESK_GUILDS", what, guild_id)
+        return False
 
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:

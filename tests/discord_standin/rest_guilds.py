@@ -50,6 +50,8 @@ class GuildRoutes(StandinState):
     async def r_leave_guild(self, ctx: Ctx, guild_id: str) -> Any:
         """The bot leaves a guild: it is gone from the world, and GUILD_DELETE tells the bot."""
         g = self._guild(guild_id)
+        if g.id in self.refuse_leave:  # the test's world, not the bot's mistake: no violation
+            raise error(403, 50001, "Missing Access")
         del self.guilds[g.id]
         self.left_guilds.append(g.id)
         await self._dispatch_if_session("GUILD_DELETE", {"id": str(g.id)}, Intents.GUILDS)

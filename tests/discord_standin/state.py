@@ -114,6 +114,7 @@ class StandinState:
         self.resume_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
         self.left_guilds: list[int] = []  # guilds the bot left (DELETE /users/@me/guilds/{id})
+        self.refuse_leave: set[int] = set()  # guilds the bot cannot leave: DELETE answers 403 Missing Access
         self._expected_resumes = 0
 
     def add_user(self, username: str, *, bot: bool = False, global_name: Optional[str] = None, id: Optional[int] = None) -> FakeUser:

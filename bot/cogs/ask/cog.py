@@ -200,7 +200,9 @@ class AskCog(commands.Cog, name="Ask"):
         me = self.bot.user
         question = asked_question(message, me) if me is not None else None
         edited = message.id in self.replies  # asked before: this replaces that question
-        if question is None or not self.replies.asks(message.id, question):
+        if question is None or not self._serves(message):
+            return
+        if not self.replies.asks(message.id, question):
             return
         if not _may_post(message):
             await self._cannot_post_here(message)
@@ -214,6 +216,10 @@ class AskCog(commands.Cog, name="Ask"):
                 await message.reply(MENTION_APOLOGY, mention_author=False, allowed_mentions=NO_MENTIONS)
             except discord.HTTPException:
                 log.exception("could not send the apology either")
+
+    def _serves(self, message: discord.Message) -> bool:
+        """A mention in a server outside NEWSDESK_GUILDS gets no reply and is not logged."""
+        return self.bot.serves(message.guild.id if message.guild else None, f"a mention (message {message.id})")
 
     async def _cannot_post_here(self, message: discord.Message) -> None:
         """Tell the member privately why no answer comes, and how to ask instead (nothing is searched)."""

@@ -3,6 +3,7 @@
 They are persistent ``DynamicItem`` buttons: the custom id carries the logged question's id
 (and, for More and the pages, where the page starts), so they keep working after a restart.
 Their callbacks hand over to the Ask cog, which acknowledges first, then goes through the desk.
+In a server outside ``NEWSDESK_GUILDS`` a press does nothing but answer one private line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
+
+from bot.checks import NOT_SERVED
 
 if TYPE_CHECKING:
     from bot.cogs.ask.cog import AskCog
@@ -37,6 +40,13 @@ class _FromCustomId:
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> Any:
         return cls(*(convert(value) for convert, value in zip(cls.converters, match.groups())))
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Outside NEWSDESK_GUILDS a press gets one private line and does nothing (runs before the callback)."""
+        if getattr(interaction.client, "serves")(interaction.guild_id, f"a button ({interaction.data})"):
+            return True
+        await interaction.response.send_message(NOT_SERVED, ephemeral=True)
+        return False
 
 
 def _labelled(label: str, custom_id: str, disabled: bool) -> discord.ui.Button:
