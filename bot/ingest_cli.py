@@ -102,10 +102,12 @@ def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -
     from retrieval.feeds import FeedState, ingest_feed, state_file
 
     state = FeedState(state_file(settings.corpus_dir, settings.index_path))
-    for feed in feeds:
-        yield from ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits())
-    if state.problem:
-        click.echo(f"warning: {state.problem}", err=True)
+    try:
+        for feed in feeds:
+            yield from ingest_feed(feed, settings.corpus_dir, state, options, contact=settings.contact, limits=settings.fetch_limits())
+    finally:  # after Ctrl-C too: ingest_feed saved what was seen, or failed to
+        if state.problem:
+            click.echo(f"warning: {state.problem}", err=True)
 
 
 def _gather(outcomes: list[IngestOutcome], produce: Iterable[IngestOutcome]) -> bool:

@@ -247,3 +247,25 @@ def test_an_option_typed_in_a_terminal_that_is_not_utf8_is_one_line_and_nothing_
     assert result.exit_code == 2, result.exception
     assert "not UTF-8" in result.output and "0xfc" in result.output
     assert not list(corpus.glob("*.md"))
+
+
+def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path) -> None:
+    import _thread
+
+    from tests.local_web import serve
+    from tests.retrieval.test_feed_state_saves import a_feed
+
+    with serve() as web:
+        feed, _ = a_feed(web, "news", 5)
+        page = web.routes["/news/3"].body
+        web.add("/news/3", lambda: (_thread.interrupt_main(), page)[1])  # Ctrl-C while the 4th entry is fetched
+        first = CliRunner().invoke(main, ["ingest", "--feed", feed])
+        web.add("/news/3", page)
+        before = len(web.pages())
+        second = CliRunner().invoke(main, ["ingest", "--feed", feed])
+        again = web.pages()[before:]
+    assert first.exit_code == 130, first.output
+    assert "interrupted: the feeds' other entries not ingested" in first.output
+    assert "3 added, 0 skipped, 0 failed" in first.output
+    assert second.exit_code == 0 and second.output.rstrip().endswith("2 added, 0 skipped, 0 failed")
+    assert again == ["/news.xml", "/news/3", "/news/4"]  # none of the 3 added before Ctrl-C is fetched again
