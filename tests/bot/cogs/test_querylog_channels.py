@@ -49,6 +49,10 @@ async def world(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> 
     insider = fake.add_user("sam")
     fake.guild.add_member(insider, roles=[fake.moderator_role])
     board.overwrite(insider, allow=Perm.VIEW_CHANNEL)
+    # A moderator who manages the server (not an administrator): also sees gone channels.
+    manager = fake.add_user("maya")
+    managers = fake.guild.add_role("Managers", Perm.VIEW_CHANNEL | Perm.MANAGE_MESSAGES | Perm.MANAGE_GUILD)
+    fake.guild.add_member(manager, roles=[managers])
     desk_channel = fake.guild.add_channel("archive-desk")
     desk_channel.overwrite(fake.guild.role("@everyone"), deny=Perm.READ_MESSAGE_HISTORY)
     querylog = QueryLog.open(tmp_path / "log.db")
@@ -56,7 +60,7 @@ async def world(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> 
         querylog.record(QueryRecord(question, False, "discord", fake.member.id, fake.guild.id, channel, scores=[]))
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id, cooldown_seconds=0, watch_seconds=0)
     async with running_bot(fake, Desk(archive, querylog), settings) as instance:
-        yield SimpleNamespace(fake=fake, board=board, insider=insider, bot=instance)
+        yield SimpleNamespace(fake=fake, board=board, insider=insider, manager=manager, bot=instance)
 
 
 async def run(fake: FakeDiscord, command: str, options: dict, user: object) -> object:
@@ -123,4 +127,11 @@ async def test_a_moderator_let_into_the_channel_sees_its_questions(world: Simple
     message = await run(world.fake, "recent", {}, world.insider)
     text = shown(message)
     assert OPEN in text and BOARD in text and NO_HISTORY not in text
+    assert "2 question(s) from channels you cannot read" in message.content  # type: ignore[attr-defined]
+
+
+async def test_a_server_manager_also_sees_questions_from_channels_gone_since(world: SimpleNamespace) -> None:
+    message = await run(world.fake, "recent", {}, world.manager)
+    text = shown(message)
+    assert OPEN in text and GONE in text and BOARD not in text and NO_HISTORY not in text
     assert "2 question(s) from channels you cannot read" in message.content  # type: ignore[attr-defined]

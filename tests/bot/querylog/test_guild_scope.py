@@ -116,3 +116,20 @@ def test_a_servers_review_does_not_read_through_another_servers_questions(review
     # /querylog in a small server stays as quick when the server sharing the bot asks 20 times more.
     small, large = _work(_shared_log(500), review), _work(_shared_log(10_000), review)
     assert large < small * 1.5, (small, large)
+
+
+def test_a_viewer_sees_only_its_readable_channels_and_gone_ones_only_when_allowed(tmp_path: Path) -> None:
+    log = QueryLog.open(tmp_path / "channels.db")
+    for question, channel in (("open", 10), ("private", 11), ("deleted channel", 12), ("no channel", None)):
+        log.record(QueryRecord(question, False, "discord", 1, OURS, channel))
+    log.record(QueryRecord("other server", False, "discord", 2, THEIRS, 10))
+    db = log.db
+    member = queries.Viewer(OURS, readable=frozenset({"10"}), known=frozenset({"10", "11"}))
+    manager = queries.Viewer(OURS, readable=frozenset({"10", "11"}), known=frozenset({"10", "11"}), sees_gone=True)
+    assert [q.question for q in queries.recent(db, 10, guild=member)] == ["open"]
+    assert {q.question for q in queries.recent(db, 10, guild=manager)} == {"open", "private", "deleted channel", "no channel"}
+    assert queries.withheld(lambda g: queries.count(db, guild=g), member) == 3
+    assert queries.withheld(lambda g: queries.count(db, guild=g), manager) == 0
+    assert queries.withheld(lambda g: queries.count(db, guild=g), OURS) == 0  # not a viewer: nothing withheld
+    figures = queries.stats(db, guild=member)
+    assert figures.questions == 1 and [c.channel_id for c in figures.busiest_channels] == ["10"]
