@@ -40,11 +40,11 @@ STATE_FILENAME = "feeds.json"
 # Feeds list their latest entries: past this many links per feed, those the feed no longer
 # lists are dropped, oldest first; a link it still lists is always kept (else it is fetched again).
 MAX_SEEN_PER_FEED = 5000
-# Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
 # Rewriting the whole file after every entry made a run quadratic (3000 entries: 6 s of saves);
 # a batch bounds what a crash can lose, and its pages are skipped as known when fetched again.
 SAVE_EVERY_ENTRIES = 100
 SAVE_EVERY_SECONDS = 5.0
+# Failures that may pass (and 5xx or 429 answers): the entry is tried again on the next run.
 RETRY_REASONS = frozenset({"timeout", "refused", "DNS", "cannot connect", "download failed", REASON_ROBOTS_FAILING})
 
 
