@@ -9,9 +9,9 @@ means that whole UTC day, a ``datetime`` an instant (``since`` inclusive, ``unti
 Every read takes ``guild``: given, it sees only that server's questions (and the votes on
 them), never another's. Given a :class:`Viewer` (a server and one member's readable channels
 there), it also sees only the questions asked in those channels, and those of channels gone
-from the server only if the viewer may see them. One :class:`Scope` builds every WHERE clause,
-so no query can forget the server or the channels; :func:`withheld` counts what a viewer was
-not shown.
+from the server only if the viewer may see them. One :class:`~bot.querylog.scope.Scope`
+builds every WHERE clause (see :mod:`bot.querylog.scope`), so no query can forget the server
+or the channels; :func:`withheld` counts what a viewer was not shown.
 
 "Top questions" has one definition, :func:`top_questions_sql`: questions grouped by
 ``newsdesk_question_key`` (rephrasings together), most asked first, the latest wording shown.
@@ -20,27 +20,28 @@ not shown.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.querylog.functions import KEY_SEPARATOR, register_functions
 from bot.querylog.records import ChannelCount, DayCount, DayVotes, LoggedQuery, Stats, TopQuestion
-from bot.querylog.schema import utc_text
+from bot.querylog.scope import (  # noqa: F401  (re-exported: reviews import them from here)
+    Bound,
+    Guild,
+    ReviewError,
+    Scope,
+    Viewer,
+    lower_bound,
+    period_start,
+    since_days,
+    upper_bound,
+    where,
+)
 
 log = logging.getLogger(__name__)
-
-Bound = dt.date | dt.datetime | None
-
-
-class ReviewError(ValueError):
-    """A bad argument to a review query (a count, a period); the message says what is wrong."""
-
 
 # -- shared pieces ----------------------------------------------------------------------
 
@@ -121,102 +122,6 @@ LIMIT 500""",
         f"{_LISTING}\nWHERE {contains(':text')}\n{NEWEST_FIRST}\nLIMIT 500",
     ),
 }
-
-
-# -- periods ----------------------------------------------------------------------------
-
-
-def lower_bound(since: Bound) -> str | None:
-    if since is None:
-        return None
-    if isinstance(since, dt.datetime):
-        return utc_text(since)
-    return since.isoformat()  # "2024-05-01" sorts before every time on that day
-
-
-def upper_bound(until: Bound) -> str | None:
-    if until is None:
-        return None
-    if isinstance(until, dt.datetime):
-        return utc_text(until)
-    return (until + dt.timedelta(days=1)).isoformat()  # the whole day is included
-
-
-def since_days(days: float | None, now: dt.datetime | None = None) -> dt.datetime | None:
-    """The instant ``days`` ago (None for no limit)."""
-    if days is None:
-        return None
-    if days <= 0:
-        raise ReviewError(f"days must be more than zero, not {days}")
-    return (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=days)
-
-
-def period_start(days: float | None, since: Bound) -> Bound:
-    """The start of a period given as ``days`` back from now, or as ``since``."""
-    return since_days(days) if days is not None else since
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """One member's view of one server's log: the channels they may read there.
-
-    ``readable``: ids of the channels (and threads) whose questions they may see. ``known``:
-    ids of every channel the bot knows in the server; a question from any other channel (one
-    deleted since, an archived thread) is shown only when ``sees_gone`` (the caller decides:
-    /querylog gives it to members with Administrator or Manage Server).
-    """
-
-    guild: int | str
-    readable: frozenset[str]
-    known: frozenset[str]
-    sees_gone: bool = False
-
-    def clause(self) -> tuple[str, list[Any]]:
-        """The SQL clause over ``q`` for the questions this viewer may see, and its parameters
-        (each id set as one JSON parameter: no limit on how many channels a server has)."""
-        visible = "q.channel_id IN (SELECT value FROM json_each(?))"
-        params: list[Any] = [json.dumps(sorted(self.readable))]
-        if self.sees_gone:
-            visible += " OR q.channel_id IS NULL OR q.channel_id NOT IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(sorted(self.known)))
-        return f"({visible})", params
-
-
-Guild = int | str | Viewer | None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which questions a review reads: a period and, when ``guild`` is set, one server only
-    (a :class:`Viewer`: only the channels one member may read there)."""
-
-    since: Bound = None
-    until: Bound = None
-    guild: Guild = None
-
-    def where(self, *extra: str) -> tuple[str, list[Any]]:
-        """`` WHERE ...`` over ``q`` for this scope and ``extra`` clauses ('' when none), and its parameters."""
-        clauses, params = list(extra), []
-        server = self.guild.guild if isinstance(self.guild, Viewer) else self.guild
-        if server is not None:
-            clauses.append("q.guild_id = ?")
-            params.append(str(server))
-        if isinstance(self.guild, Viewer):
-            clause, channel_params = self.guild.clause()
-            clauses.append(clause)
-            params += channel_params
-        if (low := lower_bound(self.since)) is not None:
-            clauses.append("q.asked_at >= ?")
-            params.append(low)
-        if (high := upper_bound(self.until)) is not None:
-            clauses.append("q.asked_at < ?")
-            params.append(high)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def where(since: Bound, until: Bound, *extra: str, guild: Guild = None) -> tuple[str, list[Any]]:
-    """`` WHERE ...`` over ``q`` for the period, the server and ``extra`` clauses, and its parameters."""
-    return Scope(since, until, guild).where(*extra)
 
 
 def withheld(total: Callable[[Guild], int], guild: Guild) -> int:
