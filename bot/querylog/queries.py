@@ -28,6 +28,7 @@ from sqlite_utils import Database
 
 from bot.querylog.functions import KEY_SEPARATOR, register_functions
 from bot.querylog.records import ChannelCount, DayCount, DayVotes, LoggedQuery, Stats, TopQuestion
+from bot.querylog.schema import utc_text  # noqa: F401  (re-exported)
 from bot.querylog.scope import (  # noqa: F401  (re-exported: reviews import them from here)
     Bound,
     Guild,
