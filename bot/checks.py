@@ -107,9 +107,9 @@ def allowed_guild(guild_id: int | None, allowed: Iterable[int]) -> bool:
     return not allowed or guild_id is None or guild_id in allowed
 
 
-def _can_read(channel: object, member: discord.Member) -> bool:
+def _can_read(channel: discord.abc.GuildChannel | discord.Thread, member: discord.Member) -> bool:
     try:
-        permissions = channel.permissions_for(member)  # type: ignore[attr-defined]
+        permissions = channel.permissions_for(member)
     except discord.ClientException:  # a thread whose parent channel is not cached
         return False
     return bool(permissions.view_channel and permissions.read_message_history)
@@ -118,7 +118,8 @@ def _can_read(channel: object, member: discord.Member) -> bool:
 def log_viewer(interaction: discord.Interaction) -> Viewer:
     """What the member behind ``interaction`` may review of its server's log (see the module
     guarantees). Without the cached server nothing is readable but, for managers, everything."""
-    assert interaction.guild_id is not None  # /querylog is guild_only
+    if interaction.guild_id is None:  # /querylog is guild_only: Discord never sends it from a DM
+        raise app_commands.NoPrivateMessage()
     guild, member = interaction.guild, interaction.user
     channels = [*guild.channels, *guild.threads] if guild is not None else []
     readable = [c for c in channels if isinstance(member, discord.Member) and _can_read(c, member)]
