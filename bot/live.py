@@ -16,7 +16,9 @@ Guarantees:
   loader's) is loaded again instead;
 - every ``feed_minutes`` each feed in NEWSDESK_FEEDS is read and its new entries ingested
   (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
-  and the archive is updated at once;
+  and the archive is updated at once; when ``feeds.json`` cannot be written, one warning per
+  poll says so and :attr:`LiveArchive.feed_problem` keeps it (``/archive recent`` shows it)
+  until a poll records its entries again;
 - each archive swapped in (a change, a merge) is then warmed up in a worker thread
   (:func:`warm_up_soon`) once it has stayed in use for :data:`SWAP_WARM_UP_DELAY_S`, so
   the first question on it does not pay for its speller, and a bulk ingest that swaps
@@ -103,6 +105,9 @@ class LiveArchive:
         self.warm_up_delay = SWAP_WARM_UP_DELAY_S
         self.reloads = 0
         self.merges = 0
+        # Why the feed polls cannot record the entries they saw (shown in /archive recent);
+        # None once a poll records them again.
+        self.feed_problem: str | None = None
 
     def _load_archive(self, *, merge: bool) -> Archive:
         settings = self.settings
@@ -203,19 +208,32 @@ class LiveArchive:
 
         state = FeedState(state_file(self.settings.corpus_dir, self.settings.index_path))
         added = 0
-        for feed in self.settings.feeds:
-            outcomes = list(ingest_feed(
-                feed, self.settings.corpus_dir, state, Overrides(),
-                contact=self.settings.contact, limits=self.settings.fetch_limits(),
-            ))
-            for outcome in outcomes:
-                if outcome.result is not None:
-                    log.info("feed %s: added %s (%s)", feed, outcome.result.path.name, outcome.result.article.title)
-                elif not outcome.skipped:
-                    log.warning("feed %s: %s", feed, outcome.error)
-            added += sum(o.ok for o in outcomes)
-            log.info("feed %s: %s", feed, summarise(outcomes))
+        try:
+            for feed in self.settings.feeds:
+                outcomes = list(ingest_feed(
+                    feed, self.settings.corpus_dir, state, Overrides(),
+                    contact=self.settings.contact, limits=self.settings.fetch_limits(),
+                ))
+                for outcome in outcomes:
+                    if outcome.result is not None:
+                        log.info("feed %s: added %s (%s)", feed, outcome.result.path.name, outcome.result.article.title)
+                    elif not outcome.skipped:
+                        log.warning("feed %s: %s", feed, outcome.error)
+                added += sum(o.ok for o in outcomes)
+                log.info("feed %s: %s", feed, summarise(outcomes))
+        finally:  # a poll that failed half-way may have tried to save too
+            self._note_feed_state(state.problem, state.saved)
         return added
+
+    def _note_feed_state(self, problem: str | None, saved: bool) -> None:
+        """Warn once per poll that what it saw is not recorded, and keep it for /archive recent;
+        a poll that saved nothing (no new entries) leaves the last word as it was."""
+        if problem:
+            log.warning("feeds: %s", problem)
+            self.feed_problem = problem
+        elif saved and self.feed_problem:
+            log.info("feeds: the entries seen are recorded again")
+            self.feed_problem = None
 
     async def poll_feeds(self) -> None:
         """Read the feeds now and every ``feed_minutes``, until cancelled."""

@@ -12,8 +12,8 @@ or :data:`SAVE_EVERY_SECONDS`, whichever comes first) and always when a feed's r
 it ends (done, an error, Ctrl-C, the caller stopping): a run writes the file a few times, not once
 per entry. A crash (killed, power cut) loses at most the last batch: those entries are fetched
 again next run and skipped as already in the corpus, never added twice. When the file cannot be
-written, ``FeedState.problem`` says so (the entries are fetched again next run and skipped as
-known). The entry's own date and title, and the feed's name as the outlet, fill a page that shows
+written, ``FeedState.problem`` says so, with how to fix it (the entries are fetched again next
+run and skipped as known); the caller reports it, once per run. The entry's own date and title, and the feed's name as the outlet, fill a page that shows
 none (and say so).
 """
 
@@ -90,6 +90,7 @@ class FeedState:
         self.path = Path(path)
         self.listed: dict[str, set[str]] = {}  # the links each feed lists now, never dropped from ``seen``
         self.problem: str | None = None  # why what was seen could not be saved, for the user
+        self.saved = False  # True once a save succeeded (the file is writable)
         self._clock = clock
         self._saved_at = clock()
         self._unsaved: set[str] = set()  # feeds with marks not saved yet
@@ -139,8 +140,9 @@ class FeedState:
         try:
             self.save()
         except OSError as exc:  # the pages are in the corpus all the same: next run skips them as duplicates
-            if self.problem is None:
-                log.warning("cannot save feed state %s: %s", self.path, exc)
+            # The caller reports ``problem`` once per run (the CLI prints it, the bot warns and
+            # shows it in /archive recent); a warning per batch here would repeat it.
+            log.debug("cannot save feed state %s: %s", self.path, exc)
             self.problem = (
                 f"cannot record the feed entries seen in {self.path} ({exc.strerror or exc}); they will be "
                 "fetched again next run: make that folder writable or set NEWSDESK_INDEX to one that is"
@@ -149,6 +151,7 @@ class FeedState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(self.path, json.dumps({"seen": self.seen}, indent=1, ensure_ascii=False))
+        self.saved = True
 
     def _merge(self, saved: dict[str, list[str]]) -> None:
         self.seen = _union(saved, self.seen)

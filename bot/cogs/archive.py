@@ -4,7 +4,8 @@ Background tasks (started when the cog loads, cancelled when it unloads) follow 
 folder and poll feeds; see :mod:`bot.live`. ``/archive add url:`` fetches and extracts the
 page in a worker thread and shows a private preview with Add / Cancel (only the moderator who
 asked can press them); Add checks the corpus again, writes the file, reloads the archive and
-logs who did it. ``/archive recent`` lists the articles added last; ``/archive remove id:``
+logs who did it. ``/archive recent`` lists the articles added last (and, when the feed polls
+cannot record the entries they saw, says so and how to fix it); ``/archive remove id:``
 moves an article's file out of the corpus (kept in ``.removed/``), reloads, and logs it.
 Every reply is private, and nothing the page says can ping anyone.
 """
@@ -220,6 +221,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         lines = [_line(article) for article in articles] or ["The archive has no articles."]
         listing = fit_lines(lines, Limits.EMBED_DESCRIPTION, lambda left_out: f"\u2026 and {left_out} more")
         embed = discord.Embed(title="Added last", description=listing)
+        if problem := self.live.feed_problem:  # else only in the log, and every poll fetches the entries again
+            embed.add_field(name="Feeds", value=truncate(escape(" ".join(problem.split())), Limits.EMBED_FIELD_VALUE), inline=False)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Take an article out of the archive (its file is kept aside)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import shutil
 import sys
@@ -208,3 +209,36 @@ async def test_odd_input_to_archive_commands_is_one_clear_private_line(
     reply = await command(fake_discord, name, options)
     assert reply.ephemeral and reply.content == expected
     assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
+
+
+async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_warns_once(
+    fake_discord: FakeDiscord, tmp_path: Path, web: LocalWeb, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
+    index = tmp_path / "index"
+    (index / "feeds.json").mkdir(parents=True)  # cannot be replaced by a file: what the poll saw is not recorded
+    page = (HTML_DIR / "article.html").read_bytes()
+    links = [web.add("/pier", page), web.add("/pier-again", page)]  # two entries, one poll
+    items = "".join(f"<item><title>Pier</title><link>{link}</link></item>" for link in links)
+    feed = web.add("/rss", f'<rss version="2.0"><channel><title>L</title>{items}</channel></rss>'.encode(), Content_Type="application/rss+xml")
+    settings = Settings(
+        corpus_dir=corpus, index_path=index, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
+        guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
+        fetch_private_hosts=("127.0.0.1",), feeds=(feed,),
+    )
+    desk = Desk(load_archive(corpus, index, semantic=False), QueryLog.open(settings.db_path))
+    caplog.set_level("WARNING")
+    async with running_bot(fake_discord, desk, settings) as bot:
+        live = bot.get_cog("ArchiveCog").live
+        for _ in range(200):  # the first poll starts at once; its new page makes the archive reload
+            if live.reloads:
+                break
+            await asyncio.sleep(0.05)
+        assert bot.desk.ask(PIER_QUESTION).answer.answered
+        listing = await command(fake_discord, "recent", {"count": 3})
+    shown = [field["value"] for field in listing.embeds[0].get("fields", [])]
+    assert len(shown) == 1 and "feeds.json" in shown[0] and "fetched again" in shown[0]
+    assert "NEWSDESK\\_INDEX" in shown[0] and "\n" not in shown[0]  # how to fix it, on one line
+    unsaved = [r for r in caplog.records if "feeds.json" in r.getMessage() and "unreadable" not in r.getMessage()]
+    assert [r.levelname for r in unsaved] == ["WARNING"]
