@@ -152,7 +152,7 @@ def _place(
     if duplicate is not None:
         raise DuplicateArticleError(
             name,
-            f"{name} duplicates {duplicate.path} ({duplicate.why}); remove that file first to replace it",
+            f"{name} duplicates {_named(duplicate)}; remove that file first to replace it",
             duplicate.path,
             reason=f"{duplicate.why.removeprefix('the ')} as a corpus article",
         )
@@ -173,12 +173,17 @@ def _already_there(name: Path | str, article: Article, same: Match) -> Duplicate
         )
         if differs
     ]
-    message = f"{name} is already in the corpus as {same.path} ({same.why})"
+    message = f"{name} is already in the corpus as {_named(same)}"
     if not changed:
         return DuplicateArticleError(name, f"{message}, unchanged", same.path, reason="already in the corpus")
     whats = " and ".join(changed)
     message += f"; its {whats} {'has' if len(changed) == 1 else 'have'} changed since: pass --overwrite to replace it"
     return DuplicateArticleError(name, message, same.path, reason="changed since it was added")
+
+
+def _named(match: Match) -> str:
+    """The corpus article a message refers to: its file, its title, and why it matches."""
+    return f'{match.path}, "{match.article.title}" ({match.why})'
 
 
 def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestResult:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -49,14 +51,23 @@ _OPTION_NAMES = {"--published": "published:", "--source": "source:", "--title": 
 _FLAG_NAMES = {"--overwrite": "overwrite:True", "--feed": "the bot's NEWSDESK_FEEDS setting"}
 
 
-def _for_discord(message: object, limit: int = Limits.CONTENT) -> str:
-    """An ingest message (or error) as a moderator in Discord should read it: escaped, with this command's options."""
-    text = str(message)
+def _for_discord(message: object, limit: int = Limits.CONTENT, corpus_dir: Path | None = None) -> str:
+    """An ingest message (or error) as a moderator in Discord should read it: escaped, with this
+    command's options, and corpus files named within the corpus folder (``<id>.md``), never by
+    where the server keeps them."""
+    text = _without_server_paths(str(message), corpus_dir) if corpus_dir is not None else str(message)
     for cli, discord_option in _OPTION_NAMES.items():
         text = text.replace(f"{cli} ", discord_option).replace(cli, discord_option)
     for cli, discord_option in _FLAG_NAMES.items():
         text = text.replace(cli, discord_option)
     return truncate(escape(text), limit)
+
+
+def _without_server_paths(text: str, corpus_dir: Path) -> str:
+    """``text`` with the corpus folder's own path taken out: a file in it by its name there."""
+    for folder in dict.fromkeys((str(corpus_dir), str(corpus_dir.resolve()))):  # as given, and absolute
+        text = text.replace(f"{folder}{os.sep}", "").replace(folder, "the corpus folder")
+    return text
 
 
 def _line(article: Article) -> str:
@@ -114,7 +125,8 @@ class AddView(discord.ui.View):
         try:
             result = await asyncio.to_thread(self.cog.add_page, self.page, self.options)
         except IngestError as exc:
-            await interaction.edit_original_response(content=f"Not added: {_for_discord(exc)}", embed=None, view=None)
+            message = _for_discord(exc, corpus_dir=self.cog.bot.settings.corpus_dir)
+            await interaction.edit_original_response(content=f"Not added: {message}", embed=None, view=None)
             return
         updated = await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
         verb = "Replaced" if result.replaced else "Added"
@@ -204,7 +216,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         try:
             page, prepared = await asyncio.to_thread(self.preview_page, url.strip(), options)
         except IngestError as exc:
-            await interaction.followup.send(_for_discord(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            message = _for_discord(exc, corpus_dir=self.bot.settings.corpus_dir)
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         view = AddView(self, page, options, interaction)
         await interaction.followup.send(
@@ -233,7 +246,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         try:
             article, kept = await asyncio.to_thread(remove_article, self.bot.settings.corpus_dir, id)
         except ArchiveAdminError as exc:
-            await interaction.followup.send(_for_discord(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            message = _for_discord(exc, corpus_dir=self.bot.settings.corpus_dir)
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         updated = await self.after_change(interaction.user.id, "remove", article)
         message = f"Removed {_line(article)}. Its file is kept as `{kept.parent.name}/{kept.name}` in the corpus folder."

@@ -242,3 +242,29 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
     assert "NEWSDESK\\_INDEX" in shown[0] and "\n" not in shown[0]  # how to fix it, on one line
     unsaved = [r for r in caplog.records if "feeds.json" in r.getMessage() and "unreadable" not in r.getMessage()]
     assert [r.levelname for r in unsaved] == ["WARNING"]
+
+
+async def test_a_page_already_in_the_archive_is_named_by_its_article_not_the_servers_path(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb
+) -> None:
+    # Moderators see the article (its file in the corpus, its title), never where the
+    # server keeps the corpus (/home/bot/... told them nothing they could act on).
+    url = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
+    await press(fake_discord, await command(fake_discord, "add", {"url": url}), "Add")
+    (added,) = bot.settings.corpus_dir.glob("coastal-ledger-*.md")
+    reply = await command(fake_discord, "add", {"url": url})
+    shown = reply.content.replace("\\", "")  # as Discord renders it (the escapes gone)
+    assert reply.ephemeral and str(bot.settings.corpus_dir) not in shown
+    assert f'is already in the corpus as {added.name}, "Harbour Town council votes to rebuild the old pier"' in shown
+    assert shown.endswith("unchanged")
+
+
+async def test_a_removal_that_fails_names_no_server_path(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
+    corpus = bot.settings.corpus_dir
+    (corpus / ".removed").write_text("not a folder")  # the kept-files folder cannot be made
+    article_id = "middle-east-eye-2014-08-20-calls-for-iran-to-join-west"
+    reply = await command(fake_discord, "remove", {"id": article_id})
+    shown = reply.content.replace("\\", "")
+    assert reply.ephemeral and str(corpus) not in shown
+    assert shown.startswith(f"cannot move {article_id}.md into .removed (")
+    assert (corpus / f"{article_id}.md").is_file() and actions(bot) == []
