@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -27,12 +26,14 @@ from bot.live import LiveArchive
 from bot.reply import CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate
 from retrieval.corpus import Article
 from retrieval.corpus_admin import ArchiveAdminError, recent_articles, remove_article
+from retrieval.feeds import state_file
 from retrieval.fetch import fetch
 from retrieval.filters import parse_date
 from retrieval.ingest import IngestError, IngestResult, Overrides, Prepared, RawPage, commit, open_index, prepare_page
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,10 @@ _OPTION_NAMES = {"--published": "published:", "--source": "source:", "--title": 
 _FLAG_NAMES = {"--overwrite": "overwrite:True", "--feed": "the bot's NEWSDESK_FEEDS setting"}
 
 
-def _for_discord(message: object, limit: int = Limits.CONTENT, corpus_dir: Path | None = None) -> str:
+def _for_discord(message: object, limit: int = Limits.CONTENT, settings: Settings | None = None) -> str:
     """An ingest message (or error) as a moderator in Discord should read it: escaped, with this
-    command's options, and corpus files named within the corpus folder (``<id>.md``), never by
-    where the server keeps them."""
-    text = _without_server_paths(str(message), corpus_dir) if corpus_dir is not None else str(message)
+    command's options, and (given the settings) without the server's own folders."""
+    text = _without_server_paths(str(message), settings) if settings is not None else str(message)
     for cli, discord_option in _OPTION_NAMES.items():
         text = text.replace(f"{cli} ", discord_option).replace(cli, discord_option)
     for cli, discord_option in _FLAG_NAMES.items():
@@ -63,10 +63,17 @@ def _for_discord(message: object, limit: int = Limits.CONTENT, corpus_dir: Path 
     return truncate(escape(text), limit)
 
 
-def _without_server_paths(text: str, corpus_dir: Path) -> str:
-    """``text`` with the corpus folder's own path taken out: a file in it by its name there."""
-    for folder in dict.fromkeys((str(corpus_dir), str(corpus_dir.resolve()))):  # as given, and absolute
-        text = text.replace(f"{folder}{os.sep}", "").replace(folder, "the corpus folder")
+def _without_server_paths(text: str, settings: Settings) -> str:
+    """``text`` with the server's corpus and index folders taken out: a corpus file named as in
+    the corpus folder (``<id>.md``, ``.removed/<id>.md``), the index folder as "the index folder".
+
+    Where the server keeps them tells a moderator nothing they can act on, and is not theirs to
+    see. Only the absolute forms are replaced: a relative one (``corpus``) is also a plain word.
+    """
+    index = state_file(settings.corpus_dir, settings.index_path).parent  # longest first: it may be in the corpus
+    for folder, inside, alone in ((index, "the index folder's ", "the index folder"), (settings.corpus_dir, "", "the corpus folder")):
+        for shown in dict.fromkeys((str(folder.absolute()), str(folder.resolve()))):
+            text = text.replace(f"{shown}{os.sep}", inside).replace(shown, alone)
     return text
 
 
@@ -125,7 +132,7 @@ class AddView(discord.ui.View):
         try:
             result = await asyncio.to_thread(self.cog.add_page, self.page, self.options)
         except IngestError as exc:
-            message = _for_discord(exc, corpus_dir=self.cog.bot.settings.corpus_dir)
+            message = _for_discord(exc, settings=self.cog.bot.settings)
             await interaction.edit_original_response(content=f"Not added: {message}", embed=None, view=None)
             return
         updated = await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
@@ -216,7 +223,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         try:
             page, prepared = await asyncio.to_thread(self.preview_page, url.strip(), options)
         except IngestError as exc:
-            message = _for_discord(exc, corpus_dir=self.bot.settings.corpus_dir)
+            message = _for_discord(exc, settings=self.bot.settings)
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         view = AddView(self, page, options, interaction)
@@ -235,7 +242,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         listing = fit_lines(lines, Limits.EMBED_DESCRIPTION, lambda left_out: f"\u2026 and {left_out} more")
         embed = discord.Embed(title="Added last", description=listing)
         if problem := self.live.feed_problem:  # else only in the log, and every poll fetches the entries again
-            embed.add_field(name="Feeds", value=truncate(escape(" ".join(problem.split())), Limits.EMBED_FIELD_VALUE), inline=False)
+            shown = _for_discord(" ".join(problem.split()), Limits.EMBED_FIELD_VALUE, settings=self.bot.settings)
+            embed.add_field(name="Feeds", value=shown, inline=False)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="remove", description="Take an article out of the archive (its file is kept aside)")
@@ -246,7 +254,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         try:
             article, kept = await asyncio.to_thread(remove_article, self.bot.settings.corpus_dir, id)
         except ArchiveAdminError as exc:
-            message = _for_discord(exc, corpus_dir=self.bot.settings.corpus_dir)
+            message = _for_discord(exc, settings=self.bot.settings)
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         updated = await self.after_change(interaction.user.id, "remove", article)

@@ -240,6 +240,7 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
     shown = [field["value"] for field in listing.embeds[0].get("fields", [])]
     assert len(shown) == 1 and "feeds.json" in shown[0] and "fetched again" in shown[0]
     assert "NEWSDESK\\_INDEX" in shown[0] and "\n" not in shown[0]  # how to fix it, on one line
+    assert "the index folder's feeds.json" in shown[0] and str(index) not in shown[0].replace("\\", "")  # not the server's path
     unsaved = [r for r in caplog.records if "feeds.json" in r.getMessage() and "unreadable" not in r.getMessage()]
     assert [r.levelname for r in unsaved] == ["WARNING"]
 
