@@ -39,6 +39,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sqlite_utils import Database
 
+from bot.querylog.periods import describe_period
 from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
 from bot.querylog.records import TopQuestion, one_line
 from retrieval.atomic import atomic_writer
@@ -102,17 +103,6 @@ def _day(value: Bound) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.timezone.utc).date() if value.tzinfo else value.date()
     return value
-
-
-def describe_period(since: Bound, until: Bound) -> str:
-    low, high = _day(since), _day(until)
-    if low and high:
-        return low.isoformat() if low == high else f"{low.isoformat()} to {high.isoformat()}"
-    if low:
-        return f"since {low.isoformat()}"
-    if high:
-        return f"until {high.isoformat()}"
-    return "all time"
 
 
 def _span(first: dt.date | None, last: dt.date | None, since: Bound, until: Bound, today: dt.date) -> list[dt.date]:

@@ -87,11 +87,8 @@ def _percent(share: float | None) -> str:
 
 def render_stats(stats: Stats, since: Bound = None, until: Bound = None) -> str:
     """The stats summary; ``since``/``until`` (the period read) mark the partial days."""
-    period = "".join(
-        [f" asked from {stats.since}" if stats.since else "", f" before {stats.until}" if stats.until else ""]
-    )
     lines = [
-        f"Questions{period or ' (all time)'}, UTC",
+        f"Questions, {periods.describe_period(since, until)} (UTC)",  # as the chart's title says it
         f"  questions       {stats.questions}",
         f"  answered        {stats.answered} ({_percent(stats.answered_share)})",
         f"  refused         {stats.refused} (a bad filter or too long: not searched)",

@@ -60,6 +60,23 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _shown(bound: Bound) -> str:
+    return _naive_utc(bound).strftime("%Y-%m-%d %H:%M") if isinstance(bound, dt.datetime) else bound.isoformat()
+
+
+def describe_period(since: Bound, until: Bound) -> str:
+    """The period as ``logs stats`` and its chart title both say it: days inclusive at both ends
+    ("2024-05-01 to 2024-05-02", "until 2024-05-01"), a time to the minute, UTC."""
+    low, high = (None if b is None else _shown(b) for b in (since, until))
+    if low and high:
+        return low if low == high else f"{low} to {high}"
+    if low:
+        return f"since {low}"
+    if high:
+        return f"until {high}"
+    return "all time"
+
+
 def _instant(bound: Bound, *, end: bool = False) -> dt.datetime | None:
     """A period bound as a naive UTC time; a date bound is its day's start (``end``: the next day's)."""
     if bound is None:

@@ -35,7 +35,7 @@ from bot.querylog.scope import (  # noqa: F401  (re-exported: reviews import the
     ReviewError,
     Scope,
     Viewer,
-    lower_bound,
+    bound_text,
     period_start,
     since_days,
     upper_bound,
@@ -292,8 +292,8 @@ def stats(
         params,
     ).fetchone()
     return Stats(
-        since=lower_bound(since),
-        until=upper_bound(until),
+        since=bound_text(since),
+        until=bound_text(until),  # the day asked for, not the exclusive bound the SQL uses
         questions=total,
         answered=answered,
         # None, not 0, when no question of the period stored who asked (``none``, the CLI).

@@ -29,15 +29,22 @@ class ReviewError(ValueError):
 # -- periods ----------------------------------------------------------------------------
 
 
-def lower_bound(since: Bound) -> str | None:
-    if since is None:
+def bound_text(bound: Bound) -> str | None:
+    """A period bound as the user gave it: a date is that whole UTC day (inclusive at either
+    end: ``until`` 2024-05-01 is "2024-05-01"), a time is that instant in the log's format."""
+    if bound is None:
         return None
-    if isinstance(since, dt.datetime):
-        return utc_text(since)
-    return since.isoformat()  # "2024-05-01" sorts before every time on that day
+    if isinstance(bound, dt.datetime):
+        return utc_text(bound)
+    return bound.isoformat()
+
+
+def lower_bound(since: Bound) -> str | None:
+    return bound_text(since)  # "2024-05-01" sorts before every time on that day
 
 
 def upper_bound(until: Bound) -> str | None:
+    """The exclusive end the SQL compares with; internal: show people :func:`bound_text`."""
     if until is None:
         return None
     if isinstance(until, dt.datetime):

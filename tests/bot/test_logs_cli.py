@@ -17,7 +17,9 @@ from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
 import bot.querylog.schema
+from bot import charts
 from bot.logs_cli import logs
+from bot.logs_cli import period as logs_period
 from bot.logs_render import render_table
 from bot.querylog import QueryLog, QueryRecord, open_database
 from bot.settings import Settings
@@ -169,6 +171,27 @@ def test_stats_table_and_json(db_path: Path) -> None:
     assert (data["questions"], data["answered"], data["thumbs_up"]) == (3, 1, 0)
     rows = list(csv.reader(io.StringIO(run("stats", "--csv").stdout)))
     assert rows[0] == ["section", "key", "count", "detail"] and ["summary", "questions", "5", ""] in rows
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "shown_since", "shown_until", "questions", "period"),
+    [
+        (None, "2024-05-01", None, "2024-05-01", 2, "until 2024-05-01"),
+        ("2024-05-01", "2024-05-02", "2024-05-01", "2024-05-02", 4, "2024-05-01 to 2024-05-02"),
+        ("2024-05-02", "2024-05-02", "2024-05-02", "2024-05-02", 2, "2024-05-02"),
+        (None, "2024-05-02T09:30:00Z", None, "2024-05-02T09:30:00.000Z", 3, "until 2024-05-02 09:30"),
+    ],
+)
+def test_stats_give_the_period_asked_for_as_the_chart_does(
+    db_path: Path, since: str | None, until: str, shown_since: str | None, shown_until: str, questions: int, period: str
+) -> None:
+    fill(db_path)
+    bounds = [*(["--since", since] if since else []), "--until", until]
+    data = json.loads(run("stats", "--json", *bounds).stdout)
+    assert (data["since"], data["until"], data["questions"]) == (shown_since, shown_until, questions)  # the day asked, inclusive
+    assert run("stats", *bounds).stdout.splitlines()[0] == f"Questions, {period} (UTC)"
+    figure = charts.build_figure(charts.chart_data(Database(db_path), *logs_period(since, until)))
+    assert figure.get_suptitle() == f"newsdesk questions, {period} (UTC)"
 
 
 # --- export --------------------------------------------------------------------------------
