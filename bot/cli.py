@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.render_text import answer_json, render_answer, without_controls
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import MAX_RESULTS_SETTING, Settings, SettingsError, load_settings
 from retrieval.answer import QuestionError
 from retrieval.corpus import CorpusError
 from retrieval.filters import FilterError
@@ -155,7 +155,7 @@ class _AskCommand(click.Command):
 @main.command(cls=_AskCommand)
 @click.argument("words", metavar="QUESTION...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@click.option("-n", "--limit", type=click.IntRange(1, 20), default=None, help="How many excerpts (default: NEWSDESK_RESULTS, else 3).")
+@click.option("-n", "--limit", type=click.IntRange(1, MAX_RESULTS_SETTING), default=None, help="How many excerpts (default: NEWSDESK_RESULTS, else 3).")
 @click.option("--outlet", help="Only articles from this outlet (e.g. DW).")
 @click.option("--since", help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", help="Only articles published on or before YYYY-MM-DD.")

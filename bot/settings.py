@@ -26,6 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 USER_ID_MODES = ("plain", "hashed", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# NEWSDESK_RESULTS goes as far as `newsdesk ask -n` does: more is refused, not quietly cut.
+MAX_RESULTS_SETTING = 20
 
 
 class SettingsError(ValueError):
@@ -87,8 +89,10 @@ class Settings:
         return self.discord_token
 
 
-def _number(env: Mapping[str, str], name: str, default: Any, kind: type[int] | type[float], minimum: float) -> Any:
-    """``env[name]`` as ``kind``, at least ``minimum``; ``default`` when unset."""
+def _number(
+    env: Mapping[str, str], name: str, default: Any, kind: type[int] | type[float], minimum: float, maximum: float | None = None
+) -> Any:
+    """``env[name]`` as ``kind``, at least ``minimum`` (and at most ``maximum``); ``default`` when unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -97,14 +101,16 @@ def _number(env: Mapping[str, str], name: str, default: Any, kind: type[int] | t
     except ValueError:
         noun = "a whole number" if kind is int else "a number of seconds"
         raise SettingsError(f"{name}={raw!r} is not {noun}") from None
+    if maximum is not None and not minimum <= value <= maximum:
+        raise SettingsError(f"{name}={raw!r} must be from {minimum} to {maximum}")
     if value < minimum:
         rule = "cannot be negative" if minimum == 0 else f"must be at least {minimum}"
         raise SettingsError(f"{name}={raw!r} {rule}")
     return value
 
 
-def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
-    return _number(env, name, default, int, minimum)
+def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0, maximum: int | None = None) -> int | None:
+    return _number(env, name, default, int, minimum, maximum)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -149,7 +155,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
         guild_id=_int(env, "NEWSDESK_GUILD_ID", None, minimum=1),
         cooldown_seconds=_float(env, "NEWSDESK_COOLDOWN_SECONDS", 10.0),
-        results=_int(env, "NEWSDESK_RESULTS", 3, minimum=1) or 3,
+        results=_int(env, "NEWSDESK_RESULTS", 3, minimum=1, maximum=MAX_RESULTS_SETTING) or 3,
         moderator_roles=roles,
         guilds=_ids(env, "NEWSDESK_GUILDS"),
         log_user_ids=mode,

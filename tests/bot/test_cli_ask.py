@@ -311,6 +311,17 @@ def test_the_number_of_excerpts_defaults_to_the_setting_as_the_help_says(env: di
     assert len(data["results"]) == 1
 
 
+@pytest.mark.parametrize("value", ["21", "0"])
+def test_a_number_of_excerpts_outside_the_range_of_n_is_refused_in_one_line(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # NEWSDESK_RESULTS=50 gave more excerpts than `-n` allows, and the reply in Discord not the 50 asked for.
+    monkeypatch.setenv("NEWSDESK_RESULTS", value)
+    result = run("ask", "Where will the Lumen Bay fish market move?")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: NEWSDESK_RESULTS={value!r} must be from 1 to 20"]
+
+
 @pytest.mark.parametrize("typed", [["Ferries to Z\udcfcrich?"], ["Ferries?", "--outlet", "Harbour \udcfc"]])
 def test_a_question_in_a_terminal_that_is_not_utf8_is_one_line(env: dict[str, str], typed: list[str]) -> None:
     # "Zürich" typed in a Latin-1 terminal: Python hands the undecodable byte on as a lone surrogate.
