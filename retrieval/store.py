@@ -23,7 +23,8 @@ and modification time are unchanged is taken as unchanged; one whose time change
 checkout) is compared by content, so touching files costs a hash, not a rebuild.
 
 A failure to save (read-only folder, full disk) is logged and never fatal: the archive built
-in memory still answers.
+in memory still answers. A file where the index folder would be (``NEWSDESK_INDEX`` naming a
+file) is one warning, neither read nor written.
 
 How an archive is packed into those arrays and read back is :mod:`retrieval.store_layout`;
 this module decides when to load, build and save.
@@ -36,6 +37,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import sys
 import zipfile
 from pathlib import Path
@@ -208,7 +210,8 @@ def load_or_build(
     states = _stat_corpus(corpus_dir)
     code = code_fingerprint()
     model = Embedder().name if semantic else None
-    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge)
+    usable = _index_folder_usable(path.parent)
+    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge) if usable else None
     if loaded is not None:
         archive, saved_digests = loaded
         if saved_digests is not None:
@@ -228,7 +231,7 @@ def load_or_build(
         progress=progress,
         **({"scorer": FusedScorer.build} if semantic else {}),
     )
-    saved = _save_archive(archive, path, corpus_dir, states, code)
+    saved = usable and _save_archive(archive, path, corpus_dir, states, code)
     if saved and path.parent == default_index_path(corpus_dir):
         # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
         # are at hand: the next ingest need not read them again.
@@ -237,6 +240,30 @@ def load_or_build(
 
 
 # -- saving and loading ---------------------------------------------------------------
+
+
+def _index_folder_usable(folder: Path) -> bool:
+    """False (and one warning) when a file stands where the index folder, or one above it, would be.
+
+    Reading and saving would each fail on it, and say so in two warnings about the same
+    mistake (NEWSDESK_INDEX naming a file); this says it once, and the file is left alone.
+    """
+    for place in (folder, *folder.parents):
+        try:
+            kind = place.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):  # not there (or under a file): look above
+            continue
+        except OSError:  # cannot be looked at (permissions): reading and saving say what they meet
+            return True
+        if not stat.S_ISDIR(kind):
+            log.warning(
+                "%s is a file, not a folder, so the index cannot be kept there: answering from memory, "
+                "rebuilt every time (set NEWSDESK_INDEX to a folder, or to a path ending in .npz)",
+                place,
+            )
+            return False
+        return True  # the nearest folder that exists: the rest can be made
+    return True
 
 
 def _save_archive(

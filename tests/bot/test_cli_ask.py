@@ -241,6 +241,24 @@ def test_an_index_that_cannot_be_saved_is_one_warning_line_saying_where_to_put_i
         assert "could not save the index" in lines[0] and "NEWSDESK_INDEX" in lines[0]
 
 
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_an_index_setting_naming_a_file_is_one_warning_line(env: dict[str, str], tmp_path: Path, under: str) -> None:
+    # NEWSDESK_INDEX=~/notes.txt (a file, not a folder): "unreadable" then "could not save", the same problem twice.
+    in_the_way = tmp_path / "notes.txt"
+    in_the_way.write_text("my notes\n", encoding="utf-8")
+    index = in_the_way / under if under else in_the_way
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Why did engineers open the spillway of the Orin dam?"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**env, "PATH": "", "PYTHONPATH": str(ROOT), "NEWSDESK_SEMANTIC": "0", "NEWSDESK_INDEX": str(index)},
+    )
+    assert done.returncode == 0 and "reservoir had risen" in done.stdout, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"{in_the_way} is a file, not a folder" in lines[0] and "NEWSDESK_INDEX" in lines[0]
+    assert in_the_way.read_text(encoding="utf-8") == "my notes\n"  # left as it was
+
+
 def test_unwritable_log_still_answers_and_warns(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_DB", "/nonexistent/folder/log.db")
     result = run("ask", "Why did engineers open the spillway of the Orin dam?")
