@@ -13,6 +13,7 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,9 +21,12 @@ from discord import app_commands
 from bot.checks import NotModerator
 from bot.querylog import QueryLogError, ReviewError
 from bot.querylog.records import one_line
-from bot.reply import NO_MENTIONS, Limits, escape, truncate
+from bot.reply import NO_MENTIONS, Limits, escape, truncate, without_server_paths
 from retrieval.answer import QuestionError
 from retrieval.filters import FilterError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +38,11 @@ OUTDATED = ("That command has changed since Discord listed it for you. Reload Di
             "or wait a few minutes, then use it again.")
 
 
-def error_message(error: BaseException, what: str = "command") -> str:
-    """The line a member sees for ``error``; unexpected errors are logged with their traceback."""
+def error_message(error: BaseException, what: str = "command", settings: Settings | None = None) -> str:
+    """The line a member sees for ``error``; unexpected errors are logged with their traceback.
+
+    With the bot's ``settings``, the query log's problems name its file, not the server's path to it.
+    """
     original = getattr(error, "original", error)
     if isinstance(original, QuestionError):
         return str(original)
@@ -46,7 +53,8 @@ def error_message(error: BaseException, what: str = "command") -> str:
     if isinstance(original, QueryLogError):
         # Locked, damaged, read-only or newer: the message says what to check; no traceback.
         log.error("%s failed: %s", what, original)
-        return truncate(f"The query log can't be used right now: {escape(one_line(str(original)))}", LOG_PROBLEM_CHARS)
+        problem = one_line(str(original) if settings is None else without_server_paths(str(original), settings))
+        return truncate(f"The query log can't be used right now: {escape(problem)}", LOG_PROBLEM_CHARS)
     if isinstance(error, NotModerator):
         return "Only moderators can use this command (a moderator role or the Manage Messages permission)."
     if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
@@ -98,4 +106,4 @@ async def _delete_thinking(interaction: discord.Interaction) -> None:
 
 async def report_failure(interaction: discord.Interaction, error: BaseException, what: str = "command") -> None:
     """The one error path for commands and buttons: log what is unexpected, tell the member privately."""
-    await send_private(interaction, error_message(error, what))
+    await send_private(interaction, error_message(error, what, getattr(interaction.client, "settings", None)))

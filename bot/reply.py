@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.render_text import citation, echoed, emphasise, searched_for, truncate
 from retrieval.answer import Answer, Excerpt
+from retrieval.feeds import state_file
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +180,28 @@ def no_answer_message(question: str, reason: str = "", searched: Sequence[str] =
 def embed_size(embed: discord.Embed) -> int:
     """Characters Discord counts toward the 6000 total of an embed."""
     return len(embed)
+
+
+def without_server_paths(text: str, settings: Settings) -> str:
+    """``text`` (an error for a reply in Discord) without where the server keeps its files.
+
+    A corpus file is named as in the corpus folder (``<id>.md``, ``.removed/<id>.md``), a file
+    of the index folder as "the index folder's feeds.json", the query log by its file name:
+    the server's folders tell a member nothing they can act on, and are not theirs to see.
+    Only absolute forms are replaced (a relative ``corpus`` is also a plain word), the
+    longest first (the index folder may be in the corpus folder, the corpus in the log's).
+    """
+    index = state_file(settings.corpus_dir, settings.index_path).parent
+    db = settings.db_path
+    places: list[tuple[Path, str, str]] = [
+        (index, "the index folder's ", "the index folder"),
+        (settings.corpus_dir, "", "the corpus folder"),
+        (db, "", db.name),
+        (db.parent, "", "the query log's folder"),
+    ]
+    shown = {str(form): (inside, alone) for path, inside, alone in places for form in (path.absolute(), path.resolve())}
+    for path in sorted(shown, key=len, reverse=True):
+        if path != os.sep:
+            inside, alone = shown[path]
+            text = text.replace(f"{path}{os.sep}", inside).replace(path, alone)
+    return text

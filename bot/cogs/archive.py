@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import TYPE_CHECKING
 
 import discord
@@ -23,10 +22,11 @@ from discord.ext import commands
 
 from bot.checks import is_moderator
 from bot.live import LiveArchive
-from bot.reply import CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate
+from bot.reply import (
+    CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate, without_server_paths,
+)
 from retrieval.corpus import Article
 from retrieval.corpus_admin import ArchiveAdminError, recent_articles, remove_article
-from retrieval.feeds import state_file
 from retrieval.fetch import fetch
 from retrieval.filters import parse_date
 from retrieval.ingest import IngestError, IngestResult, Overrides, Prepared, RawPage, commit, open_index, prepare_page
@@ -55,26 +55,12 @@ _FLAG_NAMES = {"--overwrite": "overwrite:True", "--feed": "the bot's NEWSDESK_FE
 def _for_discord(message: object, limit: int = Limits.CONTENT, settings: Settings | None = None) -> str:
     """An ingest message (or error) as a moderator in Discord should read it: escaped, with this
     command's options, and (given the settings) without the server's own folders."""
-    text = _without_server_paths(str(message), settings) if settings is not None else str(message)
+    text = without_server_paths(str(message), settings) if settings is not None else str(message)
     for cli, discord_option in _OPTION_NAMES.items():
         text = text.replace(f"{cli} ", discord_option).replace(cli, discord_option)
     for cli, discord_option in _FLAG_NAMES.items():
         text = text.replace(cli, discord_option)
     return truncate(escape(text), limit)
-
-
-def _without_server_paths(text: str, settings: Settings) -> str:
-    """``text`` with the server's corpus and index folders taken out: a corpus file named as in
-    the corpus folder (``<id>.md``, ``.removed/<id>.md``), the index folder as "the index folder".
-
-    Where the server keeps them tells a moderator nothing they can act on, and is not theirs to
-    see. Only the absolute forms are replaced: a relative one (``corpus``) is also a plain word.
-    """
-    index = state_file(settings.corpus_dir, settings.index_path).parent  # longest first: it may be in the corpus
-    for folder, inside, alone in ((index, "the index folder's ", "the index folder"), (settings.corpus_dir, "", "the corpus folder")):
-        for shown in dict.fromkeys((str(folder.absolute()), str(folder.resolve()))):
-            text = text.replace(f"{shown}{os.sep}", inside).replace(shown, alone)
-    return text
 
 
 def _line(article: Article) -> str:

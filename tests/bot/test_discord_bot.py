@@ -55,7 +55,9 @@ def make_settings(fake: FakeDiscord, **changes: object) -> Settings:
 
 @pytest_asyncio.fixture
 async def running(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -> AsyncIterator[NewsdeskBot]:
-    bot = await start_bot(fake_discord, Desk(archive, QueryLog.open(log_path)), make_settings(fake_discord))
+    # As Desk.from_settings makes it: the log at the settings' db_path.
+    settings = make_settings(fake_discord, db_path=log_path)
+    bot = await start_bot(fake_discord, Desk(archive, QueryLog.open(log_path)), settings)
     try:
         yield bot
     finally:
@@ -221,6 +223,7 @@ async def test_more_on_a_damaged_log_gives_the_reason_privately_not_an_apology(
     assert reply.ephemeral and reply.content != APOLOGY
     assert reply.content.startswith("The query log can't be used right now: ") and "\n" not in reply.content
     assert "log.db: database disk image is malformed" in reply.content  # which file, and what is wrong with it
+    assert str(log_path.parent) not in reply.content.replace("\\", "")  # by its name, not where the server keeps it
     fake.assert_no_violations()
 
 
