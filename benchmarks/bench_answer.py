@@ -7,7 +7,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_answer.py --results benchmarks/RESULTS.md
 
 Two archives, each written as corpus files to a temporary folder, built and saved with
-``retrieval.store.load_or_build`` and loaded back from the saved file (as the bot does):
+``retrieval.store.saved.load_or_build`` and loaded back from the saved file (as the bot does):
 
 - **many articles**: N synthetic passages (``benchmarks/synthetic.py``) in articles of 5.
 - **one huge article**: a single article of M MB of the same synthetic text (the corpus
@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
-from retrieval.store import load_or_build  # noqa: E402
+from retrieval.store.saved import load_or_build  # noqa: E402
 
 WARM_UP = 5
 

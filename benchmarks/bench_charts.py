@@ -141,7 +141,7 @@ def record(text: str, command: str) -> None:
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^# |\Z)", re.S | re.M)
     new = pattern.sub(lambda _m: section, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + section
-    from retrieval.atomic import write_text_atomically
+    from retrieval.store.atomic import write_text_atomically
 
     write_text_atomically(RESULTS, new)
 

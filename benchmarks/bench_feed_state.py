@@ -6,10 +6,10 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_feed_state.py            # 3000 and 5000 entries
     .venv/bin/python benchmarks/bench_feed_state.py --entries 1000 --runs 5
 
-One run is what :func:`retrieval.feeds.ingest_feed` does to ``feeds.json`` for a feed that lists
+One run is what :func:`retrieval.ingest.feeds.ingest_feed` does to ``feeds.json`` for a feed that lists
 ``--entries`` new entries (the page fetches left out): the feed's links are listed, each entry is
 marked seen, and the run ends with a flush. The file starts with another feed's 500 entries (a
-second feed the bot polls). Both ways write through :mod:`retrieval.atomic` (fsync, rename), in a
+second feed the bot polls). Both ways write through :mod:`retrieval.store.atomic` (fsync, rename), in a
 temporary folder (``--dir``: on the disk of your index folder), and merge with what the file holds before each write. Each figure is the median
 of ``--runs`` runs (the baseline is run once at 3000 entries and above: it takes seconds).
 """
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval import feeds  # noqa: E402 (after the path is set)
-from retrieval.atomic import write_text_atomically  # noqa: E402
+from retrieval.ingest import feeds  # noqa: E402 (after the path is set)
+from retrieval.store.atomic import write_text_atomically  # noqa: E402
 
 FEED = "https://ledger.example.org/rss"
 OTHER = "https://other.example.org/rss"

@@ -48,7 +48,7 @@ TIMINGS = ("load", "warm-up", *QUESTIONS)
 
 def child(corpus: Path, warm: bool) -> dict:
     """One fresh process's timings in ms (run with ``--child``), and what it answered."""
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
 
     out: dict = {"answers": []}
     started = time.perf_counter()
@@ -74,7 +74,7 @@ def run_child(corpus: Path, warm: bool) -> dict:
 
 def measure(corpus: Path, repeats: int) -> dict:
     """Median ms of each timing, cold and warm."""
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
 
     passages = load_or_build(corpus).passage_count  # built and saved here, before any timing
     runs: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}

@@ -1,4 +1,4 @@
-"""What a window's reach costs: ``Archive.ask`` with each ``retrieval.windows.REACH``, in one process.
+"""What a window's reach costs: ``Archive.ask`` with each ``retrieval.answer.windows.REACH``, in one process.
 
 Usage (from the repository root)::
 
@@ -30,9 +30,9 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import Generator, dev_questions, write_corpus  # noqa: E402
 
-import retrieval.windows as windows  # noqa: E402
-from retrieval.answer import Answerer  # noqa: E402
-from retrieval.store import load_or_build  # noqa: E402
+import retrieval.answer.windows as windows  # noqa: E402
+from retrieval.answer.answerer import Answerer  # noqa: E402
+from retrieval.store.saved import load_or_build  # noqa: E402
 
 
 def p50_p95(seconds: list[float]) -> tuple[float, float]:

@@ -18,7 +18,7 @@ above ``--sample-above`` passages it is timed on an evenly spread sample of the 
 idf), so its agreement is reported, not required.
 
 ``--archive N`` (default 100000 in a full run) also writes a corpus folder of N passages and
-times ``retrieval.store.load_or_build``: first build and save, then load of the saved archive.
+times ``retrieval.store.saved.load_or_build``: first build and save, then load of the saved archive.
 
 Figures go to stdout and, for a full run, to ``benchmarks/RESULTS.md``.
 """
@@ -48,8 +48,8 @@ sys.path.insert(0, str(HERE))
 from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
-from retrieval.analyzer import analyze_all  # noqa: E402
-from retrieval.index import BM25Index  # noqa: E402
+from retrieval.text.analyzer import analyze_all  # noqa: E402
+from retrieval.index.bm25 import BM25Index  # noqa: E402
 
 TOP = 10
 
@@ -233,7 +233,7 @@ def measure_bm25s(documents: list[list[str]], queries: list[list[str]], ours: li
 def measure_archive(n: int) -> dict:
     """Build, save and load a whole archive (corpus files -> passages -> index)."""
     from retrieval.archive import Archive
-    from retrieval.store import archive_file, default_index_path, load_or_build
+    from retrieval.store.saved import archive_file, default_index_path, load_or_build
 
     out: dict = {"archive_passages_target": n}
     with tempfile.TemporaryDirectory() as tmp:
@@ -434,7 +434,7 @@ def report(rows: list[dict], archive: dict | None, args: argparse.Namespace, ela
     if archive:
         lines += [
             "",
-            f"Whole archive (`retrieval.store.load_or_build`) of {archive['archive_passages']:,} passages in "
+            f"Whole archive (`retrieval.store.saved.load_or_build`) of {archive['archive_passages']:,} passages in "
             f"{archive['archive_files']:,} corpus files: first build and save {archive['archive_build_s']:.1f} s, "
             f"file {archive['archive_disk_mb']:.0f} MB; load of the saved archive {archive['archive_load_s']:.2f} s "
             "(best of 3: stat of every corpus file, index mapped, articles and passages made as objects, "

@@ -6,7 +6,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench_semantic.py --passages 10000 --results benchmarks/RESULTS.md
 
 One synthetic corpus (``benchmarks/synthetic.py``) is built and saved twice with
-``retrieval.store.load_or_build``, once with passage vectors (``semantic=True``, the
+``retrieval.store.saved.load_or_build``, once with passage vectors (``semantic=True``, the
 default) and once without; each is loaded back from its file, as the bot starts, and the
 same questions are timed through ``archive.ask(question, 3)``. Beside it, the semantic
 stage alone: the question's embedding and its similarity to BM25's 30 candidates.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(HERE))
 from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
-from retrieval.answer import RERANK_DEPTH  # noqa: E402
-from retrieval.store import load_or_build  # noqa: E402
+from retrieval.answer.answerer import RERANK_DEPTH  # noqa: E402
+from retrieval.store.saved import load_or_build  # noqa: E402
 
 WARM_UP = 5
 

@@ -22,7 +22,7 @@ Examples, each a question asked of an archive, labelled answerable (1) or not (0
   leave one article out 0).
 
 The model is a logistic regression over the five features of
-:class:`retrieval.answerability.Evidence` (four without passage vectors), L2-regularised,
+:class:`retrieval.answer.answerability.Evidence` (four without passage vectors), L2-regularised,
 each set weighted equally whatever its size, so the large SQuAD sets do not drown the
 news questions. To guard against fitting the dev sets, it also prints, per set, the
 decisions of a model fitted without that set.
@@ -48,12 +48,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from results import replace_section  # noqa: E402
 from news_written_corpus import PAGES_DIR, QUESTIONS as NEWS_WRITTEN, build_corpus  # noqa: E402
 
-from retrieval.answer import QuestionError  # noqa: E402
+from retrieval.answer.answerer import QuestionError  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
-from retrieval.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
-from retrieval.atomic import write_text_atomically  # noqa: E402
-from retrieval.evaluate import squad_articles, squad_trials  # noqa: E402
-from retrieval.store import load_or_build  # noqa: E402
+from retrieval.answer.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
+from retrieval.store.atomic import write_text_atomically  # noqa: E402
+from benchmarks.harness.evaluate import squad_articles, squad_trials  # noqa: E402
+from retrieval.store.saved import load_or_build  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
@@ -181,7 +181,7 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/calibrate.py {' '.join(sys.argv[1:])}`  ",
         f"Fitted {dt.date.today().isoformat()}: L2-regularised logistic regression (l2 = {L2}), each set "
-        f"weighing the same; features as in `retrieval/answerability.py`; answered when P >= {THRESHOLD:.2f} "
+        f"weighing the same; features as in `retrieval/answer/answerability.py`; answered when P >= {THRESHOLD:.2f} "
         f"(refusing an answerable question costs {COST_OF_REFUSING_ANSWERABLE:g}x answering an off-topic one). "
         "'Set left out of the fit': "
         "a model fitted on the other sets only, a guard against fitting the dev sets.",

@@ -7,7 +7,7 @@ Usage (from the repository root)::
 
 Pages and people's marked bodies come from ``../shared/eval/extraction-dev`` (``--data``):
 ``html/<key>.html.gz`` and ``ground-truth.json`` (``articleBody`` per key). Each page goes
-through ``retrieval.ingest.extract_page``, the function ``newsdesk ingest`` reads files with,
+through ``retrieval.ingest.pages.extract_page``, the function ``newsdesk ingest`` reads files with,
 and is scored with the benchmark's measure: shingles of 4 consecutive tokens (tokens: ``\\w+``
 and single non-space characters), counted with multiplicity, true positives, extracted and
 marked shingles summed over pages, then precision, recall and F1. Also reported: how often
@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE))
 
 from results import replace_section  # noqa: E402
 
-from retrieval.cleaning import clean_raw_article  # noqa: E402
-from retrieval.ingest import RawPage, extract_page  # noqa: E402
+from retrieval.ingest.cleaning import clean_raw_article  # noqa: E402
+from retrieval.ingest.pages import RawPage, extract_page  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "extraction-dev"
 PUBLISHED = [  # F1 on the benchmark's full 181-page set, as published with it

@@ -15,7 +15,7 @@ saved, it times, beside issue 10's targets:
 3. the same update when a file is copied into the corpus by hand;
 4. the first question after those updates (it pays for what the answering rules compute
    once per archive);
-5. loading the saved archive (``retrieval.store.load_or_build``: the saved base plus the two
+5. loading the saved archive (``retrieval.store.saved.load_or_build``: the saved base plus the two
    changed files applied as a delta), best of 3.
 
 The machine's load average is printed with the figures: on a shared machine they vary.

@@ -8,7 +8,7 @@ Usage (from the repository root)::
 The questions in ``news_written.jsonl`` were written for newsdesk about ten real article
 pages that are not the bundled corpus: pages of ``../shared/eval/extraction-dev/html``
 (the extraction development set), named in ``PAGES``. This module puts those pages through
-newsdesk's own ingest path (HTML through trafilatura, ``retrieval.ingest.ingest_pages``)
+newsdesk's own ingest path (HTML through trafilatura, ``retrieval.ingest.pages.ingest_pages``)
 into a corpus folder, so the questions' ``published`` dates and ``phrase`` texts are checked
 against what newsdesk itself stores. Guarantees: the folder holds exactly the ``PAGES``
 articles (it must be empty or absent; nothing else is written to it), and a page that
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.ingest import Overrides, RawPage, ingest_pages  # noqa: E402
+from retrieval.ingest.pages import Overrides, RawPage, ingest_pages  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ first (needs ``../shared/eval/extraction-dev``)::
     .venv/bin/python benchmarks/news_written_corpus.py /tmp/news-written
     .venv/bin/python benchmarks/quality.py --corpus /tmp/news-written benchmarks/data/news_written.jsonl
     .venv/bin/python benchmarks/quality.py benchmarks/data/squad_written.json What is measured and
-how: :mod:`retrieval.evaluate`; the baseline: :mod:`retrieval.baseline`.
+how: :mod:`benchmarks.harness.evaluate`; the baseline: :mod:`benchmarks.harness.baseline`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from results import replace_section  # noqa: E402
 
-from retrieval.evaluate import EvalError, FileReport, Summary, evaluate_file  # noqa: E402
+from benchmarks.harness.evaluate import EvalError, FileReport, Summary, evaluate_file  # noqa: E402
 
 COLUMNS = ("file", "system", "S@1", "S@3", "answerable refused", "off-topic answered", "p50 / p95 ms", "CPU p50 / p95 ms")
 
@@ -134,7 +134,7 @@ def results_section(reports: list[FileReport], argv: list[str] | None, title: st
         "article's date and the phrase in the excerpt; SQuAD: an answer text in the excerpt.",
         "- SQuAD off-topic: each article's answerable questions, asked of the corpus without that article.",
         "- baseline: rank_bm25 `BM25Okapi` over windows of whole sentences up to 400 characters, lowercase "
-        "`\\w+` tokens, no refusal (`retrieval/baseline.py`).",
+        "`\\w+` tokens, no refusal (`benchmarks/harness/baseline.py`).",
     ])
 
 

@@ -6,7 +6,7 @@ Usage (from the repository root)::
         ../shared/eval/dev_questions_typed.jsonl ../shared/eval/squad2-dev-two-articles.json \\
         [--results benchmarks/RESULTS.md]
 
-Each file is measured as ``benchmarks/quality.py`` measures newsdesk (``retrieval.evaluate``),
+Each file is measured as ``benchmarks/quality.py`` measures newsdesk (``benchmarks.harness.evaluate``),
 once with everything on, once with each part off, and once with all of them off. The parts:
 Unicode normalisation, aliases (the analyzer's name groups), lemmas, lowercase acronyms,
 alias phrases in questions, spelling, chat shorthand, names cut short (spelling's
@@ -43,16 +43,16 @@ sys.path.insert(0, str(HERE))
 from quality import default_corpus  # noqa: E402
 from results import replace_section  # noqa: E402
 
-import retrieval.analyzer as analyzer_module  # noqa: E402
-import retrieval.answer as answer_module  # noqa: E402
+import retrieval.text.analyzer as analyzer_module  # noqa: E402
+import retrieval.answer.answerer as answer_module  # noqa: E402
 import retrieval.archive as archive_module  # noqa: E402
-import retrieval.index as index_module  # noqa: E402
-import retrieval.query as query_module  # noqa: E402
-import retrieval.spelling as spelling_module  # noqa: E402
-import retrieval.store as store_module  # noqa: E402
-from retrieval.aliases import Aliases, bundled_aliases  # noqa: E402
+import retrieval.index.bm25 as index_module  # noqa: E402
+import retrieval.answer.query as query_module  # noqa: E402
+import retrieval.text.spelling as spelling_module  # noqa: E402
+import retrieval.store.saved as store_module  # noqa: E402
+from retrieval.text.aliases import Aliases, bundled_aliases  # noqa: E402
 from retrieval.corpus import load_corpus  # noqa: E402
-from retrieval.evaluate import (  # noqa: E402
+from benchmarks.harness.evaluate import (  # noqa: E402
     FileReport,
     Result,
     evaluate_file,
@@ -60,8 +60,8 @@ from retrieval.evaluate import (  # noqa: E402
     read_question_file,
     squad_articles,
 )
-from retrieval.index import BM25Index  # noqa: E402
-from retrieval.passages import corpus_passages  # noqa: E402
+from retrieval.index.bm25 import BM25Index  # noqa: E402
+from retrieval.text.passages import corpus_passages  # noqa: E402
 
 NOTES = [
     "- Each run measures newsdesk as `benchmarks/quality.py` does (SQuAD off-topic: leave one article out).",

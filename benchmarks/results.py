@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.atomic import write_text_atomically  # noqa: E402
+from retrieval.store.atomic import write_text_atomically  # noqa: E402
 
 
 def replace_section(path: Path, text: str) -> None:

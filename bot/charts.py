@@ -42,7 +42,7 @@ from sqlite_utils import Database
 from bot.querylog.periods import describe_period
 from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
 from bot.querylog.records import TopQuestion, one_line
-from retrieval.atomic import atomic_writer
+from retrieval.store.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
 

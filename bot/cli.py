@@ -19,9 +19,9 @@ import click
 
 from bot.render_text import answer_json, render_answer, without_controls
 from bot.settings import MAX_RESULTS_SETTING, Settings, SettingsError, load_settings
-from retrieval.answer import QuestionError
+from retrieval.answer.answerer import QuestionError
 from retrieval.corpus import CorpusError
-from retrieval.filters import FilterError
+from retrieval.answer.filters import FilterError
 
 if TYPE_CHECKING:  # imported when a command runs: `newsdesk --help` stays fast
     from bot.desk import Desk
@@ -36,7 +36,7 @@ _HANDLER_KEY = "newsdesk.log_handler"
 _REPORTED_BY_COMMANDS = ("bot.desk",)
 # The saved index's warnings, which `ask` and `outlets` show without -v: an index that
 # cannot be saved is rebuilt by every command, and only this says why (ingest says it itself).
-_INDEX_LOGGER = "retrieval.store"
+_INDEX_LOGGER = "retrieval.store.saved"
 
 
 def _configure_logging(ctx: click.Context, verbose: bool) -> None:

@@ -19,7 +19,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.querylog", "bot.cogs.archive")
+COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands")
 __all__ = ["APOLOGY", "COGS", "NewsdeskBot", "make_intents"]
 
 

@@ -29,13 +29,13 @@ from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, Unkn
 from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from bot.typed import FIX, not_utf8
-from retrieval.analyzer import Analyzer
-from retrieval.answer import Answer, Excerpt, QuestionError, validate_question
+from retrieval.text.analyzer import Analyzer
+from retrieval.answer.answerer import Answer, Excerpt, QuestionError, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
-from retrieval.filters import FilterError, Filters
-from retrieval.outlets import OutletSummary, outlet_summary, unknown_outlet_error
-from retrieval.store import load_or_build
+from retrieval.answer.filters import FilterError, Filters
+from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
+from retrieval.store.saved import load_or_build
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,8 +22,8 @@ from bot.checks import NotModerator
 from bot.querylog import QueryLogError, ReviewError
 from bot.querylog.records import one_line
 from bot.reply import NO_MENTIONS, Limits, escape, truncate, without_server_paths
-from retrieval.answer import QuestionError
-from retrieval.filters import FilterError
+from retrieval.answer.answerer import QuestionError
+from retrieval.answer.filters import FilterError
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -22,10 +22,10 @@ from bot.logs_cli import settings_of
 from bot.settings import Settings
 from bot.typed import utf8_text
 from retrieval.archive import Archive
-from retrieval.filters import FilterError, parse_date
-from retrieval.ingest import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
-from retrieval.fetch import Outages
-from retrieval.raw_page import read_file
+from retrieval.answer.filters import FilterError, parse_date
+from retrieval.ingest.pages import IngestOutcome, Overrides, RawPage, ingest_pages, summarise
+from retrieval.ingest.fetch import Outages
+from retrieval.ingest.raw_page import read_file
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _run(settings: Settings, pages: list[Callable[[], RawPage]], options: Overri
 
 
 def _run_feeds(settings: Settings, feeds: tuple[str, ...], options: Overrides) -> Iterator[IngestOutcome]:
-    from retrieval.feeds import FeedState, ingest_feed, state_file
+    from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
 
     state = FeedState(state_file(settings.corpus_dir, settings.index_path))
     try:
@@ -193,7 +193,7 @@ def _update_index(settings: Settings, *, show_bar: bool) -> str:
     files are indexed by whoever loads the archive next (the running bot within seconds).
     Otherwise the index is rebuilt and saved, with a bar for the analysis.
     """
-    from retrieval.store import pending_delta
+    from retrieval.store.saved import pending_delta
 
     delta = pending_delta(settings.corpus_dir, settings.index_path, semantic=settings.semantic)
     if delta is not None:
@@ -216,7 +216,7 @@ def _update_index(settings: Settings, *, show_bar: bool) -> str:
 
 
 def _saved_index(settings: Settings) -> Path:
-    from retrieval.store import archive_file, default_index_path
+    from retrieval.store.saved import archive_file, default_index_path
 
     return archive_file(settings.index_path if settings.index_path is not None else default_index_path(settings.corpus_dir))
 
@@ -231,7 +231,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 def _rebuilt_index(settings: Settings, *, show_bar: bool) -> Archive:
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
 
     # The archive the bot and `ask` load: same analyzer and semantic setting, or they rebuild it.
     kind = {"analyzer": settings.analyzer(), "semantic": settings.semantic}

@@ -10,12 +10,12 @@ Guarantees:
   archive from then on. A question under way finishes on the archive it started with. The
   event loop never waits for the disk or the index;
 - once the deltas grow past :data:`MERGE_SEGMENTS` segments or
-  :data:`~retrieval.store_delta.DELTA_MAX_SHARE` of the passages, the archive is rebuilt
+  :data:`~retrieval.store.delta.DELTA_MAX_SHARE` of the passages, the archive is rebuilt
   and saved in a worker thread (the merge) and swapped in if the corpus did not change
   meanwhile (else the next round merges again); an archive that cannot grow (a custom
   loader's) is loaded again instead;
 - every ``feed_minutes`` each feed in NEWSDESK_FEEDS is read and its new entries ingested
-  (:mod:`retrieval.feeds`), in a worker thread; what was added, skipped or failed is logged,
+  (:mod:`retrieval.ingest.feeds`), in a worker thread; what was added, skipped or failed is logged,
   and the archive is updated at once; when ``feeds.json`` cannot be written, one warning per
   poll says so and :attr:`LiveArchive.feed_problem` keeps it (``/archive recent`` shows it)
   until a poll records its entries again;
@@ -40,9 +40,9 @@ from pathlib import Path
 from bot.desk import Desk, load_archive
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.changes import delta_size
+from retrieval.index.changes import delta_size
 from retrieval.corpus import CORPUS_SUFFIX
-from retrieval.store_delta import DELTA_MAX_SHARE, CorpusDiff, apply_diff
+from retrieval.store.delta import DELTA_MAX_SHARE, CorpusDiff, apply_diff
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +203,8 @@ class LiveArchive:
 
     def poll_feeds_once(self) -> int:
         """Ingest the new entries of every feed (blocking: run it in a worker thread); how many were added."""
-        from retrieval.feeds import FeedState, ingest_feed, state_file
-        from retrieval.ingest import Overrides, summarise
+        from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
+        from retrieval.ingest.pages import Overrides, summarise
 
         state = FeedState(state_file(self.settings.corpus_dir, self.settings.index_path))
         added = 0

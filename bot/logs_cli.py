@@ -26,8 +26,8 @@ from bot.querylog.records import LoggedQuery, Removed, write_csv
 from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
 from bot.settings import Settings, SettingsError, load_settings
 from bot.typed import utf8_text
-from retrieval.atomic import atomic_writer
-from retrieval.filters import FilterError, check_order, parse_duration, parse_moment
+from retrieval.store.atomic import atomic_writer
+from retrieval.answer.filters import FilterError, check_order, parse_duration, parse_moment
 
 
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from retrieval.answer import Answer, Excerpt
+from retrieval.answer.answerer import Answer, Excerpt
 
 log = logging.getLogger(__name__)
 

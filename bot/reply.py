@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.render_text import citation, echoed, emphasise, searched_for, truncate
-from retrieval.answer import Answer, Excerpt
-from retrieval.feeds import state_file
+from retrieval.answer.answerer import Answer, Excerpt
+from retrieval.ingest.feeds import state_file
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from retrieval.aliases import AliasError, load_aliases
-from retrieval.analyzer import Analyzer
+from retrieval.text.aliases import AliasError, load_aliases
+from retrieval.text.analyzer import Analyzer
 
 if TYPE_CHECKING:
-    from retrieval.fetch import FetchLimits
+    from retrieval.ingest.fetch import FetchLimits
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Settings:
 
     def fetch_limits(self) -> FetchLimits:
         """The limits every fetch made for this deployment uses (ingest, feeds, /archive add)."""
-        from retrieval.fetch import FetchLimits  # httpx is loaded only by what fetches
+        from retrieval.ingest.fetch import FetchLimits  # httpx is loaded only by what fetches
 
         return FetchLimits(allow_private=self.fetch_private, private_hosts=self.fetch_private_hosts)
 

@@ -1,11 +1,11 @@
 """The archive's data: articles, their passages, the scorer over them and the filter arrays.
 
 What is here is data, not rules: which passages a question may be answered from is
-:meth:`Archive.passage_mask` (through :class:`~retrieval.filters.Filters`), and how an
-answer is chosen from them lives in :mod:`retrieval.answer` (:meth:`Archive.ask` hands over
+:meth:`Archive.passage_mask` (through :class:`~retrieval.answer.filters.Filters`), and how an
+answer is chosen from them lives in :mod:`retrieval.answer.answerer` (:meth:`Archive.ask` hands over
 to it).
 
-One way to make an archive: :func:`retrieval.store.load_or_build` for a corpus folder (it
+One way to make an archive: :func:`retrieval.store.saved.load_or_build` for a corpus folder (it
 loads the saved archive, or builds one with :meth:`Archive.build` and saves it).
 :meth:`Archive.build` on its own is for articles held in memory (tests, benchmarks); the
 constructor only assembles parts already built or loaded.
@@ -21,18 +21,18 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer, default_analyzer
-from retrieval.answer import DEFAULT_RESULTS, Answer, Answerer
+from retrieval.text.analyzer import Analyzer, default_analyzer
+from retrieval.answer.answerer import DEFAULT_RESULTS, Answer, Answerer
 from retrieval.corpus import Article, CorpusError
-from retrieval.filters import Filters
-from retrieval.index import BM25Index
-from retrieval.passages import Passage, corpus_passages
-from retrieval.query import Query, understand
-from retrieval.scoring import Progress, Scorer, ScorerFactory
-from retrieval.sentences import SentenceTerms
-from retrieval.tables import PassageTables, tables_of
-from retrieval.spelling import Speller, archive_words, vocabulary_from_terms
-from retrieval.warm_up import warm_up
+from retrieval.answer.filters import Filters
+from retrieval.index.bm25 import BM25Index
+from retrieval.text.passages import Passage, corpus_passages
+from retrieval.answer.query import Query, understand
+from retrieval.index.scoring import Progress, Scorer, ScorerFactory
+from retrieval.text.sentences import SentenceTerms
+from retrieval.index.tables import PassageTables, tables_of
+from retrieval.text.spelling import Speller, archive_words, vocabulary_from_terms
+from retrieval.answer.warm_up import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Archive:
 
         ``sentence_terms`` (the terms of every passage sentence, in passage order) is
         computed here when not given: :meth:`build` and the store pass it. ``tables``
-        (:mod:`retrieval.tables`) likewise, from the passages; the store passes them, so
+        (:mod:`retrieval.index.tables`) likewise, from the passages; the store passes them, so
         a loaded archive never walks its passages (they are made when read).
         ``spelling_words`` may be a function, called when spelling is first needed.
         """
@@ -147,9 +147,9 @@ class Archive:
         """A new archive without the articles ``removed`` (ids) and with ``added`` (new or new versions).
 
         Nothing is re-indexed: the new passages become a delta segment (see
-        :mod:`retrieval.changes`); this archive is left as it was.
+        :mod:`retrieval.index.changes`); this archive is left as it was.
         """
-        from retrieval.changes import apply_changes  # it builds on this module
+        from retrieval.index.changes import apply_changes  # it builds on this module
 
         return apply_changes(self, added, removed, errors)
 
@@ -160,7 +160,7 @@ class Archive:
         return filters.mask(self.outlet_codes, self.outlet_names, self.published)
 
     def understand(self, question: str) -> Query:
-        """What ``question`` searches for: acronyms, spelling, names (see retrieval.query)."""
+        """What ``question`` searches for: acronyms, spelling, names (see retrieval.answer.query)."""
         return understand(question, self.analyzer, self._known, self.speller)
 
     def _known(self, term: str) -> bool:
@@ -194,7 +194,7 @@ class Archive:
 
         Answers do not change, it is safe while other threads ask (each piece is made once),
         and a piece that cannot be loaded is logged at debug level and skipped, never
-        raised: see :mod:`retrieval.warm_up`. Blocking: a service runs it in a worker thread.
+        raised: see :mod:`retrieval.answer.warm_up`. Blocking: a service runs it in a worker thread.
         """
         return warm_up(self)
 
@@ -203,6 +203,6 @@ class Archive:
     ) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones).
 
-        Raises :class:`~retrieval.answer.QuestionError` for an empty or over-long question.
+        Raises :class:`~retrieval.answer.answerer.QuestionError` for an empty or over-long question.
         """
         return self._answerer.ask(question, limit, more=more, filters=filters)

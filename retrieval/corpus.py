@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.outlet_names import is_web_address
+from retrieval.ingest.outlet_names import is_web_address
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 import retrieval.archive
-from retrieval.fetch import ROBOTS
-from retrieval.spelling import Speller
+from retrieval.ingest.fetch import ROBOTS
+from retrieval.text.spelling import Speller
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.evaluate import normalise, parse_jsonl, squad_articles
+from benchmarks.harness.evaluate import normalise, parse_jsonl, squad_articles
 from tests.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -46,9 +46,9 @@ def test_the_reach_benchmark_times_every_value_and_leaves_the_answer_path_as_it_
     from bench_reach import measure
     from synthetic import Generator, write_corpus
 
-    import retrieval.windows as windows
-    from retrieval.answer import Answerer
-    from retrieval.store import load_or_build
+    import retrieval.answer.windows as windows
+    from retrieval.answer.answerer import Answerer
+    from retrieval.store.saved import load_or_build
 
     generator = Generator()
     write_corpus(tmp_path / "corpus", 60, generator)

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-from retrieval.analyzer import default_analyzer
+from retrieval.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
 

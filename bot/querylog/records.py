@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from retrieval.filters import FilterError, Filters
+from retrieval.answer.filters import FilterError, Filters
 
 log = logging.getLogger(__name__)
 

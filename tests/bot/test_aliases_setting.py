@@ -9,7 +9,7 @@ import pytest
 
 from bot.desk import load_archive
 from bot.settings import SettingsError, load_settings
-from retrieval.aliases import BUNDLED_ALIASES
+from retrieval.text.aliases import BUNDLED_ALIASES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from bot.desk import Desk, EmptyArchive
 from bot.querylog import QueryLog, QueryRecord
 from bot.settings import load_settings
 from retrieval.archive import Archive
-from retrieval.filters import FilterError, Filters
+from retrieval.answer.filters import FilterError, Filters
 from tests.paths import FIXTURE_CORPUS
 
 

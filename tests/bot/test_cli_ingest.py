@@ -149,7 +149,8 @@ def test_ingest_with_nothing_to_ingest_says_what_to_give(corpus: Path) -> None:
 
 
 def test_one_page_into_a_large_archive_is_a_delta_not_a_rebuild(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrieval import store, store_delta
+    from retrieval.store import delta as store_delta
+    from retrieval.store import saved as store
     from tests.paths import HTML_DIR
 
     first = CliRunner().invoke(main, ["ingest", str(SEEDS)])

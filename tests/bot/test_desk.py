@@ -9,10 +9,10 @@ from sqlite_utils import Database
 
 from bot.desk import MAX_RESULTS, Desk, LogNotOpen
 from bot.querylog import QueryLog
-from retrieval.answer import QuestionError
+from retrieval.answer.answerer import QuestionError
 from retrieval.archive import Archive
-from retrieval.filters import FilterError, Filters
-from retrieval.store import load_or_build
+from retrieval.answer.filters import FilterError, Filters
+from retrieval.store.saved import load_or_build
 
 ROOT = Path(__file__).resolve().parents[2]
 BROAD = "Iran Iraq Islamic State militants"

@@ -11,7 +11,7 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk
 from bot.querylog import QueryLog
 from retrieval.archive import Archive
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from tests.bot.test_discord_bot import ask, make_settings, rows, start_bot
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)

@@ -26,7 +26,7 @@ from bot.desk import Desk
 from bot.querylog import QueryLog
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from retrieval.corpus import Article
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.paths import FIXTURE_CORPUS

@@ -21,7 +21,7 @@ from bot.desk import Desk
 from bot.querylog import QueryLog
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from tests.discord_standin import FakeDiscord, FakeChannel, Perm, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 

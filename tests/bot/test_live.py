@@ -14,7 +14,7 @@ from bot.client import NewsdeskBot
 from bot.desk import Desk, load_archive
 from bot.live import LiveArchive
 from bot.settings import Settings, SettingsError, load_settings
-from retrieval.ingest import ingest_file
+from retrieval.ingest.pages import ingest_file
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 from tests.local_web import serve

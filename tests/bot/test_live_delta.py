@@ -10,9 +10,9 @@ import pytest
 from bot import live as live_module
 from bot.live import LiveArchive
 from retrieval.archive import Archive
-from retrieval.changes import delta_size
-from retrieval.ingest import ingest_file
-from retrieval.store import load_or_build
+from retrieval.index.changes import delta_size
+from retrieval.ingest.pages import ingest_file
+from retrieval.store.saved import load_or_build
 from tests.bot.test_live import PIER_QUESTION, answered, corpus, desk_for  # noqa: F401 - fixture
 from tests.paths import HTML_DIR
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.render_text import render_answer
-from retrieval.answer import Answer, Excerpt
+from retrieval.answer.answerer import Answer, Excerpt
 from tests.paths import FIXTURE_CORPUS, ROOT
 
 TEXT = (

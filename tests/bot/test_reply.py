@@ -9,8 +9,8 @@ import discord
 import pytest
 
 from bot.reply import Limits, answer_embed, escape, no_answer_message, truncate
-from retrieval.answer import Answer, Excerpt
-from retrieval.query import Query
+from retrieval.answer.answerer import Answer, Excerpt
+from retrieval.answer.query import Query
 
 MENTION_RE = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 

@@ -13,7 +13,7 @@ import pytest
 from bot.desk import Desk
 from bot.runner import sync_commands
 from bot.settings import Settings
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 

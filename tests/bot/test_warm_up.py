@@ -23,9 +23,9 @@ from bot.live import LiveArchive
 from bot.runner import sync_commands
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.ingest import ingest_file
-from retrieval.spelling import Speller
-from retrieval.store import load_or_build
+from retrieval.ingest.pages import ingest_file
+from retrieval.text.spelling import Speller
+from retrieval.store.saved import load_or_build
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 from tests.paths import FIXTURE_CORPUS, HTML_DIR, ROOT

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrieval.corpus import load_corpus
-from retrieval.passages import corpus_passages
+from retrieval.text.passages import corpus_passages
 from tests.paths import ROOT, SEEDS_DIR
 
 TRICKY_TEXTS = [

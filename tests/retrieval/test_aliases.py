@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.aliases import BUNDLED_ALIASES, AliasError, Aliases, load_aliases, parse_aliases
-from retrieval.analyzer import Analyzer
+from retrieval.text.aliases import BUNDLED_ALIASES, AliasError, Aliases, load_aliases, parse_aliases
+from retrieval.text.analyzer import Analyzer
 from retrieval.archive import Archive, bm25_scorer
 from retrieval.corpus import Article
-from retrieval.scoring import ScorerFactory
-from retrieval.semantic import FusedScorer
+from retrieval.index.scoring import ScorerFactory
+from retrieval.index.meaning import FusedScorer
 
 GROUPS = """
 # a comment, then groups

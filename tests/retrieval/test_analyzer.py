@@ -1,7 +1,7 @@
 """The analyzer turns passages and questions into the same terms."""
 
-from retrieval.aliases import Aliases
-from retrieval.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer, split_words
+from retrieval.text.aliases import Aliases
+from retrieval.text.analyzer import Analyzer, FastAnalysis, analyze_all, default_analyzer, split_words
 from tests.retrieval.samples import sample_texts
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer import EXCERPT_MAX_CHARS, QuestionError, with_rest
+from retrieval.answer.answerer import EXCERPT_MAX_CHARS, QuestionError, with_rest
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
-from retrieval.filters import Filters
+from retrieval.answer.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.paths import DEV_QUESTIONS, DEV_QUESTIONS_MISSING

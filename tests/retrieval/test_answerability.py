@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answerability import (
+from retrieval.answer.answerability import (
     CalibrationError,
     Evidence,
     gather_evidence,
@@ -19,7 +19,7 @@ from retrieval.answerability import (
 )
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.semantic import FusedScorer
+from retrieval.index.meaning import FusedScorer
 
 # A small archive written for these tests: each article answers one kind of question.
 STORIES = {
@@ -183,7 +183,7 @@ def test_the_evidence_is_the_same_bits_whatever_the_string_hashing() -> None:
     import sys
 
     code = (
-        "from retrieval.answerability import gather_evidence\n"
+        "from retrieval.answer.answerability import gather_evidence\n"
         "w = {f'term{i}': 0.1 * i + 1 / (i + 3) for i in range(40)}\n"
         "print(repr(gather_evidence(w, set(w), frozenset(w), 0.5, [3.0, 1.0]).coverage))\n"
     )

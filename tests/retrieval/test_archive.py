@@ -8,8 +8,8 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.filters import Filters
-from retrieval.index import BM25Index
+from retrieval.answer.filters import Filters
+from retrieval.index.bm25 import BM25Index
 
 ARTICLES = [
     Article(id="dw-1", title="One", source="DW", published=dt.date(2014, 6, 1), body="Iran pledged help to Iraq."),

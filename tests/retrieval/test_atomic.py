@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.arrays import read_npz, save_npz
-from retrieval.atomic import atomic_writer, move_exclusively, remove_stale_temporaries, write_text_atomically
+from retrieval.store.arrays import read_npz, save_npz
+from retrieval.store.atomic import atomic_writer, move_exclusively, remove_stale_temporaries, write_text_atomically
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:

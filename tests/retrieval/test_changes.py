@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
-from retrieval.semantic import FusedScorer
+from retrieval.index.meaning import FusedScorer
 from tests.paths import ROOT
 
 QUESTIONS = [

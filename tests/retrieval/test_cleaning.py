@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.cleaning import clean_raw_article, make_article_id, parse_dateline
+from retrieval.ingest.cleaning import clean_raw_article, make_article_id, parse_dateline
 
 # The raw sample pages (copies of ../shared/seeds).
 from tests.paths import SEEDS_DIR

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from retrieval.corpus import format_article, load_corpus, read_article
-from retrieval.corpus_admin import REMOVED_DIRNAME, ArchiveAdminError, remove_article
+from retrieval.ingest.admin import REMOVED_DIRNAME, ArchiveAdminError, remove_article
 
 from tests.retrieval.test_corpus import GOOD as ARTICLE
 
@@ -37,7 +37,7 @@ def test_a_removal_that_cannot_move_the_file_is_one_clear_error_and_loses_nothin
 
 
 def test_recent_leaves_out_a_file_removed_while_it_sorts(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrieval import corpus_admin
+    from retrieval.ingest import admin as corpus_admin
 
     gone = corpus / "gone-meanwhile.md"
     gone.write_text(format_article(ARTICLE).replace(ARTICLE.id, "gone-meanwhile"), encoding="utf-8")
@@ -58,7 +58,7 @@ class _OneSecond(dt.datetime):
 def test_an_article_removed_three_times_within_one_second_keeps_every_copy(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from retrieval import corpus_admin
+    from retrieval.ingest import admin as corpus_admin
 
     monkeypatch.setattr(corpus_admin, "dt", SimpleNamespace(datetime=_OneSecond, timezone=dt.timezone))
     versions = ["First version.", "Second version.", "Third version."]
@@ -74,7 +74,7 @@ def test_an_article_removed_three_times_within_one_second_keeps_every_copy(
 def test_a_copy_kept_by_another_removal_a_moment_before_the_move_is_not_replaced(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from retrieval import corpus_admin
+    from retrieval.ingest import admin as corpus_admin
 
     theirs = format_article(replace(ARTICLE, body="Kept by another moderator's removal."))
     move = corpus_admin.move_exclusively

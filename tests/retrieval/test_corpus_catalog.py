@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import corpus_index
-from retrieval.corpus_index import CorpusIndex
-from retrieval.ingest import DuplicateArticleError, ingest_file
+from retrieval.ingest import catalog as corpus_index
+from retrieval.ingest.catalog import CorpusIndex
+from retrieval.ingest.pages import DuplicateArticleError, ingest_file
 from tests.paths import HTML_DIR, ROOT
 
 
@@ -60,7 +60,7 @@ def test_a_damaged_catalog_is_rebuilt_from_the_files(corpus: Path) -> None:
 
 
 def test_building_the_archive_writes_the_catalog(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
 
     (corpus / "broken.md").write_text("no header\n", encoding="utf-8")
     load_or_build(corpus, semantic=False)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.baseline import Baseline, sentence_windows
+from benchmarks.harness.baseline import Baseline, sentence_windows
 from retrieval.corpus import Article, load_corpus
-from retrieval.evaluate import (
+from benchmarks.harness.evaluate import (
     EvalError,
     Question,
     Reply,

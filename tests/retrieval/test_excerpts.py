@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from retrieval.analyzer import default_analyzer
-from retrieval.answer import EXCERPT_MAX_CHARS
+from retrieval.text.analyzer import default_analyzer
+from retrieval.answer.answerer import EXCERPT_MAX_CHARS
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.excerpts import (
+from retrieval.answer.excerpts import (
     balance_quotes,
     excerpt_text,
     highlight_spans,
@@ -18,7 +18,7 @@ from retrieval.excerpts import (
     needs_speaker,
     quote_state,
 )
-from retrieval.passages import is_heading
+from retrieval.text.passages import is_heading
 
 FILLER = (
     "Crews on the quay spent most of the afternoon moving nets, crates and spare rope into the new sheds, "

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.extract_html import looks_like_html
-from retrieval.ingest import IngestError, RawPage, extract_page, ingest_file
+from retrieval.ingest.extract_html import looks_like_html
+from retrieval.ingest.pages import IngestError, RawPage, extract_page, ingest_file
 
 from tests.paths import HTML_DIR
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import feeds
+from retrieval.ingest import feeds
 from retrieval.corpus import load_corpus
-from retrieval.feeds import FeedState, ingest_feed, state_file
-from retrieval.ingest import Overrides, summarise
+from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
+from retrieval.ingest.pages import Overrides, summarise
 
 from tests.local_web import LocalWeb, serve
 from tests.retrieval.test_feeds import QUICK, article, rss, run

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import feeds
+from retrieval.ingest import feeds
 from retrieval.corpus import load_corpus
-from retrieval.feeds import FeedState, ingest_feed, state_file
-from retrieval.fetch import FetchLimits
-from retrieval.ingest import Overrides, summarise
+from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
+from retrieval.ingest.fetch import FetchLimits
+from retrieval.ingest.pages import Overrides, summarise
 
 from tests.local_web import LocalWeb, serve
 from tests.paths import HTML_DIR

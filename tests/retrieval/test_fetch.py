@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from retrieval.fetch import FetchError, FetchLimits, fetch, user_agent
-from retrieval.ingest import extract_page
+from retrieval.ingest.fetch import FetchError, FetchLimits, fetch, user_agent
+from retrieval.ingest.pages import extract_page
 
 from tests.local_web import LocalWeb, serve
 from tests.paths import HTML_DIR

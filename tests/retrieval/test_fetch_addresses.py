@@ -13,8 +13,8 @@ import httpx
 
 import pytest
 
-from retrieval.fetch import AddressError, FetchError, FetchLimits, fetch
-from retrieval.web_address import AddressPolicy, NotPublic, check, kind_of
+from retrieval.ingest.fetch import AddressError, FetchError, FetchLimits, fetch
+from retrieval.ingest.web_address import AddressPolicy, NotPublic, check, kind_of
 
 from tests.local_web import TLS_DIR, LocalWeb, serve
 from tests.paths import HTML_DIR

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.feeds import FeedState, ingest_feed, state_file
-from retrieval.fetch import FetchLimits, RobotsError, fetch
-from retrieval.ingest import Overrides
-from retrieval import robots
-from retrieval.robots import RETRY_SECONDS, RobotsCache
+from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
+from retrieval.ingest.fetch import FetchLimits, RobotsError, fetch
+from retrieval.ingest.pages import Overrides
+from retrieval.ingest import robots
+from retrieval.ingest.robots import RETRY_SECONDS, RobotsCache
 
 from tests.local_web import LocalWeb, serve
 from tests.paths import HTML_DIR

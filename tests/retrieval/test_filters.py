@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from retrieval.filters import FilterError, Filters, parse_duration, parse_moment
+from retrieval.answer.filters import FilterError, Filters, parse_duration, parse_moment
 
 
 def test_parse_strips_and_reads_dates() -> None:

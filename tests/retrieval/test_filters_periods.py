@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from retrieval.filters import FilterError, check_order, parse_duration, parse_moment
+from retrieval.answer.filters import FilterError, check_order, parse_duration, parse_moment
 
 
 @pytest.mark.parametrize(

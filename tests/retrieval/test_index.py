@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import Analyzer, analyze_all, default_analyzer
-from retrieval.index import BM25Index
+from retrieval.text.analyzer import Analyzer, analyze_all, default_analyzer
+from retrieval.index.bm25 import BM25Index
 from retrieval.corpus import load_corpus
-from retrieval.passages import corpus_passages
+from retrieval.text.passages import corpus_passages
 from tests.paths import DEV_QUESTIONS, DEV_QUESTIONS_MISSING
 from tests.retrieval.samples import sample_texts
 

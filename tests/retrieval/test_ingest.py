@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.ingest import DuplicateArticleError, IngestError, ingest_file, ingest_many
+from retrieval.ingest.pages import DuplicateArticleError, IngestError, ingest_file, ingest_many
 
 from tests.paths import SEEDS_DIR
 needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"raw seed pages not found at {SEEDS_DIR}")

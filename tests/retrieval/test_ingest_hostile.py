@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.ingest import IngestError, ingest_file
+from retrieval.ingest.pages import IngestError, ingest_file
 
 PAGE = "{title}\n\n{date}\n\nThe talks about the nuclear programme resumed in Vienna on Wednesday.\n\nThey are expected to last three days.\n"
 

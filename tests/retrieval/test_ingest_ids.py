@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import MAX_ARTICLE_BYTES, load_corpus
-from retrieval.ingest import (
+from retrieval.ingest.pages import (
     DuplicateArticleError,
     IngestError,
     Overrides,
@@ -117,7 +117,7 @@ def test_a_page_ingested_again_says_whether_it_changed_since(tmp_path: Path) -> 
 
 
 def test_an_article_a_moderator_removed_is_not_brought_back_by_running_a_batch_again(tmp_path: Path) -> None:
-    from retrieval.corpus_admin import remove_article
+    from retrieval.ingest.admin import remove_article
 
     corpus = tmp_path / "corpus"
     raw = html_page(tmp_path, "pier.html", url="https://ledger.example.org/news/pier", title="Council votes on the pier")
@@ -175,8 +175,8 @@ def test_batch_summary_counts_added_skipped_and_failed_with_reasons(tmp_path: Pa
 
 def _prepared_then_raced(tmp_path: Path, mine: Path, theirs: Path):
     """``mine`` is prepared (its id chosen), then another ingest adds ``theirs`` before ``mine`` is written."""
-    from retrieval.ingest import Overrides, open_index, prepare_page
-    from retrieval.raw_page import read_file
+    from retrieval.ingest.pages import Overrides, open_index, prepare_page
+    from retrieval.ingest.raw_page import read_file
 
     corpus = tmp_path / "corpus"
     index = open_index(corpus)
@@ -187,7 +187,7 @@ def _prepared_then_raced(tmp_path: Path, mine: Path, theirs: Path):
 
 
 def test_two_ingests_at_once_never_overwrite_each_other_s_new_article(tmp_path: Path) -> None:
-    from retrieval.ingest import commit
+    from retrieval.ingest.pages import commit
 
     stem = "Iran pledges to help Iraq against militants in a long fight"
     mine = text_page(tmp_path, "one.txt", f"{stem} near Baghdad", "First story about Baghdad.")
@@ -199,7 +199,7 @@ def test_two_ingests_at_once_never_overwrite_each_other_s_new_article(tmp_path: 
 
 
 def test_an_ingest_that_lost_the_race_to_the_same_title_is_skipped_as_a_duplicate(tmp_path: Path) -> None:
-    from retrieval.ingest import commit
+    from retrieval.ingest.pages import commit
 
     mine = text_page(tmp_path, "one.txt", "Iran pledges help", "The first report of the pledge.")
     theirs = text_page(tmp_path, "two.txt", "Iran pledges help", "Another report, other words.")

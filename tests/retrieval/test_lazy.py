@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.lazy import Chain, LazySequence, utf8_lines
-from retrieval.store import load_or_build
+from retrieval.index.lazy import Chain, LazySequence, utf8_lines
+from retrieval.store.saved import load_or_build
 from tests.paths import ROOT
 
 

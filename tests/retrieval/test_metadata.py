@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.metadata import Period, dated_terms, outlet_terms, published_in
+from retrieval.answer.metadata import Period, dated_terms, outlet_terms, published_in
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

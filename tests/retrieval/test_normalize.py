@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from retrieval.analyzer import Analyzer
+from retrieval.text.analyzer import Analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.normalize import FORMAT_CODES, normalize_text, normalize_word
+from retrieval.text.normalize import FORMAT_CODES, normalize_text, normalize_word
 
 
 def test_every_format_character_is_known() -> None:

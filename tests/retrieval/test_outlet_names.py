@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.cleaning import clean_raw_article
+from retrieval.ingest.cleaning import clean_raw_article
 from retrieval.corpus import load_corpus
-from retrieval.ingest import IngestError, RawPage, extract_page, ingest_file
-from retrieval.outlet_names import is_web_address, outlet_name
+from retrieval.ingest.pages import IngestError, RawPage, extract_page, ingest_file
+from retrieval.ingest.outlet_names import is_web_address, outlet_name
 
 from tests.paths import HTML_DIR, ROOT
 

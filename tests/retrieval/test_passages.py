@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from retrieval.corpus import Article
-from retrieval.passages import MAX_PASSAGE_CHARS, article_passages, split_sentences
+from retrieval.text.passages import MAX_PASSAGE_CHARS, article_passages, split_sentences
 
 
 @pytest.mark.parametrize(

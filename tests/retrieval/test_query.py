@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.aliases import parse_aliases
-from retrieval.analyzer import Analyzer, split_words
+from retrieval.text.aliases import parse_aliases
+from retrieval.text.analyzer import Analyzer, split_words
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.lemmas import _tables, dictionary_lemma, irregular_lemma
-from retrieval.query import mark_acronyms
-from retrieval.spelling import Speller, archive_words
+from retrieval.text.lemmas import _tables, dictionary_lemma, irregular_lemma
+from retrieval.answer.query import mark_acronyms
+from retrieval.text.spelling import Speller, archive_words
 from tests.paths import ROOT
 
 BODIES = {
@@ -137,7 +137,7 @@ def test_an_off_topic_question_is_not_corrected_into_the_archive(archive: Archiv
 
 
 def test_the_saved_archive_keeps_its_spelling_words(tmp_path) -> None:
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -164,7 +164,7 @@ def test_chat_shorthand_is_searched_in_words(archive: Archive) -> None:
 
 
 def test_shorthand_leaves_capitals_and_other_words_alone() -> None:
-    from retrieval.shorthand import expand, load_shorthand
+    from retrieval.text.shorthand import expand, load_shorthand
 
     table = load_shorthand()
     assert expand("what did the US say abt IS", table) == "what did the US say about IS"
@@ -177,7 +177,7 @@ def test_shorthand_leaves_capitals_and_other_words_alone() -> None:
     [("ppl people", "'shorthand = words'"), ("ppl = people\nppl = persons", "listed twice")],
 )
 def test_a_broken_shorthand_file_names_the_line_and_the_fix(text: str, fix: str) -> None:
-    from retrieval.shorthand import ShorthandError, parse_shorthand
+    from retrieval.text.shorthand import ShorthandError, parse_shorthand
 
     with pytest.raises(ShorthandError, match=fix) as error:
         parse_shorthand(text, "team.txt")

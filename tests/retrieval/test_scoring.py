@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer
+from retrieval.text.analyzer import Analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.index import BM25Index
-from retrieval.scoring import Progress, Scorer, top_k
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.scoring import Progress, Scorer, top_k
 
 DAM = "Kurdish forces recaptured the strategic Mosul dam with American air support on Sunday."
 ARTICLES = [

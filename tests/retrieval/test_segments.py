@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index
-from retrieval.segments import SegmentedIndex
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.segments import SegmentedIndex
 from tests.retrieval.test_index import random_corpus, random_query, reference_top
 
 

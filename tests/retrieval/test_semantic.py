@@ -8,12 +8,12 @@ import socket
 import numpy as np
 import pytest
 
-from retrieval.analyzer import default_analyzer
+from retrieval.text.analyzer import default_analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.index import BM25Index
-from retrieval.scoring import FusionWeights, MeaningAware, Scorer, fuse
-from retrieval.semantic import Embedder, FusedScorer, _model
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.scoring import FusionWeights, MeaningAware, Scorer, fuse
+from retrieval.index.meaning import Embedder, FusedScorer, _model
 
 TEXTS = [
     "The army sent troops to the northern border on Monday, officials said.",

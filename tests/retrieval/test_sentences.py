@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from retrieval.analyzer import Analyzer, Token, default_analyzer
+from retrieval.text.analyzer import Analyzer, Token, default_analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article, format_article
-from retrieval.sentences import SentenceTerms
-from retrieval.store import load_or_build
+from retrieval.text.sentences import SentenceTerms
+from retrieval.store.saved import load_or_build
 
 SENTENCES = [
     "Iranian troops crossed into Iraq on Monday.",

@@ -13,14 +13,14 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import load_corpus
-from retrieval.store import (
+from retrieval.store.saved import (
     ARCHIVE_FILENAME,
     INDEX_DIRNAME,
     archive_file,
     load_or_build,
 )
 
-from retrieval.semantic import FusedScorer
+from retrieval.index.meaning import FusedScorer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +67,7 @@ def loaded_from_file(caplog: pytest.LogCaptureFixture) -> bool:
 
 
 def test_round_trip_gives_identical_archive_and_answers(corpus: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     built = load_or_build(corpus)
     assert not loaded_from_file(caplog)
     assert (corpus / INDEX_DIRNAME / ARCHIVE_FILENAME).is_file()
@@ -107,7 +107,7 @@ def test_corpus_change_rebuilds(corpus: Path, change: str, caplog: pytest.LogCap
         sorted(corpus.glob("dw-*.md"))[0].unlink()
     else:
         (corpus / "broken.md").unlink()
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     updated = load_or_build(corpus)
     assert not loaded_from_file(caplog)
     fresh = built_afresh(corpus)
@@ -134,13 +134,13 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
     load_or_build(corpus)
     for path in corpus.glob("*.md"):
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     archive = load_or_build(corpus)
     assert loaded_from_file(caplog)
     assert answers(archive) == answers(built_afresh(corpus))
     # The new times were recorded: the next load reads no file but the one in error (whose
     # size and time prove nothing: it may have been made readable since).
-    import retrieval.store as store
+    import retrieval.store.saved as store
 
     real_digest = store._digest
 
@@ -180,7 +180,7 @@ def test_damaged_or_old_index_is_rebuilt_with_a_warning(
             del arrays["sentences"]
         with path.open("wb") as handle:
             np.savez(handle, **arrays)
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     archive = load_or_build(corpus)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings and str(path) in warnings[0].getMessage()
@@ -193,7 +193,7 @@ def test_damaged_or_old_index_is_rebuilt_with_a_warning(
 def test_unwritable_index_location_still_answers(corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    caplog.set_level(logging.WARNING, logger="retrieval.store")
+    caplog.set_level(logging.WARNING, logger="retrieval.store.saved")
     archive = load_or_build(corpus, blocker / "index")  # cannot make a folder inside a file
     # One warning naming the file in the way, not "unreadable" and then "could not save".
     assert [r.getMessage().split(",")[0] for r in caplog.records] == [f"{blocker} is a file"]
@@ -222,11 +222,11 @@ def test_explicit_index_path_folder_or_file(corpus: Path, tmp_path: Path) -> Non
 
 
 def test_code_change_rebuilds(corpus: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import retrieval.store as store
+    import retrieval.store.saved as store
 
     load_or_build(corpus)
     monkeypatch.setattr(store, "code_fingerprint", lambda: "different code")
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     load_or_build(corpus)
     assert any("code changed" in r.getMessage() for r in caplog.records)
 
@@ -235,19 +235,19 @@ def test_a_change_to_the_layout_code_rebuilds(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The packing code lives beside store.py: editing it must invalidate saved archives too.
-    from retrieval import store_layout
+    from retrieval.store import layout as store_layout
 
     load_or_build(corpus)
     edited = tmp_path / "store_layout.py"
     edited.write_text(Path(store_layout.__file__).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     monkeypatch.setattr(store_layout, "__file__", str(edited))
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     load_or_build(corpus)
     assert any("code changed" in r.getMessage() for r in caplog.records)
 
 
 def test_analyzer_settings_change_rebuilds(corpus: Path) -> None:
-    from retrieval.analyzer import Analyzer
+    from retrieval.text.analyzer import Analyzer
 
     load_or_build(corpus)
     fewer_stopwords = Analyzer(stopwords=frozenset({"the"}))

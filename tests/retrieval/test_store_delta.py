@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import store_delta
-from retrieval.store import load_or_build
+from retrieval.store import delta as store_delta
+from retrieval.store.saved import load_or_build
 from tests.retrieval.test_store import NEW_ARTICLE, QUESTIONS, built_afresh, corpus  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def test_a_large_change_merges_into_a_new_base(corpus: Path, deltas: None, monke
 READER = textwrap.dedent(
     """
     import sys, time
-    from retrieval.store import load_or_build
+    from retrieval.store.saved import load_or_build
     archive = load_or_build(sys.argv[1], semantic=False)
     print("ready", flush=True)
     deadline = time.monotonic() + 20
@@ -108,7 +108,7 @@ def test_a_reader_keeps_working_while_another_process_replaces_the_archive(corpu
     assert reader.stdout.readline().strip() == "ready"
     for n in range(3):  # each change rebuilds the small corpus and replaces the saved file
         (corpus / f"test-{n}.md").write_text(NEW_ARTICLE.replace("oslo-weather", f"oslo-{n}"), encoding="utf-8")
-        subprocess.run([sys.executable, "-c", "import sys; from retrieval.store import load_or_build; "
+        subprocess.run([sys.executable, "-c", "import sys; from retrieval.store.saved import load_or_build; "
                         "load_or_build(sys.argv[1], semantic=False)", str(corpus)], cwd=ROOT, check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
         reader.stdin.write("go\n")

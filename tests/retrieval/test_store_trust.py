@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.arrays import read_npz, save_npz
-from retrieval.store import STALE_TEMPORARY_SECONDS, archive_file, default_index_path, load_or_build
+from retrieval.store.arrays import read_npz, save_npz
+from retrieval.store.saved import STALE_TEMPORARY_SECONDS, archive_file, default_index_path, load_or_build
 
 ARTICLE = """---
 id: wire-2021-03-0{n}-harbour
@@ -63,11 +63,11 @@ def test_an_inconsistent_cache_is_rebuilt_with_a_warning(
     expected = _answers(corpus)
     assert expected
     _tamper(corpus, name, change)
-    with caplog.at_level(logging.WARNING, logger="retrieval.store"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.store.saved"):
         assert _answers(corpus) == expected
     assert any("inconsistent" in record.getMessage() for record in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="retrieval.store"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.store.saved"):
         assert _answers(corpus) == expected  # the rebuilt cache was saved and is trusted again
     assert not caplog.records
 

@@ -14,8 +14,8 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.passages import article_passages, is_heading
-from retrieval.store import ARCHIVE_FILENAME, INDEX_DIRNAME, load_or_build
+from retrieval.text.passages import article_passages, is_heading
+from retrieval.store.saved import ARCHIVE_FILENAME, INDEX_DIRNAME, load_or_build
 
 SUBHEADING = "A new harbour pact?"
 BODY_BEFORE = (
@@ -121,7 +121,7 @@ def test_an_index_saved_with_the_old_heading_flags_is_rebuilt(tmp_path: Path, ca
     arrays["sentence_headings"] = np.zeros_like(arrays["sentence_headings"])  # as the old rule saw them
     with path.open("wb") as handle:
         np.savez(handle, **arrays)
-    caplog.set_level(logging.INFO, logger="retrieval.store")
+    caplog.set_level(logging.INFO, logger="retrieval.store.saved")
     archive = load_or_build(folder, semantic=False)
     assert any("rebuilding" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert_subheading_alone(archive)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.warm_up
+import retrieval.answer.warm_up
 from retrieval.archive import Archive
-from retrieval.semantic import SemanticUnavailable
-from retrieval.spelling import Speller
-from retrieval.store import load_or_build
+from retrieval.index.meaning import SemanticUnavailable
+from retrieval.text.spelling import Speller
+from retrieval.store.saved import load_or_build
 from tests.paths import FIXTURE_CORPUS
 
 TYPO_QUESTION = "Why did engineers open the spilway of the Orin dam?"
@@ -110,8 +110,8 @@ def test_a_missing_piece_is_logged_and_skipped_and_the_rest_is_loaded(
     if target is None:
         monkeypatch.setattr(archive.index, "similarities", missing)
     else:
-        monkeypatch.setattr(retrieval.warm_up, target, missing)
-    with caplog.at_level(logging.DEBUG, logger="retrieval.warm_up"):
+        monkeypatch.setattr(retrieval.answer.warm_up, target, missing)
+    with caplog.at_level(logging.DEBUG, logger="retrieval.answer.warm_up"):
         ready = archive.warm_up()
     assert piece not in ready and "speller" in ready and len(spellers_made) == 1
     assert any(piece in r.getMessage() and r.levelno == logging.DEBUG for r in caplog.records)

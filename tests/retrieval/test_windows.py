@@ -6,14 +6,14 @@ import datetime as dt
 
 import numpy as np
 
-from retrieval.analyzer import default_analyzer
+from retrieval.text.analyzer import default_analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.passages import is_heading
-from retrieval.scoring import FusionWeights, fuse
-from retrieval.semantic import FusedScorer
-from retrieval.sentences import SentenceTerms
-from retrieval.windows import Regions, Sentences, best_windows
+from retrieval.text.passages import is_heading
+from retrieval.index.scoring import FusionWeights, fuse
+from retrieval.index.meaning import FusedScorer
+from retrieval.text.sentences import SentenceTerms
+from retrieval.answer.windows import Regions, Sentences, best_windows
 
 ANALYZER = default_analyzer()
 LONG = (

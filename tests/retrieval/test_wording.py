@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from retrieval.answer import WORDING_DEPTH, Excerpt, by_wording
+from retrieval.answer.answerer import WORDING_DEPTH, Excerpt, by_wording
 from retrieval.archive import Archive
 from retrieval.corpus import Article
-from retrieval.wording import question_words, wording_scores
+from retrieval.answer.wording import question_words, wording_scores
 
 
 def _excerpt(text: str, score: float) -> Excerpt:

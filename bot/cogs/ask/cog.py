@@ -33,8 +33,8 @@ from bot.desk import Asked, LogNotOpen, Page, Place
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
-from retrieval.answer import QuestionError
-from retrieval.filters import FilterError, Filters
+from retrieval.answer.answerer import QuestionError
+from retrieval.answer.filters import FilterError, Filters
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot

@@ -177,7 +177,7 @@ async def test_an_expired_preview_loses_its_buttons_and_says_so(
     # Past the preview's time Add / Cancel answer nothing ("This interaction failed" in
     # Discord), so they must not stay on the message.
     # The extension is loaded by name (discord.py keeps it off its package's attributes).
-    monkeypatch.setattr(sys.modules["bot.cogs.archive"], "PREVIEW_SECONDS", 0.3)
+    monkeypatch.setattr(sys.modules["bot.cogs.archive_commands"], "PREVIEW_SECONDS", 0.3)
     preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
     assert preview.components
 

@@ -16,13 +16,13 @@ import pytest_asyncio
 
 from bot import charts
 from bot.client import NewsdeskBot
-from bot.cogs.querylog import LINE_FILTERS_CHARS, LINE_QUESTION_CHARS, filters_shown
+from bot.cogs.querylog_commands import LINE_FILTERS_CHARS, LINE_QUESTION_CHARS, filters_shown
 from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
 from bot.querylog.records import LoggedQuery
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from tests.bot.running import running_bot
 from tests.discord_standin import FakeDiscord, Perm
 from tests.discord_standin.interactions import NotDeliverable

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.client import NewsdeskBot
-from bot.cogs.querylog import per_period_field
+from bot.cogs.querylog_commands import per_period_field
 from bot.logs_cli import logs
 from bot.querylog import QueryLog, QueryRecord, periods
 from bot.querylog.records import DayCount, Stats

@@ -19,7 +19,7 @@ from bot.desk import Desk
 from bot.querylog import QueryLog, QueryRecord
 from bot.settings import Settings
 from retrieval.archive import Archive
-from retrieval.store import load_or_build
+from retrieval.store.saved import load_or_build
 from tests.discord_standin import FakeDiscord, Perm
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import retrieval.atomic
+import retrieval.store.atomic
 from bot.cli import main
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, open_database
 from tests import unprivileged
@@ -52,7 +52,7 @@ def test_export_onto_a_full_disk_is_one_line_and_leaves_nothing(env: Path, monke
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(retrieval.atomic.os, "fsync", full)
+    monkeypatch.setattr(retrieval.store.atomic.os, "fsync", full)
     out = env.parent / "export.csv"
     result = CliRunner().invoke(main, ["logs", "export", "-o", str(out)])
     assert result.exit_code == 1

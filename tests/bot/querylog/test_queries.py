@@ -285,7 +285,7 @@ def test_the_reader_cannot_write_and_never_creates_a_log(crafted_file: Path, tmp
 
 
 def test_stats_count_refused_questions_apart(qlog: QueryLog) -> None:
-    from bot.cogs.querylog import stats_embed
+    from bot.cogs.querylog_commands import stats_embed
     from bot.logs_render import render_stats
 
     add(qlog, "Mosul dam", True)
@@ -302,7 +302,7 @@ def test_stats_count_refused_questions_apart(qlog: QueryLog) -> None:
 
 
 def test_distinct_users_are_not_recorded_under_none(qlog: QueryLog) -> None:
-    from bot.cogs.querylog import stats_embed
+    from bot.cogs.querylog_commands import stats_embed
     from bot.logs_render import render_stats, stats_csv_rows
 
     anonymous = QueryLog(qlog.db, user_ids="none")
@@ -320,7 +320,7 @@ def test_distinct_users_are_not_recorded_under_none(qlog: QueryLog) -> None:
 
 
 def test_listings_tell_a_refused_question_from_an_unanswered_one(qlog: QueryLog) -> None:
-    from bot.cogs.querylog import list_embed
+    from bot.cogs.querylog_commands import list_embed
     from bot.logs_render import queries_table
 
     add(qlog, "weather in Oslo", False, at(1, 10), reason="not_covered")

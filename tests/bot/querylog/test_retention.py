@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from bot.querylog import QueryLog, QueryRecord
 from bot.querylog.records import Removed
 from bot.querylog.retention import forget_user, purge_older_than
-from retrieval.filters import parse_duration
+from retrieval.answer.filters import parse_duration
 
 SECRET = "moderator test secret"
 

@@ -1,0 +1,1 @@
+"""Answer: question understanding, ranking, excerpts and the refusal decision."""

@@ -1,0 +1,397 @@
+"""Question -> answer: the best excerpts from the archive, or a plain refusal.
+
+The answering rules, apart from the archive's data (:mod:`retrieval.archive`): relevance
+(BM25's candidates, re-ranked by meaning when the scorer is a
+:class:`~retrieval.index.scoring.MeaningAware`, and by the question's words around each passage;
+a year, month or outlet the question names also meets the passages published then or
+there, :mod:`retrieval.answer.metadata`), refusal (a decision calibrated on data, see
+:mod:`retrieval.answer.answerability`; a question in another language is told the archive is in
+English; a refusal names the words the archive does not know) and de-duplication
+(overlapping text of one article, near copies); the excerpt of each passage is
+:mod:`retrieval.answer.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`), and the first excerpts
+shown are put in order with how closely each keeps the question's own words
+(:mod:`retrieval.answer.wording`).
+:meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`; what it returns,
+:class:`~retrieval.answer.kinds.Answer` and its excerpts, is :mod:`retrieval.answer.kinds`
+(importable from here as before).
+
+Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
+the same archive and question always give the same answer; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+# Answer and Excerpt are imported from here too (the bot, tests): they stay importable as before.
+from retrieval.answer.kinds import Answer, Excerpt
+from retrieval.answer.answerability import gather_evidence, informativeness, looks_non_english, model_for
+from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
+from retrieval.answer.filters import Filters
+from retrieval.answer.metadata import MetadataTerms
+from retrieval.text.passages import Passage, is_heading
+from retrieval.answer.query import Query
+from retrieval.index.scoring import FusionWeights, MeaningAware, fuse
+from retrieval.answer.windows import Regions, Scored, Sentences, best_windows
+from retrieval.answer.wording import question_words, wording_scores
+
+if TYPE_CHECKING:
+    from retrieval.archive import Archive
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RESULTS = 3
+MAX_QUESTION_CHARS = 1000
+# BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
+RERANK_DEPTH = 20
+# Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
+# candidate, the cosine in meaning, the share of the question's weight around the passage,
+# and the candidate's best sentence window (retrieval.answer.windows) scaled to the best one.
+SEMANTIC_FUSION = FusionWeights(bm25=0.3, meaning=0.3, context=0.2, window=0.2)
+LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
+# The shown excerpts are put in order by their fused score plus this weight times how
+# closely each keeps the question's own words (retrieval.answer.wording, scaled to the best of
+# them); the first this many excerpts are re-ordered (see benchmarks/RESULTS.md).
+WORDING_WEIGHT = 0.45
+WORDING_DEPTH = 3
+# The best passage comes back once more at this share of its fused score, so that its best
+# sentences not shown yet compete as another excerpt (see benchmarks/RESULTS.md).
+REST_SHARE = 0.5
+NOT_ENGLISH_REASON = "The archive is in English: please ask in English."
+NO_TERMS_REASON = "The question has no searchable words."
+NO_MATCH_REASON = "Nothing in the archive matches enough of the question."
+# Excerpts sharing this share of their terms are the same text (agency copy, repeats).
+NEAR_DUPLICATE_JACCARD = 0.8
+# A refusal names at most this many unknown words, each cut to this many characters.
+NAMED_WORDS = 8
+NAMED_WORD_CHARS = 40
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched (empty, too long); the message says how to fix it."""
+
+
+def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """Normalise whitespace; raise QuestionError for an empty or over-long question."""
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise QuestionError("The question is empty: type a question, e.g. \"Did Iran send troops to Iraq?\"")
+    if len(cleaned) > max_chars:
+        raise QuestionError(
+            f"The question is {len(cleaned)} characters long; the limit is {max_chars}. "
+            "Ask about one thing at a time in a sentence or two."
+        )
+    # A lone surrogate is a byte that was not UTF-8 (os.fsdecode, sys.argv on a Latin-1
+    # terminal): no word can be read from it, and the tokenizer would fail on it.
+    lone = _SURROGATE_RE.search(cleaned)
+    if lone is not None:
+        raise QuestionError(
+            f"The question holds U+{ord(lone.group()):04X}, which is not text (a byte that was not UTF-8): "
+            "decode the question as UTF-8 before asking it."
+        )
+    return cleaned
+
+
+def named_words(words: tuple[str, ...], most: int = NAMED_WORDS, longest: int = NAMED_WORD_CHARS) -> str:
+    """``words`` as a refusal names them: at most ``most``, each cut to ``longest`` characters,
+    so that a pasted wall of text is not echoed back whole ("a, b, c and 4 more")."""
+    shown = [w if len(w) <= longest else w[: longest - 1] + "…" for w in words[:most]]
+    rest = len(words) - len(shown)
+    return ", ".join(shown) + (f" and {rest} more" if rest else "")
+
+
+class Answerer:
+    """The answering rules over one archive."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.analyzer = archive.analyzer
+        df = archive.index.document_frequencies()
+        n = archive.passage_count
+        # Term weights for refusal use an always-positive idf (BM25+ / Lucene form):
+        # rank_bm25's epsilon floor can turn common terms negative in a small archive.
+        self._weight_scale = n
+        self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
+        # Meaning joins the re-ranking when the scorer can tell it; the decision fits the features there are.
+        self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
+        self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
+        self.decision = model_for(semantic=self._meaning is not None)
+        # What sentence windows read of the sentences (lengths and heading flags from the tables).
+        tables = archive.tables
+        shapes = (tables.sentence_chars, tables.sentence_headings)
+        self._sentences = Sentences(archive.all_sentences, archive.sentence_terms, is_heading, shapes)
+        # Excerpts read the same flags (a question-form subheading is known only from its paragraph).
+        self._headings = tables.sentence_headings
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._metadata: MetadataTerms | None = None
+
+    def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
+        """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
+        if limit < 1 or more < 0:
+            raise ValueError(f"ask for at least 1 excerpt and no fewer than 0 spare ones (got limit={limit}, more={more})")
+        question = validate_question(question)
+        archive = self.archive
+        searched = archive.passage_count
+        if looks_non_english(question):
+            return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
+        query = archive.understand(question)
+        terms = list(query.terms)
+        if not terms:
+            return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms", query=query)
+        # In question order (not a set's): float sums over the weights give the same bits every run.
+        unknown = {term: word for word in query.unknown for term in self.analyzer(word)}
+        query_weights = {t: self._term_weight(t, unknown.get(t)) for t in dict.fromkeys(terms)}
+        known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
+        metadata = self._by_metadata(query, query_weights, known)
+        wanted = limit + more
+        # Look deeper than needed: non-matching and near-duplicate passages drop out, and
+        # meaning may lift a passage BM25 ranked lower.
+        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
+        order, similarity = self._rerank(query.text, ranked, query_weights, metadata)
+        picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH))
+        # The answer decision reads the best passage by meaning and terms, before wording.
+        best = picked[0] if picked else None
+        informative = self._informative(query)
+        # A date or an outlet says when or who, not what: never that a passage is on the topic.
+        informative.update(dict.fromkeys(metadata, 0.0))
+        evidence = gather_evidence(
+            query_weights,
+            known,
+            best[1] | {t for t, when in metadata.items() if when[best[0]]} if best else frozenset(),
+            similarity.get(best[0], 0.0) if best else 0.0,
+            [score for _, score in ranked],
+            informative,
+        )
+        if best is None or not self.decision.answers(evidence):
+            metadata_words = {word for term, word in query.term_words if term in metadata}
+            missing = tuple(word for word in query.unknown if word not in metadata_words)
+            reason = f"The archive has nothing on: {named_words(missing)}." if missing else NO_MATCH_REASON
+            return Answer(
+                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
+            )
+        shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
+        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
+
+    def _by_metadata(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
+        """The question's years, months and outlets that some passage meets by its article's
+        date or outlet (:mod:`retrieval.answer.metadata`), each with those passages. ``weights`` and
+        ``known`` are updated in place: such a term is known, and weighs what a term held by
+        those passages (and the ones whose text has it) would."""
+        if self._metadata is None:  # made when first needed (two threads may both: the same values)
+            archive = self.archive
+            self._metadata = MetadataTerms(archive.published, archive.outlet_codes, archive.outlet_names, self.analyzer)
+        found = {t: when for t, when in self._metadata.passages(query.term_words, query.question).items() if t in weights}
+        n = self._weight_scale
+        for term, when in found.items():
+            df = min(n, int(np.count_nonzero(when)) + self.archive.index.document_frequency(term))
+            weights[term] = math.log1p((n - df + 0.5) / (df + 0.5))
+            known.add(term)
+        return found
+
+    @staticmethod
+    def _informative(query: Query) -> dict[str, float]:
+        """Each question term with how informative its word is in English (a name: 1)."""
+        found: dict[str, float] = {}
+        for term, word in query.term_words:
+            found[term] = max(found.get(term, 0.0), informativeness(word))
+        return found
+
+    def _rerank(
+        self,
+        question: str,
+        ranked: list[tuple[int, float]],
+        query_weights: dict[str, float],
+        metadata: dict[str, np.ndarray] | None = None,
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """BM25's candidates in fused order, with the fused scores (what excerpts show and the
+        log keeps), and each one's similarity in meaning to the question; a year, month or
+        outlet of the question (``metadata``) counts in the context of the passages it matches."""
+        if not ranked:
+            return ranked, {}
+        positions = [p for p, _ in ranked]
+        similarity = self._meaning.similarities(question, positions) if self._meaning is not None else None
+        ids = self.archive.sentence_terms.query_ids(query_weights)
+        id_weights = {i: query_weights[t] for t, i in ids.items()}
+        scored = self._windows(positions, id_weights)
+        # Context: the share of the question's weight in the passage and the sentences
+        # either side of it (retrieval.answer.windows.REACH, within its article): an answer often
+        # spans a paragraph break.
+        context = scored.context
+        for term, when in (metadata or {}).items():
+            context = context + query_weights[term] * when[positions]
+        context = np.minimum(1.0, context / sum(query_weights.values()))
+        windows = np.array([score for _, _, score in scored.windows])
+        order = fuse(ranked, self.fusion, similarity, context, windows)
+        return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}
+
+    def _windows(self, positions: list[int], id_weights: dict[int, float]) -> Scored:
+        """Each candidate's best sentence window (retrieval.answer.windows) and context weight."""
+        archive = self.archive
+        at = np.array(positions, dtype=np.int64)
+        firsts = archive.passage_first_sentence
+        lo = firsts[at]
+        hi = np.where(at + 1 < firsts.size, firsts[np.minimum(at + 1, firsts.size - 1)], len(archive.all_sentences))
+        starts, ends = self._article_bounds()
+        article = np.searchsorted(starts, lo, side="right") - 1
+        regions = Regions(lo, hi, starts[article], ends[article])
+        return best_windows(regions, self._sentences, id_weights, EXCERPT_MAX_CHARS - QUOTE_ROOM)
+
+    def _article_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every article's (first, end) sentence numbers, sorted, as arrays (made when first
+        needed, so that a candidate's article is found without making its passage)."""
+        if self._bounds is None:  # two threads may both make it: the same values
+            ranges = sorted(self.archive.article_sentence_ranges())
+            self._bounds = (
+                np.array([first for first, _ in ranges], dtype=np.int64),
+                np.array([end for _, end in ranges], dtype=np.int64),
+            )
+        return self._bounds
+
+    def _pick(
+        self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
+    ) -> list[tuple[int, frozenset[str], Excerpt]]:
+        """Up to ``wanted`` excerpts of the ranked passages that share a question word and are
+        not repeats; with each, its passage position and the question terms it matched."""
+        archive = self.archive
+        sentence_terms = archive.sentence_terms
+        # The same weights by term id, as sentences hold them (precomputed at build time).
+        ids = sentence_terms.query_ids(query_weights)
+        id_weights = {i: query_weights[t] for t, i in ids.items()}
+        term_of = {i: t for t, i in ids.items()}
+        picked: list[tuple[int, frozenset[str], Excerpt]] = []
+        seen_terms: list[frozenset[int]] = []
+        shown_spans: list[range] = []
+        for position, score in ranked:
+            passage = archive.passages[position]
+            lo = int(archive.passage_first_sentence[position])
+            matched = sentence_terms.union(lo, lo + len(passage.sentences)) & id_weights.keys()
+            if not matched:
+                # Not a match (zero score). Keep looking: with a tiny corpus rank_bm25's idf
+                # goes below zero, so real matches can rank after the zeros.
+                continue
+            # Text already shown (sentence numbers are archive-wide) is left out of the window.
+            found = self._span(passage, lo, id_weights, shown_spans)
+            if found is None:
+                continue
+            span, window = found
+            excerpt_terms = sentence_terms.union(span.start, span.stop)
+            if not excerpt_terms & id_weights.keys():
+                # What is left of a passage already shown may hold none of the question's
+                # words (a subheading): such an excerpt answers nothing.
+                continue
+            # Skip a near copy (agency text in several articles).
+            if any(_jaccard(excerpt_terms, other) >= NEAR_DUPLICATE_JACCARD for other in seen_terms):
+                continue
+            shown_spans.append(span)
+            seen_terms.append(excerpt_terms)
+            excerpt = self._excerpt(passage, span, window, score, query_weights)
+            picked.append((position, frozenset(term_of[i] for i in matched), excerpt))
+            if len(picked) >= wanted:
+                break
+        return picked
+
+    def _term_weight(self, term: str, word: str | None = None) -> float:
+        """How much a question term matters: its (positive) idf; if it is unknown, a typical
+        term's weight times how informative its ``word`` is in English."""
+        df = self.archive.index.document_frequency(term)
+        if df == 0:
+            # Unknown to the archive: weigh it like a typical term, so a question about
+            # something absent is not answered on its common words alone; an everyday
+            # English word ("speak", "react", "jan") weighs less than a rare name, so one
+            # stray word does not sink an otherwise answerable question.
+            return self._typical_weight * (informativeness(word) if word else 1.0)
+        n = self._weight_scale
+        return math.log1p((n - df + 0.5) / (df + 0.5))
+
+    def _span(
+        self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range]
+    ) -> tuple[range, Window] | None:
+        """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``,
+        none of them ``shown`` already (None when the whole passage was), and the window that
+        chose them (it holds their texts and terms)."""
+        archive = self.archive
+        window = Window(
+            archive.all_sentences,
+            archive.sentence_terms,
+            self._headings,
+            archive.article_sentence_range(passage.article.id),
+            id_weights,
+            max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,
+        )
+        found = window.best_unshown(lo, lo + len(passage.sentences), shown)
+        return (range(*found), window) if found else None
+
+    def _excerpt(
+        self, passage: Passage, span: range, window: Window, score: float, weights: dict[str, float]
+    ) -> Excerpt:
+        # The window read the sentences and their terms as it chose them.
+        sentences = [window.text(i) for i in span]
+        text = excerpt_text(sentences, weights, self.analyzer)
+        # Only sentences that hold a question term can hold a highlight (their terms are known).
+        ids = set(self.archive.sentence_terms.query_ids(weights).values())
+        matching = [bool(window.terms(i) & ids) for i in span]
+        highlights = highlight_spans(text, sentences, matching, weights, self.analyzer)
+        surface: list[str] = []
+        for start, end in highlights:
+            word = text[start:end]
+            if word.casefold() not in (w.casefold() for w in surface):
+                surface.append(word)
+        article = passage.article
+        return Excerpt(
+            article_id=article.id,
+            passage_id=passage.id,
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            url=article.url or None,
+            excerpt=text,
+            score=score,
+            matched_terms=tuple(surface),
+            highlights=highlights,
+        )
+
+
+def with_rest(order: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """``order`` (passages in fused order, with their scores) with the best passage once more,
+    at :data:`REST_SHARE` of its score: picked again, it shows the sentences its first excerpt
+    left out. The answer often sits in the paragraph that matches the question best, in a
+    sentence beside the one that holds most of the question's words; a passage with no
+    sentence left to show, or none left that holds a word of the question, is skipped when
+    picked."""
+    if not order or not REST_SHARE:
+        return order
+    best, score = order[0]
+    rest = score * REST_SHARE
+    at = next((i for i, (_, s) in enumerate(order) if s < rest), len(order))
+    return [*order[:at], (best, rest), *order[at:]]
+
+
+def by_wording(question: str, excerpts: list[Excerpt]) -> tuple[Excerpt, ...]:
+    """``excerpts`` (in fused order, best first) with the first :data:`WORDING_DEPTH` re-scored
+    and put in order, best first (ties keep the fused order); the rest follow as they were.
+
+    Re-scored: the fused score, as a share of the best one, plus :data:`WORDING_WEIGHT` times
+    the excerpt's wording score as a share of the best of them (in the fused scores' units).
+    Only a fixed number is re-ordered, so asking for more excerpts never changes the first ones.
+    """
+    head, tail = excerpts[:WORDING_DEPTH], excerpts[WORDING_DEPTH:]
+    if not head:
+        return ()
+    wording = wording_scores(question_words(question), [e.excerpt for e in head])
+    best = max(wording)
+    scale = WORDING_WEIGHT * head[0].score / best if best > 0 else 0.0
+    scored = [replace(e, score=e.score + scale * w) for e, w in zip(head, wording)]
+    return (*sorted(scored, key=lambda e: -e.score), *tail)
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

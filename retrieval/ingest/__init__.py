@@ -1,0 +1,1 @@
+"""Ingest: pages -> corpus: fetching, extracting, cleaning and writing corpus files; feeds."""

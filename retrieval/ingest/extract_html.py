@@ -1,0 +1,207 @@
+"""Turn an HTML article page into article parts, through trafilatura (dates through htmldate).
+
+Guarantees:
+
+- the body is plain text: scripts, styles, navigation, comments and markup never reach it,
+  entities are decoded, and paragraphs are separated by blank lines (the corpus format);
+- title, outlet (site name or publisher), author, publication date and canonical URL come
+  from the page's own markup (meta tags, JSON-LD, ``<title>``, ``<h1>``, ``<link rel=canonical>``)
+  or, for the date, from its address; nothing is guessed silently. A date is not searched for
+  in the running text, and a title that is only the site's name is not a title;
+- a web address (URL or bare host, any form: :mod:`retrieval.ingest.outlet_names`) is never the
+  outlet: the page's next site name is used (``og:site_name``, ``application-name``,
+  ``publisher``), else the host's name as the page writes it in words (``hawaiinewsnow.com``
+  and "Copyright 2019 Hawaii News Now" give "Hawaii News Now");
+- a field not found is left empty and named in ``problems``, and ingest says which option
+  supplies it;
+- the page is never fetched from here; ``url`` (where the page came from) only fills a
+  missing canonical address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from retrieval.ingest.cleaning import (
+    PROBLEM_NO_BODY,
+    PROBLEM_NO_DATE,
+    PROBLEM_NO_SOURCE,
+    PROBLEM_NO_TITLE,
+    CleanResult,
+)
+from retrieval.ingest.outlet_names import outlet_name, spelled_host_name
+
+log = logging.getLogger(__name__)
+
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S)
+_HTML_TAGS = re.compile(rb"<(?:html|head|body|meta|title|div|p|article)[\s>/]", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_SNIFF_BYTES = 4096
+# Citations link the title as [Title](url): these would end or break the link.
+_LINK_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in " ()<>[]\"'`"})
+# Dates only from the page's markup and address: htmldate's "extensive search" of the
+# running text would take any date the article mentions.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+# The site's name in the page's head besides the one trafilatura picked, most explicit first.
+_OTHER_NAMES = (
+    "//head/meta[@property='og:site_name' or @name='og:site_name' or @name='application-name'"
+    " or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
+)
+# Query parameters that say which link or campaign brought the reader, not which page it is.
+_TRACKING = re.compile(r"(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl)\Z", re.I)
+_PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+
+
+def looks_like_html(data: bytes | str) -> bool:
+    """True when the content is an HTML document (whatever its file name says)."""
+    head = (data.encode("utf-8", "replace") if isinstance(data, str) else data)[:_SNIFF_BYTES]
+    head = head.lstrip(b"\xef\xbb\xbf")
+    return bool(_HTML_START.match(head)) or len(_HTML_TAGS.findall(head)) >= 3
+
+
+def decode_html(data: bytes, charset: str | None = None) -> str:
+    """The page as text: the declared charset (HTTP header, then ``<meta>``), else UTF-8, else detected."""
+    declared = [charset] if charset else []
+    if match := _META_CHARSET.search(data[:_SNIFF_BYTES]):
+        declared.append(match.group(1).decode("ascii", "replace"))
+    for encoding in [*declared, "utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            log.debug("page is not %s", encoding)
+    from trafilatura.utils import decode_file  # detection, then a lossy fallback
+
+    return decode_file(data)
+
+
+def _hostname(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _outlet(sitename: str, url: str, html: str) -> str:
+    # trafilatura falls back on the web address when the page names no site, and some pages
+    # give an address as og:site_name: then the page's other names, then the host's name as
+    # the page writes it in words (hawaiinewsnow.com: "Hawaii News Now").
+    if name := outlet_name(sitename):
+        return name
+    from trafilatura.utils import load_html  # trafilatura is already imported by the caller
+
+    tree = load_html(html)
+    if tree is None:
+        return ""
+    for candidate in tree.xpath(_OTHER_NAMES):
+        if name := outlet_name(candidate):
+            return name
+    return spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT)))
+
+
+def _title(title: str, names: tuple[str, ...]) -> str:
+    title = " ".join((title or "").split())
+    # A page with no headline of its own falls back on the site's name: not a title.
+    return "" if title.casefold() in {n.casefold() for n in names if n} else title
+
+
+def _link(url: str) -> str:
+    """An http(s) address with the characters that break a markdown link percent-encoded."""
+    url = url.strip()
+    if urlsplit(url).scheme not in ("http", "https"):
+        return ""
+    return url.translate(_LINK_ESCAPES)
+
+
+def is_home_page(url: str) -> bool:
+    """Whether ``url`` is a site's home page (no path, no query): no article's own address."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.path in ("", "/") and not parts.query
+
+
+def _article_address(found: str, fetched: str | None) -> str:
+    """The page's own (canonical) address, unless it is a site's home page, which some sites give
+    every page: then where the page came from, unless that is a home page too (then none), since
+    two articles with one address would be taken for one. Either way without tracking."""
+    for address in (found, fetched or ""):
+        if address and not is_home_page(address):
+            return _without_tracking(address)
+    return ""
+
+
+def _without_tracking(url: str) -> str:
+    """``url`` without campaign parameters (``utm_source``, ``fbclid``...) and a ``#fragment`` (a
+    ``#!`` or ``#/`` route names a page, and stays): one article, one address, whatever link led to it."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p.partition("=")[0]))
+    fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
+    return urlunsplit(parts._replace(query=query, fragment=fragment))
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _paragraphs(text: str, title: str) -> str:
+    # trafilatura puts one block (paragraph, heading, list item) per line.
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    if lines and title and lines[0].casefold() == title.casefold():
+        lines = lines[1:]  # the headline is the title, not the first paragraph
+    return "\n\n".join(lines)
+
+
+def extract_html(html: str, *, url: str | None = None) -> CleanResult:
+    """Split an HTML page into title, outlet, date, author, canonical URL and plain-text body.
+
+    ``url`` is where the page came from, if known. What cannot be found is left empty and
+    named in ``problems`` (the same names the text cleaner uses).
+    """
+    import trafilatura  # imported here: it is slow to import and only ingest needs it
+
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params=dict(_DATE_PARAMS),
+    )
+    if doc is None:
+        doc_title = doc_site = doc_author = doc_url = doc_text = ""
+        doc_date = None
+    else:
+        doc_title, doc_site, doc_author = doc.title or "", doc.sitename or "", doc.author or ""
+        doc_url, doc_text, doc_date = doc.url or url or "", doc.text or "", doc.date
+    source = _outlet(doc_site, doc_url, html)
+    title = _title(doc_title, (doc_site, source, _hostname(doc_url)))
+    published = _date(doc_date)
+    body = _paragraphs(doc_text, doc_title)
+    problems = [
+        problem
+        for problem, missing in (
+            (PROBLEM_NO_TITLE, not title),
+            (PROBLEM_NO_DATE, published is None),
+            (PROBLEM_NO_SOURCE, not source),
+            (PROBLEM_NO_BODY, not body),
+        )
+        if missing
+    ]
+    log.debug("extracted %r from HTML: %d characters of text, problems %s", title, len(body), problems)
+    return CleanResult(
+        title=title,
+        source=source,
+        published=published,
+        author=" ".join(doc_author.split()),
+        url=_link(_article_address(doc_url, url)),
+        body=body,
+        problems=problems,
+    )

@@ -1,0 +1,1 @@
+"""Store: the saved archive on disk (layout, deltas, atomic writes, checks)."""

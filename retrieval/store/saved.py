@@ -1,0 +1,384 @@
+"""The saved archive: passages and BM25 index on disk, rebuilt when the corpus changes.
+
+Building the archive means reading every corpus file, cutting passages and analysing every
+word; loading a saved one is a plain read of numpy arrays. :func:`load_or_build` loads the
+saved archive when it still matches the corpus, and otherwise builds it and saves it.
+
+Where: ``NEWSDESK_INDEX`` (``Settings.index_path``), by default ``<corpus>/.index/``; the
+archive is the file ``archive.npz`` in that folder (a path ending in ``.npz`` names the file
+itself). The folder is a cache: it is safe to delete, and it is not committed.
+
+What one file holds (an uncompressed ``.npz``, written to a temporary file and renamed, so a
+reader never sees half of it): a format version; the fingerprint of the corpus (name, size,
+modification time and SHA-256 of each ``*.md`` file) and of the code that turns files into
+passages and terms; the malformed corpus files and their problems, so they are still
+reported; the articles' metadata and bodies; the passages' sentences and each sentence's term ids;
+the archive's words for spelling, with their frequencies; and the index arrays with the
+analyzer settings.
+
+When it is rebuilt: when a corpus file is added, removed or changed, when the code that
+cuts passages or analyses words changed, when the analyzer settings differ, and when the
+file is missing, unreadable or of another format (logged as a warning). A file whose size
+and modification time are unchanged is taken as unchanged; one whose time changed (a git
+checkout) is compared by content, so touching files costs a hash, not a rebuild.
+
+A failure to save (read-only folder, full disk) is logged and never fatal: the archive built
+in memory still answers. A file where the index folder would be (``NEWSDESK_INDEX`` naming a
+file) is one warning, neither read nor written.
+
+How an archive is packed into those arrays and read back is :mod:`retrieval.store.layout`;
+this module decides when to load, build and save.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+import os
+import stat
+import sys
+import zipfile
+from pathlib import Path
+from typing import NamedTuple
+
+from retrieval.text import aliases as _aliases_module
+from retrieval.text import analyzer as _analyzer_module
+from retrieval.store import arrays as _arrays_module
+from retrieval import corpus as _corpus_module
+from retrieval.index import bm25 as _index_module
+from retrieval.text import lemmas as _lemmas_module
+from retrieval.text import normalize as _normalize_module
+from retrieval.text import passages as _passages_module
+from retrieval.index import postings as _postings_module
+from retrieval.text import sentences as _sentences_module
+from retrieval.index import meaning as _semantic_module
+from retrieval.store import layout as _store_layout_module
+from retrieval.text.analyzer import Analyzer, default_analyzer
+from retrieval.archive import Archive
+from retrieval.store.arrays import array_text, read_npz, save_npz
+from retrieval.store.atomic import remove_stale_temporaries
+from retrieval.corpus import CORPUS_SUFFIX, check_corpus_folder, load_corpus
+from retrieval.ingest.catalog import save_catalog
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.scoring import Progress, Scorer
+from retrieval.index.meaning import Embedder, FusedScorer
+from retrieval.store.delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
+from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, path_in, sentence_term_arrays
+from retrieval.store.verify import InconsistentArchive, check_archive_arrays
+
+log = logging.getLogger(__name__)
+
+INDEX_DIRNAME = ".index"
+ARCHIVE_FILENAME = "archive.npz"
+# A temporary file untouched this long was left by a killed build (a live one is being written).
+STALE_TEMPORARY_SECONDS = 600.0
+
+# What reading a damaged or foreign file can raise (numpy, zipfile, json and our checks).
+_UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
+
+
+def default_index_path(corpus_dir: Path | str) -> Path:
+    return Path(corpus_dir) / INDEX_DIRNAME
+
+
+def archive_file(index_path: Path | str) -> Path:
+    """The file that holds the archive: ``index_path`` itself if it ends in .npz."""
+    path = Path(index_path)
+    return path if path.suffix == ".npz" else path / ARCHIVE_FILENAME
+
+
+# -- fingerprints ---------------------------------------------------------------------
+
+
+class FileState(NamedTuple):
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+
+
+def _stat_corpus(corpus_dir: Path) -> list[FileState]:
+    """Name, size and time of the corpus files (those :func:`corpus_files` lists), by name."""
+    states: list[FileState] = []
+    # os.scandir: one stat per file and no Path objects (pathlib's glob and sort are slow
+    # for tens of thousands of files).
+    with os.scandir(corpus_dir) as entries:
+        for entry in entries:
+            if not entry.name.endswith(CORPUS_SUFFIX):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError:  # vanished since listed: the next check sees it gone
+                continue
+            states.append(FileState(entry.name, stat.st_size, stat.st_mtime_ns))
+    states.sort(key=lambda s: s.name)
+    return states
+
+
+def _digest(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""  # unreadable: load_corpus reports it; an empty digest never matches a real one
+
+
+def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
+    return [FileState(s.name, s.size, s.mtime_ns, _digest(corpus_dir / s.name)) for s in states]
+
+
+def code_fingerprint() -> str:
+    """Hash of the code that turns corpus files into passages, terms and this file's layout."""
+    digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
+    modules = (
+        _corpus_module,
+        _passages_module,
+        _analyzer_module,
+        _normalize_module,
+        _lemmas_module,
+        _aliases_module,
+        _index_module,
+        _postings_module,
+        _arrays_module,
+        _sentences_module,
+        _semantic_module,
+        _store_layout_module,
+        sys.modules[__name__],
+    )
+    for module in modules:
+        source = module.__file__
+        if source:
+            digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+def _corpus_meta(states: list[FileState]) -> dict[str, list]:
+    """The corpus fingerprint as the saved archive records it (read back by :func:`corpus_diff`)."""
+    return {
+        "names": [s.name for s in states],
+        "sizes": [s.size for s in states],
+        "mtimes": [s.mtime_ns for s in states],
+        "sha256": [s.sha256 for s in states],
+    }
+
+
+def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
+    """Files that could not be used (unreadable, malformed) and have other content now.
+
+    Their size and time prove nothing: making an unreadable file readable changes neither.
+    Only these files are hashed, so a clean corpus costs nothing here.
+    """
+    saved = dict(zip(meta["corpus"]["names"], meta["corpus"]["sha256"]))
+    return [
+        name
+        for name, _problem in meta["errors"]
+        if name in saved and _digest(path_in(name, corpus_dir)) != saved[name]
+    ]
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def load_or_build(
+    corpus_dir: Path | str,
+    index_path: Path | str | None = None,
+    *,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    semantic: bool = True,
+    merge: bool = False,
+) -> Archive:
+    """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
+
+    The one way to get the archive of a corpus folder (the CLI, the bot and ``ingest`` all
+    use it). ``index_path`` defaults to ``<corpus_dir>/.index``. Raises CorpusFolderError
+    (a FileNotFoundError) when the corpus folder is missing, a file or unreadable; problems
+    with the saved file only cause a rebuild. ``progress(done, total)`` is called while a rebuild analyses passages.
+    ``semantic`` adds passage vectors (meaning re-ranks BM25's candidates); a saved
+    archive without them, or with another model's, is rebuilt, and the other way round.
+    Corpus files changed since the save are applied as a delta when few in a large corpus
+    (:mod:`retrieval.store.delta`); ``merge`` rebuilds and saves instead (a new base).
+    """
+    corpus_dir = Path(corpus_dir)
+    check_corpus_folder(corpus_dir)
+    analyzer = analyzer or default_analyzer()
+    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    states = _stat_corpus(corpus_dir)
+    code = code_fingerprint()
+    model = Embedder().name if semantic else None
+    usable = _index_folder_usable(path.parent)
+    loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge) if usable else None
+    if loaded is not None:
+        archive, saved_digests = loaded
+        if saved_digests is not None:
+            # Same contents, new times (a checkout): record the times so the next start
+            # does not hash the files again. The times are those checked, the digests those
+            # the archive was built from, so a file changed since is still seen as changed.
+            current = [state._replace(sha256=digest) for state, digest in zip(states, saved_digests)]
+            _save_archive(archive, path, corpus_dir, current, code)
+        return archive
+    # Fingerprint first: a file changed while building is then seen as changed next time.
+    states = _with_digests(corpus_dir, states)
+    loaded_corpus = load_corpus(corpus_dir)
+    archive = Archive.build(
+        loaded_corpus.articles,
+        errors=loaded_corpus.errors,
+        analyzer=analyzer,
+        progress=progress,
+        **({"scorer": FusedScorer.build} if semantic else {}),
+    )
+    saved = usable and _save_archive(archive, path, corpus_dir, states, code)
+    if saved and path.parent == default_index_path(corpus_dir):
+        # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
+        # are at hand: the next ingest need not read them again.
+        save_catalog(corpus_dir, loaded_corpus.articles, ((s.name, s.size, s.mtime_ns) for s in states))
+    return archive
+
+
+# -- saving and loading ---------------------------------------------------------------
+
+
+def _index_folder_usable(folder: Path) -> bool:
+    """False (and one warning) when a file stands where the index folder, or one above it, would be.
+
+    Reading and saving would each fail on it, and say so in two warnings about the same
+    mistake (NEWSDESK_INDEX naming a file); this says it once, and the file is left alone.
+    """
+    for place in (folder, *folder.parents):
+        try:
+            kind = place.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):  # not there (or under a file): look above
+            continue
+        except OSError:  # cannot be looked at (permissions): reading and saving say what they meet
+            return True
+        if not stat.S_ISDIR(kind):
+            log.warning(
+                "%s is a file, not a folder, so the index cannot be kept there: answering from memory, "
+                "rebuilt every time (set NEWSDESK_INDEX to a folder, or to a path ending in .npz)",
+                place,
+            )
+            return False
+        return True  # the nearest folder that exists: the rest can be made
+    return True
+
+
+def _save_archive(
+    archive: Archive, path: Path, corpus_dir: Path, states: list[FileState], code: str | None = None
+) -> bool:
+    """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved."""
+    try:
+        arrays = archive_arrays(archive, corpus_dir, _corpus_meta(states), code or code_fingerprint())
+    except ValueError as exc:
+        log.warning("archive not saved: %s", exc)
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent, older_than=STALE_TEMPORARY_SECONDS)  # from killed rebuilds
+        save_npz(path, arrays)  # readers see the old file or the new one
+    except OSError as exc:
+        log.warning(
+            "could not save the index to %s (%s); answering from memory, it will be rebuilt next time "
+            "(set NEWSDESK_INDEX to a folder you can write)",
+            path,
+            exc,
+        )
+        return False
+    log.info("saved index of %d passages to %s", len(archive.passages), path)
+    return True
+
+
+def _saved_diff(
+    path: Path, meta: dict, corpus_dir: Path, states: list[FileState], code: str, model: str | None
+) -> CorpusDiff | None:
+    """How the corpus changed since the archive ``meta`` describes was saved; None if it is of no use."""
+    if meta.get("format") != STORE_FORMAT_VERSION:
+        log.warning("saved index %s has format %r, not %d; rebuilding", path, meta.get("format"), STORE_FORMAT_VERSION)
+        return None
+    if meta.get("code") != code:
+        log.info("the indexing code changed since %s was saved; rebuilding", path)
+        return None
+    if meta.get("semantic") != model:
+        log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
+        return None
+    return with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
+
+
+def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, *, semantic: bool = True) -> CorpusDiff | None:
+    """The corpus changes the saved archive takes as a delta when it is next loaded, or None.
+
+    None when the next load would rebuild (no saved archive, other code or model, a large
+    change): ``load_or_build`` is then worth calling now. Reads the saved file's metadata
+    only, so it costs a directory listing, not a load; the analyzer settings are checked
+    when the archive is loaded.
+    """
+    corpus_dir = Path(corpus_dir)
+    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    states = _stat_corpus(corpus_dir)
+    try:
+        meta = json.loads(array_text(read_npz(path)["store_meta"]))
+        diff = _saved_diff(path, meta, corpus_dir, states, code_fingerprint(), Embedder().name if semantic else None)
+    except _UNREADABLE:
+        return None
+    return diff if diff is not None and worth_a_delta(diff, states) else None
+
+
+def _load_if_current(
+    path: Path,
+    corpus_dir: Path,
+    states: list[FileState],
+    code: str,
+    analyzer: Analyzer,
+    model: str | None,
+    merge: bool = False,
+) -> tuple[Archive, list[str] | None] | None:
+    """The archive in ``path`` if it matches the corpus and code, else None.
+
+    With it, the saved file digests when only file times changed (the file is worth
+    rewriting), else None.
+    """
+    try:
+        data = read_npz(path)
+        meta = json.loads(array_text(data["store_meta"]))
+        diff = _saved_diff(path, meta, corpus_dir, states, code, model)
+        if diff is None:
+            return None
+        if diff and (merge or not worth_a_delta(diff, states)):
+            log.info("the corpus changed since %s was saved; rebuilding", path)
+            return None
+        saved = {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")}
+        index: Scorer = (
+            FusedScorer.from_arrays(saved, analyzer) if model else BM25Index.from_arrays(saved, analyzer=analyzer)
+        )
+        if index.analyzer is not analyzer:
+            log.info("analyzer settings differ from %s; rebuilding", path)
+            return None
+        passages = len(data["sentences_per_passage"])
+        check_archive_arrays(saved, sentence_term_arrays(data), passages, len(index.vocabulary))
+        # Hundreds of thousands of small objects, none in a cycle: collecting the cyclic
+        # garbage meanwhile only re-walks them (a third of the load time).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            archive = archive_from(meta, data, index, corpus_dir)
+            if diff:
+                archive = apply_diff(archive, corpus_dir, diff)
+        finally:
+            if paused:
+                gc.enable()
+    except FileNotFoundError:
+        log.info("no saved index at %s; building it", path)
+        return None
+    except InconsistentArchive as exc:
+        log.warning("saved index %s is inconsistent (%s); rebuilding it", path, exc)
+        return None
+    except _UNREADABLE as exc:
+        log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)
+        return None
+    log.info("loaded index of %d passages from %s", len(archive.passages), path)
+    return archive, (list(meta["corpus"]["sha256"]) if diff.times_changed and not diff else None)
+
+

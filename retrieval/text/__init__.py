@@ -1,0 +1,1 @@
+"""Text: normalising, analysing and cutting article text into passages and sentences."""
