@@ -58,3 +58,14 @@ def test_the_reach_benchmark_times_every_value_and_leaves_the_answer_path_as_it_
     assert windows.REACH == kept and Answerer._windows is stage
     for reach in (1, 3):
         assert len(found[reach]["p50"]) == 2 and all(ms > 0 for ms in found[reach]["win50"])
+
+
+def test_the_burst_benchmark_measures_both_phases_in_one_process() -> None:
+    # Its figures depend on the machine's load and are not tested; that it runs is.
+    import asyncio
+
+    from bench_burst import measure, table
+
+    baseline, burst = asyncio.run(measure(burst=6, baseline=2))
+    assert len(baseline.acks) == 2 and len(burst.acks) == 6 and burst.lags
+    assert "| burst: 6 at once | 6 |" in table([baseline, burst])

@@ -124,11 +124,10 @@ def test_csv_downloads_carry_the_formula_guard(served: int) -> None:
         assert "'" + FORMULA in questions and FORMULA not in questions, path
 
 
-def test_a_memory_hungry_query_fails_quickly(served: int) -> None:
-    started = time.monotonic()
+def test_a_memory_hungry_query_is_refused_before_it_allocates(served: int) -> None:
+    # Refused by the length limit before 900 MB is made (no wall-clock claim: CI is busy).
     status, body = get(served, "/newsdesk.json?sql=select+length(randomblob(900000000))")
     assert status >= 400 and b"too big" in body
-    assert time.monotonic() - started < 10  # not the seconds 900 MB would take
 
 
 def _children(pid: int) -> list[int]:

@@ -163,7 +163,8 @@ async def test_a_question_deleted_while_it_is_answered_gets_no_reply(
         sent = await fake.send_message(f"<@{fake.bot_user.id}> {FIXED}")
         await fake.wait_for(lambda: any(r.route.endswith("/typing") for r in fake.requests), timeout=10, what="typing")
         await fake.delete_message(sent)
-        await asyncio.sleep(0.2)  # the bot sees the delete
+        asking = bot.get_cog("Ask")
+        await fake.wait_for(lambda: int(sent["id"]) not in asking.replies, timeout=30, what="the bot sees the delete")
         desk.go.set()
         await fake.wait_for(lambda: len(rows(log_path)) == 1, timeout=10, what="the question logged")
         await asyncio.sleep(0.3)
@@ -185,7 +186,8 @@ async def test_a_question_edited_while_it_is_answered_gets_the_new_answer_not_a_
         sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
         await fake.wait_for(lambda: any(r.route.endswith("/typing") for r in fake.requests), timeout=10, what="typing")
         await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")  # the typo fixed before the answer came
-        await asyncio.sleep(0.2)  # the bot sees the edit
+        asking = bot.get_cog("Ask")
+        await fake.wait_for(lambda: asking.replies.current(int(sent["id"]), FIXED), timeout=30, what="the bot sees the edit")
         desk.go.set()
         reply = await _answered(fake, sent)
         await fake.wait_for(lambda: FIXED in _shown(fake, reply), timeout=10, what="the fixed question's answer")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -83,9 +82,8 @@ async def test_with_watching_off_a_feed_s_new_pages_are_searchable_after_its_pol
         desk, settings = desk_for(corpus, feeds=(feed,), fetch_private=True, watch_seconds=0)
         polling = asyncio.create_task(LiveArchive(desk, settings).poll_feeds())
         try:
-            for _ in range(200):  # the first poll runs at once; it ends within seconds
-                if answered(desk, PIER_QUESTION):
-                    break
+            deadline = asyncio.get_running_loop().time() + 60  # the first poll runs at once; a busy machine is slow
+            while not answered(desk, PIER_QUESTION) and asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.05)
         finally:
             polling.cancel()
@@ -132,10 +130,7 @@ async def test_the_running_bot_answers_from_an_article_ingested_meanwhile(fake_d
         assert not before.embeds or "Harbour Town" not in str(before.embeds[0])
 
         await asyncio.to_thread(ingest_file, HTML_DIR / "article.html", corpus)
-        started = time.monotonic()
-        while not answered(desk, PIER_QUESTION):
-            assert time.monotonic() - started < 10, "the new article was not searchable within 10 s"
-            await asyncio.sleep(0.1)
+        await fake_discord.wait_for(lambda: answered(desk, PIER_QUESTION), timeout=60, what="the new article searchable")
         interaction = await fake_discord.send_interaction("ask", {"question": PIER_QUESTION})
         after = await fake_discord.wait_for_interaction_message(interaction, timeout=10)
         description = after.embeds[0]["description"]

@@ -16,11 +16,16 @@ from .state import StandinState, sf
 
 T = TypeVar("T")
 
+# A wait ends as soon as its condition holds, so a long default costs nothing when the bot
+# works, and a busy CI machine (2 cores, another suite beside it) does not fail a test by
+# being slow. Discord's own clocks (the 3 s deadline) are the stand-in's, not these.
+DEFAULT_WAIT = 30.0
+
 
 class Waiting(StandinState):
     """``wait_for*``, ``assert_*`` and the read-only views of the records."""
 
-    async def wait_for(self, check: Callable[[], T], *, timeout: float = 5.0, what: str = "condition") -> T:
+    async def wait_for(self, check: Callable[[], T], *, timeout: float = DEFAULT_WAIT, what: str = "condition") -> T:
         """Wait (real time) until ``check()`` returns something truthy; return it.
 
         Re-checks whenever the stand-in records something, and at least every
@@ -44,7 +49,7 @@ class Waiting(StandinState):
                 pass
 
     async def wait_for_message(
-        self, predicate: Optional[Callable[[SentMessage], bool]] = None, *, timeout: float = 5.0
+        self, predicate: Optional[Callable[[SentMessage], bool]] = None, *, timeout: float = DEFAULT_WAIT
     ) -> SentMessage:
         """First recorded :class:`SentMessage` (already recorded ones included) matching ``predicate``."""
 
@@ -53,21 +58,21 @@ class Waiting(StandinState):
 
         return await self.wait_for(check, timeout=timeout, what="a message from the bot")
 
-    async def wait_for_interaction_response(self, interaction: Union[FakeInteraction, int], *, timeout: float = 5.0) -> CallbackAttempt:
+    async def wait_for_interaction_response(self, interaction: Union[FakeInteraction, int], *, timeout: float = DEFAULT_WAIT) -> CallbackAttempt:
         """The first initial-response attempt (accepted *or rejected*) for the interaction."""
         inter = self.interactions[sf(interaction)]
         return await self.wait_for(lambda: inter.callbacks[0] if inter.callbacks else None, timeout=timeout,
                                    what=f"a response to interaction {inter.id}")
 
     async def wait_for_interaction_message(
-        self, interaction: Union[FakeInteraction, int], *, timeout: float = 5.0, kinds: Iterable[str] = ("interaction_response", "followup", "interaction_edit", "interaction_update")
+        self, interaction: Union[FakeInteraction, int], *, timeout: float = DEFAULT_WAIT, kinds: Iterable[str] = ("interaction_response", "followup", "interaction_edit", "interaction_update")
     ) -> SentMessage:
         """First visible message produced for the interaction (type 4 response, followup,
         edit of the deferred original, or type 7 update)."""
         iid, kinds = sf(interaction), set(kinds)
         return await self.wait_for_message(lambda m: m.interaction_id == iid and m.kind in kinds, timeout=timeout)
 
-    async def wait_for_request(self, method: str, route: str, *, timeout: float = 5.0) -> RecordedRequest:
+    async def wait_for_request(self, method: str, route: str, *, timeout: float = DEFAULT_WAIT) -> RecordedRequest:
         """First recorded request with that method and route template
         (e.g. ``"PUT", "/applications/{application_id}/guilds/{guild_id}/commands"``)."""
         return await self.wait_for(

@@ -231,10 +231,8 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
     caplog.set_level("WARNING")
     async with running_bot(fake_discord, desk, settings) as bot:
         live = bot.get_cog("ArchiveCog").live
-        for _ in range(200):  # the first poll starts at once; its new page makes the archive reload
-            if live.reloads:
-                break
-            await asyncio.sleep(0.05)
+        # The first poll starts at once; its new page makes the archive reload.
+        await fake_discord.wait_for(lambda: live.reloads, timeout=60, what="the archive reloaded after the poll")
         assert bot.desk.ask(PIER_QUESTION).answer.answered
         listing = await command(fake_discord, "recent", {"count": 3})
     shown = [field["value"] for field in listing.embeds[0].get("fields", [])]

@@ -152,16 +152,10 @@ async def test_a_server_outside_newsdesk_guilds_is_left_at_start_and_on_join(
     late = fake.add_guild("Late arrivals", joined=False)
     instance = await start(fake, archive, QueryLog.open(tmp_path / "log.db"), guilds=(fake.guild.id,))
     try:
-        for _ in range(100):
-            if stranger.id in fake.left_guilds:
-                break
-            await asyncio.sleep(0.05)
+        await fake.wait_for(lambda: stranger.id in fake.left_guilds, timeout=30, what="the stranger's server left")
         assert fake.left_guilds == [stranger.id]
         await fake.join_guild(late)
-        for _ in range(100):
-            if late.id in fake.left_guilds:
-                break
-            await asyncio.sleep(0.05)
+        await fake.wait_for(lambda: late.id in fake.left_guilds, timeout=30, what="the late server left")
         assert fake.left_guilds == [stranger.id, late.id]
         assert [g.id for g in instance.guilds] == [fake.guild.id]
     finally:
