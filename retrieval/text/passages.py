@@ -3,6 +3,12 @@
 A passage is a paragraph of the article; a long paragraph is cut between sentences, and a
 very short one (a subheading, a one-line quote) is joined to the paragraph after it so that
 it does not win on length normalisation alone.
+
+No passage is longer than its limit, whatever the page holds: a sentence longer than the
+limit (a page of one endless sentence, a run of text without any full stop) is cut into
+pieces at clause punctuation, else between words, else anywhere (:func:`cut_long_sentence`).
+Everything after this step (term analysis, meaning vectors, excerpts) then works on bounded
+pieces, so one page cannot make the archive's memory grow with its length.
 """
 
 from __future__ import annotations
@@ -146,6 +152,52 @@ MAX_PASSAGE_CHARS = 700
 MIN_PASSAGE_CHARS = 80
 
 
+# Where a sentence too long for a passage is cut, best first: after clause punctuation
+# (comma, semicolon, colon, closing bracket, dash) followed by a space; then at a space.
+_CLAUSE_BREAK_RE = re.compile(r"[,;:)\]—–](?=\s)|\s[—–-](?=\s)")
+
+
+def cut_long_sentence(sentence: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """``sentence`` as pieces of at most ``max_chars`` characters, in order, nothing lost but spaces.
+
+    A piece ends at the last clause punctuation in the second half of the room it has, else
+    at the last space, else (one word longer than the limit) at the limit itself. Work is
+    linear in the sentence's length.
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+    sentence = sentence.strip()
+    if len(sentence) <= max_chars:
+        return [sentence] if sentence else []
+    pieces: list[str] = []
+    start, end = 0, len(sentence)
+    while end - start > max_chars:
+        limit = start + max_chars
+        cut = 0
+        for match in _CLAUSE_BREAK_RE.finditer(sentence, start + max_chars // 2, limit):
+            cut = match.end()
+        if not cut:
+            cut = sentence.rfind(" ", start + 1, limit + 1)
+        if cut <= start:
+            cut = limit
+        piece = sentence[start:cut].strip()
+        if piece:
+            pieces.append(piece)
+        start = cut
+        while start < end and sentence[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append(sentence[start:end])
+    return pieces
+
+
+def _bounded(units: list[tuple[str, bool]], max_chars: int) -> list[tuple[str, bool]]:
+    """``units`` with every sentence longer than ``max_chars`` cut (its pieces keep its heading flag)."""
+    if all(len(sentence) <= max_chars for sentence, _ in units):
+        return units
+    return [(piece, heading) for sentence, heading in units for piece in cut_long_sentence(sentence, max_chars)]
+
+
 def _chunk(sentences: list[tuple[str, bool]], max_chars: int) -> list[list[tuple[str, bool]]]:
     chunks: list[list[tuple[str, bool]]] = []
     current: list[tuple[str, bool]] = []
@@ -166,6 +218,11 @@ def _chars(units: list[tuple[str, bool]]) -> int:
     return sum(len(sentence) for sentence, _ in units)
 
 
+def _joined_chars(units: list[tuple[str, bool]]) -> int:
+    """The length of the passage text these units make (sentences joined by one space)."""
+    return _chars(units) + max(len(units) - 1, 0)
+
+
 def article_passages(
     article: Article, max_chars: int = MAX_PASSAGE_CHARS, min_chars: int = MIN_PASSAGE_CHARS
 ) -> list[Passage]:
@@ -177,14 +234,14 @@ def article_passages(
     pending: list[tuple[str, bool]] = []  # short paragraphs waiting to join the next one
     for paragraph in article.paragraphs:
         split = split_sentences(paragraph)
-        units = pending + list(zip(split, heading_flags(split)))
+        units = pending + _bounded(list(zip(split, heading_flags(split))), max_chars)
         if _chars(units) < min_chars:
             pending = units
             continue
         pending = []
         groups.extend(_chunk(units, max_chars))
     if pending:
-        if groups and _chars(groups[-1]) + _chars(pending) <= max_chars:
+        if groups and _joined_chars(groups[-1] + pending) <= max_chars:
             groups[-1].extend(pending)
         else:
             groups.append(pending)

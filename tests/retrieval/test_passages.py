@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from retrieval.corpus import Article
-from retrieval.text.passages import MAX_PASSAGE_CHARS, article_passages, split_sentences
+from retrieval.text.passages import MAX_PASSAGE_CHARS, article_passages, cut_long_sentence, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,39 @@ def test_long_paragraphs_are_cut_between_sentences() -> None:
     # Nothing is lost or duplicated, and passages know where they start in the article.
     assert sum(len(p.sentences) for p in passages) == 40
     assert [p.first_sentence for p in passages] == [sum(len(q.sentences) for q in passages[:i]) for i in range(len(passages))]
+
+
+def test_an_over_long_sentence_is_cut_at_clause_punctuation_first() -> None:
+    clause = "the council approved the budget for the new bridge over the river"
+    sentence = ", ".join([clause] * 40) + "."
+    pieces = cut_long_sentence(sentence, 200)
+    assert len(pieces) > 1 and all(len(piece) <= 200 for piece in pieces)
+    assert all(piece.endswith(",") for piece in pieces[:-1]) and pieces[-1].endswith(".")
+    assert " ".join(pieces) == sentence  # nothing lost
+
+
+def test_an_over_long_sentence_without_clauses_is_cut_between_words_then_anywhere() -> None:
+    words = "word " * 100
+    pieces = cut_long_sentence(words, 42)
+    assert all(len(piece) <= 42 for piece in pieces) and all(set(piece.split()) == {"word"} for piece in pieces)
+    assert " ".join(pieces) == words.strip()
+    assert cut_long_sentence("x" * 100, 42) == ["x" * 42, "x" * 42, "x" * 16]
+    assert cut_long_sentence("  short  ", 42) == ["short"] and cut_long_sentence("   ", 42) == []
+
+
+def test_a_page_of_one_endless_sentence_makes_passages_within_the_limit() -> None:
+    body = "Title words\n\n" + " ".join(f"item {n} of the list, and then" for n in range(20_000)) + " the end."
+    passages = article_passages(_article(body))
+    assert len(passages) > 100
+    assert max(len(p.text) for p in passages) <= MAX_PASSAGE_CHARS
+    assert all(len(s) <= MAX_PASSAGE_CHARS for p in passages for s in p.sentences)
+    # Pieces of a body sentence are body text, not headings; all the words are kept.
+    assert not any(flag for p in passages[1:] for flag in p.heading_flags)
+    assert sum(len(p.text.split()) for p in passages) == len(body.split())
+
+
+def test_no_passage_exceeds_the_limit_when_a_short_last_paragraph_joins_the_one_before() -> None:
+    sentence = "Troops left the city after a month of fighting in the streets."  # 62 characters
+    body = " ".join([sentence] * 11) + "\n\nShort end."
+    for passage in article_passages(_article(body)):
+        assert len(passage.text) <= MAX_PASSAGE_CHARS
