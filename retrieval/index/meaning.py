@@ -11,6 +11,8 @@ Guarantees:
 - Deterministic: the same text always gets the same vector (float32, unit length, or all
   zeros for a text with no tokens), of :data:`DEFAULT_DIM` dimensions (WordLlama is
   Matryoshka-trained, so its first dimensions are a smaller model of their own).
+- Bounded: only the first :data:`MAX_EMBED_CHARS` characters of a text are embedded, so
+  a batch's padded size never grows with one over-long text.
 - Cheap per question: one embedding (tens of microseconds) and a product with the vectors
   of the candidates only (never the whole archive).
 """
@@ -35,6 +37,10 @@ MODEL_CONFIG = "l2_supercat"
 # Matryoshka truncation: 64 of the model's 256 dimensions (see benchmarks/RESULTS.md).
 DEFAULT_DIM = 64
 _BATCH = 256
+# The most characters of one text the model sees. The model pads every text of a batch to
+# the longest one, so one huge text would cost _BATCH times its own size; passages are cut
+# far below this (retrieval.text.passages.MAX_PASSAGE_CHARS), so their vectors are unchanged.
+MAX_EMBED_CHARS = 2_000
 # The passage vectors' name among the saved index arrays.
 VECTORS_KEY = "semantic_vectors"
 
@@ -88,7 +94,7 @@ class Embedder:
         model = _model(self.dim)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), _BATCH):
-            chunk = list(texts[start : start + _BATCH])
+            chunk = [text[:MAX_EMBED_CHARS] for text in texts[start : start + _BATCH]]
             vectors = model.embed(chunk, norm=False, batch_size=_BATCH)
             out[start : start + len(chunk)] = vectors
         return _to_unit_length(out)
@@ -98,6 +104,7 @@ class Embedder:
         (even of one) is handed to its worker threads, and waiting for one on a busy machine
         costs more than the embedding (questions are embedded one at a time)."""
         model = _model(self.dim)
+        text = text[:MAX_EMBED_CHARS]
         try:
             encoding = model.tokenizer.encode(text, add_special_tokens=False)
             # What the model's own embed does with a batch of one (no padding in it),

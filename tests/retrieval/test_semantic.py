@@ -13,7 +13,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.scoring import FusionWeights, MeaningAware, Scorer, fuse
-from retrieval.index.meaning import Embedder, FusedScorer, _model
+from retrieval.index.meaning import MAX_EMBED_CHARS, Embedder, FusedScorer, _model
 
 TEXTS = [
     "The army sent troops to the northern border on Monday, officials said.",
@@ -43,6 +43,25 @@ def test_a_question_alone_gets_the_vector_it_gets_in_a_batch() -> None:
     batch = embedder.embed(texts)
     for text, vector in zip(texts, batch):
         assert np.array_equal(embedder.embed_one(text), vector), text
+
+
+def test_the_model_never_sees_more_than_the_cap_of_one_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model pads a batch to its longest text: one huge text must not set that length.
+    model = _model(Embedder().dim)
+    seen: list[int] = []
+    real_embed = model.embed
+
+    def spy(texts: list[str], *args: object, **kwargs: object) -> np.ndarray:
+        seen.extend(len(text) for text in texts)
+        return real_embed(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "embed", spy)
+    huge = "troops crossed the border " * 40_000  # 1 MB
+    embedder = Embedder()
+    vectors = embedder.embed([TEXTS[0], huge])
+    assert max(seen) == MAX_EMBED_CHARS
+    assert np.array_equal(vectors[1], embedder.embed([huge[:MAX_EMBED_CHARS]])[0])
+    assert np.array_equal(embedder.embed_one(huge), vectors[1])
 
 
 def test_similar_meaning_scores_higher_than_shared_nothing() -> None:
