@@ -35,7 +35,7 @@ from retrieval.answer.answerability import gather_evidence, informativeness, loo
 from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.answer.filters import Filters
 from retrieval.answer.metadata import MetadataTerms
-from retrieval.text.passages import Passage, is_heading
+from retrieval.text.passages import Passage, is_heading, runs_on
 from retrieval.answer.query import Query
 from retrieval.index.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.answer.windows import Regions, Scored, Sentences, best_windows
@@ -333,7 +333,10 @@ class Answerer:
     ) -> Excerpt:
         # The window read the sentences and their terms as it chose them.
         sentences = [window.text(i) for i in span]
-        text = excerpt_text(sentences, weights, self.analyzer)
+        first = window.bounds[0]
+        cut_before = span.start > first and runs_on(window.text(span.start - 1), bool(self._headings[span.start - 1]))
+        cut_after = runs_on(sentences[-1], bool(self._headings[span.stop - 1]))
+        text = excerpt_text(sentences, weights, self.analyzer, cut_before=cut_before, cut_after=cut_after)
         # Only sentences that hold a question term can hold a highlight (their terms are known).
         ids = set(self.archive.sentence_terms.query_ids(weights).values())
         matching = [bool(window.terms(i) & ids) for i in span]

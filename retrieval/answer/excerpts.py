@@ -15,7 +15,8 @@ Rules, in the order they apply:
    the best match). Which sentences are headings is the archive's (its tables' flags,
    decided from the paragraphs when the articles were cut), not guessed from the text.
 5. A single sentence longer than the limit is cut around its matched words, at word
-   bounds, with an ellipsis.
+   bounds, with an ellipsis; so is an excerpt that starts or ends inside a sentence the
+   archive cut into pieces (one longer than a passage).
 6. Quotation marks are balanced: a quote opened or closed outside the excerpt is marked
    with an ellipsis inside added quotation marks ("…we will win."). A quote over several
    paragraphs (each reopened, closed once at the end) is one quote.
@@ -229,11 +230,27 @@ class Window:
         return start
 
 
-def excerpt_text(sentences: Sequence[str], weights: dict[str, float], analyzer: Analyzer) -> str:
-    """The excerpt's text: the sentences joined, cut to the limit, quotes balanced."""
+def excerpt_text(
+    sentences: Sequence[str],
+    weights: dict[str, float],
+    analyzer: Analyzer,
+    *,
+    cut_before: bool = False,
+    cut_after: bool = False,
+) -> str:
+    """The excerpt's text: the sentences joined, cut to the limit, quotes balanced.
+
+    ``cut_before``/``cut_after``: the first sentence continues a piece of a sentence cut
+    when the article was (:func:`retrieval.text.passages.runs_on`), or the last one is such
+    a piece; the cut is marked with an ellipsis like any other.
+    """
     text = " ".join(sentences)
     if len(text) > EXCERPT_MAX_CHARS:
         text = trim_around_matches(text, weights, analyzer, EXCERPT_MAX_CHARS)
+    if cut_before and not text.startswith(ELLIPSIS):
+        text = ELLIPSIS + text
+    if cut_after and not text.endswith(ELLIPSIS):
+        text += ELLIPSIS
     return balance_quotes(text)
 
 

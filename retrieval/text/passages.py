@@ -153,16 +153,27 @@ MIN_PASSAGE_CHARS = 80
 
 
 # Where a sentence too long for a passage is cut, best first: after clause punctuation
-# (comma, semicolon, colon, closing bracket, dash) followed by a space; then at a space.
-_CLAUSE_BREAK_RE = re.compile(r"[,;:)\]—–](?=\s)|\s[—–-](?=\s)")
+# (comma, closing bracket, dash) followed by a space; then at a space. Not after a colon or
+# semicolon: a body unit ending in one reads as whole (see :func:`runs_on`).
+_CLAUSE_BREAK_RE = re.compile(r"[,)\]—–](?=\s)|\s[—–-](?=\s)")
+
+
+def runs_on(sentence: str, heading: bool) -> bool:
+    """Whether a unit is a piece of a cut sentence that the next unit continues.
+
+    A body unit (not a heading) without final punctuation is one: a whole sentence of body
+    text ends in punctuation, and one without it is flagged a heading (:func:`heading_flags`).
+    """
+    return not heading and is_heading(sentence)
 
 
 def cut_long_sentence(sentence: str, max_chars: int = MAX_PASSAGE_CHARS) -> list[str]:
     """``sentence`` as pieces of at most ``max_chars`` characters, in order, nothing lost but spaces.
 
     A piece ends at the last clause punctuation in the second half of the room it has, else
-    at the last space, else (one word longer than the limit) at the limit itself. Work is
-    linear in the sentence's length.
+    at the last space, else (one word longer than the limit) at the limit itself. Every
+    piece but the last ends without final punctuation (so :func:`runs_on` knows it for a
+    piece). Work is linear in the sentence's length.
     """
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
@@ -172,14 +183,7 @@ def cut_long_sentence(sentence: str, max_chars: int = MAX_PASSAGE_CHARS) -> list
     pieces: list[str] = []
     start, end = 0, len(sentence)
     while end - start > max_chars:
-        limit = start + max_chars
-        cut = 0
-        for match in _CLAUSE_BREAK_RE.finditer(sentence, start + max_chars // 2, limit):
-            cut = match.end()
-        if not cut:
-            cut = sentence.rfind(" ", start + 1, limit + 1)
-        if cut <= start:
-            cut = limit
+        cut = _cut(sentence, start, start + max_chars, start + max_chars // 2)
         piece = sentence[start:cut].strip()
         if piece:
             pieces.append(piece)
@@ -189,6 +193,33 @@ def cut_long_sentence(sentence: str, max_chars: int = MAX_PASSAGE_CHARS) -> list
     if start < end:
         pieces.append(sentence[start:end])
     return pieces
+
+
+def _open_at(text: str, start: int, cut: int) -> bool:
+    """Whether ``text[start:cut]`` ends without final punctuation (before closing marks),
+    so that :func:`runs_on` tells it for a piece; looks at its last characters only."""
+    i = cut - 1
+    while i >= start and (text[i].isspace() or text[i] in _CLOSING):
+        i -= 1
+    return i >= start and text[i] not in _FINAL_PUNCTUATION
+
+
+def _cut(text: str, start: int, limit: int, half: int) -> int:
+    """Where the piece of ``text`` from ``start`` ends (at most ``limit``): after the last
+    clause punctuation from ``half`` on, else at the last space, else at the last character
+    that leaves the piece open (:func:`_open_at`)."""
+    clauses = [match.end() for match in _CLAUSE_BREAK_RE.finditer(text, half, limit)]
+    for cut in reversed(clauses):
+        if _open_at(text, start, cut):
+            return cut
+    cut = limit + 1
+    while (cut := text.rfind(" ", start + 1, cut)) > start:
+        if _open_at(text, start, cut):
+            return cut
+    for cut in range(limit, start, -1):
+        if _open_at(text, start, cut):
+            return cut
+    return limit  # punctuation only: cut anywhere
 
 
 def _bounded(units: list[tuple[str, bool]], max_chars: int) -> list[tuple[str, bool]]:

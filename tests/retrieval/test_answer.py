@@ -11,6 +11,7 @@ import pytest
 from retrieval.answer.answerer import EXCERPT_MAX_CHARS, QuestionError, with_rest
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
+from retrieval.text.passages import MAX_PASSAGE_CHARS
 from retrieval.answer.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,9 +111,11 @@ def test_an_over_long_sentence_is_trimmed_around_the_match() -> None:
 def test_a_trimmed_sentence_keeps_the_words_just_before_the_match() -> None:
     # The answer (the number) stands just before the question's words, and the words come
     # back later in the sentence: the cut is centred on their tightest stretch, not the widest.
-    before = " ".join(["the committee discussed budgets and schedules"] * 8)
-    after = " ".join(["while regional hospitals in the province waited for funds"] * 8)
+    # (Longer than an excerpt, shorter than a passage: a longer sentence is cut into pieces.)
+    before = " ".join(["the committee discussed budgets and schedules"] * 5)
+    after = " ".join(["while regional hospitals in the province waited for funds"] * 5)
     body = f"{before} and the board counted fourteen modern and well equipped regional hospitals in the province, {after}."
+    assert EXCERPT_MAX_CHARS < len(body) <= MAX_PASSAGE_CHARS
     archive = Archive.build([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
     excerpt = archive.ask("how many regional hospitals are in the province?").results[0].excerpt
     assert len(excerpt) <= EXCERPT_MAX_CHARS

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from retrieval.corpus import Article
-from retrieval.text.passages import MAX_PASSAGE_CHARS, article_passages, cut_long_sentence, split_sentences
+from retrieval.text.passages import MAX_PASSAGE_CHARS, article_passages, cut_long_sentence, runs_on, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,18 @@ def test_no_passage_exceeds_the_limit_when_a_short_last_paragraph_joins_the_one_
     body = " ".join([sentence] * 11) + "\n\nShort end."
     for passage in article_passages(_article(body)):
         assert len(passage.text) <= MAX_PASSAGE_CHARS
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The U.S. said no, " * 60 + "and left.",  # cuts after "U.S." or "no," would hide the piece
+        "a. b; c: " * 200 + "end.",  # every space follows final punctuation
+        "x." * 500,  # no space at all
+    ],
+)
+def test_every_piece_of_a_cut_body_sentence_but_the_last_runs_on(sentence: str) -> None:
+    pieces = cut_long_sentence(sentence, 100)
+    assert len(pieces) > 1 and all(len(piece) <= 100 for piece in pieces)
+    assert [runs_on(piece, heading=False) for piece in pieces] == [True] * (len(pieces) - 1) + [False]
+    assert "".join(" ".join(pieces).split()) == "".join(sentence.split())
