@@ -12,6 +12,10 @@ Guarantees:
 - ``NEWSDESK_GUILDS`` gates everything from a server outside it: slash commands are ignored,
   mentions get no reply and are not logged, buttons get one private line and do nothing
   (:meth:`bot.client.NewsdeskBot.serves`). DMs are always served.
+- The archive is one for every server, so only the operator's servers may change it:
+  ``/archive add`` and ``remove`` work only in a server listed in ``NEWSDESK_ARCHIVE_GUILDS``
+  (and only for its moderators). Anywhere else, with no list by default, they change nothing
+  and say in one private line that the operator makes archive changes (:func:`changes_archive`).
 - Moderator roles are matched by id. Names in ``NEWSDESK_MODERATOR_ROLES`` are resolved to ids
   once per server when the bot starts or joins it, with a warning: renaming a role (or
   creating another with the same name) later grants nothing.
@@ -92,6 +96,34 @@ def is_moderator() -> Callable[[T], T]:
         if interaction_is_moderator(interaction, roles):
             return True
         raise NotModerator("Only moderators can use this command.")
+
+    return app_commands.check(predicate)
+
+
+class NotArchiveServer(app_commands.CheckFailure):
+    """The command would change the shared archive from a server not allowed to; its message is the refusal."""
+
+
+# The one private line for /archive add or remove outside NEWSDESK_ARCHIVE_GUILDS (the setting
+# is the operator's business: not named to members).
+ARCHIVE_BY_OPERATOR = "Archive changes are made by the bot's operator, with `newsdesk ingest`; nothing was changed."
+
+
+def may_change_archive(guild_id: int | None, archive_guilds: Iterable[int]) -> bool:
+    """Whether a command used in ``guild_id`` may change the archive (never from a DM)."""
+    return guild_id is not None and guild_id in tuple(archive_guilds)
+
+
+def changes_archive() -> Callable[[T], T]:
+    """App command check: only in a server listed in ``NEWSDESK_ARCHIVE_GUILDS``; put it below
+    :func:`is_moderator` so that it runs first (a stranger's moderator gets the operator's line)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        settings = getattr(interaction.client, "settings")
+        if may_change_archive(interaction.guild_id, settings.archive_guilds):
+            return True
+        log.info("archive change refused in server %s (not in NEWSDESK_ARCHIVE_GUILDS)", interaction.guild_id)
+        raise NotArchiveServer(ARCHIVE_BY_OPERATOR)
 
     return app_commands.check(predicate)
 

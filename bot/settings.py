@@ -47,6 +47,9 @@ class Settings:
     moderator_roles: tuple[str, ...] = ()
     # The servers the bot serves (empty: any); it leaves the others.
     guilds: tuple[int, ...] = ()
+    # The servers whose moderators may change the archive every server answers from
+    # (/archive add and remove). Empty: none; the operator changes it with `newsdesk ingest`.
+    archive_guilds: tuple[int, ...] = ()
     log_user_ids: str = "plain"
     hash_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
@@ -158,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         results=_int(env, "NEWSDESK_RESULTS", 3, minimum=1, maximum=MAX_RESULTS_SETTING) or 3,
         moderator_roles=roles,
         guilds=_ids(env, "NEWSDESK_GUILDS"),
+        archive_guilds=_archive_guilds(env),
         log_user_ids=mode,
         hash_secret=secret,
         log_level=_log_level(env),
@@ -239,6 +243,17 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     if bad:
         raise SettingsError(f"{name}: {bad[0]!r} is not a server id (a number: right-click the server, Copy Server ID)")
     return tuple(dict.fromkeys(int(item) for item in raw))
+
+
+def _archive_guilds(env: Mapping[str, str]) -> tuple[int, ...]:
+    """NEWSDESK_ARCHIVE_GUILDS: servers the bot serves (a server it leaves could never use them)."""
+    archive_guilds, served = _ids(env, "NEWSDESK_ARCHIVE_GUILDS"), _ids(env, "NEWSDESK_GUILDS")
+    outside = [guild for guild in archive_guilds if served and guild not in served]
+    if outside:
+        raise SettingsError(
+            f"NEWSDESK_ARCHIVE_GUILDS: server {outside[0]} is not in NEWSDESK_GUILDS (the bot leaves it); add it there too"
+        )
+    return archive_guilds
 
 
 def _fetch_private(env: Mapping[str, str]) -> dict[str, Any]:

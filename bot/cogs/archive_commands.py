@@ -8,6 +8,9 @@ logs who did it. ``/archive recent`` lists the articles added last (and, when th
 cannot record the entries they saw, says so and how to fix it); ``/archive remove id:``
 moves an article's file out of the corpus (kept in ``.removed/``), reloads, and logs it.
 Every reply is private, and nothing the page says can ping anyone.
+
+Every server answers from this one archive, so add and remove work only in the servers the
+operator lists in ``NEWSDESK_ARCHIVE_GUILDS`` (see :func:`bot.checks.changes_archive`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_moderator
+from bot.checks import changes_archive, is_moderator
 from bot.live import LiveArchive
 from bot.reply import (
     CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate, without_server_paths,
@@ -200,6 +203,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         overwrite="Replace the same article (same address, or same id and title) if the archive has it",
     )
     @is_moderator()
+    @changes_archive()  # runs first: one archive for every server, changed only from the operator's
     async def add(
         self, interaction: discord.Interaction, url: str, published: str | None = None,
         source: str | None = None, title: str | None = None, overwrite: bool = False,
@@ -235,6 +239,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
     @app_commands.command(name="remove", description="Take an article out of the archive (its file is kept aside)")
     @app_commands.describe(id="The article's id (see /archive recent)")
     @is_moderator()
+    @changes_archive()
     async def remove(self, interaction: discord.Interaction, id: str) -> None:  # noqa: A002 (the option's name)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:

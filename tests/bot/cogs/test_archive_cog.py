@@ -41,6 +41,7 @@ async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[Newsde
         corpus_dir=corpus, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
         guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
         fetch_private_hosts=("127.0.0.1",),  # the test pages are on this machine
+        archive_guilds=(fake_discord.guild.id,),  # the operator's server: its moderators change the archive
     )
     desk = Desk(load_archive(corpus, semantic=False), QueryLog.open(settings.db_path))
     async with running_bot(fake_discord, desk, settings) as instance:
