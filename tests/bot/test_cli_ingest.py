@@ -201,19 +201,21 @@ def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path,
     assert len(list(corpus.glob("*.md"))) == 2
 
 
-def test_ctrl_c_while_the_index_is_updated_keeps_the_pages_and_says_so(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_while_the_index_is_updated_keeps_the_pages_and_says_so(corpus: Path) -> None:
     from bot import ingest_cli
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ingest_cli, "_rebuilt_index", interrupted)
-    result = CliRunner().invoke(main, ["ingest", str(SEEDS), "--published", "2014-08-20"])
+    # Its own MonkeyPatch: undoing the interruption leaves the fixture's folder and settings in place
+    # (monkeypatch.undo() undid them too, and the ask below ran in the checkout, on its corpus and log).
+    with pytest.MonkeyPatch.context() as interruption:
+        interruption.setattr(ingest_cli, "_rebuilt_index", interrupted)
+        result = CliRunner().invoke(main, ["ingest", str(SEEDS), "--published", "2014-08-20"])
     assert result.exit_code == 130, result.output
     assert sum(line.startswith("added ") for line in result.output.splitlines()) == 5
     assert "index not updated (interrupted): the new files are indexed when the archive next loads" in result.output
     assert result.output.rstrip().endswith("5 added, 0 skipped, 0 failed")
-    monkeypatch.undo()
     answer = json.loads(CliRunner().invoke(main, ["ask", "What did Fabius say about the P5?", "--json"]).output)
     assert answer["answered"]  # nothing was lost
 
