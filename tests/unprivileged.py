@@ -39,7 +39,10 @@ def _command() -> list[str]:
 
 def _env() -> dict[str, str]:
     paths = [str(ROOT), *site.getsitepackages()]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "HOME": "/tmp"}
+    # No NEWSDESK_ setting of the test's own process (conftest points them at folders the
+    # unprivileged user cannot write): the user's process gets only those its test passes.
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("NEWSDESK_")}
+    return {**inherited, "PYTHONPATH": os.pathsep.join(paths), "HOME": "/tmp"}
 
 
 def _works(command: list[str]) -> bool:

@@ -19,8 +19,8 @@ BROAD = "Iran Iraq Islamic State militants"
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return load_or_build(ROOT / "corpus", tmp_path_factory.mktemp("index"))  # not the checkout's corpus/.index
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ SUPPRESS_EMBEDS = 1 << 2
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return load_or_build(ROOT / "corpus", tmp_path_factory.mktemp("index"))  # not the checkout's corpus/.index
 
 
 @pytest_asyncio.fixture

@@ -64,10 +64,10 @@ def test_a_log_level_that_is_not_one_is_refused_naming_the_levels(level: str) ->
     assert load_settings({"NEWSDESK_LOG_LEVEL": " debug "}, dotenv_path=None).log_level == "DEBUG"
 
 
-async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord) -> None:
+async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     fake = fake_discord
     settings = Settings(discord_token=fake.token, guild_id=None)
-    desk = Desk(load_or_build(ROOT / "corpus"), None)
+    desk = Desk(load_or_build(ROOT / "corpus", tmp_path / "index"), None)
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
     assert set(names) == {"ask", "querylog", "archive"}
     assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
@@ -95,10 +95,12 @@ async def test_guild_sync_needs_a_guild(fake_discord: FakeDiscord) -> None:
         await sync_commands(Settings(discord_token=fake_discord.token), globally=False)
 
 
-async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_command(fake_discord: FakeDiscord) -> None:
+async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_command(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
     fake = fake_discord
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id)
-    desk = Desk(load_or_build(ROOT / "corpus"), None)
+    desk = Desk(load_or_build(ROOT / "corpus", tmp_path / "index"), None)
     await sync_commands(settings, globally=False, desk=desk, client_options=fake.client_kwargs)  # the dev copy
     assert {c["name"] for c in fake.synced_commands(fake.guild)} == {"ask", "querylog", "archive"}
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
@@ -109,13 +111,13 @@ async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_comm
 
 
 async def test_once_published_globally_start_up_does_not_copy_the_commands_to_the_guild_again(
-    fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     from bot.client import NewsdeskBot
 
     fake = fake_discord
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id)
-    desk = Desk(load_or_build(ROOT / "corpus"), None)
+    desk = Desk(load_or_build(ROOT / "corpus", tmp_path / "index"), None)
     await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
     bot = NewsdeskBot(desk=desk, settings=settings, **fake.client_kwargs())
     async with bot:
@@ -138,7 +140,7 @@ async def test_discord_out_of_reach_is_one_clear_error(tmp_path: Path) -> None:
 
     fake = await FakeDiscord().start()
     await fake.close()  # nothing listens on its port any more: the connection is refused
-    settings = Settings(corpus_dir=ROOT / "corpus", db_path=tmp_path / "log.db", discord_token=fake.token,
-                        semantic=False, watch_seconds=0)
+    settings = Settings(corpus_dir=ROOT / "corpus", index_path=tmp_path / "index", db_path=tmp_path / "log.db",
+                        discord_token=fake.token, semantic=False, watch_seconds=0)
     with pytest.raises(StartupError, match=r"^cannot reach Discord \(.*\); check this machine's network"):
         await run_bot(settings, client_options=fake.client_kwargs)

@@ -34,8 +34,8 @@ GONE_CHANNEL = 990_000_000_000_000_001
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return load_or_build(ROOT / "corpus", tmp_path_factory.mktemp("index"))  # not the checkout's corpus/.index
 
 
 @pytest_asyncio.fixture

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return load_or_build(ROOT / "corpus", tmp_path_factory.mktemp("index"))  # not the checkout's corpus/.index
 
 
 def seed(log: QueryLog, fake: FakeDiscord) -> None:

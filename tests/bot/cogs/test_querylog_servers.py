@@ -29,8 +29,8 @@ SECOND = "What did the other newsroom ask about Oslo?"
 
 
 @pytest.fixture(scope="module")
-def archive() -> Archive:
-    return load_or_build(ROOT / "corpus")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    return load_or_build(ROOT / "corpus", tmp_path_factory.mktemp("index"))  # not the checkout's corpus/.index
 
 
 async def start(fake: FakeDiscord, archive: Archive, querylog: QueryLog, **settings: object) -> NewsdeskBot:

@@ -30,8 +30,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env
     db_path = tmp_path / "log.db"
     monkeypatch.setenv("NEWSDESK_DB", str(db_path))
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(BUNDLED_CORPUS))
-    for name in ("NEWSDESK_INDEX", "NEWSDESK_LOG_USER_IDS", "NEWSDESK_HASH_SECRET"):
+    for name in ("NEWSDESK_LOG_USER_IDS", "NEWSDESK_HASH_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return db_path
 
@@ -98,7 +97,7 @@ def test_hashed_without_a_secret_is_refused() -> None:
 
 def test_1000_questions_from_threads_and_the_event_loop_are_all_logged_once(tmp_path: Path) -> None:
     querylog = QueryLog(open_database(tmp_path / "log.db"))
-    desk = Desk(load_archive(BUNDLED_CORPUS), querylog)
+    desk = Desk(load_archive(BUNDLED_CORPUS, tmp_path / "index"), querylog)
     threads, per_thread, from_loop = 8, 75, 400  # 8 * 75 + 400 = 1,000
     start = threading.Barrier(threads + 1)
     ids: list[int | None] = []
