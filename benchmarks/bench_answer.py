@@ -1,4 +1,4 @@
-"""Answer-path benchmark: ``Archive.ask`` latency at 100k passages, and with one huge article.
+"""Answer-path benchmark: ``retrieval.answer.answerer.ask`` latency at 100k passages, and with one huge article.
 
 Usage (from the repository root)::
 
@@ -15,7 +15,7 @@ Two archives, each written as corpus files to a temporary folder, built and save
   work on that article.
 
 For each, the same questions (dev questions first, then synthetic ones) are timed through
-``archive.ask(question, 3)`` -- the whole answer path: analysis, BM25, refusal, excerpts --
+``ask(archive, question, 3)`` -- the whole answer path: analysis, BM25, refusal, excerpts --
 and, beside it, the first stage alone (``archive.index.search_terms``, analysis included)
 and rank_bm25 (``BM25Okapi.get_scores`` + sort on a sample of the questions). The huge
 archive stops after ``--budget`` seconds of asking (the code before sentence terms took seconds
@@ -42,6 +42,7 @@ from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
 from retrieval.store.saved import load_or_build  # noqa: E402
+from retrieval.answer.answerer import ask  # noqa: E402
 
 WARM_UP = 5
 
@@ -80,7 +81,7 @@ def time_archive(corpus: Path, questions: list[str], budget_s: float, rank_sampl
     deadline = time.perf_counter() + budget_s
     for question in questions:
         started, started_cpu = time.perf_counter(), time.thread_time()
-        answer = archive.ask(question, 3)
+        answer = ask(archive, question, 3)
         asks.append(time.perf_counter() - started)
         cpu.append(time.thread_time() - started_cpu)
         answered += answer.answered
@@ -137,7 +138,7 @@ def report(rows: list[tuple[str, dict]], command: str, elapsed: float) -> str:
         )
     lines += [
         "",
-        "- `ask`: `load_or_build(corpus).ask(question, 3)` on the archive loaded from its saved file: "
+        "- `ask`: `ask(load_or_build(corpus), question, 3)` on the archive loaded from its saved file: "
         "analysis, BM25, meaning (when the archive has vectors), the answer decision and excerpts, one "
         "question at a time after 5 warm-up searches. CPU: the thread's CPU time for the same calls "
         "(what the answer costs when the machine is not shared).",

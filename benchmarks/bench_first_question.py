@@ -1,4 +1,4 @@
-"""First-question latency of a new process: cold, and after ``Archive.warm_up()``.
+"""First-question latency of a new process: cold, and after ``warm_up(archive)`` (retrieval.answer.warm_up).
 
 Usage (from the repository root)::
 
@@ -9,7 +9,7 @@ Usage (from the repository root)::
 What a process pays once is only seen in a new process, so each measurement is a fresh
 Python process (cold and warm runs alternate, ``--repeats`` of each; medians are shown). It
 loads the archive from its saved file as the bot does (``load_or_build``), then, in the warm
-runs, calls ``archive.warm_up()`` (what the bot does in the background at start-up), then
+runs, calls ``warm_up(archive)`` (what the bot does in the background at start-up), then
 asks in order: an ordinary question, one with words the archive does not know (a typo and a
 misspelt name: the speller is made), and a second ordinary question (nothing left to load).
 Every run's answers must be the same, cold or warm (the script stops otherwise).
@@ -48,6 +48,8 @@ TIMINGS = ("load", "warm-up", *QUESTIONS)
 
 def child(corpus: Path, warm: bool) -> dict:
     """One fresh process's timings in ms (run with ``--child``), and what it answered."""
+    from retrieval.answer.answerer import ask
+    from retrieval.answer.warm_up import warm_up
     from retrieval.store.saved import load_or_build
 
     out: dict = {"answers": []}
@@ -56,11 +58,11 @@ def child(corpus: Path, warm: bool) -> dict:
     out["load"] = (time.perf_counter() - started) * 1000
     if warm:
         started = time.perf_counter()
-        archive.warm_up()
+        warm_up(archive)
         out["warm-up"] = (time.perf_counter() - started) * 1000
     for name, question in QUESTIONS.items():
         started = time.perf_counter()
-        answer = archive.ask(question)
+        answer = ask(archive, question)
         out[name] = (time.perf_counter() - started) * 1000
         out["answers"].append([answer.answered, [(r.passage_id, r.excerpt, r.score) for r in answer.results]])
     return out
@@ -109,7 +111,7 @@ def report(rows: list[tuple[str, dict]], command: str, repeats: int) -> str:
         f"- Questions, in this order: {'; '.join(f'{k}: *{v}*' for k, v in QUESTIONS.items())}. The typo "
         "question comes after a first one, so its cold figure is what the speller costs (the archive's "
         "words gathered and indexed); the first question's is mostly the English word list and first-use imports.",
-        "- Warm: `archive.warm_up()` ran first (the bot runs it in a worker thread at start-up and after each "
+        "- Warm: `warm_up(archive)` ran first (the bot runs it in a worker thread at start-up and after each "
         "reload, so no member waits for it; `newsdesk ask` does not). The answers (excerpts and scores) "
         "of every run, cold and warm, are checked to be the same.",
     ]

@@ -1,4 +1,4 @@
-"""What a window's reach costs: ``Archive.ask`` with each ``retrieval.answer.windows.REACH``, in one process.
+"""What a window's reach costs: ``retrieval.answer.answerer.ask`` with each ``retrieval.answer.windows.REACH``, in one process.
 
 Usage (from the repository root)::
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 from synthetic import Generator, dev_questions, write_corpus  # noqa: E402
 
 import retrieval.answer.windows as windows  # noqa: E402
-from retrieval.answer.answerer import Answerer  # noqa: E402
+from retrieval.answer.answerer import Answerer, ask  # noqa: E402
 from retrieval.store.saved import load_or_build  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def measure(archive, questions: list[str], reaches: list[int], rounds: int) -> d
                 seconds = []
                 for question in questions:
                     start = time.perf_counter()
-                    archive.ask(question, 3)
+                    ask(archive, question, 3)
                     seconds.append(time.perf_counter() - start)
                 p50, p95 = p50_p95(seconds)
                 found[reach]["p50"].append(p50)
@@ -98,7 +98,7 @@ def main() -> None:
         write_corpus(corpus, args.passages, generator)
         archive = load_or_build(corpus)
         for question in questions[:30]:  # warm up: lemma tables, speller, model
-            archive.ask(question, 3)
+            ask(archive, question, 3)
         found = measure(archive, questions, args.reach, args.rounds)
     first = args.reach[0]
     base = {key: statistics.median(values) for key, values in found[first].items()}

@@ -50,6 +50,7 @@ from synthetic import Generator, write_corpus  # noqa: E402
 
 from retrieval.text.analyzer import analyze_all  # noqa: E402
 from retrieval.index.bm25 import BM25Index  # noqa: E402
+from retrieval.answer.answerer import ask  # noqa: E402
 
 TOP = 10
 
@@ -245,7 +246,7 @@ def measure_archive(n: int) -> dict:
         out["archive_passages"] = len(built.passages)
         out["archive_disk_mb"] = archive_file(default_index_path(corpus)).stat().st_size / 2**20
         question = "What did Iran's supreme leader promise the Iraqi prime minister?"
-        expected = built.ask(question, 3)
+        expected = ask(built, question, 3)
         del built
         gc.collect()
         loads: list[float] = []
@@ -253,7 +254,7 @@ def measure_archive(n: int) -> dict:
             started = time.perf_counter()
             loaded = load_or_build(corpus)
             loads.append(time.perf_counter() - started)
-            same = loaded.ask(question, 3) == expected
+            same = ask(loaded, question, 3) == expected
             del loaded
             gc.collect()
         out["archive_load_s"] = min(loads)
@@ -412,7 +413,7 @@ def report(rows: list[dict], archive: dict | None, args: argparse.Namespace, ela
         "position, as a stable sort), not a full sort.",
         f"- p50 ratio: rank_bm25's median over newsdesk's, both over the same {rows[0].get('common_questions', 0) if rows else 0} "
         "evenly spread questions at every size.",
-        "- This is the search alone, on terms analysed beforehand. A question through `Archive.ask` (analysis, "
+        "- This is the search alone, on terms analysed beforehand. A question through `retrieval.answer.answerer.ask` (analysis, "
         "search, meaning re-rank, refusal, excerpts) costs more: see *Semantic stage cost* and "
         "`benchmarks/bench_answer.py`.",
         f"- rank_bm25 above {args.sample_above:,} passages: timed and compared on {args.sample} evenly "

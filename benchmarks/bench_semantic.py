@@ -8,7 +8,7 @@ Usage (from the repository root)::
 One synthetic corpus (``benchmarks/synthetic.py``) is built and saved twice with
 ``retrieval.store.saved.load_or_build``, once with passage vectors (``semantic=True``, the
 default) and once without; each is loaded back from its file, as the bot starts, and the
-same questions are timed through ``archive.ask(question, 3)``. Beside it, the semantic
+same questions are timed through ``ask(archive, question, 3)``. Beside it, the semantic
 stage alone: the question's embedding and its similarity to BM25's 30 candidates.
 """
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 from results import replace_section  # noqa: E402
 from synthetic import Generator, write_corpus  # noqa: E402
 
-from retrieval.answer.answerer import RERANK_DEPTH  # noqa: E402
+from retrieval.answer.answerer import RERANK_DEPTH, ask  # noqa: E402
 from retrieval.store.saved import load_or_build  # noqa: E402
 
 WARM_UP = 5
@@ -47,11 +47,11 @@ def measure(corpus: Path, index: Path, questions: list[str], semantic: bool) -> 
     build_s = time.perf_counter() - started
     archive = load_or_build(corpus, index, semantic=semantic)
     for question in questions[:WARM_UP]:
-        archive.ask(question, 3)
+        ask(archive, question, 3)
     asks: list[float] = []
     for question in questions:
         started = time.perf_counter()
-        archive.ask(question, 3)
+        ask(archive, question, 3)
         asks.append(time.perf_counter() - started)
     stage = "–"
     if semantic:

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from results import replace_section  # noqa: E402
 from news_written_corpus import PAGES_DIR, QUESTIONS as NEWS_WRITTEN, build_corpus  # noqa: E402
 
-from retrieval.answer.answerer import QuestionError  # noqa: E402
+from retrieval.answer.answerer import QuestionError, ask  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
 from retrieval.answer.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
 from retrieval.store.atomic import write_text_atomically  # noqa: E402
@@ -74,7 +74,7 @@ def evidence_rows(archive: Archive, questions: list[str], label: int, name: str)
     rows = []
     for question in questions:
         try:
-            evidence = archive.ask(question).evidence
+            evidence = ask(archive, question).evidence
         except QuestionError:
             continue
         if evidence is not None:  # None: refused before the decision (no words, not English)

@@ -30,7 +30,7 @@ from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from bot.typed import FIX, not_utf8
 from retrieval.text.analyzer import Analyzer
-from retrieval.answer.answerer import Answer, Excerpt, QuestionError, validate_question
+from retrieval.answer.answerer import Answer, Excerpt, QuestionError, ask, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
 from retrieval.answer.filters import FilterError, Filters
@@ -224,7 +224,7 @@ class Desk:
             self.reject(question, error, interface=interface, user_id=user_id, guild_id=guild_id,
                         channel_id=channel_id, filters=filters)
             raise
-        answer = archive.ask(question, limit or self.results, more=more, filters=filters)
+        answer = ask(archive, question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
         record = QueryRecord(
@@ -309,7 +309,7 @@ class Desk:
         if row is None:
             return None
         end = min(start + count, MAX_RESULTS)
-        answer = self.archive.ask(row["question"], end, more=1, filters=Filters.from_json(row.get("filters")))
+        answer = ask(self.archive, row["question"], end, more=1, filters=Filters.from_json(row.get("filters")))
         excerpts = tuple(answer.results[start:])
         shown = start + len(excerpts)
         has_more = bool(excerpts) and bool(answer.more) and shown < MAX_RESULTS

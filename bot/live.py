@@ -5,7 +5,7 @@ Guarantees:
 - every ``watch_seconds`` the corpus folder's files (name, size, modification time) are
   compared with the last look, in a worker thread; the files added, changed or removed
   (by ``newsdesk ingest`` in another process, a feed, or a file copied in) are applied to
-  the archive in memory as a delta (:meth:`~retrieval.archive.Archive.changed`: only those
+  the archive in memory as a delta (:func:`~retrieval.index.changes.apply_changes`: only those
   files are read and indexed, in a worker thread), and the desk answers from the new
   archive from then on. A question under way finishes on the archive it started with. The
   event loop never waits for the disk or the index;
@@ -39,6 +39,7 @@ from pathlib import Path
 
 from bot.desk import Desk, load_archive
 from bot.settings import Settings
+from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
 from retrieval.index.changes import delta_size
 from retrieval.corpus import CORPUS_SUFFIX
@@ -71,7 +72,7 @@ SWAP_WARM_UP_DELAY_S = 10.0
 
 
 def warm_up_soon(archive: Archive, after: str, delay: float = 0.0) -> asyncio.Task[None]:
-    """Warm ``archive`` up (:meth:`~retrieval.archive.Archive.warm_up`) in a worker thread,
+    """Warm ``archive`` up (:func:`~retrieval.answer.warm_up.warm_up`) in a worker thread,
     after ``delay`` seconds, as a task that never raises: a failure is logged, and the first
     question then loads what it needs itself. Cancelled during the delay, it does nothing.
     ``after`` says what made the archive, for the log."""
@@ -83,7 +84,7 @@ async def _warm_up(archive: Archive, after: str, delay: float = 0.0) -> None:
         await asyncio.sleep(delay)
     started = time.perf_counter()
     try:
-        ready = await asyncio.to_thread(archive.warm_up)
+        ready = await asyncio.to_thread(warm_up, archive)
     except Exception:  # noqa: BLE001 - a warm-up is an optimisation: the bot answers without it
         log.exception("could not warm up the archive after %s; the first question loads what it needs", after)
         return

@@ -1,9 +1,10 @@
 """The archive's data: articles, their passages, the scorer over them and the filter arrays.
 
-What is here is data, not rules: which passages a question may be answered from is
-:meth:`Archive.passage_mask` (through :class:`~retrieval.answer.filters.Filters`), and how an
-answer is chosen from them lives in :mod:`retrieval.answer.answerer` (:meth:`Archive.ask` hands over
-to it).
+What is here is data, not rules: this module imports nothing from :mod:`retrieval.answer`.
+The answering rules sit above it and take an archive as an argument
+(:func:`retrieval.answer.answerer.ask`, :func:`~retrieval.answer.answerer.understand`,
+:func:`retrieval.answer.warm_up.warm_up`); changing an archive is
+:func:`retrieval.index.changes.apply_changes`, which makes a new one.
 
 One way to make an archive: :func:`retrieval.store.saved.load_or_build` for a corpus folder (it
 loads the saved archive, or builds one with :meth:`Archive.build` and saves it).
@@ -17,22 +18,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-
-import numpy as np
+from collections.abc import Callable, Mapping, Sequence
 
 from retrieval.text.analyzer import Analyzer, default_analyzer
-from retrieval.answer.answerer import DEFAULT_RESULTS, Answer, Answerer
 from retrieval.corpus import Article, CorpusError
-from retrieval.answer.filters import Filters
 from retrieval.index.bm25 import BM25Index
 from retrieval.text.passages import Passage, corpus_passages
-from retrieval.answer.query import Query, understand
 from retrieval.index.scoring import Progress, Scorer, ScorerFactory
 from retrieval.text.sentences import SentenceTerms
 from retrieval.index.tables import PassageTables, tables_of
 from retrieval.text.spelling import Speller, archive_words, vocabulary_from_terms
-from retrieval.answer.warm_up import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +94,6 @@ class Archive:
         self._spelling_words = dict(spelling_words) if spelling_words is not None and not callable(spelling_words) else None
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
-        self._answerer = Answerer(self)
 
     @classmethod
     def build(
@@ -141,29 +135,8 @@ class Archive:
         """Like :meth:`article_sentence_range`, or None for an article the archive does not hold."""
         return self._article_sentences.get(article_id)
 
-    def changed(
-        self, added: Sequence[Article], removed: Collection[str] = (), errors: list[CorpusError] | None = None
-    ) -> Archive:
-        """A new archive without the articles ``removed`` (ids) and with ``added`` (new or new versions).
-
-        Nothing is re-indexed: the new passages become a delta segment (see
-        :mod:`retrieval.index.changes`); this archive is left as it was.
-        """
-        from retrieval.index.changes import apply_changes  # it builds on this module
-
-        return apply_changes(self, added, removed, errors)
-
-    def passage_mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Which passages ``filters`` admit (a boolean array), or None when nothing is filtered."""
-        if not filters:
-            return None
-        return filters.mask(self.outlet_codes, self.outlet_names, self.published)
-
-    def understand(self, question: str) -> Query:
-        """What ``question`` searches for: acronyms, spelling, names (see retrieval.answer.query)."""
-        return understand(question, self.analyzer, self._known, self.speller)
-
-    def _known(self, term: str) -> bool:
+    def knows(self, term: str) -> bool:
+        """Whether any live passage holds ``term`` (an analysed term, not a word)."""
         return self.index.document_frequency(term) > 0
 
     def spelling_words(self) -> dict[str, int]:
@@ -187,22 +160,3 @@ class Archive:
             if self._speller is None:
                 self._speller = Speller(words, self.analyzer.stopwords)
             return self._speller
-
-    def warm_up(self) -> tuple[str, ...]:
-        """Load now what the first questions would load (the English word list, the meaning
-        model, the lemma tables, this archive's speller); the names of the pieces now ready.
-
-        Answers do not change, it is safe while other threads ask (each piece is made once),
-        and a piece that cannot be loaded is logged at debug level and skipped, never
-        raised: see :mod:`retrieval.answer.warm_up`. Blocking: a service runs it in a worker thread.
-        """
-        return warm_up(self)
-
-    def ask(
-        self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None
-    ) -> Answer:
-        """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones).
-
-        Raises :class:`~retrieval.answer.answerer.QuestionError` for an empty or over-long question.
-        """
-        return self._answerer.ask(question, limit, more=more, filters=filters)

@@ -59,3 +59,11 @@ def test_the_store_reads_the_archive_not_the_answering_rules() -> None:
     tree = ast.parse((RETRIEVAL / "store" / "saved.py").read_text(encoding="utf-8"))
     modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "retrieval.archive" in modules and "retrieval.answer.answerer" not in modules
+
+
+def test_the_archive_is_data_and_imports_no_answering_rules() -> None:
+    tree = ast.parse((RETRIEVAL / "archive.py").read_text(encoding="utf-8"))
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    rules = sorted(m for m in modules if m == "retrieval.answer" or m.startswith("retrieval.answer."))
+    assert not rules, f"retrieval/archive.py imports {rules}: the answering rules take the archive, not the reverse"

@@ -16,7 +16,7 @@ Two kinds of question file (told apart by content, not by name):
 Text is compared case-insensitively with whitespace runs made single spaces.
 
 Each question is put to each system through the same call its users make: newsdesk through
-``retrieval.store.saved.load_or_build(corpus).ask(question, 3)`` (the bot's path; loading the
+``retrieval.answer.answerer.ask(load_or_build(corpus), question, 3)`` (the bot's path; loading the
 archive is not timed, nor is a first untimed question that loads what loads on first use),
 the baseline through :class:`benchmarks.harness.baseline.Baseline`.
 """
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.answer import answerer
 from retrieval.answer.answerer import QuestionError
 from retrieval.archive import Archive
 from retrieval.store.atomic import write_text_atomically
@@ -125,7 +126,7 @@ def newsdesk(trial: Trial) -> Callable[[str, int], Reply]:
 def _asking(archive: Archive) -> Callable[[str, int], Reply]:
     def ask(question: str, limit: int) -> Reply:
         try:
-            answer = archive.ask(question, limit)
+            answer = answerer.ask(archive, question, limit)
         except QuestionError:
             return Reply(False)
         return Reply(answer.answered, tuple(Result(r.published, r.excerpt) for r in answer.results))

@@ -11,12 +11,17 @@ English; a refusal names the words the archive does not know) and de-duplication
 :mod:`retrieval.answer.excerpts`'s (at most :data:`EXCERPT_MAX_CHARS`), and the first excerpts
 shown are put in order with how closely each keeps the question's own words
 (:mod:`retrieval.answer.wording`).
-:meth:`retrieval.archive.Archive.ask` hands questions to :class:`Answerer`; what it returns,
-:class:`~retrieval.answer.kinds.Answer` and its excerpts, is :mod:`retrieval.answer.kinds`
-(importable from here as before).
+The rules take the archive as an argument (the archive knows nothing of them):
+:func:`ask` answers a question from an archive, through the :class:`Answerer` made once for
+that archive (:func:`answerer_for`); what it returns, :class:`~retrieval.answer.kinds.Answer`
+and its excerpts, is :mod:`retrieval.answer.kinds` (importable from here as before).
 
 Guarantees: a question is validated first (:class:`QuestionError` says how to fix it);
 the same archive and question always give the same answer; nothing here writes anything.
+Archives never change and are shared between threads: so is an archive's :class:`Answerer`
+(what it fills in on first use, two threads may both make: the same values), and
+:func:`answerer_for` makes one per archive however many threads ask at once. The cache does
+not keep an archive alive: an archive no one holds any more is freed with its Answerer.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
+import weakref
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +44,7 @@ from retrieval.answer.filters import Filters
 from retrieval.answer.metadata import MetadataTerms
 from retrieval.text.passages import Passage, is_heading, runs_on
 from retrieval.answer.query import Query
+from retrieval.answer.query import understand as understand_words
 from retrieval.index.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.answer.windows import Regions, Scored, Sentences, best_windows
 from retrieval.answer.wording import question_words, wording_scores
@@ -107,11 +115,56 @@ def named_words(words: tuple[str, ...], most: int = NAMED_WORDS, longest: int = 
     return ", ".join(shown) + (f" and {rest} more" if rest else "")
 
 
+_answerers: weakref.WeakKeyDictionary[Archive, Answerer] = weakref.WeakKeyDictionary()
+_answerers_lock = threading.Lock()
+
+
+def answerer_for(archive: Archive) -> Answerer:
+    """The :class:`Answerer` of ``archive``: made on first use, then the same one for as long
+    as the archive lives (whatever holds the archive: the bot's desk, its warm-up, a benchmark).
+
+    Thread-safe: threads asking together get the same one, made once.
+    """
+    with _answerers_lock:
+        answerer = _answerers.get(archive)
+        if answerer is None:
+            answerer = _answerers[archive] = Answerer(archive)
+        return answerer
+
+
+def ask(
+    archive: Archive, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None
+) -> Answer:
+    """Answer ``question`` from ``archive`` with up to ``limit`` excerpts (plus ``more`` spare ones).
+
+    Raises :class:`QuestionError` for an empty, over-long or not UTF-8 question, ValueError
+    for ``limit`` under 1 or ``more`` under 0.
+    """
+    return answerer_for(archive).ask(question, limit, more=more, filters=filters)
+
+
+def understand(archive: Archive, question: str) -> Query:
+    """What ``question`` searches for in ``archive``: acronyms, spelling, names (see
+    :mod:`retrieval.answer.query`); the question is taken as given (not validated)."""
+    return understand_words(question, archive.analyzer, archive.knows, archive.speller)
+
+
+def passage_mask(archive: Archive, filters: Filters | None) -> np.ndarray | None:
+    """Which passages of ``archive`` ``filters`` admit (a boolean array), or None when nothing is filtered."""
+    if not filters:
+        return None
+    return filters.mask(archive.outlet_codes, archive.outlet_names, archive.published)
+
+
 class Answerer:
-    """The answering rules over one archive."""
+    """The answering rules over one archive; :func:`answerer_for` gives an archive's.
+
+    It holds the archive weakly (so that :func:`answerer_for`'s cache does not keep it alive):
+    use it while the archive is held, as :func:`ask` does.
+    """
 
     def __init__(self, archive: Archive) -> None:
-        self.archive = archive
+        self._archive = weakref.ref(archive)
         self.analyzer = archive.analyzer
         df = archive.index.document_frequencies()
         n = archive.passage_count
@@ -132,6 +185,14 @@ class Answerer:
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._metadata: MetadataTerms | None = None
 
+    @property
+    def archive(self) -> Archive:
+        """The archive these rules answer from (raises ReferenceError once it is freed)."""
+        archive = self._archive()
+        if archive is None:
+            raise ReferenceError("the archive of this Answerer was freed: ask through ask(archive, ...)")
+        return archive
+
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
         if limit < 1 or more < 0:
@@ -141,7 +202,7 @@ class Answerer:
         searched = archive.passage_count
         if looks_non_english(question):
             return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
-        query = archive.understand(question)
+        query = understand(archive, question)
         terms = list(query.terms)
         if not terms:
             return Answer(question, False, (), searched, reason=NO_TERMS_REASON, reason_code="no_terms", query=query)
@@ -153,7 +214,7 @@ class Answerer:
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
-        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=archive.passage_mask(filters))
+        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=passage_mask(archive, filters))
         order, similarity = self._rerank(query.text, ranked, query_weights, metadata)
         picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH))
         # The answer decision reads the best passage by meaning and terms, before wording.

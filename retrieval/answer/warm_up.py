@@ -6,7 +6,9 @@ every question), the meaning model when the archive has passage vectors, lemminf
 tables, and the archive's speller (:meth:`~retrieval.archive.Archive.speller`: gathering
 the archive's words, about half a second at 100,000 passages, on the first question with a
 word the archive does not know). :func:`warm_up` loads them all, so that a service (the
-bot) can do it in the background before anyone asks.
+bot) can do it in the background before anyone asks; the archive's
+:class:`~retrieval.answer.answerer.Answerer` is made and rehearsed too, the one every later
+question on that archive uses.
 
 Guarantees:
 
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from retrieval.answer.answerability import informativeness
+from retrieval.answer.answerer import answerer_for
 from retrieval.text.lemmas import irregular_lemma
 from retrieval.index.scoring import MeaningAware
 from retrieval.index.meaning import SemanticUnavailable
@@ -80,5 +83,6 @@ def _pieces(archive: Archive) -> list[tuple[str, Callable[[], object]]]:
         # the saved arrays a first answer touches (~20 ms), with everything above loaded.
         title = " ".join(archive.articles[0].title.split()[:REHEARSAL_WORDS])[:REHEARSAL_CHARS]
         if title:
-            pieces.append(("answer path", lambda: archive.ask(title)))
+            # Through the archive's own Answerer (answerer_for): the one its questions use.
+            pieces.append(("answer path", lambda: answerer_for(archive).ask(title)))
     return pieces

@@ -1,7 +1,7 @@
 """A saved archive whose corpus changed a little: the saved base plus the changed files as a delta.
 
 Rebuilding a large archive for one new article costs seconds per 10,000 passages; applying
-the changed corpus files as a delta segment (:meth:`~retrieval.archive.Archive.changed`)
+the changed corpus files as a delta segment (:func:`~retrieval.index.changes.apply_changes`)
 costs milliseconds per article. The saved file is the base; the delta is the corpus files
 themselves, each written whole and renamed into place by ``ingest``, so nothing is ever
 rewritten in place and no second index file has to agree with the first.
@@ -28,6 +28,7 @@ from typing import NamedTuple, Protocol
 
 from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError, read_article
+from retrieval.index.changes import apply_changes
 
 log = logging.getLogger(__name__)
 
@@ -116,4 +117,4 @@ def apply_diff(
         added.append(article)
     errors.sort(key=lambda e: e.path.name)
     log.info("applying %d changed and %d removed corpus files as a delta", len(diff.changed), len(diff.removed))
-    return archive.changed(added, removed, errors)
+    return apply_changes(archive, added, removed, errors)

@@ -2,7 +2,7 @@
 
 ``functools.lru_cache`` remembers a result but does not stop two threads from computing it
 at the same time: two questions asked together (or a question and the warm-up,
-:meth:`retrieval.archive.Archive.warm_up`) would each read the English word list or load a
+:func:`retrieval.answer.warm_up.warm_up`) would each read the English word list or load a
 model. :func:`once` makes the others wait for the first.
 
 Guarantees: for each distinct argument tuple the function runs to completion at most once

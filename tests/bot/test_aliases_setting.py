@@ -10,6 +10,7 @@ import pytest
 from bot.desk import load_archive
 from bot.settings import SettingsError, load_settings
 from retrieval.text.aliases import BUNDLED_ALIASES
+from retrieval.answer.answerer import ask
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +40,7 @@ def test_a_teams_own_group_is_used_and_the_index_is_rebuilt_for_it(tmp_path: Pat
     assert settings.analyzer() is settings.analyzer()  # one shared analyzer per file
     archive = load_archive(settings.corpus_dir, settings.index_path, semantic=False, analyzer=settings.analyzer())
     assert archive.analyzer("Persia") == archive.analyzer("Iran")
-    persia, iran = archive.ask("Did Persia send troops to Iraq?"), archive.ask("Did Iran send troops to Iraq?")
+    persia, iran = ask(archive, "Did Persia send troops to Iraq?"), ask(archive, "Did Iran send troops to Iraq?")
     assert persia.answered and [r.excerpt for r in persia.results] == [r.excerpt for r in iran.results]
     # Loading with the bundled aliases sees other analyzer settings: it rebuilds, not reuses.
     plain = load_archive(settings.corpus_dir, settings.index_path, semantic=False)

@@ -22,6 +22,7 @@ from bot.desk import Desk, load_archive
 from bot.live import LiveArchive
 from bot.runner import sync_commands
 from bot.settings import Settings
+from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
 from retrieval.ingest.pages import ingest_file
 from retrieval.text.spelling import Speller
@@ -70,13 +71,12 @@ async def test_the_bot_is_ready_and_answers_while_the_warm_up_is_still_running(
     fake_discord: FakeDiscord, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = threading.Event()
-    warm_up = archive.warm_up
 
-    def slow_warm_up() -> tuple[str, ...]:
+    def slow_warm_up(warmed: Archive) -> tuple[str, ...]:
         assert release.wait(30), "the test never released the warm-up"
-        return warm_up()
+        return warm_up(warmed)
 
-    monkeypatch.setattr(archive, "warm_up", slow_warm_up)
+    monkeypatch.setattr("bot.live.warm_up", slow_warm_up)
     bot = await start(fake_discord, archive)  # ready although the warm-up is held back
     try:
         message = await ask(fake_discord, "Why did engineers open the spillway of the Orin dam?")
@@ -91,10 +91,10 @@ async def test_the_bot_is_ready_and_answers_while_the_warm_up_is_still_running(
 async def test_a_warm_up_that_fails_is_logged_and_the_bot_still_answers(
     fake_discord: FakeDiscord, archive: Archive, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken() -> tuple[str, ...]:
+    def broken(_archive: Archive) -> tuple[str, ...]:
         raise RuntimeError("the word list is corrupt")
 
-    monkeypatch.setattr(archive, "warm_up", broken)
+    monkeypatch.setattr("bot.live.warm_up", broken)
     with caplog.at_level(logging.ERROR, logger="bot.live"):
         bot = await start(fake_discord, archive)
         try:
@@ -135,7 +135,7 @@ def test_newsdesk_ask_answers_one_question_without_warming_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[Archive] = []
-    monkeypatch.setattr(Archive, "warm_up", lambda self: calls.append(self) or ())
+    monkeypatch.setattr("bot.live.warm_up", lambda archive: calls.append(archive) or ())
     monkeypatch.chdir(tmp_path)
     shutil.copytree(FIXTURE_CORPUS, tmp_path / "corpus")
     monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
@@ -150,7 +150,7 @@ async def test_publishing_the_commands_does_not_warm_up(
     fake_discord: FakeDiscord, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(archive, "warm_up", lambda: calls.append("warm") or ())
+    monkeypatch.setattr("bot.live.warm_up", lambda _archive: calls.append("warm") or ())
     settings = Settings(discord_token=fake_discord.token, guild_id=fake_discord.guild.id)
     names = await sync_commands(settings, globally=False, desk=Desk(archive, None), client_options=fake_discord.client_kwargs)
     assert "ask" in names and not calls

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer.answerer import EXCERPT_MAX_CHARS, QuestionError, with_rest
+from retrieval.answer.answerer import EXCERPT_MAX_CHARS, QuestionError, ask, with_rest
 from retrieval.archive import Archive
 from retrieval.corpus import Article, load_corpus
 from retrieval.text.passages import MAX_PASSAGE_CHARS
@@ -45,7 +45,7 @@ def _rank_of_expected(answer, q: dict) -> int | None:
 @needs_dev
 def test_dev_questions_expected_excerpt_first_for_nearly_all_and_top3_for_all(archive: Archive) -> None:
     answerable = [q for q in _dev_questions() if "phrase" in q]
-    ranks = {q["id"]: _rank_of_expected(archive.ask(q["question"]), q) for q in answerable}
+    ranks = {q["id"]: _rank_of_expected(ask(archive, q["question"]), q) for q in answerable}
     missing = [qid for qid, rank in ranks.items() if rank is None]
     assert not missing, f"expected excerpt not in the top 3 for {missing}"
     first = sum(1 for rank in ranks.values() if rank == 1)
@@ -55,7 +55,7 @@ def test_dev_questions_expected_excerpt_first_for_nearly_all_and_top3_for_all(ar
 @needs_dev
 @pytest.mark.parametrize("q", [q for q in _dev_questions() if q.get("answered") is False], ids=lambda q: q["id"])
 def test_dev_off_topic_questions_are_refused(archive: Archive, q: dict) -> None:
-    answer = archive.ask(q["question"])
+    answer = ask(archive, q["question"])
     assert answer.answered is False
     assert answer.results == ()
     assert answer.reason
@@ -72,11 +72,11 @@ def test_dev_off_topic_questions_are_refused(archive: Archive, q: dict) -> None:
     ],
 )
 def test_questions_the_archive_cannot_answer_are_refused(archive: Archive, question: str) -> None:
-    assert archive.ask(question).answered is False
+    assert ask(archive, question).answered is False
 
 
 def test_answers_are_cited_with_outlet_title_and_date(archive: Archive) -> None:
-    answer = archive.ask("Did Iran send troops to Iraq?")
+    answer = ask(archive, "Did Iran send troops to Iraq?")
     assert answer.answered
     assert 1 <= len(answer.results) <= 3
     by_id = {a.id: a for a in archive.articles}
@@ -91,7 +91,7 @@ def test_answers_are_cited_with_outlet_title_and_date(archive: Archive) -> None:
 
 def test_excerpts_are_short_plain_text_and_contain_their_matches(archive: Archive) -> None:
     for question in ["What did Iran's supreme leader promise?", "Iran Iraq Syria US ISIS militants government"]:
-        for result in archive.ask(question, limit=10).results:
+        for result in ask(archive, question, limit=10).results:
             assert len(result.excerpt) <= EXCERPT_MAX_CHARS
             assert "**" not in result.excerpt and "\n" not in result.excerpt
             for start, end in result.highlights:
@@ -102,7 +102,7 @@ def test_an_over_long_sentence_is_trimmed_around_the_match() -> None:
     filler = " ".join(["the committee discussed budgets and schedules"] * 30)
     body = f"{filler} while the Euphrates dam was captured by militants {filler}."
     archive = Archive.build([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
-    result = archive.ask("Who captured the Euphrates dam?").results[0]
+    result = ask(archive, "Who captured the Euphrates dam?").results[0]
     assert len(result.excerpt) <= EXCERPT_MAX_CHARS
     assert "Euphrates dam was captured" in result.excerpt
     assert result.excerpt.startswith("…") and result.excerpt.endswith("…")
@@ -117,7 +117,7 @@ def test_a_trimmed_sentence_keeps_the_words_just_before_the_match() -> None:
     body = f"{before} and the board counted fourteen modern and well equipped regional hospitals in the province, {after}."
     assert EXCERPT_MAX_CHARS < len(body) <= MAX_PASSAGE_CHARS
     archive = Archive.build([Article(id="x", title="T", source="S", published=dt.date(2015, 1, 1), body=body)])
-    excerpt = archive.ask("how many regional hospitals are in the province?").results[0].excerpt
+    excerpt = ask(archive, "how many regional hospitals are in the province?").results[0].excerpt
     assert len(excerpt) <= EXCERPT_MAX_CHARS
     assert "fourteen modern and well equipped regional hospitals" in excerpt
 
@@ -144,7 +144,7 @@ def test_the_rest_of_the_best_paragraph_is_shown_when_nothing_else_matches_as_we
         Article(id="farm", title="Farm", source="S", published=dt.date(2015, 1, 2), body="Grain prices fell at the market."),
         Article(id="mill", title="Mill", source="S", published=dt.date(2015, 1, 3), body="The old mill burned down."),
     ]
-    results = Archive.build(articles).ask("who built the northern harbour canal", limit=3).results
+    results = ask(Archive.build(articles), "who built the northern harbour canal", limit=3).results
     assert results[0].article_id == "canal"
     assert any("Margaret Olsen" in r.excerpt for r in results)
 
@@ -162,7 +162,7 @@ def test_an_excerpt_always_holds_a_word_of_the_question() -> None:
         Article(id="farm", title="Farm", source="S", published=dt.date(2015, 1, 2), body="Grain prices fell at the market."),
         Article(id="dock", title="Dock", source="S", published=dt.date(2015, 1, 3), body="The harbour dock was repaired."),
     ]
-    results = Archive.build(articles).ask("when did the harbour canal open to barges", limit=3).results
+    results = ask(Archive.build(articles), "when did the harbour canal open to barges", limit=3).results
     assert results[0].article_id == "canal"
     assert all(any(w in r.excerpt.lower() for w in ("harbour", "canal", "open", "barges")) for r in results)
     assert all(r.excerpt != "What comes next?" for r in results)
@@ -184,7 +184,7 @@ def test_the_same_text_is_not_shown_twice() -> None:
             body="The dam near Mosul was recaptured, a spokesman for the Kurdish forces confirmed.",
         ),
     ]
-    answer = Archive.build(articles).ask("Who recaptured the Mosul dam?", limit=5)
+    answer = ask(Archive.build(articles), "Who recaptured the Mosul dam?", limit=5)
     excerpts = [r.excerpt for r in answer.results]
     assert len(excerpts) == len(set(excerpts))
     assert {r.article_id for r in answer.results} >= {"other"}
@@ -192,7 +192,7 @@ def test_the_same_text_is_not_shown_twice() -> None:
 
 
 def test_more_gives_the_next_distinct_excerpts(archive: Archive) -> None:
-    answer = archive.ask("Iran Iraq militants", limit=2, more=3)
+    answer = ask(archive, "Iran Iraq militants", limit=2, more=3)
     shown = [r.passage_id for r in answer.results + answer.more]
     assert len(answer.results) == 2 and len(answer.more) >= 1
     assert len(shown) == len(set(shown))
@@ -200,40 +200,40 @@ def test_more_gives_the_next_distinct_excerpts(archive: Archive) -> None:
 
 def test_outlet_and_date_filters(archive: Archive) -> None:
     question = "Iran offered help to Iraq"
-    only_dw = archive.ask(question, limit=5, filters=Filters(outlet="dw"))
+    only_dw = ask(archive, question, limit=5, filters=Filters(outlet="dw"))
     assert only_dw.answered and {r.source for r in only_dw.results} == {"DW"}
-    recent = archive.ask(question, limit=5, filters=Filters(since=dt.date(2015, 1, 1)))
+    recent = ask(archive, question, limit=5, filters=Filters(since=dt.date(2015, 1, 1)))
     assert recent.answered and all(r.published >= dt.date(2015, 1, 1) for r in recent.results)
-    early = archive.ask(question, limit=5, filters=Filters(until=dt.date(2014, 6, 30)))
+    early = ask(archive, question, limit=5, filters=Filters(until=dt.date(2014, 6, 30)))
     assert early.answered and all(r.published <= dt.date(2014, 6, 30) for r in early.results)
-    assert archive.ask(question, filters=Filters(outlet="No Such Outlet")).answered is False
+    assert ask(archive, question, filters=Filters(outlet="No Such Outlet")).answered is False
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
 def test_empty_question_is_an_error_that_says_what_to_do(archive: Archive, question: str) -> None:
     with pytest.raises(QuestionError, match="empty"):
-        archive.ask(question)
+        ask(archive, question)
 
 
 def test_huge_question_is_an_error_that_names_the_limit(archive: Archive) -> None:
     with pytest.raises(QuestionError, match="5000 characters long; the limit is 1000"):
-        archive.ask("x" * 5000)
+        ask(archive, "x" * 5000)
 
 
 def test_a_question_holding_a_byte_that_was_not_utf8_is_an_error_that_names_it(archive: Archive) -> None:
     typed = b"did iran send troops to M\xfcnchen".decode("utf-8", "surrogateescape")  # a Latin-1 terminal
     with pytest.raises(QuestionError, match="U\\+DCFC, which is not text"):
-        archive.ask(typed)
+        ask(archive, typed)
 
 
 @pytest.mark.parametrize(("limit", "more"), [(0, 0), (-1, 0), (3, -1)])
 def test_asking_for_no_excerpts_is_an_error_not_an_empty_answer(archive: Archive, limit: int, more: int) -> None:
     with pytest.raises(ValueError, match="at least 1 excerpt"):
-        archive.ask("Did Iran send troops to Iraq?", limit, more=more)
+        ask(archive, "Did Iran send troops to Iraq?", limit, more=more)
 
 
 def test_json_shape(archive: Archive) -> None:
-    data = archive.ask("What is the stated aim of Isis?").to_json()
+    data = ask(archive, "What is the stated aim of Isis?").to_json()
     assert set(data) == {"question", "answered", "results", "searched_for"}
     assert set(data["results"][0]) == {
         "article_id", "title", "source", "published", "url", "excerpt", "score", "matched_terms"

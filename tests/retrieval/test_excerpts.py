@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from retrieval.text.analyzer import default_analyzer
-from retrieval.answer.answerer import EXCERPT_MAX_CHARS
+from retrieval.answer.answerer import EXCERPT_MAX_CHARS, ask
 from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.answer.excerpts import (
@@ -30,7 +30,7 @@ FILLER = (
 def _ask(paragraphs: list[str], question: str) -> str:
     article = Article("gazette-1", "Harbour news", "Gazette", dt.date(2020, 3, 2), "\n\n".join(paragraphs))
     other = Article("other", "Weather", "Gazette", dt.date(2020, 3, 3), "Rain is expected on the hills.")
-    answer = Archive.build([article, other]).ask(question, 1)
+    answer = ask(Archive.build([article, other]), question, 1)
     assert answer.answered
     return answer.results[0].excerpt
 
@@ -180,7 +180,7 @@ def test_a_passage_partly_shown_in_an_earlier_excerpt_still_shows_the_rest() -> 
     ]
     article = Article("gazette-2", "Harbour wall", "Gazette", dt.date(2020, 3, 2), "\n\n".join(paragraphs))
     other = Article("other", "Weather", "Gazette", dt.date(2020, 3, 3), "Rain is expected on the hills.")
-    answer = Archive.build([article, other]).ask("How high will the harbour wall of Port Elwin be?", 3)
+    answer = ask(Archive.build([article, other]), "How high will the harbour wall of Port Elwin be?", 3)
     texts = [r.excerpt for r in answer.results]
     assert any("eight metres high" in t for t in texts), texts
     assert not any(a in b or b in a for i, a in enumerate(texts) for b in texts[i + 1 :])

@@ -9,6 +9,7 @@ from retrieval.text.analyzer import Analyzer
 from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.text.normalize import FORMAT_CODES, normalize_text, normalize_word
+from retrieval.answer.answerer import ask
 
 
 def test_every_format_character_is_known() -> None:
@@ -48,6 +49,6 @@ def test_zero_width_characters_in_a_question_or_an_article_still_match() -> None
     )
     other = Article(id="a2", title="Other", source="Desk", published=None, body="Grain prices rose in spring.")
     archive = Archive.build([article, other])
-    answer = archive.ask("Where did the river commission me\u200bet?")
+    answer = ask(archive, "Where did the river commission me\u200bet?")
     assert answer.answered
     assert answer.results[0].article_id == "a1"

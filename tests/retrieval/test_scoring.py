@@ -12,6 +12,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.scoring import Progress, Scorer, top_k
+from retrieval.answer.answerer import ask
 
 DAM = "Kurdish forces recaptured the strategic Mosul dam with American air support on Sunday."
 ARTICLES = [
@@ -62,10 +63,10 @@ def test_another_scorer_changes_the_order_but_not_the_answering_rules() -> None:
     plain = Archive.build(ARTICLES)
     boosted = Archive.build(ARTICLES, scorer=OldestFirst)
     assert isinstance(boosted.index, OldestFirst)
-    assert plain.ask(question, limit=2).results[0].article_id == "late"
-    assert boosted.ask(question, limit=2).results[0].article_id == "early"
+    assert ask(plain, question, limit=2).results[0].article_id == "late"
+    assert ask(boosted, question, limit=2).results[0].article_id == "early"
     # Refusal still comes from the answering rules, whatever the scorer says.
-    assert not boosted.ask("What is the weather in Paris?").answered
+    assert not ask(boosted, "What is the weather in Paris?").answered
 
 
 def test_top_k_helper() -> None:

@@ -10,6 +10,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article, format_article
 from retrieval.text.sentences import SentenceTerms
 from retrieval.store.saved import load_or_build
+from retrieval.answer.answerer import ask
 
 SENTENCES = [
     "Iranian troops crossed into Iraq on Monday.",
@@ -71,11 +72,11 @@ def test_answering_analyses_the_question_and_the_excerpts_not_the_article(tmp_pa
     archive = load_or_build(corpus, analyzer=analyzer)  # from the saved file
     for question in ("When did the lighthouse keeper retire?", "ferry timetables harbour tides"):
         CountingAnalyzer.analysed = 0
-        answer = archive.ask(question, 3)
+        answer = ask(archive, question, 3)
         assert answer.answered
         # The question and what is shown -- never the 200 kB article.
         assert CountingAnalyzer.analysed <= len(question) + sum(len(r.excerpt) for r in answer.results)
-    assert "lighthouse keeper retired" in archive.ask("When did the lighthouse keeper retire?").results[0].excerpt
+    assert "lighthouse keeper retired" in ask(archive, "When did the lighthouse keeper retire?").results[0].excerpt
 
 
 def test_a_saved_archive_answers_as_the_built_one(tmp_path: Path) -> None:
@@ -87,4 +88,4 @@ def test_a_saved_archive_answers_as_the_built_one(tmp_path: Path) -> None:
     loaded = load_or_build(corpus, semantic=False)
     assert loaded.sentence_terms.ids.tolist() == built.sentence_terms.ids.tolist()
     for question in ("lighthouse keeper", "ferry timetables in paragraph 12"):
-        assert [r.excerpt for r in loaded.ask(question).results] == [r.excerpt for r in built.ask(question).results]
+        assert [r.excerpt for r in ask(loaded, question).results] == [r.excerpt for r in ask(built, question).results]

@@ -21,6 +21,7 @@ from retrieval.store.saved import (
 )
 
 from retrieval.index.meaning import FusedScorer
+from retrieval.answer.answerer import ask
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def answers(archive: Archive) -> list[object]:
-    return [archive.ask(q, 3, more=2) for q in QUESTIONS]
+    return [ask(archive, q, 3, more=2) for q in QUESTIONS]
 
 
 def loaded_from_file(caplog: pytest.LogCaptureFixture) -> bool:
@@ -121,11 +122,11 @@ def test_corpus_change_rebuilds(corpus: Path, change: str, caplog: pytest.LogCap
 
 def test_new_article_is_answered_after_the_corpus_changes(corpus: Path) -> None:
     before = load_or_build(corpus)
-    assert not before.ask("How much snow fell in Oslo?").answered
+    assert not ask(before, "How much snow fell in Oslo?").answered
     (corpus / "test-2015-01-01-oslo-weather.md").write_text(NEW_ARTICLE, encoding="utf-8")
     seen: list[tuple[int, int]] = []
     after = load_or_build(corpus, None, progress=lambda done, total: seen.append((done, total)))
-    answer = after.ask("How much snow fell in Oslo?")
+    answer = ask(after, "How much snow fell in Oslo?")
     assert answer.answered and answer.results[0].article_id == "test-2015-01-01-oslo-weather"
     assert seen and seen[-1][0] == seen[-1][1] == len(after.passages)
 
@@ -208,7 +209,7 @@ def test_failed_write_leaves_no_temporary_file(corpus: Path, monkeypatch: pytest
 
     monkeypatch.setattr(np, "savez", fail)
     archive = load_or_build(corpus)
-    assert archive.ask(QUESTIONS[0]).answered
+    assert ask(archive, QUESTIONS[0]).answered
     assert list((corpus / INDEX_DIRNAME).iterdir()) == []
 
 
@@ -267,7 +268,7 @@ def test_empty_corpus_round_trips(tmp_path: Path) -> None:
     load_or_build(folder)
     archive = load_or_build(folder)
     assert archive.passages == [] and archive.articles == []
-    assert not archive.ask("Did Iran send troops?").answered
+    assert not ask(archive, "Did Iran send troops?").answered
 
 
 def test_desk_load_archive_uses_the_saved_index(corpus: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -278,4 +279,4 @@ def test_desk_load_archive_uses_the_saved_index(corpus: Path, caplog: pytest.Log
     archive = load_archive(corpus, None)
     assert loaded_from_file(caplog)
     assert any("corpus file skipped" in r.getMessage() and "broken.md" in r.getMessage() for r in caplog.records)
-    assert archive.ask(QUESTIONS[0]).answered
+    assert ask(archive, QUESTIONS[0]).answered

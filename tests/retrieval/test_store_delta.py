@@ -14,6 +14,7 @@ import pytest
 from retrieval.store import delta as store_delta
 from retrieval.store.saved import load_or_build
 from tests.retrieval.test_store import NEW_ARTICLE, QUESTIONS, built_afresh, corpus  # noqa: F401 - fixture
+from retrieval.answer.answerer import ask
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def deltas(monkeypatch: pytest.MonkeyPatch) -> None:
 def results(archive) -> list[tuple[bool, list[tuple[str, str, float]]]]:  # type: ignore[no-untyped-def]
     return [
         (a.answered, [(r.passage_id, r.excerpt, round(r.score, 9)) for r in a.results])
-        for a in (archive.ask(q, 3) for q in QUESTIONS + ["How much snow fell in Oslo?"])
+        for a in (ask(archive, q, 3) for q in QUESTIONS + ["How much snow fell in Oslo?"])
     ]
 
 
@@ -79,13 +80,14 @@ READER = textwrap.dedent(
     """
     import sys, time
     from retrieval.store.saved import load_or_build
+    from retrieval.answer.answerer import ask
     archive = load_or_build(sys.argv[1], semantic=False)
     print("ready", flush=True)
     deadline = time.monotonic() + 20
     answered = 0
     while time.monotonic() < deadline:
         for question in ("Iran Iraq help", "militants war", "prime minister promise"):
-            answered += archive.ask(question, 3).answered
+            answered += ask(archive, question, 3).answered
             archive.sentences(archive.articles[0].id)
         if sys.stdin.readline().strip() == "stop":
             break

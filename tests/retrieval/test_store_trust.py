@@ -12,6 +12,7 @@ import pytest
 
 from retrieval.store.arrays import read_npz, save_npz
 from retrieval.store.saved import STALE_TEMPORARY_SECONDS, archive_file, default_index_path, load_or_build
+from retrieval.answer.answerer import ask
 
 ARTICLE = """---
 id: wire-2021-03-0{n}-harbour
@@ -36,7 +37,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _answers(corpus: Path) -> list[str]:
-    answer = load_or_build(corpus, semantic=False).ask(QUESTION, 3)
+    answer = ask(load_or_build(corpus, semantic=False), QUESTION, 3)
     return [result.passage_id for result in answer.results]
 
 

@@ -16,6 +16,8 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.text.passages import article_passages, is_heading
 from retrieval.store.saved import ARCHIVE_FILENAME, INDEX_DIRNAME, load_or_build
+from retrieval.answer.answerer import ask
+from retrieval.index.changes import apply_changes
 
 SUBHEADING = "A new harbour pact?"
 BODY_BEFORE = (
@@ -42,7 +44,7 @@ def _write(folder: Path, article: Article) -> None:
 
 
 def _excerpts(archive: Archive, question: str = QUESTION) -> list[str]:
-    answer = archive.ask(question, 3)
+    answer = ask(archive, question, 3)
     assert answer.answered
     return [e.excerpt for e in answer.results]
 
@@ -72,11 +74,11 @@ def test_a_question_subheading_stands_alone_in_a_saved_and_loaded_archive(tmp_pa
 
 def test_a_question_subheading_stands_alone_after_a_change_adds_its_article(tmp_path: Path) -> None:
     base = Archive.build([OTHER, _article("gazette-0", BODY_BEFORE)])
-    assert_subheading_alone(base.changed([_article()]))
+    assert_subheading_alone(apply_changes(base, [_article()]))
     folder = tmp_path / "corpus"
     _write(folder, OTHER)
     load_or_build(folder, semantic=False)
-    assert_subheading_alone(load_or_build(folder, semantic=False).changed([_article()]))
+    assert_subheading_alone(apply_changes(load_or_build(folder, semantic=False), [_article()]))
 
 
 def test_a_short_question_inside_a_body_paragraph_joins_its_neighbours() -> None:

@@ -14,6 +14,7 @@ from retrieval.index.scoring import FusionWeights, fuse
 from retrieval.index.meaning import FusedScorer
 from retrieval.text.sentences import SentenceTerms
 from retrieval.answer.windows import Regions, Sentences, best_windows
+from retrieval.answer.answerer import ask
 
 ANALYZER = default_analyzer()
 LONG = (
@@ -126,6 +127,6 @@ def test_the_answer_prefers_the_passage_that_answers_in_one_place_over_a_better_
     archive = Archive.build([spread, together, *others], scorer=FusedScorer.build)
     question = "when may the council reopen the lighthouse after repairs"
     assert archive.index.search(question, 1)[0][0] == 0  # BM25 alone puts the spread passage first
-    answer = archive.ask(question, 1)
+    answer = ask(archive, question, 1)
     assert answer.answered
     assert answer.results[0].article_id == "together"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from retrieval.answer.answerer import WORDING_DEPTH, Excerpt, by_wording
+from retrieval.answer.answerer import Excerpt, WORDING_DEPTH, ask, by_wording
 from retrieval.archive import Archive
 from retrieval.corpus import Article
 from retrieval.answer.wording import question_words, wording_scores
@@ -74,8 +74,8 @@ def test_asking_for_more_excerpts_never_changes_the_first_ones() -> None:
             for n in range(1, 9)
         ]
     )
-    few = archive.ask("how many homes did the army evacuate in arden", limit=WORDING_DEPTH)
-    many = archive.ask("how many homes did the army evacuate in arden", limit=WORDING_DEPTH, more=4)
+    few = ask(archive, "how many homes did the army evacuate in arden", limit=WORDING_DEPTH)
+    many = ask(archive, "how many homes did the army evacuate in arden", limit=WORDING_DEPTH, more=4)
     assert [r.excerpt for r in few.results] == [r.excerpt for r in many.results]
     assert len(many.more) >= 1
 
