@@ -1,7 +1,10 @@
 """Download one web page (or feed) for ingest, politely, within limits, and only from public addresses.
 
 Guarantees: only http(s); an honest User-Agent (``newsdesk/<version> (+contact)``); a
-timeout on connecting and between bytes, and a deadline for the whole download; at most
+timeout on connecting and between bytes, and one deadline (``FetchLimits.deadline``) for
+the whole fetch -- robots.txt, every connection, TLS handshake, redirect, response headers
+and body -- enforced on each socket operation, so a server that trickles its headers a byte
+at a time cannot hold a fetch past it; at most
 ``max_redirects`` redirects; a page larger than ``MAX_ARTICLE_BYTES`` is refused (by its
 Content-Length, or as soon as the bytes pass the limit); only the content types asked for are
 accepted (HTML and plain text for pages; RSS, Atom or XML for feeds). Every failure is one
@@ -42,6 +45,7 @@ from typing import Any
 from importlib import metadata
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from retrieval.corpus import MAX_ARTICLE_BYTES
@@ -99,7 +103,7 @@ def user_agent(contact: str = "") -> str:
 @dataclass(frozen=True)
 class FetchLimits:
     timeout: float = 15.0  # seconds to connect, and between two reads
-    deadline: float = 60.0  # seconds for the whole download
+    deadline: float = 60.0  # seconds for the whole fetch: connect, headers and body, redirects, robots.txt
     max_bytes: int = MAX_ARTICLE_BYTES
     max_redirects: int = 5
     # Opt-ins for a team's own intranet site: private and loopback addresses for any host,
@@ -116,12 +120,88 @@ def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), f
     """Download ``url`` (an article page, or an RSS/Atom feed with ``feed=True``)."""
     if not _web_address(url):
         raise FetchError(url, f"{url} is not a web address (http:// or https://)", reason="not a web address")
-    with _errors(url, limits), _client(contact, limits, feed) as client:
-        with _open(client, url, limits, name=url, robots=True) as (final, response):
+    deadline = Deadline(limits.deadline)
+    with _errors(url, limits, deadline), _client(contact, limits, feed, deadline) as client:
+        with _open(client, url, limits, name=url, robots=deadline) as (final, response):
             if not feed and is_home_page(final) and not is_home_page(url):
                 message = f"{url} redirects to the site's home page {final}; the article may have been removed"
                 raise FetchError(url, message, reason="redirects to the home page")
-            return _read(url, final, response, limits, feed)
+            return _read(url, final, response, limits, feed, deadline)
+
+
+class Deadline:
+    """When one fetch must be over; every socket operation of the fetch waits at most until then."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self.ends
+
+    def cap(self, timeout: float | None, expired: type[httpcore.TimeoutException]) -> float:
+        """``timeout`` shortened to what is left; ``expired`` raised when nothing is."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise expired(f"the {self.seconds:g} s deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the fetch's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.cap(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.cap(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout), self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """The transport's network backend, its connections bound by ``deadline``."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("newsdesk fetches web addresses only, not unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(min(seconds, self._deadline.cap(None, httpcore.PoolTimeout)))
+
+
+def _too_slow(url: str, deadline: Deadline) -> UnreachableError:
+    message = (
+        f"{url} did not finish within the {deadline.seconds:g} s deadline for a whole fetch "
+        "(connect, headers and body); the site is too slow, try again later"
+    )
+    return UnreachableError(url, message, reason="timeout")
 
 
 class Outages:
@@ -159,7 +239,7 @@ def _web_address(url: str) -> bool:
         return False
 
 
-def _client(contact: str, limits: FetchLimits, feed: bool) -> httpx.Client:
+def _client(contact: str, limits: FetchLimits, feed: bool, deadline: Deadline) -> httpx.Client:
     headers = {
         "User-Agent": user_agent(contact),
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1"
@@ -169,15 +249,26 @@ def _client(contact: str, limits: FetchLimits, feed: bool) -> httpx.Client:
     # An explicit transport: no environment proxy (it would resolve names past the check),
     # and no kept-alive connection, so no request rides on a connection checked for another host.
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+    # httpx has no deadline for a whole request (its timeouts are per socket operation), so
+    # its connection pool's network backend is wrapped: every operation ends by the deadline.
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(getattr(pool, "_network_backend", None), httpcore.NetworkBackend):
+        raise RuntimeError(
+            f"httpx {httpx.__version__} / httpcore {httpcore.__version__} are laid out differently from what "
+            "newsdesk's fetch deadline expects; install the versions pyproject.toml names (pip install -e .)"
+        )
+    pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
     return httpx.Client(headers=headers, timeout=httpx.Timeout(limits.timeout), follow_redirects=False, transport=transport)
 
 
 @contextmanager
-def _errors(url: str, limits: FetchLimits) -> Iterator[None]:
+def _errors(url: str, limits: FetchLimits, deadline: Deadline) -> Iterator[None]:
     """httpx's failures as one-line ``FetchError`` naming ``url``."""
     try:
         yield
     except httpx.TimeoutException:
+        if deadline.passed:
+            raise _too_slow(url, deadline) from None
         message = f"{url} did not answer within {limits.timeout:g} s"
         raise UnreachableError(url, message, reason="timeout") from None
     except httpx.ConnectError as exc:
@@ -208,13 +299,16 @@ def _at(name: str, hop: str) -> str:
 
 
 @contextmanager
-def _open(client: httpx.Client, url: str, limits: FetchLimits, *, name: str, robots: bool) -> Iterator[tuple[str, httpx.Response]]:
-    """The final address and response for ``url``, each redirect checked like the first request."""
+def _open(
+    client: httpx.Client, url: str, limits: FetchLimits, *, name: str, robots: Deadline | None
+) -> Iterator[tuple[str, httpx.Response]]:
+    """The final address and response for ``url``, each redirect checked like the first request
+    (and, given the fetch's deadline as ``robots``, allowed by the site's robots.txt)."""
     hop = url
     for _ in range(limits.max_redirects + 1):
         addresses = _checked_addresses(name, hop, limits)
-        if robots:
-            _obey_robots(client, name, hop, limits)
+        if robots is not None:
+            _obey_robots(client, name, hop, limits, robots)
         response = _send(client, hop, addresses, limits.timeout)
         if not response.has_redirect_location:  # a 3xx with nowhere to go is refused by _read
             try:
@@ -265,22 +359,24 @@ def _next_hop(name: str, hop: str, location: str) -> str:
     return str(target)
 
 
-def _obey_robots(client: httpx.Client, name: str, hop: str, limits: FetchLimits) -> None:
-    refusal = ROBOTS.refusal(hop, lambda where: _load_robots(client, name, where, limits))
+def _obey_robots(client: httpx.Client, name: str, hop: str, limits: FetchLimits, deadline: Deadline) -> None:
+    refusal = ROBOTS.refusal(hop, lambda where: _load_robots(client, name, where, limits, deadline))
     if refusal is not None:
         log.info("robots.txt refuses %s: %s", hop, refusal.why)
         reason = REASON_ROBOTS_FAILING if refusal.temporary else REASON_ROBOTS
         raise RobotsError(name, f"{_at(name, hop)}: {refusal.why}", reason=reason)
 
 
-def _load_robots(client: httpx.Client, name: str, where: str, limits: FetchLimits) -> tuple[int, bytes]:
+def _load_robots(client: httpx.Client, name: str, where: str, limits: FetchLimits, deadline: Deadline) -> tuple[int, bytes]:
     """The status and body of ``where`` (a robots.txt); its redirects and addresses are checked too."""
     quick = replace(limits, timeout=min(limits.timeout, ROBOTS_TIMEOUT), max_bytes=MAX_ROBOTS_BYTES, max_redirects=5)
     try:
-        with _open(client, where, quick, name=name, robots=False) as (_, response):
+        with _open(client, where, quick, name=name, robots=None) as (_, response):
             ok = 200 <= response.status_code < 300
-            return response.status_code, _body(name, response, quick, cut=True) if ok else b""
+            return response.status_code, _body(name, response, quick, cut=True, deadline=deadline) if ok else b""
     except httpx.TimeoutException:
+        if deadline.passed:
+            raise _too_slow(name, deadline) from None
         message = f"{name}: {where} did not answer within {quick.timeout:g} s; the site may be down, try again later"
         raise UnreachableError(name, message, reason="timeout") from None
     except FetchError as exc:
@@ -289,7 +385,7 @@ def _load_robots(client: httpx.Client, name: str, where: str, limits: FetchLimit
         raise
 
 
-def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, feed: bool) -> RawPage:
+def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, feed: bool, deadline: Deadline) -> RawPage:
     if response.status_code >= 300:
         status = f"{response.status_code} {response.reason_phrase}".strip()
         # A 3xx reaches here only without a Location: no page to read, nowhere to follow.
@@ -302,7 +398,7 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
     wanted = FEED_TYPES if feed else PAGE_TYPES
     if content_type and content_type not in wanted:
         raise FetchError(url, _wrong_type(url, content_type, feed), reason="wrong content type")
-    data = _body(url, response, limits, feed=feed)
+    data = _body(url, response, limits, feed=feed, deadline=deadline)
     if not content_type and not feed and not looks_like_html(data):
         raise FetchError(url, f"{url} has no content type and does not look like HTML", reason="wrong content type")
     log.info("fetched %s (%d bytes, %s) from %s", url, len(data), content_type or "no type", final)
@@ -333,9 +429,11 @@ def _too_large(url: str, size: int | None, limits: FetchLimits, feed: bool) -> F
     return FetchError(url, message, reason=REASON_TOO_LARGE)
 
 
-def _body(url: str, response: httpx.Response, limits: FetchLimits, *, cut: bool = False, feed: bool = False) -> bytes:
-    """The body, refused once over ``limits.max_bytes`` (or, with ``cut``, its first ``max_bytes``)."""
-    started = time.monotonic()
+def _body(
+    url: str, response: httpx.Response, limits: FetchLimits, *, deadline: Deadline, cut: bool = False, feed: bool = False
+) -> bytes:
+    """The body, refused once over ``limits.max_bytes`` (or, with ``cut``, its first ``max_bytes``),
+    or once the fetch's ``deadline`` has passed."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -345,6 +443,6 @@ def _body(url: str, response: httpx.Response, limits: FetchLimits, *, cut: bool 
             return b"".join(chunks)[: limits.max_bytes]
         if size > limits.max_bytes:
             raise _too_large(url, None, limits, feed)
-        if time.monotonic() - started > limits.deadline:
-            raise FetchError(url, f"{url} took over {limits.deadline:g} s to download", reason="timeout")
+        if deadline.passed:
+            raise _too_slow(url, deadline)
     return b"".join(chunks)

@@ -233,3 +233,23 @@ def test_relative_entry_links_are_resolved_against_where_the_feed_came_from(web:
     (outcome,) = run(feed, tmp_path / "corpus", FeedState(tmp_path / "feeds.json"))
     assert outcome.ok, outcome.error
     assert web.pages() == ["/feed.xml", "/v2/feed.xml", "/news/pier"]
+
+
+def test_an_entry_whose_site_trickles_its_headers_costs_that_entry_not_the_poll(web: LocalWeb, tmp_path: Path) -> None:
+    from tests.trickle_web import trickling
+
+    corpus = tmp_path / "corpus"
+    before = web.add("/a", article("Pier plan approved", "https://ledger.example.org/a"))
+    after = web.add("/b", article("Pier work begins", "https://ledger.example.org/b"))
+    slow_limits = FetchLimits(timeout=5.0, deadline=1.0, allow_private=True)  # bytes come in time; the deadline ends it
+    with trickling() as slow:
+        hung = slow.url("/hung")
+        items = [("Pier plan approved", before, ""), ("Hung", hung, ""), ("Pier work begins", after, "")]
+        feed = web.add("/feed.xml", rss(items), Content_Type="application/rss+xml")
+        state = FeedState(state_file(corpus))
+        outcomes = list(ingest_feed(feed, corpus, state, Overrides(published=dt.date(2024, 3, 5)), limits=slow_limits))
+    assert summarise(outcomes) == "2 added, 0 skipped, 1 failed (1 timeout)"
+    (failed,) = [o for o in outcomes if o.error is not None]
+    assert str(failed.error).startswith(f"{hung} did not finish within the 1 s deadline")
+    assert sorted(a.url for a in load_corpus(corpus).articles) == ["https://ledger.example.org/a", "https://ledger.example.org/b"]
+    assert not state.is_seen(feed, hung)  # a passing failure: tried again at the next poll
