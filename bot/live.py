@@ -43,6 +43,7 @@ from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
 from retrieval.index.changes import delta_size
 from retrieval.corpus import CORPUS_SUFFIX
+from retrieval.ingest.fetch_pool import FetchPool
 from retrieval.store.delta import DELTA_MAX_SHARE, CorpusDiff, apply_diff
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class LiveArchive:
         # Why the feed polls cannot record the entries they saw (shown in /archive recent);
         # None once a poll records them again.
         self.feed_problem: str | None = None
+        # Feed polls run in a thread of their own, never the loop's default executor: a poll
+        # may take as long as its slowest entries' fetch deadlines.
+        self._feed_pool = FetchPool(workers=1, waiting=0, name="newsdesk-feeds")
 
     def _load_archive(self, *, merge: bool) -> Archive:
         settings = self.settings
@@ -160,6 +164,7 @@ class LiveArchive:
         """Cancel the warm-up under way (the bot is closing)."""
         if self.warming is not None:
             self.warming.cancel()
+        self._feed_pool.shutdown()
 
     def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
         """``archive`` with the files that differ between the two looks applied (blocking)."""
@@ -240,7 +245,7 @@ class LiveArchive:
         """Read the feeds now and every ``feed_minutes``, until cancelled."""
         while True:
             try:
-                if await asyncio.to_thread(self.poll_feeds_once):
+                if await self._feed_pool.run("feed poll", self.poll_feeds_once):
                     await self.check()  # searchable now, not at the next look (there may be none: watch 0)
             except Exception:  # noqa: BLE001 - a feed round that fails is logged and tried again
                 log.exception("feed polling failed; trying again in %s min", self.settings.feed_minutes)

@@ -31,6 +31,7 @@ from bot.reply import (
 from retrieval.corpus import Article
 from retrieval.ingest.admin import ArchiveAdminError, recent_articles, remove_article
 from retrieval.ingest.fetch import fetch
+from retrieval.ingest.fetch_pool import FetchPool
 from retrieval.answer.filters import parse_date
 from retrieval.ingest.pages import IngestError, IngestResult, Overrides, Prepared, RawPage, commit, open_index, prepare_page
 
@@ -145,6 +146,9 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         self.bot = bot
         self.live = LiveArchive(bot.desk, bot.settings)
         self.tasks: list[asyncio.Task] = []
+        # /archive add fetches in a few threads of their own, with a bounded queue: slow sites
+        # never hold the default executor's threads that votes and /querylog use.
+        self.fetches = FetchPool()
 
     async def cog_load(self) -> None:
         settings = self.bot.settings
@@ -158,6 +162,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
 
     async def cog_unload(self) -> None:
         self.live.stop()
+        self.fetches.shutdown()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -211,7 +216,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         options = Overrides(parse_date(published, "published"), source, title, overwrite)  # FilterError: a private hint
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            page, prepared = await asyncio.to_thread(self.preview_page, url.strip(), options)
+            page, prepared = await self.fetches.run(url.strip(), self.preview_page, url.strip(), options)
         except IngestError as exc:
             message = _for_discord(exc, settings=self.bot.settings)
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import shutil
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -268,3 +269,31 @@ async def test_a_removal_that_fails_names_no_server_path(fake_discord: FakeDisco
     assert reply.ephemeral and str(corpus) not in shown
     assert shown.startswith(f"cannot move {article_id}.md into .removed (")
     assert (corpus / f"{article_id}.md").is_file() and actions(bot) == []
+
+
+async def test_a_site_that_trickles_its_headers_fails_at_the_deadline_in_the_fetch_threads(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cogs.archive_commands as archive_commands
+    from retrieval.ingest.fetch import FetchLimits
+    from tests.trickle_web import trickling
+
+    limits = FetchLimits(timeout=5.0, deadline=1.0, private_hosts=("127.0.0.1",))  # bytes in time; the deadline ends it
+    monkeypatch.setattr(Settings, "fetch_limits", lambda self: limits)
+    threads: list[str] = []
+    real_fetch = archive_commands.fetch
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real_fetch(*args, **kwargs)
+
+    monkeypatch.setattr(archive_commands, "fetch", spy)
+    with trickling() as slow:
+        url = slow.url("/news/slow")
+        reply = await command(fake_discord, "add", {"url": url})
+    assert reply.ephemeral and reply.content == (
+        f"{url} did not finish within the 1 s deadline for a whole fetch (connect, headers and body); "
+        "the site is too slow, try again later"
+    )
+    assert threads and all(name.startswith("newsdesk-fetch") for name in threads)  # not the default executor
+    assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
