@@ -20,6 +20,10 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands")
+# How long a graceful stop (SIGTERM, SIGINT) waits for the answers in flight before it closes.
+DRAIN_SECONDS = 10.0
+# The private line for a command that arrives while the bot is stopping.
+STOPPING = "newsdesk is restarting; please ask again in a minute."
 __all__ = ["APOLOGY", "COGS", "NewsdeskBot", "make_intents"]
 
 
@@ -31,11 +35,19 @@ def make_intents(message_content: bool = True) -> discord.Intents:
 
 
 class NewsdeskTree(app_commands.CommandTree):
-    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it; see :meth:`NewsdeskBot.serves`)."""
+    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it; see
+    :meth:`NewsdeskBot.serves`); while the bot stops, a command gets one private line. Every
+    command it runs is work in flight that a graceful stop waits for."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         command = getattr(interaction.command, "qualified_name", "?")
-        return getattr(self.client, "serves")(interaction.guild_id, f"/{command}")
+        bot: NewsdeskBot = self.client  # type: ignore[assignment]
+        if not bot.serves(interaction.guild_id, f"/{command}"):
+            return False
+        if not bot.begin_work(f"/{command}"):
+            await interaction.response.send_message(STOPPING, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return False
+        return True
 
 
 class NewsdeskBot(commands.Bot):
@@ -68,6 +80,43 @@ class NewsdeskBot(commands.Bot):
         self.warm_up_at_start = warm_up
         self.warm_up_task: asyncio.Task[None] | None = None
         self.tree.on_error = self.on_app_command_error
+        # A graceful stop: no new work once ``stopping``; the tasks answering meanwhile are waited for.
+        self.stopping = False
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        self._stop_task: asyncio.Task[None] | None = None
+
+    def begin_work(self, what: str) -> bool:
+        """Count the current task (a command, a question by mention) as work in flight that a
+        graceful stop waits for; False (and nothing counted) once the bot is stopping."""
+        if self.stopping:
+            log.info("not started while stopping: %s", what)
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return True
+
+    def request_stop(self, reason: str = "asked to stop") -> None:
+        """Stop gracefully (for SIGTERM and SIGINT); asked a second time, close at once."""
+        if self._stop_task is None:
+            self._stop_task = asyncio.ensure_future(self.stop_gracefully(reason))
+        else:
+            log.warning("%s again: closing without waiting for the answers in flight", reason)
+            asyncio.ensure_future(self.close())
+
+    async def stop_gracefully(self, reason: str = "asked to stop", drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Take no new questions, let those in flight finish (at most ``drain_seconds``), then close
+        the gateway and the client."""
+        self.stopping = True
+        pending = {task for task in self.in_flight if not task.done()}
+        log.info("%s: taking no new questions; waiting up to %g s for %d in flight", reason, drain_seconds, len(pending))
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=drain_seconds)
+            if late:
+                log.warning("%d answer(s) still running after %g s; closing without them", len(late), drain_seconds)
+        await self.close()
+        log.info("stopped: gateway closed")
 
     def serves(self, guild_id: int | None, what: str) -> bool:
         """Whether ``NEWSDESK_GUILDS`` lets the bot act on ``what`` (a command, a mention, a

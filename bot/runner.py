@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -40,8 +42,9 @@ async def run_bot(
         options = client_options() if client_options else {}
         bot = NewsdeskBot(desk=desk, settings=settings, message_content=message_content, **options)
         try:
-            async with bot:
-                await bot.start(token)
+            with stop_signals(bot):
+                async with bot:
+                    await bot.start(token)
             return
         except discord.PrivilegedIntentsRequired:
             if not message_content:
@@ -57,6 +60,32 @@ async def run_bot(
             ) from None
         except aiohttp.ClientConnectionError as exc:  # at log-in; later drops are retried by discord.py
             raise StartupError(f"cannot reach Discord ({exc}); check this machine's network connection and try again") from None
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def stop_signals(bot: NewsdeskBot) -> Iterator[None]:
+    """While the bot runs, SIGTERM (``docker stop``, ``systemctl stop``) and SIGINT (Ctrl-C) stop
+    it gracefully (:meth:`NewsdeskBot.request_stop`); a second one closes it at once.
+
+    Where the loop cannot take signal handlers (Windows), Ctrl-C stops it as before.
+    """
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, bot.request_stop, sig.name)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no support
+            log.debug("no handler for %s here", sig.name)
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def sync_commands(

@@ -202,6 +202,8 @@ class AskCog(commands.Cog, name="Ask"):
         edited = message.id in self.replies  # asked before: this replaces that question
         if question is None or not self._serves(message):
             return
+        if not self.bot.begin_work(f"a mention (message {message.id})"):
+            return  # stopping: a restarted bot does not see it either; the member can ask again
         if not self.replies.asks(message.id, question):
             return
         if not _may_post(message):
