@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.checks import NOT_SERVED
-
-if TYPE_CHECKING:
-    from bot.cogs.ask.cog import AskCog
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +23,18 @@ UP, DOWN = "up", "down"
 PREVIOUS, NEXT = "prev", "next"
 
 
-def _cog(interaction: discord.Interaction) -> AskCog:
+class ButtonActions(Protocol):
+    """What a press hands over to: the Ask cog (:class:`bot.cogs.ask.cog.AskCog`), which imports
+    this module; described here so that the buttons need not import it back."""
+
+    async def show_more(self, interaction: discord.Interaction, query_id: int, start: int) -> None: ...
+
+    async def turn_page(self, interaction: discord.Interaction, query_id: int, start: int) -> None: ...
+
+    async def record_vote(self, interaction: discord.Interaction, query_id: int, value: int) -> None: ...
+
+
+def _cog(interaction: discord.Interaction) -> ButtonActions:
     return interaction.client.get_cog("Ask")  # type: ignore[return-value, attr-defined]
 
 
