@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.ingest.outlet_names import is_web_address
+from retrieval.ingest.outlet_names import is_domain_brand, is_web_address
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def parse_article(text: str, path: Path | str = "<text>") -> Article:
         published = dt.date.fromisoformat(meta["published"])
     except ValueError:
         raise CorpusError(path, f"published {meta['published']!r} is not a date in YYYY-MM-DD form") from None
-    if is_web_address(meta["source"]):  # kept (nothing is lost), but the citation shows an address
+    if is_web_address(meta["source"]) and not is_domain_brand(meta["source"], any_case=True):  # kept, but cited as an address
         log.warning("%s: source %r is a web address, not an outlet name; write the outlet's name there", path, meta["source"])
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:

@@ -9,9 +9,15 @@ Guarantees:
   or, for the date, from its address; nothing is guessed silently. A date is not searched for
   in the running text, and a title that is only the site's name is not a title;
 - a web address (URL or bare host, any form: :mod:`retrieval.ingest.outlet_names`) is never the
-  outlet: the page's next site name is used (``og:site_name``, ``application-name``,
-  ``publisher``), else the host's name as the page writes it in words (``hawaiinewsnow.com``
-  and "Copyright 2019 Hawaii News Now" give "Hawaii News Now");
+  outlet, but a brand written as a domain is (``Space.com``, ``Phys.org``): after the site
+  name trafilatura picks, the page's next site name is used (``og:site_name``,
+  ``application-name``, ``publisher``), else the host's name as the page writes it in words
+  (``hawaiinewsnow.com`` and "Copyright 2019 Hawaii News Now" give "Hawaii News Now"), else
+  the page's registrable domain as a name (``www.space.com`` gives "Space.com");
+- a title loses a trailing (or leading) site name after a separator (" | Site", " - Site")
+  when it is the outlet or one of the page's site names, never the whole title;
+- the canonical address is the page's ``<link rel=canonical>`` (any ``rel`` spelling, a
+  relative one resolved against where the page came from), else its ``og:url``;
 - a field not found is left empty and named in ``problems``, and ingest says which option
   supplies it;
 - the page is never fetched from here; ``url`` (where the page came from) only fills a
@@ -23,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from retrieval.ingest.cleaning import (
     PROBLEM_NO_BODY,
@@ -32,7 +39,7 @@ from retrieval.ingest.cleaning import (
     PROBLEM_NO_TITLE,
     CleanResult,
 )
-from retrieval.ingest.outlet_names import outlet_name, spelled_host_name
+from retrieval.ingest.outlet_names import host_outlet, outlet_name, site_label, spelled_host_name
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,10 @@ _OTHER_NAMES = (
 # Query parameters that say which link or campaign brought the reader, not which page it is.
 _TRACKING = re.compile(r"(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl)\Z", re.I)
 _PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_CANONICAL = (
+    "//link[contains(concat(' ', translate(normalize-space(@rel), 'CANOIL', 'canoil'), ' '), ' canonical ')]/@href"
+)
+_OG_URL = "//meta[@property='og:url' or @name='og:url']/@content"
 
 
 def looks_like_html(data: bytes | str) -> bool:
@@ -82,27 +93,72 @@ def _hostname(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _outlet(sitename: str, url: str, html: str) -> str:
+def _outlet(sitename: str, url: str, tree: Any) -> str:
     # trafilatura falls back on the web address when the page names no site, and some pages
     # give an address as og:site_name: then the page's other names, then the host's name as
-    # the page writes it in words (hawaiinewsnow.com: "Hawaii News Now").
+    # the page writes it in words (hawaiinewsnow.com: "Hawaii News Now"), then its domain.
     if name := outlet_name(sitename):
         return name
-    from trafilatura.utils import load_html  # trafilatura is already imported by the caller
-
-    tree = load_html(html)
     if tree is None:
-        return ""
+        return host_outlet(url)
     for candidate in tree.xpath(_OTHER_NAMES):
         if name := outlet_name(candidate):
             return name
-    return spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT)))
+    if name := spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT))):
+        return name
+    if name := host_outlet(url):
+        log.info("the page names no outlet; using its domain %s", name)
+    return name
+
+
+# A site name after (or before) the headline: "Headline | Site", "Headline - Site", "Site: Headline".
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ")
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _without_site(title: str, names: tuple[str, ...]) -> str:
+    """``title`` without a leading or trailing site name (one of ``names``) after a separator."""
+    keys = {_name_key(n) for n in names if n}
+    keys.discard("")
+    changed = True
+    while changed:  # "Headline - Section | Site": only parts that are site names go
+        changed = False
+        for separator in _SEPARATORS:
+            head, found, tail = title.rpartition(separator)
+            if found and head.strip() and _name_key(tail) in keys:
+                title, changed = head.strip(), True
+                break
+            head, found, tail = title.partition(separator)
+            if found and tail.strip() and _name_key(head) in keys:
+                title, changed = tail.strip(), True
+                break
+    return title
 
 
 def _title(title: str, names: tuple[str, ...]) -> str:
     title = " ".join((title or "").split())
     # A page with no headline of its own falls back on the site's name: not a title.
-    return "" if title.casefold() in {n.casefold() for n in names if n} else title
+    if _name_key(title) in {_name_key(n) for n in names if n}:
+        return ""
+    return _without_site(title, names)
+
+
+def _canonical(tree: Any, fetched: str | None) -> str:
+    """The page's own address from its markup: ``<link rel=canonical>``, else ``og:url``."""
+    if tree is None:
+        return ""
+    for href in [*tree.xpath(_CANONICAL), *tree.xpath(_OG_URL)]:
+        href = href.strip()
+        if href.startswith("//"):
+            href = "https:" + href
+        elif fetched and urlsplit(href).scheme == "":
+            href = urljoin(fetched, href)
+        if urlsplit(href).scheme in ("http", "https") and urlsplit(href).hostname:
+            return href
+    return ""
 
 
 def _link(url: str) -> str:
@@ -181,8 +237,15 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     else:
         doc_title, doc_site, doc_author = doc.title or "", doc.sitename or "", doc.author or ""
         doc_url, doc_text, doc_date = doc.url or url or "", doc.text or "", doc.date
-    source = _outlet(doc_site, doc_url, html)
-    title = _title(doc_title, (doc_site, source, _hostname(doc_url)))
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if not doc_url or doc_url == url:  # trafilatura found no canonical link it could use
+        doc_url = _canonical(tree, url) or doc_url
+    source = _outlet(doc_site, doc_url, tree)
+    site_names = tuple(tree.xpath(_OTHER_NAMES)) if tree is not None else ()
+    names = (doc_site, source, *site_names, _hostname(doc_url), site_label(doc_url), host_outlet(doc_url))
+    title = _title(doc_title, names)
     published = _date(doc_date)
     body = _paragraphs(doc_text, doc_title)
     problems = [

@@ -1,4 +1,4 @@
-"""Outlet names: a web address is never one.
+"""Outlet names: a web address is never one; a brand written as a domain is.
 
 Guarantees:
 
@@ -6,8 +6,17 @@ Guarantees:
   ``www.``, port, path or trailing slash, in any case (``https://www.hawaiinewsnow.com``,
   ``HawaiiNewsNow.com/``, ``facebook.com/HawaiiNewsNow``, ``Space.com``); a name with a
   space in it (``Sky News``) or no dotted host (``USA TODAY``) is not one;
+- ``is_domain_brand`` is true for an outlet that names itself by its domain, written as a
+  name: one label and a top-level domain (or ``.co.uk``-style pair), no scheme, ``www.``,
+  port or path, with a capital letter (``Space.com``, ``Phys.org``, ``PanARMENIAN.Net``);
+  ``space.com`` in lowercase is an address as much as a name, and a page's other names (or
+  the host as the page spells it in words) are preferred to it;
 - ``outlet_name`` is the one gate every outlet passes (page extraction, the text cleaner's
-  hint, ingest's ``--source``): whitespace collapsed, and ``""`` for a web address;
+  hint, ingest's ``--source``): whitespace collapsed, ``""`` for a web address, a domain
+  brand kept (with ``any_case``, what a user typed, also in lowercase);
+- ``host_outlet`` names a site by its registrable domain when nothing else does
+  (``https://www.space.com/x`` gives "Space.com"); never an IP address, a one-label host or
+  a name reserved for tests and private networks (``example.org``, ``*.test``, ``*.internal``);
 - ``spelled_host_name`` finds the site's own name *as the page writes it in words*
   (``hawaiinewsnow.com`` and the text "Copyright 2019 Hawaii News Now" give
   "Hawaii News Now"); it never invents a spelling the page does not show.
@@ -39,6 +48,13 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 # Second-level labels under a country code (example.co.uk): the site's name is the label before.
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go", "gob", "nic"})
 _WORD = re.compile(r"[^\W_]+")
+# A brand written as its domain: one label, then a top-level domain or a second-level pair.
+_DOMAIN_BRAND = re.compile(
+    rf"^[^\W_](?:[\w-]*[^\W_])?(?:\.(?:{'|'.join(sorted(_SECOND_LEVEL))}))?\.[a-z]{{2,24}}$", re.I
+)
+# Names that are no site's (RFC 2606, RFC 6761, and private-use top-level domains).
+_RESERVED_TLDS = frozenset({"test", "example", "invalid", "localhost", "local", "internal", "lan", "home", "corp", "intranet"})
+_RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 _MAX_WORDS = 5
 
 
@@ -48,9 +64,23 @@ def is_web_address(text: str) -> bool:
     return bool(text) and any(pattern.match(text) for pattern in (_SCHEME, _WEB_ADDRESS, _IP_ADDRESS))
 
 
-def outlet_name(candidate: str | None) -> str:
-    """``candidate`` as an outlet name (whitespace collapsed), or ``""`` when it is a web address."""
+def is_domain_brand(text: str, *, any_case: bool = False) -> bool:
+    """True for a brand written as a domain (``Space.com``); lowercase ones only with ``any_case``."""
+    text = text.strip()
+    if not _DOMAIN_BRAND.match(text) or text.casefold().startswith("www."):
+        return False
+    return any_case or any(c.isupper() for c in text)
+
+
+def outlet_name(candidate: str | None, *, any_case: bool = False) -> str:
+    """``candidate`` as an outlet name (whitespace collapsed), or ``""`` when it is a web address.
+
+    A brand written as a domain (:func:`is_domain_brand`) is a name; ``any_case`` (for what a
+    user typed) accepts it in lowercase too.
+    """
     name = " ".join((candidate or "").split())
+    if name and is_domain_brand(name, any_case=any_case):
+        return name
     if name and is_web_address(name):
         log.debug("%r is a web address, not an outlet name", name)
         return ""
@@ -66,6 +96,31 @@ def site_label(url: str) -> str:
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
         return labels[-3]
     return labels[-2]
+
+
+def host_outlet(url: str) -> str:
+    """The registrable domain of ``url``'s host as a name (``Space.com``), or ``""`` when it has none.
+
+    The last resort for a page that names no outlet: better the site's domain than a refused
+    page. The first letter is capitalised, the rest kept as the host writes it (lowercase).
+    """
+    try:
+        host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+    labels = host.split(".")
+    if len(labels) < 2 or _IP_ADDRESS.match(host) or ":" in host or labels[-1] in _RESERVED_TLDS:
+        return ""
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    domain = ".".join(labels[-keep:])
+    if domain in _RESERVED_DOMAINS or not _DOMAIN_BRAND.match(domain) or not labels[-1].isalpha():
+        return ""
+    if "xn--" in domain:  # an internationalised name: shown as its readers write it
+        try:
+            domain = domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            return ""
+    return domain[0].upper() + domain[1:]
 
 
 def _name_like(words: list[str]) -> bool:

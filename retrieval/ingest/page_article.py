@@ -80,10 +80,11 @@ def with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, l
 
 
 def _given_source(raw_path: Path | str, given: str | None) -> str | None:
-    """The ``--source`` given, or None; a web address is refused (it is not an outlet's name)."""
+    """The ``--source`` given, or None; a web address is refused (it is not an outlet's name),
+    a brand written as a domain (``Space.com``, in any case) is not."""
     if not (given := one_line(given or "")):
         return None
-    if not (source := outlet_name(given)):
+    if not (source := outlet_name(given, any_case=True)):
         message = f"--source {given} is a web address, not an outlet name; pass {FIXES[PROBLEM_NO_SOURCE]}"
         raise IngestError(raw_path, message, reason="--source is a web address")
     return source
