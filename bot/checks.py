@@ -131,6 +131,8 @@ def changes_archive() -> Callable[[T], T]:
 # The private line for a button pressed in a server outside NEWSDESK_GUILDS (the setting is the
 # operator's business: not named to members).
 NOT_SERVED = "newsdesk does not serve this server: its buttons do nothing here."
+# The same for a slash command (acknowledged, so Discord does not say "did not respond").
+NOT_SERVED_COMMAND = "newsdesk does not serve this server: its commands do nothing here."
 
 
 def allowed_guild(guild_id: int | None, allowed: Iterable[int]) -> bool:

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import ModeratorRoles, allowed_guild
+from bot.checks import NOT_SERVED_COMMAND, ModeratorRoles, allowed_guild
 from bot.desk import Desk
 from bot.failures import APOLOGY, report_failure
 from bot.live import warm_up_soon
@@ -35,14 +35,15 @@ def make_intents(message_content: bool = True) -> discord.Intents:
 
 
 class NewsdeskTree(app_commands.CommandTree):
-    """Commands from a server outside ``NEWSDESK_GUILDS`` are ignored (the bot is leaving it; see
-    :meth:`NewsdeskBot.serves`); while the bot stops, a command gets one private line. Every
+    """A command from a server outside ``NEWSDESK_GUILDS`` gets one private line and does nothing
+    (the bot is leaving it; see :meth:`NewsdeskBot.serves`); while the bot stops, a command gets one private line. Every
     command it runs is work in flight that a graceful stop waits for."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         command = getattr(interaction.command, "qualified_name", "?")
         bot: NewsdeskBot = self.client  # type: ignore[assignment]
         if not bot.serves(interaction.guild_id, f"/{command}"):
+            await interaction.response.send_message(NOT_SERVED_COMMAND, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return False
         if not bot.begin_work(f"/{command}"):
             await interaction.response.send_message(STOPPING, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -64,6 +65,9 @@ class NewsdeskBot(commands.Bot):
     ) -> None:
         """``sync_guild``: publish the commands to NEWSDESK_GUILD_ID at start-up (off for a global sync).
         ``warm_up``: warm the desk's archive up in the background at start-up (off to only publish commands)."""
+        # A text bot: discord.py's warnings that voice needs PyNaCl and davey are noise here.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(message_content),

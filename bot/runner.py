@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TextIO
 
 import aiohttp
 import discord
@@ -108,13 +110,15 @@ async def sync_commands(
     async with bot:
         try:
             await bot.login(token)  # runs setup_hook: loads cogs, syncs to the guild unless global
+            if globally:
+                await _clear_guild_copy(bot, settings.guild_id)
+                synced = await bot.tree.sync()
+            else:
+                synced = await bot.tree.fetch_commands(guild=discord.Object(id=settings.guild_id or 0))
         except discord.LoginFailure:
             raise StartupError("Discord rejected DISCORD_TOKEN: copy a fresh token into .env") from None
-        if globally:
-            await _clear_guild_copy(bot, settings.guild_id)
-            synced = await bot.tree.sync()
-        else:
-            synced = await bot.tree.fetch_commands(guild=discord.Object(id=settings.guild_id or 0))
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+            raise StartupError(f"cannot reach Discord ({exc or type(exc).__name__}); check this machine's network connection and try again") from None
     return [command.name for command in synced]
 
 
@@ -131,8 +135,18 @@ async def _clear_guild_copy(bot: NewsdeskBot, guild_id: int | None) -> None:
     log.info("removed the guild copy of the commands from server %s (global commands replace it)", guild_id)
 
 
-def configure_logging(level: str) -> None:
-    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+PLAIN_LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s %(message)s"
+
+
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    """discord.py's log handler on stderr; colour only on a terminal (discord.py would also
+    colour for Docker, whose logs and journald then keep the escape codes), never with NO_COLOR."""
+    stream = stream or sys.stderr
+    colour = stream.isatty() and not os.environ.get("NO_COLOR")
+    formatter = None if colour else logging.Formatter(PLAIN_LOG_FORMAT, "%Y-%m-%d %H:%M:%S")
+    handler = logging.StreamHandler(stream)
+    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True, handler=handler,
+                                formatter=formatter or discord.utils.MISSING)
 
 
 def main_run(settings: Settings) -> None:

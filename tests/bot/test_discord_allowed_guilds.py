@@ -77,3 +77,27 @@ async def test_a_dm_from_a_member_of_another_server_is_still_answered(
         assert questions(log_path) == [QUESTION]
     finally:
         await stop(bot)
+
+
+async def test_a_command_in_a_server_outside_the_list_gets_one_private_line_and_does_nothing(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    from bot.checks import NOT_SERVED_COMMAND
+
+    fake = fake_discord
+    rival = fake.add_user("rival")
+    stranger = fake.add_guild("Strangers", owner=rival)
+    newsroom = stranger.add_channel("newsroom")
+    fake.refuse_leave.add(stranger.id)  # the bot stays there
+    bot = await start(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,))
+    try:
+        await fake.wait_for(lambda: stranger.id in fake.refuse_leave and any(
+            r.method == "DELETE" and str(stranger.id) in r.path for r in fake.requests), what="the leave tried")
+        interaction = await fake.send_interaction("ask", {"question": QUESTION}, user=rival, channel=newsroom)
+        reply = await fake.wait_for_interaction_message(interaction)
+        assert reply.ephemeral and reply.content == NOT_SERVED_COMMAND  # acknowledged: no "did not respond"
+        assert [c.type for c in interaction.callbacks] == [4]
+        assert questions(log_path) == []
+        fake.assert_no_violations()
+    finally:
+        await stop(bot)

@@ -58,6 +58,27 @@ async def test_an_edited_question_is_answered_again_in_the_same_reply_without_a_
         await bot.close()
 
 
+async def test_only_the_first_edit_is_free_later_edits_wait_for_the_cooldown(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
+    try:
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> {TYPO}")
+        reply = await _answered(fake, sent)
+        await fake.edit_message(sent, f"<@{fake.bot_user.id}> {FIXED}")  # the typo fixed: free
+        await fake.wait_for(lambda: FIXED in _shown(fake, reply), what="the fixed question's answer")
+        third = "Who is Tomas Vell?"
+        await fake.edit_message(sent, f"<@{fake.bot_user.id}> {third}")  # one more search: not free
+        await fake.wait_for(lambda: "asking quickly" in _shown(fake, reply) or "wait" in _shown(fake, reply).lower(),
+                            what="the cooldown in the same reply")
+        assert len(_replies_to(fake, sent)) == 1
+        assert [r["question"] for r in rows(log_path)] == [TYPO, FIXED]  # no third search
+        fake.assert_no_violations()
+    finally:
+        await bot.close()
+
+
 async def test_an_edit_that_leaves_the_question_as_it_was_is_not_answered_again(
     fake_discord: FakeDiscord, running: NewsdeskBot, log_path: Path
 ) -> None:

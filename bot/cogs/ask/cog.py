@@ -246,8 +246,10 @@ class AskCog(commands.Cog, name="Ask"):
             await reply(content=str(exc))
             await self._log_rejected(question, exc, **who)
             return
-        # An edited question replaces its answer rather than adding one: no cooldown.
-        wait = 0 if edited else self.cooldown.retry_after(message.author.id)
+        # An edited question replaces its answer rather than adding one: the first edit (a typo
+        # fixed) is free, later ones wait for the cooldown like any question.
+        free_edit = edited and self.replies.edits(message.id) <= 1
+        wait = 0 if free_edit else self.cooldown.retry_after(message.author.id)
         if wait:
             await reply(content=cooldown_message(wait))
             return

@@ -6,6 +6,8 @@ Guarantees (see the Ask cog's listeners):
   adds) does nothing, nor does an update whose last edit is minutes old (a pin).
 - Deleting the question deletes its answer; a question deleted, or edited again, while it is
   being answered gets no reply for that version.
+- The first edit that changes a question (a typo fixed) is answered without a cooldown; every
+  later one waits for the member's cooldown like a new question, so editing is no way round it.
 - Only the last :data:`MAX_TRACKED` questions are remembered, in memory: after a restart an
   edited question gets a new reply, and a deleted one leaves its answer.
 """
@@ -30,6 +32,7 @@ class Tracked:
 
     question: str
     reply: discord.Message | None = None
+    edits: int = 0  # times the question was changed by an edit
 
 
 class Replies:
@@ -45,6 +48,7 @@ class Replies:
         if tracked is not None:
             changed = tracked.question != question
             tracked.question = question
+            tracked.edits += changed
             return changed
         self._tracked[message_id] = Tracked(question)
         while len(self._tracked) > self.limit:
@@ -59,6 +63,11 @@ class Replies:
     def __contains__(self, message_id: object) -> bool:
         """``message_id`` asked a question before (an edit of it replaces that question)."""
         return message_id in self._tracked
+
+    def edits(self, message_id: int) -> int:
+        """How many times the question of ``message_id`` was changed by an edit."""
+        tracked = self._tracked.get(message_id)
+        return tracked.edits if tracked is not None else 0
 
     def withdraw(self, message_id: int) -> discord.Message | None:
         """The question's message was deleted: forget it; its reply (to delete), if one was sent."""
