@@ -9,8 +9,8 @@ Guarantees:
   (and cached threads) where ``channel.permissions_for(member)`` gives both View Channel and
   Read Message History; questions from channels the bot no longer knows (deleted, archived
   threads) only to members with Administrator or Manage Server (:func:`log_viewer`).
-- ``NEWSDESK_GUILDS`` gates everything from a server outside it: slash commands are ignored,
-  mentions get no reply and are not logged, buttons get one private line and do nothing
+- ``NEWSDESK_GUILDS`` gates everything from a server outside it: slash commands get one private
+  line and do nothing, mentions get no reply and are not logged, buttons get one private line and do nothing
   (:meth:`bot.client.NewsdeskBot.serves`). DMs are always served.
 - The archive is one for every server, so only the operator's servers may change it:
   ``/archive add`` and ``remove`` work only in a server listed in ``NEWSDESK_ARCHIVE_GUILDS``

@@ -17,7 +17,7 @@ async def running_bot(fake: FakeDiscord, desk: Desk, settings: Settings) -> Asyn
     """The bot logged in and ready; closed (and its task awaited) on exit."""
     instance = NewsdeskBot(desk=desk, settings=settings, **fake.client_kwargs())
     task = asyncio.create_task(instance.start(fake.token))
-    await asyncio.wait_for(instance.wait_until_ready(), 10)
+    await asyncio.wait_for(instance.wait_until_ready(), 60)
     try:
         yield instance
     finally:

@@ -40,19 +40,19 @@ async def test_mentions_and_buttons_in_a_server_outside_the_list_are_not_answere
     bot = await start(fake, archive, querylog)
     try:
         interaction = await fake.send_interaction("ask", {"question": QUESTION}, user=rival, channel=newsroom)
-        old_answer = await fake.wait_for_interaction_message(interaction, timeout=10)
+        old_answer = await fake.wait_for_interaction_message(interaction, timeout=60)
     finally:
         await stop(bot)
     bot = await start(fake, archive, querylog, guilds=(fake.guild.id,))
     try:
         await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", author=rival, channel=newsroom)
         up = next(i for i in button_ids(old_answer) if i.endswith(":up"))
-        press = await fake.wait_for_interaction_message(await fake.click_button(old_answer, up, user=rival), timeout=10)
+        press = await fake.wait_for_interaction_message(await fake.click_button(old_answer, up, user=rival), timeout=60)
         assert press.ephemeral and "\n" not in press.content and "NEWSDESK_GUILDS" not in press.content
         assert "not serve this server" in press.content and not press.components
         # A question in a listed server, asked after, is answered: the first was seen and dropped.
         allowed = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}")
-        await fake.wait_for_message(lambda m: m.reference is not None and int(m.reference["message_id"]) == int(allowed["id"]), timeout=10)
+        await fake.wait_for_message(lambda m: m.reference is not None and int(m.reference["message_id"]) == int(allowed["id"]), timeout=60)
         await asyncio.sleep(0.2)
         public = [m for m in fake.channel_history(newsroom) if not int(m.get("flags") or 0) & EPHEMERAL]
         assert [int(m["author"]["id"]) for m in public].count(fake.bot_user.id) == 1  # only the old answer
@@ -73,7 +73,7 @@ async def test_a_dm_from_a_member_of_another_server_is_still_answered(
     bot = await start(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,))
     try:
         sent = await fake.send_message(QUESTION, author=rival, channel=fake.dm_channel(rival))
-        await fake.wait_for_message(lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"]), timeout=10)
+        await fake.wait_for_message(lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"]), timeout=60)
         assert questions(log_path) == [QUESTION]
     finally:
         await stop(bot)

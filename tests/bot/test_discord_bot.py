@@ -67,7 +67,7 @@ async def running(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -
 async def start_bot(fake: FakeDiscord, desk: Desk, settings: Settings) -> NewsdeskBot:
     bot = NewsdeskBot(desk=desk, settings=settings, **fake.client_kwargs())
     bot._test_task = asyncio.create_task(bot.start(fake.token))  # type: ignore[attr-defined]
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    await asyncio.wait_for(bot.wait_until_ready(), 60)
     return bot
 
 
@@ -86,7 +86,7 @@ def more_button(message: SentMessage) -> str:
 
 async def ask(fake: FakeDiscord, question: str, user=None, **options: str) -> tuple[object, SentMessage]:
     interaction = await fake.send_interaction("ask", {"question": question, **options}, user=user)
-    return interaction, await fake.wait_for_interaction_message(interaction, timeout=10)
+    return interaction, await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 # -- login, sync, /ask ----------------------------------------------------------------
@@ -142,7 +142,7 @@ async def test_mention_to_ask_replies_to_the_message(
 ) -> None:
     fake = fake_discord
     sent = await fake.send_message(f"<@{fake.bot_user.id}> Where will the Lumen Bay fish market move?")
-    reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
+    reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=60)
     assert int(reply.reference["message_id"]) == int(sent["id"])
     assert "old rope works" in reply.embeds[0]["description"]
     assert "2021-05-10" in reply.embeds[0]["description"]
@@ -161,7 +161,7 @@ async def test_more_shows_the_next_excerpts_and_feedback_is_recorded(
     assert more_id == f"nd:more:{query_id}:3"
 
     click = await fake.click_button(message, more_id)
-    more = await fake.wait_for_interaction_message(click, timeout=10)
+    more = await fake.wait_for_interaction_message(click, timeout=60)
     assert more.ephemeral
     description = more.embeds[0]["description"]
     assert description.startswith("**4.**")
@@ -184,7 +184,7 @@ async def test_more_keeps_the_filters_of_the_question(
     fake = fake_discord
     _, message = await ask(fake, "What did the storm do in Lumen Bay?", outlet="Harbour Wire")
     more_id = more_button(message)
-    more = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    more = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=60)
     sources = re.findall(r"\u2014 \*([^*]+)\*", more.embeds[0]["description"])
     assert sources and set(sources) == {"Harbour Wire"}
 
@@ -197,7 +197,7 @@ async def test_more_on_a_purged_question_says_so_privately(
     more_id = more_button(message)
     with Database(log_path).conn as conn:
         conn.execute("DELETE FROM queries")
-    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=60)
     assert reply.ephemeral and "no longer in the log" in reply.content
     fake.assert_no_violations()
 
@@ -219,7 +219,7 @@ async def test_more_on_a_damaged_log_gives_the_reason_privately_not_an_apology(
     with log_path.open("r+b") as damaged:
         damaged.seek(4096)  # past the first page: the tables' rows, not the file's header
         damaged.write(os.urandom(log_path.stat().st_size - 4096))
-    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    reply = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=60)
     assert reply.ephemeral and reply.content != APOLOGY
     assert reply.content.startswith("The query log can't be used right now: ") and "\n" not in reply.content
     assert "log.db: database disk image is malformed" in reply.content  # which file, and what is wrong with it
@@ -245,9 +245,9 @@ async def test_the_buttons_of_an_answer_work_after_the_bot_restarts(
         assert more.ephemeral and more.embeds[0]["description"].startswith("**4.**")
         next_id = next(i for i in button_ids(more) if i.endswith(":next"))
         turned = await fake.click_button(more, next_id)
-        await fake.wait_for(lambda: fake.interactions[turned.id].response is not None, timeout=10)
+        await fake.wait_for(lambda: fake.interactions[turned.id].response is not None, timeout=60)
         vote = await fake.click_button(message, next(i for i in ids if i.endswith(":up")))
-        thanks = await fake.wait_for_interaction_message(vote, timeout=10)
+        thanks = await fake.wait_for_interaction_message(vote, timeout=60)
         assert thanks.ephemeral and thanks.content.startswith("\N{THUMBS UP SIGN} Recorded")
         fake.assert_no_violations()
     finally:
@@ -296,7 +296,7 @@ async def test_everyone_and_markdown_in_a_question_neither_ping_nor_break(
     _, answered = await ask(fake, question)
     _, refused = await ask(fake, "@everyone @here ~~weather~~ in __Oslo__")
     await fake.send_message(f"<@{fake.bot_user.id}> @everyone what about **Corvo Island**?")
-    await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
+    await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=60)
     fake.assert_nothing_pings()
     for message in fake.messages:
         if message.kind != "interaction_edit":  # edits of a deferred reply keep its mentions
@@ -384,7 +384,7 @@ async def test_slow_search_is_deferred_before_it_runs_and_does_not_block_others(
         # before either answer (no wall-clock limit here; the stand-in's 3 s rule still holds,
         # and a search that took 3.5 s before its deferral would break it).
         for interaction in (first, second):
-            response = await fake.wait_for_interaction_response(interaction, timeout=15)
+            response = await fake.wait_for_interaction_response(interaction, timeout=60)
             assert response.type == 5 and response.accepted
         assert not [m for m in fake.messages if m.interaction_id in (first.id, second.id)]  # no answer yet
         for interaction in (first, second):
@@ -405,7 +405,7 @@ async def test_gateway_closed_4000_resumes_and_answers_what_came_meanwhile(
     await fake.close_gateway(code=4000)
     interaction = await fake.send_interaction("ask", {"question": "Why did engineers open the spillway of the Orin dam?"})
     await fake.wait_for_resume()
-    message = await fake.wait_for_interaction_message(interaction, timeout=10)
+    message = await fake.wait_for_interaction_message(interaction, timeout=60)
     assert "reservoir had risen" in message.embeds[0]["description"]
     assert fake.resume_count >= 1 and fake.identify_count == 1
     fake.assert_no_violations()
@@ -470,7 +470,7 @@ async def test_an_exception_is_logged_the_member_gets_an_apology_and_the_bot_kee
         assert failure.exc_info and "index file vanished" in str(failure.exc_info[1])
 
         await fake.send_message(f"<@{fake.bot_user.id}> explode again")
-        sorry = await fake.wait_for_message(lambda m: m.kind == "channel" and "Sorry" in m.content, timeout=10)
+        sorry = await fake.wait_for_message(lambda m: m.kind == "channel" and "Sorry" in m.content, timeout=60)
         assert sorry.reference is not None
 
         _, fine = await ask(fake, "Why did engineers open the spillway of the Orin dam?")

@@ -85,7 +85,7 @@ async def test_a_failing_more_button_answers_privately_instead_of_thinking_forev
     fake = fake_discord
     _, message = await ask(fake, STORM)
     more_id = more_button(message)
-    apology = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    apology = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=60)
     assert apology.ephemeral and "Sorry, something went wrong" in apology.content
     fake.assert_no_violations()
 
@@ -97,7 +97,7 @@ async def test_a_command_the_bot_no_longer_has_says_to_reload_not_to_try_again(
     # for an hour when published globally); "try again in a moment" never helped.
     fake = fake_discord
     fake.registered_commands_only = False  # an old version of the bot registered it
-    reply = await fake.wait_for_interaction_message(await fake.send_interaction("summary", {"topic": "storm"}), timeout=10)
+    reply = await fake.wait_for_interaction_message(await fake.send_interaction("summary", {"topic": "storm"}), timeout=60)
     assert reply.ephemeral and "Reload Discord" in reply.content and "Sorry" not in reply.content
     assert "newsdesk sync" in caplog.text and "Traceback" not in caplog.text
     fake.assert_no_violations()
@@ -151,7 +151,7 @@ async def test_a_vote_is_acknowledged_in_time_while_the_log_is_locked_and_then_r
     finally:
         other.execute("ROLLBACK")
         other.close()
-    thanks = await fake.wait_for_interaction_message(click, timeout=10)
+    thanks = await fake.wait_for_interaction_message(click, timeout=60)
     assert thanks.ephemeral and "Recorded" in thanks.content
     votes = list(Database(log_path)["feedback"].rows_where("query_id = ?", [query_id]))
     assert [v["value"] for v in votes] == [1]
@@ -167,7 +167,7 @@ async def test_a_vote_for_a_deleted_question_is_refused_and_said_so(
     with Database(log_path).conn as conn:
         conn.execute("DELETE FROM queries")
     click = await fake.click_button(message, f"nd:fb:{query_id}:down")
-    reply = await fake.wait_for_interaction_message(click, timeout=10)
+    reply = await fake.wait_for_interaction_message(click, timeout=60)
     assert reply.ephemeral and "no longer in the log" in reply.content
     assert Database(log_path)["feedback"].count == 0
     fake.assert_no_violations()
@@ -182,7 +182,7 @@ async def test_more_pages_in_place_and_ends_with_no_more_excerpts(
     fake = fake_discord
     _, message = await ask(fake, STORM)
     more_id = more_button(message)
-    page = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=10)
+    page = await fake.wait_for_interaction_message(await fake.click_button(message, more_id), timeout=60)
     assert page.ephemeral and page.embeds[0]["description"].startswith("**4.**")
     seen = [page.embeds[0]["description"]]
     for _ in range(5):  # at most 12 excerpts: a few pages

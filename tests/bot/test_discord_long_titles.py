@@ -59,7 +59,7 @@ async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[Newsde
 
 async def test_a_long_title_leaves_the_excerpt_whole_and_its_link_closed(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
     asked = await fake_discord.send_interaction("ask", {"question": "Where did the pelicans from Zanzibar nest?"})
-    reply = await fake_discord.wait_for_interaction_message(asked, timeout=10)
+    reply = await fake_discord.wait_for_interaction_message(asked, timeout=60)
     description = reply.embeds[0]["description"]
     first = description.split("\n\n")[0]
     assert "harbour wall for the first time since the storm" in first.replace("**", "")
@@ -72,7 +72,7 @@ async def test_a_long_title_leaves_the_excerpt_whole_and_its_link_closed(fake_di
 
 async def test_archive_recent_lists_every_article_or_says_how_many_more(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
     asked = await fake_discord.send_interaction("archive recent", {"count": 25}, user=fake_discord.moderator)
-    reply = await fake_discord.wait_for_interaction_message(asked, timeout=10)
+    reply = await fake_discord.wait_for_interaction_message(asked, timeout=60)
     lines = reply.embeds[0]["description"].split("\n")
     listed = [line for line in lines if line.startswith("`")]
     assert all(re.search(r"(\d{4}-\d\d-\d\d|undated)$", line) for line in listed)  # no line cut short
@@ -85,10 +85,10 @@ async def test_archive_recent_lists_every_article_or_says_how_many_more(fake_dis
 
 async def test_direction_overrides_in_quoted_text_do_not_turn_the_line_around(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
     asked = await fake_discord.send_interaction("ask", {"question": "How many birds did the \u202espoofed pelican census count?"})
-    reply = await fake_discord.wait_for_interaction_message(asked, timeout=10)
+    reply = await fake_discord.wait_for_interaction_message(asked, timeout=60)
     embed = reply.embeds[0]
     assert "spoofed lighthouse" in embed["description"].replace("**", "")
     assert "Pelican census raey tsal results" in embed["description"]  # the text itself is kept
     assert not BIDI_CONTROLS.search(embed["description"] + embed["title"] + embed["footer"]["text"])
     listing = await fake_discord.send_interaction("archive recent", {"count": 25}, user=fake_discord.moderator)
-    assert not BIDI_CONTROLS.search((await fake_discord.wait_for_interaction_message(listing, timeout=10)).embeds[0]["description"])
+    assert not BIDI_CONTROLS.search((await fake_discord.wait_for_interaction_message(listing, timeout=60)).embeds[0]["description"])

@@ -44,7 +44,7 @@ async def newsdesk(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) 
     bot = NewsdeskBot(desk=Desk(archive, QueryLog.open(tmp_path / "log.db")), settings=settings, **fake.client_kwargs())
     task = asyncio.create_task(bot.start(fake.token))
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        await asyncio.wait_for(bot.wait_until_ready(), 60)
         yield bot
     finally:
         await bot.close()
@@ -83,7 +83,7 @@ async def test_a_mention_where_the_bot_may_not_embed_still_gets_the_answer(
 ) -> None:
     fake = fake_discord
     question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=channel_without_embed_links)
-    reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=10)
+    reply = await fake.wait_for_message(lambda m: m.kind == "channel" and m.reference is not None, timeout=60)
     assert int(reply.reference["message_id"]) == int(question["id"])
     assert _answer_shown(reply) and not reply.embeds  # plain text: Discord would refuse an embed here
     assert len(reply.content) <= 2000 and reply.content.startswith("**") and "**1.**" in reply.content
@@ -104,7 +104,7 @@ async def test_a_mention_where_the_bot_may_not_post_is_told_privately_how_to_ask
     fake = fake_discord
     await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=channel_without_send_messages)
     dm = fake.dm_channel(fake.member)
-    told = await fake.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    told = await fake.wait_for_message(lambda m: m.channel_id == dm.id, timeout=60)
     assert f"<#{channel_without_send_messages.id}>" in told.content and "`/ask`" in told.content
     assert "Send Messages" in told.content and "\n" not in told.content
     assert not [m for m in fake.messages if m.channel_id == channel_without_send_messages.id]
@@ -121,6 +121,6 @@ async def test_a_mention_in_a_channel_the_bot_has_not_cached_is_answered_there(
     fake = fake_discord
     unseen = fake.guild.add_channel("made-meanwhile")
     question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=unseen)
-    reply = await fake.wait_for_message(lambda m: m.reference is not None, timeout=10)
+    reply = await fake.wait_for_message(lambda m: m.reference is not None, timeout=60)
     assert int(reply.reference["message_id"]) == int(question["id"]) and _answer_shown(reply)
     fake.assert_no_violations()

@@ -124,15 +124,15 @@ async def test_the_running_bot_answers_from_an_article_ingested_meanwhile(fake_d
     bot = NewsdeskBot(desk=desk, settings=settings, **fake_discord.client_kwargs())
     task = asyncio.create_task(bot.start(fake_discord.token))
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        await asyncio.wait_for(bot.wait_until_ready(), 60)
         interaction = await fake_discord.send_interaction("ask", {"question": PIER_QUESTION})
-        before = await fake_discord.wait_for_interaction_message(interaction, timeout=10)
+        before = await fake_discord.wait_for_interaction_message(interaction, timeout=60)
         assert not before.embeds or "Harbour Town" not in str(before.embeds[0])
 
         await asyncio.to_thread(ingest_file, HTML_DIR / "article.html", corpus)
         await fake_discord.wait_for(lambda: answered(desk, PIER_QUESTION), timeout=60, what="the new article searchable")
         interaction = await fake_discord.send_interaction("ask", {"question": PIER_QUESTION})
-        after = await fake_discord.wait_for_interaction_message(interaction, timeout=10)
+        after = await fake_discord.wait_for_interaction_message(interaction, timeout=60)
         description = after.embeds[0]["description"]
         assert f"[Harbour Town council votes to rebuild the old pier]({PIER_URL})" in description
     finally:

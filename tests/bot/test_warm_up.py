@@ -43,13 +43,13 @@ async def start(fake: FakeDiscord, archive: Archive) -> NewsdeskBot:
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id, cooldown_seconds=0, watch_seconds=0)
     bot = NewsdeskBot(desk=Desk(archive, None), settings=settings, **fake.client_kwargs())
     bot._test_task = asyncio.create_task(bot.start(fake.token))  # type: ignore[attr-defined]
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    await asyncio.wait_for(bot.wait_until_ready(), 60)
     return bot
 
 
 async def ask(fake: FakeDiscord, question: str) -> SentMessage:
     interaction = await fake.send_interaction("ask", {"question": question})
-    return await fake.wait_for_interaction_message(interaction, timeout=10)
+    return await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 async def test_start_up_warms_the_archive_so_the_first_typo_needs_no_speller_built(

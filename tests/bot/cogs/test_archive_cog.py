@@ -51,13 +51,13 @@ async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[Newsde
 
 async def command(fake: FakeDiscord, name: str, options: dict, user=None):
     interaction = await fake.send_interaction(f"archive {name}", options, user=user or fake.moderator)
-    return await fake.wait_for_interaction_message(interaction, timeout=10)
+    return await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 async def press(fake: FakeDiscord, preview, label: str):
     """The moderator presses the preview's button ``label``; the message it leaves."""
     button = next(c["custom_id"] for row in preview.components for c in row["components"] if c["label"] == label)
-    return await fake.wait_for_interaction_message(await fake.click_button(preview, button, user=fake.moderator), timeout=10)
+    return await fake.wait_for_interaction_message(await fake.click_button(preview, button, user=fake.moderator), timeout=60)
 
 
 def actions(bot: NewsdeskBot) -> list[dict]:

@@ -65,7 +65,7 @@ async def world(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> 
 
 async def run(fake: FakeDiscord, command: str, options: dict, user: object) -> object:
     interaction = await fake.send_interaction(f"querylog {command}", options, user=user)
-    return await fake.wait_for_interaction_message(interaction, timeout=10)
+    return await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 def shown(message: object) -> str:

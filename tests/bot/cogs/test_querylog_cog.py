@@ -63,7 +63,7 @@ async def bot(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> As
 
 async def run(fake: FakeDiscord, command: str, options: dict | None = None, user=None):
     interaction = await fake.send_interaction(f"querylog {command}", options or {}, user=user or fake.moderator)
-    return await fake.wait_for_interaction_message(interaction, timeout=10)
+    return await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 async def test_commands_are_synced_with_descriptions(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
@@ -165,7 +165,7 @@ async def test_export_attaches_the_log_as_csv(fake_discord: FakeDiscord, bot: Ne
 
 async def ask_as_member(fake: FakeDiscord, question: str, **filters: str) -> None:
     interaction = await fake.send_interaction("ask", {"question": question, **filters}, user=fake.member)
-    await fake.wait_for_interaction_message(interaction, timeout=10)
+    await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 async def test_recent_shows_the_filters_a_question_was_asked_with(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:

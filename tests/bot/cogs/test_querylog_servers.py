@@ -45,7 +45,7 @@ async def start(fake: FakeDiscord, archive: Archive, querylog: QueryLog, **setti
 
     instance.setup_hook = setup_hook  # type: ignore[method-assign]
     instance.runner = asyncio.create_task(instance.start(fake.token))  # type: ignore[attr-defined]
-    await asyncio.wait_for(instance.wait_until_ready(), 10)
+    await asyncio.wait_for(instance.wait_until_ready(), 60)
     return instance
 
 
@@ -82,7 +82,7 @@ async def two_servers(fake_discord: FakeDiscord, archive: Archive, tmp_path: Pat
 
 async def run(fake: FakeDiscord, command: str, options: dict, user: object, channel: object) -> object:
     interaction = await fake.send_interaction(f"querylog {command}", options, user=user, channel=channel)
-    return await fake.wait_for_interaction_message(interaction, timeout=10)
+    return await fake.wait_for_interaction_message(interaction, timeout=60)
 
 
 @pytest.mark.parametrize(
