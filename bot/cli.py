@@ -182,16 +182,18 @@ def ask(
         if value is not None and not value.strip():  # `--outlet "$OUTLET"`, the variable unset
             raise click.UsageError(f"{name} is empty: give a value, or leave {name} out to search everything")
     try:
-        # Checked before the archive loads: a typo costs no waiting.
-        filters = Desk.validate(question, outlet, since, until, names=("--outlet", "--since", "--until"))
+        # Checked before the archive loads, once (the desk takes the checked question as it
+        # is): a typo costs no waiting.
+        checked = Desk.validate(question, outlet, since, until, names=("--outlet", "--since", "--until"))
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     except QuestionError as exc:
         raise click.ClickException(str(exc)) from None
     desk = _open_desk(settings)
     try:
-        asked = desk.ask(question, limit=limit, filters=filters)
-    except FilterError as exc:  # an outlet the archive does not have
+        asked = desk.ask(checked.question, limit=limit, filters=checked.filters)
+    except FilterError as exc:  # an outlet the archive does not have: logged, as on Discord
+        desk.reject(question, exc, filters=checked.filters)
         raise click.UsageError(f"--outlet: {exc}") from None
     except QuestionError as exc:  # the archive is empty
         raise click.ClickException(f"{exc} (corpus folder: {settings.corpus_dir})") from None

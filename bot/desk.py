@@ -1,7 +1,9 @@
 """The desk: the only door between an interface and the archive or the query log.
 
-Every action goes through :class:`Desk`: :meth:`~Desk.validate` what was typed,
-:meth:`~Desk.ask` (answer and log), :meth:`~Desk.more` (the next excerpts of a logged
+Every action goes through :class:`Desk`: :meth:`~Desk.validate` what was typed (once: the
+:class:`Checked` question is not checked again on its way to the archive), :meth:`~Desk.ask`
+(answer and log; a question refused before any search is raised, and the interface that
+shows the refusal logs it with :meth:`~Desk.reject`, once), :meth:`~Desk.more` (the next excerpts of a logged
 question, with its saved filters), :meth:`~Desk.vote` (👍/👎) and :meth:`~Desk.read_log`
 (moderators' review queries). So a question is logged the same way wherever it was asked,
 and the cogs and the CLI never reach into the archive or the log themselves.
@@ -30,7 +32,7 @@ from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from bot.typed import FIX, not_utf8
 from retrieval.text.analyzer import Analyzer
-from retrieval.answer.answerer import Answer, Excerpt, QuestionError, ask, validate_question
+from retrieval.answer.answerer import Answer, Excerpt, Question, QuestionError, ask, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
 from retrieval.answer.filters import FilterError, Filters
@@ -63,6 +65,15 @@ class UnknownOutlet(FilterError):
 
 class LogNotOpen(QueryLogError):
     """The query log could not be opened at start-up, so nothing can be recorded in it."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :meth:`Desk.validate` let through: the question (validated, whitespace normalised)
+    and the filters to ask with. :meth:`Desk.ask` takes the question as it is."""
+
+    question: Question
+    filters: Filters
 
 
 @dataclass(frozen=True)
@@ -185,16 +196,17 @@ class Desk:
         until: str | None = None,
         *,
         names: Sequence[str] = OPTION_NAMES,
-    ) -> Filters:
-        """Check what was typed before any work starts; return the filters to ask with.
+    ) -> Checked:
+        """Check what was typed before any work starts; the question and filters to ask with.
 
         Raises QuestionError (empty, over-long or not UTF-8 text) or FilterError (a bad
         filter, named as in ``names``), each with a one-line message for the person who typed it.
+        Nothing is logged: the caller shows the refusal, then logs it with :meth:`reject`.
         """
         for value in (question, outlet, since, until):
             _check_text(value)
-        validate_question(question)
-        return Filters.parse(outlet, since, until, names=names)
+        checked = validate_question(question)
+        return Checked(checked, Filters.parse(outlet, since, until, names=names))
 
     def ask(
         self,
@@ -210,20 +222,19 @@ class Desk:
     ) -> Asked:
         """Answer and log.
 
+        ``question`` is validated unless it is a :class:`Question` already (from :meth:`validate`).
         Raises QuestionError for a question that cannot be searched (EmptyArchive when
-        there is nothing to search), FilterError for an outlet that matches no outlet.
+        there is nothing to search), FilterError for an outlet that matches no outlet; such a
+        refusal is not logged here: the caller shows it, then logs it with :meth:`reject`
+        (an empty archive is not the question's fault and is not logged).
         """
         started = time.perf_counter()
         archive = self.archive
-        validate_question(question)
+        if not isinstance(question, Question):
+            question = validate_question(question)
         if not archive.passages:
             raise EmptyArchive(EMPTY_MESSAGE)
-        try:
-            self.check_outlet(filters)
-        except UnknownOutlet as error:
-            self.reject(question, error, interface=interface, user_id=user_id, guild_id=guild_id,
-                        channel_id=channel_id, filters=filters)
-            raise
+        self.check_outlet(filters)
         answer = ask(archive, question, limit or self.results, more=more, filters=filters)
         latency_ms = (time.perf_counter() - started) * 1000
         shown = answer.results
@@ -275,9 +286,11 @@ class Desk:
     ) -> int | None:
         """Log a question that was refused before any search, with the reason shown for it.
 
-        Returns its id, or None when it could not be logged (the failure goes to the app log).
+        Returns its id, or None when it was not logged: the log is not open, the write failed
+        (the failure goes to the app log), or ``error`` is :class:`EmptyArchive` (the question
+        was not at fault: nothing is logged for it).
         """
-        if self.querylog is None:
+        if self.querylog is None or isinstance(error, EmptyArchive):
             return None
         record = QueryRecord(
             question=question, answered=False, interface=interface, user_id=user_id, guild_id=guild_id,
@@ -365,7 +378,7 @@ def rejection_code(error: QuestionError | FilterError) -> str:
     return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
 
 
-__all__ = ["Asked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery", "load_archive",
+__all__ = ["Asked", "Checked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery", "load_archive",
            "rejection_code"]
 
 

@@ -86,8 +86,18 @@ class QuestionError(ValueError):
     """A question that cannot be searched (empty, too long); the message says how to fix it."""
 
 
-def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
-    """Normalise whitespace; raise QuestionError for an empty or over-long question."""
+class Question(str):
+    """A question that passed :func:`validate_question`: its text, whitespace normalised.
+
+    Made only by :func:`validate_question`. :func:`ask` (and the bot's desk) take one as it is,
+    so a question checked once where it was typed is not checked again on its way down.
+    """
+
+    __slots__ = ()
+
+
+def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Question:
+    """Normalise whitespace; raise QuestionError for an empty, over-long or not UTF-8 question."""
     cleaned = " ".join(question.split())
     if not cleaned:
         raise QuestionError("The question is empty: type a question, e.g. \"Did Iran send troops to Iraq?\"")
@@ -104,7 +114,7 @@ def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str
             f"The question holds U+{ord(lone.group()):04X}, which is not text (a byte that was not UTF-8): "
             "decode the question as UTF-8 before asking it."
         )
-    return cleaned
+    return Question(cleaned)
 
 
 def named_words(words: tuple[str, ...], most: int = NAMED_WORDS, longest: int = NAMED_WORD_CHARS) -> str:
@@ -137,8 +147,8 @@ def ask(
 ) -> Answer:
     """Answer ``question`` from ``archive`` with up to ``limit`` excerpts (plus ``more`` spare ones).
 
-    Raises :class:`QuestionError` for an empty, over-long or not UTF-8 question, ValueError
-    for ``limit`` under 1 or ``more`` under 0.
+    Raises :class:`QuestionError` for an empty, over-long or not UTF-8 question (a
+    :class:`Question` is not checked again), ValueError for ``limit`` under 1 or ``more`` under 0.
     """
     return answerer_for(archive).ask(question, limit, more=more, filters=filters)
 
@@ -194,10 +204,14 @@ class Answerer:
         return archive
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
-        """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones)."""
+        """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones).
+
+        ``question`` is validated unless it is a :class:`Question` already.
+        """
         if limit < 1 or more < 0:
             raise ValueError(f"ask for at least 1 excerpt and no fewer than 0 spare ones (got limit={limit}, more={more})")
-        question = validate_question(question)
+        # The answer holds the question as plain text, as it always did.
+        question = str(question if isinstance(question, Question) else validate_question(question))
         archive = self.archive
         searched = archive.passage_count
         if looks_non_english(question):

@@ -58,6 +58,15 @@ def test_an_unknown_outlet_lists_the_known_ones(env: Path) -> None:
     assert ok.exit_code == 0 and "Corvo Island" in ok.stdout
 
 
+def test_an_unknown_outlet_asked_on_the_command_line_is_logged_once(env: Path) -> None:
+    result = run("ask", "Did the ferries  to Corvo Island resume?", "--outlet", "Reuters")
+    assert result.exit_code == 2
+    [line] = [line for line in result.output.splitlines() if "no outlet matches" in line]
+    [row] = QueryLog.open(env.parent / "log.db").db["queries"].rows
+    assert (row["reason"], row["interface"], row["filters"]) == ("unknown_outlet", "cli", '{"outlet": "Reuters"}')
+    assert row["rejected"] in line and row["question"] == "Did the ferries  to Corvo Island resume?"
+
+
 def test_an_empty_corpus_says_it_is_empty_not_no_answer(env: Path) -> None:
     for article in env.glob("*.md"):
         article.unlink()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
 
-from bot.desk import MAX_RESULTS, Desk, LogNotOpen
+from bot.desk import MAX_RESULTS, Desk, EmptyArchive, LogNotOpen, UnknownOutlet
 from bot.querylog import QueryLog
-from retrieval.answer.answerer import QuestionError
+from retrieval.answer.answerer import Question, QuestionError, validate_question
 from retrieval.archive import Archive
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.store.saved import load_or_build
@@ -29,7 +30,9 @@ def desk(archive: Archive) -> Desk:
 
 
 def test_validate_checks_the_question_and_the_filters_before_any_work(desk: Desk) -> None:
-    assert desk.validate("Did Iran send troops?", "DW", "2014-01-01") == Filters.parse("DW", "2014-01-01")
+    checked = desk.validate("  Did Iran   send troops? ", "DW", "2014-01-01")
+    assert checked.filters == Filters.parse("DW", "2014-01-01")
+    assert checked.question == "Did Iran send troops?"
     with pytest.raises(QuestionError, match="empty"):
         desk.validate("   ")
     with pytest.raises(FilterError, match="since must be a date like 2014-08-20"):
@@ -126,3 +129,42 @@ def test_a_question_is_paged_from_a_thread_started_on_its_answer_but_not_from_an
     assert desk.more(asked.query_id, 3, 3, Place(1, 99, parent_id=10)) is not None  # a thread of #10
     assert desk.more(asked.query_id, 3, 3, Place(1, 11)) is None
     assert desk.more(asked.query_id, 3, 3, Place(2, 10)) is None
+
+
+def test_a_question_is_validated_once_on_its_way_from_the_interface_to_the_archive(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.desk
+    import retrieval.answer.answerer as answerer
+
+    calls: list[str] = []
+
+    def counted(question: str, *args: Any) -> Question:
+        calls.append(question)
+        return validate_question(question, *args)
+
+    monkeypatch.setattr(bot.desk, "validate_question", counted)
+    monkeypatch.setattr(answerer, "validate_question", counted)
+    checked = desk.validate("Did Iran  send troops to Iraq?")
+    asked = desk.ask(checked.question, filters=checked.filters)
+    assert asked.answer.answered and asked.answer.question == "Did Iran send troops to Iraq?"
+    assert calls == ["Did Iran  send troops to Iraq?"]
+    desk.ask("Did Iran send troops to Iraq?")  # typed straight to the desk (a script): checked there, once
+    assert len(calls) == 2
+
+
+def test_the_desk_raises_an_unknown_outlet_and_logs_nothing_itself(desk: Desk) -> None:
+    with pytest.raises(UnknownOutlet) as caught:
+        desk.ask(BROAD, filters=Filters(outlet="Nowhere Times"))
+    assert desk.querylog.db["queries"].count == 0  # type: ignore[union-attr]
+    desk.reject(BROAD, caught.value, filters=Filters(outlet="Nowhere Times"))  # what the interface does, once
+    [row] = desk.querylog.db["queries"].rows  # type: ignore[union-attr]
+    assert row["reason"] == "unknown_outlet" and "Nowhere Times" in row["rejected"]
+
+
+def test_an_empty_archive_is_not_logged_as_a_refused_question() -> None:
+    desk = Desk(Archive.build([]), QueryLog(Database(memory=True)))
+    with pytest.raises(EmptyArchive) as caught:
+        desk.ask(BROAD)
+    assert desk.reject(BROAD, caught.value) is None
+    assert desk.querylog.db["queries"].count == 0  # type: ignore[union-attr]

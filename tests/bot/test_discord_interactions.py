@@ -132,6 +132,37 @@ async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with
     db.close()
 
 
+async def test_each_refused_question_is_logged_once_with_the_one_line_the_member_saw(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    # A desk that loads the archive on first use: the outlet can be checked only then, after
+    # the public "thinking…" (the desk refuses it), while a bad date is refused where it was typed.
+    bot = await start_bot(fake, Desk(lambda: archive, QueryLog.open(log_path)), make_settings(fake))
+    try:
+        _, outlet_hint = await ask(fake, STORM, outlet="Nowhere Times")
+        _, date_hint = await ask(fake, STORM, since="2021-02-30")
+        long_question = "why " * 300
+        sent = await fake.send_message(f"<@{fake.bot_user.id}> {long_question}")
+        long_hint = await fake.wait_for_message(
+            lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"]), timeout=10
+        )
+        _, answer = await ask(fake, STORM)
+        assert answer.embeds, answer.content
+        # Refusals are logged after the reply: once the answer's row is in, every refusal's is.
+        await fake.wait_for(lambda: any(r["rejected"] is None for r in rows(log_path)), what="the answer logged")
+    finally:
+        await bot.close()
+    refused = {r["reason"]: r for r in rows(log_path) if r["rejected"] is not None}  # written off the loop: any order
+    assert sorted(refused) == ["invalid_filter", "invalid_question", "unknown_outlet"]
+    for reason, hint in (("unknown_outlet", outlet_hint), ("invalid_filter", date_hint), ("invalid_question", long_hint)):
+        assert "\n" not in hint.content and refused[reason]["rejected"] in hint.content, (reason, hint.content)
+    assert outlet_hint.ephemeral and date_hint.ephemeral
+    assert "no outlet matches" in outlet_hint.content and "the limit is 1000" in long_hint.content
+    assert len(rows(log_path)) == 4
+    fake.assert_no_violations()
+
+
 # -- votes ----------------------------------------------------------------------------------
 
 

@@ -119,9 +119,11 @@ class AskCog(commands.Cog, name="Ask"):
     async def _ask(self, question: str, **kwargs: Any) -> Asked:
         return await self._in_worker(self.bot.desk.ask, question, more=SPARE_RESULTS, **kwargs)
 
-    async def _log_rejected(
+    async def _log_refused(
         self, question: str, error: QuestionError | FilterError, filters: Filters | None = None, **who: Any
     ) -> None:
+        """The one place a question refused before any search is logged (after the member has
+        the refusal): once, whichever check refused it. An empty archive is not logged."""
         # The log is written off the event loop, after the member has their answer.
         await asyncio.to_thread(self.bot.desk.reject, question, error, filters=filters, **who)
 
@@ -142,22 +144,31 @@ class AskCog(commands.Cog, name="Ask"):
     ) -> None:
         """Ask the news archive a question and get cited excerpts."""
         # Bad input is answered at once, privately, before the cooldown starts and before
-        # the public "thinking…" message.
+        # the public "thinking…" message. The question is validated here, once: the desk and
+        # the archive take the checked question as it is.
+        who = _who(interaction)
         filters: Filters | None = None
         try:
-            filters = self.bot.desk.validate(question, outlet, since, until)
+            checked = self.bot.desk.validate(question, outlet, since, until)
+            filters = checked.filters
             self.bot.desk.check_outlet(filters)
         except (QuestionError, FilterError) as exc:
             await report_failure(interaction, exc)
             # An outlet that matches none is logged with the filters, for /querylog to show.
-            await self._log_rejected(question, exc, filters, **_who(interaction))
+            await self._log_refused(question, exc, filters, **who)
             return
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         await defer_publicly(interaction)
-        asked = await self._ask(question, filters=filters, **_who(interaction))
+        try:
+            asked = await self._ask(checked.question, filters=filters, **who)
+        except (QuestionError, FilterError) as exc:
+            # The outlet checked again once the archive is loaded (a lazy desk), or an empty archive.
+            await report_failure(interaction, exc)
+            await self._log_refused(question, exc, filters, **who)
+            return
         await send_public(interaction, **reply_for(asked))
 
     @ask.autocomplete("outlet")
@@ -241,10 +252,10 @@ class AskCog(commands.Cog, name="Ask"):
         who = {"interface": "discord", "user_id": message.author.id,
                "guild_id": message.guild.id if message.guild else None, "channel_id": message.channel.id}
         try:
-            self.bot.desk.validate(question)
+            checked = self.bot.desk.validate(question)  # once: the desk takes it as it is
         except QuestionError as exc:
             await reply(content=str(exc))
-            await self._log_rejected(question, exc, **who)
+            await self._log_refused(question, exc, **who)
             return
         # An edited question replaces its answer rather than adding one: the first edit (a typo
         # fixed) is free, later ones wait for the cooldown like any question.
@@ -255,9 +266,10 @@ class AskCog(commands.Cog, name="Ask"):
             return
         async with message.channel.typing():
             try:
-                asked = await self._ask(question, **who)
-            except QuestionError as exc:
+                asked = await self._ask(checked.question, **who)
+            except QuestionError as exc:  # the archive is empty (reject() logs nothing for that)
                 await reply(content=str(exc))
+                await self._log_refused(question, exc, **who)
                 return
         await reply(**reply_for(asked, embeds=_may_embed(message)))
 
