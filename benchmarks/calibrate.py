@@ -1,4 +1,4 @@
-"""Fit the answer decision (retrieval/answerability.json) on data, offline.
+"""Fit the answer decision (retrieval/answer/answerability.json) on data, offline.
 
 Usage (from the repository root)::
 
