@@ -261,6 +261,16 @@ class Desk:
             return Asked(answer, None, str(exc))
         return Asked(answer, query_id)
 
+    def not_posted(self, query_id: int | None) -> None:
+        """The answer to logged question ``query_id`` could not be posted (Discord refused it):
+        the question leaves the log, which records only answers someone was shown."""
+        if self.querylog is None or query_id is None:
+            return
+        try:
+            self.querylog.withdraw(query_id)
+        except QueryLogError as exc:
+            log.error("question %s stays in the log as answered although its answer was not posted: %s", query_id, exc)
+
     def check_outlet(self, filters: Filters | None) -> None:
         """Raise FilterError when the outlet filter matches no outlet of the loaded archive.
 

@@ -566,3 +566,42 @@ async def test_an_embed_without_embed_links_is_forbidden(fake_discord: FakeDisco
         await channel.send("plain text still goes")
     assert [m["content"] for m in fake.channel_history(no_embeds)] == ["plain text still goes"]
     assert [v.kind for v in fake.violations] == ["missing_permissions"]
+
+
+async def test_a_reply_needs_read_message_history(fake_discord: FakeDiscord, bot: ArchiveBot) -> None:
+    fake = fake_discord
+    no_history = fake.guild.add_channel("no-history")
+    no_history.overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.READ_MESSAGE_HISTORY)
+    question = await fake.send_message(f"{fake.bot_user.mention} anyone there?", channel=no_history)
+    with pytest.raises(discord.Forbidden) as refused:
+        await bot.get_partial_messageable(no_history.id).get_partial_message(int(question["id"])).reply("hi")
+    assert refused.value.code == 50013
+    assert [v.kind for v in fake.violations] == ["missing_permissions"]
+    assert "READ_MESSAGE_HISTORY" in fake.violations[0].detail
+    fake.violations.clear()
+    sent = await bot.get_partial_messageable(no_history.id).send("a plain message is fine")
+    assert sent.reference is None
+    fake.assert_no_violations()
+
+
+async def test_threads_take_their_parents_permissions_and_send_messages_in_threads(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    news = fake.guild.add_channel("news")
+    thread = fake.guild.add_thread("budget talk", news, owner=fake.member)
+    closed = fake.guild.add_thread("closed talk", news)
+    fake.guild.channels[news.id].overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.READ_MESSAGE_HISTORY)
+    bot = ArchiveBot(fake)
+    async with fake.run_client(bot):
+        cached = bot.get_channel(thread.id)
+        assert isinstance(cached, discord.Thread) and cached.parent_id == news.id
+        assert news.id in {c.id for c in bot.get_guild(fake.guild.id).text_channels}
+        assert thread.id not in {c.id for c in bot.get_guild(fake.guild.id).channels}  # threads are not channels
+        me = cached.guild.me
+        assert cached.permissions_for(me).send_messages_in_threads and not cached.permissions_for(me).read_message_history
+        await cached.send("in the thread")  # Send Messages in Threads, from the parent
+        assert fake.permissions(fake.bot_user, closed) == fake.permissions(fake.bot_user, news)
+        news.overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.SEND_MESSAGES_IN_THREADS)
+        with pytest.raises(discord.Forbidden):
+            await cached.send("refused")
+        assert "SEND_MESSAGES_IN_THREADS" in fake.violations[-1].detail
+    assert [m.content for m in fake.messages if m.channel_id == thread.id] == ["in the thread"]

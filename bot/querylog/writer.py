@@ -184,6 +184,16 @@ class QueryLog:
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
 
+    def withdraw(self, query_id: int) -> None:
+        """Remove a question whose answer could not be posted: nobody saw it answered, so the
+        log does not say it was (nor list it as a gap in the archive). Its votes go with it."""
+        try:
+            with self._lock, self.db.conn:
+                self.db.conn.execute("DELETE FROM feedback WHERE query_id = ?", (query_id,))
+                self.db.conn.execute("DELETE FROM queries WHERE id = ?", (query_id,))
+        except sqlite3.Error as exc:
+            raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
+
     def record_feedback(self, query_id: int, user_id: int | str, value: int) -> None:
         """Record 👍 (+1) or 👎 (-1) from a user on a logged query; a later vote replaces theirs."""
         if value not in (1, -1):

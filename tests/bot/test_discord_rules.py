@@ -124,3 +124,88 @@ async def test_a_mention_in_a_channel_the_bot_has_not_cached_is_answered_there(
     reply = await fake.wait_for_message(lambda m: m.reference is not None, timeout=60)
     assert int(reply.reference["message_id"]) == int(question["id"]) and _answer_shown(reply)
     fake.assert_no_violations()
+
+
+def _logged_questions(tmp_path: Path) -> list[dict]:
+    return list(Database(tmp_path / "log.db")["queries"].rows)
+
+
+@pytest.fixture
+def channel_without_history(fake_discord: FakeDiscord) -> FakeChannel:
+    return _channel_denying_the_bot(fake_discord, "no-history", Perm.READ_MESSAGE_HISTORY)
+
+
+async def test_a_mention_where_the_bot_may_not_read_history_is_answered_with_a_plain_message(
+    fake_discord: FakeDiscord, channel_without_history: FakeChannel, newsdesk: NewsdeskBot, tmp_path: Path
+) -> None:
+    # Was: a reply, which Discord refuses without Read Message History (403), then a refused
+    # apology, and the question logged as answered.
+    fake = fake_discord
+    await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=channel_without_history)
+    answer = await fake.wait_for_message(lambda m: m.channel_id == channel_without_history.id, timeout=60)
+    assert answer.kind == "channel" and answer.reference is None and _answer_shown(answer)
+    assert [row["answered"] for row in _logged_questions(tmp_path)] == [1]
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()
+
+
+def _refused_posts(fake: FakeDiscord, channel: FakeChannel) -> list[str]:
+    return [v.detail for v in fake.violations if v.request is not None and str(channel.id) in v.request.path]
+
+
+async def test_a_refused_reply_in_an_uncached_channel_is_sent_as_a_plain_message(
+    fake_discord: FakeDiscord, newsdesk: NewsdeskBot, tmp_path: Path
+) -> None:
+    # Made after the bot connected: it cannot know its permissions there, tries a reply, and
+    # on Discord's refusal sends the answer as a message that is not a reply.
+    fake = fake_discord
+    unseen = _channel_denying_the_bot(fake, "unseen-no-history", Perm.READ_MESSAGE_HISTORY)
+    await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=unseen)
+    answer = await fake.wait_for_message(lambda m: m.channel_id == unseen.id, timeout=60)
+    assert answer.reference is None and _answer_shown(answer)
+    assert ["READ_MESSAGE_HISTORY" in detail for detail in _refused_posts(fake, unseen)] == [True]
+    assert [row["answered"] for row in _logged_questions(tmp_path)] == [1]
+    fake.assert_nothing_pings()
+
+
+async def test_an_answer_discord_refuses_is_not_logged_as_answered(
+    fake_discord: FakeDiscord, newsdesk: NewsdeskBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Unseen and closed to the bot: the reply and the plain message are both refused; no
+    # apology is tried (it would be refused too), and the searched question leaves the log.
+    fake = fake_discord
+    closed = _channel_denying_the_bot(fake, "unseen-closed", Perm.SEND_MESSAGES)
+    question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=closed)
+    await fake.wait_for(lambda: any(f"message {question['id']} not answered" in r.getMessage() for r in caplog.records),
+                        timeout=60, what="the bot giving up")
+    assert len(_refused_posts(fake, closed)) == 2  # the reply, then the plain message
+    assert not [m for m in fake.messages if m.channel_id == closed.id]
+    assert _logged_questions(tmp_path) == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.fixture
+def threads(fake_discord: FakeDiscord) -> tuple[FakeChannel, FakeChannel]:
+    """A thread the bot may post in, and one whose channel denies it Send Messages in Threads."""
+    fake = fake_discord
+    open_thread = fake.guild.add_thread("budget talk", fake.channel, owner=fake.member)
+    closed_parent = _channel_denying_the_bot(fake, "threads-closed", Perm.SEND_MESSAGES_IN_THREADS)
+    return open_thread, fake.guild.add_thread("closed talk", closed_parent, owner=fake.member)
+
+
+async def test_mentions_in_threads(
+    fake_discord: FakeDiscord, threads: tuple[FakeChannel, FakeChannel], newsdesk: NewsdeskBot, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    open_thread, closed_thread = threads
+    question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=open_thread)
+    reply = await fake.wait_for_message(lambda m: m.channel_id == open_thread.id, timeout=60)
+    assert int(reply.reference["message_id"]) == int(question["id"]) and _answer_shown(reply)
+    await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=closed_thread)
+    dm = fake.dm_channel(fake.member)
+    told = await fake.wait_for_message(lambda m: m.channel_id == dm.id, timeout=60)
+    assert f"<#{closed_thread.id}>" in told.content and "Send Messages in Threads" in told.content
+    assert not [m for m in fake.messages if m.channel_id == closed_thread.id]
+    assert len(_logged_questions(tmp_path)) == 1
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()

@@ -63,6 +63,15 @@ class FakeGuild:
         self.channels[ch.id] = ch
         return ch
 
+    def add_thread(self, name: str, parent: FakeChannel, *, owner: Optional[FakeUser] = None,
+                   type: int = ChannelType.PUBLIC_THREAD) -> FakeChannel:
+        """A thread in ``parent`` (a text or forum channel): sent in GUILD_CREATE's ``threads``,
+        with its parent's permissions; posting in it takes Send Messages in Threads."""
+        ch = FakeChannel(id=self._ids(), name=name, type=type, guild_id=self.id, parent_id=parent.id,
+                         owner_id=owner.id if owner else self.owner_id)
+        self.channels[ch.id] = ch
+        return ch
+
     def add_member(self, user: FakeUser, roles: Iterable[FakeRole | int] = (), *, nick: Optional[str] = None) -> FakeMember:
         role_ids = [r.id if isinstance(r, FakeRole) else int(r) for r in roles]
         m = FakeMember(user=user, guild_id=self.id, roles=[r for r in role_ids if r != self.id], nick=nick)
@@ -95,7 +104,9 @@ class FakeGuild:
         return perms
 
     def permissions_for(self, member: FakeMember, channel: Optional[FakeChannel] = None) -> int:
-        """Discord's permission algorithm: base perms, then channel overwrites."""
+        """Discord's permission algorithm: base perms, then channel overwrites (a thread's parent's)."""
+        if channel is not None and channel.is_thread and channel.parent_id in self.channels:
+            channel = self.channels[channel.parent_id]
         perms = self.base_permissions(member)
         if channel is None or perms == Perm.ALL:
             return perms
@@ -180,8 +191,8 @@ class FakeGuild:
                 "member_count": len(self.members),
                 "voice_states": [],
                 "members": members,
-                "channels": [c.to_dict() for c in self.channels.values()],
-                "threads": [],
+                "channels": [c.to_dict() for c in self.channels.values() if not c.is_thread],
+                "threads": [c.to_dict() for c in self.channels.values() if c.is_thread],
                 "presences": [],
                 "stage_instances": [],
                 "guild_scheduled_events": [],

@@ -169,7 +169,10 @@ class ChannelType:
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
     PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     GUILD_FORUM = 15
+
+    THREADS = (10, PUBLIC_THREAD, PRIVATE_THREAD)
 
 
 @dataclass
@@ -186,6 +189,11 @@ class FakeChannel:
     permission_overwrites: list[dict[str, Any]] = field(default_factory=list)
     recipients: list[FakeUser] = field(default_factory=list)  # DMs only
     last_message_id: Optional[int] = None
+    owner_id: Optional[int] = None  # threads only: who started it
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in ChannelType.THREADS
 
     def overwrite(self, target: "FakeRole | FakeMember | FakeUser", *, allow: Any = 0, deny: Any = 0) -> None:
         """Add/replace a permission overwrite for a role or member."""
@@ -207,6 +215,16 @@ class FakeChannel:
         }
         if self.type == ChannelType.DM:
             d["recipients"] = [u.to_dict() for u in self.recipients]
+            return d
+        if self.is_thread:
+            # A thread has no overwrites of its own: its parent's apply (guild.permissions_for).
+            d.update({
+                "name": self.name, "parent_id": str(self.parent_id), "owner_id": str(self.owner_id or 0),
+                "guild_id": str(self.guild_id), "rate_limit_per_user": 0, "message_count": 0, "member_count": 1,
+                "total_message_sent": 0,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": iso(),
+                                    "locked": False, "create_timestamp": iso()},
+            })
             return d
         d.update(
             {

@@ -65,7 +65,7 @@ class GuildRoutes(StandinState):
         await self._dispatch_if_session("GUILD_CREATE", gd, Intents.GUILDS)
 
     async def r_get_guild_channels(self, ctx: Ctx, guild_id: str) -> Any:
-        return [c.to_dict() for c in self._guild(guild_id).channels.values()]
+        return [c.to_dict() for c in self._guild(guild_id).channels.values() if not c.is_thread]
 
     async def r_get_roles(self, ctx: Ctx, guild_id: str) -> Any:
         return [r.to_dict() for r in self._guild(guild_id).roles.values()]

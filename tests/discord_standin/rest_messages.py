@@ -1,8 +1,9 @@
 """REST routes for channel messages, reactions and typing.
 
 Posting checks the bot's channel permissions first (403 / 50001 without
-VIEW_CHANNEL, 403 / 50013 without SEND_MESSAGES, ATTACH_FILES for files or
-EMBED_LINKS for embeds), then the payload.  Ephemeral messages cannot be fetched through channel routes.
+VIEW_CHANNEL, 403 / 50013 without SEND_MESSAGES (SEND_MESSAGES_IN_THREADS in a
+thread), ATTACH_FILES for files, EMBED_LINKS for embeds, READ_MESSAGE_HISTORY
+for a reply), then the payload.  Ephemeral messages cannot be fetched through channel routes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ class ChannelMessageRoutes(StandinState):
         perms = self._bot_perms(ch)
         if not perms & Perm.VIEW_CHANNEL:
             raise self._reject("missing_access", error(403, 50001, "Missing Access"), ctx.rec)
-        self._require(ctx, perms, Perm.SEND_MESSAGES, "SEND_MESSAGES")
+        if ch.is_thread:
+            self._require(ctx, perms, Perm.SEND_MESSAGES_IN_THREADS, "SEND_MESSAGES_IN_THREADS")
+        else:
+            self._require(ctx, perms, Perm.SEND_MESSAGES, "SEND_MESSAGES")
+        if (ctx.payload.get("message_reference") or {}).get("message_id"):
+            # A reply (or a forward) reads the message it refers to.
+            self._require(ctx, perms, Perm.READ_MESSAGE_HISTORY, "READ_MESSAGE_HISTORY (needed to reply)")
         if ctx.files:
             self._require(ctx, perms, Perm.ATTACH_FILES, "ATTACH_FILES")
         if ctx.payload.get("embeds"):

@@ -6,7 +6,10 @@ desk call run in a small worker pool, and the result into a reply (see :mod:`bot
 Guarantees: what was typed is checked before the cooldown starts (a typo costs no wait), and
 a refused question is logged with its reason. A question asked by mention and then edited is
 answered again in the same reply (no cooldown: it replaces, it does not add); deleted, it
-takes its answer down (see :mod:`.replies`). Every button acknowledges within Discord's 3 s
+takes its answer down (see :mod:`.replies`). A mention is answered with a reply where the bot
+may read the channel's history (Discord refuses a reply without Read Message History), with a
+plain message where it may only post, and not at all where it may not post (the member is told
+privately); an answer Discord refuses is taken out of the query log. Every button acknowledges within Discord's 3 s
 before it does any work, and every failure (command or button) ends in one private message
 (see :mod:`bot.failures`), never a "thinking…" left forever or a public apology.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import enum
 import functools
 import logging
 from collections.abc import Callable
@@ -51,7 +55,19 @@ EDIT_IS_NEW_SECONDS = 300
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
 DM_HINT = "Ask me a question, e.g. *Did Iran send troops to Iraq?* (a question ends with ?) \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
-CANNOT_POST = ("I can't answer in <#{channel}>: I don't have the Send Messages permission there. "
+class Post(enum.Enum):
+    """How the bot may answer a message where it was posted."""
+
+    REPLY = "reply"  # Send Messages (in Threads) and Read Message History
+    PLAIN = "plain"  # may post, but not read the history a reply refers to: a message that is not a reply
+    NONE = "none"  # may not post there
+
+
+class NotPosted(Exception):
+    """Discord refused the bot's message, as a reply and as a plain message."""
+
+
+CANNOT_POST = ("I can't answer in <#{channel}>: I don't have the {permission} permission there. "
                "Ask me with `/ask` in that channel instead, or ask a moderator to let me post there.")
 NOT_IN_LOG = "That answer is no longer in the log, so I can't page through it. Ask again with `/ask`."
 NO_MORE = "No more excerpts for this question."
@@ -217,17 +233,23 @@ class AskCog(commands.Cog, name="Ask"):
             return  # stopping: a restarted bot does not see it either; the member can ask again
         if not self.replies.asks(message.id, question):
             return
-        if not _may_post(message):
+        how = _may_post(message)
+        if how is Post.NONE:
             await self._cannot_post_here(message)
             return
+        if how is Post.PLAIN:
+            log.info("message %s: no Read Message History in channel %s, so the answer is a message, not a reply",
+                     message.id, message.channel.id)
         try:
-            await self._answer_mention(message, question, edited=edited)
+            await self._answer_mention(message, question, how, edited=edited)
+        except NotPosted as exc:
+            log.warning("message %s not answered: %s", message.id, exc)
         except Exception:
             # A listener's error must not take the bot down; the member gets an apology.
             log.exception("answering a mention failed (message %s)", message.id)
             try:
-                await message.reply(MENTION_APOLOGY, mention_author=False, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
+                await self._post(message, how, content=MENTION_APOLOGY)
+            except (discord.HTTPException, NotPosted):
                 log.exception("could not send the apology either")
 
     def _serves(self, message: discord.Message) -> bool:
@@ -236,15 +258,17 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _cannot_post_here(self, message: discord.Message) -> None:
         """Tell the member privately why no answer comes, and how to ask instead (nothing is searched)."""
-        log.warning("message %s not answered: no Send Messages permission in channel %s", message.id, message.channel.id)
+        permission = "Send Messages in Threads" if isinstance(message.channel, discord.Thread) else "Send Messages"
+        log.warning("message %s not answered: no %s permission in channel %s", message.id, permission, message.channel.id)
         try:
-            await message.author.send(CANNOT_POST.format(channel=message.channel.id), allowed_mentions=NO_MENTIONS)
+            text = CANNOT_POST.format(channel=message.channel.id, permission=permission)
+            await message.author.send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.info("could not tell member %s either (their DMs may be closed)", message.author.id)
 
-    async def _answer_mention(self, message: discord.Message, question: str, *, edited: bool = False) -> None:
+    async def _answer_mention(self, message: discord.Message, question: str, how: Post, *, edited: bool = False) -> None:
         async def reply(**kwargs: Any) -> None:
-            await self._reply(message, question, **kwargs)
+            await self._reply(message, question, how, **kwargs)
 
         if not question:
             await reply(content=MENTION_HINT if message.guild else DM_HINT)
@@ -271,10 +295,16 @@ class AskCog(commands.Cog, name="Ask"):
                 await reply(content=str(exc))
                 await self._log_refused(question, exc, **who)
                 return
-        await reply(**reply_for(asked, embeds=_may_embed(message)))
+        try:
+            await reply(**reply_for(asked, embeds=_may_embed(message)))
+        except (NotPosted, discord.HTTPException):
+            # Logged as answered by the search; nobody was shown the answer, so it leaves the log.
+            await asyncio.to_thread(self.bot.desk.not_posted, asked.query_id)
+            raise
 
-    async def _reply(self, message: discord.Message, question: str, **kwargs: Any) -> None:
-        """Reply to ``message``, or put the answer in the reply sent before (an edited question).
+    async def _reply(self, message: discord.Message, question: str, how: Post, **kwargs: Any) -> None:
+        """Reply to ``message`` (see :meth:`_post`), or put the answer in the reply sent before
+        (an edited question). Raises NotPosted when Discord refuses it.
 
         Nothing when the message was deleted or edited again meanwhile: that answer is not wanted.
         """
@@ -288,7 +318,23 @@ class AskCog(commands.Cog, name="Ask"):
                 return
             except discord.NotFound:  # a moderator deleted the answer: the edited question gets a new one
                 log.info("the answer to message %s was deleted; replying again", message.id)
-        tracked.reply = await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
+        tracked.reply = await self._post(message, how, **kwargs)
+
+    async def _post(self, message: discord.Message, how: Post, **kwargs: Any) -> discord.Message:
+        """Answer ``message`` as a reply, or as a plain message where the bot may not read the
+        history a reply refers to. Where the bot's cache could not tell (a channel it has not
+        seen, permissions changed since), a refused reply is sent again as a plain message;
+        NotPosted when that is refused too."""
+        if how is Post.REPLY:
+            try:
+                return await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
+            except discord.Forbidden as exc:
+                log.info("reply to message %s refused (%s); sending a plain message instead", message.id, exc.text or exc.status)
+        try:
+            return await message.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
+        except discord.Forbidden as exc:
+            raise NotPosted(f"Discord refused the bot's message in channel {message.channel.id} "
+                            f"({exc.text or exc.status}): check its permissions there") from exc
 
     # -- buttons: acknowledge first, then work; any failure is one private message ----------
 
@@ -355,16 +401,26 @@ def _just_edited(message: discord.Message) -> bool:
     return edited is not None and discord.utils.utcnow() - edited < dt.timedelta(seconds=EDIT_IS_NEW_SECONDS)
 
 
-def _may_post(message: discord.Message) -> bool:
-    """The bot may post where the message was posted (Send Messages, in threads Send Messages in Threads; always in DMs)."""
+def _may_post(message: discord.Message) -> Post:
+    """How the bot may answer where the message was posted: a reply needs Read Message History
+    besides Send Messages (in threads Send Messages in Threads); in DMs it may always reply."""
     if message.guild is None or isinstance(message.channel, discord.PartialMessageable):
-        return True  # a DM; or a channel the bot has not cached, whose permissions it cannot know: try
-    permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr]
-    return permissions.send_messages_in_threads if isinstance(message.channel, discord.Thread) else permissions.send_messages
+        return Post.REPLY  # a DM; or a channel the bot has not cached, whose permissions it cannot know: try
+    try:
+        permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr]
+    except discord.ClientException:  # a thread whose parent channel is not cached: try
+        return Post.REPLY
+    in_thread = isinstance(message.channel, discord.Thread)
+    if not (permissions.send_messages_in_threads if in_thread else permissions.send_messages):
+        return Post.NONE
+    return Post.REPLY if permissions.read_message_history else Post.PLAIN
 
 
 def _may_embed(message: discord.Message) -> bool:
     """The bot may send embeds where the message was posted (Embed Links; always in DMs)."""
     if message.guild is None:
         return True
-    return message.channel.permissions_for(message.guild.me).embed_links  # type: ignore[union-attr]
+    try:
+        return message.channel.permissions_for(message.guild.me).embed_links  # type: ignore[union-attr]
+    except discord.ClientException:  # a thread whose parent channel is not cached
+        return False
