@@ -20,7 +20,7 @@ import discord
 
 from bot.render_text import citation, echoed, emphasise, searched_for, truncate
 from retrieval.answer.answerer import Answer, Excerpt
-from retrieval.ingest.feeds import state_file
+from retrieval.library import Places
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -191,7 +191,7 @@ def without_server_paths(text: str, settings: Settings) -> str:
     Only absolute forms are replaced (a relative ``corpus`` is also a plain word), the
     longest first (the index folder may be in the corpus folder, the corpus in the log's).
     """
-    index = state_file(settings.corpus_dir, settings.index_path).parent
+    index = Places(settings.corpus_dir, settings.index_path).index_dir
     db = settings.db_path
     places: list[tuple[Path, str, str]] = [
         (index, "the index folder's ", "the index folder"),

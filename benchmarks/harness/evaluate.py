@@ -41,7 +41,8 @@ from retrieval.archive import Archive
 from retrieval.store.atomic import write_text_atomically
 from benchmarks.harness.baseline import Baseline
 from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus
-from retrieval.store.saved import default_index_path, load_or_build
+from retrieval.store.places import Places
+from retrieval.store.saved import load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def _asking(archive: Archive) -> Callable[[str, int], Reply]:
 
 def newsdesk_bm25(trial: Trial) -> Callable[[str, int], Reply]:
     """newsdesk without the semantic stage (``NEWSDESK_SEMANTIC=off``), its index saved beside the other."""
-    index = trial.index_path or default_index_path(trial.corpus_dir)
+    index = Places(trial.corpus_dir, trial.index_path).index
     own = index.with_name(f"{index.stem}-bm25.npz") if index.suffix == ".npz" else index / "archive-bm25.npz"
     return _asking(load_or_build(trial.corpus_dir, own, semantic=False))
 

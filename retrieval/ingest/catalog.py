@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.store.atomic import write_text_atomically
+from retrieval.store.places import Places
 from retrieval.corpus import Article, CorpusError, corpus_files, read_article
 from retrieval.ingest.admin import REMOVED_DIRNAME
 
-INDEX_DIRNAME = ".index"  # the corpus folder's cache folder (retrieval.store.saved's default)
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _read(path: Path) -> Article | None:
 
 def _current_records(corpus_dir: Path) -> dict[str, Record]:
     """Each corpus file's catalog record, in name order: from the catalog when unchanged, else read."""
-    catalog_path = corpus_dir / INDEX_DIRNAME / CATALOG_FILENAME
+    catalog_path = Places(corpus_dir).corpus_cache / CATALOG_FILENAME
     try:
         saved = json.loads(catalog_path.read_text(encoding="utf-8"))
         known: dict[str, Record] = saved["files"] if saved.get("version") == _CATALOG_VERSION else {}
@@ -195,7 +195,7 @@ def save_catalog(corpus_dir: Path, articles: Iterable[Article], stats: Iterable[
         name: _record(by_name[name], size, mtime) if name in by_name else [size, mtime]
         for name, size, mtime in stats
     }
-    _save(corpus_dir / INDEX_DIRNAME / CATALOG_FILENAME, records)
+    _save(Places(corpus_dir).corpus_cache / CATALOG_FILENAME, records)
 
 
 def _path(article: Article) -> Path:

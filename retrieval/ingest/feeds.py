@@ -30,13 +30,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.store.atomic import write_text_atomically
+from retrieval.store.places import Places
 from retrieval.ingest.fetch import REASON_ROBOTS_FAILING, FetchError, FetchLimits, Outages, fetch
 from retrieval.ingest.pages import IngestOutcome, Overrides, RawPage, ingest_pages
 from retrieval.ingest.outlet_names import outlet_name
 
 log = logging.getLogger(__name__)
 
-STATE_FILENAME = "feeds.json"
 # Feeds list their latest entries: past this many links per feed, those the feed no longer
 # lists are dropped, oldest first; a link it still lists is always kept (else it is fetched again).
 MAX_SEEN_PER_FEED = 5000
@@ -74,10 +74,7 @@ def feed_outlet(title: str) -> str:
 
 def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
     """``feeds.json`` in the index folder (``<corpus>/.index`` unless NEWSDESK_INDEX says)."""
-    from retrieval.store.saved import default_index_path
-
-    folder = Path(index_path) if index_path else default_index_path(corpus_dir)
-    return (folder.parent if folder.suffix == ".npz" else folder) / STATE_FILENAME
+    return Places(Path(corpus_dir), Path(index_path) if index_path else None).feed_state
 
 
 class FeedState:

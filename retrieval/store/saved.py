@@ -66,12 +66,11 @@ from retrieval.index.scoring import Progress, Scorer
 from retrieval.index.meaning import Embedder, FusedScorer
 from retrieval.store.delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
 from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, path_in, sentence_term_arrays
+from retrieval.store.places import ARCHIVE_FILENAME, INDEX_DIRNAME, Places, archive_file, default_index_path
 from retrieval.store.verify import InconsistentArchive, check_archive_arrays
 
 log = logging.getLogger(__name__)
 
-INDEX_DIRNAME = ".index"
-ARCHIVE_FILENAME = "archive.npz"
 # A temporary file untouched this long was left by a killed build (a live one is being written).
 STALE_TEMPORARY_SECONDS = 600.0
 
@@ -79,14 +78,7 @@ STALE_TEMPORARY_SECONDS = 600.0
 _UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
 
 
-def default_index_path(corpus_dir: Path | str) -> Path:
-    return Path(corpus_dir) / INDEX_DIRNAME
-
-
-def archive_file(index_path: Path | str) -> Path:
-    """The file that holds the archive: ``index_path`` itself if it ends in .npz."""
-    path = Path(index_path)
-    return path if path.suffix == ".npz" else path / ARCHIVE_FILENAME
+__all__ = ["ARCHIVE_FILENAME", "INDEX_DIRNAME", "archive_file", "default_index_path", "load_or_build", "open_saved"]
 
 
 # -- fingerprints ---------------------------------------------------------------------
@@ -183,6 +175,13 @@ def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
 # -- building -------------------------------------------------------------------------
 
 
+class Opened(NamedTuple):
+    """An archive and whether the saved index serves it: loaded from it, or written to it now."""
+
+    archive: Archive
+    saved: bool
+
+
 def load_or_build(
     corpus_dir: Path | str,
     index_path: Path | str | None = None,
@@ -192,6 +191,19 @@ def load_or_build(
     semantic: bool = True,
     merge: bool = False,
 ) -> Archive:
+    """The archive of ``corpus_dir``, loaded if current, else built and saved: :func:`open_saved`'s."""
+    return open_saved(corpus_dir, index_path, analyzer=analyzer, progress=progress, semantic=semantic, merge=merge).archive
+
+
+def open_saved(
+    corpus_dir: Path | str,
+    index_path: Path | str | None = None,
+    *,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    semantic: bool = True,
+    merge: bool = False,
+) -> Opened:
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
     The one way to get the archive of a corpus folder (the CLI, the bot and ``ingest`` all
@@ -202,11 +214,13 @@ def load_or_build(
     archive without them, or with another model's, is rebuilt, and the other way round.
     Corpus files changed since the save are applied as a delta when few in a large corpus
     (:mod:`retrieval.store.delta`); ``merge`` rebuilds and saves instead (a new base).
+    ``Opened.saved`` is False when the archive was built but could not be saved (warned).
     """
     corpus_dir = Path(corpus_dir)
     check_corpus_folder(corpus_dir)
     analyzer = analyzer or default_analyzer()
-    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    places = Places(corpus_dir, Path(index_path) if index_path is not None else None)
+    path = places.archive_file
     states = _stat_corpus(corpus_dir)
     code = code_fingerprint()
     model = Embedder().name if semantic else None
@@ -220,7 +234,7 @@ def load_or_build(
             # the archive was built from, so a file changed since is still seen as changed.
             current = [state._replace(sha256=digest) for state, digest in zip(states, saved_digests)]
             _save_archive(archive, path, corpus_dir, current, code)
-        return archive
+        return Opened(archive, True)
     # Fingerprint first: a file changed while building is then seen as changed next time.
     states = _with_digests(corpus_dir, states)
     loaded_corpus = load_corpus(corpus_dir)
@@ -232,11 +246,11 @@ def load_or_build(
         **({"scorer": FusedScorer.build} if semantic else {}),
     )
     saved = usable and _save_archive(archive, path, corpus_dir, states, code)
-    if saved and path.parent == default_index_path(corpus_dir):
+    if saved and places.index_is_the_corpus_cache:
         # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
         # are at hand: the next ingest need not read them again.
         save_catalog(corpus_dir, loaded_corpus.articles, ((s.name, s.size, s.mtime_ns) for s in states))
-    return archive
+    return Opened(archive, saved)
 
 
 # -- saving and loading ---------------------------------------------------------------
@@ -316,7 +330,7 @@ def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, 
     when the archive is loaded.
     """
     corpus_dir = Path(corpus_dir)
-    path = archive_file(index_path if index_path is not None else default_index_path(corpus_dir))
+    path = Places(corpus_dir, Path(index_path) if index_path is not None else None).archive_file
     states = _stat_corpus(corpus_dir)
     try:
         meta = json.loads(array_text(read_npz(path)["store_meta"]))
