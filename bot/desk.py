@@ -37,7 +37,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import CorpusError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
-from retrieval.store.saved import load_or_build
+from retrieval.library import Library
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -388,8 +388,8 @@ def rejection_code(error: QuestionError | FilterError) -> str:
     return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
 
 
-__all__ = ["Asked", "Checked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery", "load_archive",
-           "rejection_code"]
+__all__ = ["Asked", "Checked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery",
+           "library_for", "load_archive", "rejection_code"]
 
 
 def load_archive(
@@ -408,7 +408,12 @@ def load_archive(
     ``Settings.analyzer``) carries a team's own aliases file. ``merge`` rebuilds a saved
     archive the corpus changed since, rather than applying the changed files as a delta.
     """
-    archive = load_or_build(corpus_dir, index_path, semantic=semantic, analyzer=analyzer, merge=merge)
-    for error in archive.errors:
-        log.warning("corpus file skipped: %s", error)
-    return archive
+    return Library(Path(corpus_dir), index_path, semantic=semantic, analyzer=analyzer).load(merge=merge)
+
+
+def library_for(settings: Settings) -> Library:
+    """The door for changes to the archive the settings describe (its folders, how it is indexed and fetched)."""
+    return Library(
+        settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer(),
+        contact=settings.contact, limits=settings.fetch_limits(),
+    )

@@ -157,12 +157,12 @@ def test_one_page_into_a_large_archive_is_a_delta_not_a_rebuild(corpus: Path, mo
     assert "index updated:" in first.output  # a new archive is built and saved
     monkeypatch.setattr(store_delta, "DELTA_MIN_CORPUS_BYTES", 0)  # this small corpus counts as large
     monkeypatch.setattr(store_delta, "DELTA_MAX_SHARE", 1.0)
-    load_or_build = store.load_or_build
-    monkeypatch.setattr(store, "load_or_build", None)  # ingest must not load or rebuild the archive
+    open_saved = store.open_saved
+    monkeypatch.setattr(store, "open_saved", None)  # ingest must not load or rebuild the archive (load_or_build uses it)
     added = CliRunner().invoke(main, ["ingest", str(HTML_DIR / "article.html")])
     assert added.exit_code == 0, added.output
     assert "index: 1 changed file pending as a delta on the saved index" in added.output
-    monkeypatch.setattr(store, "load_or_build", load_or_build)
+    monkeypatch.setattr(store, "open_saved", open_saved)
     answer = json.loads(CliRunner().invoke(main, ["ask", "Why was the Harbour Town pier closed?", "--json"]).output)
     assert answer["answered"] and "Harbour Town" in answer["results"][0]["title"]
 
@@ -180,9 +180,9 @@ def test_a_replaced_article_is_counted_as_replaced_not_added(corpus: Path) -> No
 
 
 def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import ingest_cli
+    from retrieval.library import sources
 
-    read_file = ingest_cli.read_file
+    read_file = sources.read_file
     calls = []
 
     def interrupted_at_the_third(path: Path):  # Ctrl-C while the third page is read
@@ -191,7 +191,7 @@ def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path,
             raise KeyboardInterrupt
         return read_file(path)
 
-    monkeypatch.setattr(ingest_cli, "read_file", interrupted_at_the_third)
+    monkeypatch.setattr(sources, "read_file", interrupted_at_the_third)
     result = CliRunner().invoke(main, ["ingest", str(SEEDS)])
     assert result.exit_code == 130, result.output
     assert sum(line.startswith("added ") for line in result.output.splitlines()) == 2
@@ -202,7 +202,7 @@ def test_an_interrupted_batch_reports_what_it_added_and_indexes_it(corpus: Path,
 
 
 def test_ctrl_c_while_the_index_is_updated_keeps_the_pages_and_says_so(corpus: Path) -> None:
-    from bot import ingest_cli
+    from retrieval.store import saved as store
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -210,7 +210,7 @@ def test_ctrl_c_while_the_index_is_updated_keeps_the_pages_and_says_so(corpus: P
     # Its own MonkeyPatch: undoing the interruption leaves the fixture's folder and settings in place
     # (monkeypatch.undo() undid them too, and the ask below ran in the checkout, on its corpus and log).
     with pytest.MonkeyPatch.context() as interruption:
-        interruption.setattr(ingest_cli, "_rebuilt_index", interrupted)
+        interruption.setattr(store, "open_saved", interrupted)  # Ctrl-C while the index is rebuilt
         result = CliRunner().invoke(main, ["ingest", str(SEEDS), "--published", "2014-08-20"])
     assert result.exit_code == 130, result.output
     assert sum(line.startswith("added ") for line in result.output.splitlines()) == 5
