@@ -21,23 +21,23 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from sqlite_utils import Database
 
+from bot.archive_setup import archive_options, library_for, load_archive
 from bot.place import Place
 from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
 from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from bot.typed import FIX, not_utf8
-from retrieval.text.analyzer import Analyzer
 from retrieval.answer.answerer import Answer, Excerpt, Question, QuestionError, ask, validate_question
 from retrieval.archive import Archive
-from retrieval.corpus import CorpusError
+from retrieval.corpus import Article, CorpusError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
-from retrieval.library import Library
+# The door for changes to the archive: the cogs reach it, and what it raises and returns, only through here.
+from retrieval.library import ArchiveAdminError, FetchPool, IngestError, Library, Overrides, Preview, Removed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,9 +95,16 @@ class Page:
 
 class Desk:
     def __init__(
-        self, archive: Archive | Callable[[], Archive], querylog: QueryLog | None, *, results: int = 3
+        self,
+        archive: Archive | Callable[[], Archive],
+        querylog: QueryLog | None,
+        *,
+        results: int = 3,
+        library: Library | None = None,
     ) -> None:
-        """``archive`` is the archive, or a function that loads it on first use."""
+        """``archive`` is the archive, or a function that loads it on first use; ``library`` is the
+        door for changes to it (:func:`library_for` the settings when not given)."""
+        self.library = library
         self._archive = archive if isinstance(archive, Archive) else None
         self._load = None if isinstance(archive, Archive) else archive
         self._loading = threading.Lock()
@@ -125,6 +132,13 @@ class Desk:
         """Answer from ``archive`` from now on (the live archive's reload); a question under way keeps the old one."""
         self._archive = archive
 
+    def open_library(self, settings: Settings) -> Library:
+        """The door for changes to the archive: the desk's own, else (a desk made without one) one for
+        ``settings``' folders, kept from then on, so /archive and the live archive share it."""
+        if self.library is None:
+            self.library = library_for(settings)
+        return self.library
+
     def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> str | None:
         """Log a moderator's change to the archive; the error text when it could not be logged."""
         if self.querylog is None:
@@ -139,9 +153,8 @@ class Desk:
     @classmethod
     def from_settings(cls, settings: Settings, *, open_log: bool = True, lazy: bool = False) -> Desk:
         """The desk the settings describe; ``lazy`` loads the archive only when first needed."""
-        archive: Archive | Callable[[], Archive] = lambda: load_archive(
-            settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer()
-        )
+        library = library_for(settings)
+        archive: Archive | Callable[[], Archive] = library.load
         if not lazy:
             archive = archive()
         querylog: QueryLog | None = None
@@ -156,7 +169,7 @@ class Desk:
                 # and each answer carries it (Asked.log_error).
                 log.error("%s; questions will not be logged", exc)
                 problem = str(exc)
-        desk = cls(archive, querylog, results=settings.results)
+        desk = cls(archive, querylog, results=settings.results, library=library)
         desk.log_problem = problem or desk.log_problem
         return desk
 
@@ -388,32 +401,8 @@ def rejection_code(error: QuestionError | FilterError) -> str:
     return "invalid_filter" if isinstance(error, FilterError) else "invalid_question"
 
 
-__all__ = ["Asked", "Checked", "Desk", "EmptyArchive", "LogNotOpen", "Page", "Place", "UnknownOutlet", "UnknownQuery",
-           "library_for", "load_archive", "rejection_code"]
-
-
-def load_archive(
-    corpus_dir: Path,
-    index_path: Path | None = None,
-    *,
-    semantic: bool = True,
-    analyzer: Analyzer | None = None,
-    merge: bool = False,
-) -> Archive:
-    """Load the corpus folder into a searchable archive, reporting malformed files.
-
-    The saved index (``index_path``, default ``<corpus_dir>/.index``) is loaded when it
-    matches the corpus, and rebuilt and saved when it does not. ``semantic`` (the
-    NEWSDESK_SEMANTIC setting) adds meaning-aware re-ranking; ``analyzer`` (see
-    ``Settings.analyzer``) carries a team's own aliases file. ``merge`` rebuilds a saved
-    archive the corpus changed since, rather than applying the changed files as a delta.
-    """
-    return Library(Path(corpus_dir), index_path, semantic=semantic, analyzer=analyzer).load(merge=merge)
-
-
-def library_for(settings: Settings) -> Library:
-    """The door for changes to the archive the settings describe (its folders, how it is indexed and fetched)."""
-    return Library(
-        settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer(),
-        contact=settings.contact, limits=settings.fetch_limits(),
-    )
+__all__ = [
+    "ArchiveAdminError", "Article", "Asked", "Checked", "Desk", "EmptyArchive", "FetchPool", "FilterError", "Filters",
+    "IngestError", "Library", "LogNotOpen", "Overrides", "Page", "Place", "Preview", "QuestionError", "Removed",
+    "UnknownOutlet", "UnknownQuery", "archive_options", "library_for", "load_archive", "rejection_code",
+]

@@ -32,39 +32,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from bot.desk import Desk, load_archive
+from bot.desk import Desk
 from bot.settings import Settings
 from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
-from retrieval.index.changes import delta_size
-from retrieval.corpus import CORPUS_SUFFIX
-from retrieval.ingest.fetch_pool import FetchPool
-from retrieval.store.delta import DELTA_MAX_SHARE, CorpusDiff, apply_diff
+from retrieval.library import FeedStateNotSaved, FetchPool, Library, Snapshot
 
 log = logging.getLogger(__name__)
 
-Snapshot = frozenset[tuple[str, int, int]]
 # Delta segments (rounds of changes) after which the archive is merged into one again.
 MERGE_SEGMENTS = 8
-
-
-def corpus_snapshot(corpus_dir: Path) -> Snapshot:
-    """Name, size and modification time of each corpus file (what a change would alter)."""
-    try:
-        with os.scandir(corpus_dir) as entries:
-            return frozenset(
-                (e.name, s.st_size, s.st_mtime_ns)
-                for e in entries
-                if e.name.endswith(CORPUS_SUFFIX) and e.is_file()  # the files load_corpus reads
-                for s in (e.stat(),)
-            )
-    except FileNotFoundError:
-        return frozenset()
 
 
 # A swapped-in archive is warmed up once it has answered this long without being replaced:
@@ -95,11 +75,15 @@ async def _warm_up(archive: Archive, after: str, delay: float = 0.0) -> None:
 class LiveArchive:
     """Keeps ``desk`` answering from the corpus folder as it is now, and polls the feeds."""
 
-    def __init__(self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None) -> None:
+    def __init__(
+        self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None, library: Library | None = None
+    ) -> None:
         self.desk = desk
         self.settings = settings
-        self._load = load or (lambda: self._load_archive(merge=False))
-        self._merge = (lambda: self._load_archive(merge=True)) if load is None else load
+        # Every change to the archive (a look at the folder, a feed poll, /archive) goes through it.
+        self.library = library or desk.open_library(settings)
+        self._load = load or (lambda: self.library.load(merge=False))
+        self._merge = (lambda: self.library.load(merge=True)) if load is None else load
         self._seen: Snapshot | None = None
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
@@ -114,15 +98,9 @@ class LiveArchive:
         # may take as long as its slowest entries' fetch deadlines.
         self._feed_pool = FetchPool(workers=1, waiting=0, name="newsdesk-feeds")
 
-    def _load_archive(self, *, merge: bool) -> Archive:
-        settings = self.settings
-        return load_archive(
-            settings.corpus_dir, settings.index_path, semantic=settings.semantic, analyzer=settings.analyzer(), merge=merge
-        )
-
     async def start_watching(self) -> None:
         """Remember the corpus as the desk's archive was loaded from it."""
-        self._seen = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
+        self._seen = await asyncio.to_thread(self.library.snapshot)
 
     async def check(self) -> bool:
         """Update the archive if the corpus folder changed since the last look; True if it did."""
@@ -130,7 +108,7 @@ class LiveArchive:
             return await self._check()
 
     async def _check(self) -> bool:
-        now = await asyncio.to_thread(corpus_snapshot, self.settings.corpus_dir)
+        now = await asyncio.to_thread(self.library.snapshot)
         if now == self._seen:
             return False
         before = self._seen or frozenset()
@@ -168,17 +146,14 @@ class LiveArchive:
 
     def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
         """``archive`` with the files that differ between the two looks applied (blocking)."""
-        changed = tuple(sorted({n for n, *_ in now - before}))
-        removed = tuple(sorted({n for n, *_ in before} - {n for n, *_ in now}))
-        try:
-            return apply_diff(archive, self.settings.corpus_dir, CorpusDiff(changed, removed, False))
-        except TypeError as exc:  # a scorer that cannot grow by segments
-            log.info("archive loaded again (%s)", exc)
+        changed = self.library.with_changes(archive, before, now)
+        if changed is None:  # an archive that cannot grow (a custom loader's)
+            log.info("archive loaded again")
             return self._load()
+        return changed
 
     def _merge_if_due(self, archive: Archive) -> None:
-        segments, passages = delta_size(archive)
-        due = segments >= MERGE_SEGMENTS or passages > DELTA_MAX_SHARE * max(archive.passage_count, 1)
+        due = self.library.merge_due(archive, max_segments=MERGE_SEGMENTS)
         if due and (self._merging is None or self._merging.done()):
             self._merging = asyncio.create_task(self.merge(), name="newsdesk-archive-merge")
 
@@ -209,35 +184,24 @@ class LiveArchive:
 
     def poll_feeds_once(self) -> int:
         """Ingest the new entries of every feed (blocking: run it in a worker thread); how many were added."""
-        from retrieval.ingest.feeds import FeedState, ingest_feed, state_file
-        from retrieval.ingest.pages import Overrides, summarise
+        polled = self.library.poll(self.settings.feeds)
+        for run in polled.runs:
+            for outcome in run.outcomes:
+                if outcome.result is not None:
+                    log.info("feed %s: added %s (%s)", run.feed, outcome.result.path.name, outcome.result.article.title)
+                elif not outcome.skipped:
+                    log.warning("feed %s: %s", run.feed, outcome.error)
+            log.info("feed %s: %s", run.feed, run.summary())
+        self._note_feed_state(polled.problem, polled.recorded)
+        return len(polled.added)
 
-        state = FeedState(state_file(self.settings.corpus_dir, self.settings.index_path))
-        added = 0
-        try:
-            for feed in self.settings.feeds:
-                outcomes = list(ingest_feed(
-                    feed, self.settings.corpus_dir, state, Overrides(),
-                    contact=self.settings.contact, limits=self.settings.fetch_limits(),
-                ))
-                for outcome in outcomes:
-                    if outcome.result is not None:
-                        log.info("feed %s: added %s (%s)", feed, outcome.result.path.name, outcome.result.article.title)
-                    elif not outcome.skipped:
-                        log.warning("feed %s: %s", feed, outcome.error)
-                added += sum(o.ok for o in outcomes)
-                log.info("feed %s: %s", feed, summarise(outcomes))
-        finally:  # a poll that failed half-way may have tried to save too
-            self._note_feed_state(state.problem, state.saved)
-        return added
-
-    def _note_feed_state(self, problem: str | None, saved: bool) -> None:
+    def _note_feed_state(self, problem: FeedStateNotSaved | None, recorded: bool) -> None:
         """Warn once per poll that what it saw is not recorded, and keep it for /archive recent;
         a poll that saved nothing (no new entries) leaves the last word as it was."""
         if problem:
             log.warning("feeds: %s", problem)
-            self.feed_problem = problem
-        elif saved and self.feed_problem:
+            self.feed_problem = str(problem)
+        elif recorded and self.feed_problem:
             log.info("feeds: the entries seen are recorded again")
             self.feed_problem = None
 

@@ -24,19 +24,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import changes_archive, is_moderator
+from bot.desk import ArchiveAdminError, FetchPool, IngestError, archive_options
 from bot.live import LiveArchive
 from bot.reply import (
     CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate, without_server_paths,
 )
-from retrieval.corpus import Article
-from retrieval.ingest.admin import ArchiveAdminError, recent_articles, remove_article
-from retrieval.ingest.fetch import fetch
-from retrieval.ingest.fetch_pool import FetchPool
-from retrieval.answer.filters import parse_date
-from retrieval.ingest.pages import IngestError, IngestResult, Overrides, Prepared, RawPage, commit, open_index, prepare_page
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
+    from bot.desk import Article, Preview
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,8 +69,8 @@ def _line(article: Article) -> str:
     return f"`{article.id}` \u2014 *{escape(source)}*, {escape(title)}, {date}"
 
 
-def preview_embed(prepared: Prepared) -> discord.Embed:
-    article = prepared.article
+def preview_embed(preview: Preview) -> discord.Embed:
+    article = preview.article
     embed = discord.Embed(
         title=truncate(escape(article.title), Limits.EMBED_TITLE),
         description=truncate(escape("\n\n".join(article.paragraphs[:3])), PREVIEW_CHARS),
@@ -87,18 +83,17 @@ def preview_embed(prepared: Prepared) -> discord.Embed:
     embed.add_field(name="Id", value=f"`{article.id}`", inline=False)
     if article.url:
         embed.add_field(name="Address", value=truncate(article.url, 500), inline=False)
-    notes = list(prepared.warnings) + (["replaces the article already in the corpus"] if prepared.replacing else [])
-    if notes:
-        embed.set_footer(text=_for_discord("; ".join(notes), 500))
+    if preview.notes:
+        embed.set_footer(text=_for_discord("; ".join(preview.notes), 500))
     return embed
 
 
 class AddView(discord.ui.View):
     """Add / Cancel under a preview; only the moderator who asked may press them."""
 
-    def __init__(self, cog: ArchiveCog, page: RawPage, options: Overrides, command: discord.Interaction) -> None:
+    def __init__(self, cog: ArchiveCog, preview: Preview, command: discord.Interaction) -> None:
         super().__init__(timeout=PREVIEW_SECONDS)
-        self.cog, self.page, self.options, self.command = cog, page, options, command
+        self.cog, self.preview, self.command = cog, preview, command
         self.owner_id = command.user.id
 
     async def on_timeout(self) -> None:
@@ -120,7 +115,8 @@ class AddView(discord.ui.View):
         self.stop()
         await interaction.response.defer()
         try:
-            result = await asyncio.to_thread(self.cog.add_page, self.page, self.options)
+            # Checked again: the corpus may have changed while the preview was open.
+            result = await asyncio.to_thread(self.cog.library.add_previewed, self.preview)
         except IngestError as exc:
             message = _for_discord(exc, settings=self.cog.bot.settings)
             await interaction.edit_original_response(content=f"Not added: {message}", embed=None, view=None)
@@ -144,7 +140,8 @@ class AddView(discord.ui.View):
 class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add, list and remove archive articles (moderators)"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
-        self.live = LiveArchive(bot.desk, bot.settings)
+        self.library = bot.desk.open_library(bot.settings)  # every change to the archive goes through it
+        self.live = LiveArchive(bot.desk, bot.settings, library=self.library)
         self.tasks: list[asyncio.Task] = []
         # /archive add fetches in a few threads of their own, with a bounded queue: slow sites
         # never hold the default executor's threads that votes and /querylog use.
@@ -167,19 +164,6 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
-
-    # -- work done in worker threads -----------------------------------------------------
-
-    def preview_page(self, url: str, options: Overrides) -> tuple[RawPage, Prepared]:
-        settings = self.bot.settings
-        page = fetch(url, contact=settings.contact, limits=settings.fetch_limits())
-        return page, prepare_page(page, settings.corpus_dir, open_index(settings.corpus_dir), options)
-
-    def add_page(self, page: RawPage, options: Overrides) -> IngestResult:
-        # Checked again: the corpus may have changed while the preview was open.
-        corpus_dir = self.bot.settings.corpus_dir
-        index = open_index(corpus_dir)
-        return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
 
     async def after_change(self, user_id: int, action: str, article: Article) -> bool:
         """Make the change searchable now, and log who made it; False when the archive could not be
@@ -213,17 +197,17 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         self, interaction: discord.Interaction, url: str, published: str | None = None,
         source: str | None = None, title: str | None = None, overwrite: bool = False,
     ) -> None:
-        options = Overrides(parse_date(published, "published"), source, title, overwrite)  # FilterError: a private hint
+        options = archive_options(published, source, title, overwrite)  # FilterError: a private hint
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            page, prepared = await self.fetches.run(url.strip(), self.preview_page, url.strip(), options)
+        try:  # fetched and read in the pool's threads; nothing is written yet
+            preview = await self.fetches.run(url.strip(), self.library.preview, url.strip(), options)
         except IngestError as exc:
             message = _for_discord(exc, settings=self.bot.settings)
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        view = AddView(self, page, options, interaction)
+        view = AddView(self, preview, interaction)
         await interaction.followup.send(
-            "Add this article to the archive?", embed=preview_embed(prepared), view=view,
+            "Add this article to the archive?", embed=preview_embed(preview), view=view,
             ephemeral=True, allowed_mentions=NO_MENTIONS,
         )
 
@@ -232,7 +216,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
     @is_moderator()
     async def recent(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await asyncio.to_thread(recent_articles, self.bot.settings.corpus_dir, count)
+        articles = await asyncio.to_thread(self.library.recent, count)
         lines = [_line(article) for article in articles] or ["The archive has no articles."]
         listing = fit_lines(lines, Limits.EMBED_DESCRIPTION, lambda left_out: f"\u2026 and {left_out} more")
         embed = discord.Embed(title="Added last", description=listing)
@@ -248,13 +232,13 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
     async def remove(self, interaction: discord.Interaction, id: str) -> None:  # noqa: A002 (the option's name)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            article, kept = await asyncio.to_thread(remove_article, self.bot.settings.corpus_dir, id)
+            removed = await asyncio.to_thread(self.library.remove, id)
         except ArchiveAdminError as exc:
             message = _for_discord(exc, settings=self.bot.settings)
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        updated = await self.after_change(interaction.user.id, "remove", article)
-        message = f"Removed {_line(article)}. Its file is kept as `{kept.parent.name}/{kept.name}` in the corpus folder."
+        updated = await self.after_change(interaction.user.id, "remove", removed.article)
+        message = f"Removed {_line(removed.article)}. Its file is kept as `{removed.kept_name}` in the corpus folder."
         if not updated:
             message += " Answers may still cite it until the archive updates (see the bot's log)."
         await interaction.followup.send(truncate(message, Limits.CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)

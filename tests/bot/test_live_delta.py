@@ -12,6 +12,7 @@ from bot.live import LiveArchive
 from retrieval.archive import Archive
 from retrieval.index.changes import delta_size
 from retrieval.ingest.pages import ingest_file
+from retrieval.store import delta as store_delta
 from retrieval.store.saved import load_or_build
 from tests.bot.test_live import PIER_QUESTION, answered, corpus, desk_for  # noqa: F401 - fixture
 from tests.paths import HTML_DIR
@@ -22,7 +23,7 @@ def no_loading() -> Archive:
 
 
 async def test_changes_are_applied_in_memory_without_loading(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    monkeypatch.setattr(live_module, "DELTA_MAX_SHARE", 1.0)
+    monkeypatch.setattr(store_delta, "DELTA_MAX_SHARE", 1.0)
     desk, settings = desk_for(corpus)
     live = LiveArchive(desk, settings, load=no_loading)
     await live.start_watching()
@@ -39,7 +40,7 @@ async def test_deltas_are_merged_in_the_background_into_a_new_saved_base(
     corpus: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture  # noqa: F811
 ) -> None:
     monkeypatch.setattr(live_module, "MERGE_SEGMENTS", 2)
-    monkeypatch.setattr(live_module, "DELTA_MAX_SHARE", 1.0)
+    monkeypatch.setattr(store_delta, "DELTA_MAX_SHARE", 1.0)
     desk, settings = desk_for(corpus)
     live = LiveArchive(desk, settings)
     await live.start_watching()

@@ -33,12 +33,10 @@ from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
 from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
-from bot.desk import Asked, LogNotOpen, Page, Place
+from bot.desk import Asked, FilterError, Filters, LogNotOpen, Page, Place, QuestionError
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
-from retrieval.answer.answerer import QuestionError
-from retrieval.answer.filters import FilterError, Filters
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
