@@ -1,5 +1,9 @@
 """Imports run one way: bot -> retrieval. retrieval/ knows nothing of Discord, SQLite or bot/,
-and no module of retrieval/ or bot/ imports, however indirectly, a module that imports it."""
+and no module of retrieval/ or bot/ imports, however indirectly, a module that imports it.
+
+Within bot/, changes to the archive go through the Library (retrieval.library), and Discord
+commands reach retrieval/ only through the desk (bot.desk).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,33 @@ def imported_packages(path: Path) -> set[str]:
     return found
 
 
+def imported_modules(path: Path) -> set[str]:
+    """The full dotted name of every module the module imports, anywhere (``from a.b import c``: ``a.b``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in {
+            "import_module",
+            "__import__",
+        }:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.add(first.value)
+    return found
+
+
+def within(module: str, *packages: str) -> bool:
+    return any(module == package or module.startswith(f"{package}.") for package in packages)
+
+
 MODULES = sorted(RETRIEVAL.rglob("*.py"))
+# The three places that change the archive: `newsdesk ingest`, /archive, the bot's live archive.
+ARCHIVE_CALLERS = [ROOT / "bot" / "ingest_cli.py", ROOT / "bot" / "cogs" / "archive_commands.py", ROOT / "bot" / "live.py"]
+COGS = sorted((ROOT / "bot" / "cogs").rglob("*.py"))
 
 
 def test_the_retrieval_package_has_modules() -> None:
@@ -233,3 +263,23 @@ def test_the_cycle_finder_sees_lazy_type_only_and_relative_imports(tmp_path: Pat
         "pkg.a (line 1) -> pkg.sub.b (line 2, in a function) -> pkg.c (line 3) -> pkg.a",
         "pkg.d (line 2) -> pkg.e (line 1) -> pkg.d",
     ]
+
+
+def test_the_module_checker_sees_full_names(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import retrieval.store.saved\nfrom retrieval.ingest import feeds\ndef f():\n    from retrieval import library\n")
+    found = imported_modules(module)
+    assert found == {"retrieval.store.saved", "retrieval.ingest", "retrieval"}
+    assert within("retrieval.store.saved", "retrieval.store") and not within("retrieval.storey", "retrieval.store")
+
+
+@pytest.mark.parametrize("path", ARCHIVE_CALLERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_changes_to_the_archive_go_through_the_library(path: Path) -> None:
+    bad = {m for m in imported_modules(path) if within(m, "retrieval.ingest", "retrieval.store")}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}; change the archive through retrieval.library"
+
+
+@pytest.mark.parametrize("path", COGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_discord_commands_reach_retrieval_only_through_the_desk(path: Path) -> None:
+    bad = {m for m in imported_modules(path) if within(m, "retrieval")}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}; reach retrieval/ through bot.desk"
