@@ -13,11 +13,11 @@ import contextlib
 import datetime as dt
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from click._termui_impl import ProgressBar
 
-from bot.desk import library_for
+from bot.archive_setup import library_for
 from bot.logs_cli import settings_of
 from bot.settings import Settings
 from bot.typed import utf8_text
@@ -25,6 +25,9 @@ from retrieval.answer.filters import FilterError, parse_date
 from retrieval.library import (
     RAW_SUFFIXES, Batch, IndexState, Library, NoSuchPage, Overrides, PageGetter, PageOutcome, Polled, Refreshed,
 )
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +157,7 @@ def _refresh(library: Library, *, show_bar: bool) -> Refreshed:
     if not show_bar:
         return library.refresh()
     with contextlib.ExitStack() as stack:
-        bars: list[ProgressBar] = []  # made when a rebuild starts: a pending delta shows none
+        bars: list[ProgressBar[int]] = []  # made when a rebuild starts: a pending delta shows none
 
         def progress(done: int, total: int) -> None:
             if not bars:

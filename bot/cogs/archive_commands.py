@@ -7,7 +7,8 @@ asked can press them); Add checks the corpus again, writes the file, reloads the
 logs who did it. ``/archive recent`` lists the articles added last (and, when the feed polls
 cannot record the entries they saw, says so and how to fix it); ``/archive remove id:``
 moves an article's file out of the corpus (kept in ``.removed/``), reloads, and logs it.
-Every reply is private, and nothing the page says can ping anyone.
+Every reply is private, and nothing the page says can ping anyone. Every change goes through
+the desk's Library (:meth:`bot.desk.Desk.open_library`): this module imports nothing from retrieval/.
 
 Every server answers from this one archive, so add and remove work only in the servers the
 operator lists in ``NEWSDESK_ARCHIVE_GUILDS`` (see :func:`bot.checks.changes_archive`).
