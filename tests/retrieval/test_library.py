@@ -11,6 +11,7 @@ import pytest
 from retrieval.library import (
     ArchiveAdminError, IndexState, IngestError, Library, NoSuchPage, Overrides, Places,
 )
+from retrieval.answer.answerer import ask
 from retrieval.archive import Archive
 from retrieval.ingest.fetch import FetchLimits
 from tests.local_web import serve
@@ -34,7 +35,7 @@ def library(corpus: Path, **settings: object) -> Library:
 
 def cites_the_pier(archive: Archive) -> bool:
     """Whether the pier article (tests/fixtures/html/article.html) answers the question about it."""
-    return any(result.url == PIER_URL for result in archive.ask(PIER_QUESTION, 3).results)
+    return any(result.url == PIER_URL for result in ask(archive, PIER_QUESTION, 3).results)
 
 
 def test_the_index_folder_and_the_feed_state_are_where_the_setting_says(tmp_path: Path) -> None:
