@@ -274,20 +274,21 @@ async def test_a_removal_that_fails_names_no_server_path(fake_discord: FakeDisco
 async def test_a_site_that_trickles_its_headers_fails_at_the_deadline_in_the_fetch_threads(
     fake_discord: FakeDiscord, bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.cogs.archive_commands as archive_commands
     from retrieval.ingest.fetch import FetchLimits
+    from retrieval.library import core as library_core
     from tests.trickle_web import trickling
 
     limits = FetchLimits(timeout=5.0, deadline=1.0, private_hosts=("127.0.0.1",))  # bytes in time; the deadline ends it
-    monkeypatch.setattr(Settings, "fetch_limits", lambda self: limits)
+    cog = bot.get_cog("ArchiveCog")
+    monkeypatch.setattr(cog, "library", dataclasses.replace(cog.library, limits=limits))  # the bot's settings, made at start
     threads: list[str] = []
-    real_fetch = archive_commands.fetch
+    real_fetch = library_core.fetch
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread().name)
         return real_fetch(*args, **kwargs)
 
-    monkeypatch.setattr(archive_commands, "fetch", spy)
+    monkeypatch.setattr(library_core, "fetch", spy)
     with trickling() as slow:
         url = slow.url("/news/slow")
         reply = await command(fake_discord, "add", {"url": url})
