@@ -41,7 +41,7 @@ import stat
 import sys
 import zipfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from retrieval.text import aliases as _aliases_module
 from retrieval.text import analyzer as _analyzer_module
@@ -182,17 +182,9 @@ class Opened(NamedTuple):
     saved: bool
 
 
-def load_or_build(
-    corpus_dir: Path | str,
-    index_path: Path | str | None = None,
-    *,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    semantic: bool = True,
-    merge: bool = False,
-) -> Archive:
-    """The archive of ``corpus_dir``, loaded if current, else built and saved: :func:`open_saved`'s."""
-    return open_saved(corpus_dir, index_path, analyzer=analyzer, progress=progress, semantic=semantic, merge=merge).archive
+def load_or_build(corpus_dir: Path | str, index_path: Path | str | None = None, **options: Any) -> Archive:
+    """The archive of ``corpus_dir``, loaded if current, else built and saved: :func:`open_saved`'s (same options)."""
+    return open_saved(corpus_dir, index_path, **options).archive
 
 
 def open_saved(
