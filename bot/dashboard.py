@@ -7,8 +7,9 @@ Guarantees:
 - The home page shows the stats chart, drawn from the log on each visit, and links to the
   canned queries (:mod:`bot.dashboard_site`); nothing is loaded from another host.
 - With a password hash (``--password-hash`` or ``NEWSDESK_DASHBOARD_PASSWORD_HASH``, made by
-  ``newsdesk dashboard hash-password``) every page needs a login (datasette-auth-passwords,
-  user ``moderator``), and the dashboard may bind beyond this machine. Without one it binds
+  ``newsdesk dashboard hash-password``) every page needs a login (user ``moderator``; the
+  login is :mod:`bot.dashboard_auth`: throttled, hashed off the event loop, an HttpOnly
+  expiring cookie), and the dashboard may bind beyond this machine. Without one it binds
   to a loopback address only and refuses any other, saying how to set a password.
 - The hash reaches Datasette through its environment, never through a file.
 - Requests for another host name are refused (DNS rebinding), CSV downloads carry the

@@ -4,12 +4,13 @@ to the canned queries, and the chart itself as a PNG drawn from the log on each 
 Run by ``newsdesk dashboard`` as ``python -m bot.dashboard_site serve ...``: :func:`main`
 registers this module with Datasette's plugin manager in-process (nothing is installed as
 an entry point, so a plain ``datasette`` run elsewhere is unaffected) and hands over to
-Datasette's own command line. Without a password it unloads datasette-auth-passwords, whose
-login link would lead to a form with no account.
+Datasette's own command line. With a password it registers the dashboard's login
+(:mod:`bot.dashboard_auth`: throttled, hashing off the event loop, a hardened cookie) in
+place of datasette-auth-passwords, which it always unloads.
 
 Guarantees:
 - Both pages ask Datasette whether the visitor may view the instance, so with a password set
-  (datasette-auth-passwords) they show nothing before login: the home page sends the visitor
+  they show nothing before login: the home page sends the visitor
   to the login form, the chart answers 403.
 - The page loads nothing from another host: the chart is a server-side PNG, the styles are
   Datasette's own, and no script is added.
@@ -132,18 +133,22 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 def register(*, login: bool) -> None:
-    """Register this module with Datasette's plugin manager. Without a login, unload
-    datasette-auth-passwords too, so no page offers a login form that has no account."""
+    """Register this module with Datasette's plugin manager, and with ``login`` the dashboard's
+    own login (:mod:`bot.dashboard_auth`). datasette-auth-passwords is always unloaded: the
+    login replaces its routes (its password tool and its checks on the event loop), and
+    without a password no page should offer a login form that has no account."""
     from datasette.plugins import pm
 
+    import bot.dashboard_auth as auth
     import bot.dashboard_site as site  # the importable module, not __main__
 
     if not pm.is_registered(site):
         pm.register(site, name="newsdesk-dashboard")
-    if not login:
-        for plugin in list(pm.get_plugins()):
-            if getattr(plugin, "__name__", "") == LOGIN_PLUGIN:
-                pm.unregister(plugin)
+    if login and not pm.is_registered(auth):
+        pm.register(auth, name="newsdesk-login")
+    for plugin in list(pm.get_plugins()):
+        if getattr(plugin, "__name__", "") == LOGIN_PLUGIN:
+            pm.unregister(plugin)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -6,6 +6,14 @@ its sorted, unique index terms (the analyzer's, so "Iran's offers to Iraq?" and 
 to Iraq" share a key), or its lowercased words when it has no index terms. ``logs stats``,
 ``/querylog stats`` and the dashboard's "Top questions" all group by it.
 
+Both are bounded, since the dashboard's SQL box lets anyone with access call them on any
+string: ``newsdesk_question_key`` reads at most :data:`MAX_KEY_INPUT_CHARS` characters
+(twice the longest question the bot takes; a longer string is keyed by its beginning) and
+remembers only strings that short, so one call takes milliseconds whatever it is given.
+``fts3_tokenizer``, SQLite's function that hands out (and with two arguments installs) a
+tokenizer's memory address, is replaced by one that refuses on every connection given
+these functions.
+
 The dashboard's Datasette loads :mod:`bot.querylog.datasette_plugins.newsdesk_functions`,
 which calls :func:`register_functions` on its connections, so its canned SQL can use them.
 """
@@ -22,7 +30,9 @@ from retrieval.text.analyzer import default_analyzer
 log = logging.getLogger(__name__)
 
 KEY_SEPARATOR = " "
-QUESTION_KEY_CACHE = 16384  # distinct questions remembered; well under a few MB
+QUESTION_KEY_CACHE = 16384  # distinct questions remembered; at most MAX_KEY_INPUT_CHARS each
+MAX_KEY_INPUT_CHARS = 2000  # twice retrieval's MAX_QUESTION_CHARS: no logged question is longer
+DISABLED_FUNCTIONS = (("fts3_tokenizer", 1), ("fts3_tokenizer", 2))
 
 
 def question_key(question: str, analyzer: Callable[[str], list[str]] | None = None) -> tuple[str, ...]:
@@ -32,9 +42,27 @@ def question_key(question: str, analyzer: Callable[[str], list[str]] | None = No
 
 
 @functools.lru_cache(maxsize=QUESTION_KEY_CACHE)
-def _question_key_text(question: str | None) -> str | None:
+def _cached_key_text(question: str) -> str:
     # Cached: a log repeats its popular questions, and grouping a period calls this per row.
-    return None if question is None else KEY_SEPARATOR.join(question_key(question))
+    return KEY_SEPARATOR.join(question_key(question))
+
+
+def question_key_text(question: str | bytes | float | None) -> str | None:
+    """``newsdesk_question_key``: the key as one string; a string longer than any question is
+    keyed by its first MAX_KEY_INPUT_CHARS characters and never cached."""
+    if question is None:
+        return None
+    if isinstance(question, bytes):
+        question = question[: MAX_KEY_INPUT_CHARS * 4].decode("utf-8", "replace")
+    elif not isinstance(question, str):
+        question = str(question)
+    if len(question) > MAX_KEY_INPUT_CHARS:
+        return KEY_SEPARATOR.join(question_key(question[:MAX_KEY_INPUT_CHARS]))
+    return _cached_key_text(question)
+
+
+def _disabled(*args: object) -> None:
+    raise sqlite3.NotSupportedError("fts3_tokenizer is disabled on the query log")
 
 
 def _casefold(text: str | None) -> str | None:
@@ -44,4 +72,6 @@ def _casefold(text: str | None) -> str | None:
 def register_functions(conn: sqlite3.Connection) -> None:
     """Add the log's SQL functions to ``conn`` (idempotent)."""
     conn.create_function("newsdesk_casefold", 1, _casefold, deterministic=True)
-    conn.create_function("newsdesk_question_key", 1, _question_key_text, deterministic=True)
+    conn.create_function("newsdesk_question_key", 1, question_key_text, deterministic=True)
+    for name, arity in DISABLED_FUNCTIONS:
+        conn.create_function(name, arity, _disabled)

@@ -10,6 +10,9 @@ Guarantees, for every request and connection of ``newsdesk dashboard``:
 - A query cannot take the server's memory: a value is at most MAX_VALUE_BYTES
   (``randomblob(9e8)`` fails at once with "string or blob too big") and SQLite's heap is
   capped at HEAP_LIMIT_BYTES; Datasette's time limit stops long queries.
+- SQL cannot call ``fts3_tokenizer`` (it gives out a memory address and, with two
+  arguments, installs a tokenizer from one): an authorizer on every connection refuses it
+  before the statement runs ("not authorized to use function: fts3_tokenizer").
 - The server stops when ``newsdesk dashboard`` dies, even by SIGKILL: a watchdog thread
   compares the parent's pid with the one it was started by.
 """
@@ -40,6 +43,7 @@ PARENT_ENV = "NEWSDESK_DASHBOARD_PARENT"
 MAX_VALUE_BYTES = 32 * 1024 * 1024
 HEAP_LIMIT_BYTES = 512 * 1024 * 1024
 WATCH_SECONDS = 0.5
+REFUSED_FUNCTIONS = frozenset({"fts3_tokenizer"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
@@ -144,10 +148,18 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
     return wrap
 
 
+def authorize(action: int, arg1: str | None, arg2: str | None, database: str | None, source: str | None) -> int:
+    """SQLite authorizer: refuses the functions in REFUSED_FUNCTIONS, allows everything else."""
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
+    conn.set_authorizer(authorize)
 
 
 def watch_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
