@@ -1,31 +1,23 @@
-"""Fit the answer decision (retrieval/answer/answerability.json) on data, offline.
+"""Fit the answer decision (retrieval/answer/answerability.json) on the TUNE halves, offline.
 
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/calibrate.py           # fit and print, change nothing
-    .venv/bin/python benchmarks/calibrate.py --write   # also store the coefficients
+    .venv/bin/python benchmarks/calibrate.py --write   # also store the coefficients and the examples
     .venv/bin/python benchmarks/calibrate.py --write --results benchmarks/RESULTS.md
 
-Examples, each a question asked of an archive, labelled answerable (1) or not (0):
-- ``../shared/eval/dev_questions*.jsonl`` asked of the bundled corpus (``answered: false``
-  marks the off-topic ones);
-- ``benchmarks/offtopic_questions.txt`` (written for newsdesk, not from any eval set), all
-  0, asked of the bundled corpus and of the SQuAD archive;
-- a SQuAD 2.0 file (default ``../shared/eval/squad2-dev-two-articles.json``): the
-  answerable questions asked of an archive of all its articles (1), and each article's
-  questions asked of an archive of the other articles (0, leave one article out);
-- sets written for newsdesk (``benchmarks/data``, not from any eval set):
-  ``news_written.jsonl`` asked of its own corpus of ten real article pages, built by
-  ``benchmarks/news_written_corpus.py`` (answerable 1, its off-topic questions 0, and
-  ``offtopic_questions.txt`` asked of that corpus, 0; skipped when the pages in ../shared
-  are absent), and ``squad_written.json`` treated like the SQuAD file (all articles 1,
-  leave one article out 0).
+Examples, each a question asked of an archive, labelled answerable (1) or not (0), all from
+the tune halves of :mod:`benchmarks.tuning` (test halves are never read here):
+- every set's answerable questions asked of its corpus (1), and its off-topic ones (0);
+- the generic off-topic questions (``benchmarks/data/offtopic_typed.txt``, written for
+  newsdesk, holding no evaluation question) asked of every corpus (0);
+- a SQuAD file's questions asked of an archive of its other articles (0, leave one article out).
 
-The model is a logistic regression over the five features of
-:class:`retrieval.answer.answerability.Evidence` (four without passage vectors), L2-regularised,
-each set weighted equally whatever its size, so the large SQuAD sets do not drown the
-news questions. To guard against fitting the dev sets, it also prints, per set, the
-decisions of a model fitted without that set.
+The model is a logistic regression over the features of
+:class:`retrieval.answer.answerability.Evidence` (without ``similarity`` when there is no
+reader), L2-regularised, each set weighted equally whatever its size. ``--write`` also
+stores every example's features in ``benchmarks/data/calibration_examples.json``, so a
+test can refit them and fail when the stored coefficients drift from the fit.
 """
 
 from __future__ import annotations
@@ -46,18 +38,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from results import replace_section  # noqa: E402
-from news_written_corpus import PAGES_DIR, QUESTIONS as NEWS_WRITTEN, build_corpus  # noqa: E402
+from tuning import SETS, available, corpora, half_of, offtopic, trials_of  # noqa: E402
 
 from retrieval.answer.answerer import QuestionError, ask  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
 from retrieval.answer.answerability import COEFFICIENTS_FILE, FEATURES  # noqa: E402
 from retrieval.store.atomic import write_text_atomically  # noqa: E402
-from benchmarks.harness.evaluate import squad_articles, squad_trials  # noqa: E402
+from benchmarks.harness.evaluate import Trial, squad_articles  # noqa: E402
 from retrieval.store.saved import load_or_build  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-OFFTOPIC = ROOT / "benchmarks" / "offtopic_questions.txt"
-SQUAD_WRITTEN = ROOT / "benchmarks" / "data" / "squad_written.json"
+EXAMPLES_FILE = ROOT / "benchmarks" / "data" / "calibration_examples.json"
 L2 = 1.0
 # Refusing a question the archive can answer costs this many times answering one it cannot:
 # the ratio of the issue's targets (at most 2% of answerable questions refused, at most 5%
@@ -82,48 +72,45 @@ def evidence_rows(archive: Archive, questions: list[str], label: int, name: str)
     return rows
 
 
-def jsonl_rows(archive: Archive, path: Path, name: str) -> list[tuple[str, int, list[float]]]:
-    """A JSONL question file asked of ``archive``: answerable 1, ``answered: false`` 0."""
-    items = [json.loads(line) for line in read_lines(path)]
-    rows = []
-    for label in (1, 0):
-        chosen = [q["question"] for q in items if (q.get("answered", True) is not False) == bool(label)]
-        rows += evidence_rows(archive, chosen, label, name + ("" if label else " off-topic"))
+def collect(semantic: bool, work: Path) -> list[tuple[str, int, list[float]]]:
+    """Every tune-half example with its features, asked of archives with (or without) the reader."""
+    folders = corpora(work)
+    suffix = "" if semantic else "-lexical"
+
+    def archive(trial: Trial) -> Archive:
+        return load_or_build(trial.corpus_dir, Path(f"{trial.index_path}{suffix}"), semantic=semantic)
+
+    rows: list[tuple[str, int, list[float]]] = []
+    for qset in SETS:
+        if not available(qset, folders):
+            continue
+        for trial in trials_of(qset, folders, work, "tune"):
+            asked = archive(trial)
+            for label in (1, 0):
+                chosen = [q.text for q in trial.questions if q.answerable == bool(label)]
+                rows += evidence_rows(asked, chosen, label, qset.name + ("" if label else " off-topic"))
+        if qset.corpus == "own":
+            rows += left_out_rows(qset, work, archive)
+    for corpus in folders:
+        trial = Trial(folders[corpus], (), work / f"index-{corpus}")
+        chosen = [q.text for q in offtopic(corpus) if half_of("offtopic", q.text) == "tune"]
+        rows += evidence_rows(archive(trial), chosen, 0, f"offtopic@{corpus}")
     return rows
 
 
-def squad_rows(
-    path: Path, name: str, archive: Callable[[Path], Archive], tmp: Path, offtopic: list[str] | None = None
-) -> list[tuple[str, int, list[float]]]:
-    """A SQuAD file: all articles' questions 1 (and ``offtopic`` 0); each article left out, 0."""
-    articles, questions, _ = squad_articles(json.loads(path.read_text(encoding="utf-8")), path)
-    whole, *left_out = squad_trials(articles, questions, tmp / name)
-    everything = archive(whole.corpus_dir)
-    rows = evidence_rows(everything, [q.text for q in whole.questions], 1, name)
-    if offtopic is not None:
-        rows += evidence_rows(everything, offtopic, 0, f"offtopic/{name}")
-    for trial in left_out:
-        rows += evidence_rows(archive(trial.corpus_dir), [q.text for q in trial.questions], 0, f"{name} left out")
-    return rows
-
-
-def collect(semantic: bool, squad_file: Path, tmp: Path) -> list[tuple[str, int, list[float]]]:
-    def archive(corpus: Path) -> Archive:
-        return load_or_build(corpus, tmp / f"{corpus.parent.name}-{corpus.name}-{semantic}.npz", semantic=semantic)
-
-    news = archive(ROOT / "corpus")
+def left_out_rows(qset, work: Path, archive: Callable[[Trial], Archive]) -> list[tuple[str, int, list[float]]]:
+    """A SQuAD file's tune-half questions, each asked of an archive without its article (0)."""
+    articles, questions, _ = squad_articles(json.loads(qset.path.read_text(encoding="utf-8")), qset.path)
     rows = []
-    for path in sorted(EVAL.glob("dev_questions*.jsonl")):
-        rows += jsonl_rows(news, path, path.stem)
-    offtopic = read_lines(OFFTOPIC)
-    rows += evidence_rows(news, offtopic, 0, "offtopic/news")
-    if squad_file.exists():
-        rows += squad_rows(squad_file, "squad", archive, tmp, offtopic)
-    if PAGES_DIR.is_dir():
-        written = archive(build_corpus(tmp / "news_written" / "corpus"))
-        rows += jsonl_rows(written, NEWS_WRITTEN, "news_written")
-        rows += evidence_rows(written, offtopic, 0, "offtopic/news_written")
-    rows += squad_rows(SQUAD_WRITTEN, "squad_written", archive, tmp)
+    for left, (article, asked) in enumerate(zip(articles, questions)):
+        folder = work / f"without-{qset.name}-{article.id}"
+        if not folder.exists():
+            from benchmarks.harness.evaluate import _write_corpus
+
+            _write_corpus(folder, [a for n, a in enumerate(articles) if n != left])
+        chosen = [q.text for q in asked if half_of(qset.name, q.id or q.text) == "tune"]
+        rows += evidence_rows(archive(Trial(folder, (), work / f"index-without-{qset.name}-{article.id}")), chosen, 0,
+                              f"{qset.name} left out")
     return rows
 
 
@@ -171,11 +158,12 @@ def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--squad", type=Path, default=EVAL / "squad2-dev-two-articles.json")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsdesk-tuning")
     parser.add_argument("--write", action="store_true", help=f"store the coefficients in {COEFFICIENTS_FILE}")
     parser.add_argument("--results", type=Path, help="also write the tables as the 'Answer decision' section of this file")
     args = parser.parse_args()
     models = {}
+    examples: dict[str, list] = {}
     text = [
         "# Answer decision",
         "",
@@ -187,10 +175,11 @@ def main() -> None:
         "a model fitted on the other sets only, a guard against fitting the dev sets.",
     ]
     for name, semantic in (("semantic", True), ("lexical", False)):
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = collect(semantic, args.squad, Path(tmp))
+        args.work.mkdir(parents=True, exist_ok=True)
+        rows = collect(semantic, args.work)
         features = [i for i, f in enumerate(FEATURES) if semantic or f != "similarity"]
         beta = fit_rows(rows, features)
+        examples[name] = rows
         coefficients = {FEATURES[i]: round(float(b), 4) for i, b in zip(features, beta[1:])}
         terms = ", ".join(f"{value:+.3f} × {feature}" for feature, value in coefficients.items())
         text += ["", f"**{name}** (`NEWSDESK_SEMANTIC={'on' if semantic else 'off'}`): logit = {beta[0]:+.3f}, {terms}", ""]
@@ -211,7 +200,9 @@ def main() -> None:
             "models": models,
         }
         write_text_atomically(COEFFICIENTS_FILE, json.dumps(data, indent=2) + "\n")
-        print(f"\nwrote {COEFFICIENTS_FILE}")
+        stored = {name: [[s, y, [round(v, 6) for v in x]] for s, y, x in rows] for name, rows in examples.items()}
+        write_text_atomically(EXAMPLES_FILE, json.dumps({"features": list(FEATURES), "examples": stored}) + "\n")
+        print(f"\nwrote {COEFFICIENTS_FILE} and {EXAMPLES_FILE}")
     if args.results:
         replace_section(args.results, "\n".join(text))
 

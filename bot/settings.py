@@ -54,7 +54,7 @@ class Settings:
     hash_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     contact: str = ""  # a URL or e-mail for the User-Agent of pages newsdesk fetches
-    # Meaning-aware re-ranking with passage vectors (NEWSDESK_SEMANTIC=0 turns it off).
+    # The reader stage: passage vectors from a contextual model (NEWSDESK_READER=off turns it off).
     semantic: bool = True
     dashboard_password_hash: str | None = field(default=None, repr=False)
     # The live archive: how often the running bot looks for corpus changes (0 = never),
@@ -166,7 +166,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         hash_secret=secret,
         log_level=_log_level(env),
         contact=env.get("NEWSDESK_CONTACT", "").strip(),
-        semantic=_switch(env, "NEWSDESK_SEMANTIC", True),
+        # NEWSDESK_READER names the reader stage; NEWSDESK_SEMANTIC is its older name.
+        semantic=_switch(env, "NEWSDESK_READER", _switch(env, "NEWSDESK_SEMANTIC", True)),
         dashboard_password_hash=env.get("NEWSDESK_DASHBOARD_PASSWORD_HASH", "").strip() or None,
         watch_seconds=_float(env, "NEWSDESK_WATCH_SECONDS", 2.0),
         feeds=_feeds(env),

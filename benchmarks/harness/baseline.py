@@ -84,3 +84,43 @@ class Baseline:
             if len(chosen) >= limit:
                 break
         return chosen
+
+
+class DenseBaseline:
+    """Dense-only retrieval with newsdesk's reader model: the same sentence windows as
+    :class:`Baseline`, each embedded as a passage, ranked by cosine with the question (no
+    BM25, no refusal): the anchor a user would pick instead of newsdesk.
+
+    ``vectors`` caches window vectors by text (the windows of a corpus are embedded once per
+    cache, however many times the harness runs).
+    """
+
+    def __init__(self, articles: list[Article], vectors: dict[str, np.ndarray] | None = None) -> None:
+        from retrieval.index.reader import Reader
+
+        self.reader = Reader()
+        self.windows = [w for number, a in enumerate(articles) for w in sentence_windows(number, a)]
+        cache = vectors if vectors is not None else {}
+        missing = [w.text for w in self.windows if w.text not in cache]
+        if missing:
+            cache.update(zip(missing, self.reader.embed(missing)))
+        self.matrix = (
+            np.stack([cache[w.text] for w in self.windows]).astype(np.float32)
+            if self.windows
+            else np.zeros((0, self.reader.dim), dtype=np.float32)
+        )
+
+    def search(self, question: str, limit: int = 3) -> list[Window]:
+        """The ``limit`` windows closest to the question that share no sentence, closest first."""
+        if not self.windows:
+            return []
+        scores = self.matrix @ self.reader.embed_one(question)
+        chosen: list[Window] = []
+        for position in np.argsort(-scores, kind="stable").tolist():
+            window = self.windows[position]
+            if any(w.article == window.article and w.first < window.end and window.first < w.end for w in chosen):
+                continue
+            chosen.append(window)
+            if len(chosen) >= limit:
+                break
+        return chosen

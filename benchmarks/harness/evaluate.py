@@ -39,7 +39,7 @@ from retrieval.answer import answerer
 from retrieval.answer.answerer import QuestionError
 from retrieval.archive import Archive
 from retrieval.store.atomic import write_text_atomically
-from benchmarks.harness.baseline import Baseline
+from benchmarks.harness.baseline import Baseline, DenseBaseline
 from retrieval.corpus import CORPUS_SUFFIX, Article, format_article, load_corpus
 from retrieval.store.places import Places
 from retrieval.store.saved import load_or_build
@@ -152,7 +152,33 @@ def baseline(trial: Trial) -> Callable[[str, int], Reply]:
     return ask
 
 
-SYSTEMS: dict[str, System] = {"newsdesk": newsdesk, "newsdesk-bm25": newsdesk_bm25, "baseline": baseline}
+def dense(trial: Trial) -> Callable[[str, int], Reply]:
+    """Dense-only retrieval with the reader model (:class:`~benchmarks.harness.baseline.DenseBaseline`);
+    window vectors are kept beside the trial's index, so a corpus is embedded once."""
+    cache_file = (trial.index_path or default_index_path(trial.corpus_dir)).with_name("dense-windows.npz")
+    cache: dict[str, np.ndarray] = {}
+    if cache_file.is_file():
+        with np.load(cache_file, allow_pickle=False) as saved:
+            cache = dict(zip(saved["texts"].tolist(), saved["vectors"]))
+    before = len(cache)
+    index = DenseBaseline(load_corpus(trial.corpus_dir).articles, cache)
+    if len(cache) != before:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache_file, texts=np.array(list(cache)), vectors=np.stack(list(cache.values())))
+
+    def ask(question: str, limit: int) -> Reply:
+        found = tuple(Result(w.published, w.text) for w in index.search(question, limit))
+        return Reply(bool(found), found)
+
+    return ask
+
+
+SYSTEMS: dict[str, System] = {
+    "newsdesk": newsdesk,
+    "newsdesk-bm25": newsdesk_bm25,
+    "baseline": baseline,
+    "dense": dense,
+}
 
 
 def run_trial(trial: Trial, system: System, limit: int = TOP) -> list[Outcome]:

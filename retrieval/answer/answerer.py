@@ -58,6 +58,11 @@ DEFAULT_RESULTS = 3
 MAX_QUESTION_CHARS = 1000
 # BM25 candidates searched for excerpts (and re-ranked by meaning) per question.
 RERANK_DEPTH = 20
+# Passages nearest the question in meaning added to BM25's candidates (chosen on tune halves).
+NEAREST_DEPTH = 20
+# Build each excerpt around the passage's reading unit closest to the question (the reader's
+# choice) rather than its sentence with the most question words (chosen on tune halves).
+ANCHOR_BY_READER = True
 # Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
 # candidate, the cosine in meaning, the share of the question's weight around the passage,
 # and the candidate's best sentence window (retrieval.answer.windows) scaled to the best one.
@@ -228,9 +233,10 @@ class Answerer:
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
-        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=passage_mask(archive, filters))
-        order, similarity = self._rerank(query.text, ranked, query_weights, metadata)
-        picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH))
+        mask = passage_mask(archive, filters)
+        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=mask)
+        order, similarity = self._rerank(query.text, self._with_nearest(query.text, ranked, mask), query_weights, metadata)
+        picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH), query.text)
         # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
         informative = self._informative(query)
@@ -253,6 +259,18 @@ class Answerer:
             )
         shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
         return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
+
+    def _with_nearest(
+        self, question: str, ranked: list[tuple[int, float]], mask: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """BM25's candidates, then the passages nearest the question in meaning that BM25
+        did not rank (with a BM25 score of 0): the reader finds the passage that answers in
+        other words. Both lists come from the same filtered passages."""
+        if self._meaning is None or not NEAREST_DEPTH or not ranked:
+            return ranked
+        have = {position for position, _ in ranked}
+        nearest = self._meaning.nearest(question, NEAREST_DEPTH, mask)
+        return ranked + [(position, 0.0) for position, _ in nearest if position not in have]
 
     def _by_metadata(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
         """The question's years, months and outlets that some passage meets by its article's
@@ -303,7 +321,7 @@ class Answerer:
             context = context + query_weights[term] * when[positions]
         context = np.minimum(1.0, context / sum(query_weights.values()))
         windows = np.array([score for _, _, score in scored.windows])
-        order = fuse(ranked, self.fusion, similarity, context, windows)
+        order = fuse(ranked, self.fusion, _spread(similarity) if similarity is not None else None, context, windows)
         return order, dict(zip(positions, similarity.tolist())) if similarity is not None else {}
 
     def _windows(self, positions: list[int], id_weights: dict[int, float]) -> Scored:
@@ -330,7 +348,7 @@ class Answerer:
         return self._bounds
 
     def _pick(
-        self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int
+        self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int, question: str = ""
     ) -> list[tuple[int, frozenset[str], Excerpt]]:
         """Up to ``wanted`` excerpts of the ranked passages that share a question word and are
         not repeats; with each, its passage position and the question terms it matched."""
@@ -352,7 +370,7 @@ class Answerer:
                 # goes below zero, so real matches can rank after the zeros.
                 continue
             # Text already shown (sentence numbers are archive-wide) is left out of the window.
-            found = self._span(passage, lo, id_weights, shown_spans)
+            found = self._span(passage, lo, id_weights, shown_spans, self._closest(question, position, passage, lo))
             if found is None:
                 continue
             span, window = found
@@ -385,8 +403,21 @@ class Answerer:
         n = self._weight_scale
         return math.log1p((n - df + 0.5) / (df + 0.5))
 
+    def _closest(self, question: str, position: int, passage: Passage, lo: int) -> range:
+        """The passage's sentences (archive-wide numbers) in the reading unit closest to the
+        question: where its excerpt is built (empty without the reader)."""
+        if self._meaning is None or not question or not ANCHOR_BY_READER:
+            return range(0)
+        first, end = self._meaning.best_unit(question, position)
+        numbers, at = [], 0
+        for i, sentence in enumerate(passage.sentences):
+            if at < end and at + len(sentence) > first:
+                numbers.append(lo + i)
+            at += len(sentence) + 1
+        return range(numbers[0], numbers[-1] + 1) if numbers else range(0)
+
     def _span(
-        self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range]
+        self, passage: Passage, lo: int, id_weights: dict[int, float], shown: list[range], closest: range = range(0)
     ) -> tuple[range, Window] | None:
         """The sentences (archive-wide numbers) of the excerpt for ``passage``, its first at ``lo``,
         none of them ``shown`` already (None when the whole passage was), and the window that
@@ -400,6 +431,7 @@ class Answerer:
             id_weights,
             max_chars=EXCERPT_MAX_CHARS - QUOTE_ROOM,
         )
+        window.preferred = closest
         found = window.best_unshown(lo, lo + len(passage.sentences), shown)
         return (range(*found), window) if found else None
 
@@ -434,6 +466,16 @@ class Answerer:
             matched_terms=tuple(surface),
             highlights=highlights,
         )
+
+
+def _spread(similarity: np.ndarray) -> np.ndarray:
+    """Cosines as a share of the candidates' range (the closest 1, the farthest 0): a
+    contextual model's cosines sit in a narrow band, so their differences carry the signal."""
+    values = np.asarray(similarity, dtype=np.float64)
+    if values.size == 0:
+        return values
+    low, high = values.min(), values.max()
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
 
 
 def with_rest(order: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -118,6 +118,8 @@ class Window:
         # Each sentence is read many times while a window grows: a lazy archive's
         # sentences are decoded anew on each read, so keep what was read.
         self._texts: dict[int, str] = {}
+        # Sentences the excerpt should be built around (the reader's closest part), if any.
+        self.preferred: range = range(0)
 
     def _read(self, lo: int, hi: int) -> None:
         """Keep sentences ``lo`` to ``hi - 1`` and :data:`PREFETCH` either side (within the
@@ -175,9 +177,10 @@ class Window:
                 end = min(end, r.start)
         return self.best(max(lo, start), min(hi, end), (start, end))
 
-    def _rank(self, i: int) -> tuple[float, bool, int]:
-        # Most question weight, then a body sentence before a heading, then the earlier one.
-        return self.gain(i), not self._heading(i), -i
+    def _rank(self, i: int) -> tuple[bool, float, bool, int]:
+        # Inside the part the reader found closest first (when one is given), then most
+        # question weight, then a body sentence before a heading, then the earlier one.
+        return i in self.preferred, self.gain(i), not self._heading(i), -i
 
     def best(self, lo: int, hi: int, bounds: tuple[int, int] | None = None) -> tuple[int, int]:
         """The sentence range ``(first, end)`` of the excerpt for the passage ``sentences[lo:hi]``.
@@ -197,11 +200,12 @@ class Window:
             options = []
             for j, side in ((last + 1, 1), (first - 1, 0)):
                 if self._joinable(j) and length + 1 + len(self.text(j)) <= self.max_chars:
-                    # Prefer new question words, then staying inside the passage, then what follows.
-                    options.append((self.gain(j, covered), lo <= j < hi, side, j))
+                    # Prefer the reader's part, then new question words, then staying inside
+                    # the passage, then what follows.
+                    options.append((j in self.preferred, self.gain(j, covered), lo <= j < hi, side, j))
             if not options:
                 break
-            j = max(options)[3]
+            j = max(options)[-1]
             length += 1 + len(self.text(j))
             covered |= self.terms(j)
             first, last = min(first, j), max(last, j)

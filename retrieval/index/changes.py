@@ -112,8 +112,7 @@ def _extended_index(index: Scorer, texts: list[str], dropped: np.ndarray) -> Seg
     grown = SegmentedIndex([*segments, delta], mask)
     if not isinstance(index, FusedScorer):
         return grown
-    vectors = index.embedder.embed(texts).astype(index.vectors.dtype)
-    return FusedScorer(grown, np.concatenate((index.vectors, vectors)), index.embedder)
+    return index.extended(grown, texts)
 
 
 def _spelling_words(

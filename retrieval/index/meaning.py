@@ -29,7 +29,10 @@ import numpy as np
 
 from retrieval.text.analyzer import Analyzer
 from retrieval.index.bm25 import BM25Index
-from retrieval.index.scoring import Progress
+from retrieval.index.reader import DIM as READER_DIM
+from retrieval.index.reader import Reader, ReaderUnavailable
+from retrieval.index.scoring import Progress, Scorer
+from retrieval.text.passages import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,14 @@ _BATCH = 256
 MAX_EMBED_CHARS = 2_000
 # The passage vectors' name among the saved index arrays.
 VECTORS_KEY = "semantic_vectors"
+# Which passage and characters each vector reads (see FusedScorer).
+UNITS_KEY = "semantic_units"
+# The longest reading unit (whole sentences; a longer sentence is a unit of its own).
+UNIT_CHARS = 320
 
 
-class SemanticUnavailable(RuntimeError):
-    """The embedding model cannot be loaded; the message says how to fix it."""
+# The reader's failure is this module's failure too (callers catch one name).
+SemanticUnavailable = ReaderUnavailable
 
 
 @functools.lru_cache(maxsize=4)
@@ -122,6 +129,16 @@ class Embedder:
         return _to_unit_length(np.asarray(pooled, dtype=np.float32))[0]
 
 
+def default_embedder() -> "Embedder | Reader":
+    """The model passage vectors are made with: the contextual reader."""
+    return Reader()
+
+
+def embedder_for(dim: int) -> "Embedder | Reader":
+    """The model that made saved vectors of ``dim`` dimensions."""
+    return Reader() if dim == READER_DIM else Embedder(dim)
+
+
 def _to_unit_length(rows: np.ndarray) -> np.ndarray:
     """``rows`` (float32) scaled to unit length in place (rows of zeros stay zeros)."""
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
@@ -138,25 +155,41 @@ def similarities(vectors: np.ndarray, question: np.ndarray, positions: Sequence[
 
 
 class FusedScorer:
-    """BM25 first, meaning second: a :class:`~retrieval.index.scoring.Scorer` and
+    """BM25 first, the reader second: a :class:`~retrieval.index.scoring.Scorer` and
     :class:`~retrieval.index.scoring.MeaningAware`.
 
-    ``search_terms`` and the term statistics are BM25's own (exact rank_bm25 parity);
-    :meth:`similarities` gives the candidates' closeness in meaning, which the answering
-    rules fuse with BM25 (:func:`retrieval.index.scoring.fuse`). The passage vectors
-    (float16: half the file and memory; cosines move by ~1e-3, below any ranking gap)
-    are computed when the archive is built and saved with it.
+    ``search_terms`` and the term statistics are BM25's own (exact rank_bm25 parity). The
+    reader reads each passage in *units*: runs of whole sentences of at most
+    :data:`UNIT_CHARS` characters (a passage of up to 700 holds one to three), each with a
+    vector. A passage is as close to a question as its closest unit, and that unit is where
+    its excerpt should be (:meth:`best_unit`). The unit vectors (float16 on disk; float32 in
+    memory, for BLAS) are computed when passages are indexed and saved with the archive.
     """
 
     def __init__(
-        self, bm25: BM25Index, vectors: np.ndarray, embedder: Embedder | None = None
+        self, bm25: BM25Index, vectors: np.ndarray, embedder: Embedder | Reader | None = None,
+        units: np.ndarray | None = None,
     ) -> None:
         self.bm25 = bm25
         self.vectors = vectors
-        self.embedder = embedder or Embedder(int(vectors.shape[1]) if vectors.ndim == 2 else DEFAULT_DIM)
-        if vectors.ndim != 2 or vectors.shape != (len(bm25), self.embedder.dim):
-            raise ValueError(f"passage vectors of shape {vectors.shape} do not fit {len(bm25)} passages")
-        _model(self.embedder.dim)  # load the model now (~0.2 s, once per process), not on the first question
+        self.embedder = embedder or embedder_for(int(vectors.shape[1]) if vectors.ndim == 2 else DEFAULT_DIM)
+        # Per unit: its passage, and its first and end character in the passage's text.
+        # Without units (vectors of a whole passage each) every passage is one unit.
+        if units is None:
+            units = np.stack([np.arange(len(bm25)), np.zeros(len(bm25)), np.full(len(bm25), 1 << 30)], axis=1)
+        self.units = np.asarray(units, dtype=np.int64).reshape(-1, 3)
+        if vectors.ndim != 2 or vectors.shape != (len(self.units), self.embedder.dim):
+            raise ValueError(f"unit vectors of shape {vectors.shape} do not fit {len(self.units)} units")
+        passage_of = self.units[:, 0]
+        if passage_of.size and (np.any(np.diff(passage_of) < 0) or passage_of[-1] >= len(bm25)):
+            raise ValueError("reading units are not in passage order")
+        # Every passage's first unit (a passage always has one: its text is never empty).
+        self._first_unit = np.searchsorted(passage_of, np.arange(len(bm25)))
+        if passage_of.size != len(np.unique(passage_of)) and len(np.unique(passage_of)) != len(bm25):
+            raise ValueError("some passage has no reading unit")
+        self._matrix = np.asarray(vectors, dtype=np.float32)
+        self._asked: tuple[str, np.ndarray, np.ndarray] | None = None
+        self.embedder.embed_one("")  # load the model now (once per process), not on the first question
 
     @classmethod
     def build(
@@ -164,8 +197,18 @@ class FusedScorer:
     ) -> FusedScorer:
         """The :class:`~retrieval.index.scoring.ScorerFactory` that ``Archive.build(scorer=...)`` takes."""
         bm25 = BM25Index.build(texts, analyzer=analyzer, progress=progress)
-        embedder = Embedder()
-        return cls(bm25, embedder.embed(texts).astype(np.float16), embedder)
+        embedder = default_embedder()
+        units, unit_texts = reading_units(texts)
+        return cls(bm25, embedder.embed(unit_texts).astype(np.float16), embedder, units)
+
+    def extended(self, grown: Scorer, texts: Sequence[str]) -> FusedScorer:
+        """This scorer's vectors and units plus those of ``texts`` (new passages appended after
+        the current ones), over ``grown`` (the index that covers them all)."""
+        units, unit_texts = reading_units(texts, first_passage=len(self.bm25))
+        vectors = self.embedder.embed(unit_texts).astype(self.vectors.dtype)
+        return FusedScorer(
+            grown, np.concatenate((self.vectors, vectors)), self.embedder, np.concatenate((self.units, units))
+        )
 
     # -- the Scorer protocol: BM25's --------------------------------------------------
 
@@ -191,19 +234,90 @@ class FusedScorer:
 
     # -- meaning -----------------------------------------------------------------------
 
+    def _read(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every unit's and every passage's cosine with ``question``; the last question's are
+        kept (one answer asks for them several times)."""
+        asked = self._asked
+        if asked is not None and asked[0] == question:
+            return asked[1], asked[2]
+        units = self._matrix @ self.embedder.embed_one(question)
+        passages = np.maximum.reduceat(units, self._first_unit) if units.size else np.zeros(0, np.float32)
+        self._asked = (question, units, passages)  # one tuple: another thread sees the old or the new
+        return units, passages
+
     def similarities(self, question: str, positions: Sequence[int]) -> np.ndarray:
-        """Cosine similarity of ``question`` with the passages at ``positions`` (float32)."""
-        return similarities(self.vectors, self.embedder.embed_one(question), positions)
+        """Cosine of ``question`` with the passages at ``positions`` (their closest unit's), float32."""
+        if not len(positions):
+            return np.zeros(0, dtype=np.float32)
+        return self._read(question)[1][np.asarray(positions, dtype=np.int64)]
+
+    def nearest(self, question: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``k`` live passages closest to ``question`` in meaning, closest first, with
+        their cosine: the reader's own candidates, beside BM25's."""
+        scores = self._read(question)[1]
+        removed = getattr(self.bm25, "removed", None)
+        keep = None if removed is None else ~removed
+        if allowed is not None:
+            keep = allowed if keep is None else keep & allowed
+        if keep is not None:
+            scores = np.where(keep, scores, -np.inf)
+        k = min(k, scores.size)
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    def best_unit(self, question: str, position: int) -> tuple[int, int]:
+        """The characters (first, end) of passage ``position``'s text that read closest to ``question``."""
+        units = self._read(question)[0]
+        first = int(self._first_unit[position])
+        end = int(self._first_unit[position + 1]) if position + 1 < len(self._first_unit) else len(self.units)
+        best = first + int(np.argmax(units[first:end]))
+        return int(self.units[best, 1]), int(self.units[best, 2])
 
     # -- saving ------------------------------------------------------------------------
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """BM25's arrays plus the passage vectors (what :meth:`from_arrays` reads)."""
-        return {**self.bm25.arrays(), VECTORS_KEY: self.vectors}
+        """BM25's arrays plus the unit vectors and units (what :meth:`from_arrays` reads)."""
+        return {**self.bm25.arrays(), VECTORS_KEY: self.vectors, UNITS_KEY: self.units.astype(np.int32)}
 
     @classmethod
     def from_arrays(cls, data: Mapping[str, np.ndarray], analyzer: Analyzer) -> FusedScorer:
-        bm25 = BM25Index.from_arrays({k: v for k, v in data.items() if k != VECTORS_KEY}, analyzer=analyzer)
-        # Read into memory (13 MB at 100k passages, milliseconds): a mapped file would page-fault
-        # on the scattered rows of each question's candidates until all of it had been touched.
-        return cls(bm25, np.array(data[VECTORS_KEY]))
+        bm25 = BM25Index.from_arrays(
+            {k: v for k, v in data.items() if k not in (VECTORS_KEY, UNITS_KEY)}, analyzer=analyzer
+        )
+        units = np.array(data[UNITS_KEY]) if UNITS_KEY in data else None
+        # Read into memory: a mapped file would page-fault on every question's full product.
+        return cls(bm25, np.array(data[VECTORS_KEY]), units=units)
+
+
+def reading_units(texts: Sequence[str], first_passage: int = 0, max_chars: int | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each text cut into runs of whole sentences of at most ``max_chars`` characters (a longer
+    sentence is a unit of its own): an (n, 3) array of (passage, first char, end char) and the
+    units' texts. Passages are numbered from ``first_passage``."""
+    limit = UNIT_CHARS if max_chars is None else max_chars
+    rows: list[tuple[int, int, int]] = []
+    for number, text in enumerate(texts, start=first_passage):
+        spans = _sentence_spans(text)
+        start, end = spans[0]
+        for first, stop in spans[1:]:
+            if stop - start > limit:
+                rows.append((number, start, end))
+                start = first
+            end = stop
+        rows.append((number, start, len(text)))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), [texts[p - first_passage][s:e] for p, s, e in rows]
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(first, end) characters of each sentence of ``text`` (the whole text if none is found)."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for sentence in split_sentences(text):
+        at = text.find(sentence, end)
+        if at < 0:  # the splitter normalised something: the running offset
+            at = min(len(text), end + 1 if end else 0)
+        end = min(len(text), at + len(sentence))
+        spans.append((at, end))
+    return spans or [(0, len(text))]

@@ -63,7 +63,7 @@ from retrieval.corpus import CORPUS_SUFFIX, check_corpus_folder, load_corpus
 from retrieval.ingest.catalog import save_catalog
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.scoring import Progress, Scorer
-from retrieval.index.meaning import Embedder, FusedScorer
+from retrieval.index.meaning import FusedScorer, default_embedder
 from retrieval.store.delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
 from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, path_in, sentence_term_arrays
 from retrieval.store.places import ARCHIVE_FILENAME, INDEX_DIRNAME, Places, archive_file, default_index_path
@@ -215,7 +215,7 @@ def open_saved(
     path = places.archive_file
     states = _stat_corpus(corpus_dir)
     code = code_fingerprint()
-    model = Embedder().name if semantic else None
+    model = default_embedder().name if semantic else None
     usable = _index_folder_usable(path.parent)
     loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge) if usable else None
     if loaded is not None:
@@ -326,7 +326,7 @@ def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, 
     states = _stat_corpus(corpus_dir)
     try:
         meta = json.loads(array_text(read_npz(path)["store_meta"]))
-        diff = _saved_diff(path, meta, corpus_dir, states, code_fingerprint(), Embedder().name if semantic else None)
+        diff = _saved_diff(path, meta, corpus_dir, states, code_fingerprint(), default_embedder().name if semantic else None)
     except _UNREADABLE:
         return None
     return diff if diff is not None and worth_a_delta(diff, states) else None

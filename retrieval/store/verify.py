@@ -57,7 +57,13 @@ def check_archive_arrays(index: Mapping[str, np.ndarray], sentence_terms: Mappin
         _finite(index[name], name)
     vectors = index.get("semantic_vectors")
     if vectors is not None:
-        _require(vectors.ndim == 2 and vectors.shape[0] == passages, "passage vectors: not one per passage")
+        units = index.get("semantic_units")
+        rows = passages if units is None else units.shape[0]
+        _require(vectors.ndim == 2 and vectors.shape[0] == rows, "passage vectors: not one per reading unit")
         _finite(vectors, "passage vectors")
+        if units is not None:
+            _require(units.ndim == 2 and units.shape[1] == 3, "reading units: not (passage, first, end) rows")
+            _require(bool(units.size == 0 or (units[:, 0].min() >= 0 and units[:, 0].max() < passages)),
+                     "reading units: passage out of range")
     if sentence_terms:
         check_csr(sentence_terms["indptr"], sentence_terms["ids"], vocabulary, "sentence terms", rising=False)
