@@ -138,7 +138,20 @@ def fit_rows(rows: list[tuple[str, int, list[float]]], features: list[int]) -> n
     weight *= len(weight) / weight.sum()
     x = np.array([[r[2][i] for i in features] for r in rows])
     y = np.array([r[1] for r in rows], dtype=float)
-    return fit(x, y, weight)
+    # The penalty is applied to standardised features, so a feature with a narrow range (a
+    # contextual model's cosines sit within ~0.2) is not shrunk more than a wide one; the
+    # coefficients are then put back in the features' own units.
+    mean, spread = x.mean(axis=0), x.std(axis=0)
+    spread[spread == 0] = 1.0
+    beta = fit((x - mean) / spread, y, weight)
+    coefficients = beta[1:] / spread
+    return np.concatenate(([beta[0] - float(coefficients @ mean)], coefficients))
+
+
+def stored_examples(path: Path = EXAMPLES_FILE) -> dict[str, list[tuple[str, int, list[float]]]]:
+    """The examples ``--write`` stored, by model name (what a refit reads)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: [(s, int(y), list(map(float, x))) for s, y, x in rows] for name, rows in data["examples"].items()}
 
 
 def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: np.ndarray) -> list[str]:
@@ -159,6 +172,7 @@ def report(rows: list[tuple[str, int, list[float]]], features: list[int], beta: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsdesk-tuning")
+    parser.add_argument("--from-examples", action="store_true", help=f"refit the examples stored in {EXAMPLES_FILE.name}")
     parser.add_argument("--write", action="store_true", help=f"store the coefficients in {COEFFICIENTS_FILE}")
     parser.add_argument("--results", type=Path, help="also write the tables as the 'Answer decision' section of this file")
     args = parser.parse_args()
@@ -176,13 +190,13 @@ def main() -> None:
     ]
     for name, semantic in (("semantic", True), ("lexical", False)):
         args.work.mkdir(parents=True, exist_ok=True)
-        rows = collect(semantic, args.work)
+        rows = stored_examples()[name] if args.from_examples else collect(semantic, args.work)
         features = [i for i, f in enumerate(FEATURES) if semantic or f != "similarity"]
         beta = fit_rows(rows, features)
         examples[name] = rows
         coefficients = {FEATURES[i]: round(float(b), 4) for i, b in zip(features, beta[1:])}
         terms = ", ".join(f"{value:+.3f} × {feature}" for feature, value in coefficients.items())
-        text += ["", f"**{name}** (`NEWSDESK_SEMANTIC={'on' if semantic else 'off'}`): logit = {beta[0]:+.3f}, {terms}", ""]
+        text += ["", f"**{name}** (`NEWSDESK_READER={'on' if semantic else 'off'}`): logit = {beta[0]:+.3f}, {terms}", ""]
         text += report(rows, features, beta)
         models[name] = {
             "intercept": round(float(beta[0]), 4),

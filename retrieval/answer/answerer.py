@@ -66,7 +66,7 @@ ANCHOR_BY_READER = True
 # Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
 # candidate, the cosine in meaning, the share of the question's weight around the passage,
 # and the candidate's best sentence window (retrieval.answer.windows) scaled to the best one.
-SEMANTIC_FUSION = FusionWeights(bm25=0.3, meaning=0.3, context=0.2, window=0.2)
+SEMANTIC_FUSION = FusionWeights(bm25=0.2, meaning=0.5, context=0.2, window=0.2)
 LEXICAL_FUSION = FusionWeights(bm25=0.5, meaning=0.0, context=0.5)
 # The shown excerpts are put in order by their fused score plus this weight times how
 # closely each keeps the question's own words (retrieval.answer.wording, scaled to the best of

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.answer.answerer import Answerer
+from retrieval.answer.answerer import ask
+from retrieval.index.changes import apply_changes
 from retrieval.archive import Archive
 from retrieval.corpus import Article, format_article
 from retrieval.index import reader
@@ -23,17 +24,22 @@ def article(slug: str, title: str, body: str, day: dt.date = DAY) -> Article:
     return Article(slug, title, "Harbour Wire", day, body)
 
 
-# One article whose passage that answers shares few words with the question, beside
-# passages that repeat the question's words without answering it.
-CASUALTIES = article(
-    "border-clashes",
-    "Border clashes",
-    "Soldiers patrolled the border on Monday. Soldiers from both sides watched each other. "
-    "Officials said soldiers would stay at the border for weeks, and more soldiers were expected.\n\n"
-    "The fighting on Tuesday was the worst in years. Twelve troops were killed and thirty were wounded "
-    "when shells hit their camp.\n\n"
-    "Farmers near the frontier said their harvest was lost because of the shelling.",
+# Two articles on one factory: the first repeats the question's words without answering it,
+# the second answers it in other words (staff/workers, ended up in hospital/injured).
+FIRE = article(
+    "factory-fire-cause",
+    "Factory fire",
+    "Investigators said the factory fire started in the factory's old boiler room. The fire spread "
+    "through the factory roof before the fire brigade arrived, and the factory owners said the fire "
+    "alarm had been tested in May.",
 )
+INJURED = article(
+    "factory-injuries",
+    "Workers hurt",
+    "Five workers were injured when flames broke out at the factory on Friday night, and two of them "
+    "were taken to hospital with burns.",
+)
+QUESTION = "how many factory staff ended up in hospital"
 HARBOUR = article(
     "harbour",
     "Harbour reopens",
@@ -80,14 +86,12 @@ def test_reading_units_cover_every_sentence_within_the_limit() -> None:
 
 
 def test_the_reader_finds_the_passage_that_answers_in_other_words() -> None:
-    archive = Archive.build([CASUALTIES, HARBOUR], scorer=FusedScorer.build)
-    lexical = Archive.build([CASUALTIES, HARBOUR])
-    question = "how many soldiers died in the border fighting"
-    with_reader = Answerer(archive).ask(question, 1)
-    assert with_reader.answered
-    assert "Twelve troops were killed" in with_reader.results[0].excerpt
-    # BM25 alone is pulled to the passage that repeats the question's words.
-    assert "Twelve troops were killed" not in Answerer(lexical).ask(question, 1).results[0].excerpt
+    articles = [FIRE, INJURED, HARBOUR]
+    with_reader = ask(Archive.build(articles, scorer=FusedScorer.build), QUESTION, 1)
+    assert with_reader.answered and "Five workers were injured" in with_reader.results[0].excerpt
+    # BM25 alone does not show it first (it refuses, or shows the fire's cause).
+    lexical = ask(Archive.build(articles), QUESTION, 1)
+    assert not lexical.answered or "Five workers were injured" not in lexical.results[0].excerpt
 
 
 def test_an_article_added_later_is_read_too(tmp_path: Path) -> None:
@@ -95,21 +99,21 @@ def test_an_article_added_later_is_read_too(tmp_path: Path) -> None:
     corpus.mkdir()
     (corpus / "harbour.md").write_text(format_article(HARBOUR), encoding="utf-8")
     first = load_or_build(corpus, tmp_path / "index")
-    added = first.changed([CASUALTIES])
+    added = apply_changes(first, [FIRE, INJURED])
     assert isinstance(added.index, FusedScorer)
     assert len(added.index.units) > len(first.index.units)
-    answer = Answerer(added).ask("how many soldiers died in the border fighting", 1)
-    assert "Twelve troops were killed" in answer.results[0].excerpt
+    answer = ask(added, QUESTION, 1)
+    assert "Five workers were injured" in answer.results[0].excerpt
 
 
 def test_saved_unit_vectors_come_back_as_they_were(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for a in (HARBOUR, CASUALTIES):
+    for a in (HARBOUR, FIRE, INJURED):
         (corpus / f"{a.id}.md").write_text(format_article(a), encoding="utf-8")
     built = load_or_build(corpus, tmp_path / "index")
     loaded = load_or_build(corpus, tmp_path / "index")
     assert np.array_equal(np.asarray(built.index.vectors), np.asarray(loaded.index.vectors))
     assert np.array_equal(built.index.units, loaded.index.units)
     question = "what happened to the harbour after the storm"
-    assert Answerer(built).ask(question).results == Answerer(loaded).ask(question).results
+    assert ask(built, question).results == ask(loaded, question).results
