@@ -148,9 +148,16 @@ def sign_test(wins: int, losses: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def run(systems: list[str], halves: list[str], work: Path) -> dict:
+def run(systems: list[str], halves: list[str], work: Path, extra: list[QuestionSet] = ()) -> dict:
     folders = corpora(work)
     report: dict = {}
+    if extra:  # sets held back from all tuning: every question, no split, figures only
+        report["held back"] = {}
+        for qset in extra:
+            trials = trials_of(qset, folders, work, None)
+            report["held back"][qset.name] = {
+                name: Summary.of([o for t in trials for o in run_trial(t, SYSTEMS[name])]) for name in systems
+            }
     for half in halves:
         for qset in SETS:
             if not available(qset, folders):
@@ -210,16 +217,21 @@ def table(report: dict, systems: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("tune", "test", "both"), default="both")
+    parser.add_argument("--half", choices=("tune", "test", "both", "none"), default="both")
     parser.add_argument("--systems", default="newsdesk,baseline", help=f"comma-separated, of {', '.join(SYSTEMS)}")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsdesk-tuning")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
+    parser.add_argument(
+        "--held-back", action="append", default=[], metavar="NAME:CORPUS:FILE",
+        help="also ask a held-back JSONL file of corpus seed, xdev or squad (all of it; figures only)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     systems = args.systems.split(",")
-    halves = ["tune", "test"] if args.half == "both" else [args.half]
+    halves = {"both": ["tune", "test"], "none": []}.get(args.half, [args.half])
+    extra = [QuestionSet(name, Path(path), corpus) for name, corpus, path in (s.split(":", 2) for s in args.held_back)]
     args.work.mkdir(parents=True, exist_ok=True)
-    report = run(systems, halves, args.work)
+    report = run(systems, halves, args.work, extra)
     if args.json:
         print(json.dumps({h: {n: {s: m.to_json() for s, m in ss.items()} for n, ss in sets.items()}
                           for h, sets in report.items()}, indent=1))

@@ -144,8 +144,18 @@ def _away_from_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         patch.setenv("NEWSDESK_CORPUS", str(corpus))
         patch.setenv("NEWSDESK_DB", str(home / "newsdesk.db"))
         patch.setenv("NEWSDESK_INDEX", str(home / "index"))
+        # The reader reads about 15 passages a second: through the settings (CLI, bot) tests
+        # run the lexical path unless they ask for the reader (the ``reader_on`` fixture);
+        # tests/retrieval/test_reader.py and the reader_on tests cover the reader's path.
+        patch.setenv("NEWSDESK_READER", "off")
         patch.chdir(home)
         yield home
+
+
+@pytest.fixture
+def reader_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI and the bot with the reader stage on, as users run them."""
+    monkeypatch.setenv("NEWSDESK_READER", "on")
 
 
 @pytest.fixture(autouse=True)

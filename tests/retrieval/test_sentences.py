@@ -68,8 +68,10 @@ def test_answering_analyses_the_question_and_the_excerpts_not_the_article(tmp_pa
     article = _long_article()
     (corpus / "long.md").write_text(format_article(article))
     analyzer = CountingAnalyzer()
-    load_or_build(corpus, analyzer=analyzer)
-    archive = load_or_build(corpus, analyzer=analyzer)  # from the saved file
+    # BM25 alone: what is counted is the analyser's work (the reader would read the whole
+    # 200 kB article once, at build, which is not what this test is about).
+    load_or_build(corpus, analyzer=analyzer, semantic=False)
+    archive = load_or_build(corpus, analyzer=analyzer, semantic=False)  # from the saved file
     for question in ("When did the lighthouse keeper retire?", "ferry timetables harbour tides"):
         CountingAnalyzer.analysed = 0
         answer = ask(archive, question, 3)
