@@ -54,6 +54,7 @@ from retrieval.text import passages as _passages_module
 from retrieval.index import postings as _postings_module
 from retrieval.text import sentences as _sentences_module
 from retrieval.index import meaning as _semantic_module
+from retrieval.index import reader as _reader_module
 from retrieval.store import layout as _store_layout_module
 from retrieval.text.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
@@ -138,6 +139,7 @@ def code_fingerprint() -> str:
         _arrays_module,
         _sentences_module,
         _semantic_module,
+        _reader_module,
         _store_layout_module,
         sys.modules[__name__],
     )
