@@ -253,7 +253,8 @@ def test_an_option_typed_in_a_terminal_that_is_not_utf8_is_one_line_and_nothing_
 
 
 def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path) -> None:
-    import _thread
+    import os
+    import signal
 
     from tests.local_web import serve
     from tests.retrieval.test_feed_state_saves import a_feed
@@ -261,7 +262,7 @@ def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path) -> 
     with serve() as web:
         feed, _ = a_feed(web, "news", 5)
         page = web.routes["/news/3"].body
-        web.add("/news/3", lambda: (_thread.interrupt_main(), page)[1])  # Ctrl-C while the 4th entry is fetched
+        web.add("/news/3", lambda: (os.kill(os.getpid(), signal.SIGINT), page)[1])  # Ctrl-C while the 4th entry is fetched
         first = CliRunner().invoke(main, ["ingest", "--feed", feed])
         web.add("/news/3", page)
         before = len(web.pages())

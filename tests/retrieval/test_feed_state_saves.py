@@ -3,8 +3,9 @@ crashed run fetches nothing twice (or skips it as known), two runs at once keep 
 
 from __future__ import annotations
 
-import _thread
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_ctrl_c_during_a_run_fetches_nothing_twice(web: LocalWeb, tmp_path: Path
     corpus = tmp_path / "corpus"
     feed, links = a_feed(web, "a", 5)
     page = web.routes["/a/3"].body
-    web.add("/a/3", lambda: (_thread.interrupt_main(), page)[1])  # Ctrl-C while the 4th entry is fetched
+    web.add("/a/3", lambda: (os.kill(os.getpid(), signal.SIGINT), page)[1])  # Ctrl-C while the 4th entry is fetched
     done: list = []
     with pytest.raises(KeyboardInterrupt):
         for outcome in ingest_feed(feed, corpus, FeedState(state_file(corpus), clock=lambda: 0.0), Overrides(), limits=QUICK):
