@@ -2,10 +2,11 @@
 
 The decision is a small logistic regression over five features of a question and its best
 passage (see :class:`Evidence`). Its coefficients are data, in ``answerability.json`` next
-to this module, fitted offline by ``benchmarks/calibrate.py`` on the dev question sets,
-the project's own off-topic questions (``benchmarks/offtopic_questions.txt``) and SQuAD
-questions asked of an archive that leaves their article out. Two models are stored: one
-with the semantic similarity, used when passage vectors exist, and one without it.
+to this module, fitted offline by ``benchmarks/calibrate.py`` on the tune halves of the
+question sets (``benchmarks/tuning.py``), the project's own off-topic questions
+(``benchmarks/data/offtopic_typed.txt``) and SQuAD questions asked of an archive that leaves
+their article out. Two models are stored: one with the reader's similarity, used when the
+archive has the reader's vectors, and one without it.
 
 Guarantees: the decision is a pure function of the evidence and the stored coefficients
 (no randomness, no state); a missing or malformed coefficients file raises
