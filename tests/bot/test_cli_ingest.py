@@ -252,19 +252,16 @@ def test_an_option_typed_in_a_terminal_that_is_not_utf8_is_one_line_and_nothing_
     assert not list(corpus.glob("*.md"))
 
 
-def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path) -> None:
-    import os
-    import signal
-
+def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.ingest.fetch import Outages
     from tests.local_web import serve
-    from tests.retrieval.test_feed_state_saves import a_feed
+    from tests.retrieval.test_feed_state_saves import a_feed, ctrl_c_at
 
     with serve() as web:
         feed, _ = a_feed(web, "news", 5)
-        page = web.routes["/news/3"].body
-        web.add("/news/3", lambda: (os.kill(os.getpid(), signal.SIGINT), page)[1])  # Ctrl-C while the 4th entry is fetched
-        first = CliRunner().invoke(main, ["ingest", "--feed", feed])
-        web.add("/news/3", page)
+        with monkeypatch.context() as patch:
+            ctrl_c_at(patch, Outages, "/news/3")  # Ctrl-C while the 4th entry is fetched
+            first = CliRunner().invoke(main, ["ingest", "--feed", feed])
         before = len(web.pages())
         second = CliRunner().invoke(main, ["ingest", "--feed", feed])
         again = web.pages()[before:]
