@@ -61,6 +61,19 @@ def sentence_windows(article_number: int, article: Article, max_chars: int = WIN
     return windows
 
 
+def distinct(windows: list[Window], scores: np.ndarray, limit: int) -> list[Window]:
+    """The ``limit`` best-scored ``windows`` that share no sentence, best first (ties by position)."""
+    chosen: list[Window] = []
+    for position in np.argsort(-scores, kind="stable").tolist():
+        window = windows[position]
+        if any(w.article == window.article and w.first < window.end and window.first < w.end for w in chosen):
+            continue
+        chosen.append(window)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
 class Baseline:
     """rank_bm25 ``BM25Okapi`` over sentence windows of ``articles``; never refuses."""
 
@@ -73,17 +86,7 @@ class Baseline:
         """The ``limit`` best windows that share no sentence, best first."""
         if self._bm25 is None:
             return []
-        scores = self._bm25.get_scores(tokens(question))
-        order = np.argsort(-scores, kind="stable")
-        chosen: list[Window] = []
-        for position in order.tolist():
-            window = self.windows[position]
-            if any(w.article == window.article and w.first < window.end and window.first < w.end for w in chosen):
-                continue
-            chosen.append(window)
-            if len(chosen) >= limit:
-                break
-        return chosen
+        return distinct(self.windows, self._bm25.get_scores(tokens(question)), limit)
 
 
 class DenseBaseline:
@@ -114,13 +117,4 @@ class DenseBaseline:
         """The ``limit`` windows closest to the question that share no sentence, closest first."""
         if not self.windows:
             return []
-        scores = self.matrix @ self.reader.embed_one(question)
-        chosen: list[Window] = []
-        for position in np.argsort(-scores, kind="stable").tolist():
-            window = self.windows[position]
-            if any(w.article == window.article and w.first < window.end and window.first < w.end for w in chosen):
-                continue
-            chosen.append(window)
-            if len(chosen) >= limit:
-                break
-        return chosen
+        return distinct(self.windows, self.matrix @ self.reader.embed_one(question), limit)
