@@ -135,7 +135,7 @@ def memory_and_cold_start() -> dict[str, float]:
             found[f"memory MB, reader {'on' if semantic else 'off'}"] = float(out.stdout.strip())
         env = {**os.environ, "NEWSDESK_CORPUS": str(ROOT / "corpus"), "NEWSDESK_INDEX": str(Path(tmp) / "index-True"),
                "NEWSDESK_DB": str(Path(tmp) / "log.db")}
-        newsdesk = [sys.executable, "-m", "bot", "ask", "did iran send troops to iraq"]
+        newsdesk = [str(Path(sys.executable).with_name("newsdesk")), "ask", "did iran send troops to iraq"]
         cold = []
         for _ in range(5):
             started = time.perf_counter()
@@ -176,6 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     passages = args.passages or (10_000 if args.quick else 100_000)
     path = answer_path(passages, args.rounds, Generator())
+    print(json.dumps(path, indent=1), file=sys.stderr, flush=True)
     extra = memory_and_cold_start()
     text = report(path, extra, passages, "python benchmarks/bench_reader.py " + " ".join(sys.argv[1:]))
     print(text)
