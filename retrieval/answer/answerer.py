@@ -31,14 +31,14 @@ import math
 import re
 import threading
 import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 # Answer and Excerpt are imported from here too (the bot, tests): they stay importable as before.
 from retrieval.answer.kinds import Answer, Excerpt
-from retrieval.answer.answerability import gather_evidence, informativeness, looks_non_english, model_for
+from retrieval.answer.answerability import Evidence, gather_evidence, informativeness, looks_non_english, model_for
 from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
 from retrieval.answer.filters import Filters
 from retrieval.answer.metadata import MetadataTerms
@@ -63,6 +63,8 @@ NEAREST_DEPTH = 20
 # Build each excerpt around the passage's reading unit closest to the question (the reader's
 # choice) rather than its sentence with the most question words (chosen on tune halves).
 ANCHOR_BY_READER = True
+# Passages searched for :meth:`Answerer.articles` (every article among them is read once).
+ARTICLES_DEPTH = 200
 # Second stage over BM25's candidates (see benchmarks/RESULTS.md): BM25 scaled to the best
 # candidate, the cosine in meaning, the share of the question's weight around the passage,
 # and the candidate's best sentence window (retrieval.answer.windows) scaled to the best one.
@@ -128,6 +130,30 @@ def named_words(words: tuple[str, ...], most: int = NAMED_WORDS, longest: int = 
     shown = [w if len(w) <= longest else w[: longest - 1] + "…" for w in words[:most]]
     rest = len(words) - len(shown)
     return ", ".join(shown) + (f" and {rest} more" if rest else "")
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """One article's best passage for a question (:meth:`Answerer.articles`): its excerpt,
+    what the answer decision read of it, and whether the decision would show it."""
+
+    excerpt: Excerpt
+    evidence: Evidence
+    answers: bool
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A question ready to search: what it searches for, its terms (in question order) with
+    their weights, those the archive knows, its years, months and outlets with the passages
+    each meets (:mod:`retrieval.answer.metadata`), and how informative each term's word is."""
+
+    query: Query
+    terms: list[str]
+    weights: dict[str, float]
+    known: set[str]
+    metadata: dict[str, np.ndarray]
+    informative: dict[str, float]
 
 
 _answerers: weakref.WeakKeyDictionary[Archive, Answerer] = weakref.WeakKeyDictionary()
@@ -219,6 +245,65 @@ class Answerer:
         question = str(question if isinstance(question, Question) else validate_question(question))
         archive = self.archive
         searched = archive.passage_count
+        found = self._understood(question)
+        if isinstance(found, Answer):
+            return found
+        wanted = limit + more
+        # Look deeper than needed: non-matching and near-duplicate passages drop out, and
+        # meaning may lift a passage BM25 ranked lower.
+        ranked, order, similarity = self._ranked(found, max(4 * wanted, RERANK_DEPTH), filters)
+        picked = self._pick(with_rest(order), found.weights, max(wanted, WORDING_DEPTH), found.query.text)
+        # The answer decision reads the best passage by meaning and terms, before wording.
+        best = picked[0] if picked else None
+        evidence = self._evidence(found, best[0] if best else None, best[1] if best else frozenset(), ranked, similarity)
+        if best is None or not self.decision.answers(evidence):
+            query, metadata = found.query, found.metadata
+            metadata_words = {word for term, word in query.term_words if term in metadata}
+            missing = tuple(word for word in query.unknown if word not in metadata_words)
+            reason = f"The archive has nothing on: {named_words(missing)}." if missing else NO_MATCH_REASON
+            return Answer(
+                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=found.query
+            )
+        shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
+        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=found.query)
+
+    def articles(self, question: str, depth: int = ARTICLES_DEPTH, *, filters: Filters | None = None) -> list[ArticleHit]:
+        """Each article among the best ``depth`` passages for ``question``, once, in fused
+        order (the most relevant first): its best passage's excerpt, and whether the answer
+        decision would show it were it the best passage (its own matched terms and meaning;
+        the question's unknown words and BM25 margin). Near copies of an article listed
+        before are left out, as :meth:`ask` leaves them out. [] for a question :meth:`ask`
+        refuses before searching (not English, no searchable words).
+
+        This is what an answer reads of every article, not an answer: a caller shows only
+        what :meth:`ask` answers (see :mod:`retrieval.answer.timeline`).
+        """
+        question = str(question if isinstance(question, Question) else validate_question(question))
+        found = self._understood(question)
+        if isinstance(found, Answer):
+            return []
+        ranked, order, similarity = self._ranked(found, max(depth, RERANK_DEPTH), filters)
+        # Each article's first passage in fused order is its best.
+        firsts = self.archive.passage_first_sentence
+        starts, _ = self._article_bounds()
+        seen: set[int] = set()
+        best: list[tuple[int, float]] = []
+        for position, score in order:
+            article = int(np.searchsorted(starts, firsts[position], side="right")) - 1
+            if article not in seen:
+                seen.add(article)
+                best.append((position, score))
+        hits = []
+        for position, matched, excerpt in self._pick(best, found.weights, len(best), found.query.text):
+            evidence = self._evidence(found, position, matched, ranked, similarity)
+            hits.append(ArticleHit(excerpt, evidence, self.decision.answers(evidence)))
+        return hits
+
+    def _understood(self, question: str) -> Understood | Answer:
+        """What ``question`` searches for, with its terms' weights; or the :class:`Answer` that
+        refuses it before any search (not English, no searchable words)."""
+        archive = self.archive
+        searched = archive.passage_count
         if looks_non_english(question):
             return Answer(question, False, (), searched, reason=NOT_ENGLISH_REASON, reason_code="not_english")
         query = understand(archive, question)
@@ -230,35 +315,45 @@ class Answerer:
         query_weights = {t: self._term_weight(t, unknown.get(t)) for t in dict.fromkeys(terms)}
         known = {t for t in query_weights if archive.index.document_frequency(t) > 0}
         metadata = self._by_metadata(query, query_weights, known)
-        wanted = limit + more
-        # Look deeper than needed: non-matching and near-duplicate passages drop out, and
-        # meaning may lift a passage BM25 ranked lower.
-        mask = passage_mask(archive, filters)
-        ranked = archive.index.search_terms(terms, k=max(4 * wanted, RERANK_DEPTH), allowed=mask)
-        order, similarity = self._rerank(query.text, self._with_nearest(query.text, ranked, mask), query_weights, metadata)
-        picked = self._pick(with_rest(order), query_weights, max(wanted, WORDING_DEPTH), query.text)
-        # The answer decision reads the best passage by meaning and terms, before wording.
-        best = picked[0] if picked else None
         informative = self._informative(query)
         # A date or an outlet says when or who, not what: never that a passage is on the topic.
         informative.update(dict.fromkeys(metadata, 0.0))
-        evidence = gather_evidence(
-            query_weights,
-            known,
-            best[1] | {t for t, when in metadata.items() if when[best[0]]} if best else frozenset(),
-            similarity.get(best[0], 0.0) if best else 0.0,
+        return Understood(query, terms, query_weights, known, metadata, informative)
+
+    def _ranked(
+        self, found: Understood, depth: int, filters: Filters | None
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], dict[int, float]]:
+        """BM25's best ``depth`` candidates (of the passages ``filters`` admit); those and the
+        passages nearest the question in meaning (:meth:`_with_nearest`) in fused order, and
+        each one's similarity in meaning to the question (see :meth:`_rerank`)."""
+        archive = self.archive
+        mask = passage_mask(archive, filters)
+        ranked = archive.index.search_terms(found.terms, k=depth, allowed=mask)
+        text = found.query.text
+        order, similarity = self._rerank(text, self._with_nearest(text, ranked, mask), found.weights, found.metadata)
+        return ranked, order, similarity
+
+    def _evidence(
+        self,
+        found: Understood,
+        position: int | None,
+        matched: frozenset[str],
+        ranked: list[tuple[int, float]],
+        similarity: dict[int, float],
+    ) -> Evidence:
+        """What the answer decision reads of the passage at ``position`` (None: no passage)
+        as the best one: the question ``matched`` terms, and its years, months or outlets that
+        the passage's article meets."""
+        if position is not None:
+            matched = matched | {t for t, when in found.metadata.items() if when[position]}
+        return gather_evidence(
+            found.weights,
+            found.known,
+            matched,
+            similarity.get(position, 0.0) if position is not None else 0.0,
             [score for _, score in ranked],
-            informative,
+            found.informative,
         )
-        if best is None or not self.decision.answers(evidence):
-            metadata_words = {word for term, word in query.term_words if term in metadata}
-            missing = tuple(word for word in query.unknown if word not in metadata_words)
-            reason = f"The archive has nothing on: {named_words(missing)}." if missing else NO_MATCH_REASON
-            return Answer(
-                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=query
-            )
-        shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
-        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=query)
 
     def _with_nearest(
         self, question: str, ranked: list[tuple[int, float]], mask: np.ndarray | None
