@@ -361,8 +361,9 @@ async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
         await bot.close()
 
 
-class SlowArchive(Archive):
-    """An archive that takes longer than Discord's 3 s deadline to answer."""
+class SlowDesk(Desk):
+    """A desk whose searches take longer than Discord's 3 s deadline (the archive holds data
+    only: the search is the desk's ask, run in the cog's worker thread)."""
 
     delay = 3.5
 
@@ -375,8 +376,7 @@ async def test_slow_search_is_deferred_before_it_runs_and_does_not_block_others(
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    slow = SlowArchive.build(archive.articles)
-    bot = await start_bot(fake, Desk(slow, QueryLog.open(log_path)), make_settings(fake))
+    bot = await start_bot(fake, SlowDesk(archive, QueryLog.open(log_path)), make_settings(fake))
     try:
         first = await fake.send_interaction("ask", {"question": "Why did engineers open the spillway of the Orin dam?"})
         second = await fake.send_interaction("ask", {"question": "Who is Tomas Vell?"}, user=fake.moderator)

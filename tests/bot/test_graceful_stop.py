@@ -91,13 +91,12 @@ async def test_a_stop_signal_lets_the_answer_in_flight_finish_refuses_new_questi
 
 async def test_answers_that_outlast_the_drain_do_not_hold_the_stop(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     # In process: the bounded wait, without waiting 10 s for it.
-    from bot.desk import Desk
     from retrieval.store.saved import load_or_build
-    from tests.bot.test_discord_bot import SlowArchive, make_settings, start_bot
+    from tests.bot.test_discord_bot import SlowDesk, make_settings, start_bot
 
     fake = fake_discord
-    slow = SlowArchive.build(load_or_build(FIXTURE_CORPUS, tmp_path / "index").articles)
-    bot: NewsdeskBot = await start_bot(fake, Desk(slow, None), make_settings(fake))
+    slow = SlowDesk(load_or_build(FIXTURE_CORPUS, tmp_path / "index"), None)
+    bot: NewsdeskBot = await start_bot(fake, slow, make_settings(fake))
     try:
         interaction = await fake.send_interaction("ask", {"question": QUESTION})
         await fake.wait_for_interaction_response(interaction)
