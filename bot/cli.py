@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.render_text import answer_json, render_answer, without_controls
+from bot.render_text import answer_json, render_answer, render_timeline, timeline_json, without_controls
 from bot.settings import MAX_RESULTS_SETTING, Settings, SettingsError, load_settings
 from retrieval.answer.answerer import QuestionError
 from retrieval.corpus import CorpusError
 from retrieval.answer.filters import FilterError
+from retrieval.answer.timeline import TIMELINE_LIMIT
 
 if TYPE_CHECKING:  # imported when a command runs: `newsdesk --help` stays fast
-    from bot.desk import Desk
+    from bot.desk import Charted, Desk
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,10 @@ class _AskCommand(click.Command):
 @click.option("--outlet", help="Only articles from this outlet (e.g. DW).")
 @click.option("--since", help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", help="Only articles published on or before YYYY-MM-DD.")
+@click.option(
+    "--timeline", is_flag=True,
+    help="The best excerpt of each article on the question, oldest first (at most 50 articles; -n lists fewer).",
+)
 @click.pass_context
 def ask(
     ctx: click.Context,
@@ -168,10 +173,12 @@ def ask(
     outlet: str | None,
     since: str | None,
     until: str | None,
+    timeline: bool,
 ) -> None:
     """Answer QUESTION from the archive with cited excerpts.
 
-    Quotes are optional: the words are asked as one question.
+    Quotes are optional: the words are asked as one question. With --timeline, the best
+    excerpt of each article on it, oldest first: how a story developed.
     """
     from bot.desk import Desk
 
@@ -191,6 +198,9 @@ def ask(
         raise click.ClickException(str(exc)) from None
     desk = _open_desk(settings)
     try:
+        if timeline:
+            _print_timeline(desk.timeline(checked.question, limit=limit or TIMELINE_LIMIT, filters=checked.filters), as_json)
+            return
         asked = desk.ask(checked.question, limit=limit, filters=checked.filters)
     except FilterError as exc:  # an outlet the archive does not have: logged, as on Discord
         desk.reject(question, exc, filters=checked.filters)
@@ -203,6 +213,15 @@ def ask(
         _print(render_answer(asked.answer, _bold, width=_terminal_width()))
     if asked.log_error:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
+
+
+def _print_timeline(charted: Charted, as_json: bool) -> None:
+    if as_json:
+        _print(json.dumps(timeline_json(charted.timeline), ensure_ascii=False))
+    else:
+        _print(render_timeline(charted.timeline, _bold, width=_terminal_width()))
+    if charted.log_error:
+        click.echo(f"warning: the question was not logged ({charted.log_error})", err=True)
 
 
 def _open_desk(settings: Settings, *, open_log: bool = True) -> Desk:

@@ -36,6 +36,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
+from retrieval.answer.timeline import TIMELINE_LIMIT, Timeline, timeline
 # The door for changes to the archive: the cogs reach it, and what it raises and returns, only through here.
 from retrieval.library import ArchiveAdminError, FetchPool, IngestError, Library, Overrides, Preview, Removed
 
@@ -79,6 +80,15 @@ class Checked:
 @dataclass(frozen=True)
 class Asked:
     answer: Answer
+    query_id: int | None
+    log_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Charted:
+    """A timeline (:meth:`Desk.timeline`) and where it was logged, as :class:`Asked` for an answer."""
+
+    timeline: Timeline
     query_id: int | None
     log_error: str | None = None
 
@@ -284,6 +294,58 @@ class Desk:
         except QueryLogError as exc:
             log.error("question %s stays in the log as answered although its answer was not posted: %s", query_id, exc)
 
+    def timeline(
+        self,
+        question: str,
+        *,
+        interface: str = "cli",
+        user_id: int | str | None = None,
+        guild_id: int | str | None = None,
+        channel_id: int | str | None = None,
+        limit: int = TIMELINE_LIMIT,
+        filters: Filters | None = None,
+    ) -> Charted:
+        """The timeline of ``question`` (:mod:`retrieval.answer.timeline`), logged as a question is.
+
+        Refused and raised as :meth:`ask` refuses and raises; the log row holds the listed
+        articles in date order (an unanswered one, the reason), like an answer's.
+        """
+        started = time.perf_counter()
+        archive = self.archive
+        if not isinstance(question, Question):
+            question = validate_question(question)
+        if not archive.passages:
+            raise EmptyArchive(EMPTY_MESSAGE)
+        self.check_outlet(filters)
+        found = timeline(archive, question, filters=filters, limit=limit)
+        shown = found.entries
+        record = QueryRecord(
+            question=found.question,
+            answered=found.answered,
+            interface=interface,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            article_ids=[r.article_id for r in shown],
+            passage_ids=[r.passage_id for r in shown],
+            scores=[r.score for r in shown],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            reason=found.answer.reason_code or None,
+            filters=filters.to_json() if filters else {},
+        )
+        query_id, problem = self._write(record)
+        return Charted(found, query_id, problem)
+
+    def _write(self, record: QueryRecord) -> tuple[int | None, str | None]:
+        """Log ``record``: its id, or None and why it was not logged."""
+        if self.querylog is None:
+            return None, self.log_problem
+        try:
+            return self.querylog.record(record), None
+        except QueryLogError as exc:
+            log.error("%s (question: %r)", exc, record.question[:200])
+            return None, str(exc)
+
     def check_outlet(self, filters: Filters | None) -> None:
         """Raise FilterError when the outlet filter matches no outlet of the loaded archive.
 
@@ -402,7 +464,7 @@ def rejection_code(error: QuestionError | FilterError) -> str:
 
 
 __all__ = [
-    "ArchiveAdminError", "Article", "Asked", "Checked", "Desk", "EmptyArchive", "FetchPool", "FilterError", "Filters",
+    "ArchiveAdminError", "Article", "Asked", "Charted", "Checked", "Desk", "EmptyArchive", "FetchPool", "FilterError", "Filters",
     "IngestError", "Library", "LogNotOpen", "Overrides", "Page", "Place", "Preview", "QuestionError", "Removed",
     "UnknownOutlet", "UnknownQuery", "archive_options", "library_for", "load_archive", "rejection_code",
 ]

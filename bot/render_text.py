@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 
 from retrieval.answer.answerer import Answer, Excerpt
+from retrieval.answer.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +162,11 @@ def _printable(excerpt: Excerpt) -> Excerpt:
     )
 
 
-def _excerpt_lines(number: int, excerpt: Excerpt, bold: Callable[[str], str], width: int | None) -> list[str]:
-    """The numbered excerpt, its citation and link; continuation lines under the excerpt's text."""
-    prefix = f"{number}. "
+def _excerpt_lines(
+    number: int, excerpt: Excerpt, bold: Callable[[str], str], width: int | None, prefix: str | None = None
+) -> list[str]:
+    """The numbered excerpt (or after ``prefix``), its citation and link; continuation lines under the excerpt's text."""
+    prefix = prefix if prefix is not None else f"{number}. "
     indent = len(prefix)
     if width is not None:  # broken before the words are styled: escape codes take no columns
         excerpt = dataclasses.replace(excerpt, excerpt=line_breaks(excerpt.excerpt, width, indent, indent))
@@ -199,3 +202,33 @@ def render_answer(answer: Answer, bold: Callable[[str], str] = _same, width: int
         footer = f"{footer[:-1]}; {searched_for(answer)})"
     lines.append(_wrapped(footer, width, 0, 1))
     return "\n".join(lines)
+
+
+def render_timeline(found: Timeline, bold: Callable[[str], str] = _same, width: int | None = None) -> str:
+    """Each article's excerpt after its date, oldest first, with its citation and link; how
+    many articles are listed, and how many more were left out (and how to see them).
+
+    A refused question reads as :func:`render_answer`'s refusal.
+    """
+    if not found.answered:
+        return render_answer(found.answer, bold, width)
+    lines: list[str] = []
+    for excerpt in found.entries:
+        date = excerpt.published.isoformat() if excerpt.published else "undated"
+        lines.extend(_excerpt_lines(0, _printable(excerpt), bold, width, prefix=f"{date:<10}  "))
+        lines.append("")
+    listed = counted(len(found.entries), "article")
+    footer = f"(timeline: {listed}, oldest first, from {counted(found.answer.passages_searched, 'passage')} searched"
+    if found.left_out:
+        footer += f"; {found.left_out} more not listed: narrow with --since, --until or --outlet"
+    if found.answer.searched_for:
+        footer += f"; {searched_for(found.answer)}"
+    lines.append(_wrapped(footer + ")", width, 0, 1))
+    return "\n".join(lines)
+
+
+def timeline_json(found: Timeline) -> dict[str, object]:
+    """``newsdesk ask --timeline --json``: :func:`answer_json`'s keys, with ``results`` the
+    articles' excerpts oldest first, ``timeline`` true and ``left_out`` (articles not listed)."""
+    return {**answer_json(found.answer), "results": [e.to_json() for e in found.entries], "timeline": True,
+            "left_out": found.left_out}

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.render_text import citation, echoed, emphasise, searched_for, truncate
+from bot.render_text import citation, counted, echoed, emphasise, searched_for, truncate
 from retrieval.answer.answerer import Answer, Excerpt
+from retrieval.answer.timeline import Timeline
 from retrieval.library import Places
 
 if TYPE_CHECKING:
@@ -144,6 +145,51 @@ def answer_embed(
     embed.set_footer(text=truncate(footer, Limits.EMBED_FOOTER))
     if shown < len(excerpts):
         log.info("embed trimmed: %d of %d excerpts fit", shown, len(excerpts))
+    return embed
+
+
+# The most articles a timeline lists in Discord (the most relevant, in date order): each
+# keeps room for a readable excerpt within one embed; the rest are counted in the footer.
+TIMELINE_SHOWN = 10
+# An entry's excerpt is cut to its share of the description, but never below this.
+TIMELINE_MIN_EXCERPT = 160
+
+
+def timeline_block(excerpt: Excerpt, max_chars: int) -> str:
+    """``**2021-02-22** excerpt`` and the citation under it, within ``max_chars``."""
+    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    cite_line = cite(excerpt)
+    head = f"**{date}** \u00b7 "
+    body_budget = max(max_chars - len(head) - len(cite_line) - 1, TIMELINE_MIN_EXCERPT)
+    return f"{head}{truncate(highlighted(excerpt), body_budget)}\n{cite_line}"
+
+
+def timeline_embed(found: Timeline) -> discord.Embed:
+    """A timeline as one embed: each article's excerpt after its date, oldest first, with its
+    citation; the footer says how many articles are listed and how many more there are (an
+    entry that does not fit is counted there too, never cut off mid-way)."""
+    title = question_title(found.question)
+    footer_reserve = 300
+    budget = min(Limits.EMBED_DESCRIPTION, Limits.EMBED_TOTAL - len(title) - footer_reserve)
+    entries = list(found.entries)
+    each = max(budget // max(len(entries), 1) - 2, TIMELINE_MIN_EXCERPT)
+    blocks: list[str] = []
+    used = -2
+    for excerpt in entries:
+        block = timeline_block(excerpt, each)
+        if used + 2 + len(block) > budget:
+            break
+        blocks.append(block)
+        used += 2 + len(block)
+    more = found.left_out + len(entries) - len(blocks)
+    embed = discord.Embed(title=title, description="\n\n".join(blocks), colour=COLOUR_ANSWER)
+    footer = f"Timeline \u00b7 {counted(len(blocks), 'article')}, oldest first"
+    if more:
+        footer += f" \u00b7 {more} more not shown (the least relevant): narrow with since, until or outlet"
+    footer += f" \u00b7 searched {found.answer.passages_searched} passages"
+    if found.answer.searched_for:
+        footer += f" \u00b7 {searched_for(found.answer)}"
+    embed.set_footer(text=truncate(footer, Limits.EMBED_FOOTER))
     return embed
 
 

@@ -99,7 +99,7 @@ async def test_login_sync_and_ask_is_deferred_then_answered_with_citations_and_l
     ask_command = fake.find_command("ask", fake.guild.id)
     assert ask_command is not None
     assert ask_command["description"] == "Ask the news archive a question and get cited excerpts."
-    assert {o["name"] for o in ask_command["options"]} == {"question", "outlet", "since", "until"}
+    assert {o["name"] for o in ask_command["options"]} == {"question", "outlet", "since", "until", "timeline"}
     assert all(o["description"] for o in ask_command["options"])
 
     interaction, message = await ask(fake, "Why did engineers open the spillway of the Orin dam?")

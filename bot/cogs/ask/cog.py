@@ -1,4 +1,4 @@
-"""/ask, mention-to-ask, and what the More / 👍 / 👎 / Previous / Next buttons do.
+"""/ask (and its timeline:True), mention-to-ask, and what the More / 👍 / 👎 / Previous / Next buttons do.
 
 Every action goes through the desk (``self.bot.desk``): the cog turns Discord input into a
 desk call run in a small worker pool, and the result into a reply (see :mod:`bot.reply`).
@@ -33,10 +33,10 @@ from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
 from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
-from bot.desk import Asked, FilterError, Filters, LogNotOpen, Page, Place, QuestionError
+from bot.desk import Asked, Charted, FilterError, Filters, LogNotOpen, Page, Place, QuestionError
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
-from bot.reply import NO_MENTIONS, answer_embed, answer_text, no_answer_message
+from bot.reply import NO_MENTIONS, TIMELINE_SHOWN, answer_embed, answer_text, no_answer_message, timeline_embed
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -93,6 +93,15 @@ def reply_for(asked: Asked, *, embeds: bool = True) -> dict[str, Any]:
     return {"embed": answer_embed(answer, total_available=total), **buttons}
 
 
+def timeline_reply(charted: Charted) -> dict[str, Any]:
+    """The message for a timeline: its embed and the 👍/👎 buttons, or the plain refusal /ask gives."""
+    found = charted.timeline
+    if not found.answered:
+        return reply_for(Asked(found.answer, charted.query_id))
+    view = answer_view(charted.query_id, None)
+    return {"embed": timeline_embed(found), **({"view": view} if view else {})}
+
+
 def page_reply(page: Page, query_id: int, per_page: int) -> dict[str, Any]:
     """A private page of excerpts with Previous / Next; the last page says there are no more."""
     # The public answer shows the first ``per_page`` excerpts; private pages start after them.
@@ -147,6 +156,7 @@ class AskCog(commands.Cog, name="Ask"):
         outlet="Only articles from this outlet (e.g. DW)",
         since="Only articles published on or after this date (YYYY-MM-DD)",
         until="Only articles published on or before this date (YYYY-MM-DD)",
+        timeline="Show the best excerpt of each article on it, oldest first: how the story developed",
     )
     async def ask(
         self,
@@ -155,6 +165,7 @@ class AskCog(commands.Cog, name="Ask"):
         outlet: app_commands.Range[str, 1, 100] | None = None,
         since: str | None = None,
         until: str | None = None,
+        timeline: bool = False,
     ) -> None:
         """Ask the news archive a question and get cited excerpts."""
         # Bad input is answered at once, privately, before the cooldown starts and before
@@ -177,13 +188,19 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await defer_publicly(interaction)
         try:
-            asked = await self._ask(checked.question, filters=filters, **who)
+            if timeline:
+                desk = self.bot.desk
+                reply = timeline_reply(
+                    await self._in_worker(desk.timeline, checked.question, limit=TIMELINE_SHOWN, filters=filters, **who)
+                )
+            else:
+                reply = reply_for(await self._ask(checked.question, filters=filters, **who))
         except (QuestionError, FilterError) as exc:
             # The outlet checked again once the archive is loaded (a lazy desk), or an empty archive.
             await report_failure(interaction, exc)
             await self._log_refused(question, exc, filters, **who)
             return
-        await send_public(interaction, **reply_for(asked))
+        await send_public(interaction, **reply)
 
     @ask.autocomplete("outlet")
     async def outlet_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
