@@ -301,10 +301,12 @@ def _register_subcommands() -> None:
     from bot.dashboard import dashboard
     from bot.ingest_cli import ingest
     from bot.logs_cli import logs
+    from bot.watch_cli import watch
 
     main.add_command(ingest)
     main.add_command(logs)
     main.add_command(dashboard)
+    main.add_command(watch)
 
 
 _register_subcommands()

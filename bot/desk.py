@@ -27,7 +27,7 @@ from sqlite_utils import Database
 
 from bot.archive_setup import archive_options, library_for, load_archive
 from bot.place import Place
-from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
+from bot.querylog import QueryLog, QueryLogError, QueryRecord, ReviewError, UnknownQuery, WatchRecord, open_reader
 from bot.querylog.schema import problem_message
 from bot.settings import Settings
 from bot.typed import FIX, not_utf8
@@ -36,7 +36,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
-from retrieval.answer.timeline import TIMELINE_LIMIT, Timeline, timeline
+from retrieval.answer.timeline import TIMELINE_LIMIT, Timeline, candidate_articles, timeline
 # The door for changes to the archive: the cogs reach it, and what it raises and returns, only through here.
 from retrieval.library import ArchiveAdminError, FetchPool, IngestError, Library, Overrides, Preview, Removed
 
@@ -91,6 +91,50 @@ class Charted:
     timeline: Timeline
     query_id: int | None
     log_error: str | None = None
+
+
+# The most active watches in one place (a server; the command line is one place).
+MAX_WATCHES = 50
+# A watch's articles are read this deep (every article the answer decision would show among
+# these passages), when it begins and at each check: what answers it already is not news.
+WATCH_DEPTH = 1000
+WATCH_ARTICLES = 10_000
+
+
+class WatchError(ValueError):
+    """A watch that cannot be saved or stopped; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A saved question (``newsdesk watch``) and its filters."""
+
+    id: int
+    question: str
+    filters: Filters
+    created_at: str
+    stopped_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> Watch:
+        try:
+            filters = Filters.from_json(row.get("filters"))
+        except FilterError:  # written by hand or by another version: watch everything
+            filters = Filters()
+        return cls(row["id"], row["question"], filters, row["created_at"], row.get("stopped_at"))
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "question": self.question, "filters": self.filters.to_json(),
+                "created_at": self.created_at, "stopped_at": self.stopped_at}
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What a check found for a watch: the articles that answer it and it had not met, oldest first."""
+
+    watch: Watch
+    found: Timeline
+    new: tuple[Excerpt, ...]
 
 
 @dataclass(frozen=True)
@@ -346,6 +390,70 @@ class Desk:
             log.error("%s (question: %r)", exc, record.question[:200])
             return None, str(exc)
 
+    # -- watches: saved questions, reported as the articles that answer them arrive ----------
+
+    def watch(
+        self,
+        question: str,
+        *,
+        interface: str = "cli",
+        user_id: int | str | None = None,
+        guild_id: int | str | None = None,
+        channel_id: int | str | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[Watch, int]:
+        """Save ``question`` as a watch; with it, how many articles answer it already. Those and
+        every other article on the archive about it now (:func:`candidate_articles`) are never
+        reported: a check reports only the articles that arrive later and answer it.
+
+        A question the archive cannot answer yet is the point of a watch: it is saved all the
+        same. Raises QuestionError for a question that cannot be searched, FilterError for an
+        outlet that matches none, WatchError past :data:`MAX_WATCHES` in the place, LogNotOpen
+        without a log.
+        """
+        if self.querylog is None:
+            raise LogNotOpen(f"watches are kept in the query log, which is not open ({self.log_problem})")
+        if not isinstance(question, Question):
+            question = validate_question(question)
+        self.check_outlet(filters)
+        if len(self.querylog.watches(guild_id=guild_id)) >= MAX_WATCHES:
+            raise WatchError(f"there are {MAX_WATCHES} watches here already, the most there can be: stop one first")
+        archive = self.archive
+        answering = self._watch_timeline(question, filters).entries if archive.passages else ()
+        about = candidate_articles(archive, question, filters=filters, depth=WATCH_DEPTH) if archive.passages else []
+        record = WatchRecord(
+            question=question, interface=interface, user_id=user_id, guild_id=guild_id, channel_id=channel_id,
+            filters=filters.to_json() if filters else {}, already=[e.article_id for e in answering] + about,
+        )
+        return Watch.from_row(self.querylog.add_watch(record)), len(answering)
+
+    def watches(self, *, guild_id: int | str | None = None, stopped: bool = False) -> list[Watch]:
+        """The place's active watches (with ``stopped``, the stopped ones too), oldest first."""
+        if self.querylog is None:
+            raise LogNotOpen(f"watches are kept in the query log, which is not open ({self.log_problem})")
+        return [Watch.from_row(row) for row in self.querylog.watches(guild_id=guild_id, active=not stopped)]
+
+    def stop_watch(self, watch_id: int, *, guild_id: int | str | None = None) -> None:
+        """Stop a watch of the place; WatchError when it has no such active watch."""
+        if self.querylog is None:
+            raise LogNotOpen(f"watches are kept in the query log, which is not open ({self.log_problem})")
+        if not self.querylog.stop_watch(watch_id, guild_id=guild_id):
+            raise WatchError(f"there is no active watch {watch_id} here: `newsdesk watch list` shows them")
+
+    def check_watches(self, *, guild_id: int | str | None = None) -> list[Watched]:
+        """Each active watch of the place with the articles that answer it now and had not been
+        met: each article is reported once (recorded before this returns)."""
+        found: list[Watched] = []
+        for watch in self.watches(guild_id=guild_id):
+            charted = self._watch_timeline(Question(watch.question), watch.filters or None)
+            assert self.querylog is not None
+            new = set(self.querylog.report_watch(watch.id, [e.article_id for e in charted.entries]))
+            found.append(Watched(watch, charted, tuple(e for e in charted.entries if e.article_id in new)))
+        return found
+
+    def _watch_timeline(self, question: Question, filters: Filters | None) -> Timeline:
+        return timeline(self.archive, question, filters=filters, limit=WATCH_ARTICLES, depth=WATCH_DEPTH)
+
     def check_outlet(self, filters: Filters | None) -> None:
         """Raise FilterError when the outlet filter matches no outlet of the loaded archive.
 
@@ -466,5 +574,5 @@ def rejection_code(error: QuestionError | FilterError) -> str:
 __all__ = [
     "ArchiveAdminError", "Article", "Asked", "Charted", "Checked", "Desk", "EmptyArchive", "FetchPool", "FilterError", "Filters",
     "IngestError", "Library", "LogNotOpen", "Overrides", "Page", "Place", "Preview", "QuestionError", "Removed",
-    "UnknownOutlet", "UnknownQuery", "archive_options", "library_for", "load_archive", "rejection_code",
+    "UnknownOutlet", "UnknownQuery", "Watch", "WatchError", "Watched", "archive_options", "library_for", "load_archive", "rejection_code",
 ]

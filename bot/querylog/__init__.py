@@ -23,7 +23,7 @@ from bot.querylog.schema import (
     utc_now,
 )
 from bot.querylog.reader import open_reader
-from bot.querylog.writer import QueryLog, QueryRecord
+from bot.querylog.writer import QueryLog, QueryRecord, WatchRecord
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -36,6 +36,7 @@ __all__ = [
     "ReviewError",
     "Stats",
     "UnknownQuery",
+    "WatchRecord",
     "migrate",
     "open_database",
     "open_reader",

@@ -129,6 +129,34 @@ def _migration_8_guild_index(db: Database) -> None:
     db.conn.execute('CREATE INDEX "idx_queries_guild_asked_at" ON "queries" ("guild_id", "asked_at")')
 
 
+def _migration_9_watches(db: Database) -> None:
+    # Saved questions (newsdesk watch): each is checked against the archive as articles
+    # arrive; watch_hits holds every article a watch has met, once: those on the archive when
+    # it began (reported 0, not news) and those reported since (1), so none is reported twice.
+    db.conn.execute(
+        """CREATE TABLE "watches" (
+   "id" INTEGER PRIMARY KEY,
+   "created_at" TEXT NOT NULL,
+   "interface" TEXT NOT NULL,
+   "user_id" TEXT,
+   "guild_id" TEXT,
+   "channel_id" TEXT,
+   "question" TEXT NOT NULL,
+   "filters" TEXT,
+   "stopped_at" TEXT
+)"""
+    )
+    db.conn.execute(
+        """CREATE TABLE "watch_hits" (
+   "watch_id" INTEGER NOT NULL REFERENCES "watches"("id") ON DELETE CASCADE,
+   "article_id" TEXT NOT NULL,
+   "seen_at" TEXT NOT NULL,
+   "reported" INTEGER NOT NULL,
+   PRIMARY KEY ("watch_id", "article_id")
+)"""
+    )
+
+
 # (name, function) in order; a name, once released, never changes meaning. Each runs in one
 # transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -140,6 +168,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_archive_actions", _migration_6_archive_actions),
     ("0007_rejected", _migration_7_rejected),
     ("0008_guild_index", _migration_8_guild_index),
+    ("0009_watches", _migration_9_watches),
 ]
 
 

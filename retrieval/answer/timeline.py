@@ -95,3 +95,12 @@ def timeline(
     listed = hits[:limit]
     log.debug("timeline of %d article(s), %d left out", len(listed), len(hits) - len(listed))
     return Timeline(answer, tuple(sorted(listed, key=date_order)), len(hits) - len(listed))
+
+
+def candidate_articles(
+    archive: Archive, question: str, *, filters: Filters | None = None, depth: int = ARTICLES_DEPTH
+) -> list[str]:
+    """Every article among the best ``depth`` passages for ``question``, whether or not the
+    answer decision would show it (most relevant first): what is on the archive about it now.
+    A watch that begins now has met these; only others can be news to it."""
+    return [hit.excerpt.article_id for hit in answerer_for(archive).articles(question, depth, filters=filters)]
