@@ -41,7 +41,7 @@ from sqlite_utils import Database
 
 from bot.querylog.periods import describe_period
 from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
-from bot.querylog.records import TopQuestion, one_line
+from bot.querylog.records import UNDER_FILTER, TopQuestion, one_line
 from retrieval.store.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
@@ -254,6 +254,20 @@ def _none_unanswered(data: ChartData) -> str:
     return "No unanswered questions"
 
 
+def unanswered_label(group: TopQuestion) -> str:
+    """A top unanswered question as its bar's label, with why when it is not a plain gap in the
+    archive: "did iran send troops (none under its filter: from DW)", "... (not English)"."""
+    filters, why = group.filters_text(), group.reason_text()
+    if filters:
+        note = f"{why}: {filters}" if why == UNDER_FILTER else f"{why}; {filters}"
+    else:
+        note = "" if group.reason in (None, "not_covered") else why
+    if not note:
+        return label_text(group.question)
+    note = label_text(note, QUESTION_CHARS // 2)
+    return f"{label_text(group.question, QUESTION_CHARS - len(note) - 3)} ({note})"
+
+
 def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], empty: str) -> None:
     _style(ax, "Top unanswered questions", "Times asked without an answer", "")
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
@@ -269,7 +283,7 @@ def _draw_unanswered(ax: Axes, groups: Sequence[TopQuestion], empty: str) -> Non
     positions = range(len(groups))
     ax.barh(positions, [g.count for g in groups], height=0.42, color=VERMILION, edgecolor=VERMILION)
     for position, group in zip(positions, groups):
-        ax.text(0, position - 0.26, label_text(group.question), va="bottom", ha="left", fontsize=9.5, color=INK)
+        ax.text(0, position - 0.26, unanswered_label(group), va="bottom", ha="left", fontsize=9.5, color=INK)
         ax.text(group.count, position, f" {group.count}", va="center", fontsize=9, color=INK)
     ax.set_ylim(len(groups) - 0.5, -0.85)  # the most asked on top
     ax.set_xlim(0, max(g.count for g in groups) * 1.08)

@@ -60,10 +60,13 @@ def _user(q: LoggedQuery) -> str:
 def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> str:
     """Logged questions as a table, one line each, the question cut to fit.
 
-    A FILTERS column (outlet, dates) appears when any question was asked with filters.
+    A WHY NOT column (not covered, none under its filter, not English...) appears when any
+    question got no answer, and a FILTERS column (outlet, dates) when any was asked with filters.
     """
     filters = [q.filters_text() for q in queries]
-    with_filters = any(filters)
+    reasons = [q.reason_text() for q in queries]
+    # Older logs (and the command line's records in tests) store no reason: no column of "-".
+    with_filters, with_reasons = any(filters), any(q.reason for q in queries if not q.answered)
     rows = [
         (
             str(q.id),
@@ -71,13 +74,16 @@ def queries_table(queries: Sequence[LoggedQuery], width: int | None = None) -> s
             clean(_where_asked(q)),
             clean(_user(q)),
             q.answered_text(),
+            *([clean(why) or "-"] if with_reasons else []),
             f"{q.thumbs_up}/{q.thumbs_down}",
             *([clean(shown) or "-"] if with_filters else []),
             clean(q.question),
         )
-        for q, shown in zip(queries, filters)
+        for q, shown, why in zip(queries, filters, reasons)
     ]
-    headers = (*QUERY_HEADERS[:-1], "FILTERS", QUERY_HEADERS[-1]) if with_filters else QUERY_HEADERS
+    headers = [*QUERY_HEADERS[:-1], *(["FILTERS"] if with_filters else []), QUERY_HEADERS[-1]]
+    if with_reasons:
+        headers.insert(headers.index("ANSWERED") + 1, "WHY NOT")
     return render_table(headers, rows, width)
 
 

@@ -111,8 +111,10 @@ def answer_json(answer: Answer) -> dict[str, object]:
 
     Keys beyond :meth:`Answer.to_json`: ``reason`` (``not_covered``, ``not_english``,
     ``no_terms``; None when answered), ``message`` (the refusal's words, as the text shows
-    them), ``corrections`` (each word typed and the one searched instead; None when dropped)
-    and ``passages_searched``. Keys are only ever added, so scripts keep working.
+    them), ``corrections`` (each word typed and the one searched instead; None when dropped),
+    ``passages_searched`` (those the filters left) and ``filters`` (``{"outlet": "DW",
+    "since": "2014-06-01"}``, only those set; None without). Keys are only ever added, so
+    scripts keep working.
     """
     corrections = answer.query.corrections if answer.query is not None else ()
     return {
@@ -121,6 +123,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "message": answer.reason or None,
         "corrections": [{"typed": typed, "searched": searched or None} for typed, searched in corrections],
         "passages_searched": answer.passages_searched,
+        "filters": answer.filters.to_json() if answer.filters else None,
     }
 
 

@@ -65,7 +65,8 @@ def _line(query: LoggedQuery) -> str:
     if query.thumbs_up or query.thumbs_down:
         votes = f" \N{THUMBS UP SIGN}{query.thumbs_up} \N{THUMBS DOWN SIGN}{query.thumbs_down}"
     question = _question(query.question, LINE_QUESTION_CHARS)
-    return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {question}{filters_shown(query)}"
+    why = f" \u00b7 {query.reason_text()}" if query.reason and not query.answered else ""
+    return f"`#{query.id}` {when} {mark}{where}{votes} \u2014 {question}{filters_shown(query)}{why}"
 
 
 def list_embed(title: str, logged: list[LoggedQuery], empty: str, total: int | None = None) -> discord.Embed:
@@ -83,7 +84,7 @@ def list_embed(title: str, logged: list[LoggedQuery], empty: str, total: int | N
     embed = discord.Embed(title=title, description=lines or empty, colour=discord.Colour.dark_teal())
     embed.set_footer(
         text=f"Times are UTC \u00b7 \u2705 answered \u00b7 \u274c no answer \u00b7 {REFUSED_MARK} refused (bad filter, too long) "
-        "\u00b7 in italics: the filters it was asked with"
+        "\u00b7 in italics: the filters it was asked with, then why there was no answer"
     )
     return embed
 

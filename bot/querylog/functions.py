@@ -5,6 +5,8 @@ only). ``newsdesk_question_key(question)`` is the one definition of "the same qu
 its sorted, unique index terms (the analyzer's, so "Iran's offers to Iraq?" and "Iran offer
 to Iraq" share a key), or its lowercased words when it has no index terms. ``logs stats``,
 ``/querylog stats`` and the dashboard's "Top questions" all group by it.
+``newsdesk_filters_text(filters)`` and ``newsdesk_reason_text(reason, filters, answered)``
+give the dashboard the listings' words for a question's filters and why it got no answer.
 
 Both are bounded, since the dashboard's SQL box lets anyone with access call them on any
 string: ``newsdesk_question_key`` reads at most :data:`MAX_KEY_INPUT_CHARS` characters
@@ -21,10 +23,12 @@ which calls :func:`register_functions` on its connections, so its canned SQL can
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
 
+from bot.querylog.records import describe_filters, one_line, reason_text
 from retrieval.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 KEY_SEPARATOR = " "
 QUESTION_KEY_CACHE = 16384  # distinct questions remembered; at most MAX_KEY_INPUT_CHARS each
 MAX_KEY_INPUT_CHARS = 2000  # twice retrieval's MAX_QUESTION_CHARS: no logged question is longer
+MAX_FILTERS_CHARS = 4096  # logged filters are a few dozen characters
 DISABLED_FUNCTIONS = (("fts3_tokenizer", 1), ("fts3_tokenizer", 2))
 
 
@@ -61,6 +66,24 @@ def question_key_text(question: str | bytes | float | None) -> str | None:
     return _cached_key_text(question)
 
 
+def filters_text(filters: str | None) -> str:
+    """``newsdesk_filters_text(filters)``: logged filters (JSON) for people, "" for none."""
+    if not filters or not isinstance(filters, str):
+        return ""
+    if len(filters) > MAX_FILTERS_CHARS:
+        return "(filters too long to show)"
+    try:
+        data = json.loads(filters)
+    except ValueError:
+        return one_line(filters[:200])
+    return describe_filters(data) if isinstance(data, dict) else one_line(filters[:200])
+
+
+def reason_words(reason: str | None, filters: str | None, answered: int | None) -> str:
+    """``newsdesk_reason_text(reason, filters, answered)``: why a question got no answer, for people."""
+    return reason_text(reason if isinstance(reason, str) else None, bool(filters and filters != "{}"), bool(answered))
+
+
 def _disabled(*args: object) -> None:
     raise sqlite3.NotSupportedError("fts3_tokenizer is disabled on the query log")
 
@@ -73,5 +96,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
     """Add the log's SQL functions to ``conn`` (idempotent)."""
     conn.create_function("newsdesk_casefold", 1, _casefold, deterministic=True)
     conn.create_function("newsdesk_question_key", 1, question_key_text, deterministic=True)
+    conn.create_function("newsdesk_filters_text", 1, filters_text, deterministic=True)
+    conn.create_function("newsdesk_reason_text", 3, reason_words, deterministic=True)
     for name, arity in DISABLED_FUNCTIONS:
         conn.create_function(name, arity, _disabled)

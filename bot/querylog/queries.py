@@ -27,7 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.querylog.functions import KEY_SEPARATOR, register_functions
-from bot.querylog.records import ChannelCount, DayCount, DayVotes, LoggedQuery, Stats, TopQuestion
+from bot.querylog.records import _json, ChannelCount, DayCount, DayVotes, LoggedQuery, Stats, TopQuestion
 from bot.querylog.schema import utc_text  # noqa: F401  (re-exported)
 from bot.querylog.scope import (  # noqa: F401  (re-exported: reviews import them from here)
     Bound,
@@ -62,16 +62,19 @@ def contains(param: str) -> str:
     return f"instr(newsdesk_casefold(q.question), newsdesk_casefold({param})) > 0"
 
 
-def top_questions_sql(where: str = "", limit: str = "100") -> str:
+def top_questions_sql(where: str = "", limit: str = "100", *, by_filters: bool = False) -> str:
     """The one "top questions" query: rephrasings grouped, most asked first, then latest asked.
 
     ``where`` is a clause over ``q`` (with its WHERE), ``limit`` a number or a parameter.
+    ``by_filters``: the same question asked under other filters is another group, and each
+    row also has its ``filters`` (JSON, '' for none) and the latest ``reason``.
     """
     # SQLite fills a bare column from the row that gives max(): the latest wording.
+    extra = ", coalesce(q.filters, '') AS filters, q.reason AS reason" if by_filters else ""
     return f"""SELECT newsdesk_question_key(q.question) AS terms, q.question AS latest_wording,
-       count(*) AS times_asked, sum(q.answered) AS answered, max(q.asked_at) AS last_asked
+       count(*) AS times_asked, sum(q.answered) AS answered, max(q.asked_at) AS last_asked{extra}
 FROM queries q{where}
-GROUP BY terms
+GROUP BY terms{", filters" if by_filters else ""}
 ORDER BY times_asked DESC, last_asked DESC
 LIMIT {limit}"""
 
@@ -79,13 +82,19 @@ LIMIT {limit}"""
 _SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.channel_id, q.question,
        q.answered, q.result_count, q.article_ids, q.filters, q.top_score, q.latency_ms,
        {THUMBS},
-       q.rejected IS NOT NULL AS refused
+       q.rejected IS NOT NULL AS refused, q.reason
 FROM queries q"""
 
 _LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,
        {ANSWERED_TEXT},
        q.result_count, q.top_score,
        {THUMBS}
+FROM queries q"""
+# Why a question got no answer and the filters it was asked under, in the listings' words.
+WHY_NOT = "newsdesk_reason_text(q.reason, q.filters, q.answered) AS why_not"
+FILTERS_TEXT = "newsdesk_filters_text(q.filters) AS filters"
+_UNANSWERED_LISTING = f"""SELECT q.id, q.asked_at, q.interface, q.channel_id, q.user_id, q.question,
+       {WHY_NOT}, {FILTERS_TEXT}
 FROM queries q"""
 
 # name -> (title, description, sql): the dashboard's canned queries (Datasette parameters).
@@ -97,8 +106,9 @@ CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
     ),
     "unanswered": (
         "Unanswered questions",
-        "Questions the archive could not answer, newest first: candidates for new articles.",
-        f"{_LISTING}\nWHERE {IS_UNANSWERED}\n{NEWEST_FIRST}\nLIMIT 500",
+        "Questions the archive could not answer, newest first, with why (\u201cnone under its filter\u201d: "
+        "asked of one outlet or dates only, so perhaps not a gap in the archive): candidates for new articles.",
+        f"{_UNANSWERED_LISTING}\nWHERE {IS_UNANSWERED}\n{NEWEST_FIRST}\nLIMIT 500",
     ),
     "top_questions": (
         "Top questions",
@@ -206,24 +216,39 @@ def unanswered_total(
 
 
 def top_questions(
-    db: Database, since: Bound = None, until: Bound = None, top: int = 10, *extra: str, guild: Guild = None
+    db: Database,
+    since: Bound = None,
+    until: Bound = None,
+    top: int = 10,
+    *extra: str,
+    guild: Guild = None,
+    by_filters: bool = False,
 ) -> list[TopQuestion]:
     """The ``top`` most asked questions of the period (see :func:`top_questions_sql`), among
-    those matching the ``extra`` clauses over ``q``."""
+    those matching the ``extra`` clauses over ``q``; with ``by_filters``, one group per filters."""
     register_functions(db.conn)
     where_sql, params = where(since, until, *extra, guild=guild)
-    rows = db.execute(top_questions_sql(where_sql, "?"), [*params, top])
+    rows = db.execute(top_questions_sql(where_sql, "?", by_filters=by_filters), [*params, top])
     return [
-        TopQuestion(tuple(key.split(KEY_SEPARATOR)) if key else (), wording, count, answered, last)
-        for key, wording, count, answered, last in rows
+        TopQuestion(
+            tuple(key.split(KEY_SEPARATOR)) if key else (),
+            wording,
+            count,
+            answered,
+            last,
+            filters=_json(rest[0], dict) if rest else {},
+            reason=rest[1] if rest else None,
+        )
+        for key, wording, count, answered, last, *rest in rows
     ]
 
 
 def top_unanswered(
     db: Database, since: Bound = None, until: Bound = None, top: int = 10, *, guild: Guild = None
 ) -> list[TopQuestion]:
-    """The most asked questions the archive could not answer (rephrasings grouped)."""
-    return top_questions(db, since, until, top, IS_UNANSWERED, guild=guild)
+    """The most asked questions the archive could not answer (rephrasings grouped), one group
+    per filters: a question unanswered under an outlet or dates is not a gap in the archive."""
+    return top_questions(db, since, until, top, IS_UNANSWERED, guild=guild, by_filters=True)
 
 
 def _per_asked_day(

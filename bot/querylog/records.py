@@ -33,7 +33,30 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "thumbs_up",
     "thumbs_down",
     "refused",  # 1: refused before any search (a bad filter, too long), never searched
+    "reason",  # why it went unanswered or was refused (a code: REASONS); None when answered
 )
+
+# Why a question got no answer, as the log stores it (Answer.reason_code, bot.desk.rejection_code),
+# in the words the listings show.
+REASONS: dict[str, str] = {
+    "not_covered": "not covered",
+    "not_english": "not English",
+    "no_terms": "no search words",
+    "unknown_outlet": "unknown outlet",
+    "invalid_filter": "bad filter",
+    "invalid_question": "bad question",
+}
+# A question not covered under filters may be covered without them: not a gap in the archive.
+UNDER_FILTER = "none under its filter"
+
+
+def reason_text(reason: str | None, filtered: bool, answered: bool = False) -> str:
+    """Why a question got no answer, for people ("" when answered; "-" when the log does not say)."""
+    if answered:
+        return ""
+    if reason == "not_covered" and filtered:
+        return UNDER_FILTER
+    return REASONS.get(reason or "", reason or "-")
 
 
 def one_line(text: str | None) -> str:
@@ -57,6 +80,18 @@ def _json(text: str | None, kind: type) -> Any:
     return value if isinstance(value, kind) else kind()
 
 
+def describe_filters(filters: dict[str, str]) -> str:
+    """Logged filters for people on one line ("from DW, published since 2014-06-01"; "" for none),
+    or their JSON when they are not valid filters (written by hand or by another version)."""
+    if not filters:
+        return ""
+    try:
+        text = Filters.from_json(filters).describe()
+    except FilterError:
+        text = json.dumps(filters, ensure_ascii=False)
+    return one_line(text)  # an outlet typed on the CLI may hold a newline
+
+
 @dataclass(frozen=True)
 class LoggedQuery:
     """One logged question, as a moderator sees it."""
@@ -78,6 +113,8 @@ class LoggedQuery:
     thumbs_down: int
     # Refused before any search (a bad filter, too long): not answered, yet not unanswered.
     refused: bool = False
+    # Why nothing was answered: a code of REASONS (None when answered, or in an older log).
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LoggedQuery:
@@ -98,7 +135,12 @@ class LoggedQuery:
             thumbs_up=row["thumbs_up"],
             thumbs_down=row["thumbs_down"],
             refused=bool(row.get("refused")),
+            reason=None if row.get("answered") else row.get("reason"),
         )
+
+    def reason_text(self) -> str:
+        """Why it got no answer, for people: "not covered", "none under its filter" ... ("" when answered)."""
+        return reason_text(self.reason, bool(self.filters), self.answered)
 
     def answered_text(self) -> str:
         """``yes``, ``no`` (searched, nothing found) or ``refused`` (never searched)."""
@@ -115,13 +157,7 @@ class LoggedQuery:
         valid filters (written by hand or by another version). Not escaped: each caller
         escapes for where it prints.
         """
-        if not self.filters:
-            return ""
-        try:
-            text = Filters.from_json(self.filters).describe()
-        except FilterError:
-            text = json.dumps(self.filters, ensure_ascii=False)
-        return one_line(text)  # an outlet typed on the CLI may hold a newline
+        return describe_filters(self.filters)
 
     def to_row(self) -> dict[str, Any]:
         """The export's flat form (as ``iter_export_rows`` yields): JSON text, answered 0/1."""
@@ -159,6 +195,16 @@ class TopQuestion:
     count: int
     answered: int
     last_asked: str
+    # Only when grouped by filters (top unanswered): the filters asked under ({} for none), the latest reason.
+    filters: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+
+    def filters_text(self) -> str:
+        """The filters for people ("from DW"), "" when none."""
+        return describe_filters(self.filters)
+
+    def reason_text(self) -> str:
+        return reason_text(self.reason, bool(self.filters), self.answered >= self.count)
 
 
 @dataclass(frozen=True)
@@ -202,7 +248,10 @@ class Stats:
             "thumbs_up": self.thumbs_up,
             "thumbs_down": self.thumbs_down,
             "per_day": [vars(d) for d in self.per_day],
-            "top_questions": [{**vars(t), "terms": list(t.terms)} for t in self.top_questions],
+            "top_questions": [
+                {**{k: v for k, v in vars(t).items() if k not in ("filters", "reason")}, "terms": list(t.terms)}
+                for t in self.top_questions
+            ],
             "busiest_channels": [vars(c) for c in self.busiest_channels],
         }
 

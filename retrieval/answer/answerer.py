@@ -197,6 +197,20 @@ def passage_mask(archive: Archive, filters: Filters | None) -> np.ndarray | None
     return filters.mask(archive.outlet_codes, archive.outlet_names, archive.published)
 
 
+def searched_passages(archive: Archive, filters: Filters | None) -> int:
+    """How many passages a question under ``filters`` searches: those the filters admit."""
+    mask = passage_mask(archive, filters)
+    return archive.passage_count if mask is None else int(np.count_nonzero(mask))
+
+
+def no_match_reason(filters: Filters | None, searched: int, total: int) -> str:
+    """The refusal when nothing matches enough: under filters, it names them and what they left
+    ("Nothing from DW matches enough of the question (the filter leaves 12 of 72 passages).")."""
+    if not filters:
+        return NO_MATCH_REASON
+    return f"Nothing {filters.describe()} matches enough of the question (the filter leaves {searched} of {total} passages)."
+
+
 class Answerer:
     """The answering rules over one archive; :func:`answerer_for` gives an archive's.
 
@@ -244,10 +258,11 @@ class Answerer:
         # The answer holds the question as plain text, as it always did.
         question = str(question if isinstance(question, Question) else validate_question(question))
         archive = self.archive
-        searched = archive.passage_count
+        searched = searched_passages(archive, filters)  # the footer's count: what the filters left
+        filters = filters or None
         found = self._understood(question)
         if isinstance(found, Answer):
-            return found
+            return replace(found, passages_searched=searched, filters=filters)
         wanted = limit + more
         # Look deeper than needed: non-matching and near-duplicate passages drop out, and
         # meaning may lift a passage BM25 ranked lower.
@@ -260,12 +275,19 @@ class Answerer:
             query, metadata = found.query, found.metadata
             metadata_words = {word for term, word in query.term_words if term in metadata}
             missing = tuple(word for word in query.unknown if word not in metadata_words)
-            reason = f"The archive has nothing on: {named_words(missing)}." if missing else NO_MATCH_REASON
+            if missing:
+                reason = f"The archive has nothing on: {named_words(missing)}."
+            else:
+                reason = no_match_reason(filters, searched, archive.passage_count)
             return Answer(
-                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence, query=found.query
+                question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence,
+                query=found.query, filters=filters,
             )
         shown = by_wording(question, [excerpt for _, _, excerpt in picked])[:wanted]
-        return Answer(question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=found.query)
+        return Answer(
+            question, True, shown[:limit], searched, more=shown[limit:], evidence=evidence, query=found.query,
+            filters=filters,
+        )
 
     def articles(self, question: str, depth: int = ARTICLES_DEPTH, *, filters: Filters | None = None) -> list[ArticleHit]:
         """Each article among the best ``depth`` passages for ``question``, once, in fused

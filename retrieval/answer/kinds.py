@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from retrieval.answer.answerability import Evidence
+from retrieval.answer.filters import Filters
 from retrieval.answer.query import Query
 
 
@@ -58,6 +59,8 @@ class Answer:
     evidence: Evidence | None = field(default=None, repr=False)
     # What the question searched for (acronyms, spelling, names: retrieval.answer.query).
     query: Query | None = field(default=None, repr=False)
+    # The filters it was asked under (None: the whole archive); passages_searched counts what they left.
+    filters: Filters | None = None
 
     @property
     def searched_for(self) -> tuple[str, ...]:

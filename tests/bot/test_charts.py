@@ -150,3 +150,19 @@ def test_every_question_answered_is_said_so(log: QueryLog) -> None:
     log.record(QueryRecord("Who won?", True, asked_at="2024-03-01T10:00:00.000Z"))
     figure = charts.build_figure(charts.chart_data(log.db))
     assert "Every question in this period was answered" in [t.get_text() for ax in figure.axes for t in ax.texts]
+
+
+def test_top_unanswered_tells_a_filtered_question_from_a_gap_in_the_archive(log: QueryLog) -> None:
+    # "did iran send troops" asked of DW only is not the archive's gap that the same question
+    # asked of everything is: two bars, the filtered one saying so.
+    for hour in range(3):
+        log.record(QueryRecord("did iran send troops", False, reason="not_covered", filters={"outlet": "dw"},
+                               asked_at=f"2024-03-01T1{hour}:00:00.000Z"))
+    log.record(QueryRecord("Did Iran send troops?", False, reason="not_covered", asked_at="2024-03-01T15:00:00.000Z"))
+    log.record(QueryRecord("Quelle heure est-il?", False, reason="not_english", asked_at="2024-03-01T16:00:00.000Z"))
+    data = charts.chart_data(log.db)
+    assert [(g.count, g.filters) for g in data.top_unanswered] == [(3, {"outlet": "dw"}), (1, {}), (1, {})]
+    shown = [t.get_text() for ax in charts.build_figure(data).axes for t in ax.texts]
+    assert "did iran send troops (none under its filter: from dw)" in shown
+    assert "Did Iran send troops?" in shown  # a plain gap: no note
+    assert "Quelle heure est-il? (not English)" in shown

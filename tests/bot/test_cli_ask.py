@@ -145,8 +145,27 @@ def test_unanswerable_question_says_so_and_suggests_rephrasing(env: dict[str, st
     assert data.pop("passages_searched") > 0
     assert data == {
         "question": "the and of to", "answered": False, "results": [], "searched_for": [], "reason": "no_terms",
-        "message": "The question has no searchable words.", "corrections": [],
+        "message": "The question has no searchable words.", "corrections": [], "filters": None,
     }
+
+
+def test_a_refusal_under_a_filter_names_it_and_counts_the_passages_it_left(env: dict[str, str]) -> None:
+    question = "Why did engineers open the spillway of the Orin dam?"
+    whole = json.loads(run("ask", question, "--json").stdout)
+    result = run("ask", question, "--outlet", "harbour")
+    assert result.exit_code == 0
+    filtered = json.loads(run("ask", question, "--outlet", "harbour", "--json").stdout)
+    assert whole["answered"] and not filtered["answered"]
+    assert filtered["filters"] == {"outlet": "harbour"} and whole["filters"] is None
+    # The footer's count: the passages the filter left, not the whole archive.
+    assert 0 < filtered["passages_searched"] < whole["passages_searched"]
+    expected = (
+        f"Nothing from harbour matches enough of the question (the filter leaves "
+        f"{filtered['passages_searched']} of {whole['passages_searched']} passages)."
+    )
+    assert filtered["message"] == expected and expected in " ".join(result.stdout.split())
+    answered = run("ask", "Lumen Bay harbour news", "--outlet", "harbour")
+    assert f"from {filtered['passages_searched']} passages searched" in " ".join(answered.stdout.split())
 
 
 @pytest.mark.parametrize(

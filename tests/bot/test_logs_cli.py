@@ -407,3 +407,41 @@ def test_stats_and_its_chart_count_the_same_questions_while_the_bot_logs(
     result = run("stats", "--json", "--chart", str(tmp_path / "stats.png"))
     assert result.exit_code == 0, result.output
     assert charted == [json.loads(result.stdout)["questions"]] == [5]
+
+
+# --- why a question went unanswered --------------------------------------------------------
+
+
+def fill_reasons(path: Path) -> None:
+    log = QueryLog.open(path)
+    log.record(QueryRecord("Who won the Oslo chess open?", False, reason="not_covered", asked_at="2024-05-01T09:00:00.000Z"))
+    log.record(QueryRecord("did iran send troops", False, reason="not_covered", filters={"outlet": "dw"},
+                           asked_at="2024-05-01T10:00:00.000Z"))
+    log.record(QueryRecord("Quelle est la position du conseil?", False, reason="not_english", asked_at="2024-05-01T11:00:00.000Z"))
+    log.record(QueryRecord("What did Iran offer Iraq?", True, asked_at="2024-05-01T12:00:00.000Z"))
+
+
+def test_unanswered_says_why_and_tells_a_filter_from_a_gap_in_the_archive(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # whole questions
+    fill_reasons(db_path)
+    listing = run("unanswered")
+    header, *lines = listing.stdout.splitlines()
+    assert "WHY NOT" in header and "FILTERS" in header
+    why = {line.split("  ")[-1]: line for line in lines}
+    assert "not English" in why["Quelle est la position du conseil?"]
+    assert "none under its filter" in why["did iran send troops"] and "from dw" in why["did iran send troops"]
+    assert "not covered" in why["Who won the Oslo chess open?"]
+    listed = json.loads(run("unanswered", "--json").stdout)
+    assert [(d["reason"], d["filters"]) for d in listed] == [
+        ("not_english", {}), ("not_covered", {"outlet": "dw"}), ("not_covered", {}),
+    ]
+    assert json.loads(run("recent", "--json").stdout)[0]["reason"] is None  # answered
+
+
+def test_the_export_carries_the_reason(db_path: Path) -> None:
+    fill_reasons(db_path)
+    rows = list(csv.DictReader(io.StringIO(run("export").stdout)))
+    assert [r["reason"] for r in rows] == ["not_covered", "not_covered", "not_english", ""]
+    assert json.loads(rows[1]["filters"]) == {"outlet": "dw"}
+    lines = [json.loads(line) for line in run("export", "--json").stdout.splitlines()]
+    assert [d["reason"] for d in lines] == ["not_covered", "not_covered", "not_english", None]
