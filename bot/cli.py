@@ -164,6 +164,7 @@ class _AskCommand(click.Command):
     "--timeline", is_flag=True,
     help="The best excerpt of each article on the question, oldest first (at most 50 articles; -n lists fewer).",
 )
+@click.option("--no-log", is_flag=True, help="Do not record the question in the query log.")
 @click.pass_context
 def ask(
     ctx: click.Context,
@@ -174,6 +175,7 @@ def ask(
     since: str | None,
     until: str | None,
     timeline: bool,
+    no_log: bool,
 ) -> None:
     """Answer QUESTION from the archive with cited excerpts.
 
@@ -196,7 +198,7 @@ def ask(
         raise click.UsageError(str(exc)) from None
     except QuestionError as exc:
         raise click.ClickException(str(exc)) from None
-    desk = _open_desk(settings)
+    desk = _open_desk(settings, open_log=not no_log)
     try:
         if timeline:
             _print_timeline(desk.timeline(checked.question, limit=limit or TIMELINE_LIMIT, filters=checked.filters), as_json)
@@ -211,7 +213,7 @@ def ask(
         _print(json.dumps(answer_json(asked.answer), ensure_ascii=False))
     else:
         _print(render_answer(asked.answer, _bold, width=_terminal_width()))
-    if asked.log_error:
+    if asked.log_error and not no_log:
         click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
 
 

@@ -24,7 +24,7 @@ from bot.querylog.queries import Bound, ReviewError
 from bot.querylog.schema import problem_message
 from bot.querylog.records import LoggedQuery, Removed, write_csv
 from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, default_db_path, load_settings
 from bot.typed import utf8_text
 from retrieval.store.atomic import atomic_writer
 from retrieval.answer.filters import FilterError, check_order, parse_duration, parse_moment
@@ -137,7 +137,7 @@ class _Echo:
 
 @click.group("logs", context_settings={"help_option_names": ["-h", "--help"]})
 def logs() -> None:
-    """Review the query log (moderators): recent, search, unanswered, stats, export, purge, forget.
+    """Review the query log (moderators): recent, search, unanswered, stats, export, purge, forget, path.
 
     Times are UTC. --since/--until take YYYY-MM-DD or a duration back from now (7d, 12h, 2w).
     """
@@ -311,17 +311,49 @@ def _export_to_file(rows: Iterator[dict[str, Any]], output: Path, as_json: bool)
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}; nothing was exported") from None
 
 
+@logs.command("path")
+@click.pass_context
+def log_path(ctx: click.Context) -> None:
+    """Where the query log is: NEWSDESK_DB, else newsdesk.db beside the corpus folder."""
+    settings = settings_of(ctx)
+    path = settings.db_path.absolute()
+    click.echo(str(path))
+    chosen = "the default: beside the corpus folder" if path == default_db_path(settings.corpus_dir) else "set by NEWSDESK_DB"
+    state = "exists" if path.is_file() else "not created yet: the first question asked creates it"
+    click.echo(f"({chosen}; {state})", err=True)
+
+
 def _removed(removed: Removed, dry_run: bool) -> str:
     verb = "would remove" if dry_run else "removed"
     return f"{verb} {removed.queries} question(s) and {removed.feedback} feedback row(s)"
 
 
+def interactive() -> bool:
+    """Whether a person can answer a question here (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def confirmed(what: str, yes: bool) -> bool:
+    """Ask "``what``. Continue?" at a terminal (unless ``yes``); off a terminal (cron, scripts)
+    the command line itself is the confirmation, as it always was."""
+    if yes or not interactive():
+        return True
+    return click.confirm(f"{what}. Continue?", default=False, err=True)
+
+
+def _yes(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")(func)
+
+
 @logs.command()
 @click.option("--older-than", "older_than", required=True, help="Age to keep, e.g. 90d, 12w, 48h.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@_yes
 @click.pass_context
-def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
-    """Delete questions (and their feedback) older than --older-than: the retention policy."""
+def purge(ctx: click.Context, older_than: str, dry_run: bool, yes: bool) -> None:
+    """Delete questions (and their feedback) older than --older-than: the retention policy.
+
+    At a terminal it says what it will remove and asks first (--yes does not ask)."""
     try:
         age = parse_duration(older_than)
     except FilterError as exc:
@@ -329,12 +361,23 @@ def purge(ctx: click.Context, older_than: str, dry_run: bool) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     cutoff = retention.retention_cutoff(age, now)
     with log_database(ctx, write=True) as db:
-        removed = retention.purge_older_than(db, age, now, dry_run=dry_run)
+        removed = retention.purge_older_than(db, age, now, dry_run=True)
+        if not dry_run:
+            what = f"This removes {removed.queries} question(s) and {removed.feedback} feedback row(s) asked before {cutoff}"
+            if removed.total and not confirmed(what, yes):
+                click.echo("nothing removed", err=True)
+                ctx.exit(1)
+            # Also with nothing to remove: it empties the write-ahead log another reader held.
+            removed = retention.purge_older_than(db, age, now, dry_run=False)
     click.echo(f"{_removed(removed, dry_run)} asked before {cutoff}")
     _warn_in_wal(ctx, removed)
 
 
 _MENTION = re.compile(r"<@!?([0-9]+)>")
+# Discord ids (snowflakes) of accounts made since 2015 have 17 digits or more. A shorter number
+# that matches nobody in the log is refused as a mistake ("removed 0" would hide it); one
+# that matches (a test log, the command line) is taken.
+MIN_SNOWFLAKE_DIGITS = 17
 # A Discord id (a snowflake: up to 20 digits), or the whole key ``hashed`` stores (QueryLog.hashed_key).
 _USER_ID = re.compile(r"[0-9]{1,20}|h:[0-9a-f]{32}")
 
@@ -357,16 +400,33 @@ def user_id_of(text: str) -> str:
 @logs.command()
 @click.argument("user_id")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@_yes
 @click.pass_context
-def forget(ctx: click.Context, user_id: str, dry_run: bool) -> None:
+def forget(ctx: click.Context, user_id: str, dry_run: bool, yes: bool) -> None:
     """Delete everything logged about USER_ID (their questions and feedback), e.g. on request.
 
-    USER_ID: the Discord user id (a pasted mention <@id> is fine), or a whole hashed key."""
+    USER_ID: the Discord user id (a pasted mention <@id> is fine), or a whole hashed key.
+    At a terminal it says what it will remove and asks first (--yes does not ask)."""
     user_id = user_id_of(user_id)
     settings = settings_of(ctx)
     with log_database(ctx, write=True) as db:
         querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
-        removed = retention.forget_user(db, querylog, user_id, dry_run=dry_run)
+        removed = retention.forget_user(db, querylog, user_id, dry_run=True)
+        short = user_id.isdigit() and len(user_id) < MIN_SNOWFLAKE_DIGITS
+        mistaken = short and not removed.total and settings.log_user_ids != "none"
+        if not dry_run:
+            what = f"This removes {removed.queries} question(s) and {removed.feedback} feedback row(s) of user {clean(user_id)}"
+            if removed.total and not confirmed(what, yes):
+                click.echo("nothing removed", err=True)
+                ctx.exit(1)
+            # Also with nothing to remove: it empties the write-ahead log another reader held.
+            removed = retention.forget_user(db, querylog, user_id, dry_run=False)
+    if mistaken:
+        raise click.BadParameter(
+            f"{user_id} cannot be a Discord user id: those have {MIN_SNOWFLAKE_DIGITS} to 20 digits "
+            "(in Discord, right-click the user, Copy User ID); nothing was removed",
+            param_hint="USER_ID",
+        )
     click.echo(f"{_removed(removed, dry_run)} for user {clean(user_id)}")
     _warn_in_wal(ctx, removed)
     if settings.log_user_ids == "none":

@@ -28,6 +28,8 @@ USER_ID_MODES = ("plain", "hashed", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # NEWSDESK_RESULTS goes as far as `newsdesk ask -n` does: more is refused, not quietly cut.
 MAX_RESULTS_SETTING = 20
+DB_NAME = "newsdesk.db"
+_POINTED_OUT: set[Path] = set()  # older logs in a current folder already pointed out
 
 
 class SettingsError(ValueError):
@@ -151,9 +153,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
     aliases = _path(env, "NEWSDESK_ALIASES")
     if aliases:
         _check_aliases(aliases)
+    corpus_dir = _path(env, "NEWSDESK_CORPUS") or BUNDLED_CORPUS
+    db_path = _path(env, "NEWSDESK_DB")
+    if db_path is None:
+        db_path = default_db_path(corpus_dir)
+        _point_out_older_log(db_path)
     return Settings(
-        corpus_dir=_path(env, "NEWSDESK_CORPUS") or BUNDLED_CORPUS,
-        db_path=_path(env, "NEWSDESK_DB") or Path("newsdesk.db"),
+        corpus_dir=corpus_dir,
+        db_path=db_path,
         index_path=index,
         discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
         guild_id=_int(env, "NEWSDESK_GUILD_ID", None, minimum=1),
@@ -175,6 +182,29 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         aliases_path=aliases,
         **_fetch_private(env),
     )
+
+
+def default_db_path(corpus_dir: Path) -> Path:
+    """The query log when NEWSDESK_DB is not set: ``newsdesk.db`` beside the corpus folder
+    (the checkout's own folder for the bundled corpus), so every command and the bot find the
+    same log wherever they are started from."""
+    return corpus_dir.absolute().parent / DB_NAME
+
+
+def _point_out_older_log(db_path: Path) -> None:
+    """One warning when the current folder holds a ``newsdesk.db`` that is not the log: what
+    newsdesk used before the log had a place of its own."""
+    here = Path(DB_NAME).absolute()
+    try:
+        other = here.is_file() and here.resolve() != db_path.resolve()
+    except OSError:
+        return
+    if other and here not in _POINTED_OUT:
+        _POINTED_OUT.add(here)
+        log.warning(
+            "the query log is %s (beside the corpus); %s here is an older one: move it there "
+            "(mv %s %s) or keep it with NEWSDESK_DB=%s", db_path, DB_NAME, here, db_path, here,
+        )
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -3,7 +3,9 @@
 ``newsdesk_casefold(text)`` folds case for all of Unicode (SQLite's ``lower()`` folds A-Z
 only). ``newsdesk_question_key(question)`` is the one definition of "the same question":
 its sorted, unique index terms (the analyzer's, so "Iran's offers to Iraq?" and "Iran offer
-to Iraq" share a key), or its lowercased words when it has no index terms. ``logs stats``,
+to Iraq" share a key) after chat shorthand is written out as the search does ("how many ppl
+fled ramadi" and "How many people fled Ramadi?" share one), or its lowercased words when it
+has no index terms. ``logs stats``,
 ``/querylog stats`` and the dashboard's "Top questions" all group by it.
 ``newsdesk_filters_text(filters)`` and ``newsdesk_reason_text(reason, filters, answered)``
 give the dashboard the listings' words for a question's filters and why it got no answer.
@@ -30,6 +32,7 @@ from collections.abc import Callable
 
 from bot.querylog.records import describe_filters, one_line, reason_text
 from retrieval.text.analyzer import default_analyzer
+from retrieval.text.shorthand import expand, load_shorthand
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,10 @@ DISABLED_FUNCTIONS = (("fts3_tokenizer", 1), ("fts3_tokenizer", 2))
 
 
 def question_key(question: str, analyzer: Callable[[str], list[str]] | None = None) -> tuple[str, ...]:
-    """Group key: the question's sorted unique index terms (its lowercased words if it has none)."""
-    terms = sorted(set((analyzer or default_analyzer())(question)))
+    """Group key: the sorted unique index terms of the question as searched, chat shorthand
+    written out as the search does ("ppl" is "people"); its lowercased words if it has none."""
+    searched = expand(question, load_shorthand())
+    terms = sorted(set((analyzer or default_analyzer())(searched)))
     return tuple(terms) if terms else tuple(question.lower().split())
 
 

@@ -383,3 +383,10 @@ def test_a_question_starting_with_a_dash_says_to_put_it_after_two_dashes(env: di
     assert "newsdesk ask -- " in result.output  # the fix, spelled out
     assert run("ask", "--", "-5 degrees at the Orin dam?").exit_code == 0
     assert "--'" not in run("ask", "--jsn", "Orin dam?").output  # a mistyped option gets no such hint
+
+
+def test_no_log_answers_without_recording_anything(env: dict[str, str]) -> None:
+    result = run("ask", "--no-log", "Why did engineers open the spillway of the Orin dam?")
+    assert result.exit_code == 0 and "reservoir had risen" in result.stdout
+    assert "not logged" not in result.output
+    assert not Path(env["NEWSDESK_DB"]).exists()

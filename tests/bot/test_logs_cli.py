@@ -281,8 +281,9 @@ def test_forget_reports_and_removes_a_user(db_path: Path, monkeypatch: pytest.Mo
     db = Database(db_path)
     assert db.execute("SELECT count(*) FROM queries WHERE channel_id = '10'").fetchone()[0] == 0
     assert db["queries"].count == 3
-    again = run("forget", "111")
-    assert again.stdout.startswith("removed 0 question(s)")
+    again = run("forget", "111")  # nothing left: 111 was never a Discord id (a test's)
+    assert again.exit_code == 2 and "111 cannot be a Discord user id" in again.output
+    assert run("forget", "123456789012345678").stdout.startswith("removed 0 question(s)")
 
 
 @pytest.mark.parametrize("given", ["<@111>", "<@!111>", " 111 "])
@@ -445,3 +446,88 @@ def test_the_export_carries_the_reason(db_path: Path) -> None:
     assert json.loads(rows[1]["filters"]) == {"outlet": "dw"}
     lines = [json.loads(line) for line in run("export", "--json").stdout.splitlines()]
     assert [d["reason"] for d in lines] == ["not_covered", "not_covered", "not_english", None]
+
+
+# --- the log's place, forget and purge confirmation, shorthand -----------------------------
+
+
+def test_logs_path_names_the_log_and_where_its_place_comes_from(db_path: Path) -> None:
+    result = run("path")
+    assert result.exit_code == 0 and result.stdout == f"{db_path}\n"
+    assert "set by NEWSDESK_DB" in result.stderr and "not created yet" in result.stderr
+
+
+def test_without_newsdesk_db_the_log_is_beside_the_corpus_wherever_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "news" / "corpus"
+    corpus.mkdir(parents=True)
+    monkeypatch.setenv("NEWSDESK_CORPUS", str(corpus))
+    monkeypatch.delenv("NEWSDESK_DB")
+    seen = []
+    for folder in (tmp_path, corpus, tmp_path / "elsewhere"):
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        result = run("path")
+        seen.append(result.stdout.strip())
+        assert "the default: beside the corpus folder" in result.stderr
+    assert seen == [str(tmp_path / "news" / "newsdesk.db")] * 3
+
+
+def test_an_older_log_in_the_current_folder_is_pointed_out_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot import settings as settings_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    monkeypatch.setenv("NEWSDESK_CORPUS", str(corpus))
+    monkeypatch.delenv("NEWSDESK_DB")
+    old = tmp_path / "work" / "newsdesk.db"
+    old.parent.mkdir()
+    old.write_bytes(b"")
+    monkeypatch.chdir(old.parent)
+    monkeypatch.setattr(settings_module, "_POINTED_OUT", set())
+    with caplog.at_level("WARNING", logger="bot.settings"):
+        settings_module.load_settings()
+        settings_module.load_settings()
+    [line] = [r.getMessage() for r in caplog.records]
+    assert f"the query log is {tmp_path / 'newsdesk.db'}" in line and f"NEWSDESK_DB={old}" in line
+
+
+def test_forget_says_a_short_number_cannot_be_a_discord_id(db_path: Path) -> None:
+    fill(db_path)
+    result = run("forget", "42")
+    assert result.exit_code == 2
+    assert "42 cannot be a Discord user id: those have 17 to 20 digits" in result.output
+    assert "removed 0" not in result.output and Database(db_path)["queries"].count == 5
+
+
+@pytest.mark.parametrize("command", [["forget", "111"], ["purge", "--older-than", "1d"]])
+def test_forget_and_purge_ask_first_at_a_terminal(db_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    fill(db_path)
+    monkeypatch.setattr("bot.logs_cli.interactive", lambda: True)
+    declined = CliRunner().invoke(logs, command, input="n\n")
+    assert declined.exit_code == 1 and "This removes" in declined.stderr and "Continue?" in declined.stderr
+    assert "nothing removed" in declined.stderr and Database(db_path)["queries"].count == 5
+    dry = CliRunner().invoke(logs, [*command, "--dry-run"])
+    assert dry.exit_code == 0 and dry.stdout.startswith("would remove") and "Continue?" not in dry.output
+    agreed = CliRunner().invoke(logs, command, input="y\n")
+    assert agreed.exit_code == 0 and agreed.stdout.startswith("removed ")
+    assert Database(db_path)["queries"].count < 5
+
+
+def test_yes_does_not_ask(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill(db_path)
+    monkeypatch.setattr("bot.logs_cli.interactive", lambda: True)
+    result = CliRunner().invoke(logs, ["purge", "--older-than", "1d", "--yes"])
+    assert result.exit_code == 0 and "Continue?" not in result.output
+    assert result.stdout.startswith("removed 5 question(s)")
+
+
+def test_top_questions_group_chat_shorthand_with_its_words(db_path: Path) -> None:
+    log = QueryLog.open(db_path)
+    log.record(QueryRecord("how many ppl fled ramadi", False, asked_at="2024-05-01T09:00:00.000Z"))
+    log.record(QueryRecord("How many people fled Ramadi?", False, asked_at="2024-05-01T10:00:00.000Z"))
+    figures = json.loads(run("stats", "--json").stdout)
+    assert [(t["count"], t["question"]) for t in figures["top_questions"]] == [(2, "How many people fled Ramadi?")]
