@@ -56,6 +56,8 @@ WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 MIN_PASSWORD_CHARS = 10
 # Registers the log's SQL functions on Datasette's connections (the canned queries use them).
 PLUGINS_DIR = Path(__file__).resolve().parent / "querylog" / "datasette_plugins"
+# Templates over Datasette's own (a canned page's tab title without its SQL).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "dashboard_templates"
 # datasette-auth-passwords' format: algorithm$iterations$salt$base64(hash)
 _HASH_RE = re.compile(r"^pbkdf2_sha256\$[1-9][0-9]*\$[^$\s]+\$[A-Za-z0-9+/]+={0,2}$")
 
@@ -98,7 +100,8 @@ def build_metadata(
                     "feedback": {"sort_desc": "given_at"},
                 },
                 "queries": {
-                    key: {"title": title, "description": description, "sql": sql}
+                    # The SQL is one click away ("show"), not above every result.
+                    key: {"title": title, "description": description, "sql": sql, "hide_sql": True}
                     for key, (title, description, sql) in CANNED_QUERIES.items()
                 },
             }
@@ -152,6 +155,8 @@ def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) 
         str(metadata_path),
         "--plugins-dir",
         str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
         "--host",
         host,
         "--port",

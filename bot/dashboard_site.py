@@ -12,6 +12,8 @@ Guarantees:
 - Both pages ask Datasette whether the visitor may view the instance, so with a password set
   they show nothing before login: the home page sends the visitor
   to the login form, the chart answers 403.
+- In the canned pages, a question's id links to the "One question" page (everything the log
+  keeps about it: articles, passages and scores, why it got no answer, votes).
 - The page loads nothing from another host: the chart is a server-side PNG, the styles are
   Datasette's own, and no script is added.
 - Aggregating reads through Datasette's read-only connection; drawing happens in a worker
@@ -30,9 +32,11 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 from sqlite_utils import Database
 
 from bot import charts
+from bot.querylog.queries import headline as headline_figures
 from bot.dashboard import HASH_ENV
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ HOME = """{% extends "base.html" %}
 .newsdesk-periods a { margin-right: 0.8em; }
 .newsdesk-periods a[aria-current] { font-weight: bold; text-decoration: none; }
 .newsdesk-chart { max-width: 100%; height: auto; border: 1px solid #ddd; background: #fff; }
+.newsdesk-headline { display: flex; flex-wrap: wrap; gap: 0.6em 2.5em; margin: 1em 0; padding: 0; list-style: none; }
+.newsdesk-headline strong { display: block; font-size: 1.8em; }
 </style>{% endblock %}
 {% block content %}
 <h1>newsdesk query log</h1>
@@ -56,10 +62,13 @@ HOME = """{% extends "base.html" %}
 <p class="newsdesk-periods">Period:
 {% for key, label in periods %}<a href="?days={{ key }}"{% if key == days %} aria-current="page"{% endif %}>{{ label }}</a>{% endfor %}
 </p>
+<ul class="newsdesk-headline" id="newsdesk-headline" aria-label="The {{ period }} at a glance">
+{% for figure, label in headline %}<li><strong>{{ figure }}</strong>{{ label }}</li>
+{% endfor %}</ul>
 <p><img class="newsdesk-chart" id="newsdesk-chart" src="{{ chart_url }}" alt="{{ chart_alt }}" width="800"></p>
 <h2>Canned queries</h2>
 <ul>
-{% for query in queries %}<li><a href="{{ query.url }}">{{ query.title }}</a>: {{ query.description }}</li>
+{% for query in queries %}<li><a href="{{ query.url }}{{ query_period }}">{{ query.title }}</a>: {{ query.description }}</li>
 {% endfor %}</ul>
 <h2>Everything else</h2>
 <ul>
@@ -95,7 +104,9 @@ async def home(datasette: Any, request: Any) -> Response:
     if not await _allowed(datasette, request):
         return Response.redirect(datasette.urls.path("/-/login"))
     name = database_of(datasette)
-    key, _days = period_of(request)
+    key, days = period_of(request)
+    since = None if days is None else dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+    figures = await datasette.get_database(name).execute_fn(lambda conn: headline_figures(Database(conn), since))
     canned = await datasette.get_canned_queries(name, request.actor)
     database_url = datasette.urls.database(name)
     queries = [
@@ -109,6 +120,10 @@ async def home(datasette: Any, request: Any) -> Response:
         "days": key,
         "periods": [(k, period_label(v)) for k, v in PERIODS.items()],
         "chart_url": datasette.urls.path(f"/-/{PLUGIN}/chart.png?days={key}"),
+        "headline": figures.items(),
+        "period": period_label(days),
+        # The pages open on the same period (their days box; empty is all time).
+        "query_period": "" if days is None else f"?days={days}",
         "chart_alt": CHART_ALT,
     }
     template = datasette.jinja_env.from_string(HOME)
@@ -124,6 +139,20 @@ async def chart(datasette: Any, request: Any) -> Response:
     data = await database.execute_fn(lambda conn: charts.chart_data(Database(conn), since, period=period_label(days)))
     png = await asyncio.to_thread(lambda: charts.render_png(charts.build_figure(data)))
     return Response(png, content_type="image/png", headers={"cache-control": "no-store"})
+
+
+QUESTION_COLUMNS = ("id", "query_id")  # a question's id in the canned pages: a link to its page
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Markup | None:
+    """In the canned pages (no table), a question's id links to the page with all the log keeps about it."""
+    if table is not None or column not in QUESTION_COLUMNS or not isinstance(value, int) or isinstance(value, bool):
+        return None
+    if database != database_of(datasette):
+        return None
+    url = datasette.urls.database(database) + f"/question?id={value}"
+    return Markup('<a href="{}">{}</a>').format(url, value)
 
 
 @hookimpl

@@ -208,6 +208,27 @@ class TopQuestion:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """A period's figures at a glance (the dashboard's home page)."""
+
+    questions: int
+    answered: int
+    people: int | None  # distinct askers; None when no question of the period stored who asked
+    thumbs_up: int
+    thumbs_down: int
+
+    def items(self) -> list[tuple[str, str]]:
+        """(figure, what it counts) for people: ("124", "questions"), ("78%", "answered") ..."""
+        votes = self.thumbs_up + self.thumbs_down
+        return [
+            (str(self.questions), "questions"),
+            (f"{self.answered / self.questions:.0%}" if self.questions else "-", "answered"),
+            (f"{self.thumbs_up / votes:.0%}" if votes else "-", f"👍 of {votes} vote{'' if votes == 1 else 's'}"),
+            ("not recorded" if self.people is None else str(self.people), "people asking"),
+        ]
+
+
+@dataclass(frozen=True)
 class ChannelCount:
     guild_id: str | None
     channel_id: str

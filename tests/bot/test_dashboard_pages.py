@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ pytest.importorskip("datasette", reason="pip install -e '.[dashboard]'")
 from datasette.app import Datasette  # noqa: E402
 from datasette.plugins import pm  # noqa: E402
 
-from bot.dashboard import HASH_ENV, build_metadata  # noqa: E402
+from bot.dashboard import HASH_ENV, TEMPLATES_DIR, build_metadata, datasette_command  # noqa: E402
 from bot.querylog import QueryLog, QueryRecord  # noqa: E402
 from bot.querylog.datasette_plugins import newsdesk_functions, newsdesk_guard  # noqa: E402
 
@@ -48,7 +49,8 @@ def datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Any) -> Dat
     log.record(QueryRecord("Quelle heure est-il?", False, "cli", reason="not_english", asked_at="2024-05-01T11:00:00.000Z"))
     log.record(QueryRecord("What did Iran offer Iraq?", True, "cli", asked_at="2024-05-01T12:00:00.000Z"))
     log.db.close()
-    return Datasette([str(path)], metadata=build_metadata("newsdesk"))
+    # As `newsdesk dashboard` serves it (datasette_command passes TEMPLATES_DIR).
+    return Datasette([str(path)], metadata=build_metadata("newsdesk"), template_dir=str(TEMPLATES_DIR))
 
 
 async def test_the_unanswered_page_says_why_and_under_which_filter(datasette: Datasette) -> None:
@@ -64,3 +66,60 @@ async def test_the_unanswered_page_says_why_and_under_which_filter(datasette: Da
         ("did iran send troops", "none under its filter", "from dw"),
         ("Who won the Oslo chess open?", "not covered", ""),
     ]
+
+
+PAGES = {
+    "recent": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "unanswered": ["id", "asked_utc", "asked_in", "question", "why_not", "filters"],
+    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_utc"],
+    "negative_feedback": ["given_utc", "query_id", "question", "answered", "asked_in", "articles"],
+    "search": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+async def test_each_page_shows_only_what_a_moderator_reads_and_no_sql(datasette: Datasette, page: str) -> None:
+    args = "?text=iran" if page == "search" else ""
+    html = await datasette.client.get(f"/newsdesk/{page}{args}")
+    assert html.status_code == 200, html.text
+    assert 'id="sql-editor"' not in html.text and 'id="sql-query"' not in html.text
+    title = html.text.split("<title>")[1].split("</title>")[0]
+    assert "SELECT" not in title and title.endswith("· newsdesk")
+    assert "_show_sql=1" in html.text  # one click away
+    assert 'name="days"' in html.text  # the period box
+    joiner = "&" if args else "?"
+    data = (await datasette.client.get(f"/newsdesk/{page}.json{args}{joiner}_shape=objects&days=")).json()
+    assert data["columns"] == PAGES[page]
+
+
+async def test_times_are_readable_and_the_days_box_keeps_to_the_period(datasette: Datasette) -> None:
+    rows = (await datasette.client.get("/newsdesk/recent.json?_shape=array&days=")).json()
+    assert [r["asked_utc"] for r in rows] == ["2024-05-01 12:00", "2024-05-01 11:00", "2024-05-01 10:00", "2024-05-01 09:00"]
+    assert rows[-1]["asked_in"] == "#10" and rows[0]["asked_in"] == "cli"
+    assert (await datasette.client.get("/newsdesk/recent.json?_shape=array&days=7")).json() == []  # all in 2024
+
+
+async def test_the_home_page_has_the_periods_headline_numbers(datasette: Datasette) -> None:
+    home = await datasette.client.get("/?days=all")
+    assert home.status_code == 200
+    headline = home.text.split('id="newsdesk-headline"')[1].split("</ul>")[0]
+    figures = re.findall(r"<li><strong>([^<]+)</strong>([^<]+)</li>", headline)
+    assert figures == [("4", "questions"), ("25%", "answered"), ("-", "👍 of 0 votes"), ("1", "people asking")]
+    recent = await datasette.client.get("/?days=7")
+    assert "<li><strong>0</strong>questions</li>" in recent.text
+    assert 'href="/newsdesk/unanswered?days=7"' in recent.text
+
+
+def test_the_served_dashboard_uses_these_templates(tmp_path: Path) -> None:
+    command = datasette_command(tmp_path / "newsdesk.db", tmp_path / "metadata.json", "127.0.0.1", 8001)
+    assert command[command.index("--template-dir") + 1] == str(TEMPLATES_DIR)
+    assert (TEMPLATES_DIR / "query.html").is_file()
+
+
+async def test_a_questions_id_links_to_everything_the_log_keeps_about_it(datasette: Datasette) -> None:
+    listing = await datasette.client.get("/newsdesk/unanswered")
+    assert '<a href="/newsdesk/question?id=2">2</a>' in listing.text
+    page = await datasette.client.get("/newsdesk/question.json?id=2&_shape=objects")
+    [row] = page.json()["rows"]
+    assert (row["question"], row["why_not"], row["filters"], row["asked_in"]) == ("did iran send troops", "none under its filter", "from dw", "cli")
+    assert {"articles", "passages", "scores", "up", "down"} <= set(row)
