@@ -40,8 +40,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from sqlite_utils import Database
 
 from bot.querylog.periods import describe_period
+from bot.querylog.periods import group as group_days
 from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
-from bot.querylog.records import UNDER_FILTER, TopQuestion, one_line
+from bot.querylog.records import UNDER_FILTER, DayCount, TopQuestion, one_line
 from retrieval.store.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class DayFigures:
     answered: int = 0
     thumbs_up: int = 0
     thumbs_down: int = 0
+    # Only part of the day is in the period (it starts at this time of day, or today is not over).
+    partial: bool = False
 
     @property
     def answered_share(self) -> float:
@@ -132,9 +135,15 @@ def chart_data(
         dt.date.fromisoformat(v.day): (v.thumbs_up, v.thumbs_down) for v in votes_per_day(db, since, until, guild=guild)
     }
     logged = sorted(counts)
+    given_today = today
     today = today or dt.datetime.now(dt.timezone.utc).date()
     span = _span(logged[0] if logged else None, logged[-1] if logged else None, since, until, today)
-    days = tuple(DayFigures(day, *counts.get(day, (0, 0)), *votes.get(day, (0, 0))) for day in span)
+    moment = None if given_today is None else dt.datetime.combine(given_today, dt.time(12), dt.timezone.utc)
+    every_day = [DayCount(day.isoformat(), 0, 0) for day in span]
+    partial = {g.start for g in group_days(every_day, "day", since, until, now=moment) if g.partial}
+    days = tuple(
+        DayFigures(day, *counts.get(day, (0, 0)), *votes.get(day, (0, 0)), partial=day in partial) for day in span
+    )
     return ChartData(
         period=period or describe_period(since, until),
         days=days,
@@ -187,7 +196,8 @@ def _date_axis(ax: Axes, x: Sequence[float]) -> None:
         return
     locator = AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    # No offset ("2026-Dec" under a November range): the title says the period.
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 
 
 def _empty(ax: Axes, message: str) -> None:
@@ -205,12 +215,17 @@ def _no_days(ax: Axes, data: ChartData) -> None:
 def _draw_questions(ax: Axes, data: ChartData) -> None:
     _style(ax, "Questions per day", "Day (UTC)", "Questions asked")
     share_ax = ax.twinx()
-    share_ax.set_ylabel("Answered share (%)", fontsize=10, color=INK)
+    # The share's axis is drawn in the line's colour, the counts' in the bars': the tallest bar
+    # reaching the 100% tick does not read as "that day was 100%".
+    share_ax.set_ylabel("Answered share (%)", fontsize=10, color=ORANGE)
     share_ax.set_ylim(0, 100 * HEADROOM)
     share_ax.set_yticks([0, 25, 50, 75, 100])
     share_ax.yaxis.set_major_formatter(PercentFormatter(100))
-    share_ax.tick_params(labelsize=9, colors=INK)
+    share_ax.tick_params(labelsize=9, colors=ORANGE)
+    share_ax.spines["right"].set_color(ORANGE)
     share_ax.spines["top"].set_visible(False)
+    ax.yaxis.label.set_color(BLUE)
+    ax.tick_params(axis="y", colors=BLUE)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if not data.questions:
         ax.set_ylim(0, 1)
@@ -218,7 +233,15 @@ def _draw_questions(ax: Axes, data: ChartData) -> None:
         _empty(ax, "No questions in this period")
         return
     x = _day_numbers(data)
-    bars = _bars(ax, x, [d.questions for d in data.days], facecolor=BLUE, edgecolor=BLUE, label="Questions asked")
+    bars = _bars(
+        ax, x, [0 if d.partial else d.questions for d in data.days], facecolor=BLUE, edgecolor=BLUE, label="Questions asked"
+    )
+    handles: list[Any] = [bars]
+    if any(d.partial and d.questions for d in data.days):
+        handles.append(_bars(
+            ax, x, [d.questions if d.partial else 0 for d in data.days], facecolor="white", edgecolor=BLUE,
+            hatch="....", linewidth=1.0, label="Partial day (the period starts or ends in it)",
+        ))
     marker_size = 5 if len(x) <= 45 else 2.5
     (line,) = share_ax.plot(
         x, [100 * d.answered_share for d in data.days], color=ORANGE, linestyle="--",
@@ -226,7 +249,7 @@ def _draw_questions(ax: Axes, data: ChartData) -> None:
     )
     ax.set_ylim(0, max(d.questions for d in data.days) * HEADROOM)
     _date_axis(ax, x)
-    ax.legend(handles=[bars, line], loc="upper left", ncols=2, fontsize=9, framealpha=0.9)
+    ax.legend(handles=[*handles, line], loc="upper left", ncols=len(handles) + 1, fontsize=9, framealpha=0.9)
 
 
 def _draw_votes(ax: Axes, data: ChartData) -> None:
@@ -332,11 +355,12 @@ def check_png_path(path: Path) -> None:
 
 def write_chart(path: Path, db: Database, since: Bound = None, until: Bound = None, *, guild: Guild = None) -> int:
     """Draw the chart and write it to ``path`` in one rename (an interrupted write leaves no
-    half image); returns its size in bytes."""
+    half image), readable by its owner only as exports are (it shows questions asked); returns
+    its size in bytes."""
     check_png_path(path)
     png = chart_png(db, since, until, guild=guild)
     try:
-        with atomic_writer(path, "wb") as out:
+        with atomic_writer(path, "wb", private=True) as out:
             out.write(png)
     except OSError as exc:
         raise ChartError(f"cannot write the chart to {path}: {exc.strerror or exc}") from None

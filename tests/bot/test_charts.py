@@ -166,3 +166,27 @@ def test_top_unanswered_tells_a_filtered_question_from_a_gap_in_the_archive(log:
     assert "did iran send troops (none under its filter: from dw)" in shown
     assert "Did Iran send troops?" in shown  # a plain gap: no note
     assert "Quelle heure est-il? (not English)" in shown
+
+
+def test_the_chart_file_is_private_like_the_exports(log: QueryLog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    log.record(QueryRecord("Who won?", False, asked_at="2024-03-01T10:00:00.000Z"))
+    path = tmp_path / "stats.png"
+    charts.write_chart(path, log.db)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_partial_days_are_marked_and_the_date_axis_has_no_misleading_offset(log: QueryLog) -> None:
+    today = dt.date(2026, 12, 7)
+    since = dt.datetime(2026, 11, 7, 14, 30, tzinfo=dt.timezone.utc)  # "the last 30 days" at 14:30
+    for n in range(31):
+        log.record(QueryRecord("What did Iran offer Iraq?", True, asked_at=stamp(since + dt.timedelta(days=n, minutes=5))))
+    data = charts.chart_data(log.db, since, None, today=today)
+    assert [d.day for d in data.days if d.partial] == [dt.date(2026, 11, 7), today]  # from 14:30; so far
+    figure = charts.build_figure(data)
+    labels = [t.get_text() for ax in figure.axes for legend in [ax.get_legend()] if legend for t in legend.get_texts()]
+    assert "Partial day (the period starts or ends in it)" in labels
+    charts.render_png(figure)  # ticks are made when drawn
+    questions = next(ax for ax in figure.axes if ax.get_title(loc="left") == "Questions per day")
+    assert questions.xaxis.get_major_formatter().get_offset() == ""  # no "2026-Dec" under November
