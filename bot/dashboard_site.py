@@ -122,8 +122,9 @@ async def home(datasette: Any, request: Any) -> Response:
         "chart_url": datasette.urls.path(f"/-/{PLUGIN}/chart.png?days={key}"),
         "headline": figures.items(),
         "period": period_label(days),
-        # The pages open on the same period (their days box; empty is all time).
-        "query_period": "" if days is None else f"?days={days}",
+        # Pages opened from a period the moderator chose open on it (their days box; empty:
+        # all time); from the bare home page they show everything.
+        "query_period": "" if days is None or "days" not in request.args else f"?days={days}",
         "chart_alt": CHART_ALT,
     }
     template = datasette.jinja_env.from_string(HOME)
