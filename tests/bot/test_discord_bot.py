@@ -12,8 +12,8 @@ import datetime as dt
 import json
 import logging
 import re
-import time
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import discord
@@ -361,37 +361,56 @@ async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
         await bot.close()
 
 
-class SlowDesk(Desk):
-    """A desk whose searches take longer than Discord's 3 s deadline (the archive holds data
-    only: the search is the desk's ask, run in the cog's worker thread)."""
+class HeldDesk(Desk):
+    """A desk whose searches wait in their worker thread until the test lets them go.
 
-    delay = 3.5
+    As each search starts it notes, under the asker's user id, ``seen()`` (e.g. what the stand-in
+    shows at that moment). No clock is involved: a search is as slow as the test makes it.
+    """
 
-    def ask(self, *args, **kwargs):  # type: ignore[override]
-        time.sleep(self.delay)
-        return super().ask(*args, **kwargs)
+    def __init__(self, *args, seen: Callable[[], object] = lambda: None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.release = threading.Event()
+        self.started: dict[object, object] = {}
+        self._seen = seen
+
+    def ask(self, question, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.started[kwargs.get("user_id")] = self._seen()
+        if not self.release.wait(timeout=120):  # generous: only a broken test waits this long
+            raise TimeoutError("the test never let the search go")
+        return super().ask(question, **kwargs)
 
 
 async def test_slow_search_is_deferred_before_it_runs_and_does_not_block_others(
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    bot = await start_bot(fake, SlowDesk(archive, QueryLog.open(log_path)), make_settings(fake))
+
+    def acknowledged() -> set[int]:  # read from a search's worker thread; list() copies at once
+        return {iid for iid, inter in list(fake.interactions.items()) if inter.acknowledged}
+
+    desk = HeldDesk(archive, QueryLog.open(log_path), seen=acknowledged)
+    bot = await start_bot(fake, desk, make_settings(fake))
     try:
         first = await fake.send_interaction("ask", {"question": "Why did engineers open the spillway of the Orin dam?"})
         second = await fake.send_interaction("ask", {"question": "Who is Tomas Vell?"}, user=fake.moderator)
-        # Both are acknowledged while the searches run in worker threads: each deferral comes
-        # before either answer (no wall-clock limit here; the stand-in's 3 s rule still holds,
-        # and a search that took 3.5 s before its deferral would break it).
+        # Both searches run at once in worker threads, held until released below: one does not
+        # wait for the other (a single worker would leave the second unstarted and time out here).
+        await fake.wait_for(lambda: len(desk.started) == 2, timeout=60, what="both searches running at once")
+        # Each was deferred before its search started (the stand-in's 3 s rule still holds too).
+        assert first.id in desk.started[fake.member.id]
+        assert second.id in desk.started[fake.moderator.id]
         for interaction in (first, second):
             response = await fake.wait_for_interaction_response(interaction, timeout=60)
             assert response.type == 5 and response.accepted
         assert not [m for m in fake.messages if m.interaction_id in (first.id, second.id)]  # no answer yet
+        desk.release.set()
         for interaction in (first, second):
-            message = await fake.wait_for_interaction_message(interaction, timeout=30)
+            message = await fake.wait_for_interaction_message(interaction, timeout=60)
             assert message.embeds
         fake.assert_no_violations()
     finally:
+        desk.release.set()  # a failed test leaves no search thread waiting
         await bot.close()
 
 

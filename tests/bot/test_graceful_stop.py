@@ -92,16 +92,19 @@ async def test_a_stop_signal_lets_the_answer_in_flight_finish_refuses_new_questi
 async def test_answers_that_outlast_the_drain_do_not_hold_the_stop(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     # In process: the bounded wait, without waiting 10 s for it.
     from retrieval.store.saved import load_or_build
-    from tests.bot.test_discord_bot import SlowDesk, make_settings, start_bot
+    from tests.bot.test_discord_bot import HeldDesk, make_settings, start_bot
 
     fake = fake_discord
-    slow = SlowDesk(load_or_build(FIXTURE_CORPUS, tmp_path / "index"), None)
-    bot: NewsdeskBot = await start_bot(fake, slow, make_settings(fake))
+    # The search is held until after the stop: the answer outlasts any drain, however fast the machine.
+    desk = HeldDesk(load_or_build(FIXTURE_CORPUS, tmp_path / "index"), None)
+    bot: NewsdeskBot = await start_bot(fake, desk, make_settings(fake))
     try:
         interaction = await fake.send_interaction("ask", {"question": QUESTION})
         await fake.wait_for_interaction_response(interaction)
+        await fake.wait_for(lambda: desk.started, timeout=60, what="the search to start")
         assert len(bot.in_flight) == 1
-        await asyncio.wait_for(bot.stop_gracefully("test", drain_seconds=0.1), 30)
+        await asyncio.wait_for(bot.stop_gracefully("test", drain_seconds=0.1), 60)
         assert bot.is_closed() and bot.stopping
     finally:
+        desk.release.set()  # the held search ends; nothing waits for it
         await bot.close()
