@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import importlib.util
 import json
@@ -199,12 +200,9 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
     pytest.fail(f"the dashboard did not answer {url} within {seconds}s")
 
 
-@pytest.fixture
-def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`newsdesk dashboard` with a password, on a free localhost port; yields its URL and stderr.
-
-    Request it after `browser`, so a missing Chromium skips before a server starts.
-    """
+@contextlib.contextmanager
+def _serving(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`newsdesk dashboard` with a password on ``db_path``, on a free localhost port: its URL and stderr."""
     if importlib.util.find_spec("datasette") is None:
         pytest.skip("datasette is not installed (pip install -e '.[dashboard]')")
     port = _free_port()
@@ -228,6 +226,16 @@ def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def served(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`newsdesk dashboard` with a password, on a free localhost port; yields its URL and stderr.
+
+    Request it after `browser`, so a missing Chromium skips before a server starts.
+    """
+    with _serving(db_path, tmp_path) as served_at:
+        yield served_at
 
 
 @pytest.fixture
@@ -337,3 +345,72 @@ def test_a_moderator_logs_in_sees_the_chart_and_the_unanswered_question(browser,
     assert [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "td.col-question")] == [UNANSWERED]
     assert ANSWERED not in table.text
     assert "Log in as moderator" in stderr.read_text()
+
+
+# --- every moderator page in a real browser, on a busy log -------------------------------------
+
+MODERATOR_PAGES = {
+    "recent": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "unanswered": ["id", "asked_utc", "asked_in", "question", "why_not", "filters"],
+    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_utc"],
+    "negative_feedback": ["given_utc", "query_id", "question", "answered", "asked_in", "articles"],
+    "search?text=iran": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "question?id=7": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "refused_with",
+                      "articles", "passages", "scores", "latency_ms", "up", "down"],
+}
+
+
+@pytest.fixture
+def busy_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """The dashboard with a password on a seeded 400-question log (reasons, filters, votes)."""
+    path = tmp_path / "busy" / "newsdesk.db"
+    path.parent.mkdir()
+    log = QueryLog.open(path)
+    wordings = ["What did Iran offer Iraq?", "how many ppl fled ramadi", "Who won the 2014 Oslo chess open?",
+                "did iran send troops", "Quelle heure est-il?"]
+    for n in range(400):
+        question = wordings[n % len(wordings)]
+        answered = n % 5 in (0, 1)
+        reason = None if answered else ("not_english" if n % 5 == 4 else "not_covered")
+        filters = {"outlet": "DW"} if n % 5 == 3 else None
+        qid = log.record(QueryRecord(question, answered, "discord", 1000 + n % 37, 5, 10 + n % 4, reason=reason,
+                                     filters=filters, asked_at=f"2024-05-{1 + n % 28:02d}T{n % 24:02d}:00:00.000Z"))
+        if answered and n % 3 == 0:
+            log.record_feedback(qid, 2000 + n, -1 if n % 2 else 1)
+    log.db.close()
+    monkeypatch.setenv("NEWSDESK_DB", str(path))
+    with _serving(path, tmp_path) as served_at:
+        yield served_at
+
+
+def test_every_moderator_page_in_a_browser_shows_its_columns_and_no_sql(browser, busy_served: tuple[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, _ = busy_served
+    wait = WebDriverWait(browser, 30)
+    browser.set_window_size(1280, 900)
+    browser.get(f"{url}/-/login")
+    assert "Log in as moderator" in browser.find_element(By.TAG_NAME, "body").text
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form input[type=submit]").click()
+    headline = wait.until(expected_conditions.visibility_of_element_located((By.ID, "newsdesk-headline")))
+    browser.get(f"{url}/?days=all")
+    headline = wait.until(expected_conditions.visibility_of_element_located((By.ID, "newsdesk-headline")))
+    assert headline.text.split("\n")[:2] == ["400", "questions"] and "people asking" in headline.text
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    browser.save_screenshot(str(shots / "home.png"))
+    for page, columns in MODERATOR_PAGES.items():
+        browser.get(f"{url}/newsdesk/{page}")
+        table = wait.until(expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
+        assert [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")] == columns, page
+        shown = browser.find_element(By.TAG_NAME, "body").text
+        assert "SELECT" not in shown and "FROM queries" not in shown and "SELECT" not in browser.title, page
+        assert table.find_elements(By.CSS_SELECTOR, "tbody tr"), page
+        name = page.split("?")[0]
+        browser.save_screenshot(str(shots / f"{name}.png"))
+        assert (shots / f"{name}.png").stat().st_size > 10_000
+    unanswered = browser.get(f"{url}/newsdesk/unanswered") or browser.find_element(By.TAG_NAME, "body").text
+    assert "none under its filter" in unanswered and "not English" in unanswered
