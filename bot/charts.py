@@ -44,6 +44,7 @@ from bot.querylog.periods import group as group_days
 from bot.querylog.queries import Bound, Guild, per_day, refused, top_unanswered, votes_per_day
 from bot.querylog.records import UNDER_FILTER, DayCount, TopQuestion, one_line
 from retrieval.store.atomic import atomic_writer
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +341,7 @@ def render_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-class ChartError(ValueError):
+class ChartError(NewsdeskError, ValueError):
     """The chart cannot be written where asked; the message says how to fix it."""
 
 

@@ -31,13 +31,14 @@ import discord
 from discord import app_commands
 
 from bot.querylog.queries import Viewer
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-class NotModerator(app_commands.CheckFailure):
+class NotModerator(NewsdeskError, app_commands.CheckFailure):
     """The member is not a moderator; the error handler turns this into a private refusal."""
 
 
@@ -100,7 +101,7 @@ def is_moderator() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
-class NotArchiveServer(app_commands.CheckFailure):
+class NotArchiveServer(NewsdeskError, app_commands.CheckFailure):
     """The command would change the shared archive from a server not allowed to; its message is the refusal."""
 
 

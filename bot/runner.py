@@ -17,11 +17,12 @@ import discord
 from bot.client import NewsdeskBot
 from bot.desk import Desk, ReaderUnavailable
 from bot.settings import Settings, SettingsError
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
 
-class StartupError(RuntimeError):
+class StartupError(NewsdeskError, RuntimeError):
     """The bot cannot start; the message says what to fix."""
 
 

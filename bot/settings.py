@@ -16,6 +16,7 @@ from dotenv.parser import parse_stream
 
 from retrieval.text.aliases import AliasError, load_aliases
 from retrieval.text.analyzer import Analyzer
+from retrieval.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from retrieval.ingest.fetch import FetchLimits
@@ -32,7 +33,7 @@ DB_NAME = "newsdesk.db"
 _POINTED_OUT: set[Path] = set()  # older logs in a current folder already pointed out
 
 
-class SettingsError(ValueError):
+class SettingsError(NewsdeskError, ValueError):
     """A setting with a bad or missing value; the message names the variable and the fix."""
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.ingest.outlet_names import is_domain_brand, is_web_address
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ KNOWN_FIELDS = REQUIRED_FIELDS + ("author", "url")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
-class CorpusError(ValueError):
+class CorpusError(NewsdeskError, ValueError):
     """A corpus file that cannot be used; the message names the file and the problem."""
 
     def __init__(self, path: Path | str, problem: str) -> None:
@@ -171,7 +172,7 @@ def corpus_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob(f"*{CORPUS_SUFFIX}") if p.is_file())
 
 
-class CorpusFolderError(FileNotFoundError):
+class CorpusFolderError(NewsdeskError, FileNotFoundError):
     """No corpus folder to read at that path (missing, a file, or unreadable); the message says what to set.
 
     A FileNotFoundError, so every caller that reports a missing folder reports these too.

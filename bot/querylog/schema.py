@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.querylog.functions import register_functions
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ BUSY_TIMEOUT_MS = 5000
 OPEN_RETRY_SECONDS = 30.0
 
 
-class QueryLogError(RuntimeError):
+class QueryLogError(NewsdeskError, RuntimeError):
     """The log could not be opened or written; the message says what to check."""
 
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.querylog.schema import utc_text
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
 Bound = dt.date | dt.datetime | None
 
 
-class ReviewError(ValueError):
+class ReviewError(NewsdeskError, ValueError):
     """A bad argument to a review query (a count, a period); the message says what is wrong."""
 
 

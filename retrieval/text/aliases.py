@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ MAX_ALIAS_FILE_BYTES = 1_000_000
 WordTerms = Callable[[str], list[str]]
 
 
-class AliasError(ValueError):
+class AliasError(NewsdeskError, ValueError):
     """An aliases file that cannot be used; the message names the file, line and fix."""
 
 

@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from retrieval.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _WORD_RE = re.compile(r"(?<![\w/])[a-z0-9]+(?:/[a-z0-9]*)?(?![\w/])")
 _ENTRY_RE = re.compile(r"^([a-z0-9]+(?:/[a-z0-9]*)?)\s*=\s*([a-z' ]*)$")
 
 
-class ShorthandError(ValueError):
+class ShorthandError(NewsdeskError, ValueError):
     """A shorthand file that cannot be used; the message names the file, line and fix."""
 
 

@@ -1,0 +1,100 @@
+"""One error family: every exception class of retrieval/ and bot/ that reaches a user is a
+``NewsdeskError``, and each interface turns one into one line, in one place.
+
+The command line's place is ``bot.cli_errors.OneLineErrors`` (``newsdesk``, ``newsdesk logs``,
+``newsdesk dashboard``); Discord's is ``bot.failures.error_message``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+
+import pytest
+
+from retrieval.errors import NewsdeskError
+from tests.paths import ROOT
+
+# Exception classes that never reach a user, each with what becomes of it first. Every other
+# exception class defined in retrieval/ or bot/ must be a NewsdeskError.
+INTERNAL = {
+    # A refused address inside a fetch: the fetch raises AddressError (an IngestError) naming the page.
+    "retrieval.ingest.web_address.NotPublic": "becomes AddressError",
+    # A saved index whose arrays disagree: logged, and the index is rebuilt.
+    "retrieval.store.verify.InconsistentArchive": "the saved index is rebuilt",
+    # An answer that could not be posted: the cog logs it and answers privately instead.
+    "bot.cogs.ask.cog.NotPosted": "the cog answers privately",
+    # /querylog's file over Discord's size limit: the cog sends a shorter one or says so.
+    "bot.cogs.querylog_commands._TooLarge": "the cog sends less",
+}
+
+# Modules of the optional extras (the README's Quick start installs none).
+OPTIONAL = {"datasette", "datasette_auth_passwords"}
+
+
+def _modules_with_classes() -> list[str]:
+    found = []
+    for package in ("retrieval", "bot"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            if any(isinstance(node, ast.ClassDef) for node in tree.body):
+                parts = list(path.relative_to(ROOT).with_suffix("").parts)
+                if parts[-1] == "__init__":
+                    parts.pop()
+                found.append(".".join(parts))
+    return found
+
+
+MODULES = _modules_with_classes()
+
+
+def _exception_classes(module_name: str) -> dict[str, type[BaseException]]:
+    """The exception classes ``module_name`` defines (not those it imports), by dotted name."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in OPTIONAL:
+            pytest.skip(f"{module_name} needs {exc.name} (an optional extra)")
+        raise
+    return {
+        f"{module_name}.{name}": value
+        for name, value in vars(module).items()
+        if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == module_name
+    }
+
+
+def test_the_finder_sees_the_modules_that_define_errors() -> None:
+    assert {"retrieval.corpus", "retrieval.ingest.fetch", "bot.settings", "bot.querylog.schema"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_every_error_a_user_can_see_is_a_newsdesk_error(module_name: str) -> None:
+    outside = [
+        name
+        for name, cls in _exception_classes(module_name).items()
+        if not issubclass(cls, NewsdeskError) and name not in INTERNAL
+    ]
+    assert not outside, (
+        f"{outside} are not NewsdeskErrors: add NewsdeskError to their bases (keeping the old base), "
+        "or list them in INTERNAL with what becomes of them before a user sees anything"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(INTERNAL))
+def test_the_internal_errors_exist_and_stay_outside_the_family(name: str) -> None:
+    module_name, _, class_name = name.rpartition(".")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    assert issubclass(cls, BaseException) and not issubclass(cls, NewsdeskError)
+
+
+def test_the_family_keeps_the_old_bases() -> None:
+    from bot.settings import SettingsError
+    from retrieval.corpus import CorpusError, CorpusFolderError
+    from retrieval.ingest.fetch import FetchError
+
+    assert issubclass(CorpusError, ValueError) and issubclass(SettingsError, ValueError)
+    assert issubclass(CorpusFolderError, FileNotFoundError)
+    assert issubclass(FetchError, NewsdeskError)
