@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli_errors import OneLineErrors
 from bot.render_text import answer_json, render_answer, render_timeline, timeline_json, without_controls
-from bot.settings import MAX_RESULTS_SETTING, Settings, SettingsError, load_settings
+from bot.settings import MAX_RESULTS_SETTING, Settings, load_settings
 from retrieval.answer.answerer import QuestionError
 from retrieval.corpus import CorpusError
 from retrieval.answer.filters import FilterError
@@ -79,16 +80,13 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")
 @click.version_option(package_name="newsdesk")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """newsdesk: cited answers from your team's news archive."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings()  # a SettingsError is one line (OneLineErrors)
     # The commands report problems themselves; the log adds detail with -v.
     _configure_logging(ctx, verbose)
     ctx.obj = settings
@@ -196,8 +194,6 @@ def ask(
         checked = Desk.validate(question, outlet, since, until, names=("--outlet", "--since", "--until"))
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
-    except QuestionError as exc:
-        raise click.ClickException(str(exc)) from None
     desk = _open_desk(settings, open_log=not no_log)
     try:
         if timeline:
@@ -267,17 +263,12 @@ def outlets(ctx: click.Context, as_json: bool) -> None:
 def run(ctx: click.Context) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN)."""
     settings = _settings(ctx)
-    try:
-        settings.require_token()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    from bot.runner import StartupError, main_run
+    settings.require_token()
+    from bot.runner import main_run
 
     _release_logging(ctx)
     try:
         main_run(settings)
-    except StartupError as exc:
-        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 
@@ -289,13 +280,10 @@ def sync(ctx: click.Context, globally: bool) -> None:
     """Publish the slash commands to NEWSDESK_GUILD_ID, or everywhere with --global."""
     import asyncio
 
-    from bot.runner import StartupError, sync_commands
+    from bot.runner import sync_commands
 
     settings = _settings(ctx)
-    try:
-        names = asyncio.run(sync_commands(settings, globally=globally))
-    except (SettingsError, StartupError) as exc:
-        raise click.ClickException(str(exc)) from None
+    names = asyncio.run(sync_commands(settings, globally=globally))
     where = "globally" if globally else f"to guild {settings.guild_id}"
     click.echo(f"synced {len(names)} command(s) {where}: {', '.join(sorted(names))}")
 

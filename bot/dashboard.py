@@ -42,7 +42,8 @@ import click
 
 from bot.dashboard_guild import COPY_PREFIX, DEFAULT_REFRESH_SECONDS, mark_owner, remove_stale_copies, served_copy
 from bot.logs_cli import settings_of
-from bot.querylog import QueryLogError, open_reader
+from bot.cli_errors import OneLineErrors
+from bot.querylog import open_reader
 from bot.querylog.queries import CANNED_QUERIES
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
     return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
 
 
-@click.group("dashboard", invoke_without_command=True)
+@click.group("dashboard", cls=OneLineErrors, invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; beyond 127.0.0.1 needs a password.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--password-hash", metavar="HASH", help=f"Require a login (default: ${HASH_ENV}); see hash-password.")
@@ -247,12 +248,9 @@ def dashboard(
         click.echo(json.dumps(metadata, indent=2, ensure_ascii=False))
         return
     _check_installed(password_hash is not None)
-    try:
-        # The same read-only opener as `newsdesk logs`: a missing or unreadable log is one
-        # line here, and a log from an older newsdesk is brought up to the current schema.
-        open_reader(settings.db_path).close()
-    except QueryLogError as exc:
-        raise click.ClickException(str(exc)) from None
+    # The same read-only opener as `newsdesk logs`: a missing or unreadable log is one
+    # line (OneLineErrors), and a log from an older newsdesk is brought up to the current schema.
+    open_reader(settings.db_path).close()
     _serve(settings.db_path, metadata, host, port, password_hash, guild, every)
 
 
@@ -290,10 +288,8 @@ def _serve(
         mark_owner(Path(folder))
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
-        try:
-            served = stack.enter_context(served_copy(db_path, Path(folder), guild, refresh)) if guild else db_path.resolve()
-        except QueryLogError as exc:
-            raise click.ClickException(str(exc)) from None
+        # A QueryLogError is one line (OneLineErrors).
+        served = stack.enter_context(served_copy(db_path, Path(folder), guild, refresh)) if guild else db_path.resolve()
         click.echo(start_message(host, port, password_hash is not None), err=True)
         command = datasette_command(served, metadata_path, host, port)
         log.debug("running %s", command)

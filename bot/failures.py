@@ -1,8 +1,10 @@
 """What a member sees when an interaction fails: one private message, for commands and buttons.
 
 Guarantees:
-- :func:`error_message` maps every error to the one line a member sees; an unexpected error
-  is logged with its traceback and answered with :data:`APOLOGY`.
+- :func:`error_message` maps every error to the one line a member sees: the one place where
+  Discord turns a :class:`~retrieval.errors.NewsdeskError` into a private line (escaped, one
+  line, without the server's folders); an unexpected error is logged with its traceback and
+  answered with :data:`APOLOGY`.
 - :func:`send_private` is private for real, and fits one message (cut to 2000 characters).
   Discord gives the first followup after a defer the defer's visibility and ignores
   ``ephemeral=True`` on it, so after a *public* defer (:func:`defer_publicly`) whose
@@ -24,6 +26,7 @@ from bot.querylog.records import one_line
 from bot.reply import NO_MENTIONS, Limits, escape, truncate, without_server_paths
 from retrieval.answer.answerer import QuestionError
 from retrieval.answer.filters import FilterError
+from retrieval.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -67,6 +70,11 @@ def error_message(error: BaseException, what: str = "command", settings: Setting
         return f"Please wait {error.retry_after:.0f} s before trying again."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
+    if isinstance(original, NewsdeskError):
+        # Any other error of the family: its message says what to do; logged, no traceback.
+        log.error("%s failed: %s", what, original)
+        problem = one_line(str(original) if settings is None else without_server_paths(str(original), settings))
+        return escape(problem)
     log.error("%s failed", what, exc_info=original)
     return APOLOGY
 

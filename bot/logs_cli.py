@@ -19,12 +19,13 @@ from typing import Any
 import click
 from sqlite_utils import Database
 
-from bot.querylog import QueryLog, QueryLogError, open_database, open_reader, queries, retention
+from bot.cli_errors import OneLineErrors
+from bot.querylog import QueryLog, open_database, open_reader, queries, retention
 from bot.querylog.queries import Bound, ReviewError
 from bot.querylog.schema import problem_message
 from bot.querylog.records import LoggedQuery, Removed, write_csv
 from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
-from bot.settings import Settings, SettingsError, default_db_path, load_settings
+from bot.settings import Settings, default_db_path, load_settings
 from bot.typed import utf8_text
 from retrieval.store.atomic import atomic_writer
 from retrieval.answer.filters import FilterError, check_order, parse_duration, parse_moment
@@ -35,10 +36,7 @@ def settings_of(ctx: click.Context) -> Settings:
     """The Settings loaded by ``newsdesk``; loaded here when the group runs on its own."""
     settings = ctx.find_object(Settings)
     if settings is None:
-        try:
-            settings = load_settings()
-        except SettingsError as exc:
-            raise click.ClickException(str(exc)) from None
+        settings = load_settings()  # a SettingsError is one line (OneLineErrors)
         ctx.obj = settings
     return settings
 
@@ -47,11 +45,9 @@ def settings_of(ctx: click.Context) -> Settings:
 def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Database]:
     """Open NEWSDESK_DB (read-only unless ``write``), turning failures into one-line errors."""
     path = settings_of(ctx).db_path
-    try:
-        # Writers must not create a log either: purging a log that is not there is a mistake.
-        db = open_database(path) if write and path.is_file() else open_reader(path)
-    except QueryLogError as exc:
-        raise click.ClickException(str(exc)) from None
+    # Writers must not create a log either: purging a log that is not there is a mistake.
+    # A QueryLogError is one line (OneLineErrors).
+    db = open_database(path) if write and path.is_file() else open_reader(path)
     try:
         if not write:  # one snapshot: what one command reads apart (stats, its chart) adds up
             db.conn.execute("BEGIN")
@@ -135,7 +131,7 @@ class _Echo:
         return len(text)
 
 
-@click.group("logs", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("logs", cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 def logs() -> None:
     """Review the query log (moderators): recent, search, unanswered, stats, export, purge, forget, path.
 

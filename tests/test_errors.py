@@ -10,8 +10,11 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import logging
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from retrieval.errors import NewsdeskError
 from tests.paths import ROOT
@@ -98,3 +101,79 @@ def test_the_family_keeps_the_old_bases() -> None:
     assert issubclass(CorpusError, ValueError) and issubclass(SettingsError, ValueError)
     assert issubclass(CorpusFolderError, FileNotFoundError)
     assert issubclass(FetchError, NewsdeskError)
+
+
+# -- the command line: one line, exit 1 ------------------------------------------------
+
+PROBLEM = "the archive is on fire; put it out with NEWSDESK_HOSE"
+
+
+def _raise(*args: object, **kwargs: object) -> None:
+    raise NewsdeskError(PROBLEM)
+
+
+def test_an_unexpected_newsdesk_error_from_a_command_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.cli
+
+    monkeypatch.setattr(bot.cli, "_open_desk", _raise)
+    result = CliRunner().invoke(bot.cli.main, ["outlets"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == f"Error: {PROBLEM}\n" and result.stdout == ""
+
+
+def test_a_subclass_from_a_subcommand_module_is_one_line_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.cli
+    import bot.ingest_cli
+    from retrieval.ingest.raw_page import IngestError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise IngestError("page.html", PROBLEM)
+
+    monkeypatch.setattr(bot.ingest_cli, "library_for", broken)
+    result = CliRunner().invoke(bot.cli.main, ["ingest", "page.html"])
+    assert (result.exit_code, result.stderr, result.stdout) == (1, f"Error: {PROBLEM}\n", "")
+
+
+@pytest.mark.parametrize("group", ["logs", "dashboard"])
+def test_the_groups_that_also_run_alone_turn_it_into_one_line(group: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.dashboard
+    import bot.logs_cli
+
+    monkeypatch.setattr(bot.logs_cli, "load_settings", _raise)  # what both load when run alone
+    command = bot.logs_cli.logs if group == "logs" else bot.dashboard.dashboard
+    args = ["recent"] if group == "logs" else ["--print-metadata"]
+    result = CliRunner().invoke(command, args)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {PROBLEM}\n")
+
+
+def test_a_usage_error_keeps_its_own_form_and_exit_status() -> None:
+    """The one place handles NewsdeskErrors only: a command's own usage error is as before."""
+    import bot.cli
+
+    result = CliRunner().invoke(bot.cli.main, ["ask", "--since", "yesterday-ish", "what happened"])
+    assert result.exit_code == 2 and "Usage:" in result.stderr
+
+
+# -- Discord: one private line ---------------------------------------------------------
+
+
+def test_discord_shows_any_other_newsdesk_error_as_one_escaped_line(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.failures import APOLOGY, error_message
+    from retrieval.corpus import CorpusError
+
+    with caplog.at_level(logging.ERROR):
+        text = error_message(CorpusError("one.md", "the *title*\nis missing; add a title: line"), "command 'x'")
+    assert text != APOLOGY and "\n" not in text
+    assert text == "one.md: the \\*title\\* is missing; add a title: line"
+    assert [r.exc_info for r in caplog.records] == [None]  # logged, without a traceback
+
+
+def test_discord_names_no_server_folder(tmp_path: Path) -> None:
+    from bot.failures import error_message
+    from bot.settings import load_settings
+    from retrieval.corpus import CorpusFolderError
+
+    settings = load_settings()
+    text = error_message(CorpusFolderError(f"corpus folder {settings.corpus_dir.absolute()} does not exist"), settings=settings)
+    assert str(settings.corpus_dir.absolute()) not in text and "the corpus folder" in text
