@@ -30,6 +30,8 @@ INTERNAL = {
     "bot.cogs.ask.cog.NotPosted": "the cog answers privately",
     # /querylog's file over Discord's size limit: the cog sends a shorter one or says so.
     "bot.cogs.querylog_commands._TooLarge": "the cog sends less",
+    # A malformed Basic header at the dashboard: the login answers 401 saying so (a web reply).
+    "bot.dashboard_auth.MalformedCredentials": "a 401 response",
 }
 
 # Modules of the optional extras (the README's Quick start installs none).
