@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # Where ``main`` keeps the handler it added, so ``run`` can hand the terminal to the bot's.
 _HANDLER_KEY = "newsdesk.log_handler"
 # Loggers whose failures the commands print themselves, as one line (the desk's "question
-# not logged": ``Asked.log_error``); shown again only with -v.
+# not logged": ``Asked.log_failure``); shown again only with -v.
 _REPORTED_BY_COMMANDS = ("bot.desk",)
 # The saved index's warnings, which `ask` and `outlets` show without -v: an index that
 # cannot be saved is rebuilt by every command, and only this says why (ingest says it itself).
@@ -209,8 +209,8 @@ def ask(
         _print(json.dumps(answer_json(asked.answer), ensure_ascii=False))
     else:
         _print(render_answer(asked.answer, _bold, width=_terminal_width()))
-    if asked.log_error and not no_log:
-        click.echo(f"warning: the question was not logged ({asked.log_error})", err=True)
+    if asked.log_failure is not None and not no_log:
+        click.echo(f"warning: the question was not logged ({asked.log_failure})", err=True)
 
 
 def _print_timeline(charted: Charted, as_json: bool) -> None:

@@ -69,6 +69,10 @@ class LogNotOpen(QueryLogError):
     """The query log could not be opened at start-up, so nothing can be recorded in it."""
 
 
+# Why a question or an archive change was not logged, when no reason is known.
+NO_LOG = "the query log is not open"
+
+
 @dataclass(frozen=True)
 class Checked:
     """What :meth:`Desk.validate` let through: the question (validated, whitespace normalised)
@@ -82,7 +86,12 @@ class Checked:
 class Asked:
     answer: Answer
     query_id: int | None
-    log_error: str | None = None
+    log_failure: QueryLogError | None = None  # why the question was not logged
+
+    @property
+    def log_error(self) -> str | None:
+        """``log_failure``'s message: what the CLI's warning quotes."""
+        return None if self.log_failure is None else str(self.log_failure)
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,7 @@ class Desk:
         self.querylog = querylog
         self.results = results
         # Why the query log is not open (from_settings), for the callers that report it.
-        self.log_problem = "the query log is not open"
+        self.log_problem: QueryLogError = LogNotOpen(NO_LOG)
         self._outlet_names: tuple[Archive | None, list[str]] = (None, [])
 
     @property
@@ -194,15 +203,17 @@ class Desk:
             self.library = library_for(settings)
         return self.library
 
-    def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> str | None:
-        """Log a moderator's change to the archive; the error text when it could not be logged."""
+    def record_archive_action(
+        self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = ""
+    ) -> QueryLogError | None:
+        """Log a moderator's change to the archive; the error when it could not be logged."""
         if self.querylog is None:
-            return "the query log is not open"
+            return LogNotOpen(NO_LOG)
         try:
             self.querylog.record_archive_action(user_id, action, article_id, title, url)
         except QueryLogError as exc:
             log.error("archive change not logged: %s", exc)
-            return str(exc)
+            return QueryLogError(str(exc))  # its message; not the traceback's frames
         return None
 
     @classmethod
@@ -213,7 +224,7 @@ class Desk:
         if not lazy:
             archive = archive()
         querylog: QueryLog | None = None
-        problem = None
+        problem: QueryLogError | None = None
         if open_log:
             try:
                 querylog = QueryLog.open(
@@ -221,9 +232,9 @@ class Desk:
                 )
             except QueryLogError as exc:
                 # Answers still work without the log; the failure is visible in the app log,
-                # and each answer carries it (Asked.log_error).
+                # and each answer carries it (Asked.log_failure).
                 log.error("%s; questions will not be logged", exc)
-                problem = str(exc)
+                problem = LogNotOpen(str(exc))
         desk = cls(archive, querylog, results=settings.results, library=library)
         desk.log_problem = problem or desk.log_problem
         return desk
@@ -326,7 +337,7 @@ class Desk:
             query_id = self.querylog.record(record)
         except QueryLogError as exc:
             log.error("%s (question: %r)", exc, answer.question[:200])
-            return Asked(answer, None, str(exc))
+            return Asked(answer, None, QueryLogError(str(exc)))  # its message; not the traceback's frames
         return Asked(answer, query_id)
 
     def not_posted(self, query_id: int | None) -> None:

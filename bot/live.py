@@ -93,7 +93,7 @@ class LiveArchive:
         self.merges = 0
         # Why the feed polls cannot record the entries they saw (shown in /archive recent);
         # None once a poll records them again.
-        self.feed_problem: str | None = None
+        self.feed_state_problem: FeedStateNotSaved | None = None
         # Feed polls run in a thread of their own, never the loop's default executor: a poll
         # may take as long as its slowest entries' fetch deadlines.
         self._feed_pool = FetchPool(workers=1, waiting=0, name="newsdesk-feeds")
@@ -200,10 +200,15 @@ class LiveArchive:
         a poll that saved nothing (no new entries) leaves the last word as it was."""
         if problem:
             log.warning("feeds: %s", problem)
-            self.feed_problem = str(problem)
-        elif recorded and self.feed_problem:
+            self.feed_state_problem = problem
+        elif recorded and self.feed_state_problem:
             log.info("feeds: the entries seen are recorded again")
-            self.feed_problem = None
+            self.feed_state_problem = None
+
+    @property
+    def feed_problem(self) -> str | None:
+        """``feed_state_problem``'s message, as ``/archive recent`` shows it."""
+        return None if self.feed_state_problem is None else str(self.feed_state_problem)
 
     async def poll_feeds(self) -> None:
         """Read the feeds now and every ``feed_minutes``, until cancelled."""

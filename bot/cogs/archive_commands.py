@@ -178,7 +178,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         error = await asyncio.to_thread(
             self.bot.desk.record_archive_action, user_id, action, article.id, article.title, article.url
         )
-        if error:
+        if error is not None:
             log.warning("%s of %s by %s not logged: %s", action, article.id, user_id, error)
         return updated
 

@@ -77,6 +77,17 @@ def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
     return Places(Path(corpus_dir), Path(index_path) if index_path else None).feed_state
 
 
+@dataclass(frozen=True)
+class FeedStateNotSaved:
+    """The feed entries seen could not be recorded: they are fetched again next time (and skipped as known)."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class FeedState:
     """Entry links seen, per feed URL; marked in memory, saved atomically as JSON in batches.
 
@@ -86,7 +97,7 @@ class FeedState:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self.listed: dict[str, set[str]] = {}  # the links each feed lists now, never dropped from ``seen``
-        self.problem: str | None = None  # why what was seen could not be saved, for the user
+        self.problem: FeedStateNotSaved | None = None  # why what was seen could not be saved, for the user
         self.saved = False  # True once a save succeeded (the file is writable)
         self._clock = clock
         self._saved_at = clock()
@@ -140,9 +151,10 @@ class FeedState:
             # The caller reports ``problem`` once per run (the CLI prints it, the bot warns and
             # shows it in /archive recent); a warning per batch here would repeat it.
             log.debug("cannot save feed state %s: %s", self.path, exc)
-            self.problem = (
+            self.problem = FeedStateNotSaved(
+                self.path,
                 f"cannot record the feed entries seen in {self.path} ({exc.strerror or exc}); they will be "
-                "fetched again next run: make that folder writable or set NEWSDESK_INDEX to one that is"
+                "fetched again next run: make that folder writable or set NEWSDESK_INDEX to one that is",
             )
 
     def save(self) -> None:

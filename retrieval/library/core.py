@@ -35,7 +35,7 @@ from retrieval.ingest import admin, feeds
 from retrieval.ingest.fetch import FetchLimits, fetch
 from retrieval.ingest.pages import IngestResult, Overrides, commit, ingest_pages, open_index, prepare_page
 from retrieval.library.results import (
-    Batch, FeedRun, FeedStateNotSaved, IndexNotSaved, IndexState, PageOutcome, Polled, Preview, Refreshed, Removed,
+    Batch, FeedRun, IndexNotSaved, IndexState, PageOutcome, Polled, Preview, Refreshed, Removed,
 )
 from retrieval.library.sources import PageGetter, page_getters
 from retrieval.store import delta as _delta
@@ -130,9 +130,8 @@ class Library:
             runs.append(FeedRun(tuple(outcomes), interrupted, url))
             if interrupted:
                 break
-        problem = FeedStateNotSaved(state.path, state.problem) if state.problem else None
         every = tuple(outcome for run in runs for outcome in run.outcomes)
-        return Polled(every, interrupted, tuple(runs), problem, state.saved)
+        return Polled(every, interrupted, tuple(runs), state.problem, state.saved)
 
     def refresh(self, *, progress: Progress | None = None) -> Refreshed:
         """Bring the saved index up to date with the corpus.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.corpus import Article
+from retrieval.ingest.feeds import FeedStateNotSaved  # made by the feed state; a result of poll
 from retrieval.ingest.pages import IngestOutcome, IngestResult, Overrides, Prepared, RawPage, summarise
 
 PageOutcome = IngestOutcome  # one page of a batch: its result (added, replaced) or its error
@@ -62,17 +63,6 @@ class FeedRun(Batch):
     """One feed's new entries; a feed that could not be read is one failed outcome."""
 
     feed: str = ""
-
-
-@dataclass(frozen=True)
-class FeedStateNotSaved:
-    """The feed entries seen could not be recorded: they are fetched again next time (and skipped as known)."""
-
-    path: Path
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)
