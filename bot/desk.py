@@ -34,6 +34,7 @@ from bot.typed import FIX, not_utf8
 from retrieval.answer.answerer import Answer, Excerpt, Question, QuestionError, ask, validate_question
 from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError
+from retrieval.errors import NewsdeskError
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
 from retrieval.answer.timeline import TIMELINE_LIMIT, Timeline, candidate_articles, timeline
@@ -111,7 +112,7 @@ WATCH_DEPTH = 1000
 WATCH_ARTICLES = 10_000
 
 
-class WatchError(ValueError):
+class WatchError(NewsdeskError, ValueError):
     """A watch that cannot be saved or stopped; the message says why and what to do."""
 
 
@@ -395,7 +396,7 @@ class Desk:
     def _write(self, record: QueryRecord) -> tuple[int | None, str | None]:
         """Log ``record``: its id, or None and why it was not logged."""
         if self.querylog is None:
-            return None, self.log_problem
+            return None, str(self.log_problem)
         try:
             return self.querylog.record(record), None
         except QueryLogError as exc:
