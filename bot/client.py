@@ -1,4 +1,8 @@
-"""The Discord bot: a ``commands.Bot`` that takes its dependencies as keyword arguments."""
+"""The Discord bot: a ``commands.AutoShardedBot`` that takes its dependencies as keyword arguments.
+
+It opens as many gateway connections (shards) as Discord recommends at start-up (``GET /gateway/bot``):
+one below 2,500 servers; past that Discord refuses a single connection (close code 4011).
+"""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ class NewsdeskTree(app_commands.CommandTree):
         return True
 
 
-class NewsdeskBot(commands.Bot):
+class NewsdeskBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,

@@ -23,7 +23,28 @@ log = logging.getLogger(__name__)
 
 
 class StartupError(NewsdeskError, RuntimeError):
-    """The bot cannot start; the message says what to fix."""
+    """The bot cannot start (or go on); the message says what to fix."""
+
+
+# Discord's gateway close codes after which it must not reconnect, and what to do about each.
+FATAL_CLOSES = {
+    4004: "Discord rejected DISCORD_TOKEN (4004 authentication failed): copy a fresh token from the "
+          "Developer Portal (Bot -> Reset Token) into .env",
+    4010: "Discord refused the shard the bot asked for (4010 invalid shard): start it again",
+    4011: "Discord requires sharding (4011): the bot is in more servers than one connection may serve; "
+          "start it again, and it opens as many connections as Discord recommends then",
+    4012: "Discord refused this gateway version (4012 invalid API version): upgrade newsdesk and discord.py",
+    4013: "Discord refused the bot's intents (4013 invalid intents): a bug in newsdesk, please report it",
+}
+
+
+def gateway_closed(exc: discord.ConnectionClosed) -> StartupError:
+    """One line for a gateway close discord.py does not recover from (the bot then stops)."""
+    known = FATAL_CLOSES.get(exc.code)
+    if known:
+        return StartupError(known)
+    reason = f": {exc.reason}" if exc.reason else ""
+    return StartupError(f"Discord closed the gateway with code {exc.code}{reason}; the bot stopped (start it again)")
 
 
 async def run_bot(
@@ -65,6 +86,9 @@ async def run_bot(
             ) from None
         except aiohttp.ClientConnectionError as exc:  # at log-in; later drops are retried by discord.py
             raise StartupError(f"cannot reach Discord ({exc}); check this machine's network connection and try again") from None
+        except discord.ConnectionClosed as exc:  # 4011 sharding required, 4004, ...: not reconnected
+            log.debug("the gateway closed with %s (shard %s)", exc.code, exc.shard_id)
+            raise gateway_closed(exc) from None
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

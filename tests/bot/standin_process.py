@@ -3,7 +3,8 @@
 ``python -m tests.bot.standin_process`` with the settings in the environment (as ``newsdesk
 run`` reads them) and STANDIN_PORT (the stand-in's port) and STANDIN_CA (a file holding its
 throw-away CA). STANDIN_SLOW_SECONDS makes each search take that long, so that a test can act
-while an answer is in flight. Exits as :func:`bot.runner.run_bot` returns.
+while an answer is in flight. Exits as :func:`bot.runner.run_bot` returns; a StartupError
+ends it as ``newsdesk run`` does: one line ("Error: ..."), exit status 1.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from bot.desk import Desk
-from bot.runner import configure_logging, run_bot
+from bot.runner import StartupError, configure_logging, run_bot
 from bot.settings import load_settings
 from tests.discord_standin.resolver import StandinResolver
 
@@ -42,7 +44,10 @@ def main() -> None:
         connector = aiohttp.TCPConnector(resolver=StandinResolver(port), ssl=context, limit=0)
         return {"connector": connector, "guild_ready_timeout": 0.05}
 
-    asyncio.run(run_bot(settings, desk=desk, client_options=client_options))
+    try:
+        asyncio.run(run_bot(settings, desk=desk, client_options=client_options))
+    except StartupError as exc:  # as click prints a ClickException for `newsdesk run`
+        sys.exit(f"Error: {exc}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,10 @@ def make_compressor(kind: Optional[str]) -> Optional[Callable[[bytes], bytes]]:
     raise ValueError(f"unsupported gateway compression {kind!r}")
 
 
+# How long a close started by the stand-in waits for the client's close frame.
+CLOSE_REPLY_SECONDS = 10.0
+
+
 @dataclass(eq=False)
 class GatewayConnection:
     ws: web.WebSocketResponse
@@ -110,9 +114,27 @@ class GatewayConnection:
                 await self.ws.send_str(raw.decode())
 
     async def close(self, code: int = 1000, message: bytes = b"") -> None:
+        """Close with ``code`` as Discord does: the close frame, then the client's reply.
+
+        From a task other than the one reading the socket (``close_gateway``), aiohttp's
+        ``close()`` would drop the connection without waiting for the reply, and a client that
+        then fails to send its reply reads 1006 instead of the code (discord.py would resume
+        after a 4011). So there only the frame is sent, and the reading loop ends on the reply.
+        """
         self.close_code = code
-        if not self.ws.closed:
+        if self.ws.closed:
+            return
+        writer = getattr(self.ws, "_writer", None)
+        if getattr(self.ws, "_waiting", False) and writer is not None:
+            await writer.close(code, message)
+            asyncio.get_running_loop().call_later(CLOSE_REPLY_SECONDS, self._drop)
+        else:
             await self.ws.close(code=code, message=message)
+
+    def _drop(self) -> None:
+        """No close reply in time: close the socket anyway."""
+        if not self.ws.closed:
+            asyncio.ensure_future(self.ws.close(code=self.close_code or 1000))
 
 
 @dataclass(eq=False)

@@ -3,7 +3,9 @@
 Each IDENTIFY starts a session whose dispatches are all kept, so a RESUME replays
 exactly the events after the client's ``seq``; events dispatched while the
 client is away are queued, not lost.  Close codes follow Discord: 4004 bad token,
-4014 disallowed intents, 4003 an op before IDENTIFY, 4005 IDENTIFY twice.
+4014 disallowed intents, 4003 an op before IDENTIFY, 4005 IDENTIFY twice, 4010 a shard id
+outside its count, 4011 fewer shards than ``shards_required``.  One shard is modelled: a
+second IDENTIFY replaces the first session.
 """
 
 from __future__ import annotations
@@ -97,6 +99,14 @@ class GatewayServer(StandinState):
         if d.get("token") != self.token:
             await conn.close(4004, b"Authentication failed.")
             return
+        shard = d.get("shard")
+        count = int(shard[1]) if shard else 1
+        if shard is not None and not 0 <= int(shard[0]) < count:
+            await conn.close(4010, b"Invalid shard.")
+            return
+        if self.shards_required and count < self.shards_required:
+            await conn.close(4011, b"Sharding required.")
+            return
         intents = int(d.get("intents", 0))
         privileged = sum(bit for name, bit in Intents.PRIVILEGED.items() if name not in self.privileged_intents)
         if intents & privileged:
@@ -112,7 +122,6 @@ class GatewayServer(StandinState):
         conn.session = s
         self.identify_count += 1
         self.identify_payloads.append(d)
-        shard = d.get("shard")
         async with s.lock:
             s.connection = conn
             ready: dict[str, Any] = {

@@ -115,6 +115,9 @@ class StandinState:
         self.identify_payloads: list[dict[str, Any]] = []
         self.left_guilds: list[int] = []  # guilds the bot left (DELETE /users/@me/guilds/{id})
         self.refuse_leave: set[int] = set()  # guilds the bot cannot leave: DELETE answers 403 Missing Access
+        # IDENTIFY with fewer shards than this (or none) is closed with 4011 "Sharding required.",
+        # as Discord does for a bot past 2,500 servers per connection. None: one connection will do.
+        self.shards_required: Optional[int] = None
         self._expected_resumes = 0
 
     def add_user(self, username: str, *, bot: bool = False, global_name: Optional[str] = None, id: Optional[int] = None) -> FakeUser:
