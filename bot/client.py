@@ -23,7 +23,13 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands")
+COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands", "bot.cogs.about")
+# Shown under the bot's name in the member list.
+PRESENCE = discord.Activity(type=discord.ActivityType.watching, name="the news archive \u00b7 /help")
+# Installed to servers only (no user installs); its commands work in servers and in a DM with
+# the bot, never in other people's DMs or group DMs (/querylog and /archive: servers only).
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
 # How long a graceful stop (SIGTERM, SIGINT) waits for the answers in flight before it closes.
 DRAIN_SECONDS = 10.0
 # The private line for a command that arrives while the bot is stopping.
@@ -55,6 +61,16 @@ class NewsdeskTree(app_commands.CommandTree):
         return True
 
 
+def servers_only(tree: app_commands.CommandTree) -> None:
+    """A server-only command (``guild_only``) is offered in servers alone. discord.py merges a
+    command's contexts into the tree's field by field, so ``guild_only`` (guild=True, the rest
+    unset) would take the tree's DM context too and Discord would offer it in DMs: the DM and
+    private-channel contexts are switched off explicitly."""
+    for command in tree.get_commands():
+        if getattr(command, "guild_only", False):
+            command.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+
+
 class NewsdeskBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -78,6 +94,9 @@ class NewsdeskBot(commands.AutoShardedBot):
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             tree_cls=NewsdeskTree,
+            activity=PRESENCE,
+            allowed_installs=INSTALLS,
+            allowed_contexts=CONTEXTS,
             **options,
         )
         self.desk = desk
@@ -137,6 +156,7 @@ class NewsdeskBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:
             await self.load_extension(extension)
+        servers_only(self.tree)
         archive = self.desk.loaded_archive
         if self.warm_up_at_start and archive is not None:
             # In a worker thread, while the bot connects: the first member to ask does not
