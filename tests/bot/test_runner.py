@@ -19,6 +19,8 @@ from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
+COMMANDS = {"ask", "querylog", "archive", "help", "ping"}
+
 
 @pytest.mark.parametrize("command", [["-m", "bot.cli", "run"], ["-m", "bot"]])
 def test_missing_token_is_one_line_saying_what_to_set(tmp_path: Path, command: list[str]) -> None:
@@ -69,8 +71,8 @@ async def test_global_sync_is_an_explicit_command(fake_discord: FakeDiscord, tmp
     settings = Settings(discord_token=fake.token, guild_id=None)
     desk = Desk(load_or_build(ROOT / "corpus", tmp_path / "index"), None)
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
-    assert set(names) == {"ask", "querylog", "archive"}
-    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
+    assert set(names) == COMMANDS
+    assert {c["name"] for c in fake.synced_commands()} == COMMANDS
     # Without a guild configured, start-up syncs nothing by itself.
     assert not [r for r in fake.requests if r.route and "/guilds/" in r.route and r.method == "PUT"]
 
@@ -84,7 +86,7 @@ async def test_sync_publishes_the_commands_without_loading_the_archive_or_the_lo
         discord_token=fake.token, guild_id=fake.guild.id, corpus_dir=tmp_path / "no-corpus", db_path=tmp_path / "log.db"
     )
     names = await sync_commands(settings, globally=False, client_options=fake.client_kwargs)
-    assert set(names) == {"ask", "querylog", "archive"}
+    assert set(names) == COMMANDS
     assert not (tmp_path / "log.db").exists() and not (tmp_path / "no-corpus").exists()
 
 
@@ -102,10 +104,10 @@ async def test_global_sync_with_a_development_guild_leaves_one_copy_of_each_comm
     settings = Settings(discord_token=fake.token, guild_id=fake.guild.id)
     desk = Desk(load_or_build(ROOT / "corpus", tmp_path / "index"), None)
     await sync_commands(settings, globally=False, desk=desk, client_options=fake.client_kwargs)  # the dev copy
-    assert {c["name"] for c in fake.synced_commands(fake.guild)} == {"ask", "querylog", "archive"}
+    assert {c["name"] for c in fake.synced_commands(fake.guild)} == COMMANDS
     names = await sync_commands(settings, globally=True, desk=desk, client_options=fake.client_kwargs)
-    assert set(names) == {"ask", "querylog", "archive"}
-    assert {c["name"] for c in fake.synced_commands()} == {"ask", "querylog", "archive"}
+    assert set(names) == COMMANDS
+    assert {c["name"] for c in fake.synced_commands()} == COMMANDS
     # The server would otherwise list each command twice: its own copy and the global one.
     assert fake.synced_commands(fake.guild) == []
 
