@@ -44,7 +44,8 @@ from quality import default_corpus  # noqa: E402
 from results import replace_section  # noqa: E402
 
 import retrieval.text.analyzer as analyzer_module  # noqa: E402
-import retrieval.answer.answerer as answer_module  # noqa: E402
+import retrieval.answer.ordering as ordering  # noqa: E402
+import retrieval.answer.weighting as weighting  # noqa: E402
 import retrieval.archive as archive_module  # noqa: E402
 import retrieval.index.bm25 as index_module  # noqa: E402
 import retrieval.answer.query as query_module  # noqa: E402
@@ -119,9 +120,9 @@ def parts_off(off: set[str]) -> Iterator[None]:
     if "completion" in off:
         swap(spelling_module.Speller, "_completion", lambda _self, _word: None)
     if "wording" in off:
-        swap(answer_module, "WORDING_WEIGHT", 0.0)
+        swap(ordering, "WORDING_WEIGHT", 0.0)
     if "metadata" in off:
-        swap(answer_module.Answerer, "_by_metadata", lambda _self, _query, _weights, _known: {})
+        swap(weighting.TermWeights, "by_metadata", lambda _self, _query, _weights, _known: {})
     try:
         yield
     finally:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.evaluate import Summary, first_right  # noqa: E402
 from benchmarks.tuning import SETS, available, corpora, half_of, offtopic, trials_of  # noqa: E402
-from retrieval.answer import answerer  # noqa: E402
+from retrieval.answer import answerer, ordering  # noqa: E402
 from retrieval.answer.answerer import QuestionError  # noqa: E402
 from retrieval.index.scoring import FusionWeights  # noqa: E402
 from retrieval.store.saved import load_or_build  # noqa: E402
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for bm25, meaning, context, window, wording in grid:
         answerer.SEMANTIC_FUSION = FusionWeights(bm25=bm25, meaning=meaning, context=context, window=window)
-        answerer.WORDING_WEIGHT = wording
+        ordering.WORDING_WEIGHT = wording
         s = Summary.of(outcomes(archives, trials))
         key = (s.right_first, s.right_top3, -s.off_topic_answered)
         rows.append((key, (bm25, meaning, context, window, wording), s))
