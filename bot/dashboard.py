@@ -41,7 +41,7 @@ from typing import Any
 import click
 
 from bot.dashboard_guild import COPY_PREFIX, DEFAULT_REFRESH_SECONDS, mark_owner, remove_stale_copies, served_copy
-from bot.logs_cli import settings_of
+from bot.logs_access import settings_of
 from bot.cli_errors import OneLineErrors
 from bot.querylog import open_reader
 from bot.querylog.queries import CANNED_QUERIES

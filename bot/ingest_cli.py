@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.archive_setup import library_for
-from bot.logs_cli import settings_of
+from bot.logs_access import settings_of
 from bot.settings import Settings
 from bot.typed import utf8_text
 from retrieval.answer.filters import FilterError, parse_date

@@ -6,11 +6,8 @@ Tables for people, ``--json``/``--csv`` for scripts. Free of discord.py imports.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
-import re
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,44 +17,16 @@ import click
 from sqlite_utils import Database
 
 from bot.cli_errors import OneLineErrors
-from bot.querylog import QueryLog, open_database, open_reader, queries, retention
-from bot.querylog.queries import Bound, ReviewError
-from bot.querylog.schema import problem_message
-from bot.querylog.records import LoggedQuery, Removed, write_csv
+from bot.logs_access import log_database, settings_of
+from bot.logs_forget import forget, purge
+from bot.querylog import queries
+from bot.querylog.queries import Bound
+from bot.querylog.records import LoggedQuery, write_csv
 from bot.logs_render import STATS_CSV_COLUMNS, clean, queries_table, render_stats, stats_csv_rows
-from bot.settings import Settings, default_db_path, load_settings
+from bot.settings import default_db_path
 from bot.typed import utf8_text
 from retrieval.store.atomic import atomic_writer
-from retrieval.answer.filters import FilterError, check_order, parse_duration, parse_moment
-
-
-
-def settings_of(ctx: click.Context) -> Settings:
-    """The Settings loaded by ``newsdesk``; loaded here when the group runs on its own."""
-    settings = ctx.find_object(Settings)
-    if settings is None:
-        settings = load_settings()  # a SettingsError is one line (OneLineErrors)
-        ctx.obj = settings
-    return settings
-
-
-@contextlib.contextmanager
-def log_database(ctx: click.Context, *, write: bool = False) -> Iterator[Database]:
-    """Open NEWSDESK_DB (read-only unless ``write``), turning failures into one-line errors."""
-    path = settings_of(ctx).db_path
-    # Writers must not create a log either: purging a log that is not there is a mistake.
-    # A QueryLogError is one line (OneLineErrors).
-    db = open_database(path) if write and path.is_file() else open_reader(path)
-    try:
-        if not write:  # one snapshot: what one command reads apart (stats, its chart) adds up
-            db.conn.execute("BEGIN")
-        yield db
-    except sqlite3.Error as exc:
-        raise click.ClickException(problem_message(exc, path)) from None
-    except ReviewError as exc:
-        raise click.UsageError(str(exc)) from None
-    finally:
-        db.close()
+from retrieval.answer.filters import FilterError, check_order, parse_moment
 
 
 def period(since: str | None, until: str | None) -> tuple[Bound, Bound]:
@@ -319,126 +288,5 @@ def log_path(ctx: click.Context) -> None:
     click.echo(f"({chosen}; {state})", err=True)
 
 
-def _removed(removed: Removed, dry_run: bool) -> str:
-    verb = "would remove" if dry_run else "removed"
-    return f"{verb} {removed.queries} question(s) and {removed.feedback} feedback row(s)"
-
-
-def interactive() -> bool:
-    """Whether a person can answer a question here (standard input is a terminal)."""
-    return sys.stdin.isatty()
-
-
-def confirmed(what: str, yes: bool) -> bool:
-    """Ask "``what``. Continue?" at a terminal (unless ``yes``); off a terminal (cron, scripts)
-    the command line itself is the confirmation, as it always was."""
-    if yes or not interactive():
-        return True
-    return click.confirm(f"{what}. Continue?", default=False, err=True)
-
-
-def _yes(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")(func)
-
-
-@logs.command()
-@click.option("--older-than", "older_than", required=True, help="Age to keep, e.g. 90d, 12w, 48h.")
-@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
-@_yes
-@click.pass_context
-def purge(ctx: click.Context, older_than: str, dry_run: bool, yes: bool) -> None:
-    """Delete questions (and their feedback) older than --older-than: the retention policy.
-
-    At a terminal it says what it will remove and asks first (--yes does not ask)."""
-    try:
-        age = parse_duration(older_than)
-    except FilterError as exc:
-        raise click.BadParameter(str(exc), param_hint="--older-than") from None
-    now = dt.datetime.now(dt.timezone.utc)
-    cutoff = retention.retention_cutoff(age, now)
-    with log_database(ctx, write=True) as db:
-        removed = retention.purge_older_than(db, age, now, dry_run=True)
-        if not dry_run:
-            what = f"This removes {removed.queries} question(s) and {removed.feedback} feedback row(s) asked before {cutoff}"
-            if removed.total and not confirmed(what, yes):
-                click.echo("nothing removed", err=True)
-                ctx.exit(1)
-            # Also with nothing to remove: it empties the write-ahead log another reader held.
-            removed = retention.purge_older_than(db, age, now, dry_run=False)
-    click.echo(f"{_removed(removed, dry_run)} asked before {cutoff}")
-    _warn_in_wal(ctx, removed)
-
-
-_MENTION = re.compile(r"<@!?([0-9]+)>")
-# Discord ids (snowflakes) of accounts made since 2015 have 17 digits or more. A shorter number
-# that matches nobody in the log is refused as a mistake ("removed 0" would hide it); one
-# that matches (a test log, the command line) is taken.
-MIN_SNOWFLAKE_DIGITS = 17
-# A Discord id (a snowflake: up to 20 digits), or the whole key ``hashed`` stores (QueryLog.hashed_key).
-_USER_ID = re.compile(r"[0-9]{1,20}|h:[0-9a-f]{32}")
-
-
-def user_id_of(text: str) -> str:
-    """forget's USER_ID: a Discord user id, also as a pasted mention (``<@id>``), or a whole
-    hashed key; anything else is refused, since it would match nobody and remove nothing."""
-    value = text.strip()
-    if mention := _MENTION.fullmatch(value):
-        value = mention.group(1)
-    if not _USER_ID.fullmatch(value):
-        raise click.BadParameter(
-            f"{clean(text)!r} is not a Discord user id: give its digits (in Discord, right-click the user, "
-            "Copy User ID) or a whole hashed key as `newsdesk logs recent --json` shows it (h: and 32 hex digits)",
-            param_hint="USER_ID",
-        )
-    return value
-
-
-@logs.command()
-@click.argument("user_id")
-@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
-@_yes
-@click.pass_context
-def forget(ctx: click.Context, user_id: str, dry_run: bool, yes: bool) -> None:
-    """Delete everything logged about USER_ID (their questions and feedback), e.g. on request.
-
-    USER_ID: the Discord user id (a pasted mention <@id> is fine), or a whole hashed key.
-    At a terminal it says what it will remove and asks first (--yes does not ask)."""
-    user_id = user_id_of(user_id)
-    settings = settings_of(ctx)
-    with log_database(ctx, write=True) as db:
-        querylog = QueryLog(db, user_ids=settings.log_user_ids, secret=settings.hash_secret)
-        removed = retention.forget_user(db, querylog, user_id, dry_run=True)
-        short = user_id.isdigit() and len(user_id) < MIN_SNOWFLAKE_DIGITS
-        mistaken = short and not removed.total and settings.log_user_ids != "none"
-        if not dry_run:
-            what = f"This removes {removed.queries} question(s) and {removed.feedback} feedback row(s) of user {clean(user_id)}"
-            if removed.total and not confirmed(what, yes):
-                click.echo("nothing removed", err=True)
-                ctx.exit(1)
-            # Also with nothing to remove: it empties the write-ahead log another reader held.
-            removed = retention.forget_user(db, querylog, user_id, dry_run=False)
-    if mistaken:
-        raise click.BadParameter(
-            f"{user_id} cannot be a Discord user id: those have {MIN_SNOWFLAKE_DIGITS} to 20 digits "
-            "(in Discord, right-click the user, Copy User ID); nothing was removed",
-            param_hint="USER_ID",
-        )
-    click.echo(f"{_removed(removed, dry_run)} for user {clean(user_id)}")
-    _warn_in_wal(ctx, removed)
-    if settings.log_user_ids == "none":
-        click.echo(
-            "note: NEWSDESK_LOG_USER_IDS=none, so questions logged under that setting cannot be tied to a user "
-            "(their votes, and what was logged under plain or hashed, are removed)",
-            err=True,
-        )
-
-
-def _warn_in_wal(ctx: click.Context, removed: Removed) -> None:
-    """Say so when deleted text is still in the write-ahead log (another reader held it)."""
-    if removed.in_wal:
-        wal = f"{settings_of(ctx).db_path}-wal"
-        click.echo(
-            f"warning: removed, but the old text is still in the write-ahead log {wal} until the other "
-            "reader (an export, the dashboard, the bot's review) closes; run this command again then to clear it",
-            err=True,
-        )
+logs.add_command(purge)
+logs.add_command(forget)

@@ -140,9 +140,10 @@ def test_a_subclass_from_a_subcommand_module_is_one_line_too(monkeypatch: pytest
 @pytest.mark.parametrize("group", ["logs", "dashboard"])
 def test_the_groups_that_also_run_alone_turn_it_into_one_line(group: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.dashboard
+    import bot.logs_access
     import bot.logs_cli
 
-    monkeypatch.setattr(bot.logs_cli, "load_settings", _raise)  # what both load when run alone
+    monkeypatch.setattr(bot.logs_access, "load_settings", _raise)  # what both load when run alone
     command = bot.logs_cli.logs if group == "logs" else bot.dashboard.dashboard
     args = ["recent"] if group == "logs" else ["--print-metadata"]
     result = CliRunner().invoke(command, args)

@@ -36,7 +36,6 @@ from bot.querylog.scope import (  # noqa: F401  (re-exported: reviews import the
     Scope,
     Viewer,
     bound_text,
-    period_start,
     since_days,
     upper_bound,
     where,
@@ -215,24 +214,14 @@ def search_total(db: Database, text: str, since: Bound = None, until: Bound = No
     return _total(db, *_search_where(text, since, until, guild))
 
 
-def unanswered(
-    db: Database,
-    days: float | None = None,
-    *,
-    since: Bound = None,
-    until: Bound = None,
-    count: int = 50,
-    guild: Guild = None,
-) -> list[LoggedQuery]:
-    """Questions the archive could not answer, newest first (last ``days`` days, or since/until)."""
-    return _list(db, *where(period_start(days, since), until, IS_UNANSWERED, guild=guild), count)
+def unanswered(db: Database, *, since: Bound = None, until: Bound = None, count: int = 50, guild: Guild = None) -> list[LoggedQuery]:
+    """Questions the archive could not answer in the period, newest first."""
+    return _list(db, *where(since, until, IS_UNANSWERED, guild=guild), count)
 
 
-def unanswered_total(
-    db: Database, days: float | None = None, *, since: Bound = None, until: Bound = None, guild: Guild = None
-) -> int:
+def unanswered_total(db: Database, *, since: Bound = None, until: Bound = None, guild: Guild = None) -> int:
     """How many questions :func:`unanswered` would list with no limit on their number."""
-    return _total(db, *where(period_start(days, since), until, IS_UNANSWERED, guild=guild))
+    return _total(db, *where(since, until, IS_UNANSWERED, guild=guild))
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -311,47 +300,27 @@ def _channels(db: Database, where_sql: str, params: list[Any], channels: int) ->
     return [ChannelCount(guild, channel, n) for guild, channel, n in db.execute(sql, [*params, channels])]
 
 
-def stats(
-    db: Database,
-    days: float | None = None,
-    *,
-    since: Bound = None,
-    until: Bound = None,
-    top: int = 10,
-    channels: int = 5,
-    guild: Guild = None,
-) -> Stats:
+def stats(db: Database, *, since: Bound = None, until: Bound = None, top: int = 10, channels: int = 5, guild: Guild = None) -> Stats:
     """Figures for a period: per day, answered share, refused, top questions, feedback, channels, users.
 
     ``refused`` counts questions refused before any search (a bad filter, too long): they are
     neither answered nor listed as unanswered. ``distinct_users`` is None when no question of
     the period stored who asked (``NEWSDESK_LOG_USER_IDS=none``, the command line).
     """
-    since = period_start(days, since)
-    where_sql, params = where(since, until, guild=guild)
-    total, answered, users, with_user, refused_count = db.execute(
-        "SELECT count(*), coalesce(sum(q.answered), 0), count(DISTINCT q.user_id), count(q.user_id), "
-        f"coalesce(sum({IS_REFUSED}), 0) FROM queries q{where_sql}",
-        params,
-    ).fetchone()
-    up, down = db.execute(
-        "SELECT coalesce(sum(f.value > 0), 0), coalesce(sum(f.value < 0), 0) "
-        f"FROM feedback f JOIN queries q ON q.id = f.query_id{where_sql}",
-        params,
-    ).fetchone()
+    glance = headline(db, since, until, guild=guild)
     return Stats(
         since=bound_text(since),
         until=bound_text(until),  # the day asked for, not the exclusive bound the SQL uses
-        questions=total,
-        answered=answered,
+        questions=glance.questions,
+        answered=glance.answered,
         # None, not 0, when no question of the period stored who asked (``none``, the CLI).
-        distinct_users=users if with_user or not total else None,
-        refused=refused_count,
-        thumbs_up=up,
-        thumbs_down=down,
+        distinct_users=glance.people,
+        refused=refused(db, since, until, guild=guild),
+        thumbs_up=glance.thumbs_up,
+        thumbs_down=glance.thumbs_down,
         per_day=per_day(db, since, until, guild=guild),
         top_questions=top_questions(db, since, until, top, guild=guild),
-        busiest_channels=_channels(db, where_sql, params, channels),
+        busiest_channels=_channels(db, *where(since, until, guild=guild), channels),
     )
 
 

@@ -86,14 +86,14 @@ def _migration_2_feedback(db: Database) -> None:
     )
 
 
-def _migration_3_filters(db: Database) -> None:
-    # The /ask filters (outlet, since, until) as JSON, so "More" pages the same search.
-    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "filters" TEXT')
+def _columns(table: str, *names: str) -> Callable[[Database], None]:
+    """A migration adding TEXT columns ``names`` to ``table`` (NULL in the rows already there)."""
 
+    def add(db: Database) -> None:
+        for name in names:
+            db.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" TEXT')
 
-def _migration_4_reason(db: Database) -> None:
-    # Why a question went unanswered, as a code ("not_english", "not_covered", "no_terms").
-    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "reason" TEXT')
+    return add
 
 
 def _migration_5_versions(db: Database) -> None:
@@ -115,13 +115,6 @@ def _migration_6_archive_actions(db: Database) -> None:
    "url" TEXT
 )"""
     )
-
-
-def _migration_7_rejected(db: Database) -> None:
-    # Questions refused before any search (a bad filter, an over-long question): the message
-    # the member was shown. NULL for questions that were searched, so "unanswered" stays
-    # what the archive could not answer.
-    db.conn.execute('ALTER TABLE "queries" ADD COLUMN "rejected" TEXT')
 
 
 def _migration_8_guild_index(db: Database) -> None:
@@ -163,11 +156,16 @@ def _migration_9_watches(db: Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_queries", _migration_1_queries),
     ("0002_feedback", _migration_2_feedback),
-    ("0003_filters", _migration_3_filters),
-    ("0004_reason", _migration_4_reason),
+    # The /ask filters (outlet, since, until) as JSON, so "More" pages the same search.
+    ("0003_filters", _columns("queries", "filters")),
+    # Why a question went unanswered, as a code ("not_english", "not_covered", "no_terms").
+    ("0004_reason", _columns("queries", "reason")),
     ("0005_migration_versions", _migration_5_versions),
     ("0006_archive_actions", _migration_6_archive_actions),
-    ("0007_rejected", _migration_7_rejected),
+    # Questions refused before any search (a bad filter, an over-long question): the message
+    # the member was shown. NULL for questions that were searched, so "unanswered" stays
+    # what the archive could not answer.
+    ("0007_rejected", _columns("queries", "rejected")),
     ("0008_guild_index", _migration_8_guild_index),
     ("0009_watches", _migration_9_watches),
 ]

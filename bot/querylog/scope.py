@@ -62,11 +62,6 @@ def since_days(days: float | None, now: dt.datetime | None = None) -> dt.datetim
     return (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=days)
 
 
-def period_start(days: float | None, since: Bound) -> Bound:
-    """The start of a period given as ``days`` back from now, or as ``since``."""
-    return since_days(days) if days is not None else since
-
-
 @dataclass(frozen=True)
 class Viewer:
     """One member's view of one server's log: the channels they may read there.

@@ -506,7 +506,7 @@ def test_forget_says_a_short_number_cannot_be_a_discord_id(db_path: Path) -> Non
 @pytest.mark.parametrize("command", [["forget", "111"], ["purge", "--older-than", "1d"]])
 def test_forget_and_purge_ask_first_at_a_terminal(db_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
     fill(db_path)
-    monkeypatch.setattr("bot.logs_cli.interactive", lambda: True)
+    monkeypatch.setattr("bot.logs_forget.interactive", lambda: True)
     declined = CliRunner().invoke(logs, command, input="n\n")
     assert declined.exit_code == 1 and "This removes" in declined.stderr and "Continue?" in declined.stderr
     assert "nothing removed" in declined.stderr and Database(db_path)["queries"].count == 5
@@ -517,9 +517,21 @@ def test_forget_and_purge_ask_first_at_a_terminal(db_path: Path, monkeypatch: py
     assert Database(db_path)["queries"].count < 5
 
 
+@pytest.mark.parametrize("command", [["forget", "111"], ["purge", "--older-than", "1d"]])
+def test_a_dry_run_says_what_would_go_and_changes_nothing(db_path: Path, command: list[str]) -> None:
+    fill(db_path).db.close()
+    dry = run(*command, "--dry-run")
+    assert dry.exit_code == 0 and dry.stdout.startswith("would remove ") and " 0 question(s)" not in dry.stdout
+    db = Database(db_path)
+    assert db["queries"].count == 5 and db["feedback"].count == 2
+    db.close()
+    real = run(*command, "--yes")
+    assert real.stdout.startswith("removed ") and real.stdout.split()[1:6] == dry.stdout.split()[2:7]
+
+
 def test_yes_does_not_ask(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(db_path)
-    monkeypatch.setattr("bot.logs_cli.interactive", lambda: True)
+    monkeypatch.setattr("bot.logs_forget.interactive", lambda: True)
     result = CliRunner().invoke(logs, ["purge", "--older-than", "1d", "--yes"])
     assert result.exit_code == 0 and "Continue?" not in result.output
     assert result.stdout.startswith("removed 5 question(s)")

@@ -116,7 +116,7 @@ def test_unanswered_days_counts_back_from_now(qlog: QueryLog) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     add(qlog, "yesterday", False, utc_text(now - dt.timedelta(days=1)))
     add(qlog, "last month", False, utc_text(now - dt.timedelta(days=30)))
-    assert questions(queries.unanswered(qlog.db, days=7)) == ["yesterday"]
+    assert questions(queries.unanswered(qlog.db, since=queries.since_days(7))) == ["yesterday"]
 
 
 # --- stats ---------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_stats_days_counts_back_from_now(qlog: QueryLog) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     add(qlog, "recent one", True, utc_text(now - dt.timedelta(hours=3)))
     add(qlog, "old one", True, utc_text(now - dt.timedelta(days=40)))
-    stats = queries.stats(qlog.db, days=30)
+    stats = queries.stats(qlog.db, since=queries.since_days(30))
     assert stats.questions == 1 and stats.since and stats.since < utc_text(now)
 
 
