@@ -39,7 +39,15 @@ from retrieval.ingest.cleaning import (
     PROBLEM_NO_TITLE,
     CleanResult,
 )
-from retrieval.ingest.outlet_names import host_outlet, outlet_name, site_label, spelled_host_name
+from retrieval.ingest.outlet_names import host_outlet, page_outlet_name, site_label, spelled_host_name
+from retrieval.ingest.page_meta import (
+    address_date,
+    headlines,
+    jsonld_objects,
+    plausible_date,
+    published_dates,
+    publisher_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +60,13 @@ _LINK_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in " ()<>[]\"'`"})
 # Dates only from the page's markup and address: htmldate's "extensive search" of the
 # running text would take any date the article mentions.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
-# The site's name in the page's head besides the one trafilatura picked, most explicit first.
+# The site's name in the page's head: og:site_name first, then (after JSON-LD's publisher) these.
+_SITE_NAME = "//head/meta[@property='og:site_name' or @name='og:site_name']/@content"
 _OTHER_NAMES = (
-    "//head/meta[@property='og:site_name' or @name='og:site_name' or @name='application-name'"
-    " or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
+    "//head/meta[@name='application-name' or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
 )
+# The page's own headlines: a <title> that is one of them plus a section or site name is cut to it.
+_HEADLINES = "//meta[@property='og:title' or @name='twitter:title']/@content | //h1"
 # Query parameters that say which link or campaign brought the reader, not which page it is.
 _TRACKING = re.compile(r"(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl)\Z", re.I)
 _PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
@@ -93,22 +103,38 @@ def _hostname(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _outlet(sitename: str, url: str, tree: Any) -> str:
-    # trafilatura falls back on the web address when the page names no site, and some pages
-    # give an address as og:site_name: then the page's other names, then the host's name as
-    # the page writes it in words (hawaiinewsnow.com: "Hawaii News Now"), then its domain.
-    if name := outlet_name(sitename):
-        return name
+def _outlet(sitename: str, url: str, tree: Any, objects: list[dict], title: str) -> str:
+    """The site's name: ``og:site_name``, JSON-LD ``publisher.name``, ``application-name``, the
+    ``<title>``'s site part when it spells the host, the host's name as the page writes it in
+    words, then the registrable domain (trafilatura's own pick, a Twitter handle when all else
+    fails, is never used: "BarronsOnline", "Wday_")."""
     if tree is None:
-        return host_outlet(url)
-    for candidate in tree.xpath(_OTHER_NAMES):
-        if name := outlet_name(candidate):
+        return page_outlet_name(sitename) or host_outlet(url)
+    label = _name_key(site_label(url))
+    for candidate in [*tree.xpath(_SITE_NAME), *publisher_names(objects), *tree.xpath(_OTHER_NAMES)]:
+        name = page_outlet_name(candidate)
+        if name and not (name.islower() and _name_key(name) == label):  # "usatoday": the host, not its name
             return name
+    if name := _title_site_part(title, label):
+        return name
     if name := spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT))):
         return name
     if name := host_outlet(url):
         log.info("the page names no outlet; using its domain %s", name)
     return name
+
+
+def _title_site_part(title: str, label: str) -> str:
+    """The first or last part of ``title`` after a separator when it is a name spelling the host
+    ("Dare to Play 3 – Vortex Cannon Entertainment" on vortexcannon.org)."""
+    for separator in _SEPARATORS:
+        if separator not in title:
+            continue
+        parts = title.split(separator)
+        for part in (parts[-1], parts[0]):
+            if label and _name_key(part).startswith(label) and (name := page_outlet_name(part)):
+                return name
+    return ""
 
 
 # A site name after (or before) the headline: "Headline | Site", "Headline - Site", "Site: Headline".
@@ -119,31 +145,48 @@ def _name_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def _without_site(title: str, names: tuple[str, ...]) -> str:
-    """``title`` without a leading or trailing site name (one of ``names``) after a separator."""
+def _without_site(title: str, names: tuple[str, ...], headlines: tuple[str, ...] = ()) -> str:
+    """``title`` without a leading or trailing site name (one of ``names``) after a separator, or
+    cut to the part that is one of the page's own ``headlines`` ("Headline - Auto News")."""
     keys = {_name_key(n) for n in names if n}
     keys.discard("")
+    own = {_name_key(h) for h in headlines if h} - {""}
     changed = True
     while changed:  # "Headline - Section | Site": only parts that are site names go
         changed = False
         for separator in _SEPARATORS:
             head, found, tail = title.rpartition(separator)
-            if found and head.strip() and _name_key(tail) in keys:
+            if found and head.strip() and (_name_key(tail) in keys or _name_key(head) in own):
                 title, changed = head.strip(), True
                 break
             head, found, tail = title.partition(separator)
-            if found and tail.strip() and _name_key(head) in keys:
+            if found and tail.strip() and (_name_key(head) in keys or _name_key(tail) in own):
                 title, changed = tail.strip(), True
                 break
     return title
 
 
-def _title(title: str, names: tuple[str, ...]) -> str:
+def _title(title: str, names: tuple[str, ...], headlines: tuple[str, ...] = ()) -> str:
     title = " ".join((title or "").split())
     # A page with no headline of its own falls back on the site's name: not a title.
     if _name_key(title) in {_name_key(n) for n in names if n}:
         return ""
-    return _without_site(title, names)
+    return _without_site(title, names, headlines)
+
+
+def _page_headlines(tree: Any, objects: list[dict]) -> tuple[str, ...]:
+    if tree is None:
+        return ()
+    found = [h if isinstance(h, str) else h.text_content() for h in tree.xpath(_HEADLINES)]
+    return tuple(" ".join(h.split()) for h in [*found, *headlines(objects)] if h.strip())
+
+
+def _published(tree: Any, objects: list[dict], found: str | None, address: str) -> dt.date | None:
+    """The page's own date (JSON-LD, meta tags), else htmldate's, else its address's; plausible only."""
+    for day in [*published_dates(tree, objects), plausible_date(found), address_date(address)]:
+        if day is not None:
+            return day
+    return None
 
 
 def _canonical(tree: Any, fetched: str | None) -> str:
@@ -200,13 +243,6 @@ def _without_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query=query, fragment=fragment))
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def _paragraphs(text: str, title: str) -> str:
     # trafilatura puts one block (paragraph, heading, list item) per line.
     lines = [" ".join(line.split()) for line in (text or "").splitlines()]
@@ -240,13 +276,15 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     from trafilatura.utils import load_html
 
     tree = load_html(html)
+    objects = jsonld_objects(tree)
     if not doc_url or doc_url == url:  # trafilatura found no canonical link it could use
         doc_url = _canonical(tree, url) or doc_url
-    source = _outlet(doc_site, doc_url, tree)
-    site_names = tuple(tree.xpath(_OTHER_NAMES)) if tree is not None else ()
+    page_title = " ".join(" ".join(tree.xpath("//head/title//text()")).split()) if tree is not None else ""
+    source = _outlet(doc_site, doc_url, tree, objects, page_title)
+    site_names = tuple(tree.xpath(f"{_SITE_NAME} | {_OTHER_NAMES}")) if tree is not None else ()
     names = (doc_site, source, *site_names, _hostname(doc_url), site_label(doc_url), host_outlet(doc_url))
-    title = _title(doc_title, names)
-    published = _date(doc_date)
+    title = _title(doc_title, names, _page_headlines(tree, objects))
+    published = _published(tree, objects, doc_date, doc_url or url or "")
     body = _paragraphs(doc_text, doc_title)
     problems = [
         problem

@@ -19,7 +19,15 @@ Guarantees:
   a name reserved for tests and private networks (``example.org``, ``*.test``, ``*.internal``);
 - ``spelled_host_name`` finds the site's own name *as the page writes it in words*
   (``hawaiinewsnow.com`` and the text "Copyright 2019 Hawaii News Now" give
-  "Hawaii News Now"); it never invents a spelling the page does not show.
+  "Hawaii News Now"; ``practicalhorsemanmag.com`` and "Practical Horseman" too: a host may
+  add a generic ending, ``mag``, ``online``); it never invents a spelling the
+  page does not show;
+- ``page_outlet_name`` is stricter, for names a *page* gives (not what a user typed): a
+  tagline is cut at its separator to the part that is a name ("LinkNaija | Nigeria's popular
+  news platform" gives "LinkNaija"), and these are no outlet: a copyright line ("Copyright
+  2014"), a social-media handle ("Wday_", "@skynews"), a bare US state code ("Nj"), a
+  single generic word ("Hosted", "Connected", "Home"), a phrase in running words ("Expert
+  how-to for English Riders").
 """
 
 from __future__ import annotations
@@ -56,6 +64,25 @@ _DOMAIN_BRAND = re.compile(
 _RESERVED_TLDS = frozenset({"test", "example", "invalid", "localhost", "local", "internal", "lan", "home", "corp", "intranet"})
 _RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 _MAX_WORDS = 5
+# Parts of a site name's line: "Name | tagline", "Name - tagline", "Name: tagline".
+_NAME_SEPARATORS = re.compile(r"\s+[|\u2013\u2014\u00b7\u2022/-]\s+|\s*::\s*|:\s+")
+_COPYRIGHT = re.compile(r"^(?:copyright\b|\u00a9|\(c\))[\s\u00a9\d,\u2013-]*|\ball rights reserved\b.*$", re.I)
+_HANDLE = re.compile(r"^@|^[^\s]*_[^\s]*$")
+# Words a site's name leaves in lowercase ("Bank of America", "Le Monde de l'éducation").
+_SMALL_WORDS = frozenset(
+    "a an and at by de del des di du for from in la le les of on or the to und van von y".split()
+)
+_US_STATES = frozenset(
+    "al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm "
+    "ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy".split()
+)
+# One word that names a page's kind or state, never a site ("Hosted" on AP's pages, "Connected").
+_NOT_NAMES = frozenset(
+    "home homepage index news article articles blog post story untitled menu search page website site "
+    "online latest live".split()
+)
+# Endings a host adds to the site's name: "practicalhorsemanmag", "heiseonline".
+_HOST_ENDINGS = ("magazine", "online", "news", "mag", "daily", "web", "tv")
 
 
 def is_web_address(text: str) -> bool:
@@ -85,6 +112,38 @@ def outlet_name(candidate: str | None, *, any_case: bool = False) -> str:
         log.debug("%r is a web address, not an outlet name", name)
         return ""
     return name
+
+
+def _is_tagline(words: list[str]) -> bool:
+    """A phrase in running words (three or more, one lowercase word that is not a small word)."""
+    return len(words) >= 3 and any(w[0].islower() and w.casefold() not in _SMALL_WORDS for w in words)
+
+
+def _one_name(part: str) -> str:
+    part = _COPYRIGHT.sub("", part).strip(" .,;")
+    words = part.split()
+    if not words or _HANDLE.search(part) or is_web_address(part) and not is_domain_brand(part):
+        return ""
+    if len(words) == 1 and (part.casefold() in _US_STATES or part.casefold() in _NOT_NAMES):
+        return ""
+    if len(words) == 1 and not part.isupper() and part.casefold().endswith(("ed", "ing")) and len(part) > 4:
+        return ""  # "Hosted", "Connected", "Trending": a page's state, not a site
+    return "" if _is_tagline(words) else part
+
+
+def page_outlet_name(candidate: str | None) -> str:
+    """``candidate``, a name a page gives for its site, as an outlet name, or ``""`` when it is none.
+
+    A line with separators ("Name | tagline") gives its first part that is a name.
+    """
+    line = outlet_name(candidate)
+    if not line:
+        return ""
+    for part in _NAME_SEPARATORS.split(line):
+        if name := _one_name(part):
+            return name
+    log.debug("%r names no outlet", line)
+    return ""
 
 
 def site_label(url: str) -> str:
@@ -158,6 +217,9 @@ def spelled_host_name(url: str, text: str) -> str:
     if not label:
         return ""
     counts = Counter(_spellings(label, text))
+    for ending in _HOST_ENDINGS:
+        if not counts and label.endswith(ending) and len(label) > len(ending) + 3:
+            counts = Counter(_spellings(label.removesuffix(ending), text))
     if not counts:
         return ""
     return max(counts, key=lambda s: (s.count(" "), counts[s]))
