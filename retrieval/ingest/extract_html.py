@@ -182,11 +182,16 @@ def _page_headlines(tree: Any, objects: list[dict]) -> tuple[str, ...]:
 
 
 def _published(tree: Any, objects: list[dict], found: str | None, address: str) -> dt.date | None:
-    """The page's own date (JSON-LD, meta tags), else htmldate's, else its address's; plausible only."""
-    for day in [*published_dates(tree, objects), plausible_date(found), address_date(address)]:
+    """The page's own date (JSON-LD, meta tags), else htmldate's, else its address's; plausible only.
+
+    A timestamp one day off the address's date is a time in UTC near midnight: the site's own
+    day, the one its address and its readers see, is the address's.
+    """
+    in_address = address_date(address)
+    for day in [*published_dates(tree, objects), plausible_date(found)]:
         if day is not None:
-            return day
-    return None
+            return in_address if in_address and abs((day - in_address).days) == 1 else day
+    return in_address
 
 
 def _canonical(tree: Any, fetched: str | None) -> str:

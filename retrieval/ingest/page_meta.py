@@ -41,18 +41,7 @@ _META_DATES = (
 def plausible_date(value: str | None, *, today: dt.date | None = None) -> dt.date | None:
     """The day ``value`` starts with (``YYYY-MM-DD``), when it is a plausible publication date."""
     match = _ISO_DAY.match(value or "")
-    if not match:
-        return None
-    try:
-        day = dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
-    return day if _in_range(day, today) else None
-
-
-def _in_range(day: dt.date, today: dt.date | None) -> bool:
-    latest = (today or dt.date.today()) + dt.timedelta(days=1)  # a day of slack for time zones
-    return EARLIEST <= day <= latest
+    return _plausible_day(match.groups(), today) if match else None
 
 
 def address_date(url: str, *, today: dt.date | None = None) -> dt.date | None:
@@ -61,13 +50,17 @@ def address_date(url: str, *, today: dt.date | None = None) -> dt.date | None:
         path = urlsplit(url).path
     except ValueError:
         return None
-    if not (match := _PATH_DAY.search(path)):
-        return None
+    match = _PATH_DAY.search(path)
+    return _plausible_day(match.groups(), today) if match else None
+
+
+def _plausible_day(parts: tuple[str, ...], today: dt.date | None) -> dt.date | None:
     try:
-        day = dt.date(*(int(g) for g in match.groups()))
+        day = dt.date(*(int(p) for p in parts))
     except ValueError:
         return None
-    return day if _in_range(day, today) else None
+    latest = (today or dt.date.today()) + dt.timedelta(days=1)  # a day of slack for time zones
+    return day if EARLIEST <= day <= latest else None
 
 
 def jsonld_objects(tree: Any) -> list[dict]:

@@ -101,3 +101,11 @@ def test_a_date_after_tomorrow_is_not_plausible() -> None:
     today = dt.date(2024, 3, 5)
     assert plausible_date("2024-03-06", today=today) == dt.date(2024, 3, 6)  # time zones
     assert plausible_date("2024-03-08", today=today) is None
+
+
+def test_a_utc_timestamp_past_midnight_gives_the_day_in_the_page_address() -> None:
+    html = (HTML_DIR / "handle-only.html").read_text(encoding="utf-8")  # its address: /2024/03/05/
+    html = html.replace('content="2024-03-05T10:00:00Z"', 'content="2024-03-06T02:59:46Z"')
+    assert extract_page(RawPage("page.html", html.encode("utf-8"))).published == dt.date(2024, 3, 5)
+    far = html.replace('content="2024-03-06T02:59:46Z"', 'content="2024-03-09T02:59:46Z"')
+    assert extract_page(RawPage("page.html", far.encode("utf-8"))).published == dt.date(2024, 3, 9)
