@@ -68,15 +68,20 @@ class Settings:
     # A team's own name-variant groups (NEWSDESK_ALIASES); None: the bundled file.
     aliases_path: Path | None = None
     # Web pages on private/loopback addresses (a team's own intranet news site): refused
-    # unless NEWSDESK_FETCH_PRIVATE allows them, for every host (1) or for the hosts it names.
+    # unless NEWSDESK_FETCH_PRIVATE allows them, for every host (1) or for the host:port pairs
+    # it names (a bare host: ports 80 and 443).
     fetch_private: bool = False
     fetch_private_hosts: tuple[str, ...] = ()
+    # Seconds one fetch may take in all (connect, headers, body, redirects, robots.txt).
+    fetch_deadline: float = 60.0
 
     def fetch_limits(self) -> FetchLimits:
         """The limits every fetch made for this deployment uses (ingest, feeds, /archive add)."""
         from retrieval.ingest.fetch import FetchLimits  # httpx is loaded only by what fetches
 
-        return FetchLimits(allow_private=self.fetch_private, private_hosts=self.fetch_private_hosts)
+        return FetchLimits(
+            deadline=self.fetch_deadline, allow_private=self.fetch_private, private_hosts=self.fetch_private_hosts
+        )
 
     def analyzer(self) -> Analyzer | None:
         """The analyzer every archive load must use (None: the default, bundled aliases).
@@ -182,6 +187,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
         aliases_path=aliases,
         **_fetch_private(env),
+        fetch_deadline=_number(env, "NEWSDESK_FETCH_DEADLINE", 60.0, float, 1.0, 600.0),
     )
 
 
@@ -289,19 +295,27 @@ def _archive_guilds(env: Mapping[str, str]) -> tuple[int, ...]:
 
 
 def _fetch_private(env: Mapping[str, str]) -> dict[str, Any]:
-    """NEWSDESK_FETCH_PRIVATE: on (1/true/yes/on) for every host, off, or the host names allowed."""
+    """NEWSDESK_FETCH_PRIVATE: on (1/true/yes/on) for every host and port, off, or the
+    ``host:port`` pairs allowed (a bare host: its web ports 80 and 443, never every port)."""
+    from retrieval.ingest.web_address import host_and_port
+
     raw = env.get("NEWSDESK_FETCH_PRIVATE", "").strip()
     if raw.lower() in ("", "0", "false", "no", "off"):
         return {}
     if raw.lower() in ("1", "true", "yes", "on"):
         return {"fetch_private": True}
-    hosts = tuple(h.lower().strip("[]").rstrip(".") for h in raw.replace(",", " ").split())
-    bad = [h for h in hosts if "/" in h or "@" in h or h.count(":") == 1]  # a URL, or host:port
-    if bad:
-        raise SettingsError(
-            f"NEWSDESK_FETCH_PRIVATE: {bad[0]!r} is not a host name; give 1 (every host) or host names like news.intranet.example"
-        )
-    return {"fetch_private_hosts": hosts}
+    pairs: list[str] = []
+    for entry in raw.replace(",", " ").split():
+        fix = "give 1 (every host) or host:port pairs like news.intranet.example:8080"
+        if "/" in entry or "@" in entry:  # a URL
+            raise SettingsError(f"NEWSDESK_FETCH_PRIVATE: {entry.lower()!r} is not a host or host:port; {fix}")
+        try:
+            host, port = host_and_port(entry)
+        except ValueError as exc:
+            raise SettingsError(f"NEWSDESK_FETCH_PRIVATE: {exc}; {fix}") from None
+        shown = f"[{host}]" if ":" in host and port is not None else host
+        pairs.append(shown if port is None else f"{shown}:{port}")
+    return {"fetch_private_hosts": tuple(pairs)}
 
 
 def _feeds(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ from tests.paths import ROOT
 INTERNAL = {
     # A refused address inside a fetch: the fetch raises AddressError (an IngestError) naming the page.
     "retrieval.ingest.web_address.NotPublic": "becomes AddressError",
+    # A body newsdesk cannot unpack: the fetch raises FetchError (an IngestError) naming the page.
+    "retrieval.ingest.fetch_body.UnreadableEncoding": "becomes FetchError",
     # A saved index whose arrays disagree: logged, and the index is rebuilt.
     "retrieval.store.verify.InconsistentArchive": "the saved index is rebuilt",
     # An answer that could not be posted: the cog logs it and answers privately instead.

@@ -3,10 +3,12 @@
 Guarantees: only http(s); an honest User-Agent (``newsdesk/<version> (+contact)``); a
 timeout on connecting and between bytes, and one deadline (``FetchLimits.deadline``) for
 the whole fetch -- robots.txt, every connection, TLS handshake, redirect, response headers
-and body -- enforced on each socket operation, so a server that trickles its headers a byte
-at a time cannot hold a fetch past it; at most
+and body -- enforced on each socket operation (:mod:`retrieval.ingest.fetch_deadline`), so a
+server that trickles its headers a byte at a time cannot hold a fetch past it; at most
 ``max_redirects`` redirects; a page larger than ``MAX_ARTICLE_BYTES`` is refused (by its
-Content-Length, or as soon as the bytes pass the limit); only the content types asked for are
+Content-Length, or as soon as the bytes pass the limit: a compressed body is decoded a small
+piece at a time, :mod:`retrieval.ingest.fetch_body`, so a gzip bomb is refused after the limit
+and one piece, never after a whole network chunk is inflated); only the content types asked for are
 accepted (HTML and plain text for pages; RSS, Atom or XML for feeds). Every failure is one
 ``FetchError`` whose message is one line naming the address and what went wrong (DNS,
 refused, timeout, HTTP status, too big, wrong type, private address, robots.txt) and whose
@@ -19,7 +21,7 @@ services): redirects are followed here, one hop at a time, and before *each* req
 resolves to is checked with :mod:`retrieval.ingest.web_address`: loopback, private, link-local
 (cloud metadata), multicast and other non-global addresses are refused with an
 ``AddressError`` before anything is sent. ``FetchLimits.allow_private`` (or
-``private_hosts``, exact host names) admits private and loopback addresses for a team's
+``private_hosts``, exact ``host:port`` pairs) admits private and loopback addresses for a team's
 own intranet site, never link-local ones. The request then goes to the checked address
 itself (the host name travels in the Host header and, for https, in TLS's SNI, against which
 the certificate is verified), so a DNS answer that changes after the check (DNS rebinding)
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -45,10 +46,11 @@ from typing import Any
 from importlib import metadata
 from urllib.parse import urlsplit
 
-import httpcore
 import httpx
 
 from retrieval.corpus import MAX_ARTICLE_BYTES
+from retrieval.ingest.fetch_body import ACCEPT_ENCODING, UnreadableEncoding, decoded
+from retrieval.ingest.fetch_deadline import Deadline, bind
 from retrieval.ingest.extract_html import is_home_page, looks_like_html
 from retrieval.ingest.raw_page import REASON_TOO_LARGE, IngestError, RawPage
 from retrieval.ingest.robots import MAX_ROBOTS_BYTES, RobotsCache, robots_url
@@ -107,13 +109,14 @@ class FetchLimits:
     max_bytes: int = MAX_ARTICLE_BYTES
     max_redirects: int = 5
     # Opt-ins for a team's own intranet site: private and loopback addresses for any host,
-    # or for these exact host names only. Link-local addresses are refused regardless.
+    # or for these exact "host:port" pairs only (a bare host: its ports 80 and 443).
+    # Link-local addresses are refused regardless.
     allow_private: bool = False
     private_hosts: tuple[str, ...] = ()
 
     @property
     def addresses(self) -> AddressPolicy:
-        return AddressPolicy(self.allow_private, tuple(h.lower().rstrip(".") for h in self.private_hosts))
+        return AddressPolicy(self.allow_private, self.private_hosts)
 
 
 def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), feed: bool = False) -> RawPage:
@@ -127,73 +130,6 @@ def fetch(url: str, *, contact: str = "", limits: FetchLimits = FetchLimits(), f
                 message = f"{url} redirects to the site's home page {final}; the article may have been removed"
                 raise FetchError(url, message, reason="redirects to the home page")
             return _read(url, final, response, limits, feed, deadline)
-
-
-class Deadline:
-    """When one fetch must be over; every socket operation of the fetch waits at most until then."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.ends = time.monotonic() + seconds
-
-    @property
-    def passed(self) -> bool:
-        return time.monotonic() >= self.ends
-
-    def cap(self, timeout: float | None, expired: type[httpcore.TimeoutException]) -> float:
-        """``timeout`` shortened to what is left; ``expired`` raised when nothing is."""
-        left = self.ends - time.monotonic()
-        if left <= 0:
-            raise expired(f"the {self.seconds:g} s deadline passed")
-        return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every read, write and TLS handshake ends by the fetch's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline) -> None:
-        self._inner = inner
-        self._deadline = deadline
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadline.cap(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._deadline.cap(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout), self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """The transport's network backend, its connections bound by ``deadline``."""
-
-    def __init__(self, inner: httpcore.NetworkBackend, deadline: Deadline) -> None:
-        self._inner = inner
-        self._deadline = deadline
-
-    def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _DeadlineStream(stream, self._deadline)
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("newsdesk fetches web addresses only, not unix sockets")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(min(seconds, self._deadline.cap(None, httpcore.PoolTimeout)))
 
 
 def _too_slow(url: str, deadline: Deadline) -> UnreachableError:
@@ -245,19 +181,11 @@ def _client(contact: str, limits: FetchLimits, feed: bool, deadline: Deadline) -
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1"
         if feed
         else "text/html, application/xhtml+xml, text/plain;q=0.8, */*;q=0.1",
+        "Accept-Encoding": ACCEPT_ENCODING,  # only what fetch_body decodes piece by piece
     }
     # An explicit transport: no environment proxy (it would resolve names past the check),
     # and no kept-alive connection, so no request rides on a connection checked for another host.
-    transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
-    # httpx has no deadline for a whole request (its timeouts are per socket operation), so
-    # its connection pool's network backend is wrapped: every operation ends by the deadline.
-    pool = getattr(transport, "_pool", None)
-    if not isinstance(getattr(pool, "_network_backend", None), httpcore.NetworkBackend):
-        raise RuntimeError(
-            f"httpx {httpx.__version__} / httpcore {httpcore.__version__} are laid out differently from what "
-            "newsdesk's fetch deadline expects; install the versions pyproject.toml names (pip install -e .)"
-        )
-    pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+    transport = bind(httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)), deadline)
     return httpx.Client(headers=headers, timeout=httpx.Timeout(limits.timeout), follow_redirects=False, transport=transport)
 
 
@@ -436,13 +364,18 @@ def _body(
     or once the fetch's ``deadline`` has passed."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        chunks.append(chunk)
-        if size > limits.max_bytes and cut:
-            return b"".join(chunks)[: limits.max_bytes]
-        if size > limits.max_bytes:
-            raise _too_large(url, None, limits, feed)
-        if deadline.passed:
-            raise _too_slow(url, deadline)
+    encoding = response.headers.get("Content-Encoding", "")
+    try:
+        # Decoded here, a piece at a time (httpx would inflate a whole network chunk at once).
+        for piece in decoded(response.iter_raw(), encoding):
+            size += len(piece)
+            chunks.append(piece)
+            if size > limits.max_bytes and cut:
+                return b"".join(chunks)[: limits.max_bytes]
+            if size > limits.max_bytes:
+                raise _too_large(url, None, limits, feed)
+            if deadline.passed:
+                raise _too_slow(url, deadline)
+    except UnreadableEncoding as exc:
+        raise FetchError(url, f"{url}: {exc}", reason="unreadable encoding") from None
     return b"".join(chunks)

@@ -10,7 +10,8 @@ Guarantees: every address the host resolves to is checked (not just the first), 
 with one public and one private address is refused; an address counts as public only when
 ``ipaddress`` calls it global and it is not multicast or reserved, and an IPv6 address that
 embeds an IPv4 one (IPv4-mapped, 6to4, Teredo) is judged by that IPv4 address too.
-``AddressPolicy.allow_private`` (or a host named in ``AddressPolicy.private_hosts``) also
+``AddressPolicy.allow_private`` (or a host and port named in ``AddressPolicy.private_hosts``:
+``host:port``, or a bare host for its web ports 80 and 443 only, never every port of it) also
 admits private and loopback addresses (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1,
 100.64/10) for a team's own intranet site, but never link-local addresses (169.254/16,
 where cloud metadata services live, and fe80::/10), multicast or unspecified ones.
@@ -31,15 +32,42 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not global, not "private" to Python 3.11
 
 
+WEB_PORTS = (80, 443)  # what a bare host in ``private_hosts`` opens
+
+
+def host_and_port(text: str) -> tuple[str, int | None]:
+    """``news.lan:8080`` -> ("news.lan", 8080); ``news.lan``, ``::1`` -> (host, None); ``[::1]:8080``
+    -> ("::1", 8080). Host names are lowercased, without a final dot; ValueError for a bad port."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else "?")
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:  # a bare name, or an IPv6 address without brackets
+        host, port = text, ""
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"{text!r} has no valid port (1-65535)")
+    return host.lower().rstrip("."), int(port) if port else None
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
     """Which non-public addresses may be fetched: none by default."""
 
-    allow_private: bool = False  # any host may resolve to a private or loopback address
-    private_hosts: tuple[str, ...] = ()  # only these exact host names (lowercase) may
+    allow_private: bool = False  # any host, any port may resolve to a private or loopback address
+    # Only these may: "host:port", or "host" for its web ports (80, 443). Exact host names.
+    private_hosts: tuple[str, ...] = ()
 
-    def admits_private(self, host: str) -> bool:
-        return self.allow_private or host.lower().rstrip(".") in self.private_hosts
+    def admits_private(self, host: str, port: int) -> bool:
+        if self.allow_private:
+            return True
+        name = host.lower().rstrip(".").strip("[]")
+        for entry in self.private_hosts:
+            allowed, allowed_port = host_and_port(entry)
+            if allowed == name and (port == allowed_port or (allowed_port is None and port in WEB_PORTS)):
+                return True
+        return False
 
 
 class NotPublic(ValueError):
@@ -85,10 +113,10 @@ def kind_of(ip: IPAddress) -> str:
 _PRIVATE_KINDS = ("private", "loopback")
 
 
-def check(host: str, ip: IPAddress, policy: AddressPolicy) -> None:
-    """Raise :class:`NotPublic` unless ``policy`` lets ``host`` use ``ip``."""
+def check(host: str, ip: IPAddress, policy: AddressPolicy, port: int = 80) -> None:
+    """Raise :class:`NotPublic` unless ``policy`` lets ``host`` use ``ip`` (on ``port``)."""
     kind = kind_of(ip)
-    if kind == "public" or (kind in _PRIVATE_KINDS and policy.admits_private(host)):
+    if kind == "public" or (kind in _PRIVATE_KINDS and policy.admits_private(host, port)):
         return
     raise NotPublic(host, str(ip), kind)
 
@@ -107,6 +135,6 @@ def public_addresses(host: str, port: int, policy: AddressPolicy = AddressPolicy
     """The addresses to connect to for ``host``, each checked against ``policy``."""
     addresses = resolve(host, port)
     for ip in addresses:
-        check(host, ip, policy)
+        check(host, ip, policy, port)
     log.debug("%s resolves to %s", host, ", ".join(map(str, addresses)))
     return [str(ip) for ip in addresses]

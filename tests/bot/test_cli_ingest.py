@@ -20,7 +20,7 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
     monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
     monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
-    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "127.0.0.1")  # the test pages are on this machine
+    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test pages are on this machine, on any free port
     return tmp_path / "corpus"
 
 

@@ -21,7 +21,11 @@ from tests.paths import HTML_DIR
 
 ARTICLE = (HTML_DIR / "article.html").read_bytes()
 DEFAULT = FetchLimits(timeout=0.5, deadline=2.0)
-ONLY_127 = FetchLimits(timeout=0.5, deadline=2.0, private_hosts=("127.0.0.1",))  # that exact host, nothing else
+
+
+def only_127(web: LocalWeb) -> FetchLimits:
+    """127.0.0.1 on the test server's port: that exact host and port, nothing else."""
+    return FetchLimits(timeout=0.5, deadline=2.0, private_hosts=(f"127.0.0.1:{port_of(web)}",))
 
 
 @pytest.fixture
@@ -70,15 +74,27 @@ def test_a_redirect_to_a_non_public_address_is_refused(web: LocalWeb, target: st
     web.add("/secret", b"<html>internal</html>")
     start = web.add("/start", status=302, Location=hidden)
     with pytest.raises(AddressError, match=f"redirects to {re.escape(hidden)}: ") as info:
-        fetch(start, limits=ONLY_127)
+        fetch(start, limits=only_127(web))
     assert str(info.value).startswith(start) and info.value.reason == "private address"
     assert web.pages() == ["/start"]  # the allowed first hop only; the secret page was never asked for
+
+
+def test_an_allowed_host_and_port_opens_no_other_port_of_that_host(web: LocalWeb) -> None:
+    with serve() as other:  # another service of the same host (the local dashboard, say)
+        hidden = other.add("/secret", b"<html>internal</html>")
+        start = web.add("/start", status=302, Location=hidden)
+        with pytest.raises(AddressError) as info:
+            fetch(hidden, limits=only_127(web))
+        assert str(info.value).startswith(f"{hidden}: 127.0.0.1 is a loopback address; newsdesk fetches only public")
+        with pytest.raises(AddressError, match=f"redirects to {re.escape(hidden)}: 127.0.0.1 is a loopback address"):
+            fetch(start, limits=only_127(web))
+        assert other.pages() == []
 
 
 def test_the_opt_in_lets_a_private_site_be_fetched_but_never_link_local(web: LocalWeb) -> None:
     url = web.add("/page", ARTICLE)
     assert fetch(url, limits=FetchLimits(allow_private=True)).data == ARTICLE
-    assert fetch(url, limits=ONLY_127).data == ARTICLE
+    assert fetch(url, limits=only_127(web)).data == ARTICLE
     with pytest.raises(AddressError, match="169.254.169.254 is a link-local address"):
         fetch("http://169.254.169.254/latest/meta-data/", limits=FetchLimits(allow_private=True))
 
@@ -110,7 +126,7 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(web: Loc
     asked = fake_dns(monkeypatch, {"news.intranet.example": ["127.0.0.1"]})
     web.add("/page", ARTICLE)
     url = f"http://news.intranet.example:{port_of(web)}/page"
-    page = fetch(url, limits=FetchLimits(private_hosts=("news.intranet.example",)))
+    page = fetch(url, limits=FetchLimits(private_hosts=(f"news.intranet.example:{port_of(web)}",)))
     assert page.data == ARTICLE and page.url == url
     assert [headers["Host"] for _, headers in web.requests] == [f"news.intranet.example:{port_of(web)}"] * 2  # robots.txt, page
     assert len(asked) == len(web.requests)  # one check per request, and no lookup by the connection itself
@@ -127,16 +143,16 @@ def test_address_kinds(address: str, kind: str) -> None:
 
 def test_an_allowed_host_is_matched_exactly() -> None:
     policy = AddressPolicy(private_hosts=("news.intranet.example",))
-    check("news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy)  # allowed: no error
+    check("news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy, 443)  # allowed: no error
     with pytest.raises(NotPublic, match="evil.news.intranet.example resolves to 10.0.0.2, a private address"):
-        check("evil.news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy)
+        check("evil.news.intranet.example", ipaddress.ip_address("10.0.0.2"), policy, 443)
 
 
 def test_a_host_is_reached_on_its_next_checked_address_when_one_fails(web: LocalWeb, monkeypatch: pytest.MonkeyPatch) -> None:
     # The server listens on 127.0.0.1 only: 127.0.0.3 (loopback too) refuses the connection.
     fake_dns(monkeypatch, {"two.intranet.example": ["127.0.0.3", "127.0.0.1"]})
     web.add("/page", ARTICLE)
-    page = fetch(f"http://two.intranet.example:{port_of(web)}/page", limits=FetchLimits(private_hosts=("two.intranet.example",)))
+    page = fetch(f"http://two.intranet.example:{port_of(web)}/page", limits=FetchLimits(private_hosts=(f"two.intranet.example:{port_of(web)}",)))
     assert page.data == ARTICLE and len(web.pages()) == 1
 
 
@@ -144,8 +160,8 @@ def test_https_goes_to_the_checked_address_and_is_verified_against_the_host_name
     trust = ssl.create_default_context(cafile=TLS_DIR / "cert.pem")  # the test certificate's own authority
     monkeypatch.setattr(httpx, "HTTPTransport", functools.partial(httpx.HTTPTransport, verify=trust))
     fake_dns(monkeypatch, {"news.intranet.example": ["127.0.0.1"], "other.intranet.example": ["127.0.0.1"]})
-    limits = FetchLimits(private_hosts=("news.intranet.example", "other.intranet.example"))
     with serve(tls=True) as web:
+        limits = FetchLimits(private_hosts=tuple(f"{h}.intranet.example:{port_of(web)}" for h in ("news", "other")))
         web.add("/page", ARTICLE)
         url = f"https://news.intranet.example:{port_of(web)}/page"
         assert fetch(url, limits=limits).data == ARTICLE

@@ -35,13 +35,13 @@ def web() -> Iterator[LocalWeb]:
 
 
 @pytest_asyncio.fixture
-async def bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[NewsdeskBot]:
+async def bot(fake_discord: FakeDiscord, tmp_path: Path, web: LocalWeb) -> AsyncIterator[NewsdeskBot]:
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
     settings = Settings(
         corpus_dir=corpus, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
         guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
-        fetch_private_hosts=("127.0.0.1",),  # the test pages are on this machine
+        fetch_private_hosts=(web.base.removeprefix("http://"),),  # the test pages: this machine, this port
         archive_guilds=(fake_discord.guild.id,),  # the operator's server: its moderators change the archive
     )
     desk = Desk(load_archive(corpus, semantic=False), QueryLog.open(settings.db_path))
@@ -227,7 +227,7 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
     settings = Settings(
         corpus_dir=corpus, index_path=index, db_path=tmp_path / "log.db", discord_token=fake_discord.token,
         guild_id=fake_discord.guild.id, cooldown_seconds=0, semantic=False, watch_seconds=0,
-        fetch_private_hosts=("127.0.0.1",), feeds=(feed,),
+        fetch_private=True, feeds=(feed,),
     )
     desk = Desk(load_archive(corpus, index, semantic=False), QueryLog.open(settings.db_path))
     caplog.set_level("WARNING")
@@ -278,7 +278,7 @@ async def test_a_site_that_trickles_its_headers_fails_at_the_deadline_in_the_fet
     from retrieval.library import core as library_core
     from tests.trickle_web import trickling
 
-    limits = FetchLimits(timeout=5.0, deadline=1.0, private_hosts=("127.0.0.1",))  # bytes in time; the deadline ends it
+    limits = FetchLimits(timeout=5.0, deadline=1.0, allow_private=True)  # bytes in time; the deadline ends it
     cog = bot.get_cog("ArchiveCog")
     monkeypatch.setattr(cog, "library", dataclasses.replace(cog.library, limits=limits))  # the bot's settings, made at start
     threads: list[str] = []
