@@ -36,6 +36,7 @@ import numpy as np
 
 # What callers import from here (the bot, tests, benchmarks) stays importable as before:
 # Answer and Excerpt, the question's check and the refusals, the ordering helpers.
+from retrieval.answer.rules import ArchiveRules
 from retrieval.answer.kinds import Answer, Excerpt
 from retrieval.answer.answerability import Evidence, gather_evidence, looks_non_english, model_for
 from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM
@@ -147,7 +148,7 @@ def searched_passages(archive: Archive, filters: Filters | None) -> int:
     return archive.passage_count if mask is None else int(np.count_nonzero(mask))
 
 
-class Answerer:
+class Answerer(ArchiveRules):
     """The answering rules over one archive; :func:`answerer_for` gives an archive's.
 
     It holds the archive weakly (so that :func:`answerer_for`'s cache does not keep it alive):
@@ -155,8 +156,7 @@ class Answerer:
     """
 
     def __init__(self, archive: Archive) -> None:
-        self._archive = weakref.ref(archive)
-        self.analyzer = archive.analyzer
+        super().__init__(archive)
         self._weights = TermWeights(archive)
         # Meaning joins the re-ranking when the scorer can tell it; the decision fits the features there are.
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
@@ -171,13 +171,6 @@ class Answerer:
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._picker = Picker(archive, self._meaning, self._headings)
 
-    @property
-    def archive(self) -> Archive:
-        """The archive these rules answer from (raises ReferenceError once it is freed)."""
-        archive = self._archive()
-        if archive is None:
-            raise ReferenceError("the archive of this Answerer was freed: ask through ask(archive, ...)")
-        return archive
 
     def ask(self, question: str, limit: int = DEFAULT_RESULTS, *, more: int = 0, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with up to ``limit`` excerpts (plus ``more`` spare ones).

@@ -14,12 +14,12 @@ archive weakly, as the :class:`~retrieval.answer.answerer.Answerer` that makes i
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM, Window, excerpt_text, highlight_spans
+from retrieval.answer.rules import ArchiveRules
 from retrieval.answer.kinds import Excerpt
 from retrieval.index.scoring import MeaningAware
 from retrieval.text.passages import Passage, runs_on
@@ -36,22 +36,14 @@ ANCHOR_BY_READER = True
 NEAR_DUPLICATE_JACCARD = 0.8
 
 
-class Picker:
+class Picker(ArchiveRules):
     """The excerpt rules over one archive (made by its Answerer, which holds the reader)."""
 
     def __init__(self, archive: Archive, meaning: MeaningAware | None, headings: np.ndarray) -> None:
-        self._archive = weakref.ref(archive)
-        self.analyzer = archive.analyzer
+        super().__init__(archive)
         self._meaning = meaning
         self._headings = headings
 
-    @property
-    def archive(self) -> Archive:
-        """The archive these excerpts come from (raises ReferenceError once it is freed)."""
-        archive = self._archive()
-        if archive is None:
-            raise ReferenceError("the archive of this Picker was freed")
-        return archive
 
     def pick(
         self, ranked: list[tuple[int, float]], query_weights: dict[str, float], wanted: int, question: str = ""

@@ -13,12 +13,12 @@ A TermWeights holds its archive weakly, as the Answerer that makes it does.
 from __future__ import annotations
 
 import math
-import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.answer.answerability import informativeness
+from retrieval.answer.rules import ArchiveRules
 from retrieval.answer.metadata import MetadataTerms
 from retrieval.answer.query import Query
 
@@ -26,25 +26,17 @@ if TYPE_CHECKING:
     from retrieval.archive import Archive
 
 
-class TermWeights:
+class TermWeights(ArchiveRules):
     """The term weights over one archive."""
 
     def __init__(self, archive: Archive) -> None:
-        self._archive = weakref.ref(archive)
-        self.analyzer = archive.analyzer
+        super().__init__(archive)
         df = archive.index.document_frequencies()
         n = archive.passage_count
         self._weight_scale = n
         self._typical_weight = float(np.mean(np.log1p((n - df + 0.5) / (df + 0.5)))) if df.size else 1.0
         self._metadata: MetadataTerms | None = None
 
-    @property
-    def archive(self) -> Archive:
-        """The archive weighed (raises ReferenceError once it is freed)."""
-        archive = self._archive()
-        if archive is None:
-            raise ReferenceError("the archive of these TermWeights was freed")
-        return archive
 
     def by_metadata(self, query: Query, weights: dict[str, float], known: set[str]) -> dict[str, np.ndarray]:
         """The question's years, months and outlets that some passage meets by its article's
