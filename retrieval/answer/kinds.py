@@ -1,6 +1,6 @@
 """What an answer is: the excerpts shown and the :class:`Answer` that holds them.
 
-:mod:`retrieval.answer.answerer` makes them; the bot (``bot/reply.py``, ``bot/desk.py``) shows and logs
+:mod:`retrieval.answer.answerer` makes them; the bot (``bot/reply.py``, ``bot/desk/``) shows and logs
 them. Guarantees: both are frozen (an answer never changes once made); ``to_json`` gives
 plain JSON types only (dates as ISO strings, scores rounded to 6 places), as the command
 line's ``--json`` prints them. Nothing here ranks, reads the archive or writes anything.

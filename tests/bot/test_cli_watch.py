@@ -101,7 +101,7 @@ def test_bad_input_is_one_line_and_saves_nothing(env: Path) -> None:
 
 
 def test_a_place_holds_at_most_so_many_watches(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.desk.MAX_WATCHES", 2)
+    monkeypatch.setattr("bot.desk.watches.MAX_WATCHES", 2)
     run("watch", "add", COST)
     run("watch", "add", STORM)
     third = run("watch", "add", "Why did engineers open the spillway?")
