@@ -134,7 +134,8 @@ def test_a_question_is_paged_from_a_thread_started_on_its_answer_but_not_from_an
 def test_a_question_is_validated_once_on_its_way_from_the_interface_to_the_archive(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.desk
+    import bot.desk.base
+    import bot.desk.questions
     import retrieval.answer.answerer as answerer
 
     calls: list[str] = []
@@ -143,7 +144,8 @@ def test_a_question_is_validated_once_on_its_way_from_the_interface_to_the_archi
         calls.append(question)
         return validate_question(question, *args)
 
-    monkeypatch.setattr(bot.desk, "validate_question", counted)
+    monkeypatch.setattr(bot.desk.questions, "validate_question", counted)  # validate
+    monkeypatch.setattr(bot.desk.base, "validate_question", counted)  # ask, on its way to the archive
     monkeypatch.setattr(answerer, "validate_question", counted)
     checked = desk.validate("Did Iran  send troops to Iraq?")
     asked = desk.ask(checked.question, filters=checked.filters)
