@@ -10,8 +10,11 @@ Guarantees:
   ``newsdesk dashboard hash-password``) every page needs a login (user ``moderator``; the
   login is :mod:`bot.dashboard_auth`: throttled, hashed off the event loop, an HttpOnly
   expiring cookie), and the dashboard may bind beyond this machine. Without one it binds
-  to a loopback address only and refuses any other, saying how to set a password.
-- The hash reaches Datasette through its environment, never through a file.
+  to a loopback address only and refuses any other, saying how to set a password, and
+  prints a one-time link (a random token, as Datasette's ``--root`` does): only the browser
+  that opens it is logged in, so another user of this machine cannot read the log.
+- The hash and the token reach Datasette through its environment (readable by this user
+  alone), never through a file or the command line.
 - Requests for another host name are refused (DNS rebinding), CSV downloads carry the
   formula guard, a query's memory and time are capped, and Datasette stops when this
   command dies: see :mod:`bot.querylog.datasette_plugins.newsdesk_guard`.
@@ -40,6 +43,7 @@ from typing import Any
 
 import click
 
+from bot.dashboard_gate import new_token
 from bot.dashboard_guild import COPY_PREFIX, DEFAULT_REFRESH_SECONDS, mark_owner, remove_stale_copies, served_copy
 from bot.logs_access import settings_of
 from bot.cli_errors import OneLineErrors
@@ -51,6 +55,8 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install -e '.[dashboard]'"
 USER = "moderator"
 HASH_ENV = "NEWSDESK_DASHBOARD_PASSWORD_HASH"
+TOKEN_ENV = "NEWSDESK_DASHBOARD_TOKEN"  # the one-time link's token (read by bot.dashboard_auth)
+TOKEN_PATH = "/-/auth-token"
 PARENT_ENV = "NEWSDESK_DASHBOARD_PARENT"  # read by the guard plugin's watchdog
 SQL_TIME_LIMIT_MS = 1000  # Datasette's default, set here so it stays
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
@@ -72,6 +78,7 @@ def build_metadata(
     name: str,
     *,
     login: bool = False,
+    link: bool = False,
     host: str = "127.0.0.1",
     allow_hosts: tuple[str, ...] = (),
     guild: int | None = None,
@@ -79,8 +86,11 @@ def build_metadata(
 ) -> dict[str, Any]:
     """Datasette metadata for the log database ``name``: titles, canned queries, the host
     names it answers to and, with ``login``, the moderator account (its hash read from
-    ``HASH_ENV``) and the rule that only that account may see anything."""
-    access = f"Log in as {USER} to read it." if login else "No login: only this machine can reach it."
+    ``HASH_ENV``); with ``login`` or ``link`` (the one-time link) the rule that only that
+    account may see anything."""
+    access = f"Log in as {USER} to read it." if login else "Opened with the one-time link printed at start-up."
+    if not (login or link):
+        access = "No login: only this machine can reach it."
     scope = f" Only server {guild}'s questions, brought up to date every {refresh:g} s." if guild else ""
     wildcard = host in WILDCARD_HOSTS
     metadata: dict[str, Any] = {
@@ -108,8 +118,9 @@ def build_metadata(
             }
         },
     }
-    if login:
+    if login or link:
         metadata["allow"] = {"id": USER}
+    if login:
         metadata["plugins"]["datasette-auth-passwords"] = {f"{USER}_password_hash": {"$env": HASH_ENV}}
     return metadata
 
@@ -168,14 +179,15 @@ def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) 
     ]
 
 
-def start_message(host: str, port: int, login: bool) -> str:
+def start_message(host: str, port: int, login: bool, token: str | None = None) -> str:
     where = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
     text = f"Serving the query log read-only at {where}\n"
     if login:
         return text + f"Log in as {USER} with the dashboard password."
     return text + (
-        "No dashboard password is set, so there is no login: it is bound to this machine only. "
-        f"To require one (and to bind beyond it): newsdesk dashboard hash-password, then set {HASH_ENV}."
+        "No dashboard password is set: it is bound to this machine only, and this one-time link logs one browser in "
+        f"(keep it to yourself; restart for another):\n{where.rstrip('/')}{TOKEN_PATH}?token={token}\n"
+        f"To use a password instead (and to bind beyond this machine): newsdesk dashboard hash-password, then set {HASH_ENV}."
     )
 
 
@@ -239,6 +251,7 @@ def dashboard(
     metadata = build_metadata(
         database_name(settings.db_path),
         login=password_hash is not None,
+        link=password_hash is None,
         host=host,
         allow_hosts=allow_hosts,
         guild=guild,
@@ -279,10 +292,13 @@ def _serve(
     guild: int | None = None,
     refresh: float = DEFAULT_REFRESH_SECONDS,
 ) -> None:
-    env = {key: value for key, value in os.environ.items() if key != HASH_ENV}
+    env = {key: value for key, value in os.environ.items() if key not in (HASH_ENV, TOKEN_ENV)}
     env[PARENT_ENV] = str(os.getpid())
+    token = None
     if password_hash is not None:
         env[HASH_ENV] = password_hash  # read by Datasette through the metadata's {"$env": ...}
+    else:
+        token = env[TOKEN_ENV] = new_token()  # taken out of Datasette's environment by bot.dashboard_auth
     remove_stale_copies()
     with tempfile.TemporaryDirectory(prefix=COPY_PREFIX) as folder, contextlib.ExitStack() as stack:
         mark_owner(Path(folder))
@@ -290,7 +306,7 @@ def _serve(
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
         # A QueryLogError is one line (OneLineErrors).
         served = stack.enter_context(served_copy(db_path, Path(folder), guild, refresh)) if guild else db_path.resolve()
-        click.echo(start_message(host, port, password_hash is not None), err=True)
+        click.echo(start_message(host, port, password_hash is not None, token), err=True)
         command = datasette_command(served, metadata_path, host, port)
         log.debug("running %s", command)
         preexec = _parent_death_signal if sys.platform.startswith("linux") else None

@@ -4,13 +4,13 @@ to the canned queries, and the chart itself as a PNG drawn from the log on each 
 Run by ``newsdesk dashboard`` as ``python -m bot.dashboard_site serve ...``: :func:`main`
 registers this module with Datasette's plugin manager in-process (nothing is installed as
 an entry point, so a plain ``datasette`` run elsewhere is unaffected) and hands over to
-Datasette's own command line. With a password it registers the dashboard's login
-(:mod:`bot.dashboard_auth`: throttled, hashing off the event loop, a hardened cookie) in
-place of datasette-auth-passwords, which it always unloads.
+Datasette's own command line. With a password, or the one-time link's token, it registers
+the dashboard's login (:mod:`bot.dashboard_auth`: throttled, hashing off the event loop, a
+hardened cookie) in place of datasette-auth-passwords, which it always unloads.
 
 Guarantees:
-- Both pages ask Datasette whether the visitor may view the instance, so with a password set
-  they show nothing before login: the home page sends the visitor
+- Both pages ask Datasette whether the visitor may view the instance, so with a password
+  (or without one, before the one-time link is opened) they show nothing before login: the home page sends the visitor
   to the login form, the chart answers 403.
 - In the canned pages, a question's id links to the "One question" page (everything the log
   keeps about it: articles, passages and scores, why it got no answer, votes).
@@ -185,7 +185,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Datasette's command line with this module registered as a plugin."""
     from datasette.cli import cli
 
-    register(login=bool(os.environ.get(HASH_ENV)))
+    from bot.dashboard_auth import arm_token_from_environment
+
+    link = arm_token_from_environment()  # before Datasette starts anything that could inherit it
+    register(login=bool(os.environ.get(HASH_ENV)) or link)
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="datasette")
 
 

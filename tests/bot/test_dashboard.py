@@ -72,7 +72,11 @@ def test_with_a_login_only_the_moderator_sees_anything_and_the_hash_stays_out_of
 def test_print_metadata(db_path: Path) -> None:
     result = CliRunner().invoke(dashboard, ["--print-metadata"])
     assert result.exit_code == 0
-    assert "unanswered" in json.loads(result.stdout)["databases"]["newsdesk"]["queries"]
+    metadata = json.loads(result.stdout)
+    assert "unanswered" in metadata["databases"]["newsdesk"]["queries"]
+    # No password: only the browser that opened the one-time link sees anything.
+    assert metadata["allow"] == {"id": "moderator"} and "one-time link" in metadata["description"]
+    assert "datasette-auth-passwords" not in metadata["plugins"]
 
 
 def test_without_datasette_the_error_names_the_extra(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ from datasette.app import Datasette  # noqa: E402
 from datasette.plugins import pm  # noqa: E402
 from datasette.utils import baseconv  # noqa: E402
 
-from bot import dashboard_auth  # noqa: E402
+from bot import dashboard_auth, dashboard_gate  # noqa: E402
 from bot.dashboard import HASH_ENV, build_metadata  # noqa: E402
 from bot.querylog import QueryLog, QueryRecord  # noqa: E402
 from bot.querylog import functions  # noqa: E402
@@ -71,13 +71,13 @@ def datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Any) -> Dat
 def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password check, by the name of the thread it ran in."""
     calls: list[str] = []
-    real = dashboard_auth.verify_password
+    real = dashboard_gate.verify_password
 
     def counted(password: str, encoded: str) -> bool:
         calls.append(threading.current_thread().name)
         return real(password, encoded)
 
-    monkeypatch.setattr(dashboard_auth, "verify_password", counted)
+    monkeypatch.setattr(dashboard_gate, "verify_password", counted)
     return calls
 
 
@@ -208,7 +208,7 @@ async def test_a_logged_in_page_is_served_while_a_password_is_being_checked(
 
     async with client(datasette) as moderator:
         assert (await log_in(moderator, PASSWORD)).status_code == 302
-        monkeypatch.setattr(dashboard_auth, "verify_password", slow)
+        monkeypatch.setattr(dashboard_gate, "verify_password", slow)
         async with client(datasette, "203.0.113.9") as attacker:
             attempt = asyncio.ensure_future(attacker.get("/newsdesk.json", headers=basic("moderator", "guess")))
             while not entered.is_set():  # the check has started, in its thread
@@ -223,7 +223,7 @@ async def test_a_logged_in_page_is_served_while_a_password_is_being_checked(
 
 def test_the_throttle_forgets_after_its_window() -> None:
     now = [1000.0]
-    throttle = dashboard_auth.Throttle(2, window=60, clock=lambda: now[0])
+    throttle = dashboard_gate.Throttle(2, window=60, clock=lambda: now[0])
     throttle.count("a")
     throttle.count("a")
     assert throttle.wait("a") == 60 and throttle.wait("b") == 0

@@ -3,7 +3,9 @@ SQL, a killed parent; and `--guild`, which serves one server's questions only.""
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import http.client
 import importlib.util
 import io
@@ -39,11 +41,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The dashboards here have a password (one cheap to check); every request logs in with it.
+PASSWORD = "guard test password"
+_SALT = "guardsalt"
+CHEAP_HASH = "pbkdf2_sha256$1000${}${}".format(
+    _SALT, base64.b64encode(hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), _SALT.encode(), 1000)).decode()
+)
+BASIC = "Basic " + base64.b64encode(f"moderator:{PASSWORD}".encode()).decode()
+
+
 def get(port: int, path: str, host: str | None = None, timeout: float = 20) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.putrequest("GET", path, skip_host=True)
         connection.putheader("Host", host or f"127.0.0.1:{port}")
+        connection.putheader("Authorization", BASIC)
         connection.endheaders()
         response = connection.getresponse()
         return response.status, response.read()
@@ -71,7 +83,7 @@ def start(log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.dashboard", "--port", str(port), *args],
         cwd=log_path.parent,
-        env={**env, "NEWSDESK_DB": str(log_path)},
+        env={**env, "NEWSDESK_DB": str(log_path), HASH_ENV: CHEAP_HASH},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
