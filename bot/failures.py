@@ -117,3 +117,12 @@ async def _delete_thinking(interaction: discord.Interaction) -> None:
 async def report_failure(interaction: discord.Interaction, error: BaseException, what: str = "command") -> None:
     """The one error path for commands and buttons: log what is unexpected, tell the member privately."""
     await send_private(interaction, error_message(error, what, getattr(interaction.client, "settings", None)))
+
+
+class ReportingView(discord.ui.View):
+    """A view whose buttons fail like commands do: one private line (an unexpected error logged
+    with its traceback), never discord.py's bare log line and a press that seems to do nothing."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item, /) -> None:
+        label = getattr(item, "label", None) or type(item).__name__
+        await report_failure(interaction, error, f"the {label} button")

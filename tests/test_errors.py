@@ -29,7 +29,7 @@ INTERNAL = {
     # A saved index whose arrays disagree: logged, and the index is rebuilt.
     "retrieval.store.verify.InconsistentArchive": "the saved index is rebuilt",
     # An answer that could not be posted: the cog logs it and answers privately instead.
-    "bot.cogs.ask.cog.NotPosted": "the cog answers privately",
+    "bot.cogs.ask.posting.NotPosted": "the cog answers privately",
     # /querylog's file over Discord's size limit: the cog sends a shorter one or says so.
     "bot.cogs.querylog_commands._TooLarge": "the cog sends less",
     # A malformed Basic header at the dashboard: the login answers 401 saying so (a web reply).

@@ -1,6 +1,6 @@
 """The live archive in the running bot, and ``/archive`` for moderators.
 
-Background tasks (started when the cog loads, cancelled when it unloads) follow the corpus
+Background tasks (started once the bot is connected, cancelled when the cog unloads) follow the corpus
 folder and poll feeds; see :mod:`bot.live`. ``/archive add url:`` fetches and extracts the
 page in a worker thread and shows a private preview with Add / Cancel (only the moderator who
 asked can press them); Add checks the corpus again, writes the file, reloads the archive and
@@ -26,6 +26,7 @@ from discord.ext import commands
 
 from bot.checks import changes_archive, is_moderator
 from bot.desk import ArchiveAdminError, FetchPool, IngestError, archive_options
+from bot.failures import ReportingView
 from bot.live import LiveArchive
 from bot.reply import (
     CITED_SOURCE_CHARS, CITED_TITLE_CHARS, NO_MENTIONS, Limits, escape, fit_lines, truncate, without_server_paths,
@@ -89,7 +90,7 @@ def preview_embed(preview: Preview) -> discord.Embed:
     return embed
 
 
-class AddView(discord.ui.View):
+class AddView(ReportingView):
     """Add / Cancel under a preview; only the moderator who asked may press them."""
 
     def __init__(self, cog: ArchiveCog, preview: Preview, command: discord.Interaction) -> None:
@@ -148,7 +149,14 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
         # never hold the default executor's threads that votes and /querylog use.
         self.fetches = FetchPool()
 
-    async def cog_load(self) -> None:
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Start following the corpus and polling the feeds once the bot is connected, not when
+        the cog loads: a client that never connects (``newsdesk sync``; the first try of
+        ``newsdesk run`` when Discord refuses the Message Content intent) must not start a poll
+        beside the one of the client that serves (two writers to one corpus)."""
+        if self.tasks:  # on_ready comes again after a reconnect that could not resume
+            return
         settings = self.bot.settings
         if settings.watch_seconds > 0:
             await self.live.start_watching()

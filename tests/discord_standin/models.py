@@ -242,6 +242,10 @@ class FakeChannel:
             d["guild_id"] = str(self.guild_id)
         if self.type in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
             d.update({"topic": self.topic, "rate_limit_per_user": 0, "default_auto_archive_duration": 1440})
+        elif self.type == ChannelType.GUILD_FORUM:  # its posts are threads (add_thread with this parent)
+            d.update({"topic": self.topic, "rate_limit_per_user": 0, "default_auto_archive_duration": 1440,
+                      "available_tags": [], "default_reaction_emoji": None, "default_sort_order": None,
+                      "default_forum_layout": 0, "default_thread_rate_limit_per_user": 0})
         elif self.type == ChannelType.GUILD_VOICE:
             d.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None, "rate_limit_per_user": 0})
         return d

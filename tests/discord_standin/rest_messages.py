@@ -12,7 +12,7 @@ from typing import Any
 
 from .gateway import Intents
 from .limits import ApiError, FormErrors, error
-from .models import Perm
+from .models import ChannelType, Perm
 from .routing import Ctx
 from .state import StandinState
 
@@ -22,9 +22,13 @@ class ChannelMessageRoutes(StandinState):
 
     async def r_create_message(self, ctx: Ctx, channel_id: str) -> Any:
         ch = self._channel(channel_id)
+        if ch.type == ChannelType.DM:
+            self._refuse_closed_dm(ch)  # world_events.close_dms: 50007
         perms = self._bot_perms(ch)
         if not perms & Perm.VIEW_CHANNEL:
             raise self._reject("missing_access", error(403, 50001, "Missing Access"), ctx.rec)
+        if ch.type == ChannelType.GUILD_FORUM:  # a forum takes posts (threads), not messages
+            raise self._reject("not_text", error(400, 50008, "Cannot send messages in a non-text channel"), ctx.rec)
         if ch.is_thread:
             self._require(ctx, perms, Perm.SEND_MESSAGES_IN_THREADS, "SEND_MESSAGES_IN_THREADS")
         else:

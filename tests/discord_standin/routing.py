@@ -101,6 +101,8 @@ class Ctx:
 
 
 class Routing(StandinState):
+    _outage: Callable[[str, RecordedRequest], None]  # world_events.WorldEvents
+
     """Receives every request and hands REST calls to the ``r_*`` route methods."""
 
     @staticmethod
@@ -162,6 +164,7 @@ class Routing(StandinState):
             handler, auth = self._match(request.method, rec)
             if auth and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise self._reject("unauthorized", error(401, 0, "401: Unauthorized"), rec)
+            self._outage(request.method, rec)  # world_events.fail_route: Discord's own trouble
             verdict = self.rate_limits.check(request.method, rec.route or "", rec.params, self.now())
             headers = verdict.headers
             if verdict.refused is not None:

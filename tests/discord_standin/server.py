@@ -39,6 +39,7 @@ from .routing import Routing
 from .state import DEFAULT_TOKEN, StandinState
 from .user_messages import UserMessages
 from .waiting import Waiting
+from .world_events import WorldEvents
 
 log = logging.getLogger("discord_standin")
 
@@ -56,6 +57,7 @@ class FakeDiscord(
     GatewayServer,
     InteractionEvents,
     UserMessages,
+    WorldEvents,
     StandinState,
 ):
     """A local fake of Discord for end-to-end tests of discord.py bots.

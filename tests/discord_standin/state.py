@@ -105,6 +105,10 @@ class StandinState:
         self.rate_limited: list[RecordedRequest] = []  # requests answered 429
         self.deleted_messages: list[dict[str, Any]] = []  # messages the bot deleted through webhook routes
         self.command_permits: dict[tuple[int, str], set[int]] = {}  # (guild, command) -> role / user ids
+        # world_events.py: injected 5xx answers (fail_route) and users whose DMs are closed (close_dms).
+        self.outages: list[Any] = []
+        self.outage_answers: list[RecordedRequest] = []
+        self.closed_dms: set[int] = set()
 
     def _init_gateway(self) -> None:
         self.session: Optional[GatewaySession] = None

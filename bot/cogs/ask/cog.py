@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import enum
 import functools
 import logging
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from discord.ext import commands
 
 from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
+from bot.cogs.ask.posting import NotPosted, Post, Where, post, tell_cannot_post, where_to_answer
 from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
 from bot.desk import Asked, Charted, FilterError, Filters, LogNotOpen, Page, Place, QuestionError
@@ -53,20 +53,15 @@ EDIT_IS_NEW_SECONDS = 300
 MENTION_HINT = "Ask me a question after the mention, e.g. *@newsdesk Did Iran send troops to Iraq?* \u2014 or use `/ask`."
 DM_HINT = "Ask me a question, e.g. *Did Iran send troops to Iraq?* (a question ends with ?) \u2014 or use `/ask`."
 MENTION_APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
-class Post(enum.Enum):
-    """How the bot may answer a message where it was posted."""
 
-    REPLY = "reply"  # Send Messages (in Threads) and Read Message History
-    PLAIN = "plain"  # may post, but not read the history a reply refers to: a message that is not a reply
-    NONE = "none"  # may not post there
-
-
-class NotPosted(Exception):
-    """Discord refused the bot's message, as a reply and as a plain message."""
-
-
-CANNOT_POST = ("I can't answer in <#{channel}>: I don't have the {permission} permission there. "
-               "Ask me with `/ask` in that channel instead, or ask a moderator to let me post there.")
+# What Discord shows under each /ask option.
+ASK_OPTIONS = {
+    "question": "What you want to know, e.g. Did Iran send troops to Iraq?",
+    "outlet": "Only articles from this outlet (e.g. DW)",
+    "since": "Only articles published on or after this date (YYYY-MM-DD)",
+    "until": "Only articles published on or before this date (YYYY-MM-DD)",
+    "timeline": "Show the best excerpt of each article on it, oldest first: how the story developed",
+}
 NOT_IN_LOG = "That answer is no longer in the log, so I can't page through it. Ask again with `/ask`."
 NO_MORE = "No more excerpts for this question."
 VOTE_GONE = "That answer is no longer in the log, so your vote was not recorded."
@@ -151,13 +146,7 @@ class AskCog(commands.Cog, name="Ask"):
         await asyncio.to_thread(self.bot.desk.reject, question, error, filters=filters, **who)
 
     @app_commands.command(name="ask")
-    @app_commands.describe(
-        question="What you want to know, e.g. Did Iran send troops to Iraq?",
-        outlet="Only articles from this outlet (e.g. DW)",
-        since="Only articles published on or after this date (YYYY-MM-DD)",
-        until="Only articles published on or before this date (YYYY-MM-DD)",
-        timeline="Show the best excerpt of each article on it, oldest first: how the story developed",
-    )
+    @app_commands.describe(**ASK_OPTIONS)
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -190,17 +179,23 @@ class AskCog(commands.Cog, name="Ask"):
         try:
             if timeline:
                 desk = self.bot.desk
-                reply = timeline_reply(
-                    await self._in_worker(desk.timeline, checked.question, limit=TIMELINE_SHOWN, filters=filters, **who)
-                )
+                charted = await self._in_worker(desk.timeline, checked.question, limit=TIMELINE_SHOWN, filters=filters, **who)
+                reply, query_id = timeline_reply(charted), charted.query_id
             else:
-                reply = reply_for(await self._ask(checked.question, filters=filters, **who))
+                asked = await self._ask(checked.question, filters=filters, **who)
+                reply, query_id = reply_for(asked), asked.query_id
         except (QuestionError, FilterError) as exc:
             # The outlet checked again once the archive is loaded (a lazy desk), or an empty archive.
             await report_failure(interaction, exc)
             await self._log_refused(question, exc, filters, **who)
             return
-        await send_public(interaction, **reply)
+        try:
+            await send_public(interaction, **reply)
+        except discord.HTTPException:
+            # Logged as answered by the search; nobody was shown it (Discord failed), so it leaves
+            # the log; the member gets the private apology of the command's error handler.
+            await asyncio.to_thread(self.bot.desk.not_posted, query_id)
+            raise
 
     @ask.autocomplete("outlet")
     async def outlet_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -248,22 +243,22 @@ class AskCog(commands.Cog, name="Ask"):
             return  # stopping: a restarted bot does not see it either; the member can ask again
         if not self.replies.asks(message.id, question):
             return
-        how = _may_post(message)
-        if how is Post.NONE:
-            await self._cannot_post_here(message)
+        where = await where_to_answer(self.bot, message)
+        if where.post is Post.NONE:
+            await tell_cannot_post(message, where)
             return
-        if how is Post.PLAIN:
+        if where.post is Post.PLAIN:
             log.info("message %s: no Read Message History in channel %s, so the answer is a message, not a reply",
                      message.id, message.channel.id)
         try:
-            await self._answer_mention(message, question, how, edited=edited)
+            await self._answer_mention(message, question, where, edited=edited)
         except NotPosted as exc:
             log.warning("message %s not answered: %s", message.id, exc)
         except Exception:
             # A listener's error must not take the bot down; the member gets an apology.
             log.exception("answering a mention failed (message %s)", message.id)
             try:
-                await self._post(message, how, content=MENTION_APOLOGY)
+                await post(message, where.post, content=MENTION_APOLOGY)
             except (discord.HTTPException, NotPosted):
                 log.exception("could not send the apology either")
 
@@ -271,19 +266,9 @@ class AskCog(commands.Cog, name="Ask"):
         """A mention in a server outside NEWSDESK_GUILDS gets no reply and is not logged."""
         return self.bot.serves(message.guild.id if message.guild else None, f"a mention (message {message.id})")
 
-    async def _cannot_post_here(self, message: discord.Message) -> None:
-        """Tell the member privately why no answer comes, and how to ask instead (nothing is searched)."""
-        permission = "Send Messages in Threads" if isinstance(message.channel, discord.Thread) else "Send Messages"
-        log.warning("message %s not answered: no %s permission in channel %s", message.id, permission, message.channel.id)
-        try:
-            text = CANNOT_POST.format(channel=message.channel.id, permission=permission)
-            await message.author.send(text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException:
-            log.info("could not tell member %s either (their DMs may be closed)", message.author.id)
-
-    async def _answer_mention(self, message: discord.Message, question: str, how: Post, *, edited: bool = False) -> None:
+    async def _answer_mention(self, message: discord.Message, question: str, where: Where, *, edited: bool = False) -> None:
         async def reply(**kwargs: Any) -> None:
-            await self._reply(message, question, how, **kwargs)
+            await self._reply(message, question, where.post, **kwargs)
 
         if not question:
             await reply(content=MENTION_HINT if message.guild else DM_HINT)
@@ -311,14 +296,14 @@ class AskCog(commands.Cog, name="Ask"):
                 await self._log_refused(question, exc, **who)
                 return
         try:
-            await reply(**reply_for(asked, embeds=_may_embed(message)))
+            await reply(**reply_for(asked, embeds=where.embeds))
         except (NotPosted, discord.HTTPException):
             # Logged as answered by the search; nobody was shown the answer, so it leaves the log.
             await asyncio.to_thread(self.bot.desk.not_posted, asked.query_id)
             raise
 
     async def _reply(self, message: discord.Message, question: str, how: Post, **kwargs: Any) -> None:
-        """Reply to ``message`` (see :meth:`_post`), or put the answer in the reply sent before
+        """Reply to ``message`` (see :func:`.posting.post`), or put the answer in the reply sent before
         (an edited question). Raises NotPosted when Discord refuses it.
 
         Nothing when the message was deleted or edited again meanwhile: that answer is not wanted.
@@ -333,23 +318,7 @@ class AskCog(commands.Cog, name="Ask"):
                 return
             except discord.NotFound:  # a moderator deleted the answer: the edited question gets a new one
                 log.info("the answer to message %s was deleted; replying again", message.id)
-        tracked.reply = await self._post(message, how, **kwargs)
-
-    async def _post(self, message: discord.Message, how: Post, **kwargs: Any) -> discord.Message:
-        """Answer ``message`` as a reply, or as a plain message where the bot may not read the
-        history a reply refers to. Where the bot's cache could not tell (a channel it has not
-        seen, permissions changed since), a refused reply is sent again as a plain message;
-        NotPosted when that is refused too."""
-        if how is Post.REPLY:
-            try:
-                return await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
-            except discord.Forbidden as exc:
-                log.info("reply to message %s refused (%s); sending a plain message instead", message.id, exc.text or exc.status)
-        try:
-            return await message.channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
-        except discord.Forbidden as exc:
-            raise NotPosted(f"Discord refused the bot's message in channel {message.channel.id} "
-                            f"({exc.text or exc.status}): check its permissions there") from exc
+        tracked.reply = await post(message, how, **kwargs)
 
     # -- buttons: acknowledge first, then work; any failure is one private message ----------
 
@@ -414,28 +383,3 @@ def _just_edited(message: discord.Message) -> bool:
     pin), which keep the time of the last edit, if any."""
     edited = message.edited_at
     return edited is not None and discord.utils.utcnow() - edited < dt.timedelta(seconds=EDIT_IS_NEW_SECONDS)
-
-
-def _may_post(message: discord.Message) -> Post:
-    """How the bot may answer where the message was posted: a reply needs Read Message History
-    besides Send Messages (in threads Send Messages in Threads); in DMs it may always reply."""
-    if message.guild is None or isinstance(message.channel, discord.PartialMessageable):
-        return Post.REPLY  # a DM; or a channel the bot has not cached, whose permissions it cannot know: try
-    try:
-        permissions = message.channel.permissions_for(message.guild.me)  # type: ignore[union-attr]
-    except discord.ClientException:  # a thread whose parent channel is not cached: try
-        return Post.REPLY
-    in_thread = isinstance(message.channel, discord.Thread)
-    if not (permissions.send_messages_in_threads if in_thread else permissions.send_messages):
-        return Post.NONE
-    return Post.REPLY if permissions.read_message_history else Post.PLAIN
-
-
-def _may_embed(message: discord.Message) -> bool:
-    """The bot may send embeds where the message was posted (Embed Links; always in DMs)."""
-    if message.guild is None:
-        return True
-    try:
-        return message.channel.permissions_for(message.guild.me).embed_links  # type: ignore[union-attr]
-    except discord.ClientException:  # a thread whose parent channel is not cached
-        return False

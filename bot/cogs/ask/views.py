@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import discord
 
 from bot.checks import NOT_SERVED
+from bot.failures import ReportingView
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +119,19 @@ class PageButton(
         await _cog(interaction).turn_page(interaction, self.query_id, self.start)
 
 
-def pager_view(query_id: int, previous_start: int | None, next_start: int | None) -> discord.ui.View:
+def pager_view(query_id: int, previous_start: int | None, next_start: int | None) -> ReportingView:
     """Previous / Next under a private page; a way with no page is shown disabled."""
-    view = discord.ui.View(timeout=None)
+    view = ReportingView(timeout=None)
     view.add_item(PageButton(query_id, previous_start or 0, PREVIOUS, disabled=previous_start is None))
     view.add_item(PageButton(query_id, next_start or 0, NEXT, disabled=next_start is None))
     return view
 
 
-def answer_view(query_id: int | None, next_start: int | None) -> discord.ui.View | None:
+def answer_view(query_id: int | None, next_start: int | None) -> ReportingView | None:
     """Buttons under an answer; none when the question could not be logged."""
     if query_id is None:
         return None
-    view = discord.ui.View(timeout=None)
+    view = ReportingView(timeout=None)
     if next_start is not None:
         view.add_item(MoreButton(query_id, next_start))
     view.add_item(FeedbackButton(query_id, UP))
