@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from tests.discord_standin import FakeDiscord, NotDeliverable, Perm, SentMessage, validate_message
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
+from tests.discord_standin.models import ChannelType
 
 NO_PINGS = discord.AllowedMentions.none()
 
@@ -605,3 +606,32 @@ async def test_threads_take_their_parents_permissions_and_send_messages_in_threa
             await cached.send("refused")
         assert "SEND_MESSAGES_IN_THREADS" in fake.violations[-1].detail
     assert [m.content for m in fake.messages if m.channel_id == thread.id] == ["in the thread"]
+
+
+async def test_forums_updates_outages_and_closed_dms(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    forum = fake.guild.add_channel("ideas", type=ChannelType.GUILD_FORUM)
+    news = fake.guild.add_channel("news")
+    bot = ArchiveBot(fake)
+    async with fake.run_client(bot):
+        assert isinstance(bot.get_channel(forum.id), discord.ForumChannel)
+        with pytest.raises(discord.HTTPException) as not_text:
+            await bot.get_partial_messageable(forum.id).send("a forum takes posts")
+        assert not_text.value.code == 50008
+        post = fake.guild.add_thread("a post", forum)
+        await fake.announce_channel(post, created=True)
+        await fake.wait_for(lambda: bot.get_channel(post.id) is not None, what="THREAD_CREATE applied")
+        assert bot.get_channel(post.id).parent == bot.get_channel(forum.id)  # type: ignore[union-attr]
+        news.overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.SEND_MESSAGES)
+        await fake.announce_channel(news)
+        await fake.wait_for(lambda: not bot.get_channel(news.id).permissions_for(bot.get_guild(fake.guild.id).me).send_messages,  # type: ignore[union-attr]
+                            what="CHANNEL_UPDATE applied")
+        fake.fail_route("GET /channels/{channel_id}", status=503)
+        with pytest.raises(discord.DiscordServerError):
+            await bot.fetch_channel(news.id)
+        assert (await bot.fetch_channel(news.id)).id == news.id and len(fake.outage_answers) == 1
+        fake.close_dms(fake.member)
+        with pytest.raises(discord.Forbidden) as closed:
+            await (await bot.fetch_user(fake.member.id)).send("hello")
+        assert closed.value.code == 50007
+    assert [v.kind for v in fake.violations] == ["not_text"] and not fake.server_errors

@@ -116,13 +116,14 @@ async def test_a_mention_where_the_bot_may_not_post_is_told_privately_how_to_ask
 async def test_a_mention_in_a_channel_the_bot_has_not_cached_is_answered_there(
     fake_discord: FakeDiscord, newsdesk: NewsdeskBot
 ) -> None:
-    # Made after the bot connected, with no event telling it: discord.py knows nothing of its
-    # permissions, so the bot tries rather than telling the member it may not post there.
+    # Made after the bot connected, with no event telling it: discord.py's PartialMessageable
+    # says the bot has no permissions there, and the answer lost its embed; the bot fetches the channel.
     fake = fake_discord
     unseen = fake.guild.add_channel("made-meanwhile")
     question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=unseen)
     reply = await fake.wait_for_message(lambda m: m.reference is not None, timeout=60)
     assert int(reply.reference["message_id"]) == int(question["id"]) and _answer_shown(reply)
+    assert reply.embeds and "**1.**" not in reply.content  # the answer's embed, not its plain-text form
     fake.assert_no_violations()
 
 
@@ -153,28 +154,36 @@ def _refused_posts(fake: FakeDiscord, channel: FakeChannel) -> list[str]:
     return [v.detail for v in fake.violations if v.request is not None and str(channel.id) in v.request.path]
 
 
-async def test_a_refused_reply_in_an_uncached_channel_is_sent_as_a_plain_message(
+async def test_a_mention_in_an_uncached_channel_without_history_gets_a_plain_message_at_once(
     fake_discord: FakeDiscord, newsdesk: NewsdeskBot, tmp_path: Path
 ) -> None:
-    # Made after the bot connected: it cannot know its permissions there, tries a reply, and
-    # on Discord's refusal sends the answer as a message that is not a reply.
+    # Made after the bot connected: its permissions are read from the fetched channel, so the
+    # answer is a plain message from the start (was: a reply Discord refused, then the message).
     fake = fake_discord
     unseen = _channel_denying_the_bot(fake, "unseen-no-history", Perm.READ_MESSAGE_HISTORY)
     await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=unseen)
     answer = await fake.wait_for_message(lambda m: m.channel_id == unseen.id, timeout=60)
-    assert answer.reference is None and _answer_shown(answer)
-    assert ["READ_MESSAGE_HISTORY" in detail for detail in _refused_posts(fake, unseen)] == [True]
+    assert answer.reference is None and _answer_shown(answer) and answer.embeds
+    assert _refused_posts(fake, unseen) == []
     assert [row["answered"] for row in _logged_questions(tmp_path)] == [1]
     fake.assert_nothing_pings()
 
 
+@pytest.fixture
+def channel_closing_later(fake_discord: FakeDiscord) -> FakeChannel:
+    return fake_discord.guild.add_channel("closing-later")  # made before the bot connects: cached
+
+
 async def test_an_answer_discord_refuses_is_not_logged_as_answered(
-    fake_discord: FakeDiscord, newsdesk: NewsdeskBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord, channel_closing_later: FakeChannel, newsdesk: NewsdeskBot, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # Unseen and closed to the bot: the reply and the plain message are both refused; no
-    # apology is tried (it would be refused too), and the searched question leaves the log.
+    # Closed to the bot after it cached the channel, with no CHANNEL_UPDATE yet (a change a
+    # moment ago): the reply and the plain message are both refused; no apology is tried (it
+    # would be refused too), and the searched question leaves the log.
     fake = fake_discord
-    closed = _channel_denying_the_bot(fake, "unseen-closed", Perm.SEND_MESSAGES)
+    closed = channel_closing_later
+    closed.overwrite(fake.guild.role(fake.bot_user.username), deny=Perm.SEND_MESSAGES)
     question = await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", channel=closed)
     await fake.wait_for(lambda: any(f"message {question['id']} not answered" in r.getMessage() for r in caplog.records),
                         timeout=60, what="the bot giving up")

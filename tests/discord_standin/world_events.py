@@ -5,9 +5,11 @@
   GUILD_ROLE_UPDATE and GUILD_UPDATE with the object as it is now, as Discord does after a server
   admin's change. A change made without them leaves the client's cache stale, as a change
   between two events does on Discord.
-* ``fail_route("POST /channels/{channel_id}/messages", status=502, times=1)``: the next ``times``
-  requests on that route are answered ``status`` (Discord's own trouble). discord.py retries
-  500, 502, 504 and 524 after 1 s, 3 s, ...; 503 and others raise ``DiscordServerError`` at once.
+* ``fail_route("POST /channels/{channel_id}/messages", status=502, times=1, code=0)``: the next
+  ``times`` requests on that route are answered ``status`` (Discord's own trouble, or any refusal
+  to inject, e.g. 401 / 50027 for an interaction token Discord no longer takes). discord.py's
+  REST client retries 500, 502, 504 and 524 after 1 s, 3 s, ... and raises ``DiscordServerError``
+  at once for 503; its webhook client (interaction followups) retries every 5xx, up to 5 times.
   Such answers are kept in ``fake.outage_answers``; they are neither violations nor
   ``server_errors``.
 * ``close_dms(user)``: the user accepts no DMs from the bot: a message to their DM channel is
@@ -31,6 +33,7 @@ class Outage:
     route: str
     status: int
     times: int
+    code: int = 0
 
 
 class WorldEvents(StandinState):
@@ -47,10 +50,10 @@ class WorldEvents(StandinState):
     async def announce_guild(self, guild: FakeGuild) -> None:
         await self._dispatch_if_session("GUILD_UPDATE", guild.to_dict(), Intents.GUILDS)
 
-    def fail_route(self, route: str, *, status: int = 502, times: int = 1) -> None:
-        """Answer the next ``times`` requests on ``"METHOD /template"`` with ``status``."""
+    def fail_route(self, route: str, *, status: int = 502, times: int = 1, code: int = 0) -> None:
+        """Answer the next ``times`` requests on ``"METHOD /template"`` with ``status`` (and JSON error ``code``)."""
         method, template = route.split(" ", 1)
-        self.outages.append(Outage(method, template, status, times))
+        self.outages.append(Outage(method, template, status, times, code))
 
     def _outage(self, method: str, rec: RecordedRequest) -> None:
         """Raise the injected answer for this request, if one is due."""
@@ -58,7 +61,7 @@ class WorldEvents(StandinState):
             if outage.times > 0 and outage.method == method and outage.route == rec.route:
                 outage.times -= 1
                 self.outage_answers.append(rec)
-                raise ApiError(outage.status, {"message": f"{outage.status}: Discord is having trouble", "code": 0})
+                raise ApiError(outage.status, {"message": f"{outage.status}: injected by fail_route", "code": outage.code})
 
     def close_dms(self, user: FakeUser) -> None:
         self.closed_dms.add(user.id)

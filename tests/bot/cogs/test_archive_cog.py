@@ -298,3 +298,23 @@ async def test_a_site_that_trickles_its_headers_fails_at_the_deadline_in_the_fet
     )
     assert threads and all(name.startswith("newsdesk-fetch") for name in threads)  # not the default executor
     assert len(list(bot.settings.corpus_dir.glob("*.md"))) == 5 and actions(bot) == []
+
+
+async def test_an_add_that_fails_unexpectedly_is_one_private_apology_and_logged(
+    fake_discord: FakeDiscord, bot: NewsdeskBot, web: LocalWeb, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Was: discord.py's own "Ignoring exception in view" and a press that seemed to do nothing.
+    (cog,) = [c for c in bot.cogs.values() if c.__class__.__name__ == "ArchiveCog"]
+
+    def disk_full(library: object, preview: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(cog.library), "add_previewed", disk_full)  # a frozen Library: its class
+    preview = await command(fake_discord, "add", {"url": web.add("/pier", (HTML_DIR / "article.html").read_bytes())})
+    sorry = await press(fake_discord, preview, "Add")
+    assert sorry.ephemeral and sorry.content.startswith("Sorry, something went wrong")
+    failure = next(r for r in caplog.records if "the Add button failed" in r.getMessage())
+    assert failure.exc_info and "No space left" in str(failure.exc_info[1])
+    assert actions(bot) == []
+    fake_discord.assert_nothing_pings()
