@@ -42,7 +42,7 @@ def _date(value: str | None, name: str) -> dt.date | None:
 def _report(outcome: PageOutcome) -> None:
     if outcome.result is not None:
         result, article = outcome.result, outcome.result.article
-        date = article.published.isoformat() if article.published else "undated"
+        date = article.published.isoformat() if article.published else "date unknown"
         verb = "replaced" if result.replaced else "added"
         click.echo(f"{verb} {result.path}: {article.source}, \u201c{article.title}\u201d, {date}")
         for warning in result.warnings:

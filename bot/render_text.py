@@ -64,12 +64,12 @@ def emphasise(excerpt: Excerpt, bold: Callable[[str], str], text: Callable[[str]
 
 
 def citation(excerpt: Excerpt, markup: Callable[[str], str] | None = None) -> str:
-    """``Outlet, “Title”, 2014-10-21`` (``undated`` without a date).
+    """``Outlet, “Title”, 2014-10-21`` (``date unknown`` without a date).
 
     With ``markup`` (Discord's escaping) the text is escaped, the outlet set in italics and
     the title linked when the article has a safe URL: ``*Outlet*, [Title](url), 2014-10-21``.
     """
-    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    date = excerpt.published.isoformat() if excerpt.published else "date unknown"
     escape = markup or _same
     title = f"\u201c{escape(excerpt.title)}\u201d"
     source = escape(excerpt.source)
@@ -217,7 +217,7 @@ def render_timeline(found: Timeline, bold: Callable[[str], str] = _same, width: 
         return render_answer(found.answer, bold, width)
     lines: list[str] = []
     for excerpt in found.entries:
-        date = excerpt.published.isoformat() if excerpt.published else "undated"
+        date = excerpt.published.isoformat() if excerpt.published else "date unknown"
         lines.extend(_excerpt_lines(0, _printable(excerpt), bold, width, prefix=f"{date:<10}  "))
         lines.append("")
     listed = counted(len(found.entries), "article")

@@ -157,7 +157,7 @@ TIMELINE_MIN_EXCERPT = 160
 
 def timeline_block(excerpt: Excerpt, max_chars: int) -> str:
     """``**2021-02-22** excerpt`` and the citation under it, within ``max_chars``."""
-    date = excerpt.published.isoformat() if excerpt.published else "undated"
+    date = excerpt.published.isoformat() if excerpt.published else "date unknown"
     cite_line = cite(excerpt)
     head = f"**{date}** \u00b7 "
     body_budget = max(max_chars - len(head) - len(cite_line) - 1, TIMELINE_MIN_EXCERPT)

@@ -16,7 +16,8 @@ File format (``corpus/<id>.md``)::
 
 The header is ``key: value`` lines between two ``---`` lines (no YAML library needed);
 ``id``, ``title``, ``source`` and ``published`` are required, ``author`` and ``url`` may
-be empty. Paragraphs in the body are separated by blank lines. A ``source`` that is a web
+be empty. ``published: unknown`` keeps an article whose page gives no date (cited with "date
+unknown"; no date filter admits it). Paragraphs in the body are separated by blank lines. A ``source`` that is a web
 address is not an outlet's name: the article still loads, with a warning naming the file.
 """
 
@@ -40,6 +41,7 @@ CORPUS_SUFFIX = ".md"
 MAX_ARTICLE_BYTES = 5_000_000
 REQUIRED_FIELDS = ("id", "title", "source", "published")
 KNOWN_FIELDS = REQUIRED_FIELDS + ("author", "url")
+UNKNOWN_DATE = "unknown"  # the ``published`` of an article whose page gives no date
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -90,7 +92,7 @@ def one_line(value: str) -> str:
 
 def format_article(article: Article) -> str:
     """Render an article in the corpus file format."""
-    published = article.published.isoformat() if article.published else ""
+    published = article.published.isoformat() if article.published else UNKNOWN_DATE
     header = {
         "id": article.id,
         "title": one_line(article.title),
@@ -131,9 +133,10 @@ def parse_article(text: str, path: Path | str = "<text>") -> Article:
     if not _ID_RE.match(meta["id"]):
         raise CorpusError(path, f"id {meta['id']!r} must be lowercase letters, digits, '.', '_' or '-'")
     try:
-        published = dt.date.fromisoformat(meta["published"])
+        published = None if meta["published"] == UNKNOWN_DATE else dt.date.fromisoformat(meta["published"])
     except ValueError:
-        raise CorpusError(path, f"published {meta['published']!r} is not a date in YYYY-MM-DD form") from None
+        problem = f"published {meta['published']!r} is not a date in YYYY-MM-DD form (or {UNKNOWN_DATE})"
+        raise CorpusError(path, problem) from None
     if is_web_address(meta["source"]) and not is_domain_brand(meta["source"], any_case=True):  # kept, but cited as an address
         log.warning("%s: source %r is a web address, not an outlet name; write the outlet's name there", path, meta["source"])
     body = "\n".join(lines[end + 1 :]).strip()

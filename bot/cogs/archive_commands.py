@@ -66,7 +66,7 @@ def _for_discord(message: object, limit: int = Limits.CONTENT, settings: Setting
 
 
 def _line(article: Article) -> str:
-    date = article.published.isoformat() if article.published else "undated"
+    date = article.published.isoformat() if article.published else "date unknown"
     source, title = truncate(article.source, CITED_SOURCE_CHARS), truncate(article.title, CITED_TITLE_CHARS)
     return f"`{article.id}` \u2014 *{escape(source)}*, {escape(title)}, {date}"
 
@@ -79,7 +79,7 @@ def preview_embed(preview: Preview) -> discord.Embed:
         colour=discord.Colour.blurple(),
     )
     embed.add_field(name="Outlet", value=truncate(escape(article.source), 200))
-    embed.add_field(name="Published", value=article.published.isoformat() if article.published else "undated")
+    embed.add_field(name="Published", value=article.published.isoformat() if article.published else "date unknown")
     if article.author:
         embed.add_field(name="Author", value=truncate(escape(article.author), 200))
     embed.add_field(name="Id", value=f"`{article.id}`", inline=False)

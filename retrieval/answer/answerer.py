@@ -52,6 +52,7 @@ from retrieval.answer.question import (  # noqa: F401 (QuestionError, MAX_QUESTI
     QuestionError,
     named_words,
     no_match_reason,
+    with_undated_note,
     validate_question,
 )
 from retrieval.text.passages import is_heading
@@ -203,6 +204,8 @@ class Answerer(ArchiveRules):
                 reason = f"The archive has nothing on: {named_words(missing)}."
             else:
                 reason = no_match_reason(filters, searched, archive.passage_count)
+            undated = int(np.count_nonzero(archive.published == 0)) if filters else 0
+            reason = with_undated_note(reason, filters, undated)
             return Answer(
                 question, False, (), searched, reason=reason, reason_code="not_covered", evidence=evidence,
                 query=found.query, filters=filters,

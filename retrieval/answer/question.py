@@ -72,3 +72,11 @@ def no_match_reason(filters: Filters | None, searched: int, total: int) -> str:
     if not filters:
         return NO_MATCH_REASON
     return f"Nothing {filters.describe()} matches enough of the question (the filter leaves {searched} of {total} passages)."
+
+
+def with_undated_note(reason: str, filters: Filters | None, undated: int) -> str:
+    """``reason``, and under a date filter the ``undated`` passages it left out: their date is unknown."""
+    if not undated or filters is None or not (filters.since or filters.until):
+        return reason
+    plural = "s" if undated != 1 else ""
+    return f"{reason} The date filter leaves out {undated} passage{plural} of undated articles (date unknown)."

@@ -5,10 +5,11 @@ article, then checks it against the corpus and writes it.
 
 Guarantees: what the user said (:class:`Overrides`, the CLI options) wins over what was
 detected, and each such change comes back as a warning (so does a page that does not look
-English: it is added all the same); a page without a body, a date after
-tomorrow, or a missing date, outlet or title (with no option given) raises
-:class:`~retrieval.ingest.raw_page.IngestError` whose message names the page and the option that
-fixes it; nothing here reads the corpus or writes anything.
+English: it is added all the same); a page with no date is kept undated, with a warning
+naming ``--published`` (citations say "date unknown"; no date filter admits it); a page
+without a body, a date after tomorrow, or a missing outlet or title (with no option given)
+raises :class:`~retrieval.ingest.raw_page.IngestError` whose message names the page and the
+option that fixes it; nothing here reads the corpus or writes anything.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ FIXES = {
     PROBLEM_NO_SOURCE: '--source "Outlet Name"',
     PROBLEM_NO_TITLE: '--title "Article title"',
 }
+UNDATED = (
+    "no publication date found; kept undated (cited with 'date unknown', left out by date filters): "
+    f"pass {FIXES[PROBLEM_NO_DATE]} to date it"
+)
 NOT_ENGLISH = (
     "the page does not look English; questions are answered in English, so its text will "
     "rarely be found (names and numbers still can be)"
@@ -133,10 +138,11 @@ def article_from(
     final_source = source or one_line(cleaned.source or "")
     final_title = title or one_line(cleaned.title or "")
 
+    if final_date is None:
+        warnings.append(UNDATED)
     unresolved = [
         problem
         for problem, missing in (
-            (PROBLEM_NO_DATE, final_date is None),
             (PROBLEM_NO_SOURCE, not final_source),
             (PROBLEM_NO_TITLE, not final_title),
         )

@@ -67,6 +67,13 @@ class IngestResult:
     article: Article
     warnings: list[str] = field(default_factory=list)
     replaced: bool = False  # the same article (same URL, or same id and title) was overwritten
+    doubts: tuple[str, ...] = ()  # why the extracted text looks wrong ("repeats"), each a note too
+
+    @property
+    def flags(self) -> list[str]:
+        """What the batch summary counts about this article: undated, text to check."""
+        undated = ["undated"] if self.article.published is None else []
+        return undated + [f"text to check: {doubt}" for doubt in self.doubts]
 
 
 @dataclass(frozen=True)
@@ -91,12 +98,17 @@ def summarise(outcomes: Iterable[IngestOutcome]) -> str:
     """``N added, N skipped (why), N failed (why)``: the last line of every batch.
 
     Articles replaced (``--overwrite``) are counted apart, ``N replaced`` after the added,
-    when there are any: the corpus did not grow by them.
+    when there are any: the corpus did not grow by them. Among those written, the undated
+    and those whose text looks wrong are counted in brackets after the added
+    (``5 added (1 undated, 1 text to check: repeats)``): each has its own note above.
     """
     added = replaced = 0
     skipped: Counter[str] = Counter()
     failed: Counter[str] = Counter()
+    written: Counter[str] = Counter()
     for outcome in outcomes:
+        if outcome.result is not None:
+            written.update(outcome.result.flags)
         if outcome.result is not None and outcome.result.replaced:
             replaced += 1
         elif outcome.ok:
@@ -104,11 +116,14 @@ def summarise(outcomes: Iterable[IngestOutcome]) -> str:
         elif outcome.error is not None:
             (skipped if outcome.skipped else failed)[outcome.error.reason] += 1
 
-    def part(count: Counter[str], label: str) -> str:
-        whys = ", ".join(f"{n} {why}" for why, n in count.most_common())
-        return f"{sum(count.values())} {label}" + (f" ({whys})" if whys else "")
+    def whys(count: Counter[str]) -> str:
+        listed = ", ".join(f"{n} {why}" for why, n in count.most_common())
+        return f" ({listed})" if listed else ""
 
-    changed = f"{added} added" + (f", {replaced} replaced" if replaced else "")
+    def part(count: Counter[str], label: str) -> str:
+        return f"{sum(count.values())} {label}{whys(count)}"
+
+    changed = f"{added} added" + (f", {replaced} replaced" if replaced else "") + whys(written)
     return f"{changed}, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
 
 

@@ -15,7 +15,7 @@ from bot.cli import main
 from tests.paths import FIXTURE_CORPUS
 
 STORM = "What did the storm do in Lumen Bay?"
-DATE_LINE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}|undated) {2}\S", re.MULTILINE)
+DATE_LINE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}|date unknown) {2}\S", re.MULTILINE)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ async def test_archive_recent_lists_every_article_or_says_how_many_more(fake_dis
     reply = await fake_discord.wait_for_interaction_message(asked, timeout=60)
     lines = reply.embeds[0]["description"].split("\n")
     listed = [line for line in lines if line.startswith("`")]
-    assert all(re.search(r"(\d{4}-\d\d-\d\d|undated)$", line) for line in listed)  # no line cut short
+    assert all(re.search(r"(\d{4}-\d\d-\d\d|date unknown)$", line) for line in listed)  # no line cut short
     more = re.fullmatch(r"\u2026 and (\d+) more", lines[-1])
     total = ARTICLES + 1 + len(list((ROOT / "corpus").glob("*.md")))
     assert len(listed) + (int(more.group(1)) if more else 0) == total

@@ -97,11 +97,12 @@ def test_missing_fields_name_the_options_that_supply_them(tmp_path: Path) -> Non
         ingest_file(BARE, tmp_path / "corpus")
     message = str(info.value)
     assert "no title found" in message and '--title "Article title"' in message
-    assert "no publication date found" in message and "--published YYYY-MM-DD" in message
-    assert "--source" not in message  # the outlet was found
+    assert "--source" not in message and "--published" not in message  # the outlet was found; a date is not needed
     result = ingest_file(BARE, tmp_path / "corpus", title="River floods the old quarter", published=dt.date(2024, 5, 2))
     assert result.article.source == "Riverside Times"
     assert result.warnings == ["no publication date found; used --published 2024-05-02", "no title found; used --title River floods the old quarter"]
+    undated = ingest_file(BARE, tmp_path / "other", title="River floods the old quarter")
+    assert undated.article.published is None and "--published YYYY-MM-DD" in undated.warnings[-1]
 
 
 @pytest.mark.parametrize(

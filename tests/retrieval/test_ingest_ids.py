@@ -168,8 +168,7 @@ def test_batch_summary_counts_added_skipped_and_failed_with_reasons(tmp_path: Pa
     undated.write_text("No date here\n\nJust text.\n", encoding="utf-8")
     outcomes = list(ingest_many([good, good, undated, tmp_path / "missing.txt"], corpus, source="DW"))
     assert summarise(outcomes) == (
-        "1 added, 1 skipped (1 already in the corpus), "
-        "2 failed (1 no publication date found, 1 cannot read)"
+        "2 added (1 undated), 1 skipped (1 already in the corpus), 1 failed (1 cannot read)"
     )
 
 
