@@ -79,8 +79,10 @@ class CorpusIndex:
         self.by_title: dict[tuple[str, dt.date | None], Path] = {}
         # Articles moderators took out (kept in .removed/), by URL and by text: not added back unasked.
         self.removed: dict[str, Path] = {}
+        self._names: set[str] = set()  # the corpus files taken in (see catch_up)
         if corpus_dir.is_dir():  # a missing folder is created on the first write
             for name, record in _current_records(corpus_dir).items():
+                self._names.add(name)
                 if len(record) > 2 and record[2] not in self.by_id:  # a duplicate id is not loaded
                     self._add_record(corpus_dir / name, record)
             for path in corpus_files(corpus_dir / REMOVED_DIRNAME):  # few: read each time
@@ -97,7 +99,25 @@ class CorpusIndex:
 
     def add(self, article: Article) -> None:
         """Add an article read back from its corpus file (``article.path`` set)."""
-        self._add_record(_path(article), _record(article, 0, 0))
+        path = _path(article)
+        self._names.add(path.name)
+        self._add_record(path, _record(article, 0, 0))
+
+    def catch_up(self) -> int:
+        """Take in the corpus files other writers added or took out since this index was made
+        (call it holding the writer lock, :mod:`retrieval.ingest.writer_lock`); how many changed.
+        One directory listing: a file rewritten in place keeps its article (same URL and id)."""
+        try:
+            names = {path.name for path in corpus_files(self.corpus_dir)}
+        except OSError:
+            return 0
+        for gone in self._names - names:
+            self.discard(self.corpus_dir / gone)
+        for new in sorted(names - self._names):
+            self.add_file(self.corpus_dir / new)
+        changed = len(names ^ self._names)
+        self._names = names
+        return changed
 
     def add_file(self, path: Path) -> None:
         """Add the article another process just wrote to ``path``; an unusable file adds nothing."""
@@ -105,6 +125,7 @@ class CorpusIndex:
             self.add(article)
 
     def discard(self, path: Path) -> None:
+        self._names.discard(path.name)
         for table in (self.by_id, self.by_url, self.by_body, self.by_title):
             for key in [k for k, p in table.items() if p == path]:
                 del table[key]

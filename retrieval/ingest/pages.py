@@ -31,6 +31,7 @@ from retrieval.corpus import (
 from retrieval.ingest.catalog import CorpusIndex, Match, normalise_text
 from retrieval.ingest.page_article import FEED_DATE, PAGE_DATE, Overrides, article_from, with_feed_hints
 from retrieval.ingest.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
+from retrieval.ingest.writer_lock import corpus_lock
 
 __all__ = [
     "DuplicateArticleError",
@@ -139,12 +140,24 @@ class Prepared:
 
 def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
     """Extract ``page`` and check it against the corpus; raise what ingesting it would raise."""
+    article, notes = _read_article(page, options)
+    return _checked(page.name, article, notes, Path(corpus_dir), index, options)
+
+
+def _read_article(page: RawPage, options: Overrides) -> tuple[Article, list[str]]:
+    """The article a page gives (with the options), and notes about it; the corpus is not looked at."""
     extracted = extract_page(page)
     cleaned, notes = with_feed_hints(extracted, page)
     dated_by = FEED_DATE if extracted.published is None and cleaned.published is not None else PAGE_DATE
     article, warnings = article_from(page.name, cleaned, options, dated_by=dated_by)
-    article, replacing = _place(page.name, article, Path(corpus_dir), index, overwrite=options.overwrite)
-    return Prepared(page.name, article, notes + warnings, replacing)
+    return article, notes + warnings
+
+
+def _checked(
+    name: Path | str, article: Article, notes: list[str], corpus_dir: Path, index: CorpusIndex, options: Overrides
+) -> Prepared:
+    article, replacing = _place(name, article, corpus_dir, index, overwrite=options.overwrite)
+    return Prepared(name, article, notes, replacing)
 
 
 def _place(
@@ -233,8 +246,17 @@ def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestRe
 
 
 def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
-    """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date."""
-    return commit(prepare_page(page, corpus_dir, index, options), corpus_dir, index)
+    """Extract ``page`` and write it to ``corpus_dir/<id>.md``, keeping ``index`` up to date.
+
+    The page is extracted first; then, holding the corpus's writer lock, the files other
+    ingests wrote meanwhile are taken into ``index`` and the article is checked and written:
+    two ingests of one article at once write it once.
+    """
+    article, notes = _read_article(page, options)
+    corpus_dir = Path(corpus_dir)
+    with corpus_lock(corpus_dir):
+        index.catch_up()
+        return commit(_checked(page.name, article, notes, corpus_dir, index, options), corpus_dir, index)
 
 
 _CREATE_TRIES = 3  # a new file whose name other ingests keep taking: give up after this many

@@ -34,6 +34,7 @@ from retrieval.index.scoring import Progress
 from retrieval.ingest import admin, feeds
 from retrieval.ingest.fetch import FetchLimits, fetch
 from retrieval.ingest.pages import IngestResult, Overrides, commit, ingest_pages, open_index, prepare_page
+from retrieval.ingest.writer_lock import corpus_lock
 from retrieval.library.results import (
     Batch, FeedRun, IndexNotSaved, IndexState, PageOutcome, Polled, Preview, Refreshed, Removed,
 )
@@ -110,12 +111,14 @@ class Library:
 
     def add_previewed(self, preview: Preview) -> IngestResult:
         """Write a previewed page, checked again (the corpus may have changed since); raises IngestError."""
-        index = open_index(self.corpus_dir)
-        return commit(prepare_page(preview.page, self.corpus_dir, index, preview.options), self.corpus_dir, index)
+        with corpus_lock(self.corpus_dir):  # no other writer between the check and the write
+            index = open_index(self.corpus_dir)
+            return commit(prepare_page(preview.page, self.corpus_dir, index, preview.options), self.corpus_dir, index)
 
     def remove(self, article_id: str) -> Removed:
         """Move the article's file into ``<corpus>/.removed/``; raises ArchiveAdminError (nothing moved)."""
-        article, kept = admin.remove_article(self.corpus_dir, article_id)
+        with corpus_lock(self.corpus_dir):
+            article, kept = admin.remove_article(self.corpus_dir, article_id)
         return Removed(article, kept)
 
     def poll(self, feed_urls: Iterable[str], options: Overrides = Overrides()) -> Polled:
