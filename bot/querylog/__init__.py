@@ -2,9 +2,10 @@
 
 One home for everything that knows the log's tables:
 
-- ``schema.py``: the migrations and the writable opener (:func:`open_database`);
+- ``schema.py``: applying the migrations (``migrations.py``) and the writable opener (:func:`open_database`);
   ``reader.py``: the read-only one (:func:`open_reader`), to review.
-- ``writer.py``: :class:`QueryLog`, which records questions and feedback.
+- ``writer.py``: :class:`QueryLog`, which records questions and feedback; ``watch_store.py``:
+  its watches (saved questions, the articles each met, pauses).
 - ``queries.py``: the review queries and the dashboard's canned SQL (one "top questions").
 - ``retention.py``: purge and forget. ``records.py``: the typed rows, JSON and CSV.
 - ``functions.py``: the SQL functions every connection gets (Unicode case folding, the
@@ -23,7 +24,8 @@ from bot.querylog.schema import (
     utc_now,
 )
 from bot.querylog.reader import open_reader
-from bot.querylog.writer import QueryLog, QueryRecord, WatchRecord
+from bot.querylog.watch_store import WatchRecord
+from bot.querylog.writer import QueryLog, QueryRecord
 
 __all__ = [
     "BUSY_TIMEOUT_MS",

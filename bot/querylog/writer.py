@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.querylog.schema import QueryLogError, UnknownQuery, migrate, open_database, problem_message, utc_now
+from bot.querylog.watch_store import WatchRecord, WatchStore
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +53,6 @@ class QueryRecord:
     # For a question refused before any search: the message the member was shown.
     rejected: str | None = None
     asked_at: str = field(default_factory=utc_now)
-
-
-@dataclass(frozen=True)
-class WatchRecord:
-    """A question to watch (newsdesk watch), who saved it and where, and the articles that
-    answer it already (on the archive when it began: not news, never reported)."""
-
-    question: str
-    interface: str = "cli"
-    user_id: int | str | None = None
-    guild_id: int | str | None = None
-    channel_id: int | str | None = None
-    filters: Mapping[str, str] | None = None
-    already: Sequence[str] = ()
 
 
 VOTE_KEY_SUFFIX = ".key"
@@ -113,8 +100,8 @@ def legacy_vote_key(query_id: int, user_id: int | str) -> str:
     return "anon:" + hashlib.sha256(f"{query_id}:{user_id}".encode()).hexdigest()[:24]
 
 
-class QueryLog:
-    """Writes questions and feedback to the log; safe to share between threads."""
+class QueryLog(WatchStore):
+    """Writes questions and feedback (and, through :class:`WatchStore`, watches) to the log; safe to share between threads."""
 
     def __init__(self, db: Database, *, user_ids: str = "plain", secret: str | None = None) -> None:
         if user_ids not in ("plain", "hashed", "none"):
@@ -254,72 +241,3 @@ class QueryLog:
         except sqlite3.Error as exc:  # damaged or locked: the same one-line reason /querylog gives
             raise QueryLogError(problem_message(exc, self.path or ":memory:", "read")) from exc
         return rows[0] if rows else None
-
-    # -- watches (newsdesk watch): saved questions and the articles each has met ---------------
-
-    def add_watch(self, entry: WatchRecord) -> dict:
-        """Save a watch and the articles that answer it already (met, not reported); its row."""
-        row = {
-            "created_at": utc_now(),
-            "interface": entry.interface,
-            "user_id": self.user_key(entry.user_id),
-            "guild_id": None if entry.guild_id is None else str(entry.guild_id),
-            "channel_id": self._channel(entry),
-            "question": entry.question,
-            "filters": json.dumps(dict(entry.filters)) if entry.filters else None,
-        }
-        try:
-            with self._lock, self.db.conn:
-                cursor = self.db.conn.execute(
-                    f"INSERT INTO watches ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
-                )
-                watch_id = int(cursor.lastrowid or 0)
-                self._met(watch_id, entry.already, reported=False)
-                return {**row, "id": watch_id, "stopped_at": None}
-        except sqlite3.Error as exc:
-            raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
-
-    def watches(self, *, guild_id: int | str | None = None, active: bool = True) -> list[dict]:
-        """The watches of a server (None: those made outside any, the command line's), oldest first."""
-        where = "guild_id IS ?" + (" AND stopped_at IS NULL" if active else "")
-        try:
-            with self._lock:
-                return list(self.db.query(
-                    f"SELECT * FROM watches WHERE {where} ORDER BY id", [None if guild_id is None else str(guild_id)]
-                ))
-        except sqlite3.Error as exc:
-            raise QueryLogError(problem_message(exc, self.path or ":memory:", "read")) from exc
-
-    def stop_watch(self, watch_id: int, *, guild_id: int | str | None = None) -> bool:
-        """Stop watch ``watch_id`` of that server; False when there is no such active watch there."""
-        try:
-            with self._lock, self.db.conn:
-                cursor = self.db.conn.execute(
-                    "UPDATE watches SET stopped_at = ? WHERE id = ? AND guild_id IS ? AND stopped_at IS NULL",
-                    (utc_now(), watch_id, None if guild_id is None else str(guild_id)),
-                )
-                return cursor.rowcount > 0
-        except sqlite3.Error as exc:
-            raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
-
-    def report_watch(self, watch_id: int, article_ids: Sequence[str]) -> list[str]:
-        """Of ``article_ids`` (articles that answer watch ``watch_id`` now), those it had not met
-        yet, recorded as reported: each article is reported once, whoever checks and when."""
-        try:
-            with self._lock, self.db.conn:
-                return self._met(watch_id, article_ids, reported=True)
-        except sqlite3.Error as exc:
-            raise QueryLogError(problem_message(exc, self.path or ":memory:", "write to")) from exc
-
-    def _met(self, watch_id: int, article_ids: Sequence[str], *, reported: bool) -> list[str]:
-        """Record the articles watch ``watch_id`` had not met (in the caller's transaction); those."""
-        new = []
-        when = utc_now()
-        for article_id in dict.fromkeys(article_ids):
-            cursor = self.db.conn.execute(
-                "INSERT OR IGNORE INTO watch_hits (watch_id, article_id, seen_at, reported) VALUES (?, ?, ?, ?)",
-                (watch_id, article_id, when, int(reported)),
-            )
-            if cursor.rowcount:
-                new.append(article_id)
-        return new

@@ -47,7 +47,7 @@ def apply_changes(
     replaces the archive's list when given.
     """
     gone = set(removed) | {a.id for a in added}
-    dropped = _positions_of(archive, gone)
+    dropped = passage_positions(archive, gone)
     new_passages = corpus_passages(list(added))
     index = _extended_index(archive.index, [p.text for p in new_passages], dropped)
     bm25 = index.bm25 if isinstance(index, FusedScorer) else index
@@ -82,8 +82,8 @@ def apply_changes(
     return changed
 
 
-def _positions_of(archive: Archive, ids: set[str]) -> np.ndarray:
-    """The live positions of the passages of the articles ``ids``."""
+def passage_positions(archive: Archive, ids: Collection[str]) -> np.ndarray:
+    """The live positions of the passages of the articles ``ids`` (those it does not hold: none)."""
     if not ids:
         return np.zeros(0, dtype=np.int64)
     firsts = archive.passage_first_sentence
