@@ -36,7 +36,7 @@ _USER_ID = re.compile(r"[0-9]{1,20}|h:[0-9a-f]{32}")
 
 def removed_text(removed: Removed, dry_run: bool) -> str:
     verb = "would remove" if dry_run else "removed"
-    return f"{verb} {removed.queries} question(s) and {removed.feedback} feedback row(s)"
+    return f"{verb} {removed.counts()}"
 
 
 def interactive() -> bool:
@@ -58,8 +58,7 @@ def _remove(ctx: click.Context, remove: Callable[[bool], Removed], what: str, dr
     removed = remove(True)
     if dry_run:
         return removed
-    counts = f"{removed.queries} question(s) and {removed.feedback} feedback row(s)"
-    if removed.total and not confirmed(f"This removes {counts} {what}", yes):
+    if removed.total and not confirmed(f"This removes {removed.counts()} {what}", yes):
         click.echo("nothing removed", err=True)
         ctx.exit(1)
     # Also with nothing to remove: it empties the write-ahead log another reader held.

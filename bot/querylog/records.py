@@ -285,10 +285,16 @@ class Removed:
     feedback: int
     # Deleted, but the old text is still in the write-ahead log: another reader held it.
     in_wal: bool = False
+    watches: int = 0  # saved questions (/watch, newsdesk watch), with the articles each met
 
     @property
     def total(self) -> int:
-        return self.queries + self.feedback
+        return self.queries + self.feedback + self.watches
+
+    def counts(self) -> str:
+        """``3 question(s) and 1 feedback row(s)`` (``, 2 watch(es)`` before the ``and`` when there are any)."""
+        watches = f", {self.watches} watch(es)" if self.watches else ""
+        return f"{self.queries} question(s){watches} and {self.feedback} feedback row(s)"
 
     def __int__(self) -> int:
         return self.total

@@ -6,7 +6,9 @@ When another reader (an export, the dashboard) holds the WAL, the checkpoint is 
 up to CHECKPOINT_WAIT seconds; if it still cannot finish, the result says so
 (``Removed.in_wal``) instead of claiming the text is gone.
 ``forget`` removes what any setting stored for the user: the raw id, the ``hashed`` key (when
-NEWSDESK_HASH_SECRET is set) and the anonymous votes of ``none`` (keyed and the older unkeyed form).
+NEWSDESK_HASH_SECRET is set) and the anonymous votes of ``none`` (keyed and the older unkeyed form),
+and their watches (owned under any setting, or delivered to them by DM). ``purge`` removes the
+watches stopped before its cutoff; a running or paused watch is kept, whatever its age.
 Give these functions a writable connection (:func:`~bot.querylog.schema.open_database`).
 """
 
@@ -24,6 +26,7 @@ from sqlite_utils import Database
 from bot.querylog.queries import ReviewError
 from bot.querylog.records import Removed
 from bot.querylog.schema import utc_text
+from bot.querylog.watch_store import anonymous_owner_key
 from bot.querylog.writer import QueryLog, anonymous_vote_key, legacy_vote_key
 
 log = logging.getLogger(__name__)
@@ -42,15 +45,21 @@ def _delete(
     feedback_where: str = "",
     fparams: Sequence[Any] = (),
     *,
+    watches: tuple[str, Sequence[Any]] = ("0", ()),
     dry_run: bool = False,
 ) -> Removed:
+    """Delete the questions ``query_where`` picks with their feedback (and the feedback
+    ``feedback_where`` picks), and the watches ``watches`` (a WHERE clause and its values) picks
+    with the articles each met."""
     ids = f"SELECT id FROM queries WHERE {query_where}"
     extra = f" OR {feedback_where}" if feedback_where else ""
     feedback_sql = f"FROM feedback WHERE query_id IN ({ids}){extra}"
+    watch_where, wparams = watches
     if dry_run:
         (feedback,) = db.execute(f"SELECT count(*) {feedback_sql}", [*params, *fparams]).fetchone()
         (queries,) = db.execute(f"SELECT count(*) FROM queries WHERE {query_where}", list(params)).fetchone()
-        return Removed(queries, feedback)
+        (watched,) = db.execute(f"SELECT count(*) FROM watches WHERE {watch_where}", list(wparams)).fetchone()
+        return Removed(queries, feedback, watches=watched)
     conn = db.conn
     # Overwrite deleted content instead of leaving it readable in free pages.
     conn.execute("PRAGMA secure_delete = ON")
@@ -59,7 +68,9 @@ def _delete(
         conn.execute("BEGIN IMMEDIATE")
         feedback = conn.execute(f"DELETE {feedback_sql}", [*params, *fparams]).rowcount
         queries = conn.execute(f"DELETE FROM queries WHERE {query_where}", list(params)).rowcount
-    return Removed(queries, feedback, in_wal=not checkpoint(conn))
+        conn.execute(f"DELETE FROM watch_hits WHERE watch_id IN (SELECT id FROM watches WHERE {watch_where})", list(wparams))
+        watched = conn.execute(f"DELETE FROM watches WHERE {watch_where}", list(wparams)).rowcount
+    return Removed(queries, feedback, in_wal=not checkpoint(conn), watches=watched)
 
 
 def checkpoint(conn: sqlite3.Connection, wait: float | None = None) -> bool:
@@ -101,14 +112,16 @@ def retention_cutoff(age: dt.timedelta | float, now: dt.datetime | None = None) 
 def purge_older_than(
     db: Database, age: dt.timedelta | float, now: dt.datetime | None = None, *, dry_run: bool = False
 ) -> Removed:
-    """Delete questions asked more than ``age`` (a timedelta or days) ago, with their feedback.
+    """Delete questions asked more than ``age`` (a timedelta or days) ago, with their feedback,
+    and the watches stopped that long ago (a watch is kept while it runs, paused or not).
 
     With ``dry_run`` nothing is deleted; the result says what would be.
     """
     cutoff = retention_cutoff(age, now)
-    removed = _delete(db, "asked_at < ?", [cutoff], dry_run=dry_run)
+    removed = _delete(db, "asked_at < ?", [cutoff], watches=("stopped_at < ?", [cutoff]), dry_run=dry_run)
     if not dry_run:
-        log.info("purged %d questions and %d feedback rows asked before %s", removed.queries, removed.feedback, cutoff)
+        log.info("purged %d questions, %d feedback rows and %d stopped watches from before %s",
+                 removed.queries, removed.feedback, removed.watches, cutoff)
     return removed
 
 
@@ -150,13 +163,19 @@ def _anonymous_votes_of(db: Database, querylog: QueryLog, user_id: str) -> str:
 def forget_user(
     db: Database, querylog_or_user_key: QueryLog | UserKey, user_id: int | str, *, dry_run: bool = False
 ) -> Removed:
-    """Delete a user's questions, the feedback on them, and the feedback the user gave."""
+    """Delete a user's questions, the feedback on them, the feedback the user gave, and their
+    watches (those they own, under any setting, and those that DM them)."""
     keys = user_keys(querylog_or_user_key, user_id)
     marks = ", ".join("?" for _ in keys)
     votes = f"user_id IN ({marks})"
+    owners = list(keys)
     if isinstance(querylog_or_user_key, QueryLog):
         votes = f"({votes} OR {_anonymous_votes_of(db, querylog_or_user_key, keys[0])})"
-    removed = _delete(db, f"user_id IN ({marks})", keys, votes, keys, dry_run=dry_run)
+        secret = querylog_or_user_key.vote_secret(create=False)
+        if secret is not None:  # watches made under none
+            owners.append(anonymous_owner_key(secret, keys[0]))
+    watches = (f"user_id IN ({', '.join('?' for _ in owners)}) OR deliver_to = ?", [*owners, keys[0]])
+    removed = _delete(db, f"user_id IN ({marks})", keys, votes, keys, watches=watches, dry_run=dry_run)
     if not dry_run:
-        log.info("forgot a user: %d questions and %d feedback rows", removed.queries, removed.feedback)
+        log.info("forgot a user: %d questions, %d feedback rows and %d watches", removed.queries, removed.feedback, removed.watches)
     return removed
