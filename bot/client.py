@@ -23,7 +23,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands", "bot.cogs.about")
+COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands", "bot.cogs.about", "bot.cogs.watch")
 # Shown under the bot's name in the member list.
 PRESENCE = discord.Activity(type=discord.ActivityType.watching, name="the news archive \u00b7 /help")
 # Installed to servers only (no user installs); its commands work in servers and in a DM with

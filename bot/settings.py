@@ -74,6 +74,11 @@ class Settings:
     fetch_private_hosts: tuple[str, ...] = ()
     # Seconds one fetch may take in all (connect, headers, body, redirects, robots.txt).
     fetch_deadline: float = 60.0
+    # /watch: the most watches a member may keep in one server, and a server in all (stopped
+    # ones do not count), and the most articles one watch posts in 24 hours before it is paused.
+    watches_per_member: int = 5
+    watches_per_server: int = 50
+    watch_posts_per_day: int = 10
 
     def fetch_limits(self) -> FetchLimits:
         """The limits every fetch made for this deployment uses (ingest, feeds, /archive add)."""
@@ -186,6 +191,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         feeds=_feeds(env),
         feed_minutes=_minutes(env, "NEWSDESK_FEED_MINUTES", 30.0),
         aliases_path=aliases,
+        watches_per_member=_int(env, "NEWSDESK_WATCHES_PER_MEMBER", 5, minimum=1) or 5,
+        watches_per_server=_int(env, "NEWSDESK_WATCHES_PER_SERVER", 50, minimum=1) or 50,
+        watch_posts_per_day=_int(env, "NEWSDESK_WATCH_POSTS_PER_DAY", 10, minimum=1) or 10,
         **_fetch_private(env),
         fetch_deadline=_number(env, "NEWSDESK_FETCH_DEADLINE", 60.0, float, 1.0, 600.0),
     )

@@ -2,7 +2,9 @@
 
 ``add`` saves a question (what answers it already is not news), ``check`` reports each
 watch's articles that answer it and were not reported before (once each, whoever checks: run
-it after ``newsdesk ingest``, or from cron), ``list`` and ``stop``. An article answers a watch
+it after ``newsdesk ingest``, or from cron), ``list``, ``stop`` and ``resume``. With
+``--server ID``, ``list``, ``stop`` and ``resume`` reach that Discord server's watches (``/watch``:
+the bot posts them itself), so an operator sees the states members see: running, paused and why. An article answers a watch
 as it would be in the watch's timeline (:mod:`retrieval.answer.timeline`: the answer decision,
 read per article). Watches are kept in the query log (NEWSDESK_DB). Free of discord.py imports.
 """
@@ -22,7 +24,7 @@ from retrieval.answer.filters import FilterError
 from retrieval.answer.timeline import Timeline
 
 if TYPE_CHECKING:
-    from bot.desk import Desk
+    from bot.desk import Desk, Watch
 
 log = logging.getLogger(__name__)
 
@@ -88,38 +90,69 @@ def add(ctx: click.Context, words: tuple[str, ...], outlet: str | None, since: s
                "`newsdesk watch check` reports the ones that arrive")
 
 
+_SERVER = click.option("--server", "server", type=int, metavar="ID",
+                       help="A Discord server's watches (/watch) instead of the command line's.")
+
+
+def _state(w: Watch) -> str:
+    """`` (paused 2026-12-07: why)``, `` (stopped 2026-12-07)``, or nothing for a running watch."""
+    if w.stopped_at:
+        return f" (stopped {w.stopped_at[:10]})"
+    if w.paused_at:
+        return f" (paused {w.paused_at[:10]}: {without_controls(w.paused_reason or '')})"
+    return ""
+
+
 @watch.command("list")
 @click.option("--all", "everything", is_flag=True, help="Stopped watches too.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@_SERVER
 @click.pass_context
-def list_watches(ctx: click.Context, everything: bool, as_json: bool) -> None:
-    """The command line's watches, oldest first."""
-    watches = _desk(ctx, lazy=True).watches(stopped=everything)
+def list_watches(ctx: click.Context, everything: bool, as_json: bool, server: int | None) -> None:
+    """The command line's watches (or a server's), oldest first: running, paused (and why), with --all stopped."""
+    watches = _desk(ctx, lazy=True).watches(guild_id=server, stopped=everything)
     if as_json:
         click.echo(json.dumps([w.to_json() for w in watches], ensure_ascii=False))
         return
     if not watches:
-        click.echo("no watches: add one with `newsdesk watch add QUESTION`")
+        click.echo("no watches: add one with `newsdesk watch add QUESTION`" if server is None else "no watches in that server")
         return
     for w in watches:
         filters = _filters_text(w.filters.to_json())
-        state = f" (stopped {w.stopped_at[:10]})" if w.stopped_at else ""
+        where = {"dm": "  by DM", "channel": f"  in channel {w.channel_id}"}.get(w.delivery or "", "")
         click.echo(f"#{w.id}  {w.created_at[:10]}  {without_controls(w.question)}"
-                   + (f"  [{filters}]" if filters else "") + state)
+                   + (f"  [{filters}]" if filters else "") + where + _state(w))
+
+
+def _change(ctx: click.Context, change: str, watch_id: int, server: int | None) -> Watch | None:
+    """Stop or resume (``change``: the desk's method) watch ``watch_id``; what the desk returns."""
+    from bot.desk import WatchError
+
+    desk = _desk(ctx, lazy=True)
+    try:
+        return getattr(desk, change)(watch_id, guild_id=server)
+    except WatchError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @watch.command("stop")
 @click.argument("watch_id", type=int)
+@_SERVER
 @click.pass_context
-def stop(ctx: click.Context, watch_id: int) -> None:
+def stop(ctx: click.Context, watch_id: int, server: int | None) -> None:
     """Stop watch WATCH_ID (its number in `newsdesk watch list`)."""
-    from bot.desk import WatchError
-
-    try:
-        _desk(ctx, lazy=True).stop_watch(watch_id)
-    except WatchError as exc:
-        raise click.ClickException(str(exc)) from None
+    _change(ctx, "stop_watch", watch_id, server)
     click.echo(f"stopped watch #{watch_id}")
+
+
+@watch.command("resume")
+@_SERVER
+@click.argument("watch_id", type=int)
+@click.pass_context
+def resume(ctx: click.Context, server: int | None, watch_id: int) -> None:
+    """Resume paused watch WATCH_ID (paused for posting too often, or a DM Discord refused)."""
+    resumed = _change(ctx, "resume_watch", watch_id, server)
+    click.echo(f"resumed watch #{watch_id}" + (f": {without_controls(resumed.question)}" if resumed else ""))
 
 
 @watch.command("check")

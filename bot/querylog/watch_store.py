@@ -169,16 +169,12 @@ class WatchStore:
             watch_id, guild_id, owner,
         )
 
-    def report_watch(self, watch_id: int, article_ids: Sequence[str]) -> list[str]:
+    def report_watch(self, watch_id: int, article_ids: Sequence[str], most: int | None = None) -> list[str]:
         """Of ``article_ids`` (articles that answer watch ``watch_id`` now), those it had not met
-        yet, recorded as reported: each article is reported once, whoever checks and when."""
+        yet, recorded as reported: each article is reported once, whoever checks and when. With
+        ``most``, only the first ``most`` new ones are recorded as reported (the rest as met)."""
         with self._changing():
-            return self._met(watch_id, article_ids, reported=True)
-
-    def meet(self, watch_id: int, article_ids: Sequence[str]) -> None:
-        """Record articles the watch has met without reporting them (they do not answer it)."""
-        with self._changing():
-            self._met(watch_id, article_ids, reported=False)
+            return self._met(watch_id, article_ids, reported=True, most=most)
 
     def reported_since(self, watch_id: int, since: str) -> int:
         """How many articles watch ``watch_id`` reported at or after ``since`` (a log time)."""
@@ -187,14 +183,15 @@ class WatchStore:
         )
         return int(rows[0]["n"])
 
-    def _met(self, watch_id: int, article_ids: Sequence[str], *, reported: bool) -> list[str]:
+    def _met(self, watch_id: int, article_ids: Sequence[str], *, reported: bool, most: int | None = None) -> list[str]:
         """Record the articles watch ``watch_id`` had not met (in the caller's transaction); those."""
-        new = []
+        new: list[str] = []
         when = utc_now()
         for article_id in dict.fromkeys(article_ids):
+            report = reported and (most is None or len(new) < most)
             cursor = self.db.conn.execute(
                 "INSERT OR IGNORE INTO watch_hits (watch_id, article_id, seen_at, reported) VALUES (?, ?, ?, ?)",
-                (watch_id, article_id, when, int(reported)),
+                (watch_id, article_id, when, int(report)),
             )
             if cursor.rowcount:
                 new.append(article_id)

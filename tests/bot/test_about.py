@@ -85,10 +85,10 @@ async def test_presence_and_where_the_commands_are_offered(fake_discord: FakeDis
     presence = fake.identify_payloads[0]["presence"]
     assert presence["game"]["type"] == 3 and presence["game"]["name"].startswith("the news archive")  # Watching ...
     synced = {command["name"]: command for command in fake.synced_commands(fake.guild)}
-    assert set(synced) == {"ask", "help", "ping", "querylog", "archive"}
+    assert set(synced) == {"ask", "help", "ping", "querylog", "archive", "watch"}
     for name, command in synced.items():
         assert command["integration_types"] == [GUILD_INSTALL], name  # no user installs
-        expected = [GUILD] if name in ("querylog", "archive") else [GUILD, BOT_DM]
+        expected = [GUILD] if name in ("querylog", "archive", "watch") else [GUILD, BOT_DM]
         assert sorted(command["contexts"]) == expected, name
 
     await newsdesk.tree.sync()  # published globally, as `newsdesk sync --global` does: DMs get them
@@ -97,4 +97,6 @@ async def test_presence_and_where_the_commands_are_offered(fake_discord: FakeDis
     assert message.ephemeral and message.embeds
     with pytest.raises(NotDeliverable, match="not offered"):
         await fake.send_interaction("querylog stats", channel=dm)
+    with pytest.raises(NotDeliverable, match="not offered"):  # a watch belongs to a server
+        await fake.send_interaction("watch list", channel=dm)
     fake.assert_no_violations()

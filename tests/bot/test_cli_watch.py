@@ -109,3 +109,23 @@ def test_a_place_holds_at_most_so_many_watches(env: Path, monkeypatch: pytest.Mo
     run("watch", "stop", "1")
     assert run("watch", "add", "Why did engineers open the spillway?").exit_code == 0
     assert MAX_WATCHES >= 10
+
+
+def test_a_servers_watches_show_the_states_members_see_and_resume_from_the_command_line(env: Path) -> None:
+    from bot.querylog import QueryLog, WatchRecord
+
+    server = 111111111111111111
+    querylog = QueryLog.open(env.parent / "log.db")
+    dm = querylog.add_watch(WatchRecord(COST, "discord", 333333333333333333, server, 5, delivery="dm"))
+    querylog.add_watch(WatchRecord(STORM, "discord", 333333333333333333, server, 5, delivery="channel"))
+    querylog.pause_watch(dm["id"], "Discord refused the DM")
+    assert "no watches" in run("watch", "list").stdout, "the command line's own are apart"
+    listed = run("watch", "list", "--server", str(server)).stdout.splitlines()
+    assert len(listed) == 2 and "by DM" in listed[0] and "(paused " in listed[0] and "Discord refused the DM" in listed[0]
+    assert "in channel 5" in listed[1] and "paused" not in listed[1]
+    states = [w["state"] for w in json.loads(run("watch", "list", "--server", str(server), "--json").stdout)]
+    assert states == ["paused", "running"]
+    assert run("watch", "resume", str(dm["id"])).exit_code == 1, "not the command line's"
+    resumed = run("watch", "resume", str(dm["id"]), "--server", str(server))
+    assert resumed.exit_code == 0 and resumed.stdout.startswith(f"resumed watch #{dm['id']}: {COST}")
+    assert "paused" not in run("watch", "list", "--server", str(server)).stdout
