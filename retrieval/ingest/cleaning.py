@@ -52,6 +52,8 @@ class CleanResult:
     problems: list[str] = field(default_factory=list)
     # Dropped lines, for review: "reason: line".
     removed: list[str] = field(default_factory=list)
+    # Why the extracted body looks wrong ("mostly lines that are not sentences"): ingest says so.
+    doubts: list[str] = field(default_factory=list)
 
     @property
     def paragraphs(self) -> list[str]:

@@ -20,6 +20,9 @@ Guarantees:
   relative one resolved against where the page came from), else its ``og:url``;
 - a field not found is left empty and named in ``problems``, and ingest says which option
   supplies it;
+- the body keeps the page's standfirst (a block whose text is the page's description) when the
+  extractor left it out, and loses repeated blocks and lines that are never article text
+  (:mod:`retrieval.ingest.body_check`); ``doubts`` says why what is left still looks wrong;
 - the page is never fetched from here; ``url`` (where the page came from) only fills a
   missing canonical address.
 """
@@ -39,6 +42,7 @@ from retrieval.ingest.cleaning import (
     PROBLEM_NO_TITLE,
     CleanResult,
 )
+from retrieval.ingest.body_check import clean_body, doubts
 from retrieval.ingest.outlet_names import host_outlet, page_outlet_name, site_label, spelled_host_name
 from retrieval.ingest.page_meta import (
     address_date,
@@ -70,9 +74,17 @@ _HEADLINES = "//meta[@property='og:title' or @name='twitter:title']/@content | /
 # Query parameters that say which link or campaign brought the reader, not which page it is.
 _TRACKING = re.compile(r"(?:utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl)\Z", re.I)
 _PAGE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+# The page's own text, without its scripts and chrome: what a body far shorter than looks wrong beside.
+_OWN_TEXT = (
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::nav"
+    " or ancestor::header or ancestor::footer or ancestor::aside)]"
+)
 _CANONICAL = (
     "//link[contains(concat(' ', translate(normalize-space(@rel), 'CANOIL', 'canoil'), ' '), ' canonical ')]/@href"
 )
+_DESCRIPTION = "//head/meta[@property='og:description' or @name='description' or @name='twitter:description']/@content"
+_BLOCKS = "//body//*[self::p or self::div or self::h2 or self::span][not(ancestor::script or ancestor::noscript)]"
+_STANDFIRST_MIN_WORDS = 8  # a description shorter than this is a tagline, not a lead
 _OG_URL = "//meta[@property='og:url' or @name='og:url']/@content"
 
 
@@ -257,6 +269,30 @@ def _paragraphs(text: str, title: str) -> str:
     return "\n\n".join(lines)
 
 
+def _with_standfirst(body: str, tree: Any) -> str:
+    """``body`` led by the page's standfirst when the extractor left it out: a block of the page
+    whose whole text is the page's description (``og:description``), shown above the article (RT
+    and others print their lead paragraph there)."""
+    if tree is None or not body:
+        return body
+    descriptions = {_words(d) for d in tree.xpath(_DESCRIPTION) if len(d.split()) >= _STANDFIRST_MIN_WORDS}
+    if not descriptions:
+        return body
+    for block in tree.xpath(_BLOCKS):
+        text = " ".join(block.text_content().split())
+        if _words(text) in descriptions:
+            return body if _words(text) in _words(body) else f"{text}\n\n{body}"
+    return body
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _own_text_chars(tree: Any) -> int:
+    return len(" ".join(" ".join(tree.xpath(_OWN_TEXT)).split())) if tree is not None else 0
+
+
 def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     """Split an HTML page into title, outlet, date, author, canonical URL and plain-text body.
 
@@ -290,7 +326,8 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     names = (doc_site, source, *site_names, _hostname(doc_url), site_label(doc_url), host_outlet(doc_url))
     title = _title(doc_title, names, _page_headlines(tree, objects))
     published = _published(tree, objects, doc_date, doc_url or url or "")
-    body = _paragraphs(doc_text, doc_title)
+    cleaned = clean_body(_with_standfirst(_paragraphs(doc_text, doc_title), tree))
+    body = cleaned.body
     problems = [
         problem
         for problem, missing in (
@@ -310,4 +347,5 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
         url=_link(_article_address(doc_url, url)),
         body=body,
         problems=problems,
+        doubts=doubts(cleaned, _own_text_chars(tree)),
     )

@@ -74,7 +74,7 @@ class IngestResult:
     def flags(self) -> list[str]:
         """What the batch summary counts about this article: undated, text to check."""
         undated = ["undated"] if self.article.published is None else []
-        return undated + [f"text to check: {doubt}" for doubt in self.doubts]
+        return undated + (["text to check"] if self.doubts else [])
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def summarise(outcomes: Iterable[IngestOutcome]) -> str:
     Articles replaced (``--overwrite``) are counted apart, ``N replaced`` after the added,
     when there are any: the corpus did not grow by them. Among those written, the undated
     and those whose text looks wrong are counted in brackets after the added
-    (``5 added (1 undated, 1 text to check: repeats)``): each has its own note above.
+    (``5 added (1 undated, 1 text to check)``): each has its own note above.
     """
     added = replaced = 0
     skipped: Counter[str] = Counter()
@@ -136,28 +136,38 @@ class Prepared:
     article: Article
     warnings: list[str]
     replacing: Path | None  # the file of the same article, when overwriting
+    doubts: tuple[str, ...] = ()  # why the extracted text looks wrong
 
 
 def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
     """Extract ``page`` and check it against the corpus; raise what ingesting it would raise."""
-    article, notes = _read_article(page, options)
-    return _checked(page.name, article, notes, Path(corpus_dir), index, options)
+    article, notes, doubts = _read_article(page, options)
+    return _checked(page.name, article, notes, Path(corpus_dir), index, options, doubts)
 
 
-def _read_article(page: RawPage, options: Overrides) -> tuple[Article, list[str]]:
-    """The article a page gives (with the options), and notes about it; the corpus is not looked at."""
+def _read_article(page: RawPage, options: Overrides) -> tuple[Article, list[str], tuple[str, ...]]:
+    """The article a page gives (with the options), notes about it, and why its text looks wrong;
+    the corpus is not looked at."""
     extracted = extract_page(page)
     cleaned, notes = with_feed_hints(extracted, page)
     dated_by = FEED_DATE if extracted.published is None and cleaned.published is not None else PAGE_DATE
     article, warnings = article_from(page.name, cleaned, options, dated_by=dated_by)
-    return article, notes + warnings
+    if extracted.doubts:
+        warnings.append(f"the extracted text looks wrong ({'; '.join(extracted.doubts)}): check the article file")
+    return article, notes + warnings, tuple(extracted.doubts)
 
 
 def _checked(
-    name: Path | str, article: Article, notes: list[str], corpus_dir: Path, index: CorpusIndex, options: Overrides
+    name: Path | str,
+    article: Article,
+    notes: list[str],
+    corpus_dir: Path,
+    index: CorpusIndex,
+    options: Overrides,
+    doubts: tuple[str, ...] = (),
 ) -> Prepared:
     article, replacing = _place(name, article, corpus_dir, index, overwrite=options.overwrite)
-    return Prepared(name, article, notes, replacing)
+    return Prepared(name, article, notes, replacing, doubts)
 
 
 def _place(
@@ -242,7 +252,9 @@ def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestRe
     index.add(written)
     log.info("ingested %s as %s%s", prepared.name, written.path, " (replaced)" if replacing else "")
     path = written.path or Path(corpus_dir) / f"{written.id}{CORPUS_SUFFIX}"
-    return IngestResult(path=path, article=written, warnings=prepared.warnings, replaced=bool(replacing))
+    return IngestResult(
+        path=path, article=written, warnings=prepared.warnings, replaced=bool(replacing), doubts=prepared.doubts
+    )
 
 
 def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> IngestResult:
@@ -252,11 +264,11 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
     ingests wrote meanwhile are taken into ``index`` and the article is checked and written:
     two ingests of one article at once write it once.
     """
-    article, notes = _read_article(page, options)
+    article, notes, doubts = _read_article(page, options)
     corpus_dir = Path(corpus_dir)
     with corpus_lock(corpus_dir):
         index.catch_up()
-        return commit(_checked(page.name, article, notes, corpus_dir, index, options), corpus_dir, index)
+        return commit(_checked(page.name, article, notes, corpus_dir, index, options, doubts), corpus_dir, index)
 
 
 _CREATE_TRIES = 3  # a new file whose name other ingests keep taking: give up after this many

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
+from tests.paths import HTML_DIR
 from tests.paths import SEEDS_DIR as SEEDS
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"raw seed articles not found at {SEEDS}")
 
@@ -272,3 +273,10 @@ def test_a_feed_run_stopped_by_ctrl_c_goes_on_where_it_stopped(corpus: Path, mon
     assert "3 added, 0 skipped, 0 failed" in first.output
     assert second.exit_code == 0 and second.output.rstrip().endswith("2 added, 0 skipped, 0 failed")
     assert again == ["/news.xml", "/news/3", "/news/4"]  # none of the 3 added before Ctrl-C is fetched again
+
+
+def test_a_page_whose_text_looks_wrong_is_added_and_the_summary_says_to_check_it(corpus: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", str(HTML_DIR / "messy-body.html")])
+    assert result.exit_code == 0, result.output
+    assert "note: the extracted text looks wrong (2 repeated blocks dropped): check the article file" in result.output
+    assert result.output.rstrip().endswith("1 added (1 text to check), 0 skipped, 0 failed")

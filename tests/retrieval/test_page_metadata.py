@@ -109,3 +109,23 @@ def test_a_utc_timestamp_past_midnight_gives_the_day_in_the_page_address() -> No
     assert extract_page(RawPage("page.html", html.encode("utf-8"))).published == dt.date(2024, 3, 5)
     far = html.replace('content="2024-03-06T02:59:46Z"', 'content="2024-03-09T02:59:46Z"')
     assert extract_page(RawPage("page.html", far.encode("utf-8"))).published == dt.date(2024, 3, 9)
+
+
+def test_lines_that_are_never_article_text_and_repeated_blocks_are_dropped() -> None:
+    result = _extract("messy-body.html")
+    paragraphs = result.body.split("\n\n")
+    for junk in ("-", "2024-03-05T08:57:40+01:00", "council-chamber.jpg", "RiversideTimesDe", "Related:", "Share it", "AAPL"):
+        assert not any(junk in p for p in paragraphs), junk
+    assert sum(p.startswith("The flood barrier was approved") for p in paragraphs) == 1
+    assert paragraphs[0].startswith("The county council met eleven times")
+    assert paragraphs[-1].startswith("Bus fares will stay the same")
+    assert result.doubts == ["2 repeated blocks dropped"]
+
+
+def test_the_standfirst_the_extractor_leaves_out_leads_the_body_once() -> None:
+    result = _extract("standfirst.html")
+    paragraphs = result.body.split("\n\n")
+    assert paragraphs[0].startswith("Harbour Town's council has voted to rebuild the old pier")
+    assert paragraphs[1].startswith("The vote was close")
+    assert sum("four million" in p for p in paragraphs) == 1
+    assert result.doubts == []
