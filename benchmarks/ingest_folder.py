@@ -35,6 +35,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -150,9 +151,9 @@ def run(pages: list[Page]) -> dict:
         folder.mkdir()
         for page in pages:
             (folder / f"{page.key}.html").write_bytes(page.html)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _children_cpu()
         done = subprocess.run([_newsdesk(), "ingest", str(folder)], env=_env(tmp), capture_output=True, text=True)
-        ingest_seconds = time.perf_counter() - started
+        ingest_seconds, ingest_cpu = time.perf_counter() - started, _children_cpu() - cpu_before
         articles = list(load_corpus(tmp / "corpus").articles)
         ask_seconds, found = _first_question(tmp, articles)
     summary = _SUMMARY.findall(done.stdout + done.stderr)
@@ -165,9 +166,15 @@ def run(pages: list[Page]) -> dict:
         "notes": notes,
         "exit": done.returncode,
         "ingest_seconds": ingest_seconds,
+        "ingest_cpu": ingest_cpu,
         "ask_seconds": ask_seconds,
         "ask_found": found,
     }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _first_question(tmp: Path, articles: list[Article]) -> tuple[float, bool | None]:
@@ -245,7 +252,10 @@ def report(label: str, pages: list[Page], ran: dict, got: dict) -> str:
         lines.append(
             f"| body F1 vs marked body ({got['marked_pages']} pages) | {s.f1:.3f} (P {s.precision:.3f}, R {s.recall:.3f}) | >= {TARGET_F1} |"
         )
-    lines.append(f"| wall time until searchable (ingest command, index and vectors saved) | {ran['ingest_seconds']:.1f} s | |")
+    lines.append(
+        f"| wall time until searchable (ingest command; the index, reader vectors included, saved when it returns) "
+        f"| {ran['ingest_seconds']:.1f} s ({ran['ingest_cpu']:.1f} s CPU) | |"
+    )
     found = {True: "found the article", False: "did NOT find it", None: "nothing to ask"}[ran["ask_found"]]
     lines.append(f"| first question after it (`newsdesk ask`, new process) | {ran['ask_seconds']:.1f} s ({found}) | |")
     lines += ["", f"Ingest's summary: `{ran['summary']}` (exit status {ran['exit']}); {len(ran['notes'])} note line(s)."]
