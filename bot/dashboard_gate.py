@@ -3,7 +3,8 @@ one-time link, free of Datasette (:mod:`bot.dashboard_auth` serves them).
 
 Guarantees:
 - A password is checked (PBKDF2, a fraction of a second) in a small pool of worker threads
-  (:data:`HASH_THREADS`), never on the event loop.
+  (:data:`HASH_THREADS`), never on the event loop, at a lower CPU priority (on Linux) than
+  the threads serving pages.
 - An attempt is counted before its password is checked, so the (FAILURES_PER_CLIENT + 1)th
   failed attempt from one address (an IPv6 address by its /64) within WINDOW_SECONDS, or the
   (FAILURES_PER_USER + 1)th for one user name from all addresses, is refused before any
@@ -27,6 +28,7 @@ import hmac
 import ipaddress
 import logging
 import math
+import os
 import secrets
 import threading
 import time
@@ -48,7 +50,22 @@ TOKEN_BYTES = 32
 
 Scope = dict[str, Any]
 
-_HASH_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="newsdesk-password")
+HASH_NICENESS = 10  # added to the password thread's; the pages' threads keep theirs
+
+
+def _lower_priority() -> None:
+    """Run this (password) thread at a lower CPU priority, so on a busy machine the pages'
+    threads go first (Linux: a thread is a task, and setpriority takes its id)."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + HASH_NICENESS, 19))
+    except (AttributeError, OSError) as exc:  # not Linux, or not allowed: hashing still runs
+        log.debug("the password thread keeps its priority: %s", exc)
+
+
+_HASH_POOL = concurrent.futures.ThreadPoolExecutor(
+    max_workers=HASH_THREADS, thread_name_prefix="newsdesk-password", initializer=_lower_priority
+)
 _DIGEST_KEY = secrets.token_bytes(32)  # per process: the Basic cache's digests mean nothing elsewhere
 
 

@@ -69,3 +69,16 @@ def test_the_burst_benchmark_measures_both_phases_in_one_process() -> None:
     baseline, burst = asyncio.run(measure(burst=6, baseline=2))
     assert len(baseline.acks) == 2 and len(burst.acks) == 6 and burst.lags
     assert "| burst: 6 at once | 6 |" in table([baseline, burst])
+
+
+def test_the_login_flood_benchmark_measures_both_phases_against_the_real_dashboard() -> None:
+    import pytest
+
+    pytest.importorskip("datasette", reason="pip install -e '.[dashboard]'")
+    from bench_login_flood import measure, table
+
+    baseline, flood = measure(attempts=8, seconds=1.0, idle=0.5)
+    assert baseline.seconds and flood.seconds and not baseline.statuses
+    # Every wrong login was answered: hashed and refused (401) or refused before hashing (429).
+    assert sum(flood.statuses.values()) == 8 and set(flood.statuses) <= {401, 429}
+    assert "wrong logins in 1 s" in table([(baseline, flood)], 8, 1.0)
