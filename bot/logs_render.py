@@ -112,8 +112,8 @@ def render_stats(stats: Stats, since: Bound = None, until: Bound = None) -> str:
     if stats.busiest_channels:
         lines += ["", "Busiest channels"]
         for c in stats.busiest_channels:
-            guild = f" (server {clean(c.guild_id)})" if c.guild_id else ""
-            lines.append(f"  #{clean(c.channel_id)}{guild}  {c.questions}")
+            guild = f" (server {clean(c.guild_id)})" if c.guild_id and not c.guild_name else ""
+            lines.append(f"  {clean(c.label())}{guild}  {c.questions}")
     return "\n".join(lines)
 
 

@@ -25,12 +25,13 @@ from bot.querylog.schema import (
 )
 from bot.querylog.reader import open_reader
 from bot.querylog.watch_store import WatchRecord
-from bot.querylog.writer import QueryLog, QueryRecord
+from bot.querylog.writer import Named, QueryLog, QueryRecord
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "MIGRATIONS",
     "LoggedQuery",
+    "Named",
     "QueryLog",
     "QueryLogError",
     "QueryRecord",

@@ -142,4 +142,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     # command line's, which `newsdesk watch check` reports), the member a DM goes to, and a pause
     # (a post Discord refused, too many posts in a day) with why; resumed, both are NULL again.
     ("0011_watch_delivery", _columns("watches", "delivery", "deliver_to", "paused_at", "paused_reason")),  # 0010: late answers'
+    # The server's and the channel's names when the question was asked (Discord knows them),
+    # so reviews show names, not ids; NULL where none was known (older rows, the CLI, DMs).
+    ("0012_place_names", _columns("queries", "guild_name", "channel_name")),
 ]

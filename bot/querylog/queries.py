@@ -90,7 +90,12 @@ FILTERS_TEXT = "newsdesk_filters_text(q.filters) AS filters"
 # The dashboard's pages: times to the minute (UTC, on one line), where it was asked, no column
 # that says nothing there. ``:days`` (empty: all time) is every page's period selector.
 ASKED = "strftime('%Y-%m-%d %H:%M', q.asked_at) AS asked_utc"
-WHERE_ASKED = "coalesce('#' || q.channel_id, q.interface) AS asked_in"
+# Where it was asked, by name ("Newsroom › #ask-the-archive"); an id only where no name is known.
+PLACE = (
+    "CASE WHEN q.channel_id IS NULL THEN coalesce(q.guild_name, q.interface) "
+    "ELSE coalesce(q.guild_name || ' \u203a ', '') || '#' || coalesce(q.channel_name, q.channel_id) END"
+)
+WHERE_ASKED = f"{PLACE} AS asked_in"
 VOTES = """(SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS up,
        (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS down"""
 IN_PERIOD = (
@@ -293,11 +298,14 @@ def votes_per_day(db: Database, since: Bound = None, until: Bound = None, *, gui
 
 def _channels(db: Database, where_sql: str, params: list[Any], channels: int) -> list[ChannelCount]:
     clause = f"{where_sql} AND" if where_sql else " WHERE"
+    # The names of the channel's latest question (SQLite fills bare columns from the max() row).
     sql = (
-        f"SELECT q.guild_id, q.channel_id, count(*) AS n FROM queries q{clause} q.channel_id IS NOT NULL "
+        f"SELECT q.guild_id, q.channel_id, count(*) AS n, max(q.asked_at), q.guild_name, q.channel_name "
+        f"FROM queries q{clause} q.channel_id IS NOT NULL "
         "GROUP BY q.guild_id, q.channel_id ORDER BY n DESC, q.channel_id LIMIT ?"
     )
-    return [ChannelCount(guild, channel, n) for guild, channel, n in db.execute(sql, [*params, channels])]
+    rows = db.execute(sql, [*params, channels])
+    return [ChannelCount(guild, channel, n, guild_name, channel_name) for guild, channel, n, _, guild_name, channel_name in rows]
 
 
 def stats(db: Database, *, since: Bound = None, until: Bound = None, top: int = 10, channels: int = 5, guild: Guild = None) -> Stats:

@@ -233,6 +233,13 @@ class ChannelCount:
     guild_id: str | None
     channel_id: str
     questions: int
+    guild_name: str | None = None  # as of the channel's latest question; None when not known
+    channel_name: str | None = None
+
+    def label(self) -> str:
+        """``Newsroom › #ask-the-archive``: names where known, else ids."""
+        server = f"{self.guild_name} \u203a " if self.guild_name else ""
+        return f"{server}#{self.channel_name or self.channel_id}"
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,31 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.querylog.records import one_line
 from bot.querylog.schema import QueryLogError, UnknownQuery, migrate, open_database, problem_message, utc_now
 from bot.querylog.watch_store import WatchRecord, WatchStore
 
 log = logging.getLogger(__name__)
+
+
+MAX_NAME_CHARS = 100  # Discord's limit for server and channel names
+
+
+class Named(str):
+    """A Discord id (a server's, a channel's) with the name people know it by: it is the id
+    wherever an id is expected, and :meth:`QueryLog.record` keeps the name beside it."""
+
+    name: str | None
+
+    def __new__(cls, id_: int | str, name: str | None = None) -> Named:
+        named = super().__new__(cls, str(id_))
+        named.name = one_line(name)[:MAX_NAME_CHARS] or None
+        return named
+
+
+def name_of(value: object) -> str | None:
+    """The name a :class:`Named` id carries; None for a plain id."""
+    return getattr(value, "name", None) if isinstance(value, Named) else None
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,8 @@ class QueryLog(WatchStore):
             "filters": json.dumps(dict(entry.filters)) if entry.filters else None,
             "reason": entry.reason,
             "rejected": entry.rejected,
+            "guild_name": name_of(entry.guild_id),
+            "channel_name": name_of(entry.channel_id) if self._channel(entry) is not None else None,
         }
         try:
             with self._lock, self.db.conn:

@@ -30,10 +30,11 @@ from discord.ext import commands
 
 from bot.cogs.ask.cooldown import UserCooldown, cooldown_message
 from bot.cogs.ask.mentions import asked_question
+from bot.cogs.ask.places import place_of, who_asked, who_of_message
 from bot.cogs.ask.posting import NotPosted, Post, Where, post, tell_cannot_post, where_to_answer
 from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
-from bot.desk import Asked, Charted, FilterError, Filters, LogNotOpen, Page, Place, QuestionError
+from bot.desk import Asked, Charted, FilterError, Filters, LogNotOpen, Page, QuestionError
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
 from bot.reply import NO_MENTIONS, TIMELINE_SHOWN, answer_embed, answer_text, no_answer_message, timeline_embed
@@ -108,16 +109,6 @@ def page_reply(page: Page, query_id: int, per_page: int) -> dict[str, Any]:
     }
 
 
-def _who(interaction: discord.Interaction) -> dict[str, Any]:
-    return {"interface": "discord", "user_id": interaction.user.id, "guild_id": interaction.guild_id,
-            "channel_id": interaction.channel_id}
-
-
-def _place(interaction: discord.Interaction) -> Place:
-    """Where a button was pressed: it reaches only a question asked there (see :class:`Place`)."""
-    return Place(interaction.guild_id, interaction.channel_id, getattr(interaction.channel, "parent_id", None))
-
-
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
@@ -160,7 +151,7 @@ class AskCog(commands.Cog, name="Ask"):
         # Bad input is answered at once, privately, before the cooldown starts and before
         # the public "thinking…" message. The question is validated here, once: the desk and
         # the archive take the checked question as it is.
-        who = _who(interaction)
+        who = who_asked(interaction)
         filters: Filters | None = None
         try:
             checked = self.bot.desk.validate(question, outlet, since, until)
@@ -273,8 +264,7 @@ class AskCog(commands.Cog, name="Ask"):
         if not question:
             await reply(content=MENTION_HINT if message.guild else DM_HINT)
             return
-        who = {"interface": "discord", "user_id": message.author.id,
-               "guild_id": message.guild.id if message.guild else None, "channel_id": message.channel.id}
+        who = who_of_message(message)
         try:
             checked = self.bot.desk.validate(question)  # once: the desk takes it as it is
         except QuestionError as exc:
@@ -353,7 +343,7 @@ class AskCog(commands.Cog, name="Ask"):
             await report_failure(interaction, exc, "a page button")
 
     async def _page(self, interaction: discord.Interaction, query_id: int, start: int) -> Page | None:
-        place = _place(interaction)
+        place = place_of(interaction)
         return await self._in_worker(self.bot.desk.more, query_id, start, self.bot.settings.results, place)
 
     async def record_vote(self, interaction: discord.Interaction, query_id: int, value: int) -> None:
@@ -367,7 +357,7 @@ class AskCog(commands.Cog, name="Ask"):
     async def _vote(self, interaction: discord.Interaction, query_id: int, value: int) -> str:
         try:
             # Not the search pool: a vote never queues behind searches.
-            await asyncio.to_thread(self.bot.desk.vote, query_id, interaction.user.id, value, _place(interaction))
+            await asyncio.to_thread(self.bot.desk.vote, query_id, interaction.user.id, value, place_of(interaction))
         except UnknownQuery:
             return VOTE_GONE
         except LogNotOpen:
