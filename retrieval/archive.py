@@ -26,6 +26,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.text.passages import Passage, corpus_passages
 from retrieval.index.scoring import Progress, Scorer, ScorerFactory
 from retrieval.text.sentences import SentenceTerms
+from retrieval.index.outlet_forms import merged_outlets
 from retrieval.index.tables import PassageTables, tables_of
 from retrieval.text.spelling import Speller, archive_words, vocabulary_from_terms
 
@@ -110,6 +111,7 @@ class Archive:
         ``progress(done, total)`` is called while passages are analysed.
         """
         analyzer = analyzer or default_analyzer()
+        articles = merged_outlets(articles)  # one spelling per outlet, in citations and filters alike
         passages = corpus_passages(articles)
         index = scorer([p.text for p in passages], analyzer, progress)
         return cls(articles, passages, index, analyzer=analyzer, errors=errors)

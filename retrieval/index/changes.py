@@ -30,6 +30,7 @@ from retrieval.index.segments import SegmentedIndex
 from retrieval.index.meaning import FusedScorer
 from retrieval.text.sentences import SentenceTerms
 from retrieval.text.spelling import vocabulary_from_terms
+from retrieval.index.outlet_forms import with_archive_spellings
 from retrieval.index.tables import extended_tables, kept_articles
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def apply_changes(
     An article in both is replaced. ``errors`` (the corpus files that could not be used)
     replaces the archive's list when given.
     """
+    added = with_archive_spellings(archive, added)  # an outlet the archive shows keeps its spelling
     gone = set(removed) | {a.id for a in added}
     dropped = passage_positions(archive, gone)
     new_passages = corpus_passages(list(added))
