@@ -21,7 +21,9 @@ folder, and ``newsdesk ingest FOLDER`` runs on it with no option, into an empty 
 - canonical URL present; body F1 against the marked bodies (the extraction benchmark's
   shingle measure, summed over pages) when the folder has them;
 - wall time of the ingest command (when it returns, the saved index, passage vectors included,
-  serves the new articles: the pages are searchable), and of the first question asked then.
+  serves the new articles: the pages are searchable; newsdesk has no background vector stage,
+  so the vectors are done then too), the same ingest without the reader stage (what the
+  vectors cost), and the first question asked then.
 
 Each corpus file is matched to the page it came from by its text (the share of its 4-token
 shingles found in the page's text), not by anything newsdesk wrote about it.
@@ -156,6 +158,7 @@ def run(pages: list[Page]) -> dict:
         ingest_seconds, ingest_cpu = time.perf_counter() - started, _children_cpu() - cpu_before
         articles = list(load_corpus(tmp / "corpus").articles)
         ask_seconds, found = _first_question(tmp, articles)
+        words_only = _words_only_seconds(tmp, folder)
     summary = _SUMMARY.findall(done.stdout + done.stderr)
     notes = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("note:")]
     return {
@@ -167,9 +170,19 @@ def run(pages: list[Page]) -> dict:
         "exit": done.returncode,
         "ingest_seconds": ingest_seconds,
         "ingest_cpu": ingest_cpu,
+        "words_only_seconds": words_only,
         "ask_seconds": ask_seconds,
         "ask_found": found,
     }
+
+
+def _words_only_seconds(tmp: Path, folder: Path) -> float:
+    """The same ingest without the reader stage (``NEWSDESK_READER=off``, a corpus of its own):
+    the pages searchable by their words alone, the split between extraction and vectors."""
+    env = {**_env(tmp), "NEWSDESK_CORPUS": str(tmp / "corpus-words"), "NEWSDESK_READER": "off"}
+    started = time.perf_counter()
+    subprocess.run([_newsdesk(), "ingest", str(folder)], env=env, capture_output=True, text=True)
+    return time.perf_counter() - started
 
 
 def _children_cpu() -> float:
@@ -255,6 +268,10 @@ def report(label: str, pages: list[Page], ran: dict, got: dict) -> str:
     lines.append(
         f"| wall time until searchable (ingest command; the index, reader vectors included, saved when it returns) "
         f"| {ran['ingest_seconds']:.1f} s ({ran['ingest_cpu']:.1f} s CPU) | |"
+    )
+    lines.append(
+        f"| the same without the reader stage (`NEWSDESK_READER=off`: searchable by words only) "
+        f"| {ran['words_only_seconds']:.1f} s | |"
     )
     found = {True: "found the article", False: "did NOT find it", None: "nothing to ask"}[ran["ask_found"]]
     lines.append(f"| first question after it (`newsdesk ask`, new process) | {ran['ask_seconds']:.1f} s ({found}) | |")
