@@ -11,8 +11,10 @@ Guarantees:
 - Deterministic: the same text always gets the same vector (float32, unit length, or all
   zeros for a text with no tokens), of :data:`DEFAULT_DIM` dimensions (WordLlama is
   Matryoshka-trained, so its first dimensions are a smaller model of their own).
-- Bounded: only the first :data:`MAX_EMBED_CHARS` characters of a text are embedded, so
-  a batch's padded size never grows with one over-long text.
+- Bounded: only the first :data:`MAX_EMBED_CHARS` characters of a text are embedded, and a
+  batch (padded to its longest text) holds at most :data:`BATCH_TOKENS` token places, counted
+  as UTF-8 bytes (no token is shorter than a byte), so one over-long text never makes a
+  batch large. The contextual reader has bounds of its own (:mod:`retrieval.index.reader`).
 - Cheap per question: one embedding (tens of microseconds) and a product with the vectors
   of the candidates only (never the whole archive).
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,9 @@ _BATCH = 256
 # the longest one, so one huge text would cost _BATCH times its own size; passages are cut
 # far below this (retrieval.text.passages.MAX_PASSAGE_CHARS), so their vectors are unchanged.
 MAX_EMBED_CHARS = 2_000
+# The most token places (texts x the longest text's tokens) of one batch: the model's token
+# vectors for a batch take BATCH_TOKENS x dim floats (64 dims: 16 MB).
+BATCH_TOKENS = 65_536
 # The passage vectors' name among the saved index arrays.
 VECTORS_KEY = "semantic_vectors"
 # Which passage and characters each vector reads (see FusedScorer).
@@ -100,10 +105,9 @@ class Embedder:
         """A (len(texts), dim) float32 array of unit vectors (zeros for a text without tokens)."""
         model = _model(self.dim)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), _BATCH):
-            chunk = [text[:MAX_EMBED_CHARS] for text in texts[start : start + _BATCH]]
-            vectors = model.embed(chunk, norm=False, batch_size=_BATCH)
-            out[start : start + len(chunk)] = vectors
+        clipped = [text[:MAX_EMBED_CHARS] for text in texts]
+        for start, end in padded_batches([len(t.encode("utf-8", "surrogatepass")) for t in clipped], _BATCH, BATCH_TOKENS):
+            out[start:end] = model.embed(clipped[start:end], norm=False, batch_size=end - start)
         return _to_unit_length(out)
 
     def embed_one(self, text: str) -> np.ndarray:
@@ -127,6 +131,18 @@ class Embedder:
         except AttributeError:  # a wordllama laid out otherwise: its own batch path
             return self.embed([text])[0]
         return _to_unit_length(np.asarray(pooled, dtype=np.float32))[0]
+
+
+def padded_batches(sizes: Sequence[int], most: int, budget: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive batches of texts of these ``sizes``: at most ``most`` texts, and
+    at most ``budget`` once padded to the batch's longest (a batch always holds one text)."""
+    start = 0
+    while start < len(sizes):
+        end, longest = start + 1, sizes[start]
+        while end < len(sizes) and end - start < most and max(longest, sizes[end]) * (end - start + 1) <= budget:
+            longest, end = max(longest, sizes[end]), end + 1
+        yield start, end
+        start = end
 
 
 def default_embedder() -> "Embedder | Reader":

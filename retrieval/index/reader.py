@@ -11,9 +11,11 @@ Guarantees:
   to :data:`PACKAGE_VERSION`; the weights file is checked against :data:`WEIGHTS_SHA256`
   when first loaded, and a missing, other or damaged install raises
   :class:`ReaderUnavailable` with the fix. Nothing here opens a network connection.
-- Bounded memory: a text is cut to :data:`MAX_CHARS` before it reaches the model (the
-  model reads at most 512 tokens anyway), and passages go in batches of :data:`BATCH`, so
-  one huge passage cannot make the model allocate gigabytes.
+- Bounded memory, counted in the model's own tokens: one text gives the model at most
+  :data:`MAX_TOKENS` (e5's 512: a longer text is cut, at a character, to the longest start
+  that fits; it is first cut to :data:`MAX_CHARS` characters, so counting is cheap), and one
+  call to the engine gets at most :data:`BATCH` texts and :data:`BATCH_TOKENS` tokens, so
+  whatever a page holds, the engine's activations stay within one batch's fixed size.
 - Deterministic: the same text always gets the same vector (float32, unit length).
 - One thread per call: the engine runs with one OpenMP thread, so a question costs one
   core and the event loop's thread is never starved by a pool of spinning workers (ctypes
@@ -27,7 +29,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +47,12 @@ DIM = 384
 # e5 reads 512 tokens at most (about 2,000 characters of English); more text costs
 # memory and time, never meaning.
 MAX_CHARS = 2000
+# The most tokens (specials and the "passage: " prefix included) of one text the model reads:
+# e5's own window. Passages are far shorter (retrieval.text.passages.MAX_PASSAGE_CHARS), so
+# their vectors are unchanged; a text of rarer characters (one token each) is cut here.
+MAX_TOKENS = 512
 BATCH = 32
+BATCH_TOKENS = 8192  # the most tokens one call to the engine is given
 
 
 class ReaderUnavailable(NewsdeskError, RuntimeError):
@@ -115,6 +122,41 @@ def _clip(text: str) -> str:
     return text[:MAX_CHARS]
 
 
+def _fit(engine: object, text: str) -> tuple[str, int]:
+    """``text`` (already clipped) cut to the longest start the model reads in :data:`MAX_TOKENS`
+    tokens, and its token count. An engine that cannot count is bounded by characters (each
+    token covers at least one; the bound adds the specials and the prefix)."""
+    count = getattr(engine, "token_count", None)
+    if count is None:
+        return text, len(text) + 8
+    tokens = int(count(text))
+    if tokens <= MAX_TOKENS:
+        return text, tokens
+    fits, over = 0, len(text)  # a start of ``fits`` characters fits, one of ``over`` does not
+    while over - fits > 1:
+        middle = (fits + over) // 2
+        fits, over = (middle, over) if count(text[:middle]) <= MAX_TOKENS else (fits, middle)
+    return text[:fits], int(count(text[:fits]))
+
+
+def _batches(engine: object, texts: list[str], rows: list[int]) -> Iterator[tuple[list[int], list[str]]]:
+    """``texts`` (with their ``rows``) fitted and grouped: at most :data:`BATCH` texts and
+    :data:`BATCH_TOKENS` tokens a group (a group always holds one text)."""
+    group: list[int] = []
+    chunk: list[str] = []
+    tokens = 0
+    for row, text in zip(rows, texts):
+        fitted, size = _fit(engine, text)
+        if chunk and (len(chunk) == BATCH or tokens + size > BATCH_TOKENS):
+            yield group, chunk
+            group, chunk, tokens = [], [], 0
+        group.append(row)
+        chunk.append(fitted)
+        tokens += size
+    if chunk:
+        yield group, chunk
+
+
 @dataclass(frozen=True)
 class Reader:
     """Questions and passages as unit vectors of :data:`DIM` dimensions (the ``Embedder``
@@ -142,21 +184,23 @@ class Reader:
                 else:
                     out[i] = known
         engine = model() if todo else None
-        for start in range(0, len(todo), BATCH):
-            rows = todo[start : start + BATCH]
-            chunk = [_clip(texts[i]) for i in rows]
+        done = 0
+        for rows, chunk in _batches(engine, [_clip(texts[i]) for i in todo], todo):
             vectors = engine.passage(chunk)  # type: ignore[union-attr]
             out[rows] = vectors
             with _lock:
-                for text, vector in zip(chunk, vectors):
-                    _remembered[text] = vector
-                    _remembered.move_to_end(text)
+                for i, vector in zip(rows, vectors):
+                    key = _clip(texts[i])
+                    _remembered[key] = vector
+                    _remembered.move_to_end(key)
                 while len(_remembered) > REMEMBERED:
                     _remembered.popitem(last=False)
+            done += len(rows)
             if progress is not None:
-                progress(min(start + BATCH, len(todo)), len(todo))
+                progress(done, len(todo))
         return out
 
     def embed_one(self, text: str) -> np.ndarray:
         """A question: its unit vector (float32)."""
-        return np.asarray(model().query(_clip(text)), dtype=np.float32)  # type: ignore[attr-defined]
+        engine = model()
+        return np.asarray(engine.query(_fit(engine, _clip(text))[0]), dtype=np.float32)  # type: ignore[attr-defined]
