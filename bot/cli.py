@@ -290,12 +290,14 @@ def sync(ctx: click.Context, globally: bool) -> None:
 
 def _register_subcommands() -> None:
     # Imported here, after main exists; neither module imports discord.py.
+    from bot.archive_cli import archive
     from bot.dashboard import dashboard
     from bot.ingest_cli import ingest
     from bot.logs_cli import logs
     from bot.watch_cli import watch
 
     main.add_command(ingest)
+    main.add_command(archive)
     main.add_command(logs)
     main.add_command(dashboard)
     main.add_command(watch)

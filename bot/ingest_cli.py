@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
+from bot.archive_render import batch_json, index_words
 from bot.archive_setup import library_for
 from bot.logs_access import settings_of
 from bot.settings import Settings
@@ -79,6 +81,7 @@ def _interrupted(pages: int, done: int) -> str:
 @click.option("--source", callback=utf8_text, help="Outlet name, when it cannot be detected.")
 @click.option("--title", callback=utf8_text, help="Article title, when it cannot be detected.")
 @click.option("--overwrite", is_flag=True, help="Replace the same article (same URL, or same id and title).")
+@click.option("--json", "as_json", is_flag=True, help="Exactly one JSON object on stdout: what was added, skipped and failed, and the index.")
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -88,6 +91,7 @@ def ingest(
     source: str | None,
     title: str | None,
     overwrite: bool,
+    as_json: bool,
 ) -> None:
     """Turn article pages (web addresses, HTML or text files, folders) into corpus files and update the index."""
     settings = settings_of(ctx)
@@ -106,8 +110,17 @@ def ingest(
         )
     options = Overrides(_date(published, "--published"), source, title, overwrite)
     batch = _add(library, pages, options) if pages else Batch()
+    problem = None
     if not batch.interrupted:
-        batch += _poll(library, feeds, options)
+        polled = _poll(library, feeds, options)
+        batch, problem = batch + polled, polled.problem
+    if as_json:
+        refreshed = _refresh(library, show_bar=len(batch.outcomes) > 1) if batch.changed else None
+        click.echo(json.dumps(batch_json(batch, refreshed, problem), ensure_ascii=False))
+        interrupted = batch.interrupted or (refreshed is not None and refreshed.state is IndexState.INTERRUPTED)
+        if interrupted or batch.failed:
+            ctx.exit(130 if interrupted else 1)
+        return
     for outcome in batch.outcomes:
         _report(outcome)
     indexing_stopped = batch.changed and not _report_index(settings, library, len(batch.outcomes))
@@ -130,26 +143,8 @@ def _report_index(settings: Settings, library: Library, pages: int) -> bool:
             err=True,
         )
         return False
-    click.echo(f"{_index_words(refreshed, settings)} Review the new files, then commit them.")
+    click.echo(f"{index_words(refreshed, settings)} Review the new files, then commit them.")
     return True
-
-
-def _index_words(refreshed: Refreshed, settings: Settings) -> str:
-    """What was done to the saved index, in words."""
-    if refreshed.state is IndexState.PENDING:
-        files = refreshed.pending_files
-        return (
-            f"index: {files} changed file{'s' if files != 1 else ''} pending as a delta on the saved index "
-            f"(indexed when the archive loads; a running bot picks {'them' if files != 1 else 'it'} up "
-            f"within {settings.watch_seconds:g} s)."
-        )
-    counts = f"{refreshed.articles} articles, {refreshed.passages} passages"
-    if refreshed.problem is not None:
-        return (
-            f"index rebuilt ({counts}) but not saved: {refreshed.problem}; make it writable or "
-            "set NEWSDESK_INDEX to a folder that is (until then `ask` and the bot rebuild it at every start)."
-        )
-    return f"index updated: {counts}."
 
 
 def _refresh(library: Library, *, show_bar: bool) -> Refreshed:

@@ -5,8 +5,9 @@ limits, User-Agent and one-line failures); an entry is *seen* once its page was 
 already in the corpus, or failed for a reason that retrying will not fix (no date, not HTML,
 404, robots.txt disallows, private address...); an entry that failed for a passing reason
 (timeout, refused, DNS, a 5xx answer, a failing robots.txt) is tried again next time. What
-was seen is kept per feed in ``feeds.json`` in the index folder, written atomically (temp
-file + rename) and merged with what the file holds then, so two runs at once (the bot's poll, a
+was seen is kept per feed in ``.feeds.json`` in the corpus folder (not in the index folder, a
+cache anyone may delete: :func:`moved_state` moves one kept there before, once, saying so in the
+log), written atomically (temp file + rename) and merged with what the file holds then, so two runs at once (the bot's poll, a
 command) keep each other's. Marks are saved in batches (every :data:`SAVE_EVERY_ENTRIES` entries
 or :data:`SAVE_EVERY_SECONDS`, whichever comes first) and always when a feed's run ends, however
 it ends (done, an error, Ctrl-C, the caller stopping): a run writes the file a few times, not once
@@ -73,8 +74,24 @@ def feed_outlet(title: str) -> str:
 
 
 def state_file(corpus_dir: Path, index_path: Path | None = None) -> Path:
-    """``feeds.json`` in the index folder (``<corpus>/.index`` unless NEWSDESK_INDEX says)."""
+    """``.feeds.json`` in the corpus folder (its feed state was once in the index folder)."""
     return Places(Path(corpus_dir), Path(index_path) if index_path else None).feed_state
+
+
+def moved_state(old: Path, new: Path) -> Path:
+    """The feed state file to use: ``new``, after moving ``old`` (the index folder's, from before)
+    there when only ``old`` exists, with one log line; ``old`` itself when it cannot be moved."""
+    if new.exists() or not old.is_file():
+        return new
+    try:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(new, old.read_text(encoding="utf-8"))  # the index may be on another disk
+        old.unlink()
+    except OSError as exc:
+        log.warning("feed state %s could not be moved to %s (%s); it is kept where it is for now", old, new, exc)
+        return old
+    log.warning("feed state moved from %s to %s: it belongs with the corpus, the index folder is a cache", old, new)
+    return new
 
 
 @dataclass(frozen=True)
@@ -154,7 +171,7 @@ class FeedState:
             self.problem = FeedStateNotSaved(
                 self.path,
                 f"cannot record the feed entries seen in {self.path} ({exc.strerror or exc}); they will be "
-                "fetched again next run: make that folder writable or set NEWSDESK_INDEX to one that is",
+                "fetched again next run: make the corpus folder writable",
             )
 
     def save(self) -> None:

@@ -2,7 +2,7 @@
 
 Guarantees:
 
-- where the index folder, the saved archive and the feed state are is :attr:`Library.places`
+- where the index folder, the saved archive and the feed state (in the corpus folder) are is :attr:`Library.places`
   (:class:`~retrieval.store.places.Places`), the one source every caller asks;
 - :meth:`~Library.add`, :meth:`~Library.poll`, :meth:`~Library.remove` and
   :meth:`~Library.refresh` change the archive and return what they did as frozen values
@@ -21,6 +21,7 @@ Every method blocks on the disk or the network: the bot calls them in worker thr
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.archive import Archive
-from retrieval.corpus import CORPUS_SUFFIX, Article
+from retrieval.corpus import CORPUS_SUFFIX, Article, load_corpus
 from retrieval.index.changes import delta_size
 from retrieval.index.scoring import Progress
 from retrieval.ingest import admin, feeds
@@ -46,6 +47,7 @@ from retrieval.text.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
+_EPOCH = dt.date(1, 1, 1)  # stands in for an undated article's date when sorting (it goes last anyway)
 # The corpus files as the live archive last looked at them: (name, size, modification time).
 Snapshot = frozenset[tuple[str, int, int]]
 
@@ -85,6 +87,14 @@ class Library:
             log.warning("corpus file skipped: %s", error)
         return archive
 
+    def articles(self) -> list[Article]:
+        """Every readable article of the corpus, newest first (undated last, then by id); a
+        malformed file is passed over with a warning. Raises CorpusFolderError without a corpus."""
+        loaded = load_corpus(self.corpus_dir)
+        for error in loaded.errors:
+            log.warning("corpus file skipped: %s", error)
+        return sorted(loaded.articles, key=lambda a: (a.published is None, -(a.published or _EPOCH).toordinal(), a.id))
+
     def recent(self, count: int) -> list[Article]:
         """The ``count`` articles whose files changed last, newest first."""
         return admin.recent_articles(self.corpus_dir, count)
@@ -123,7 +133,7 @@ class Library:
 
     def poll(self, feed_urls: Iterable[str], options: Overrides = Overrides()) -> Polled:
         """Add the pages of each feed's entries not seen before, and record what was seen."""
-        state = feeds.FeedState(self.places.feed_state)
+        state = feeds.FeedState(feeds.moved_state(self.places.old_feed_state, self.places.feed_state))
         runs: list[FeedRun] = []
         interrupted = False
         for url in feed_urls:

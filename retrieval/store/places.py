@@ -16,7 +16,8 @@ from pathlib import Path
 
 INDEX_DIRNAME = ".index"
 ARCHIVE_FILENAME = "archive.npz"
-FEEDS_FILENAME = "feeds.json"
+FEEDS_FILENAME = ".feeds.json"  # in the corpus folder
+OLD_FEEDS_FILENAME = "feeds.json"  # in the index folder, where it was kept before
 
 
 def default_index_path(corpus_dir: Path | str) -> Path:
@@ -48,13 +49,19 @@ class Places:
 
     @property
     def index_dir(self) -> Path:
-        """The folder that holds the saved archive and the feed state."""
+        """The folder that holds the saved archive."""
         return self.archive_file.parent
 
     @property
     def feed_state(self) -> Path:
-        """``feeds.json``: the feed entries already seen, beside the saved archive."""
-        return self.index_dir / FEEDS_FILENAME
+        """``<corpus>/.feeds.json``: the feed entries already seen. With the corpus, not in the
+        index folder, which is a cache anyone may delete (feeds would fetch every entry again)."""
+        return self.corpus_dir / FEEDS_FILENAME
+
+    @property
+    def old_feed_state(self) -> Path:
+        """``feeds.json`` in the index folder: where the feed state was kept before (moved once)."""
+        return self.index_dir / OLD_FEEDS_FILENAME
 
     @property
     def corpus_cache(self) -> Path:

@@ -143,7 +143,7 @@ def test_a_feed_is_read_and_only_its_new_entries_are_fetched_next_time(corpus: P
     assert "The Coastal Ledger" in first.output and first.output.rstrip().endswith("1 added, 0 skipped, 0 failed")
     assert second.exit_code == 0 and second.output.rstrip().endswith("0 added, 0 skipped, 0 failed")
     assert requests == ["/rss", "/news/pier", "/rss"] and robots == 1  # robots.txt: asked once, remembered
-    assert (corpus / ".index" / "feeds.json").is_file()
+    assert (corpus / ".feeds.json").is_file() and not (corpus / ".index" / "feeds.json").exists()  # with the corpus
 
 
 def test_ingest_with_nothing_to_ingest_says_what_to_give(corpus: Path) -> None:

@@ -37,6 +37,7 @@ def test_an_index_that_cannot_be_saved_is_not_reported_as_updated(corpus: Path) 
 def test_a_feed_whose_seen_entries_cannot_be_recorded_is_one_warning_not_a_traceback(corpus: Path) -> None:
     from tests.local_web import serve
 
+    (corpus / ".feeds.json").mkdir(parents=True)  # in the way of the file: what was seen cannot be recorded
     with serve() as web:
         page = web.add("/news/pier", (HTML_DIR / "article.html").read_bytes())
         item = f"<item><title>Pier</title><link>{page}</link></item>"

@@ -93,7 +93,7 @@ async def test_with_watching_off_a_feed_s_new_pages_are_searchable_after_its_pol
 
 async def test_a_feed_problem_is_kept_until_a_poll_records_its_entries_again(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
-    (index / "feeds.json").mkdir(parents=True)  # in the way of the file: nothing seen can be recorded
+    (corpus / ".feeds.json").mkdir(parents=True)  # in the way of the file: nothing seen can be recorded
     with serve() as web:
         page = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
         rss = f'<rss version="2.0"><channel><title>L</title><item><title>Pier</title><link>{page}</link></item></channel></rss>'
@@ -104,9 +104,9 @@ async def test_a_feed_problem_is_kept_until_a_poll_records_its_entries_again(cor
         assert live.feed_problem and "feeds.json" in live.feed_problem
         assert await asyncio.to_thread(live.poll_feeds_once) == 0  # the same entry, skipped as known
         assert live.feed_problem  # still not recorded
-        (index / "feeds.json").rmdir()  # fixed
+        (corpus / ".feeds.json").rmdir()  # fixed
         assert await asyncio.to_thread(live.poll_feeds_once) == 0
-        assert live.feed_problem is None and (index / "feeds.json").is_file()
+        assert live.feed_problem is None and (corpus / ".feeds.json").is_file()
 
 
 def test_feed_settings_are_checked() -> None:

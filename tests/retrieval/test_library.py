@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -41,11 +43,11 @@ def cites_the_pier(archive: Archive) -> bool:
 def test_the_index_folder_and_the_feed_state_are_where_the_setting_says(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     assert Places(corpus).index_dir == corpus / ".index"
-    assert Places(corpus).feed_state == corpus / ".index" / "feeds.json"
+    assert Places(corpus).feed_state == corpus / ".feeds.json"  # with the corpus, not in the index cache
     assert Places(corpus, tmp_path / "cache").archive_file == tmp_path / "cache" / "archive.npz"
     named = Places(corpus, tmp_path / "cache" / "news.npz")  # NEWSDESK_INDEX naming the archive file
     assert named.archive_file == tmp_path / "cache" / "news.npz"
-    assert named.feed_state == tmp_path / "cache" / "feeds.json"
+    assert named.feed_state == corpus / ".feeds.json" and named.old_feed_state == tmp_path / "cache" / "feeds.json"
     assert named.corpus_cache == corpus / ".index"  # ingest's catalog stays with the corpus
 
 
@@ -140,14 +142,34 @@ def test_a_poll_adds_each_feed_s_new_entries_once_and_records_what_it_saw(corpus
     assert second.summary() == "0 added, 0 skipped, 0 failed"  # seen: not fetched again
 
 
+@pytest.mark.parametrize("index_setting", [None, "cache"], ids=["default index folder", "NEWSDESK_INDEX"])
+def test_a_feed_state_kept_in_the_index_folder_before_is_moved_beside_the_corpus_once(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, index_setting: str | None
+) -> None:
+    lib = library(corpus, index_path=tmp_path / index_setting if index_setting else None, limits=LOCAL)
+    with serve() as web:
+        page = web.add("/pier", (HTML_DIR / "article.html").read_bytes())
+        feed = feed_of(web, page)
+        old = lib.places.old_feed_state
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_text(json.dumps({"seen": {feed: [page]}}), encoding="utf-8")  # what an older newsdesk kept
+        caplog.set_level("INFO")
+        first = lib.poll([feed])
+        second = lib.poll([feed])
+    assert first.summary() == second.summary() == "0 added, 0 skipped, 0 failed"  # what was seen is still seen
+    assert web.pages() == ["/rss", "/rss"]  # the entry was not fetched again
+    assert not old.exists() and json.loads(lib.places.feed_state.read_text(encoding="utf-8"))["seen"] == {feed: [page]}
+    moved = [r.getMessage() for r in caplog.records if "feed state moved" in r.getMessage()]
+    assert moved == [f"feed state moved from {old} to {corpus / '.feeds.json'}: it belongs with the corpus, the index folder is a cache"]
+
+
 def test_a_poll_that_cannot_record_what_it_saw_adds_the_pages_and_says_why(corpus: Path, tmp_path: Path) -> None:
-    index = tmp_path / "index"
-    (index / "feeds.json").mkdir(parents=True)  # in the way of the file
-    lib = library(corpus, index_path=index, limits=LOCAL)
+    (corpus / ".feeds.json").mkdir(parents=True)  # in the way of the file
+    lib = library(corpus, index_path=tmp_path / "index", limits=LOCAL)
     with serve() as web:
         polled = lib.poll([feed_of(web, web.add("/pier", (HTML_DIR / "article.html").read_bytes()))])
     assert len(polled.added) == 1 and not polled.recorded
-    assert polled.problem is not None and polled.problem.path == index / "feeds.json"
+    assert polled.problem is not None and polled.problem.path == corpus / ".feeds.json"
     assert "fetched again next run" in str(polled.problem)
 
 

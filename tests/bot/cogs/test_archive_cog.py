@@ -219,7 +219,7 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index"))
     index = tmp_path / "index"
-    (index / "feeds.json").mkdir(parents=True)  # cannot be replaced by a file: what the poll saw is not recorded
+    (corpus / ".feeds.json").mkdir(parents=True)  # cannot be replaced by a file: what the poll saw is not recorded
     page = (HTML_DIR / "article.html").read_bytes()
     links = [web.add("/pier", page), web.add("/pier-again", page)]  # two entries, one poll
     items = "".join(f"<item><title>Pier</title><link>{link}</link></item>" for link in links)
@@ -239,8 +239,8 @@ async def test_a_feed_poll_that_cannot_record_what_it_saw_says_so_in_recent_and_
         listing = await command(fake_discord, "recent", {"count": 3})
     shown = [field["value"] for field in listing.embeds[0].get("fields", [])]
     assert len(shown) == 1 and "feeds.json" in shown[0] and "fetched again" in shown[0]
-    assert "NEWSDESK\\_INDEX" in shown[0] and "\n" not in shown[0]  # how to fix it, on one line
-    assert "the index folder's feeds.json" in shown[0] and str(index) not in shown[0].replace("\\", "")  # not the server's path
+    assert "make the corpus folder writable" in shown[0] and "\n" not in shown[0]  # how to fix it, on one line
+    assert "seen in .feeds.json (" in shown[0] and str(corpus) not in shown[0]  # not the server's path
     unsaved = [r for r in caplog.records if "feeds.json" in r.getMessage() and "unreadable" not in r.getMessage()]
     assert [r.levelname for r in unsaved] == ["WARNING"]
 
