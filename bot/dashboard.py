@@ -48,7 +48,7 @@ from bot.dashboard_guild import COPY_PREFIX, DEFAULT_REFRESH_SECONDS, mark_owner
 from bot.logs_access import settings_of
 from bot.cli_errors import OneLineErrors
 from bot.querylog import open_reader
-from bot.querylog.queries import CANNED_QUERIES
+from bot.querylog.canned import UnknownZone, canned_queries, check_zone, local_zone
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def build_metadata(
     allow_hosts: tuple[str, ...] = (),
     guild: int | None = None,
     refresh: float = DEFAULT_REFRESH_SECONDS,
+    zone: str = "UTC",
 ) -> dict[str, Any]:
     """Datasette metadata for the log database ``name``: titles, canned queries, the host
     names it answers to and, with ``login``, the moderator account (its hash read from
@@ -101,6 +102,7 @@ def build_metadata(
                 "database": name,
                 "hosts": [*([] if wildcard else [host]), *allow_hosts],
                 "any_address": wildcard,
+                "timezone": zone,
             }
         },
         "databases": {
@@ -113,7 +115,7 @@ def build_metadata(
                 "queries": {
                     # The SQL is one click away ("show"), not above every result.
                     key: {"title": title, "description": description, "sql": sql, "hide_sql": True}
-                    for key, (title, description, sql) in CANNED_QUERIES.items()
+                    for key, (title, description, sql) in canned_queries(zone).items()
                 },
             }
         },
@@ -220,6 +222,12 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
     help=f"With --guild: how often the copy catches up with the log [default: {DEFAULT_REFRESH_SECONDS}].",
 )
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", help="Another host name browsers use to reach it.")
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="Show times in this IANA time zone, e.g. Europe/Berlin [default: this machine's].",
+)
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata (canned queries) and exit.")
 @click.pass_context
 def dashboard(
@@ -230,6 +238,7 @@ def dashboard(
     guild: int | None,
     refresh: float | None,
     allow_hosts: tuple[str, ...],
+    zone: str | None,
     print_metadata: bool,
 ) -> None:
     """Browse the query log in Datasette: charts, canned queries, tables (read-only).
@@ -248,6 +257,10 @@ def dashboard(
     if refresh is not None and guild is None:
         raise click.UsageError("--refresh only applies with --guild: without it the dashboard reads the log itself, always current")
     every = DEFAULT_REFRESH_SECONDS if refresh is None else refresh
+    try:
+        zone = local_zone() if zone is None else check_zone(zone)
+    except UnknownZone as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
     metadata = build_metadata(
         database_name(settings.db_path),
         login=password_hash is not None,
@@ -256,6 +269,7 @@ def dashboard(
         allow_hosts=allow_hosts,
         guild=guild,
         refresh=every,
+        zone=zone,
     )
     if print_metadata:
         click.echo(json.dumps(metadata, indent=2, ensure_ascii=False))

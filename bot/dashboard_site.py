@@ -58,7 +58,7 @@ HOME = """{% extends "base.html" %}
 </style>{% endblock %}
 {% block content %}
 <h1>newsdesk query log</h1>
-<p>Questions asked of the news archive, drawn from the log now. Times are UTC; the log is read-only here.</p>
+<p>Questions asked of the news archive, drawn from the log now. The pages show times in {{ zone }} time (<code>newsdesk dashboard --timezone</code>); the chart's days are UTC days. The log is read-only here.</p>
 <p class="newsdesk-periods">Period:
 {% for key, label in periods %}<a href="?days={{ key }}"{% if key == days %} aria-current="page"{% endif %}>{{ label }}</a>{% endfor %}
 </p>
@@ -126,6 +126,7 @@ async def home(datasette: Any, request: Any) -> Response:
         # all time); from the bare home page they show everything.
         "query_period": "" if days is None or "days" not in request.args else f"?days={days}",
         "chart_alt": CHART_ALT,
+        "zone": (datasette.plugin_config(PLUGIN) or {}).get("timezone") or "UTC",
     }
     template = datasette.jinja_env.from_string(HOME)
     return Response.html(await datasette.render_template(template, context, request=request))

@@ -8,7 +8,9 @@ fled ramadi" and "How many people fled Ramadi?" share one), or its lowercased wo
 has no index terms. ``logs stats``,
 ``/querylog stats`` and the dashboard's "Top questions" all group by it.
 ``newsdesk_filters_text(filters)`` and ``newsdesk_reason_text(reason, filters, answered)``
-give the dashboard the listings' words for a question's filters and why it got no answer.
+give the dashboard the listings' words for a question's filters and why it got no answer;
+``newsdesk_local_time(time, zone)`` a logged UTC time to the minute in an IANA zone, the zone
+named (``2024-05-01 11:00 CEST``; an unknown zone gives UTC).
 
 Both are bounded, since the dashboard's SQL box lets anyone with access call them on any
 string: ``newsdesk_question_key`` reads at most :data:`MAX_KEY_INPUT_CHARS` characters
@@ -24,10 +26,12 @@ which calls :func:`register_functions` on its connections, so its canned SQL can
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
 import sqlite3
+import zoneinfo
 from collections.abc import Callable
 
 from bot.querylog.records import describe_filters, one_line, reason_text
@@ -89,6 +93,33 @@ def reason_words(reason: str | None, filters: str | None, answered: int | None) 
     return reason_text(reason if isinstance(reason, str) else None, bool(filters and filters != "{}"), bool(answered))
 
 
+MAX_TIME_CHARS = 40  # a logged time has 24
+MAX_ZONE_CHARS = 64
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    return zoneinfo.ZoneInfo(name)  # a name that is no zone raises (and is not cached)
+
+
+def local_time(moment: str | None, zone: str | None) -> str | None:
+    """``newsdesk_local_time(time, zone)``: ``2024-05-01 11:00 CEST``; the text as it was when
+    it is not a time, UTC when ``zone`` is not a known zone."""
+    if not isinstance(moment, str) or len(moment) > MAX_TIME_CHARS:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    try:
+        where = _zone(zone) if isinstance(zone, str) and len(zone) <= MAX_ZONE_CHARS else dt.timezone.utc
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        where = dt.timezone.utc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(where).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _disabled(*args: object) -> None:
     raise sqlite3.NotSupportedError("fts3_tokenizer is disabled on the query log")
 
@@ -103,5 +134,6 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("newsdesk_question_key", 1, question_key_text, deterministic=True)
     conn.create_function("newsdesk_filters_text", 1, filters_text, deterministic=True)
     conn.create_function("newsdesk_reason_text", 3, reason_words, deterministic=True)
+    conn.create_function("newsdesk_local_time", 2, local_time, deterministic=True)
     for name, arity in DISABLED_FUNCTIONS:
         conn.create_function(name, arity, _disabled)

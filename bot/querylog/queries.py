@@ -15,7 +15,7 @@ or the channels; :func:`withheld` counts what a viewer was not shown.
 
 "Top questions" has one definition, :func:`top_questions_sql`: questions grouped by
 ``newsdesk_question_key`` (rephrasings together), most asked first, the latest wording shown.
-``stats`` and the dashboard's ``top_questions`` canned query both run it.
+``stats`` and the dashboard's ``top_questions`` canned query (:mod:`bot.querylog.canned`) both run it.
 """
 
 from __future__ import annotations
@@ -83,84 +83,6 @@ _SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.cha
        {THUMBS},
        q.rejected IS NOT NULL AS refused, q.reason
 FROM queries q"""
-
-# Why a question got no answer and the filters it was asked under, in the listings' words.
-WHY_NOT = "newsdesk_reason_text(q.reason, q.filters, q.answered) AS why_not"
-FILTERS_TEXT = "newsdesk_filters_text(q.filters) AS filters"
-# The dashboard's pages: times to the minute (UTC, on one line), where it was asked, no column
-# that says nothing there. ``:days`` (empty: all time) is every page's period selector.
-ASKED = "strftime('%Y-%m-%d %H:%M', q.asked_at) AS asked_utc"
-# Where it was asked, by name ("Newsroom › #ask-the-archive"); an id only where no name is known.
-PLACE = (
-    "CASE WHEN q.channel_id IS NULL THEN coalesce(q.guild_name, q.interface) "
-    "ELSE coalesce(q.guild_name || ' \u203a ', '') || '#' || coalesce(q.channel_name, q.channel_id) END"
-)
-WHERE_ASKED = f"{PLACE} AS asked_in"
-VOTES = """(SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value > 0) AS up,
-       (SELECT count(*) FROM feedback f WHERE f.query_id = q.id AND f.value < 0) AS down"""
-IN_PERIOD = (
-    "(coalesce(:days, '') = '' OR q.asked_at >= "
-    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || CAST(:days AS REAL) || ' days'))"
-)
-_LISTING = f"""SELECT q.id, {ASKED}, {WHERE_ASKED}, q.question,
-       {ANSWERED_TEXT}, {WHY_NOT}, {FILTERS_TEXT},
-       {VOTES}
-FROM queries q"""
-_UNANSWERED_LISTING = f"""SELECT q.id, {ASKED}, {WHERE_ASKED}, q.question, {WHY_NOT}, {FILTERS_TEXT}
-FROM queries q"""
-PERIOD_NOTE = " Times are UTC; days: how many days back (empty: all time)."
-
-# name -> (title, description, sql): the dashboard's canned queries (Datasette parameters).
-CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
-    "recent": (
-        "Recent questions",
-        "The 200 newest questions, newest first." + PERIOD_NOTE,
-        f"{_LISTING}\nWHERE {IN_PERIOD}\n{NEWEST_FIRST}\nLIMIT 200",
-    ),
-    "unanswered": (
-        "Unanswered questions",
-        "Questions the archive could not answer, newest first, with why (\u201cnone under its filter\u201d: "
-        "asked of one outlet or dates only, so perhaps not a gap in the archive): candidates for new articles."
-        + PERIOD_NOTE,
-        f"{_UNANSWERED_LISTING}\nWHERE {IS_UNANSWERED} AND {IN_PERIOD}\n{NEWEST_FIRST}\nLIMIT 500",
-    ),
-    "top_questions": (
-        "Top questions",
-        "Questions asked most often, rephrasings grouped (the same search terms, as "
-        "`newsdesk logs stats` groups them); the latest wording is shown." + PERIOD_NOTE,
-        f"""SELECT latest_wording, times_asked, answered, strftime('%Y-%m-%d %H:%M', last_asked) AS last_asked_utc
-FROM ({top_questions_sql(f" WHERE {IN_PERIOD}")})
-ORDER BY times_asked DESC, last_asked DESC""",
-    ),
-    "negative_feedback": (
-        "Negative feedback",
-        "Answers someone marked 👎, with the question and the articles it was answered from, newest feedback first."
-        + PERIOD_NOTE,
-        f"""SELECT strftime('%Y-%m-%d %H:%M', f.given_at) AS given_utc, q.id AS query_id, q.question,
-       {ANSWERED_TEXT}, {WHERE_ASKED}, q.article_ids AS articles
-FROM feedback f JOIN queries q ON q.id = f.query_id
-WHERE f.value < 0 AND {IN_PERIOD}
-ORDER BY f.given_at DESC
-LIMIT 500""",
-    ),
-    "question": (
-        "One question",
-        "Everything the log keeps about one question (its id, as the other pages link it): what was "
-        "asked, when and where, the answer's articles and passages with their scores, why there was "
-        "none, and the votes.",
-        f"""SELECT q.id, {ASKED}, {WHERE_ASKED}, q.question, {ANSWERED_TEXT}, {WHY_NOT}, {FILTERS_TEXT},
-       q.rejected AS refused_with, q.article_ids AS articles, q.passage_ids AS passages, q.scores,
-       round(q.latency_ms) AS latency_ms, {VOTES}
-FROM queries q
-WHERE q.id = CAST(:id AS INTEGER)""",
-    ),
-    "search": (
-        "Search questions",
-        "Questions containing the text (any case; % and _ are plain characters)." + PERIOD_NOTE,
-        f"{_LISTING}\nWHERE {contains(':text')} AND {IN_PERIOD}\n{NEWEST_FIRST}\nLIMIT 500",
-    ),
-}
-
 
 def withheld(total: Callable[[Guild], int], guild: Guild) -> int:
     """How many questions ``total`` counts in the whole server but not for the viewer ``guild``

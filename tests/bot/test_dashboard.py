@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.dashboard import HASH_ENV, build_metadata, dashboard
-from bot.querylog import QueryLog, QueryRecord
+from bot.querylog import Named, QueryLog, QueryRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 UNANSWERED = "Who won the 2014 Oslo chess open?"
@@ -354,12 +354,12 @@ def test_a_moderator_logs_in_sees_the_chart_and_the_unanswered_question(browser,
 # --- every moderator page in a real browser, on a busy log -------------------------------------
 
 MODERATOR_PAGES = {
-    "recent": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
-    "unanswered": ["id", "asked_utc", "asked_in", "question", "why_not", "filters"],
-    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_utc"],
-    "negative_feedback": ["given_utc", "query_id", "question", "answered", "asked_in", "articles"],
-    "search?text=iran": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
-    "question?id=7": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "refused_with",
+    "recent": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "unanswered": ["id", "asked", "asked_in", "question", "why_not", "filters"],
+    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_at"],
+    "negative_feedback": ["given", "query_id", "question", "answered", "asked_in", "articles"],
+    "search?text=iran": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "question?id=7": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "refused_with",
                       "articles", "passages", "scores", "latency_ms", "up", "down"],
 }
 
@@ -377,7 +377,8 @@ def busy_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         answered = n % 5 in (0, 1)
         reason = None if answered else ("not_english" if n % 5 == 4 else "not_covered")
         filters = {"outlet": "DW"} if n % 5 == 3 else None
-        qid = log.record(QueryRecord(question, answered, "discord", 1000 + n % 37, 5, 10 + n % 4, reason=reason,
+        channel = Named(10 + n % 4, ["ask-the-archive", "newsroom", "world-desk", None][n % 4])  # the last: no name known
+        qid = log.record(QueryRecord(question, answered, "discord", 1000 + n % 37, Named(5, "Newsroom"), channel, reason=reason,
                                      filters=filters, asked_at=f"2024-05-{1 + n % 28:02d}T{n % 24:02d}:00:00.000Z"))
         if answered and n % 3 == 0:
             log.record_feedback(qid, 2000 + n, -1 if n % 2 else 1)
@@ -418,3 +419,6 @@ def test_every_moderator_page_in_a_browser_shows_its_columns_and_no_sql(browser,
         assert (shots / f"{name}.png").stat().st_size > 10_000
     unanswered = browser.get(f"{url}/newsdesk/unanswered") or browser.find_element(By.TAG_NAME, "body").text
     assert "none under its filter" in unanswered and "not English" in unanswered
+    assert "Newsroom \u203a #world-desk" in unanswered and "Newsroom \u203a #13" in unanswered
+    if os.environ.get("DASHBOARD_SCREENSHOTS"):  # keep them for a review (a folder the caller names)
+        shutil.copytree(shots, os.environ["DASHBOARD_SCREENSHOTS"], dirs_exist_ok=True)

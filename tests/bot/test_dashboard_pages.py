@@ -69,11 +69,11 @@ async def test_the_unanswered_page_says_why_and_under_which_filter(datasette: Da
 
 
 PAGES = {
-    "recent": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
-    "unanswered": ["id", "asked_utc", "asked_in", "question", "why_not", "filters"],
-    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_utc"],
-    "negative_feedback": ["given_utc", "query_id", "question", "answered", "asked_in", "articles"],
-    "search": ["id", "asked_utc", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "recent": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
+    "unanswered": ["id", "asked", "asked_in", "question", "why_not", "filters"],
+    "top_questions": ["latest_wording", "times_asked", "answered", "last_asked_at"],
+    "negative_feedback": ["given", "query_id", "question", "answered", "asked_in", "articles"],
+    "search": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
 }
 
 
@@ -94,7 +94,8 @@ async def test_each_page_shows_only_what_a_moderator_reads_and_no_sql(datasette:
 
 async def test_times_are_readable_and_the_days_box_keeps_to_the_period(datasette: Datasette) -> None:
     rows = (await datasette.client.get("/newsdesk/recent.json?_shape=array&days=")).json()
-    assert [r["asked_utc"] for r in rows] == ["2024-05-01 12:00", "2024-05-01 11:00", "2024-05-01 10:00", "2024-05-01 09:00"]
+    assert [r["asked"] for r in rows] == ["2024-05-01 12:00 UTC", "2024-05-01 11:00 UTC", "2024-05-01 10:00 UTC",
+                                          "2024-05-01 09:00 UTC"]
     assert rows[-1]["asked_in"] == "#10" and rows[0]["asked_in"] == "cli"
     assert (await datasette.client.get("/newsdesk/recent.json?_shape=array&days=7")).json() == []  # all in 2024
 
@@ -108,6 +109,48 @@ async def test_the_home_page_has_the_periods_headline_numbers(datasette: Dataset
     recent = await datasette.client.get("/?days=7")
     assert "<li><strong>0</strong>questions</li>" in recent.text
     assert 'href="/newsdesk/unanswered?days=7"' in recent.text
+
+
+@pytest.mark.parametrize(
+    ("zone", "spring", "winter"),
+    [("Europe/Berlin", "2024-05-01 11:00 CEST", "2024-12-01 10:00 CET"),
+     ("America/New_York", "2024-05-01 05:00 EDT", "2024-12-01 04:00 EST")],
+)
+async def test_times_are_in_the_moderators_time_zone_named_on_every_page(
+    tmp_path: Path, site: Any, zone: str, spring: str, winter: str
+) -> None:
+    path = tmp_path / "newsdesk.db"
+    log = QueryLog.open(path)
+    first = log.record(QueryRecord("Who won the Oslo chess open?", True, "discord", 1, 5, 10, asked_at="2024-05-01T09:00:00.000Z"))
+    log.record(QueryRecord("Who won the Oslo chess open", False, "cli", reason="not_covered", asked_at="2024-12-01T09:00:00.000Z"))
+    log.record_feedback(first, 2, -1)
+    log.db.close()
+    ds = Datasette([str(path)], metadata=build_metadata("newsdesk", zone=zone), template_dir=str(TEMPLATES_DIR))
+
+    async def rows(page: str) -> list[dict]:
+        return (await ds.client.get(f"/newsdesk/{page}.json?_shape=array&days=")).json()
+    assert [r["asked"] for r in await rows("recent")] == [winter, spring]
+    assert [r["asked"] for r in await rows("unanswered")] == [winter]
+    assert [r["last_asked_at"] for r in await rows("top_questions")] == [winter]
+    given = (await rows("negative_feedback"))[0]["given"]  # voted now
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d " + ("CES?T" if zone == "Europe/Berlin" else "E[SD]T"), given), given
+    assert (await ds.client.get(f"/newsdesk/question.json?_shape=array&id={first}")).json()[0]["asked"] == spring
+    home = await ds.client.get("/?days=all")
+    assert f"times in {zone} time" in home.text
+    unanswered = await ds.client.get("/newsdesk/unanswered")
+    assert f"Times are {zone} time" in unanswered.text
+
+
+def test_a_time_zone_that_is_not_one_is_refused_with_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.dashboard import dashboard
+
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "newsdesk.db"))
+    bad = CliRunner().invoke(dashboard, ["--timezone", "Mars/Olympus", "--print-metadata"])
+    assert bad.exit_code == 2 and "Europe/Berlin" in bad.output
+    good = CliRunner().invoke(dashboard, ["--timezone", "Asia/Tokyo", "--print-metadata"])
+    assert good.exit_code == 0 and "newsdesk_local_time(q.asked_at, 'Asia/Tokyo')" in good.stdout
 
 
 def test_the_served_dashboard_uses_these_templates(tmp_path: Path) -> None:

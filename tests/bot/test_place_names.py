@@ -13,7 +13,7 @@ from bot.client import NewsdeskBot
 from bot.logs_cli import logs
 from bot.querylog import QueryLog, QueryRecord, open_reader, queries
 from bot.querylog.functions import register_functions
-from bot.querylog.queries import CANNED_QUERIES
+from bot.querylog.canned import CANNED_QUERIES
 from tests.bot.test_discord_bot import archive, ask, log_path, rows, running  # noqa: F401  (pytest fixtures)
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog, QueryRecord, open_database
 from bot.querylog import open_reader, queries
+from bot.querylog.canned import CANNED_QUERIES
 from bot.querylog.records import EXPORT_COLUMNS, LoggedQuery, write_csv
 from bot.querylog.schema import utc_text
 
@@ -230,7 +231,7 @@ def test_stats_days_counts_back_from_now(qlog: QueryLog) -> None:
 
 
 def canned(db: Database, name: str, **params: str) -> list[dict]:
-    return list(db.query(queries.CANNED_QUERIES[name][2], {"days": "", **params}))
+    return list(db.query(CANNED_QUERIES[name][2], {"days": "", **params}))
 
 
 @pytest.fixture
