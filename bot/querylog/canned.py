@@ -14,6 +14,7 @@ import os
 import re
 import zoneinfo
 
+from retrieval.errors import NewsdeskError
 from bot.querylog.queries import ANSWERED_TEXT, IS_UNANSWERED, NEWEST_FIRST, contains, top_questions_sql
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*")
 
 
-class UnknownZone(ValueError):
-    """A time zone name that is not a known IANA name."""
+class UnknownZone(NewsdeskError, ValueError):
+    """A time zone name that is not a known IANA name; the message gives examples."""
 
 
 def check_zone(name: str) -> str:
