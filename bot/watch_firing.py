@@ -90,7 +90,7 @@ class WatchCheck:
 
 
 def too_often(limit: int) -> str:
-    return (f"it posted {limit} articles in the last 24 hours, the most a watch may; "
+    return (f"it posted {limit} article(s) in the last 24 hours, the most a watch may; "
             "narrow it (an outlet, a since date) or resume it later")
 
 

@@ -203,3 +203,21 @@ async def test_a_watch_that_posts_too_often_is_paused_with_a_message_then_resume
     again = await bot.command("add", {"question": STORM})
     assert "Watch #1" in again.content and "running again" in again.content
     fake.assert_no_violations()
+
+
+async def test_a_hostile_question_is_quoted_literally_within_discords_limits(
+    fake_discord: FakeDiscord, running: Callable[[Settings], Running], tmp_path: Path
+) -> None:
+    fake = fake_discord
+    corpus = _fixture_corpus_without(tmp_path)
+    bot = running(_settings(fake, corpus, tmp_path / "log.db"))
+    await bot.start()
+    hostile = "@everyone **storm** <@" + str(fake.owner.id) + "> `Lumen Bay` " + "damage " * 140 + "?"
+    added = await bot.command("add", {"question": hostile[:1000]})
+    listed = await bot.command("list")
+    for shown in (added.content, listed.embeds[0]["description"]):
+        assert "@everyone" not in shown and "@\u200beveryone" in shown  # never a mention
+        assert "\\*\\*storm\\*\\*" in shown and "\\`Lumen Bay\\`" in shown  # markdown stays literal
+    assert len(added.content) <= 2000 and "Watching #1" in added.content
+    fake.assert_no_violations()
+    fake.assert_nothing_pings()

@@ -79,7 +79,7 @@ def test_a_watch_past_its_posts_per_day_is_paused_and_its_owner_told(archives: t
     storm = _add(desk, STORM)
     firings = fire(desk.querylog, after, [DAMAGE, FERRIES], WatchLimits(posts_per_day=1))
     assert [type(f) for f in firings] == [Post, Paused]
-    assert isinstance(firings[1], Paused) and "1 articles in the last 24 hours" in firings[1].reason
+    assert isinstance(firings[1], Paused) and "1 article(s) in the last 24 hours" in firings[1].reason
     [watch] = desk.watches(guild_id=SERVER)
     assert watch.id == storm and watch.state == "paused" and "24 hours" in (watch.paused_reason or "")
     # The article it did not post is met, not news: resumed, nothing is posted late.
