@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.arrivals import ArrivalHook
 from bot.checks import NOT_SERVED_COMMAND, ModeratorRoles, allowed_guild
 from bot.desk import Desk
 from bot.failures import APOLOGY, report_failure
@@ -23,7 +24,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands", "bot.cogs.about", "bot.cogs.watch")
+COGS = ("bot.cogs.ask", "bot.cogs.querylog_commands", "bot.cogs.archive_commands", "bot.cogs.about", "bot.cogs.watch", "bot.cogs.late")
 # Shown under the bot's name in the member list.
 PRESENCE = discord.Activity(type=discord.ActivityType.watching, name="the news archive \u00b7 /help")
 # Installed to servers only (no user installs); its commands work in servers and in a DM with
@@ -101,6 +102,8 @@ class NewsdeskBot(commands.AutoShardedBot):
         )
         self.desk = desk
         self.settings = settings
+        # "New articles arrived": the live archive fires it, the cogs deliver what its checks find.
+        self.arrivals = ArrivalHook(desk)
         self.moderator_roles = ModeratorRoles(settings.moderator_roles)
         self.initial_extensions = cogs
         self.sync_guild = sync_guild

@@ -85,10 +85,11 @@ async def defer_publicly(interaction: discord.Interaction) -> None:
     interaction.extras[PUBLIC_THINKING] = True
 
 
-async def send_public(interaction: discord.Interaction, **kwargs: object) -> None:
-    """The public followup that replaces the "thinking…" message of :func:`defer_publicly`."""
-    await interaction.followup.send(allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
+async def send_public(interaction: discord.Interaction, **kwargs: object) -> discord.WebhookMessage:
+    """The public followup that replaces the "thinking…" message of :func:`defer_publicly`; the message."""
+    sent = await interaction.followup.send(allowed_mentions=NO_MENTIONS, **kwargs)  # type: ignore[arg-type]
     interaction.extras.pop(PUBLIC_THINKING, None)
+    return sent
 
 
 async def send_private(interaction: discord.Interaction, message: str) -> None:

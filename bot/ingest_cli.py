@@ -1,5 +1,8 @@
 """``newsdesk ingest``: pages (web addresses, files, folders) into corpus files, then the index updated.
 
+Logged questions the new articles now answer are listed (late answers, :mod:`bot.desk.late`):
+those asked on the command line are answered here, once; those asked in Discord are the
+running bot's to answer there.
 Every run ends with one summary line: added, skipped (why), failed (why). The exit status is
 1 when a page failed; a page skipped because the corpus already has it is not a failure.
 Ctrl-C stops the batch between two pages' writes: what was added is reported and indexed,
@@ -21,6 +24,8 @@ import click
 from bot.archive_render import batch_json, index_words
 from bot.archive_setup import library_for
 from bot.logs_access import settings_of
+from bot.querylog.records import one_line
+from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.typed import utf8_text
 from retrieval.answer.filters import FilterError, parse_date
@@ -124,6 +129,8 @@ def ingest(
     for outcome in batch.outcomes:
         _report(outcome)
     indexing_stopped = batch.changed and not _report_index(settings, library, len(batch.outcomes))
+    if batch.changed and not indexing_stopped:
+        _late_answers(settings, library, [result.article.id for result in batch.added])
     failed = bool(batch.failed)
     if batch.interrupted:
         click.echo(_interrupted(len(pages), len(batch.outcomes)), err=True)
@@ -161,3 +168,28 @@ def _refresh(library: Library, *, show_bar: bool) -> Refreshed:
             bars[0].update(done - bars[0].pos)
 
         return library.refresh(progress=progress)
+
+
+def _late_answers(settings: Settings, library: Library, article_ids: list[str]) -> None:
+    """Say which logged questions the new articles now answer (late answers): those asked here
+    are answered now (recorded in the log, once), those asked in Discord are the running bot's
+    to answer there. Nothing without a log; a log that cannot be read costs only this report."""
+    if not article_ids or not settings.db_path.exists():
+        return
+    from bot.desk import FROM_INGEST, Desk  # the desk answers as /ask answers
+    from bot.querylog import QueryLog, QueryLogError
+
+    try:
+        querylog = QueryLog.open(settings.db_path, user_ids=settings.log_user_ids, secret=settings.hash_secret)
+        found = Desk(library.load(), querylog, results=settings.results).articles_arrived(article_ids, source=FROM_INGEST)
+    except QueryLogError as exc:
+        click.echo(f"warning: logged questions not checked for late answers: {exc}", err=True)
+        return
+    for late in found.get("late", []):
+        first = late.answer.results[0]
+        asked = f"asked {late.waiting.asked_at[:10]}"
+        where = "" if late.claimed else " in Discord: the running bot replies there"
+        click.echo(f"late answer: question {late.query_id} ({asked}{where}) \u201c{one_line(late.waiting.question)}\u201d "
+                   f"is now answered by {first.article_id}")
+        if late.claimed:
+            click.echo(render_answer(late.answer))

@@ -24,6 +24,10 @@ Guarantees:
   the first question on it does not pay for its speller, and a bulk ingest that swaps
   every round pays only for the last; the swap does not wait for it, and a question
   meanwhile waits only for the piece it needs;
+- after each change that added or changed articles (a feed poll, ``/archive add``, a file
+  another process wrote), once the desk answers from them, the hook "new articles arrived"
+  (:class:`~bot.arrivals.ArrivalHook`) is fired once with their ids (not for the first look,
+  which has nothing to compare with);
 - a failure (unreadable folder, a feed that is down) is logged and tried again next round,
   a failed warm-up is logged; none stops the bot.
 """
@@ -35,10 +39,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.desk import Desk
+from bot.arrivals import ArrivalHook
+from bot.desk import FROM_CORPUS, Desk
 from bot.settings import Settings
 from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
+from retrieval.corpus import CORPUS_SUFFIX
 from retrieval.library import FeedStateNotSaved, FetchPool, Library, Snapshot
 
 log = logging.getLogger(__name__)
@@ -76,15 +82,19 @@ class LiveArchive:
     """Keeps ``desk`` answering from the corpus folder as it is now, and polls the feeds."""
 
     def __init__(
-        self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None, library: Library | None = None
+        self, desk: Desk, settings: Settings, *, load: Callable[[], Archive] | None = None, library: Library | None = None,
+        arrivals: ArrivalHook | None = None,
     ) -> None:
         self.desk = desk
+        # Fired after each change that added or changed articles, once the desk answers from them.
+        self.arrivals = arrivals
         self.settings = settings
         # Every change to the archive (a look at the folder, a feed poll, /archive) goes through it.
         self.library = library or desk.open_library(settings)
         self._load = load or (lambda: self.library.load(merge=False))
         self._merge = (lambda: self.library.load(merge=True)) if load is None else load
         self._seen: Snapshot | None = None
+        self._seen_before = False  # the change being applied had an earlier look to compare with
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
         self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
@@ -112,6 +122,7 @@ class LiveArchive:
         if now == self._seen:
             return False
         before = self._seen or frozenset()
+        self._seen_before = self._seen is not None
         if self._seen is None:  # no earlier look to compare with: load it whole
             archive = await asyncio.to_thread(self._load)
         else:
@@ -120,6 +131,9 @@ class LiveArchive:
         self._seen = now
         self.reloads += 1
         names_before, names_now = {n for n, *_ in before}, {n for n, *_ in now}
+        if self.arrivals is not None and self._seen_before:
+            arrived = sorted({n for n, *_ in now - before})  # added or changed files
+            self.arrivals.fire_soon([name.removesuffix(CORPUS_SUFFIX) for name in arrived], source=FROM_CORPUS)
         log.info(
             "archive updated: %d files added, %d removed, %d changed; now %d articles, %d passages",
             len(names_now - names_before),
@@ -139,9 +153,11 @@ class LiveArchive:
         self.warming = warm_up_soon(archive, after, self.warm_up_delay)
 
     def stop(self) -> None:
-        """Cancel the warm-up under way (the bot is closing)."""
+        """Cancel the warm-up and the arrivals' checks under way (the bot is closing)."""
         if self.warming is not None:
             self.warming.cancel()
+        if self.arrivals is not None:
+            self.arrivals.stop()
         self._feed_pool.shutdown()
 
     def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
@@ -210,12 +226,21 @@ class LiveArchive:
         """``feed_state_problem``'s message, as ``/archive recent`` shows it."""
         return None if self.feed_state_problem is None else str(self.feed_state_problem)
 
+    async def poll_once(self) -> int:
+        """Read the feeds once; their new pages are searchable (and the hook fired) when it returns.
+        How many pages were added."""
+        if self._seen is None:  # the corpus before the poll, so that its pages are told apart as new
+            await self.start_watching()
+        added = await self._feed_pool.run("feed poll", self.poll_feeds_once)
+        if added:
+            await self.check()  # searchable now, not at the next look (there may be none: watch 0)
+        return added
+
     async def poll_feeds(self) -> None:
         """Read the feeds now and every ``feed_minutes``, until cancelled."""
         while True:
             try:
-                if await self._feed_pool.run("feed poll", self.poll_feeds_once):
-                    await self.check()  # searchable now, not at the next look (there may be none: watch 0)
+                await self.poll_once()
             except Exception:  # noqa: BLE001 - a feed round that fails is logged and tried again
                 log.exception("feed polling failed; trying again in %s min", self.settings.feed_minutes)
             await asyncio.sleep(self.settings.feed_minutes * 60)

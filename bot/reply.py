@@ -148,6 +148,16 @@ def answer_embed(
     return embed
 
 
+def late_line(asked_at: str, question: str | None = None) -> str:
+    """The line over a late answer: that it is one, and when the question was asked; naming the
+    question (escaped, cut) when the answer cannot be a reply to it (its message is gone)."""
+    day = asked_at[:10]
+    if question is None:
+        return f"**Late answer** to this question (asked {day}): an article that answers it has arrived since."
+    named = truncate(escape(echoed(question)), 300)
+    return f"**Late answer** to \u201c{named}\u201d (asked here {day}): an article that answers it has arrived since."
+
+
 # The most articles a timeline lists in Discord (the most relevant, in date order): each
 # keeps room for a readable excerpt within one embed; the rest are counted in the footer.
 TIMELINE_SHOWN = 10

@@ -50,6 +50,8 @@ def command_lines(archive_changes: bool) -> str:
     return "\n".join((
         "`/ask` \u2014 ask the archive a question",
         "`/help` \u2014 this message",
+        "`/lateanswers` \u2014 replies to your unanswered questions when articles that answer them arrive: "
+        "on (the default), with a ping, or off",
         "`/ping` \u2014 check that I am connected (gateway latency)",
         "`/watch` \u2014 save a question: each new article that answers it is posted here or by DM",
         "`/querylog` \u2014 moderators: what was asked here, unanswered questions, feedback",

@@ -143,7 +143,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive", group_description="Add
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self.library = bot.desk.open_library(bot.settings)  # every change to the archive goes through it
-        self.live = LiveArchive(bot.desk, bot.settings, library=self.library)
+        self.live = LiveArchive(bot.desk, bot.settings, library=self.library, arrivals=bot.arrivals)
         self.tasks: list[asyncio.Task] = []
         # /archive add fetches in a few threads of their own, with a bounded queue: slow sites
         # never hold the default executor's threads that votes and /querylog use.

@@ -2,8 +2,9 @@
 
 Every action goes through :class:`Desk`, made of one part per kind of work, each in its module:
 questions (:mod:`bot.desk.questions`: validate, ask, reject, more, vote, read_log), timelines
-(:mod:`bot.desk.timelines`), watches (:mod:`bot.desk.watches`) and changes to the archive
-(:mod:`bot.desk.changes`), over what they share (:mod:`bot.desk.base`: the archive, loaded on first
+(:mod:`bot.desk.timelines`), watches (:mod:`bot.desk.watches`), changes to the archive
+(:mod:`bot.desk.changes`), the hook "new articles arrived" (:mod:`bot.desk.arrivals`) and late
+answers (:mod:`bot.desk.late`), over what they share (:mod:`bot.desk.base`: the archive, loaded on first
 use, and the query log). So a question is logged the same way wherever it was asked, and the cogs
 and the CLI never reach into the archive or the log themselves. The archive may be given as a
 loader, run on first use, so that ``newsdesk sync`` can publish the commands without loading it.
@@ -11,9 +12,13 @@ loader, run on first use, so that ``newsdesk sync`` can publish the commands wit
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.archive_setup import archive_options, library_for, load_archive
 from bot.desk.base import EMPTY_MESSAGE, MAX_CHOICES, NO_LOG, EmptyArchive, LogNotOpen, UnknownOutlet
+from bot.desk.arrivals import FROM_CORPUS, FROM_INGEST, Arrival, ArrivalCheck, ArrivalsDesk
 from bot.desk.changes import ChangesDesk
+from bot.desk.late import LateAnswer, LateCheck, LateDesk
 from bot.desk.questions import MAX_RESULTS, OPTION_NAMES, Asked, Checked, Page, QuestionDesk, rejection_code
 from bot.desk.timelines import Charted, TimelineDesk
 from bot.desk.watches import MAX_WATCHES, Watch, Watched, WatchDesk, WatchError
@@ -27,11 +32,17 @@ from retrieval.index.reader import ReaderUnavailable  # re-exported: the bot say
 from retrieval.library import ArchiveAdminError, FetchPool, IngestError, Library, Overrides, Preview, Removed
 
 
-class Desk(QuestionDesk, TimelineDesk, WatchDesk, ChangesDesk):
-    """The desk: questions, timelines, watches and changes to the archive, over one archive and one log."""
+class Desk(QuestionDesk, TimelineDesk, WatchDesk, ChangesDesk, ArrivalsDesk, LateDesk):
+    """The desk: questions, timelines, watches, changes to the archive and what runs when articles
+    arrive (late answers), over one archive and one log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_arrival(LateCheck())
 
 
 __all__ = [
+    "FROM_CORPUS", "FROM_INGEST", "Arrival", "ArrivalCheck", "LateAnswer", "LateCheck",
     "EMPTY_MESSAGE", "MAX_CHOICES", "MAX_RESULTS", "MAX_WATCHES", "NO_LOG", "OPTION_NAMES",
     "ArchiveAdminError", "Article", "Asked", "Charted", "Checked", "Desk", "EmptyArchive", "FetchPool", "FilterError",
     "Filters", "IngestError", "Library", "LogNotOpen", "Overrides", "Page", "Place", "Preview", "QuestionError",

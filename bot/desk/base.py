@@ -19,7 +19,7 @@ from typing import Self, TypedDict, Unpack
 from bot.archive_setup import library_for
 from bot.querylog import QueryLog, QueryLogError, QueryRecord
 from bot.settings import Settings
-from retrieval.answer.answerer import Excerpt, Question, QuestionError, validate_question
+from retrieval.answer.answerer import Answer, Excerpt, Question, QuestionError, validate_question
 from retrieval.answer.filters import FilterError, Filters
 from retrieval.answer.outlets import OutletSummary, outlet_summary, unknown_outlet_error
 from retrieval.archive import Archive
@@ -83,6 +83,8 @@ class DeskBase:
         # Why the query log is not open (from_settings), for the callers that report it.
         self.log_problem: QueryLogError = LogNotOpen(NO_LOG)
         self._outlet_names: tuple[Archive | None, list[str]] = (None, [])
+        # What runs when articles arrive (bot.desk.arrivals): late answers, watches.
+        self.arrival_checks: list = []
 
     @property
     def archive(self) -> Archive:
@@ -164,6 +166,10 @@ class DeskBase:
             return
         known = [row.name for row in outlet_summary(archive.articles)]
         raise UnknownOutlet(str(unknown_outlet_error(filters.outlet, known)))
+
+    def wait_for_late(self, query_id: int | None, answer: Answer, **who: object) -> bool:
+        """Let a question the archive did not cover wait for a late answer (bot.desk.late); here: never."""
+        return False
 
     def _searchable(self, question: str, filters: Filters | None) -> tuple[Archive, Question]:
         """The archive to search and the question validated; raises what a search refuses before

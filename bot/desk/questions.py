@@ -112,6 +112,7 @@ class QuestionDesk(DeskBase):
             answer.question, answer.results, answered=answer.answered, reason=answer.reason_code, started=started,
             filters=filters, **who,
         )
+        self.wait_for_late(query_id, answer, user_id=who.get("user_id"), guild_id=who.get("guild_id"))
         return Asked(answer, query_id, problem)
 
     def not_posted(self, query_id: int | None) -> None:

@@ -96,7 +96,7 @@ ABOUT: dict[str, tuple[str, str]] = {
         "One question",
         "Everything the log keeps about one question (its id, as the other pages link it): what was "
         "asked, when and where, the answer's articles and passages with their scores, why there was "
-        "none, and the votes.",
+        "none, the votes, and its late answer (the article that answered it later, when, and how it was delivered).",
     ),
     "search": ("Search questions", "Questions containing the text (any case; % and _ are plain characters)."),
 }
@@ -130,7 +130,9 @@ ORDER BY f.given_at DESC
 LIMIT 500""",
         "question": f"""SELECT q.id, {asked}, {WHERE_ASKED}, q.question, {ANSWERED_TEXT}, {WHY_NOT}, {FILTERS_TEXT},
        q.rejected AS refused_with, q.article_ids AS articles, q.passage_ids AS passages, q.scores,
-       round(q.latency_ms) AS latency_ms, {VOTES}
+       round(q.latency_ms) AS latency_ms, {VOTES},
+       (SELECT la.article_id || ' at ' || {when('la.answered_at')} || ' (' || coalesce(la.delivered, 'not delivered')
+               || ')' FROM late_answers la WHERE la.query_id = q.id) AS late_answer
 FROM queries q
 WHERE q.id = CAST(:id AS INTEGER)""",
         "search": f"{listing}\nWHERE {contains(':text')} AND {IN_PERIOD}\n{NEWEST_FIRST}\nLIMIT 500",

@@ -121,6 +121,43 @@ def _migration_9_watches(db: Database) -> None:
     )
 
 
+def _migration_10_late_answers(db: Database) -> None:
+    # Late answers (bot.querylog.late_store). late_wait: a question the archive could not
+    # answer, waiting (one row per question, gone with it: answered late, 30 days old,
+    # forgotten, purged) with what a late answer needs only: the message to reply to, the
+    # question's analysed terms, a keyed hash of who asked (forget and "off" find it under every
+    # privacy setting), the member's id only when they asked to be pinged. late_answers: each
+    # late answer, once per question (written before the reply is sent). late_settings: who
+    # turned late answers off (or asked for a ping): a member (the keyed hash) or a server.
+    db.conn.execute(
+        """CREATE TABLE "late_wait" (
+   "query_id" INTEGER PRIMARY KEY REFERENCES "queries"("id") ON DELETE CASCADE,
+   "message_id" TEXT,
+   "asker" TEXT,
+   "notify" TEXT,
+   "terms" TEXT NOT NULL,
+   "until" TEXT NOT NULL
+)"""
+    )
+    db.conn.execute('CREATE INDEX "idx_late_wait_until" ON "late_wait" ("until")')
+    db.conn.execute(
+        """CREATE TABLE "late_answers" (
+   "query_id" INTEGER PRIMARY KEY REFERENCES "queries"("id") ON DELETE CASCADE,
+   "article_id" TEXT NOT NULL,
+   "passage_id" TEXT,
+   "answered_at" TEXT NOT NULL,
+   "delivered" TEXT
+)"""
+    )
+    db.conn.execute(
+        """CREATE TABLE "late_settings" (
+   "scope" TEXT PRIMARY KEY,
+   "value" TEXT NOT NULL,
+   "set_at" TEXT NOT NULL
+)"""
+    )
+
+
 # (name, function) in order; a name, once released, never changes meaning. Each runs in one
 # transaction with its record in _migrations: a log has all of a migration or none of it.
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -138,10 +175,11 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0007_rejected", _columns("queries", "rejected")),
     ("0008_guild_index", _migration_8_guild_index),
     ("0009_watches", _migration_9_watches),
+    ("0010_late_answers", _migration_10_late_answers),
     # Watches made in Discord (/watch): where they post (delivery 'channel' or 'dm'; NULL for the
     # command line's, which `newsdesk watch check` reports), the member a DM goes to, and a pause
     # (a post Discord refused, too many posts in a day) with why; resumed, both are NULL again.
-    ("0011_watch_delivery", _columns("watches", "delivery", "deliver_to", "paused_at", "paused_reason")),  # 0010: late answers'
+    ("0011_watch_delivery", _columns("watches", "delivery", "deliver_to", "paused_at", "paused_reason")),
     # The server's and the channel's names when the question was asked (Discord knows them),
     # so reviews show names, not ids; NULL where none was known (older rows, the CLI, DMs).
     ("0012_place_names", _columns("queries", "guild_name", "channel_name")),

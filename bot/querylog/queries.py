@@ -78,10 +78,13 @@ ORDER BY times_asked DESC, last_asked DESC
 LIMIT {limit}"""
 
 
+# The late answer a question got (bot.querylog.late_store): its article and when, or NULLs.
+LATE = """(SELECT la.answered_at FROM late_answers la WHERE la.query_id = q.id) AS late_at,
+       (SELECT la.article_id FROM late_answers la WHERE la.query_id = q.id) AS late_article"""
 _SELECT = f"""SELECT q.id, q.asked_at, q.interface, q.user_id, q.guild_id, q.channel_id, q.question,
        q.answered, q.result_count, q.article_ids, q.filters, q.top_score, q.latency_ms,
        {THUMBS},
-       q.rejected IS NOT NULL AS refused, q.reason
+       q.rejected IS NOT NULL AS refused, q.reason, {LATE}
 FROM queries q"""
 
 def withheld(total: Callable[[Guild], int], guild: Guild) -> int:

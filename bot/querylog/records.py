@@ -34,6 +34,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "thumbs_down",
     "refused",  # 1: refused before any search (a bad filter, too long), never searched
     "reason",  # why it went unanswered or was refused (a code: REASONS); None when answered
+    "late_at",  # when it was answered late (an article that answers it arrived); None otherwise
+    "late_article",  # the article of that late answer
 )
 
 # Why a question got no answer, as the log stores it (Answer.reason_code, bot.desk.rejection_code),
@@ -115,6 +117,9 @@ class LoggedQuery:
     refused: bool = False
     # Why nothing was answered: a code of REASONS (None when answered, or in an older log).
     reason: str | None = None
+    # Answered late (bot.desk.late): when, and by which article.
+    late_at: str | None = None
+    late_article: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LoggedQuery:
@@ -136,15 +141,22 @@ class LoggedQuery:
             thumbs_down=row["thumbs_down"],
             refused=bool(row.get("refused")),
             reason=None if row.get("answered") else row.get("reason"),
+            late_at=row.get("late_at"),
+            late_article=row.get("late_article"),
         )
 
     def reason_text(self) -> str:
-        """Why it got no answer, for people: "not covered", "none under its filter" ... ("" when answered)."""
-        return reason_text(self.reason, bool(self.filters), self.answered)
+        """Why it got no answer, for people: "not covered", "none under its filter" ... ("" when
+        answered); and when it was answered late, by which article."""
+        why = reason_text(self.reason, bool(self.filters), self.answered)
+        if self.late_at and not self.answered:
+            why += f"; answered late {self.late_at[:10]} ({self.late_article})"
+        return why
 
     def answered_text(self) -> str:
-        """``yes``, ``no`` (searched, nothing found) or ``refused`` (never searched)."""
-        return "yes" if self.answered else "refused" if self.refused else "no"
+        """``yes``, ``no`` (searched, nothing found), ``late`` (answered later, when an article
+        that answers it arrived) or ``refused`` (never searched)."""
+        return "yes" if self.answered else "refused" if self.refused else "late" if self.late_at else "no"
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EXPORT_COLUMNS}

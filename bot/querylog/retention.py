@@ -25,7 +25,8 @@ from sqlite_utils import Database
 
 from bot.querylog.queries import ReviewError
 from bot.querylog.records import Removed
-from bot.querylog.schema import utc_text
+from bot.querylog.late_store import asker_key
+from bot.querylog.schema import table_columns, utc_text
 from bot.querylog.watch_store import anonymous_owner_key
 from bot.querylog.writer import QueryLog, anonymous_vote_key, legacy_vote_key
 
@@ -36,6 +37,8 @@ CHECKPOINT_PAUSE = 0.05
 CHECKPOINT_TRY_MS = 100
 
 UserKey = Callable[[int | str], str | None]
+# What late answers keep per question (bot.querylog.late_store).
+LATE_TABLES = ("late_wait", "late_answers")
 
 
 def _delete(
@@ -67,6 +70,9 @@ def _delete(
         # IMMEDIATE takes the write lock up front: a busy log fails before anything is deleted.
         conn.execute("BEGIN IMMEDIATE")
         feedback = conn.execute(f"DELETE {feedback_sql}", [*params, *fparams]).rowcount
+        for table in LATE_TABLES:  # a forgotten or purged question is never answered later
+            if table_columns(conn, table):
+                conn.execute(f"DELETE FROM {table} WHERE query_id IN ({ids})", list(params))
         queries = conn.execute(f"DELETE FROM queries WHERE {query_where}", list(params)).rowcount
         conn.execute(f"DELETE FROM watch_hits WHERE watch_id IN (SELECT id FROM watches WHERE {watch_where})", list(wparams))
         watched = conn.execute(f"DELETE FROM watches WHERE {watch_where}", list(wparams)).rowcount
@@ -176,6 +182,20 @@ def forget_user(
             owners.append(anonymous_owner_key(secret, keys[0]))
     watches = (f"user_id IN ({', '.join('?' for _ in owners)}) OR deliver_to = ?", [*owners, keys[0]])
     removed = _delete(db, f"user_id IN ({marks})", keys, votes, keys, watches=watches, dry_run=dry_run)
+    if not dry_run and isinstance(querylog_or_user_key, QueryLog):
+        _forget_late(db, querylog_or_user_key, keys[0])
     if not dry_run:
         log.info("forgot a user: %d questions, %d feedback rows and %d watches", removed.queries, removed.feedback, removed.watches)
     return removed
+
+
+def _forget_late(db: Database, querylog: QueryLog, user_id: str) -> None:
+    """What late answers keep of the user under any privacy setting (``none`` included): their
+    questions waiting (found by the keyed hash of who asked) and their own setting."""
+    secret = querylog.vote_secret(create=False)
+    if secret is None or not table_columns(db.conn, "late_wait"):
+        return
+    key = asker_key(secret, user_id)
+    with db.conn:
+        db.conn.execute("DELETE FROM late_wait WHERE asker = ?", [key])
+        db.conn.execute("DELETE FROM late_settings WHERE scope = ?", [key])

@@ -10,7 +10,7 @@ the errors a single change raises) is importable from here, so no caller reaches
 from __future__ import annotations
 
 from retrieval.ingest.admin import ArchiveAdminError
-from retrieval.ingest.fetch_pool import FetchPool
+from retrieval.ingest.fetch_pool import FetchBusy, FetchPool
 from retrieval.ingest.pages import IngestError, IngestResult, Overrides
 from retrieval.library.core import Library, Snapshot
 from retrieval.library.results import (
@@ -25,6 +25,7 @@ __all__ = [
     "Batch",
     "FeedRun",
     "FeedStateNotSaved",
+    "FetchBusy",
     "FetchPool",
     "IndexNotSaved",
     "IndexState",

@@ -85,7 +85,7 @@ async def test_presence_and_where_the_commands_are_offered(fake_discord: FakeDis
     presence = fake.identify_payloads[0]["presence"]
     assert presence["game"]["type"] == 3 and presence["game"]["name"].startswith("the news archive")  # Watching ...
     synced = {command["name"]: command for command in fake.synced_commands(fake.guild)}
-    assert set(synced) == {"ask", "help", "ping", "querylog", "archive", "watch"}
+    assert set(synced) == {"ask", "help", "ping", "querylog", "archive", "watch", "lateanswers"}
     for name, command in synced.items():
         assert command["integration_types"] == [GUILD_INSTALL], name  # no user installs
         expected = [GUILD] if name in ("querylog", "archive", "watch") else [GUILD, BOT_DM]

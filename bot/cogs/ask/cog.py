@@ -34,6 +34,7 @@ from bot.cogs.ask.places import place_of, who_asked, who_of_message
 from bot.cogs.ask.posting import NotPosted, Post, Where, post, tell_cannot_post, where_to_answer
 from bot.cogs.ask.replies import Replies, as_edit
 from bot.cogs.ask.views import answer_view, pager_view
+from bot.cogs.late import remember_message
 from bot.desk import Asked, Charted, FilterError, Filters, LogNotOpen, Page, QuestionError
 from bot.failures import defer_publicly, report_failure, send_private, send_public
 from bot.querylog import QueryLogError, UnknownQuery
@@ -167,6 +168,7 @@ class AskCog(commands.Cog, name="Ask"):
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         await defer_publicly(interaction)
+        asked: Asked | None = None
         try:
             if timeline:
                 desk = self.bot.desk
@@ -181,12 +183,13 @@ class AskCog(commands.Cog, name="Ask"):
             await self._log_refused(question, exc, filters, **who)
             return
         try:
-            await send_public(interaction, **reply)
+            sent = await send_public(interaction, **reply)
         except discord.HTTPException:
             # Logged as answered by the search; nobody was shown it (Discord failed), so it leaves
             # the log; the member gets the private apology of the command's error handler.
             await asyncio.to_thread(self.bot.desk.not_posted, query_id)
             raise
+        await remember_message(self.bot.desk, asked, sent)  # a late answer replies to it
 
     @ask.autocomplete("outlet")
     async def outlet_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -287,6 +290,7 @@ class AskCog(commands.Cog, name="Ask"):
                 return
         try:
             await reply(**reply_for(asked, embeds=where.embeds))
+            await remember_message(self.bot.desk, asked, message)  # a late answer replies to the question
         except (NotPosted, discord.HTTPException):
             # Logged as answered by the search; nobody was shown the answer, so it leaves the log.
             await asyncio.to_thread(self.bot.desk.not_posted, asked.query_id)
