@@ -360,7 +360,7 @@ MODERATOR_PAGES = {
     "negative_feedback": ["given", "query_id", "question", "answered", "asked_in", "articles"],
     "search?text=iran": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "up", "down"],
     "question?id=7": ["id", "asked", "asked_in", "question", "answered", "why_not", "filters", "refused_with",
-                      "articles", "passages", "scores", "latency_ms", "up", "down"],
+                      "articles", "passages", "scores", "latency_ms", "up", "down", "late_answer"],
 }
 
 
