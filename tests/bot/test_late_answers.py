@@ -135,6 +135,7 @@ async def test_a_refused_question_is_answered_once_when_a_feed_brings_its_answer
 
     # After a restart, the article arriving again (rewritten) answers nobody twice.
     async with running_bot(fake, desk_for(settings), settings) as bot:
+        assert await poll_once(bot) == 0  # the feed's entry is known: nothing new (and the folder is looked at)
         article = next(settings.corpus_dir.glob("coastal-ledger-2024-03-05*.md"))
         article.write_text(article.read_text(encoding="utf-8") + "\n", encoding="utf-8")
         fired = bot.arrivals.fired
