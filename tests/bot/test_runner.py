@@ -19,7 +19,7 @@ from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-COMMANDS = {"ask", "querylog", "archive", "help", "ping", "watch"}
+COMMANDS = {"ask", "querylog", "archive", "help", "ping", "watch", "lateanswers"}
 
 
 @pytest.mark.parametrize("command", [["-m", "bot.cli", "run"], ["-m", "bot"]])
