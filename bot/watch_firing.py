@@ -25,7 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.desk.watches import Watch, WatchLimits
 from bot.querylog import QueryLog, QueryLogError
@@ -36,6 +36,8 @@ from retrieval.answer.within import ask_within
 from retrieval.archive import Archive
 
 if TYPE_CHECKING:
+    from bot.desk.arrivals import Arrival
+    from bot.desk.base import DeskBase
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,14 +78,15 @@ def limits_of(settings: Settings) -> WatchLimits:
 
 
 class WatchCheck:
-    """The desk's check for the watches when articles arrive (``desk.on_arrival``): what to post."""
+    """The watches' check of the hook "new articles arrived" (:mod:`bot.desk.arrivals`,
+    registered with ``desk.on_arrival`` by the Watch cog): what to post."""
 
     name = "watch"
 
     def __init__(self, limits: WatchLimits) -> None:
         self.limits = limits
 
-    def __call__(self, desk: Any, arrival: Any) -> list[Firing]:
+    def __call__(self, desk: DeskBase, arrival: Arrival) -> list[Firing]:
         if desk.querylog is None:
             return []
         return fire(desk.querylog, arrival.archive, arrival.article_ids, self.limits)

@@ -33,10 +33,9 @@ EMPTY_FEED = b'<rss version="2.0"><channel><title>Ledger</title></channel></rss>
 
 
 def _settings(fake: FakeDiscord, corpus: Path, db: Path, **changes: Any) -> Settings:
-    return dataclasses.replace(
-        Settings(corpus_dir=corpus, db_path=db, semantic=False, index_path=db.parent / "index"),
-        discord_token=fake.token, cooldown_seconds=0, watch_seconds=0, fetch_private=True, **changes,
-    )
+    values: dict[str, Any] = {"discord_token": fake.token, "cooldown_seconds": 0, "watch_seconds": 0,
+                              "fetch_private": True, **changes}
+    return dataclasses.replace(Settings(corpus_dir=corpus, db_path=db, semantic=False, index_path=db.parent / "index"), **values)
 
 
 class Running:
@@ -73,16 +72,6 @@ class Running:
         interaction: FakeInteraction = await self.fake.send_interaction(f"watch {name}", options or {}, **where)
         return await self.fake.wait_for_interaction_message(interaction, timeout=60)
 
-    async def arrive(self, *article_ids: str) -> None:
-        """Let the live archive look at the corpus folder now (a feed poll does so itself), then
-        tell the watches which articles arrived."""
-        assert self.bot is not None
-        await self.bot.get_cog("ArchiveCog").live.check()  # type: ignore[union-attr]
-        await self.arrived(*article_ids)
-
-    async def arrived(self, *article_ids: str) -> None:
-        assert self.bot is not None
-        await self.bot.get_cog("Watch").articles_arrived(article_ids)  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -129,9 +118,6 @@ async def test_a_feed_brings_an_answer_posted_once_in_the_channel_without_a_ping
 
         rss = f'<rss version="2.0"><channel><title>Ledger</title><item><title>Pier</title><link>{page}</link></item></channel></rss>'
         web.add("/rss", rss.encode(), Content_Type="application/rss+xml")  # the next poll brings the article
-        desk = bot.bot.desk  # type: ignore[union-attr]
-        await fake.wait_for(lambda: any(a.title == PIER_TITLE for a in desk.archive.articles), timeout=90, what="the feed's article")
-        await bot.arrived(next(a.id for a in desk.archive.articles if a.title == PIER_TITLE))
         post = await fake.wait_for_message(lambda m: m.kind == "channel" and m.channel_id == fake.channel.id, timeout=90)
         embed = post.embeds[0]
         assert PIER_TITLE in embed["description"] and "Watch #1" in embed["footer"]["text"]
@@ -148,7 +134,7 @@ async def test_a_feed_brings_an_answer_posted_once_in_the_channel_without_a_ping
         await bot.stop()  # a restart: the article arrives again (a feed re-publishes it, a copy is changed)
         restarted = await bot.start()
         article_id = next(a.id for a in restarted.desk.archive.articles if a.title == PIER_TITLE)
-        await bot.arrived(article_id)
+        await restarted.arrivals.fire([article_id])
         assert len(_posts(fake, fake.channel.id)) == 1, "posted once, never again"
     fake.assert_no_violations()
     fake.assert_nothing_pings()
@@ -162,18 +148,19 @@ async def test_by_dm_it_reaches_the_member_and_a_closed_dm_pauses_the_watch(
     fake.guild.add_member(bob)
     fake.close_dms(bob)  # Bob does not accept DMs from this server's members
     corpus = _fixture_corpus_without(tmp_path, *LATE_STORM)
-    bot = running(_settings(fake, corpus, tmp_path / "log.db"))
+    bot = running(_settings(fake, corpus, tmp_path / "log.db", watch_seconds=0.1))  # the bot follows the folder
     await bot.start()
     assert "by DM" in (await bot.command("add", {"question": STORM, "deliver": "dm"})).content
     assert "by DM" in (await bot.command("add", {"question": STORM, "deliver": "dm"}, user=bob)).content
 
     for article_id in LATE_STORM:
-        (tmp_path / f"{article_id}.md").rename(corpus / f"{article_id}.md")
-    await bot.arrive(*LATE_STORM)
+        (tmp_path / f"{article_id}.md").rename(corpus / f"{article_id}.md")  # copied in: the next look fires the hook
     alice_dm = fake.dm_channel(fake.member).id
     await fake.wait_for(lambda: len(_posts(fake, alice_dm)) == 2, timeout=60, what="two DMs to Alice")
     assert all(not m.pings and m.allowed_mentions == {"parse": []} for m in _posts(fake, alice_dm))
     assert _posts(fake, fake.dm_channel(bob).id) == []
+    desk = bot.bot.desk  # type: ignore[union-attr]
+    await fake.wait_for(lambda: any(w.paused_at for w in desk.watches(guild_id=fake.guild.id)), timeout=60, what="a pause")
     listed = await bot.command("list", user=bob)
     line = listed.embeds[0]["description"]
     assert "\u23f8" in line and "DM" in line, "Bob's watch is paused, and says why"
@@ -188,12 +175,11 @@ async def test_a_watch_that_posts_too_often_is_paused_with_a_message_then_resume
 ) -> None:
     fake = fake_discord
     corpus = _fixture_corpus_without(tmp_path, *LATE_STORM)
-    bot = running(_settings(fake, corpus, tmp_path / "log.db", watch_posts_per_day=1))
+    bot = running(_settings(fake, corpus, tmp_path / "log.db", watch_posts_per_day=1, watch_seconds=0.1))
     await bot.start()
     await bot.command("add", {"question": STORM})
     for article_id in LATE_STORM:
-        (tmp_path / f"{article_id}.md").rename(corpus / f"{article_id}.md")
-    await bot.arrive(*LATE_STORM)
+        (tmp_path / f"{article_id}.md").rename(corpus / f"{article_id}.md")  # copied in: the next look fires the hook
     await fake.wait_for(lambda: len(_posts(fake, fake.channel.id)) == 2, timeout=60, what="a post and the pause notice")
     post, notice = _posts(fake, fake.channel.id)
     assert post.embeds and "Watch #1" in post.embeds[0]["footer"]["text"]

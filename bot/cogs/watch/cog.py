@@ -2,7 +2,8 @@
 
 What a watch is, when it fires and its limits are decided beside this cog, without Discord
 (:mod:`bot.watch_firing`, and the desk's watch methods); this module turns commands into desk
-calls and findings into messages. Guarantees: every reply to a command is private; every
+calls, and what the watch check finds when articles arrive (the hook :mod:`bot.arrivals`) into
+messages. Guarantees: every reply to a command is private; every
 command reaches only the watches of the server it is used in (a member their own; a moderator
 every one of the server's); nothing the bot posts pings anyone. A post Discord refuses (a DM
 the member closed, 50007; a channel the bot may no longer post in, or gone) pauses the watch
@@ -27,7 +28,7 @@ from bot.desk import Watch, WatchError
 from bot.failures import send_private
 from bot.querylog import QueryLogError
 from bot.reply import NO_MENTIONS
-from bot.watch_firing import Firing, Post, fire, limits_of
+from bot.watch_firing import Firing, Post, WatchCheck, limits_of
 
 if TYPE_CHECKING:
     from bot.client import NewsdeskBot
@@ -57,13 +58,11 @@ class WatchCog(
 
     # -- firing ----------------------------------------------------------------------
 
-    async def articles_arrived(self, article_ids: Sequence[str]) -> None:
-        """Check every running watch against the articles that just arrived, and post what they answer."""
-        desk = self.bot.desk
-        if desk.querylog is None or not article_ids:
-            return
-        firings = await asyncio.to_thread(fire, desk.querylog, desk.archive, article_ids, self.limits)
-        await self.post(firings)
+    async def cog_load(self) -> None:
+        # When articles arrive (a feed poll, /archive add, files copied in), the desk runs the
+        # watch check in a worker thread and this cog posts what it found (bot.arrivals).
+        self.bot.desk.on_arrival(WatchCheck(self.limits))
+        self.bot.arrivals.deliver(WatchCheck.name, self.post)
 
     async def post(self, firings: Sequence[Firing]) -> None:
         """Post each finding where its watch posts; a refusal pauses the watch (never raises)."""
