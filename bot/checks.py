@@ -101,6 +101,22 @@ def is_moderator() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+class NotManager(NewsdeskError, app_commands.CheckFailure):
+    """The member lacks Manage Server here; the error handler turns this into a private refusal."""
+
+
+def manages_server() -> Callable[[T], T]:
+    """App command check: only members with Manage Server in the server it is used in (as
+    Discord computed it for this interaction); put it below :func:`is_moderator`."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is not None and interaction.permissions.manage_guild:
+            return True
+        raise NotManager("Only members with the Manage Server permission can remove a member's questions from the log.")
+
+    return app_commands.check(predicate)
+
+
 class NotArchiveServer(NewsdeskError, app_commands.CheckFailure):
     """The command would change the shared archive from a server not allowed to; its message is the refusal."""
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.checks import NotArchiveServer, NotModerator
+from bot.checks import NotArchiveServer, NotManager, NotModerator
 from bot.querylog import QueryLogError, ReviewError
 from bot.querylog.records import one_line
 from bot.reply import NO_MENTIONS, Limits, escape, truncate, without_server_paths
@@ -58,7 +58,7 @@ def error_message(error: BaseException, what: str = "command", settings: Setting
         log.error("%s failed: %s", what, original)
         problem = one_line(str(original) if settings is None else without_server_paths(str(original), settings))
         return truncate(f"The query log can't be used right now: {escape(problem)}", LOG_PROBLEM_CHARS)
-    if isinstance(error, NotArchiveServer):
+    if isinstance(error, (NotArchiveServer, NotManager)):
         return str(error)
     if isinstance(error, NotModerator):
         return "Only moderators can use this command (a moderator role or the Manage Messages permission)."

@@ -1,8 +1,10 @@
 """/querylog: moderators review the query log in Discord (private replies only).
 
-Guarantees: every reply is private; every subcommand reads the log through the invoking
-member's :class:`~bot.querylog.queries.Viewer` (:func:`bot.checks.log_viewer`), so it shows
-and counts only questions from channels they can read, and says how many it left out.
+Guarantees: every reply is private; every subcommand that reads the log reads it through
+the invoking member's :class:`~bot.querylog.queries.Viewer` (:func:`bot.checks.log_viewer`),
+so it shows and counts only questions from channels they can read, and says how many it left
+out. ``forget`` (Manage Server only) removes one member's rows of this server alone, and only
+when asked again with ``confirm``; first it says what would go.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from discord.ext import commands
 from sqlite_utils import Database
 
 from bot import charts
-from bot.checks import is_moderator, log_viewer
+from bot.checks import is_moderator, log_viewer, manages_server
 from bot.querylog import periods, queries
 from bot.querylog.queries import Bound, Guild
-from bot.querylog.records import LoggedQuery, Stats, one_line, write_csv
+from bot.querylog.records import LoggedQuery, Removed, Stats, one_line, write_csv
 from bot.reply import NO_MENTIONS, Limits, escape, fit_lines, truncate
 
 if TYPE_CHECKING:
@@ -149,6 +151,22 @@ def withheld_note(left_out: int) -> str:
 
 def _withheld_since(db: Database, since: Bound, guild: Guild) -> int:
     return queries.withheld(lambda g: queries.count(db, since, guild=g), guild)
+
+
+def forget_reply(removed: Removed, user_id: int, confirmed: bool) -> str:
+    """What /querylog forget says: what it removed, or what it would remove and how to confirm."""
+    who = f"<@{user_id}>"  # sent with no mentions allowed: shown as the member, never pinged
+    if not confirmed:
+        if not removed.total:
+            return f"The log keeps nothing about {who} in this server: nothing to remove."
+        return (
+            f"This would remove {removed.counts()} of {who} in this server (other servers keep theirs). "
+            f"To remove them, run `/querylog forget` again for {who} with `confirm: True`."
+        )
+    done = f"Removed {removed.counts()} of {who} in this server."
+    if removed.in_wal:
+        done += " Their text stays in the log's write-ahead file until another reader closes; it goes with the next removal."
+    return done
 
 
 class _TooLarge(Exception):
@@ -312,6 +330,25 @@ class QueryLogCog(commands.Cog, name="QueryLog"):
             content=f"{count} question(s) from the last {days} day(s). {withheld_note(left_out)}".strip(),
             file=discord.File(io.BytesIO(data), filename=name),
         )
+
+
+    @querylog.command(name="forget")
+    @app_commands.describe(
+        member="Whose questions, votes and watches in this server to remove (e.g. on their request)",
+        confirm="True removes them; without it the reply only says what would be removed",
+    )
+    @is_moderator()
+    @manages_server()
+    async def forget(self, interaction: discord.Interaction, member: discord.User, confirm: bool = False) -> None:
+        """Remove what the log keeps about a member in this server (Manage Server)."""
+        if interaction.guild_id is None:  # guild_only: Discord never sends these from a DM
+            raise app_commands.NoPrivateMessage()
+        guild_id = interaction.guild_id
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        removed = await asyncio.to_thread(self.bot.desk.forget_member, member.id, guild_id, dry_run=not confirm)
+        await self._reply(interaction, forget_reply(removed, member.id, confirm))
+        if confirm:
+            log.info("/querylog forget by %s in server %s: %s", interaction.user.id, guild_id, removed.counts())
 
 
 async def setup(bot: NewsdeskBot) -> None:

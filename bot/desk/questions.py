@@ -20,9 +20,11 @@ from typing import TypeVar, Unpack
 
 from sqlite_utils import Database
 
-from bot.desk.base import Asker, DeskBase, EmptyArchive, LogNotOpen, UnknownOutlet
+from bot.desk.base import NO_LOG, Asker, DeskBase, EmptyArchive, LogNotOpen, UnknownOutlet
 from bot.place import Place
-from bot.querylog import QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_reader
+from bot.querylog import QueryLogError, QueryRecord, ReviewError, UnknownQuery, open_database, open_reader
+from bot.querylog.records import Removed as LogRemoved
+from bot.querylog.retention import forget_user
 from bot.querylog.schema import problem_message
 from bot.typed import FIX, not_utf8
 from retrieval.answer.answerer import Answer, Excerpt, Question, QuestionError, ask, validate_question
@@ -210,6 +212,27 @@ class QuestionDesk(DeskBase):
             raise QueryLogError(problem_message(exc, path, "read")) from exc
         finally:
             db.close()
+
+
+    def forget_member(self, user_id: int | str, guild_id: int | str, *, dry_run: bool) -> LogRemoved:
+        """Remove what the log keeps about member ``user_id`` in server ``guild_id`` (their
+        questions there with the votes on them, their votes on its questions, their watches
+        there); with ``dry_run`` only count it. Never another server's rows.
+
+        Blocks: call it from a worker thread in the bot. Raises QueryLogError when the log
+        cannot be opened or is busy (nothing is removed then)."""
+        if self.querylog is None:
+            raise LogNotOpen(NO_LOG)
+        path = self.querylog.path
+        # A connection of its own (an in-memory log, in tests, has only the writer's).
+        db = open_database(path) if path else self.querylog.db
+        try:
+            return forget_user(db, self.querylog, user_id, guild=guild_id, dry_run=dry_run)
+        except sqlite3.Error as exc:
+            raise QueryLogError(problem_message(exc, path or ":memory:", "write to")) from exc
+        finally:
+            if path:
+                db.close()
 
 
 def _check_text(typed: str | None) -> None:

@@ -167,10 +167,16 @@ def _anonymous_votes_of(db: Database, querylog: QueryLog, user_id: str) -> str:
 
 
 def forget_user(
-    db: Database, querylog_or_user_key: QueryLog | UserKey, user_id: int | str, *, dry_run: bool = False
+    db: Database,
+    querylog_or_user_key: QueryLog | UserKey,
+    user_id: int | str,
+    *,
+    guild: int | str | None = None,
+    dry_run: bool = False,
 ) -> Removed:
     """Delete a user's questions, the feedback on them, the feedback the user gave, and their
-    watches (those they own, under any setting, and those that DM them)."""
+    watches (those they own, under any setting, and those that DM them). With ``guild``, only
+    what belongs to that server: its questions and watches, the votes on its questions."""
     keys = user_keys(querylog_or_user_key, user_id)
     marks = ", ".join("?" for _ in keys)
     votes = f"user_id IN ({marks})"
@@ -180,22 +186,39 @@ def forget_user(
         secret = querylog_or_user_key.vote_secret(create=False)
         if secret is not None:  # watches made under none
             owners.append(anonymous_owner_key(secret, keys[0]))
-    watches = (f"user_id IN ({', '.join('?' for _ in owners)}) OR deliver_to = ?", [*owners, keys[0]])
-    removed = _delete(db, f"user_id IN ({marks})", keys, votes, keys, watches=watches, dry_run=dry_run)
+    asked, vparams = f"user_id IN ({marks})", list(keys)
+    watches = (f"(user_id IN ({', '.join('?' for _ in owners)}) OR deliver_to = ?)", [*owners, keys[0]])
+    if guild is not None:  # one server's part only: a command in one server never reaches another's rows
+        server = str(guild)
+        asked, params = f"{asked} AND guild_id = ?", [*keys, server]
+        votes, vparams = f"({votes}) AND query_id IN (SELECT id FROM queries WHERE guild_id = ?)", [*keys, server]
+        watches = (f"{watches[0]} AND guild_id = ?", [*watches[1], server])
+    else:
+        params = list(keys)
+    removed = _delete(db, asked, params, votes, vparams, watches=watches, dry_run=dry_run)
     if not dry_run and isinstance(querylog_or_user_key, QueryLog):
-        _forget_late(db, querylog_or_user_key, keys[0])
+        _forget_late(db, querylog_or_user_key, keys[0], guild)
     if not dry_run:
-        log.info("forgot a user: %d questions, %d feedback rows and %d watches", removed.queries, removed.feedback, removed.watches)
+        where = f" in server {guild}" if guild is not None else ""
+        log.info("forgot a user%s: %d questions, %d feedback rows and %d watches", where, removed.queries,
+                 removed.feedback, removed.watches)
     return removed
 
 
-def _forget_late(db: Database, querylog: QueryLog, user_id: str) -> None:
+def _forget_late(db: Database, querylog: QueryLog, user_id: str, guild: int | str | None = None) -> None:
     """What late answers keep of the user under any privacy setting (``none`` included): their
-    questions waiting (found by the keyed hash of who asked) and their own setting."""
+    questions waiting (found by the keyed hash of who asked) and their own setting; with
+    ``guild``, only their questions waiting in that server (the setting is theirs everywhere)."""
     secret = querylog.vote_secret(create=False)
     if secret is None or not table_columns(db.conn, "late_wait"):
         return
     key = asker_key(secret, user_id)
     with db.conn:
+        if guild is not None:
+            db.conn.execute(
+                "DELETE FROM late_wait WHERE asker = ? AND query_id IN (SELECT id FROM queries WHERE guild_id = ?)",
+                [key, str(guild)],
+            )
+            return
         db.conn.execute("DELETE FROM late_wait WHERE asker = ?", [key])
         db.conn.execute("DELETE FROM late_settings WHERE scope = ?", [key])

@@ -69,7 +69,7 @@ async def run(fake: FakeDiscord, command: str, options: dict | None = None, user
 async def test_commands_are_synced_with_descriptions(fake_discord: FakeDiscord, bot: NewsdeskBot) -> None:
     group = fake_discord.find_command("querylog", fake_discord.guild.id)
     subcommands = {o["name"]: o for o in group["options"]}
-    assert set(subcommands) == {"recent", "search", "unanswered", "stats", "export"}
+    assert set(subcommands) == {"recent", "search", "unanswered", "stats", "export", "forget"}
     assert all(o["description"] for o in subcommands.values())
 
 
