@@ -74,6 +74,8 @@ def index_words(refreshed: Refreshed, settings: Settings) -> str:
             f"within {settings.watch_seconds:g} s)."
         )
     counts = f"{refreshed.articles} articles, {refreshed.passages} passages"
+    if refreshed.vectors_pending:
+        return f"index updated: {counts}; searchable now by their words, read for meaning next."
     if refreshed.problem is not None:
         return (
             f"index rebuilt ({counts}) but not saved: {refreshed.problem}; make it writable or "

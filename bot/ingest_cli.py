@@ -6,7 +6,9 @@ running bot's to answer there.
 Every run ends with one summary line: added, skipped (why), failed (why). The exit status is
 1 when a page failed; a page skipped because the corpus already has it is not a failure.
 Ctrl-C stops the batch between two pages' writes: what was added is reported and indexed,
-and the exit status is 130.
+and the exit status is 130. With the reader on, the index is saved by the pages' words first
+(one line: they are searchable), then read for meaning (a second line); Ctrl-C in that second
+step keeps them searchable by their words, and the next load or ingest makes the vectors.
 Kept free of discord.py imports.
 """
 
@@ -17,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -128,7 +131,10 @@ def ingest(
         return
     for outcome in batch.outcomes:
         _report(outcome)
-    indexing_stopped = batch.changed and not _report_index(settings, library, len(batch.outcomes))
+    if batch.changed:
+        indexing_stopped = not _report_index(settings, library, len(batch.outcomes))
+    else:  # an earlier run's vectors left for later (Ctrl-C) are made now
+        indexing_stopped = library.vectors_pending() and not _read_for_meaning(library, show_bar=True)
     if batch.changed and not indexing_stopped:
         _late_answers(settings, library, [result.article.id for result in batch.added])
     failed = bool(batch.failed)
@@ -141,8 +147,9 @@ def ingest(
 
 
 def _report_index(settings: Settings, library: Library, pages: int) -> bool:
-    """Update the index and say how; False when Ctrl-C stopped that (the pages stay written whole)."""
-    refreshed = _refresh(library, show_bar=pages > 1)
+    """Update the index and say how: one line when the pages are searchable, one when they are
+    read for meaning; False when Ctrl-C stopped either (the pages stay written whole)."""
+    refreshed = _with_bar(lambda **bar: library.refresh(words_first=True, **bar), "Indexing ", show_bar=pages > 1)
     if refreshed.state is IndexState.INTERRUPTED:
         click.echo(
             "index not updated (interrupted): the new files are indexed when the archive next loads "
@@ -151,23 +158,48 @@ def _report_index(settings: Settings, library: Library, pages: int) -> bool:
         )
         return False
     click.echo(f"{index_words(refreshed, settings)} Review the new files, then commit them.")
+    return not refreshed.vectors_pending or _read_for_meaning(library, show_bar=pages > 1)
+
+
+def _read_for_meaning(library: Library, *, show_bar: bool) -> bool:
+    """Make the reader's vectors the saved index lacks, and say so; False when Ctrl-C stopped it
+    (the index stays saved by its words: the pages remain searchable)."""
+    made = _with_bar(lambda **bar: library.make_vectors(**bar), "Reading  ", show_bar=show_bar)
+    if made.state is IndexState.INTERRUPTED:
+        click.echo(
+            "reading for meaning interrupted: the pages stay searchable by their words; their vectors are made "
+            "when the archive next loads (`newsdesk ask`, the running bot) or at the next ingest.",
+            err=True,
+        )
+        return False
+    if made.vectors_pending:
+        click.echo("reading for meaning is under way in another newsdesk process; answers use it once it is saved.")
+    elif made.problem is not None:
+        click.echo(f"read for meaning, but not saved: {made.problem}; the next load reads them again.")
+    else:
+        click.echo(f"read for meaning: {made.passages} passages; answers weigh their meaning too now.")
     return True
 
 
 def _refresh(library: Library, *, show_bar: bool) -> Refreshed:
-    """The library's refresh, with a bar for the analysis when several pages make it rebuild."""
+    """The library's refresh in one step (``--json``: the index whole when it returns)."""
+    return _with_bar(lambda **bar: library.refresh(**bar), "Indexing ", show_bar=show_bar)
+
+
+def _with_bar(step: Callable[..., Refreshed], label: str, *, show_bar: bool) -> Refreshed:
+    """``step()`` (a library refresh), with a bar labelled ``label`` once it reports progress."""
     if not show_bar:
-        return library.refresh()
+        return step()
     with contextlib.ExitStack() as stack:
         bars: list[ProgressBar[int]] = []  # made when a rebuild starts: a pending delta shows none
 
         def progress(done: int, total: int) -> None:
             if not bars:
-                bars.append(stack.enter_context(click.progressbar(length=total, label="Indexing ", file=sys.stderr)))
+                bars.append(stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr)))
             bars[0].length = total
             bars[0].update(done - bars[0].pos)
 
-        return library.refresh(progress=progress)
+        return step(progress=progress)
 
 
 def _late_answers(settings: Settings, library: Library, article_ids: list[str]) -> None:

@@ -212,10 +212,18 @@ class FusedScorer:
         cls, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None = None
     ) -> FusedScorer:
         """The :class:`~retrieval.index.scoring.ScorerFactory` that ``Archive.build(scorer=...)`` takes."""
-        bm25 = BM25Index.build(texts, analyzer=analyzer, progress=progress)
+        return cls.over(BM25Index.build(texts, analyzer=analyzer, progress=progress), texts)
+
+    @classmethod
+    def over(cls, bm25: Scorer, texts: Sequence[str], progress: Progress | None = None) -> FusedScorer:
+        """``bm25`` (built over ``texts``) with the reader's vectors of ``texts``: what
+        :meth:`build` makes, and what a saved archive whose vectors were left for later gets
+        (:mod:`retrieval.store.vectors`), so both answer alike. ``progress(done, total)``
+        follows the reading."""
         embedder = default_embedder()
         units, unit_texts = reading_units(texts)
-        return cls(bm25, embedder.embed(unit_texts).astype(np.float16), embedder, units)
+        vectors = embedder.embed(unit_texts, progress) if progress is not None else embedder.embed(unit_texts)
+        return cls(bm25, vectors.astype(np.float16), embedder, units)  # type: ignore[arg-type]
 
     def extended(self, grown: Scorer, texts: Sequence[str]) -> FusedScorer:
         """This scorer's vectors and units plus those of ``texts`` (new passages appended after

@@ -146,26 +146,53 @@ class Library:
         every = tuple(outcome for run in runs for outcome in run.outcomes)
         return Polled(every, interrupted, tuple(runs), state.problem, state.saved)
 
-    def refresh(self, *, progress: Progress | None = None) -> Refreshed:
+    def refresh(self, *, progress: Progress | None = None, words_first: bool = False) -> Refreshed:
         """Bring the saved index up to date with the corpus.
 
         When the saved archive takes the changed files as a delta, nothing is rebuilt: they are
         indexed by whoever loads the archive next (a running bot within seconds). Otherwise the
         index is rebuilt and saved, ``progress(done, total)`` following the analysis.
+        ``words_first``: a rebuild saves the index by its words only (searchable at once) and
+        says ``vectors_pending``; :meth:`make_vectors` then adds the reader's vectors.
         """
         pending = _saved.pending_delta(self.corpus_dir, self.index_path, semantic=self.semantic)
         if pending is not None:
             return Refreshed(IndexState.PENDING, pending_files=len(pending.changed) + len(pending.removed))
         try:
             opened = _saved.open_saved(
-                self.corpus_dir, self.index_path, analyzer=self.analyzer, semantic=self.semantic, progress=progress
+                self.corpus_dir, self.index_path, analyzer=self.analyzer, semantic=self.semantic, progress=progress,
+                words_first=words_first,
             )
         except KeyboardInterrupt:  # the corpus files are whole: the next load indexes them
             return Refreshed(IndexState.INTERRUPTED)
+        return self._refreshed(opened)
+
+    def make_vectors(self, *, progress: Progress | None = None) -> Refreshed:
+        """Make and save the reader's vectors the saved index still lacks (after
+        ``refresh(words_first=True)``), ``progress(done, total)`` following the reading.
+
+        Ctrl-C leaves the index saved by its words (INTERRUPTED): the pages stay searchable,
+        and the next load or ingest makes the vectors. ``vectors_pending`` stays set when
+        another process is making them.
+        """
+        try:
+            opened = _saved.open_saved(
+                self.corpus_dir, self.index_path, analyzer=self.analyzer, semantic=self.semantic,
+                vector_progress=progress,
+            )
+        except KeyboardInterrupt:
+            return Refreshed(IndexState.INTERRUPTED, vectors_pending=True)
+        return self._refreshed(opened)
+
+    def vectors_pending(self) -> bool:
+        """Whether the saved index is by words only, its reader vectors still to be made."""
+        return self.semantic and _saved.vectors_pending(self.corpus_dir, self.index_path)
+
+    def _refreshed(self, opened: _saved.Opened) -> Refreshed:
         counts = {"articles": len(opened.archive.articles), "passages": opened.archive.passage_count}
         if not opened.saved:
             return Refreshed(IndexState.NOT_SAVED, problem=IndexNotSaved(self.places.index_dir), **counts)
-        return Refreshed(IndexState.UPDATED, **counts)
+        return Refreshed(IndexState.UPDATED, vectors_pending=opened.vectors_pending, **counts)
 
     # -- the running bot's archive in memory ----------------------------------------------
 

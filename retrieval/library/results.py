@@ -102,6 +102,9 @@ class Refreshed:
     passages: int = 0
     pending_files: int = 0  # files changed or removed, waiting as a delta (PENDING)
     problem: IndexNotSaved | None = None  # NOT_SAVED: why
+    # The saved index answers by words; the reader's vectors are still to be made
+    # (Library.make_vectors, or the next load), or are being made by another process.
+    vectors_pending: bool = False
 
     @property
     def saved(self) -> bool:

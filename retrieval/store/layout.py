@@ -46,13 +46,19 @@ def sentence_term_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 # -- packing --------------------------------------------------------------------------
 
 
-def archive_arrays(archive: Archive, corpus_dir: Path, corpus: dict[str, list], code: str) -> dict[str, np.ndarray]:
-    """The arrays that hold ``archive``; ``corpus`` is the corpus fingerprint (names, sizes, mtimes, sha256)."""
+def archive_arrays(
+    archive: Archive, corpus_dir: Path, corpus: dict[str, list], code: str, vectors_pending: str | None = None
+) -> dict[str, np.ndarray]:
+    """The arrays that hold ``archive``; ``corpus`` is the corpus fingerprint (names, sizes, mtimes, sha256).
+
+    ``vectors_pending`` names the reader whose passage vectors a lexical ``archive`` still
+    lacks (made in a second step, :mod:`retrieval.store.vectors`); None for a whole archive."""
     per_article, sentence_counts, joined = _passage_layout(archive)
     meta = {
         "format": STORE_FORMAT_VERSION,
         "code": code,
         "semantic": archive.index.embedder.name if isinstance(archive.index, FusedScorer) else None,
+        "vectors_pending": None if isinstance(archive.index, FusedScorer) else vectors_pending,
         "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "corpus": corpus,
         "errors": [[name_in(e.path, corpus_dir), e.problem] for e in archive.errors],

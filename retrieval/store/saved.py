@@ -33,40 +33,28 @@ this module decides when to load, build and save.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
-import os
 import stat
 import sys
 import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from retrieval.text import aliases as _aliases_module
-from retrieval.text import analyzer as _analyzer_module
-from retrieval.store import arrays as _arrays_module
-from retrieval import corpus as _corpus_module
-from retrieval.index import bm25 as _index_module
-from retrieval.text import lemmas as _lemmas_module
-from retrieval.text import normalize as _normalize_module
-from retrieval.text import passages as _passages_module
-from retrieval.index import postings as _postings_module
-from retrieval.text import sentences as _sentences_module
-from retrieval.index import meaning as _semantic_module
-from retrieval.index import reader as _reader_module
-from retrieval.store import layout as _store_layout_module
 from retrieval.text.analyzer import Analyzer, default_analyzer
 from retrieval.archive import Archive
 from retrieval.store.arrays import array_text, read_npz, save_npz
 from retrieval.store.atomic import remove_stale_temporaries
-from retrieval.corpus import CORPUS_SUFFIX, check_corpus_folder, load_corpus
+from retrieval.corpus import check_corpus_folder, load_corpus
 from retrieval.ingest.catalog import save_catalog
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.scoring import Progress, Scorer
 from retrieval.index.meaning import FusedScorer, default_embedder
+from retrieval.store import fingerprint as _fingerprint
+from retrieval.store import vectors as _vectors
 from retrieval.store.delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
-from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, path_in, sentence_term_arrays
+from retrieval.store.fingerprint import FileState, changed_error_files, corpus_meta, digest, stat_corpus, with_digests
+from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, sentence_term_arrays
 from retrieval.store.places import ARCHIVE_FILENAME, INDEX_DIRNAME, Places, archive_file, default_index_path
 from retrieval.store.verify import InconsistentArchive, check_archive_arrays
 
@@ -82,106 +70,28 @@ _UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, z
 __all__ = ["ARCHIVE_FILENAME", "INDEX_DIRNAME", "archive_file", "default_index_path", "load_or_build", "open_saved"]
 
 
-# -- fingerprints ---------------------------------------------------------------------
-
-
-class FileState(NamedTuple):
-    name: str
-    size: int
-    mtime_ns: int
-    sha256: str = ""
-
-
-def _stat_corpus(corpus_dir: Path) -> list[FileState]:
-    """Name, size and time of the corpus files (those :func:`corpus_files` lists), by name."""
-    states: list[FileState] = []
-    # os.scandir: one stat per file and no Path objects (pathlib's glob and sort are slow
-    # for tens of thousands of files).
-    with os.scandir(corpus_dir) as entries:
-        for entry in entries:
-            if not entry.name.endswith(CORPUS_SUFFIX):
-                continue
-            try:
-                if not entry.is_file():
-                    continue
-                stat = entry.stat()
-            except OSError:  # vanished since listed: the next check sees it gone
-                continue
-            states.append(FileState(entry.name, stat.st_size, stat.st_mtime_ns))
-    states.sort(key=lambda s: s.name)
-    return states
-
-
-def _digest(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return ""  # unreadable: load_corpus reports it; an empty digest never matches a real one
-
-
-def _with_digests(corpus_dir: Path, states: list[FileState]) -> list[FileState]:
-    return [FileState(s.name, s.size, s.mtime_ns, _digest(corpus_dir / s.name)) for s in states]
-
-
 def code_fingerprint() -> str:
-    """Hash of the code that turns corpus files into passages, terms and this file's layout."""
-    digest = hashlib.sha256(f"store {STORE_FORMAT_VERSION}".encode())
-    modules = (
-        _corpus_module,
-        _passages_module,
-        _analyzer_module,
-        _normalize_module,
-        _lemmas_module,
-        _aliases_module,
-        _index_module,
-        _postings_module,
-        _arrays_module,
-        _sentences_module,
-        _semantic_module,
-        _reader_module,
-        _store_layout_module,
-        sys.modules[__name__],
-    )
-    for module in modules:
-        source = module.__file__
-        if source:
-            digest.update(Path(source).read_bytes())
-    return digest.hexdigest()
-
-
-def _corpus_meta(states: list[FileState]) -> dict[str, list]:
-    """The corpus fingerprint as the saved archive records it (read back by :func:`corpus_diff`)."""
-    return {
-        "names": [s.name for s in states],
-        "sizes": [s.size for s in states],
-        "mtimes": [s.mtime_ns for s in states],
-        "sha256": [s.sha256 for s in states],
-    }
-
-
-def _changed_error_files(corpus_dir: Path, meta: dict) -> list[str]:
-    """Files that could not be used (unreadable, malformed) and have other content now.
-
-    Their size and time prove nothing: making an unreadable file readable changes neither.
-    Only these files are hashed, so a clean corpus costs nothing here.
-    """
-    saved = dict(zip(meta["corpus"]["names"], meta["corpus"]["sha256"]))
-    return [
-        name
-        for name, _problem in meta["errors"]
-        if name in saved and _digest(path_in(name, corpus_dir)) != saved[name]
-    ]
+    """Hash of the code that turns corpus files into passages, terms, vectors and this file's layout."""
+    return _fingerprint.code_fingerprint(_fingerprint, _vectors, sys.modules[__name__])
 
 
 # -- building -------------------------------------------------------------------------
 
 
 class Opened(NamedTuple):
-    """An archive and whether the saved index serves it: loaded from it, or written to it now."""
+    """An archive and whether the saved index serves it: loaded from it, or written to it now;
+    ``vectors_pending`` when it answers by words while its reader vectors are still to be made."""
 
     archive: Archive
     saved: bool
+    vectors_pending: bool = False
+
+
+class _Loaded(NamedTuple):
+    archive: Archive
+    digests: list[str] | None  # the saved digests, when only file times changed (worth rewriting)
+    pending: str | None  # the reader whose vectors the saved archive still lacks
+    corpus: dict[str, list]  # the corpus fingerprint it was saved with
 
 
 def load_or_build(corpus_dir: Path | str, index_path: Path | str | None = None, **options: Any) -> Archive:
@@ -197,6 +107,8 @@ def open_saved(
     progress: Progress | None = None,
     semantic: bool = True,
     merge: bool = False,
+    words_first: bool = False,
+    vector_progress: Progress | None = None,
 ) -> Opened:
     """The archive of ``corpus_dir``: loaded from ``index_path`` if current, else built and saved.
 
@@ -209,42 +121,80 @@ def open_saved(
     Corpus files changed since the save are applied as a delta when few in a large corpus
     (:mod:`retrieval.store.delta`); ``merge`` rebuilds and saves instead (a new base).
     ``Opened.saved`` is False when the archive was built but could not be saved (warned).
+
+    ``words_first`` (with ``semantic``): a rebuild saves and returns the archive without its
+    reader vectors (``Opened.vectors_pending``; it answers by words); a second call without
+    ``words_first`` makes them and saves the whole archive (:mod:`retrieval.store.vectors`),
+    as any load of an archive saved so does, ``vector_progress(done, total)`` following, unless
+    another process is making them (then it answers by words, ``vectors_pending`` set).
     """
     corpus_dir = Path(corpus_dir)
     check_corpus_folder(corpus_dir)
     analyzer = analyzer or default_analyzer()
     places = Places(corpus_dir, Path(index_path) if index_path is not None else None)
     path = places.archive_file
-    states = _stat_corpus(corpus_dir)
+    states = stat_corpus(corpus_dir)
     code = code_fingerprint()
     model = default_embedder().name if semantic else None
     usable = _index_folder_usable(path.parent)
     loaded = _load_if_current(path, corpus_dir, states, code, analyzer, model, merge) if usable else None
     if loaded is not None:
-        archive, saved_digests = loaded
-        if saved_digests is not None:
+        corpus = loaded.corpus
+        if loaded.digests is not None:
             # Same contents, new times (a checkout): record the times so the next start
             # does not hash the files again. The times are those checked, the digests those
             # the archive was built from, so a file changed since is still seen as changed.
-            current = [state._replace(sha256=digest) for state, digest in zip(states, saved_digests)]
-            _save_archive(archive, path, corpus_dir, current, code)
-        return Opened(archive, True)
+            corpus = corpus_meta([state._replace(sha256=d) for state, d in zip(states, loaded.digests)])
+            _save_archive(loaded.archive, path, corpus_dir, corpus, code, loaded.pending)
+        if loaded.pending and not words_first:
+            return _make_vectors(loaded.archive, path, corpus_dir, corpus, (code, analyzer, model), vector_progress)
+        return Opened(loaded.archive, True, loaded.pending is not None)
     # Fingerprint first: a file changed while building is then seen as changed next time.
-    states = _with_digests(corpus_dir, states)
+    states = with_digests(corpus_dir, states)
     loaded_corpus = load_corpus(corpus_dir)
+    first = words_first and model is not None and usable  # vectors in a second step
     archive = Archive.build(
         loaded_corpus.articles,
         errors=loaded_corpus.errors,
         analyzer=analyzer,
         progress=progress,
-        **({"scorer": FusedScorer.build} if semantic else {}),
+        **({"scorer": FusedScorer.build} if semantic and not first else {}),
     )
-    saved = usable and _save_archive(archive, path, corpus_dir, states, code)
+    saved = usable and _save_archive(archive, path, corpus_dir, corpus_meta(states), code, model if first else None)
     if saved and places.index_is_the_corpus_cache:
         # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
         # are at hand: the next ingest need not read them again.
         save_catalog(corpus_dir, loaded_corpus.articles, ((s.name, s.size, s.mtime_ns) for s in states))
-    return Opened(archive, saved)
+    return Opened(archive, saved, first)
+
+
+def _make_vectors(
+    archive: Archive, path: Path, corpus_dir: Path, corpus: dict[str, list],
+    checks: tuple[str, Analyzer, str | None], progress: Progress | None,
+) -> Opened:
+    """The lexical ``archive`` saved at ``path`` with its reader vectors, made and saved now;
+    itself (``vectors_pending``) when another process is making them."""
+    code, analyzer, model = checks
+    with _vectors.making_vectors(path) as ours:
+        if not ours:
+            log.info("passage vectors of %s are being made by another process; answering by words meanwhile", path)
+            return Opened(archive, True, True)
+        # Another process may have made them while this one waited to load: read them then.
+        again = _load_if_current(path, corpus_dir, stat_corpus(corpus_dir), code, analyzer, model)
+        if again is not None and again.pending is None:
+            return Opened(again.archive, True)
+        whole = _vectors.with_vectors(archive, progress)
+        if _saved_corpus(path) != corpus:  # replaced meanwhile (the corpus changed): keep that one
+            return Opened(whole, False)
+        return Opened(whole, _save_archive(whole, path, corpus_dir, corpus, code))
+
+
+def _saved_corpus(path: Path) -> dict[str, list] | None:
+    """The corpus fingerprint the archive saved at ``path`` records (None when unreadable)."""
+    try:
+        return json.loads(array_text(read_npz(path)["store_meta"]))["corpus"]
+    except _UNREADABLE:
+        return None
 
 
 # -- saving and loading ---------------------------------------------------------------
@@ -275,11 +225,13 @@ def _index_folder_usable(folder: Path) -> bool:
 
 
 def _save_archive(
-    archive: Archive, path: Path, corpus_dir: Path, states: list[FileState], code: str | None = None
+    archive: Archive, path: Path, corpus_dir: Path, corpus: dict[str, list], code: str | None = None,
+    vectors_pending: str | None = None,
 ) -> bool:
-    """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved."""
+    """Write ``archive`` to ``path`` atomically; False (and a warning) if it cannot be saved.
+    ``corpus``: its corpus fingerprint; ``vectors_pending``: the reader whose vectors it lacks."""
     try:
-        arrays = archive_arrays(archive, corpus_dir, _corpus_meta(states), code or code_fingerprint())
+        arrays = archive_arrays(archive, corpus_dir, corpus, code or code_fingerprint(), vectors_pending)
     except ValueError as exc:
         log.warning("archive not saved: %s", exc)
         return False
@@ -309,10 +261,15 @@ def _saved_diff(
     if meta.get("code") != code:
         log.info("the indexing code changed since %s was saved; rebuilding", path)
         return None
-    if meta.get("semantic") != model:
-        log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic"), model)
+    pending = meta.get("vectors_pending")
+    if meta.get("semantic") != model and not (model is not None and pending == model):
+        log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic") or pending, model)
         return None
-    return with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _digest), _changed_error_files(corpus_dir, meta))
+    diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, digest), changed_error_files(corpus_dir, meta))
+    if diff and pending:  # its vectors are made for the passages it holds, not a delta's
+        log.info("the corpus changed since %s was saved by its words; rebuilding", path)
+        return None
+    return diff
 
 
 def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, *, semantic: bool = True) -> CorpusDiff | None:
@@ -325,13 +282,23 @@ def pending_delta(corpus_dir: Path | str, index_path: Path | str | None = None, 
     """
     corpus_dir = Path(corpus_dir)
     path = Places(corpus_dir, Path(index_path) if index_path is not None else None).archive_file
-    states = _stat_corpus(corpus_dir)
+    states = stat_corpus(corpus_dir)
     try:
         meta = json.loads(array_text(read_npz(path)["store_meta"]))
         diff = _saved_diff(path, meta, corpus_dir, states, code_fingerprint(), default_embedder().name if semantic else None)
     except _UNREADABLE:
         return None
     return diff if diff is not None and worth_a_delta(diff, states) else None
+
+
+def vectors_pending(corpus_dir: Path | str, index_path: Path | str | None = None) -> bool:
+    """Whether the saved archive was saved by its words only, its reader vectors still to be
+    made (the next semantic load makes them). Reads the saved file's metadata only."""
+    path = Places(Path(corpus_dir), Path(index_path) if index_path is not None else None).archive_file
+    try:
+        return bool(json.loads(array_text(read_npz(path)["store_meta"])).get("vectors_pending"))
+    except _UNREADABLE:
+        return False
 
 
 def _load_if_current(
@@ -342,12 +309,8 @@ def _load_if_current(
     analyzer: Analyzer,
     model: str | None,
     merge: bool = False,
-) -> tuple[Archive, list[str] | None] | None:
-    """The archive in ``path`` if it matches the corpus and code, else None.
-
-    With it, the saved file digests when only file times changed (the file is worth
-    rewriting), else None.
-    """
+) -> _Loaded | None:
+    """The archive in ``path`` if it matches the corpus and code, else None (a rebuild is due)."""
     try:
         data = read_npz(path)
         meta = json.loads(array_text(data["store_meta"]))
@@ -359,7 +322,9 @@ def _load_if_current(
             return None
         saved = {name[len("index_") :]: array for name, array in data.items() if name.startswith("index_")}
         index: Scorer = (
-            FusedScorer.from_arrays(saved, analyzer) if model else BM25Index.from_arrays(saved, analyzer=analyzer)
+            FusedScorer.from_arrays(saved, analyzer)
+            if meta.get("semantic")
+            else BM25Index.from_arrays(saved, analyzer=analyzer)
         )
         if index.analyzer is not analyzer:
             log.info("analyzer settings differ from %s; rebuilding", path)
@@ -387,6 +352,7 @@ def _load_if_current(
         log.warning("saved index %s is unreadable (%s: %s); rebuilding", path, type(exc).__name__, exc)
         return None
     log.info("loaded index of %d passages from %s", len(archive.passages), path)
-    return archive, (list(meta["corpus"]["sha256"]) if diff.times_changed and not diff else None)
+    digests = list(meta["corpus"]["sha256"]) if diff.times_changed and not diff else None
+    return _Loaded(archive, digests, meta.get("vectors_pending") if model else None, meta["corpus"])
 
 
