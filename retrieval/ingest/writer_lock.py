@@ -38,16 +38,27 @@ def lock_path(corpus_dir: Path) -> Path:
 def corpus_lock(corpus_dir: Path) -> Iterator[bool]:
     """Hold the corpus folder's writer lock for the block (waiting for it if another holds it);
     yields False when the folder cannot hold a lock file (written without one)."""
-    path = lock_path(corpus_dir)
+    with file_lock(lock_path(corpus_dir)) as held:
+        yield held is not None
+
+
+@contextmanager
+def file_lock(path: Path, *, wait: bool = True) -> Iterator[bool | None]:
+    """Hold an exclusive ``flock`` on ``path`` (made if missing) for the block: yields True;
+    False when ``wait`` is off and another holds it; None when no lock file can be made there."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as exc:
-        log.debug("no writer lock for %s (%s): writing without one", corpus_dir, exc)
-        yield False
+        log.debug("no lock file at %s (%s): going on without one", path, exc)
+        yield None
         return
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
         yield True
     finally:
         os.close(handle)  # closing the file releases the lock

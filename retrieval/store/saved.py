@@ -53,7 +53,7 @@ from retrieval.index.meaning import FusedScorer, default_embedder
 from retrieval.store import fingerprint as _fingerprint
 from retrieval.store import vectors as _vectors
 from retrieval.store.delta import CorpusDiff, apply_diff, corpus_diff, with_changed, worth_a_delta
-from retrieval.store.fingerprint import FileState, changed_error_files, corpus_meta, digest, stat_corpus, with_digests
+from retrieval.store.fingerprint import FileState, changed_error_files, corpus_meta, stat_corpus, with_digests
 from retrieval.store.layout import STORE_FORMAT_VERSION, archive_arrays, archive_from, sentence_term_arrays
 from retrieval.store.places import ARCHIVE_FILENAME, INDEX_DIRNAME, Places, archive_file, default_index_path
 from retrieval.store.verify import InconsistentArchive, check_archive_arrays
@@ -149,23 +149,34 @@ def open_saved(
         if loaded.pending and not words_first:
             return _make_vectors(loaded.archive, path, corpus_dir, corpus, (code, analyzer, model), vector_progress)
         return Opened(loaded.archive, True, loaded.pending is not None)
+    first = words_first and model is not None and usable  # vectors in a second step
+    return _rebuild(places, states, (code, analyzer, model), progress, usable=usable, words_only=first)
+
+
+def _rebuild(
+    places: Places, states: list[FileState], checks: tuple[str, Analyzer, str | None], progress: Progress | None,
+    *, usable: bool, words_only: bool,
+) -> Opened:
+    """Build the corpus's archive and save it (``words_only``: without the reader's vectors, marked pending)."""
+    code, analyzer, model = checks
+    corpus_dir = places.corpus_dir
     # Fingerprint first: a file changed while building is then seen as changed next time.
     states = with_digests(corpus_dir, states)
     loaded_corpus = load_corpus(corpus_dir)
-    first = words_first and model is not None and usable  # vectors in a second step
     archive = Archive.build(
         loaded_corpus.articles,
         errors=loaded_corpus.errors,
         analyzer=analyzer,
         progress=progress,
-        **({"scorer": FusedScorer.build} if semantic and not first else {}),
+        **({"scorer": FusedScorer.build} if model is not None and not words_only else {}),
     )
-    saved = usable and _save_archive(archive, path, corpus_dir, corpus_meta(states), code, model if first else None)
+    pending = model if words_only else None
+    saved = usable and _save_archive(archive, places.archive_file, corpus_dir, corpus_meta(states), code, pending)
     if saved and places.index_is_the_corpus_cache:
         # Ingest's view of the corpus (kept in the corpus's own .index), while the articles
         # are at hand: the next ingest need not read them again.
         save_catalog(corpus_dir, loaded_corpus.articles, ((s.name, s.size, s.mtime_ns) for s in states))
-    return Opened(archive, saved, first)
+    return Opened(archive, saved, words_only)
 
 
 def _make_vectors(
@@ -265,7 +276,7 @@ def _saved_diff(
     if meta.get("semantic") != model and not (model is not None and pending == model):
         log.info("%s has passage vectors %r, not %r; rebuilding", path, meta.get("semantic") or pending, model)
         return None
-    diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, digest), changed_error_files(corpus_dir, meta))
+    diff = with_changed(corpus_diff(corpus_dir, meta["corpus"], states, _fingerprint.digest), changed_error_files(corpus_dir, meta))
     if diff and pending:  # its vectors are made for the passages it holds, not a delta's
         log.info("the corpus changed since %s was saved by its words; rebuilding", path)
         return None

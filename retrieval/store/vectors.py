@@ -23,9 +23,7 @@ Guarantees:
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +31,7 @@ from pathlib import Path
 from retrieval.archive import Archive
 from retrieval.index.meaning import FusedScorer
 from retrieval.index.scoring import Progress
+from retrieval.ingest.writer_lock import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -49,23 +48,8 @@ def making_vectors(archive_file: Path) -> Iterator[bool]:
     """Hold the vector maker's lock for the block without waiting; yields False when another
     process holds it (it is making them). A folder that cannot hold the lock file yields True:
     the vectors are then made here (the archive cannot be saved there either)."""
-    path = lock_path(archive_file)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    except OSError as exc:
-        log.debug("no vector lock at %s (%s)", path, exc)
-        yield True
-        return
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(handle)  # closing the file releases the lock
+    with file_lock(lock_path(archive_file), wait=False) as held:
+        yield held is not False
 
 
 def with_vectors(archive: Archive, progress: Progress | None = None) -> Archive:

@@ -141,9 +141,9 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
     assert answers(archive) == answers(built_afresh(corpus))
     # The new times were recorded: the next load reads no file but the one in error (whose
     # size and time prove nothing: it may have been made readable since).
-    import retrieval.store.saved as store
+    import retrieval.store.fingerprint as store
 
-    real_digest = store._digest
+    real_digest = store.digest
 
     def no_hashing(path: Path) -> str:
         if path.name != "broken.md":
@@ -152,7 +152,7 @@ def test_touched_files_are_compared_by_content_not_rebuilt(corpus: Path, caplog:
 
     caplog.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store, "_digest", no_hashing)
+        patch.setattr(store, "digest", no_hashing)
         load_or_build(corpus)
     assert loaded_from_file(caplog)
 
