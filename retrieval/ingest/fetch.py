@@ -37,11 +37,13 @@ as ``newsdesk``, cached per site for minutes; see :mod:`retrieval.ingest.robots`
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from typing import Any
 from importlib import metadata
 from urllib.parse import urlsplit
@@ -336,7 +338,19 @@ def _read(url: str, final: str, response: httpx.Response, limits: FetchLimits, f
         url=final,
         charset=response.charset_encoding,
         is_html=content_type in ("text/html", "application/xhtml+xml"),
+        last_modified=_http_day(response.headers.get("Last-Modified", "")),
     )
+
+
+def _http_day(value: str) -> dt.date | None:
+    """The UTC day of an HTTP date (``Tue, 14 Jan 2014 08:00:00 GMT``); None when absent or unreadable."""
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):  # a malformed header says nothing
+        return None
+    if moment is None:
+        return None
+    return (moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment).date()
 
 
 def _wrong_type(url: str, content_type: str, feed: bool) -> str:

@@ -29,6 +29,7 @@ from retrieval.ingest.cleaning import (
 from retrieval.answer.answerability import looks_non_english
 from retrieval.corpus import Article, one_line
 from retrieval.ingest.outlet_names import outlet_name
+from retrieval.ingest.page_meta import plausible_date
 from retrieval.ingest.raw_page import IngestError, RawPage
 
 
@@ -70,11 +71,20 @@ class Overrides:
 
 
 def with_feed_hints(cleaned: CleanResult, page: RawPage) -> tuple[CleanResult, list[str]]:
-    """Fill a date, title or outlet the page does not show from what its feed said, with a note."""
+    """Fill a date, title or outlet the page does not show from what its feed said (a date last of
+    all from the web server's Last-Modified), with a note."""
     notes: list[str] = []
     if cleaned.published is None and page.published is not None:
         cleaned = replace(cleaned, published=page.published)
         notes.append(f"no publication date on the page; used the feed's {page.published.isoformat()}")
+    elif cleaned.published is None and page.last_modified is not None:
+        # A server clock far off (a future or 1970 day) says nothing about the article.
+        if (changed := plausible_date(page.last_modified.isoformat())) is not None:
+            cleaned = replace(cleaned, published=changed)
+            notes.append(
+                f"no publication date on the page; used the day its web server says it last changed "
+                f"({changed.isoformat()}); pass --published if that is wrong"
+            )
     if not cleaned.title and page.title:
         cleaned = replace(cleaned, title=page.title)
         notes.append(f"no title on the page; used the feed's {page.title}")

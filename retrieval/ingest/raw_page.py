@@ -51,6 +51,8 @@ class RawPage:
     title: str = ""
     published: dt.date | None = None
     source: str = ""
+    # The web server's Last-Modified day: the last resort for a date, after all the page shows.
+    last_modified: dt.date | None = None
 
     @property
     def suffix(self) -> str:
