@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -139,7 +138,8 @@ def measure(folder: Path, passages: int, questions_count: int, semantic: bool, s
     runs = []
     for run in range(3):
         copy = folder / f"run{run}.db"
-        shutil.copy(full, copy)
+        with sqlite3.connect(full) as source, sqlite3.connect(copy) as target:
+            source.backup(target)  # the log is in WAL mode: a file copy could miss its newest pages
         runs.append(_check(grown, copy, new_ids))
     empty = folder / "empty.db"
     QueryLog.open(empty)
