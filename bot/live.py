@@ -28,6 +28,10 @@ Guarantees:
   another process wrote), once the desk answers from them, the hook "new articles arrived"
   (:class:`~bot.arrivals.ArrivalHook`) is fired once with their ids (not for the first look,
   which has nothing to compare with);
+- with the reader on, an archive loaded by its words only (``newsdesk ingest`` was still
+  reading it for meaning) answers by words, and at each look is loaded again in a worker
+  thread until it has its vectors (saved by the other process, or made by that load), then
+  swapped in (:mod:`retrieval.store.vectors`);
 - a failure (unreadable folder, a feed that is down) is logged and tried again next round,
   a failed warm-up is logged; none stops the bot.
 """
@@ -45,6 +49,7 @@ from bot.settings import Settings
 from retrieval.answer.warm_up import warm_up
 from retrieval.archive import Archive
 from retrieval.corpus import CORPUS_SUFFIX
+from retrieval.index.scoring import MeaningAware
 from retrieval.library import FeedStateNotSaved, FetchPool, Library, Snapshot
 
 log = logging.getLogger(__name__)
@@ -97,6 +102,9 @@ class LiveArchive:
         self._seen_before = False  # the change being applied had an earlier look to compare with
         self._checking = asyncio.Lock()  # the watch loop and /archive may ask at once
         self._merging: asyncio.Task[None] | None = None
+        self._own_load = load is None  # the library's: it can read a saved archive for meaning
+        # Loading again an archive that answers by words while the reader is on (see _read_if_unread).
+        self.reading: asyncio.Task[None] | None = None
         self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
         self.warm_up_delay = SWAP_WARM_UP_DELAY_S
         self.reloads = 0
@@ -120,6 +128,7 @@ class LiveArchive:
     async def _check(self) -> bool:
         now = await asyncio.to_thread(self.library.snapshot)
         if now == self._seen:
+            self._read_if_unread()
             return False
         before = self._seen or frozenset()
         self._seen_before = self._seen is not None
@@ -151,6 +160,28 @@ class LiveArchive:
         if self.warming is not None:
             self.warming.cancel()  # that archive is replaced: its outcome no longer matters
         self.warming = warm_up_soon(archive, after, self.warm_up_delay)
+
+    def _read_if_unread(self) -> None:
+        """With the reader on, an archive loaded by its words only (its saved vectors were still
+        being made by another process, e.g. ``newsdesk ingest``'s second step) is loaded again in
+        the background: that load reads the vectors once saved, or makes them if nobody is, and
+        the archive with them is swapped in; meanwhile the words answer."""
+        if not self._own_load or not self.library.semantic or isinstance(self.desk.archive.index, MeaningAware):
+            return
+        if self.reading is None or self.reading.done():
+            self.reading = asyncio.create_task(self._read_for_meaning(), name="newsdesk-read-for-meaning")
+
+    async def _read_for_meaning(self) -> None:
+        seen = self._seen
+        try:
+            archive = await asyncio.to_thread(self._load)
+        except Exception:  # noqa: BLE001 - the archive by words keeps answering; the next look tries again
+            log.exception("could not read the archive for meaning; it answers by words meanwhile")
+            return
+        async with self._checking:
+            if self._seen == seen and isinstance(archive.index, MeaningAware):
+                self._use(archive, "reading for meaning")
+                log.info("archive read for meaning: %d passages", archive.passage_count)
 
     def stop(self) -> None:
         """Cancel the warm-up and the arrivals' checks under way (the bot is closing)."""
