@@ -9,11 +9,7 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,8 +21,8 @@ from click.testing import CliRunner
 
 from bot.dashboard import HASH_ENV, build_metadata, dashboard
 from bot.querylog import Named, QueryLog, QueryRecord
+from tests.bot.dashboards import plugins_restored, serving, status
 
-ROOT = Path(__file__).resolve().parents[2]
 UNANSWERED = "Who won the 2014 Oslo chess open?"
 ANSWERED = "What did Iran offer Iraq?"
 CHROMIUM = "/usr/bin/chromium"
@@ -152,17 +148,10 @@ def test_hash_password_refuses_a_short_password() -> None:
 @pytest.fixture
 def site() -> Iterator[object]:
     """Datasette's plugin manager with the dashboard's pages, restored afterwards."""
-    plugins = pytest.importorskip("datasette.plugins", reason="pip install -e '.[dashboard]'")
-    before = list(plugins.pm.get_plugins())
-    from bot import dashboard_site
+    with plugins_restored():
+        from bot import dashboard_site
 
-    yield dashboard_site
-    for plugin in list(plugins.pm.get_plugins()):
-        if plugin not in before:
-            plugins.pm.unregister(plugin)
-    for plugin in before:
-        if not plugins.pm.is_registered(plugin):
-            plugins.pm.register(plugin)
+        yield dashboard_site
 
 
 async def test_without_a_password_the_home_page_shows_the_chart_and_offers_no_login(db_path: Path, site) -> None:  # type: ignore[no-untyped-def]
@@ -183,53 +172,12 @@ async def test_without_a_password_the_home_page_shows_the_chart_and_offers_no_lo
 # --- a real browser ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the dashboard exited with code {process.returncode} before serving")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answered (a refusal is an answer)
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    pytest.fail(f"the dashboard did not answer {url} within {seconds}s")
-
-
 @contextlib.contextmanager
 def _serving(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`newsdesk dashboard` with a password on ``db_path``, on a free localhost port: its URL and stderr."""
-    if importlib.util.find_spec("datasette") is None:
-        pytest.skip("datasette is not installed (pip install -e '.[dashboard]')")
-    port = _free_port()
     stderr = tmp_path / "dashboard.stderr"
-    with stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, "NEWSDESK_DB": str(db_path), HASH_ENV: make_hash()},
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(f"{url}/-/versions.json", process)
+    with serving(db_path, stderr, password_hash=make_hash()) as (url, _):
         yield url, stderr
-    finally:
-        process.terminate()  # the dashboard passes SIGTERM on to Datasette
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -278,14 +226,6 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 def _logged_in(url: str, password: str) -> urllib.request.OpenerDirector:
     """An HTTP client that went through the login form (cookies kept), as a browser does."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -299,7 +239,7 @@ def _logged_in(url: str, password: str) -> urllib.request.OpenerDirector:
 def test_the_served_top_questions_group_rephrasings_like_logs_stats(served: tuple[str, Path]) -> None:
     url, _ = served
     top = f"{url}/newsdesk/top_questions.json?_shape=array"
-    assert _status(top) == 403  # no login, no log
+    assert status(top) == 403  # no login, no log
     with pytest.raises(urllib.error.HTTPError):
         _logged_in(url, "not the password").open(top, timeout=10)
     with _logged_in(url, PASSWORD).open(top, timeout=10) as response:
@@ -322,7 +262,7 @@ def test_a_moderator_logs_in_sees_the_chart_and_the_unanswered_question(browser,
     wait.until(expected_conditions.url_contains("/-/login"))
     browser.get(f"{url}/newsdesk/unanswered")
     assert UNANSWERED not in browser.find_element(By.TAG_NAME, "body").text
-    assert _status(f"{url}/newsdesk/unanswered.json") == 403 and _status(f"{url}/-/newsdesk/chart.png") == 403
+    assert status(f"{url}/newsdesk/unanswered.json") == 403 and status(f"{url}/-/newsdesk/chart.png") == 403
 
     browser.get(f"{url}/-/login")
     browser.find_element(By.NAME, "username").send_keys("moderator")

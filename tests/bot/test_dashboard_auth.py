@@ -9,7 +9,6 @@ import base64
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,14 @@ import pytest
 pytest.importorskip("datasette", reason="pip install -e '.[dashboard]'")
 import httpx  # noqa: E402
 from datasette.app import Datasette  # noqa: E402
-from datasette.plugins import pm  # noqa: E402
 from datasette.utils import baseconv  # noqa: E402
 
 from bot import dashboard_auth, dashboard_gate  # noqa: E402
 from bot.dashboard import HASH_ENV, build_metadata  # noqa: E402
-from bot.querylog import QueryLog, QueryRecord  # noqa: E402
+from bot.querylog import QueryRecord  # noqa: E402
 from bot.querylog import functions  # noqa: E402
-from bot.querylog.datasette_plugins import newsdesk_functions, newsdesk_guard  # noqa: E402
+from bot.querylog.datasette_plugins import newsdesk_guard  # noqa: E402
+from tests.bot.dashboards import client, site_fixture, write_log  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 QUESTION = "Who won the 2014 Oslo chess open?"
@@ -38,31 +37,13 @@ def cheap_hash(password: str = PASSWORD) -> str:
     return f"pbkdf2_sha256$1000${salt}${base64.b64encode(digest).decode()}"
 
 
-@pytest.fixture
-def site() -> Iterator[Any]:
-    """The dashboard's plugins registered as ``newsdesk dashboard`` does with a password; restored afterwards."""
-    before = list(pm.get_plugins())
-    from bot import dashboard_site
-
-    dashboard_site.register(login=True)
-    for module in (newsdesk_functions, newsdesk_guard):
-        if not pm.is_registered(module):
-            pm.register(module)
-    yield dashboard_site
-    for plugin in list(pm.get_plugins()):
-        if plugin not in before:
-            pm.unregister(plugin)
-    for plugin in before:
-        if not pm.is_registered(plugin):
-            pm.register(plugin)
+site = site_fixture(login=True)  # the plugins as `newsdesk dashboard` registers them with a password
 
 
 @pytest.fixture
 def datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Any) -> Datasette:
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    log.record(QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
-    log.db.close()
+    write_log(path, QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
     monkeypatch.setenv(HASH_ENV, cheap_hash())
     return Datasette([str(path)], metadata=build_metadata("newsdesk", login=True))
 
@@ -79,11 +60,6 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(dashboard_gate, "verify_password", counted)
     return calls
-
-
-def client(ds: Datasette, address: str = "127.0.0.1", scheme: str = "http") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=ds.app(), client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url=f"{scheme}://localhost")
 
 
 def basic(user: str, password: str) -> dict[str, str]:

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,16 +28,11 @@ from bot.dashboard import HASH_ENV  # noqa: E402
 from bot.querylog import QueryLog, QueryRecord  # noqa: E402
 from bot.querylog.datasette_plugins.newsdesk_guard import guard_csv, host_allowed  # noqa: E402
 from bot.querylog.retention import forget_user  # noqa: E402
+from tests.bot.dashboards import free_port, stop, write_log  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 OURS, THEIRS = 5, 9
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # The dashboards here have a password (one cheap to check); every request logs in with it.
@@ -78,7 +72,7 @@ def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start(log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     if importlib.util.find_spec("datasette") is None:
         pytest.skip("datasette is not installed (pip install -e '.[dashboard]')")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != HASH_ENV}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.dashboard", "--port", str(port), *args],
@@ -98,16 +92,6 @@ def start(log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
             time.sleep(0.2)
     process.kill()
     pytest.fail("the dashboard did not start")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -201,10 +185,8 @@ def _questions_once(port: int, until: list[str]) -> list[str]:
 
 def test_guild_shows_new_questions_of_that_server_only(tmp_path: Path) -> None:
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    log.record(QueryRecord("our first question", True, "discord", 1, OURS, 10))
-    log.record(QueryRecord("their first question", True, "discord", 2, THEIRS, 20))
-    log.db.close()
+    write_log(path, QueryRecord("our first question", True, "discord", 1, OURS, 10),
+              QueryRecord("their first question", True, "discord", 2, THEIRS, 20))
     process, port = start(path, "--guild", str(OURS), "--refresh", "1")
     try:
         served = _served_files(process)
@@ -246,10 +228,8 @@ def _migrate_adding_a_column(path: Path, values: dict[int, str]) -> None:
 
 def test_guild_shows_a_column_a_migration_adds_while_it_runs(tmp_path: Path) -> None:
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    ours = log.record(QueryRecord("our question", True, "discord", 1, OURS, 10))
-    theirs = log.record(QueryRecord("their question", True, "discord", 2, THEIRS, 20))
-    log.db.close()
+    ours, theirs = write_log(path, QueryRecord("our question", True, "discord", 1, OURS, 10),
+                             QueryRecord("their question", True, "discord", 2, THEIRS, 20))
     process, port = start(path, "--guild", str(OURS), "--refresh", "1")
     try:
         sql = "/newsdesk.json?sql=select+question,language+from+queries&_shape=array"

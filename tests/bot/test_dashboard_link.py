@@ -6,65 +6,36 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytest.importorskip("datasette", reason="pip install -e '.[dashboard]'")
-import httpx  # noqa: E402
 from datasette.app import Datasette  # noqa: E402
-from datasette.plugins import pm  # noqa: E402
 
 from bot import dashboard_auth  # noqa: E402
 from bot.dashboard import HASH_ENV, TOKEN_ENV, build_metadata  # noqa: E402
-from bot.querylog import QueryLog, QueryRecord  # noqa: E402
-from bot.querylog.datasette_plugins import newsdesk_functions, newsdesk_guard  # noqa: E402
-from tests.bot.test_dashboard import ROOT, _free_port, _status, _wait_for  # noqa: E402
+from bot.querylog import QueryRecord  # noqa: E402
+from tests.bot.dashboards import client, site_fixture, serving, status, write_log  # noqa: E402
 
 QUESTION = "Who won the 2014 Oslo chess open?"
 TOKEN = "t" * 43
 
 
-@pytest.fixture
-def site() -> Iterator[Any]:
-    """The plugins as `newsdesk dashboard` registers them without a password; restored afterwards."""
-    before = list(pm.get_plugins())
-    from bot import dashboard_site
-
-    dashboard_site.register(login=True)
-    for module in (newsdesk_functions, newsdesk_guard):
-        if not pm.is_registered(module):
-            pm.register(module)
-    yield dashboard_site
-    for plugin in list(pm.get_plugins()):
-        if plugin not in before:
-            pm.unregister(plugin)
-    for plugin in before:
-        if not pm.is_registered(plugin):
-            pm.register(plugin)
+site = site_fixture(login=True)  # the login pages serve the one-time link too
 
 
 @pytest.fixture
 def datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Any) -> Datasette:
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    log.record(QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
-    log.db.close()
+    write_log(path, QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
     monkeypatch.delenv(HASH_ENV, raising=False)
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     assert dashboard_auth.arm_token_from_environment()
     assert TOKEN_ENV not in os.environ  # nothing Datasette starts inherits it
     return Datasette([str(path)], metadata=build_metadata("newsdesk", link=True))
-
-
-def client(ds: Datasette, address: str = "127.0.0.1") -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=ds.app(), client=(address, 40000)), base_url="http://localhost")
 
 
 async def test_without_the_link_nothing_of_the_log_is_readable(datasette: Datasette) -> None:
@@ -105,32 +76,16 @@ async def test_wrong_links_are_refused_and_throttled_and_do_not_spend_the_right_
 
 def test_newsdesk_dashboard_prints_the_link_and_only_it_opens_the_log(tmp_path: Path) -> None:
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    log.record(QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
-    log.db.close()
-    port = _free_port()
+    write_log(path, QueryRecord(QUESTION, False, "discord", 2, 5, 10, asked_at="2024-05-01T10:00:00.000Z"))
     stderr = tmp_path / "dashboard.stderr"
-    env = {key: value for key, value in os.environ.items() if key not in (HASH_ENV, TOKEN_ENV)}
-    with stderr.open("wb") as err:
-        process = subprocess.Popen([sys.executable, "-m", "bot.dashboard", "--port", str(port)], cwd=ROOT,
-                                   env={**env, "NEWSDESK_DB": str(path)}, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(f"{url}/-/versions.json", process)
+    with serving(path, stderr) as (url, process):  # no password: the one-time link
         link = re.search(rf"{re.escape(url)}/-/auth-token\?token=[A-Za-z0-9_-]{{40,}}", stderr.read_text())
         assert link, stderr.read_text()
         assert link.group(0).split("=")[1] not in " ".join(process.args)  # type: ignore[arg-type]
         table = f"{url}/newsdesk/unanswered.json?_shape=array"
-        assert _status(table) == 403 and _status(f"{url}/-/auth-token?token=not-it") == 403
+        assert status(table) == 403 and status(f"{url}/-/auth-token?token=not-it") == 403
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         browser.open(link.group(0), timeout=10).close()
         with browser.open(table, timeout=10) as response:
             assert QUESTION in response.read().decode()
-        assert _status(link.group(0)) == 403  # once
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        assert status(link.group(0)) == 403  # once

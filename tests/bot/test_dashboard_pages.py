@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,44 +10,26 @@ import pytest
 
 pytest.importorskip("datasette", reason="pip install -e '.[dashboard]'")
 from datasette.app import Datasette  # noqa: E402
-from datasette.plugins import pm  # noqa: E402
 
 from bot.dashboard import HASH_ENV, TEMPLATES_DIR, build_metadata, datasette_command  # noqa: E402
 from bot.querylog import QueryLog, QueryRecord  # noqa: E402
-from bot.querylog.datasette_plugins import newsdesk_functions, newsdesk_guard  # noqa: E402
+from tests.bot.dashboards import site_fixture, write_log  # noqa: E402
 
 
-@pytest.fixture
-def site() -> Iterator[Any]:
-    """The dashboard's plugins as ``newsdesk dashboard`` registers them without a password; restored afterwards."""
-    before = list(pm.get_plugins())
-    from bot import dashboard_site
-
-    dashboard_site.register(login=False)
-    for module in (newsdesk_functions, newsdesk_guard):
-        if not pm.is_registered(module):
-            pm.register(module)
-    yield dashboard_site
-    for plugin in list(pm.get_plugins()):
-        if plugin not in before:
-            pm.unregister(plugin)
-    for plugin in before:
-        if not pm.is_registered(plugin):
-            pm.register(plugin)
+site = site_fixture(login=False)  # the plugins as `newsdesk dashboard` registers them without a password
 
 
 @pytest.fixture
 def datasette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Any) -> Datasette:
     monkeypatch.delenv(HASH_ENV, raising=False)
     path = tmp_path / "newsdesk.db"
-    log = QueryLog.open(path)
-    log.record(QueryRecord("Who won the Oslo chess open?", False, "discord", 1, 5, 10, reason="not_covered",
-                           asked_at="2024-05-01T09:00:00.000Z"))
-    log.record(QueryRecord("did iran send troops", False, "cli", reason="not_covered", filters={"outlet": "dw"},
-                           asked_at="2024-05-01T10:00:00.000Z"))
-    log.record(QueryRecord("Quelle heure est-il?", False, "cli", reason="not_english", asked_at="2024-05-01T11:00:00.000Z"))
-    log.record(QueryRecord("What did Iran offer Iraq?", True, "cli", asked_at="2024-05-01T12:00:00.000Z"))
-    log.db.close()
+    write_log(
+        path,
+        QueryRecord("Who won the Oslo chess open?", False, "discord", 1, 5, 10, reason="not_covered", asked_at="2024-05-01T09:00:00.000Z"),
+        QueryRecord("did iran send troops", False, "cli", reason="not_covered", filters={"outlet": "dw"}, asked_at="2024-05-01T10:00:00.000Z"),
+        QueryRecord("Quelle heure est-il?", False, "cli", reason="not_english", asked_at="2024-05-01T11:00:00.000Z"),
+        QueryRecord("What did Iran offer Iraq?", True, "cli", asked_at="2024-05-01T12:00:00.000Z"),
+    )
     # As `newsdesk dashboard` serves it (datasette_command passes TEMPLATES_DIR).
     return Datasette([str(path)], metadata=build_metadata("newsdesk"), template_dir=str(TEMPLATES_DIR))
 
