@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/ingest_folder.py                 # the 30 extraction-dev pages
     .venv/bin/python benchmarks/ingest_folder.py --pages DIR     # any other folder of real pages
     .venv/bin/python benchmarks/ingest_folder.py --record        # also update benchmarks/RESULTS.md
+    .venv/bin/python benchmarks/ingest_folder.py --per-page now.json --against before.json
 
 ``--pages`` is either a folder in the extraction benchmark's layout (``html/<key>.html.gz``
 and ``ground-truth.json`` with each page's marked ``articleBody``) or a plain folder of
@@ -29,7 +30,9 @@ folder, and ``newsdesk ingest FOLDER`` runs on it with no option, into an empty 
   question asked after it all.
 
 Each corpus file is matched to the page it came from by its text (the share of its 4-token
-shingles found in the page's text), not by anything newsdesk wrote about it.
+shingles found in the page's text), not by anything newsdesk wrote about it. ``--per-page``
+and ``--against`` save each page's body score and compare it with an earlier run's
+(:mod:`page_changes`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import page_changes  # noqa: E402
 from extraction import Score, shingles  # noqa: E402
 from results import replace_section  # noqa: E402
 
@@ -250,12 +254,13 @@ def figures(pages: list[Page], ran: dict) -> dict:
     right: dict[str, Counter[bool | None]] = {f: Counter() for f in ("outlet", "title", "date")}
     misses: list[str] = []
     score = Score()
-    marked_pages = 0
+    per_page: dict[str, Score] = {}
     for page in pages:
         article = matched.get(page.key)
         if page.marked is not None:
-            marked_pages += 1
             score.add(article.body if article else "", page.marked)
+            per_page[page.key] = Score()
+            per_page[page.key].add(article.body if article else "", page.marked)
         if article is None:
             misses.append(f"{page.key[:10]}: not ingested")
             continue
@@ -274,7 +279,8 @@ def figures(pages: list[Page], ran: dict) -> dict:
             "canonical URL": sum(bool(a.url) for a in matched.values()),
         },
         "score": score,
-        "marked_pages": marked_pages,
+        "marked_pages": len(per_page),
+        "per_page": per_page,
         "misses": misses,
     }
 
@@ -334,6 +340,8 @@ def main() -> int:
     parser.add_argument("--pages", type=Path, default=DEFAULT_PAGES, help="folder of pages (see above)")
     parser.add_argument("--expected", type=Path, help="JSON of expected outlet/title/date per page key")
     parser.add_argument("--record", action="store_true", help="update the section in benchmarks/RESULTS.md")
+    parser.add_argument("--per-page", type=Path, help="save each page's body score (JSON) to this file")
+    parser.add_argument("--against", type=Path, help="compare each page's body score with this earlier --per-page file")
     args = parser.parse_args()
     expected = args.expected
     if expected is None:
@@ -348,8 +356,13 @@ def main() -> int:
         return 2
     ran = run(pages)
     label = f"`{args.pages.name}`" + (f", expected values from `{expected.name}`" if expected else "")
-    text = report(label, pages, ran, figures(pages, ran))
+    got = figures(pages, ran)
+    text = report(label, pages, ran, got)
     print(text)
+    if args.per_page:
+        page_changes.save(args.per_page, got["per_page"])
+    if args.against:
+        print("\n" + page_changes.compare(args.against, got["per_page"]))
     if args.record:
         when = dt.date.today().isoformat()
         machine = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when it ran"
