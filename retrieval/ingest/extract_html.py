@@ -22,7 +22,9 @@ Guarantees:
   supplies it;
 - the body keeps the page's standfirst (a block whose text is the page's description) when the
   extractor left it out, and loses repeated blocks and lines that are never article text
-  (:mod:`retrieval.ingest.body_check`); ``doubts`` says why what is left still looks wrong;
+  (:mod:`retrieval.ingest.body_check`): lines wholly of links to other pages, the author's bio
+  at the end; ``removed`` names each dropped line and why, ``doubts`` says why what is left
+  still looks wrong;
 - the page is never fetched from here; ``url`` (where the page came from) only fills a
   missing canonical address.
 """
@@ -42,7 +44,9 @@ from retrieval.ingest.cleaning import (
     PROBLEM_NO_TITLE,
     CleanResult,
 )
-from retrieval.ingest.body_check import clean_body, doubts
+from retrieval.ingest.author_bio import author_names
+from retrieval.ingest.body_check import PageCues, clean_body, doubts
+from retrieval.ingest.link_lines import link_texts
 from retrieval.ingest.outlet_names import host_outlet, page_outlet_name, site_label, spelled_host_name
 from retrieval.ingest.page_meta import (
     address_date,
@@ -326,7 +330,8 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     names = (doc_site, source, *site_names, _hostname(doc_url), site_label(doc_url), host_outlet(doc_url))
     title = _title(doc_title, names, _page_headlines(tree, objects))
     published = _published(tree, objects, doc_date, doc_url or url or "")
-    cleaned = clean_body(_with_standfirst(_paragraphs(doc_text, doc_title), tree))
+    cues = PageCues(link_texts(tree, doc_url or url or ""), author_names(doc_author, tree, objects), source)
+    cleaned = clean_body(_with_standfirst(_paragraphs(doc_text, doc_title), tree), cues)
     body = cleaned.body
     problems = [
         problem
@@ -347,5 +352,6 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
         url=_link(_article_address(doc_url, url)),
         body=body,
         problems=problems,
+        removed=list(cleaned.removed),
         doubts=doubts(cleaned, _own_text_chars(tree)),
     )
