@@ -22,12 +22,9 @@ PAGE = """<html><head><title>{title}</title>
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
+def env(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def _page(folder: Path, name: str, title: str, paragraphs: list[str]) -> Path:

@@ -17,13 +17,10 @@ pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"raw seed articles n
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
+def corpus(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
     monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test pages are on this machine, on any free port
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def test_ingest_a_folder_reports_each_file_and_the_undated_one(corpus: Path) -> None:

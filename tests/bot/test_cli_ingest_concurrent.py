@@ -11,19 +11,16 @@ from pathlib import Path
 from retrieval.corpus import load_corpus
 from retrieval.ingest.writer_lock import corpus_lock
 from tests.local_web import serve
-from tests.paths import HTML_DIR, ROOT
+from tests.pages import article_page
+from tests.paths import ROOT
 
-TEMPLATE = (HTML_DIR / "article.html").read_text(encoding="utf-8")
 PAGES = 24
 ADDRESSES = 4
 
 
 def article(n: int) -> str:
     """A page of its own: title, canonical address and a sentence of the text differ."""
-    title = f"Harbour council story number {n} about the pier"
-    page = TEMPLATE.replace("Harbour Town council votes to rebuild the old pier", title)
-    page = page.replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", f"https://ledger.example.org/n/{n}")
-    return page.replace("Opponents had argued", f"{title}. Opponents had argued")
+    return article_page(f"Harbour council story number {n} about the pier", f"https://ledger.example.org/n/{n}")
 
 
 def test_three_ingests_at_once_of_overlapping_folders_and_addresses_leave_one_file_per_article(tmp_path: Path) -> None:

@@ -11,24 +11,12 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from retrieval.corpus import load_corpus
-from tests.paths import HTML_DIR
-
-PAGE = (HTML_DIR / "article.html").read_text(encoding="utf-8")
-
-
-def page(title: str, address: str) -> str:
-    body = PAGE.replace("Harbour Town council votes to rebuild the old pier", title)
-    body = body.replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", address)
-    return body.replace("Opponents had argued", f"{title}. Opponents had argued")
+from tests.pages import article_page as page
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
-    monkeypatch.setenv("NEWSDESK_READER", "off")
-    return tmp_path / "corpus"
+def corpus(empty_corpus: Path) -> Path:
+    return empty_corpus
 
 
 def test_links_out_of_the_folder_and_special_files_are_one_line_each_and_never_read(corpus: Path, tmp_path: Path) -> None:

@@ -21,13 +21,9 @@ PAGE = """<html><head><title>Harbour ferry timetable changes</title>
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
-    monkeypatch.setenv("NEWSDESK_READER", "off")
+def corpus(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test site is on this machine
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def _ingest(meta: str, last_modified: str) -> tuple[int, str]:

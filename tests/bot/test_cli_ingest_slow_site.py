@@ -15,14 +15,10 @@ from tests.trickle_web import trickling
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
-    monkeypatch.setenv("NEWSDESK_READER", "off")
+def corpus(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test sites are on this machine
     monkeypatch.setenv("NEWSDESK_FETCH_DEADLINE", "1")  # each header byte comes in time: only this ends it
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def test_a_site_that_trickles_its_headers_fails_at_the_deadline_and_the_others_are_added(corpus: Path) -> None:

@@ -13,16 +13,13 @@ from tests.paths import HTML_DIR
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def corpus(empty_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder", encoding="utf-8")  # nothing can be made under it, even by root
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
     monkeypatch.setenv("NEWSDESK_INDEX", str(blocked / "index"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
     monkeypatch.setenv("NEWSDESK_SEMANTIC", "off")
     monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test pages are on this machine, on any free port
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def test_an_index_that_cannot_be_saved_is_not_reported_as_updated(corpus: Path) -> None:

@@ -25,11 +25,9 @@ QUESTIONS = (
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader_on: None) -> Path:
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
+def corpus(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch, reader_on: None) -> Path:
     monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from retrieval.ingest.fetch import FetchLimits
 from retrieval.ingest.pages import Overrides, summarise
 
 from tests.local_web import LocalWeb, serve
+from tests.pages import article_page
 from tests.paths import HTML_DIR
 
 QUICK = FetchLimits(timeout=1.0, deadline=3.0, allow_private=True)  # the test site is on 127.0.0.1
@@ -30,10 +31,7 @@ def rss(items: list[tuple[str, str, str]]) -> bytes:
 
 
 def article(title: str, canonical: str) -> bytes:
-    html = (HTML_DIR / "article.html").read_text(encoding="utf-8")
-    html = html.replace("Harbour Town council votes to rebuild the old pier", title)
-    html = html.replace("https://ledger.example.org/news/2024/03/05/pier-rebuild", canonical)
-    return html.replace("Opponents had argued", f"{title}. Opponents had argued").encode("utf-8")
+    return article_page(title, canonical).encode("utf-8")
 
 
 @pytest.fixture
