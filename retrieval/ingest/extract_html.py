@@ -69,6 +69,8 @@ _LINK_ESCAPES = str.maketrans({c: f"%{ord(c):02X}" for c in " ()<>[]\"'`"})
 # running text would take any date the article mentions.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # The site's name in the page's head: og:site_name first, then (after JSON-LD's publisher) these.
+_OG_TITLE = "//head/meta[@property='og:title' or @name='og:title' or @name='twitter:title']/@content"
+_MIN_TITLE_WORDS = 2
 _SITE_NAME = "//head/meta[@property='og:site_name' or @name='og:site_name']/@content"
 _OTHER_NAMES = (
     "//head/meta[@name='application-name' or @name='apple-mobile-web-app-title' or @name='publisher']/@content"
@@ -120,17 +122,22 @@ def _hostname(url: str) -> str:
 
 
 def _outlet(sitename: str, url: str, tree: Any, objects: list[dict], title: str) -> str:
-    """The site's name: ``og:site_name``, JSON-LD ``publisher.name``, ``application-name``, the
+    """The site's name: ``og:site_name`` (unless it names neither the host nor what the JSON-LD
+    publisher naming the host does), JSON-LD ``publisher.name``, ``application-name``, the
     ``<title>``'s site part when it spells the host, the host's name as the page writes it in
     words, then the registrable domain (trafilatura's own pick, a Twitter handle when all else
     fails, is never used: "BarronsOnline", "Wday_")."""
     if tree is None:
         return page_outlet_name(sitename) or host_outlet(url)
     label = _name_key(site_label(url))
-    for candidate in [*tree.xpath(_SITE_NAME), *publisher_names(objects), *tree.xpath(_OTHER_NAMES)]:
-        name = page_outlet_name(candidate)
-        if name and not (name.islower() and _name_key(name) == label):  # "usatoday": the host, not its name
-            return name
+    publishers = _names(publisher_names(objects), label)
+    site_names = _names(tree.xpath(_SITE_NAME), label)
+    if site_names and not _names_host(site_names[0], label):
+        # An og:site_name that is a section's ("U.S." on reuters.com) gives way to a publisher
+        # naming the site; one naming another site (a wire service) does not.
+        site_names = [p for p in publishers if _names_host(p, label)] + site_names
+    if names := [*site_names, *publishers, *_names(tree.xpath(_OTHER_NAMES), label)]:
+        return names[0]
     if name := _title_site_part(title, label):
         return name
     if name := spelled_host_name(url, "\n".join(tree.xpath(_PAGE_TEXT))):
@@ -138,6 +145,20 @@ def _outlet(sitename: str, url: str, tree: Any, objects: list[dict], title: str)
     if name := host_outlet(url):
         log.info("the page names no outlet; using its domain %s", name)
     return name
+
+
+def _names(candidates: list[str], label: str) -> list[str]:
+    """The candidates that are outlet names; a lower-case one that is the host's label
+    ("usatoday") is the host, not its name."""
+    names = [page_outlet_name(c) for c in candidates]
+    return [n for n in names if n and not (n.islower() and _name_key(n) == label)]
+
+
+def _names_host(name: str, label: str) -> bool:
+    """Whether ``name`` spells the host's label ("The Times of Israel" on timesofisrael.com,
+    "Sky News" on sky.com)."""
+    key = _name_key(name)
+    return bool(label) and any(k.startswith(label) for k in (key, key.removeprefix("the")) if k)
 
 
 def _title_site_part(title: str, label: str) -> str:
@@ -148,7 +169,7 @@ def _title_site_part(title: str, label: str) -> str:
             continue
         parts = title.split(separator)
         for part in (parts[-1], parts[0]):
-            if label and _name_key(part).startswith(label) and (name := page_outlet_name(part)):
+            if _names_host(part, label) and (name := page_outlet_name(part)):
                 return name
     return ""
 
@@ -188,6 +209,18 @@ def _title(title: str, names: tuple[str, ...], headlines: tuple[str, ...] = ()) 
     if _name_key(title) in {_name_key(n) for n in names if n}:
         return ""
     return _without_site(title, names, headlines)
+
+
+def _headline(found: str, tree: Any, page_title: str) -> str:
+    """The extractor's title, unless it is a single word where the page's ``og:title`` or
+    ``<title>`` has a headline: a JSON-LD ``headline`` can be a template's placeholder
+    ("escenic"), and a one-word headline is a section label far more often than a story's."""
+    if len(found.split()) >= _MIN_TITLE_WORDS or tree is None:
+        return found
+    for other in [*tree.xpath(_OG_TITLE), page_title]:
+        if len(other.split()) >= _MIN_TITLE_WORDS:
+            return other
+    return found
 
 
 def _page_headlines(tree: Any, objects: list[dict]) -> tuple[str, ...]:
@@ -328,7 +361,7 @@ def extract_html(html: str, *, url: str | None = None) -> CleanResult:
     source = _outlet(doc_site, doc_url, tree, objects, page_title)
     site_names = tuple(tree.xpath(f"{_SITE_NAME} | {_OTHER_NAMES}")) if tree is not None else ()
     names = (doc_site, source, *site_names, _hostname(doc_url), site_label(doc_url), host_outlet(doc_url))
-    title = _title(doc_title, names, _page_headlines(tree, objects))
+    title = _title(_headline(doc_title, tree, page_title), names, _page_headlines(tree, objects))
     published = _published(tree, objects, doc_date, doc_url or url or "")
     cues = PageCues(link_texts(tree, doc_url or url or ""), author_names(doc_author, tree, objects), source)
     cleaned = clean_body(_with_standfirst(_paragraphs(doc_text, doc_title), tree), cues)

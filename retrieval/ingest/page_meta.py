@@ -106,12 +106,17 @@ def published_dates(tree: Any, objects: list[dict] | None = None) -> list[dt.dat
 
 
 def publisher_names(objects: list[dict]) -> list[str]:
-    """``publisher.name`` of the page's JSON-LD objects, articles' first."""
+    """``publisher.name`` of the page's JSON-LD objects, articles' first.
+
+    A publisher given only by reference (``{"@id": ".../#publisher"}``, as a ``@graph`` or a
+    second block states it once) takes the name of the object with that ``@id``."""
+    by_id = {i: item for item in objects for i in _strings(item.get("@id"))}
     names: list[str] = []
     for item in sorted(objects, key=lambda item: not _is_article(item)):
         for publisher in item.get("publisher") if isinstance(item.get("publisher"), list) else [item.get("publisher")]:
             if isinstance(publisher, dict):
-                names.extend(_strings(publisher.get("name")))
+                named = publisher if publisher.get("name") else by_id.get(str(publisher.get("@id")), {})
+                names.extend(_strings(named.get("name")))
             elif isinstance(publisher, str):
                 names.append(publisher.strip())
     return names
