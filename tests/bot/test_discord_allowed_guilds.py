@@ -14,9 +14,9 @@ from sqlite_utils import Database
 
 from bot.querylog import QueryLog
 from retrieval.archive import Archive
-from tests.bot.cogs.test_querylog_servers import start, stop
+from tests.bot.cogs.test_querylog_servers import started
 from tests.bot.test_discord_bot import archive, button_ids, log_path  # noqa: F401
-from tests.discord_standin import FakeDiscord
+from tests.discord_standin import FakeChannel, FakeDiscord, FakeGuild, FakeUser
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 EPHEMERAL = 1 << 6
@@ -27,24 +27,27 @@ def questions(path: Path) -> list[str]:
     return [row["question"] for row in Database(path)["queries"].rows]
 
 
-async def test_mentions_and_buttons_in_a_server_outside_the_list_are_not_answered(
-    fake_discord: FakeDiscord, archive: Archive, log_path: Path
-) -> None:
-    fake = fake_discord
+def unlisted_server(fake: FakeDiscord) -> tuple[FakeUser, FakeGuild, FakeChannel]:
+    """A server the bot is in but NEWSDESK_GUILDS leaves out, whose leave fails (so the bot stays
+    there): its owner, the server, and its newsroom channel."""
     rival = fake.add_user("rival")
     stranger = fake.add_guild("Strangers", owner=rival)
     newsroom = stranger.add_channel("newsroom")
     fake.refuse_leave.add(stranger.id)
+    return rival, stranger, newsroom
+
+
+async def test_mentions_and_buttons_in_a_server_outside_the_list_are_not_answered(
+    fake_discord: FakeDiscord, archive: Archive, log_path: Path
+) -> None:
+    fake = fake_discord
+    rival, _, newsroom = unlisted_server(fake)
     querylog = QueryLog.open(log_path)
     # Before NEWSDESK_GUILDS was set, the bot answered there: that answer keeps its buttons.
-    bot = await start(fake, archive, querylog)
-    try:
+    async with started(fake, archive, querylog):
         interaction = await fake.send_interaction("ask", {"question": QUESTION}, user=rival, channel=newsroom)
         old_answer = await fake.wait_for_interaction_message(interaction, timeout=60)
-    finally:
-        await stop(bot)
-    bot = await start(fake, archive, querylog, guilds=(fake.guild.id,))
-    try:
+    async with started(fake, archive, querylog, guilds=(fake.guild.id,)):
         await fake.send_message(f"<@{fake.bot_user.id}> {QUESTION}", author=rival, channel=newsroom)
         up = next(i for i in button_ids(old_answer) if i.endswith(":up"))
         press = await fake.wait_for_interaction_message(await fake.click_button(old_answer, up, user=rival), timeout=60)
@@ -60,8 +63,6 @@ async def test_mentions_and_buttons_in_a_server_outside_the_list_are_not_answere
         assert not list(Database(log_path)["feedback"].rows)
         assert fake.left_guilds == []  # the leave was refused: the bot is still there
         fake.assert_no_violations()
-    finally:
-        await stop(bot)
 
 
 async def test_a_dm_from_a_member_of_another_server_is_still_answered(
@@ -70,13 +71,10 @@ async def test_a_dm_from_a_member_of_another_server_is_still_answered(
     fake = fake_discord
     rival = fake.add_user("rival")
     fake.add_guild("Strangers", owner=rival)
-    bot = await start(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,))
-    try:
+    async with started(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,)):
         sent = await fake.send_message(QUESTION, author=rival, channel=fake.dm_channel(rival))
         await fake.wait_for_message(lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"]), timeout=60)
         assert questions(log_path) == [QUESTION]
-    finally:
-        await stop(bot)
 
 
 async def test_a_command_in_a_server_outside_the_list_gets_one_private_line_and_does_nothing(
@@ -85,12 +83,8 @@ async def test_a_command_in_a_server_outside_the_list_gets_one_private_line_and_
     from bot.checks import NOT_SERVED_COMMAND
 
     fake = fake_discord
-    rival = fake.add_user("rival")
-    stranger = fake.add_guild("Strangers", owner=rival)
-    newsroom = stranger.add_channel("newsroom")
-    fake.refuse_leave.add(stranger.id)  # the bot stays there
-    bot = await start(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,))
-    try:
+    rival, stranger, newsroom = unlisted_server(fake)
+    async with started(fake, archive, QueryLog.open(log_path), guilds=(fake.guild.id,)):
         await fake.wait_for(lambda: stranger.id in fake.refuse_leave and any(
             r.method == "DELETE" and str(stranger.id) in r.path for r in fake.requests), what="the leave tried")
         interaction = await fake.send_interaction("ask", {"question": QUESTION}, user=rival, channel=newsroom)
@@ -99,5 +93,3 @@ async def test_a_command_in_a_server_outside_the_list_gets_one_private_line_and_
         assert [c.type for c in interaction.callbacks] == [4]
         assert questions(log_path) == []
         fake.assert_no_violations()
-    finally:
-        await stop(bot)

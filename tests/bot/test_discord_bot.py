@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import discord
@@ -28,6 +29,7 @@ from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.store.saved import load_or_build
 from retrieval.corpus import Article
+from tests.bot.running import running_bot
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.paths import FIXTURE_CORPUS
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
@@ -56,12 +58,8 @@ def make_settings(fake: FakeDiscord, **changes: object) -> Settings:
 @pytest_asyncio.fixture
 async def running(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -> AsyncIterator[NewsdeskBot]:
     # As Desk.from_settings makes it: the log at the settings' db_path.
-    settings = make_settings(fake_discord, db_path=log_path)
-    bot = await start_bot(fake_discord, Desk(archive, QueryLog.open(log_path)), settings)
-    try:
+    async with bot_on(fake_discord, archive, log_path, db_path=log_path) as bot:
         yield bot
-    finally:
-        await bot.close()
 
 
 async def start_bot(fake: FakeDiscord, desk: Desk, settings: Settings) -> NewsdeskBot:
@@ -69,6 +67,11 @@ async def start_bot(fake: FakeDiscord, desk: Desk, settings: Settings) -> Newsde
     bot._test_task = asyncio.create_task(bot.start(fake.token))  # type: ignore[attr-defined]
     await asyncio.wait_for(bot.wait_until_ready(), 60)
     return bot
+
+
+def bot_on(fake: FakeDiscord, archive: Archive, log_path: Path, **changes: object) -> AbstractAsyncContextManager[NewsdeskBot]:
+    """For an ``async with``: the bot on ``archive``, logging to ``log_path``, with ``changes`` to the test settings."""
+    return running_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, **changes))
 
 
 def rows(log_path: Path) -> list[dict]:
@@ -231,13 +234,10 @@ async def test_the_buttons_of_an_answer_work_after_the_bot_restarts(
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    first = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
-    _, message = await ask(fake, "What did the storm do in Lumen Bay?")
-    await first.close()
-    await asyncio.gather(first._test_task, return_exceptions=True)  # type: ignore[attr-defined]
+    async with bot_on(fake, archive, log_path):
+        _, message = await ask(fake, "What did the storm do in Lumen Bay?")
 
-    again = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake))
-    try:
+    async with bot_on(fake, archive, log_path):
         ids = button_ids(message)
         more = await fake.wait_for_interaction_message(
             await fake.click_button(message, next(i for i in ids if i.startswith("nd:more:"))), timeout=10
@@ -250,8 +250,6 @@ async def test_the_buttons_of_an_answer_work_after_the_bot_restarts(
         thanks = await fake.wait_for_interaction_message(vote, timeout=60)
         assert thanks.ephemeral and thanks.content.startswith("\N{THUMBS UP SIGN} Recorded")
         fake.assert_no_violations()
-    finally:
-        await again.close()
 
 
 # -- refusal, cooldown, hostile input ---------------------------------------------------
@@ -271,8 +269,7 @@ async def test_cooldown_tells_the_member_when_to_ask_again(
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
-    try:
+    async with bot_on(fake, archive, log_path, cooldown_seconds=60):
         await ask(fake, "Why did engineers open the spillway of the Orin dam?")
         _, second = await ask(fake, "Who is Tomas Vell?")
         assert second.ephemeral and "ask again <t:" in second.content and ":R>" in second.content
@@ -283,8 +280,6 @@ async def test_cooldown_tells_the_member_when_to_ask_again(
             lambda m: m.reference is not None and int(m.reference["message_id"]) == int(sent["id"])
         )
         assert "ask again" in reply.content
-    finally:
-        await bot.close()
     assert [r["question"] for r in rows(log_path)] == ["Why did engineers open the spillway of the Orin dam?", "Who is Tomas Vell?"]
 
 
@@ -336,8 +331,7 @@ async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
 ) -> None:
     fake = fake_discord
     settings = make_settings(fake, results=12)
-    bot = await start_bot(fake, Desk(_long_archive(), QueryLog.open(log_path), results=12), settings)
-    try:
+    async with running_bot(fake, Desk(_long_archive(), QueryLog.open(log_path), results=12), settings) as bot:
         # The stand-in really rejects what Discord would reject.
         channel = bot.get_channel(fake.channel.id)
         with pytest.raises(discord.HTTPException, match="4096|BASE_TYPE_MAX_LENGTH"):
@@ -357,8 +351,6 @@ async def test_stand_in_enforces_limits_and_a_long_answer_stays_within_them(
         assert embed["description"].count("**") % 2 == 0
         assert len(re.findall(r"\*\*\d+\.\*\*", embed["description"])) >= 3
         fake.assert_no_violations()
-    finally:
-        await bot.close()
 
 
 class HeldDesk(Desk):
@@ -443,8 +435,7 @@ async def test_two_hundred_questions_at_once_are_each_acknowledged_answered_once
         users = [fake.add_user(f"member{n}") for n in range(200)]
         for user in users:
             fake.guild.add_member(user)
-        bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=10))
-        try:
+        async with bot_on(fake, archive, log_path, cooldown_seconds=10):
             interactions = await asyncio.gather(
                 *(fake.send_interaction("ask", {"question": questions[n % 3]}, user=u) for n, u in enumerate(users))
             )
@@ -461,8 +452,6 @@ async def test_two_hundred_questions_at_once_are_each_acknowledged_answered_once
                 assert questions[n % 3].split("?")[0] in shown.replace("\\", ""), (n, shown)
             fake.assert_no_violations()  # no double response, no unknown route, no limit broken
             fake.assert_nothing_pings()
-        finally:
-            await bot.close()
     logged = rows(log_path)
     assert len(logged) == 200
     asked = {str(u.id): questions[n % 3] for n, u in enumerate(users)}
@@ -480,8 +469,7 @@ async def test_an_exception_is_logged_the_member_gets_an_apology_and_the_bot_kee
     fake_discord: FakeDiscord, archive: Archive, log_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = fake_discord
-    bot = await start_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake))
-    try:
+    async with running_bot(fake, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake)):
         with caplog.at_level(logging.ERROR):
             _, apology = await ask(fake, "please explode")
         assert "Sorry, something went wrong" in apology.content
@@ -494,8 +482,6 @@ async def test_an_exception_is_logged_the_member_gets_an_apology_and_the_bot_kee
 
         _, fine = await ask(fake, "Why did engineers open the spillway of the Orin dam?")
         assert fine.embeds
-    finally:
-        await bot.close()
 
 
 async def test_without_the_message_content_intent_the_bot_runs_slash_only(

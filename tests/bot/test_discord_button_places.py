@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from bot.querylog import QueryLog, open_database
 from bot.querylog.retention import forget_user
 from retrieval.archive import Archive
-from tests.bot.cogs.test_querylog_servers import start, stop
+from tests.bot.cogs.test_querylog_servers import started
 from tests.bot.test_discord_bot import archive, button_ids, log_path, more_button  # noqa: F401
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
@@ -40,8 +40,7 @@ async def test_an_old_answers_buttons_never_reach_a_question_asked_elsewhere(
     else:  # the moderators' channel, which the member cannot read
         asker, channel = fake.moderator, fake.mod_channel
     querylog = QueryLog.open(log_path)
-    bot = await start(fake, archive, querylog)
-    try:
+    async with started(fake, archive, querylog):
         mine = await _ask(fake, MINE)
         forget_user(open_database(log_path), querylog, fake.member.id)
         theirs = await _ask(fake, THEIRS, user=asker, channel=channel)
@@ -54,5 +53,3 @@ async def test_an_old_answers_buttons_never_reach_a_question_asked_elsewhere(
         assert "no longer in the log" in vote.content
         assert not list(Database(log_path)["feedback"].rows)
         fake.assert_no_violations()
-    finally:
-        await stop(bot)

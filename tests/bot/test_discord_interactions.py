@@ -22,14 +22,15 @@ from retrieval.archive import Archive
 from tests.bot.test_discord_bot import (  # noqa: F401
     archive,
     ask,
+    bot_on,
     button_ids,
     log_path,
     make_settings,
     more_button,
     rows,
     running,
-    start_bot,
 )
+from tests.bot.running import running_bot
 from tests.discord_standin import FakeDiscord, SentMessage
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
@@ -58,11 +59,8 @@ def _current(fake: FakeDiscord, message: SentMessage) -> SentMessage:
 
 @pytest_asyncio.fixture
 async def broken(fake_discord: FakeDiscord, archive: Archive, log_path: Path) -> AsyncIterator[NewsdeskBot]:
-    bot = await start_bot(fake_discord, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake_discord))
-    try:
+    async with running_bot(fake_discord, BrokenDesk(archive, QueryLog.open(log_path)), make_settings(fake_discord)) as bot:
         yield bot
-    finally:
-        await bot.close()
 
 
 async def test_a_failure_after_the_public_defer_is_private_and_removes_the_thinking_message(
@@ -110,8 +108,7 @@ async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with
     fake_discord: FakeDiscord, archive: Archive, log_path: Path
 ) -> None:
     fake = fake_discord
-    bot = await start_bot(fake, Desk(archive, QueryLog.open(log_path)), make_settings(fake, cooldown_seconds=60))
-    try:
+    async with bot_on(fake, archive, log_path, cooldown_seconds=60):
         _, hint = await ask(fake, STORM, since="2021-02-30")
         assert hint.ephemeral and "no such day" in hint.content
         _, outlet_hint = await ask(fake, STORM, outlet="Nowhere Times")
@@ -119,8 +116,6 @@ async def test_a_typo_costs_no_cooldown_and_the_rejected_question_is_logged_with
         _, answer = await ask(fake, STORM, since="2021-02-01")
         assert answer.embeds, answer.content  # not "you're asking quickly"
         await fake.wait_for(lambda: len(rows(log_path)) == 3, what="the three questions logged")
-    finally:
-        await bot.close()
     bad_date, bad_outlet, asked = sorted(rows(log_path), key=lambda r: (r["rejected"] is None, r["id"]))
     assert bad_date["question"] == STORM and bad_date["answered"] == 0
     assert bad_date["reason"] == "invalid_filter" and "since must be a date" in bad_date["rejected"]
@@ -138,8 +133,7 @@ async def test_each_refused_question_is_logged_once_with_the_one_line_the_member
     fake = fake_discord
     # A desk that loads the archive on first use: the outlet can be checked only then, after
     # the public "thinking…" (the desk refuses it), while a bad date is refused where it was typed.
-    bot = await start_bot(fake, Desk(lambda: archive, QueryLog.open(log_path)), make_settings(fake))
-    try:
+    async with running_bot(fake, Desk(lambda: archive, QueryLog.open(log_path)), make_settings(fake)):
         _, outlet_hint = await ask(fake, STORM, outlet="Nowhere Times")
         _, date_hint = await ask(fake, STORM, since="2021-02-30")
         long_question = "why " * 300
@@ -151,8 +145,6 @@ async def test_each_refused_question_is_logged_once_with_the_one_line_the_member
         assert answer.embeds, answer.content
         # Refusals are logged after the reply: once the answer's row is in, every refusal's is.
         await fake.wait_for(lambda: any(r["rejected"] is None for r in rows(log_path)), what="the answer logged")
-    finally:
-        await bot.close()
     refused = {r["reason"]: r for r in rows(log_path) if r["rejected"] is not None}  # written off the loop: any order
     assert sorted(refused) == ["invalid_filter", "invalid_question", "unknown_outlet"]
     for reason, hint in (("unknown_outlet", outlet_hint), ("invalid_filter", date_hint), ("invalid_question", long_hint)):

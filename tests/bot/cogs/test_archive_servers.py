@@ -11,7 +11,7 @@ from bot.checks import ARCHIVE_BY_OPERATOR
 from bot.desk import load_archive
 from bot.querylog import QueryLog
 from bot.settings import SettingsError, load_settings
-from tests.bot.cogs.test_querylog_servers import start, stop
+from tests.bot.cogs.test_querylog_servers import started
 from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 from tests.paths import ROOT
@@ -36,9 +36,8 @@ async def test_a_strangers_server_cannot_remove_or_add_an_article(fake_discord: 
     archive = load_archive(corpus, semantic=False)
     article = archive.articles[0]
     before = files(corpus)
-    bot = await start(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False,
-                      archive_guilds=(fake.guild.id,))
-    try:
+    async with started(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False,
+                      archive_guilds=(fake.guild.id,)) as bot:
         for name, options in (("remove", {"id": article.id}), ("add", {"url": "https://news.example/page"})):
             interaction = await fake.send_interaction(f"archive {name}", options, user=stranger, channel=channel)
             reply = await fake.wait_for_interaction_message(interaction)
@@ -51,8 +50,6 @@ async def test_a_strangers_server_cannot_remove_or_add_an_article(fake_discord: 
         assert reply.ephemeral and reply.content.startswith("Removed")
         assert f".removed/{article.id}.md" in [str(p.relative_to(corpus)) for p in corpus.rglob("*.md")]
         fake.assert_no_violations()
-    finally:
-        await stop(bot)
 
 
 async def test_with_no_archive_servers_even_the_owner_changes_nothing_from_discord(
@@ -61,8 +58,7 @@ async def test_with_no_archive_servers_even_the_owner_changes_nothing_from_disco
     fake = fake_discord
     archive = load_archive(corpus, semantic=False)
     before = files(corpus)
-    bot = await start(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False)
-    try:
+    async with started(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False):
         interaction = await fake.send_interaction("archive remove", {"id": archive.articles[0].id}, user=fake.owner)
         reply = await fake.wait_for_interaction_message(interaction)
         assert reply.ephemeral and reply.content == ARCHIVE_BY_OPERATOR
@@ -71,8 +67,6 @@ async def test_with_no_archive_servers_even_the_owner_changes_nothing_from_disco
         listing = await fake.wait_for_interaction_message(await fake.send_interaction("archive recent", {}, user=fake.moderator))
         assert listing.ephemeral and listing.embeds[0]["title"] == "Added last"
         fake.assert_no_violations()
-    finally:
-        await stop(bot)
 
 
 async def test_in_an_archive_server_a_plain_member_is_still_refused_as_no_moderator(
@@ -82,15 +76,12 @@ async def test_in_an_archive_server_a_plain_member_is_still_refused_as_no_modera
     fake.permit_command("archive", fake.member, guild=fake.guild)  # shown to them, the check still runs
     archive = load_archive(corpus, semantic=False)
     before = files(corpus)
-    bot = await start(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False,
-                      archive_guilds=(fake.guild.id,))
-    try:
+    async with started(fake, archive, QueryLog.open(tmp_path / "log.db"), corpus_dir=corpus, semantic=False,
+                      archive_guilds=(fake.guild.id,)):
         interaction = await fake.send_interaction("archive remove", {"id": archive.articles[0].id}, user=fake.member)
         reply = await fake.wait_for_interaction_message(interaction)
         assert reply.ephemeral and reply.content.startswith("Only moderators")
         assert files(corpus) == before
-    finally:
-        await stop(bot)
 
 
 def test_newsdesk_archive_guilds_setting() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import logging
@@ -60,6 +61,16 @@ async def stop(instance: NewsdeskBot) -> None:
     await asyncio.gather(instance.runner, return_exceptions=True)  # type: ignore[attr-defined]
 
 
+@contextlib.asynccontextmanager
+async def started(fake: FakeDiscord, archive: Archive, querylog: QueryLog, **settings: object) -> AsyncIterator[NewsdeskBot]:
+    """The bot as :func:`start` makes it, stopped when the block ends."""
+    instance = await start(fake, archive, querylog, **settings)
+    try:
+        yield instance
+    finally:
+        await stop(instance)
+
+
 @pytest_asyncio.fixture
 async def two_servers(fake_discord: FakeDiscord, archive: Archive, tmp_path: Path) -> AsyncIterator[SimpleNamespace]:
     """The stand-in guild and a second server whose owner has every permission there."""
@@ -73,11 +84,8 @@ async def two_servers(fake_discord: FakeDiscord, archive: Archive, tmp_path: Pat
     )
     mine = querylog.record(QueryRecord(SECOND, False, "discord", rival.id, other.id, other_channel.id))
     querylog.record_feedback(mine, rival.id, 1)
-    instance = await start(fake, archive, querylog)
-    try:
+    async with started(fake, archive, querylog) as instance:
         yield SimpleNamespace(fake=fake, rival=rival, other=other, channel=other_channel, bot=instance)
-    finally:
-        await stop(instance)
 
 
 async def run(fake: FakeDiscord, command: str, options: dict, user: object, channel: object) -> object:
@@ -150,16 +158,13 @@ async def test_a_server_outside_newsdesk_guilds_is_left_at_start_and_on_join(
     fake = fake_discord
     stranger = fake.add_guild("Strangers")
     late = fake.add_guild("Late arrivals", joined=False)
-    instance = await start(fake, archive, QueryLog.open(tmp_path / "log.db"), guilds=(fake.guild.id,))
-    try:
+    async with started(fake, archive, QueryLog.open(tmp_path / "log.db"), guilds=(fake.guild.id,)) as instance:
         await fake.wait_for(lambda: stranger.id in fake.left_guilds, timeout=30, what="the stranger's server left")
         assert fake.left_guilds == [stranger.id]
         await fake.join_guild(late)
         await fake.wait_for(lambda: late.id in fake.left_guilds, timeout=30, what="the late server left")
         assert fake.left_guilds == [stranger.id, late.id]
         assert [g.id for g in instance.guilds] == [fake.guild.id]
-    finally:
-        await stop(instance)
 
 
 async def test_archive_is_hidden_from_members_without_manage_messages(
@@ -167,14 +172,11 @@ async def test_archive_is_hidden_from_members_without_manage_messages(
 ) -> None:
     from tests.discord_standin import NotDeliverable
 
-    instance = await start(fake_discord, archive, QueryLog.open(tmp_path / "log.db"))
-    try:
+    async with started(fake_discord, archive, QueryLog.open(tmp_path / "log.db")):
         group = fake_discord.find_command("archive", fake_discord.guild.id)
         assert int(group["default_member_permissions"]) == Perm.MANAGE_MESSAGES
         with pytest.raises(NotDeliverable, match="default_member_permissions"):
             await fake_discord.send_interaction("archive recent", {}, user=fake_discord.member)
-    finally:
-        await stop(instance)
 
 
 def test_newsdesk_guilds_setting() -> None:
