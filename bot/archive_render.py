@@ -44,14 +44,18 @@ def outcome_json(outcome: PageOutcome) -> dict[str, Any]:
     return found
 
 
-def batch_json(batch: Batch, refreshed: Refreshed | None, problem: FeedStateNotSaved | None = None) -> dict[str, Any]:
+def batch_json(
+    batch: Batch, refreshed: Refreshed | None, problem: FeedStateNotSaved | None = None, timing: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``ingest --json``: the pages added, skipped and failed, the summary line, the index (null
-    when the corpus did not change) and why the feeds' entries seen were not recorded (if so)."""
+    when nothing was done to it) with ``timing`` (:func:`index_timing`) and why the feeds'
+    entries seen were not recorded (if so)."""
     index = None
     if refreshed is not None:
         index = {
             "state": refreshed.state.value, "articles": refreshed.articles, "passages": refreshed.passages,
             "pending_files": refreshed.pending_files, "problem": str(refreshed.problem) if refreshed.problem else None,
+            **(timing or {}),
         }
     return {
         "added": [outcome_json(o) for o in batch.outcomes if o.result is not None],
@@ -61,6 +65,34 @@ def batch_json(batch: Batch, refreshed: Refreshed | None, problem: FeedStateNotS
         "interrupted": batch.interrupted,
         "index": index,
         "feed_state_problem": str(problem) if problem else None,
+    }
+
+
+def index_timing(
+    refreshed: Refreshed | None, made: Refreshed | None, *, semantic: bool, searchable: float | None,
+    vectors_done: float | None,
+) -> dict[str, Any]:
+    """When the pages became searchable (by their words) and whether and when their reader
+    vectors were made, as ``ingest --json`` gives them: ``vectors`` is ``done``, ``off`` (the
+    reader is off), ``on load`` (the changes wait as a delta: the next load reads them, words
+    and meaning), ``another process`` (making them now), ``not saved`` or ``interrupted``."""
+    last = made if made is not None else refreshed
+    if not semantic:
+        status = "off"
+    elif last is not None and last.state is IndexState.INTERRUPTED:
+        status = "interrupted"
+    elif refreshed is not None and refreshed.state is IndexState.PENDING:
+        status = "on load"
+    elif made is not None and made.vectors_pending:
+        status = "another process"
+    elif vectors_done is None:
+        status = "not saved"
+    else:
+        status = "done"
+    return {
+        "searchable_after_s": None if searchable is None else round(searchable, 3),
+        "vectors": status,
+        "vectors_done_after_s": None if vectors_done is None else round(vectors_done, 3),
     }
 
 

@@ -19,12 +19,13 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
-from bot.archive_render import batch_json, index_words
+from bot.archive_render import batch_json, index_words, index_timing
 from bot.archive_setup import library_for
 from bot.logs_access import settings_of
 from bot.querylog.records import one_line
@@ -33,7 +34,8 @@ from bot.settings import Settings
 from bot.typed import utf8_text
 from retrieval.answer.filters import FilterError, parse_date
 from retrieval.library import (
-    RAW_SUFFIXES, Batch, IndexState, Library, NoSuchPage, Overrides, PageGetter, PageOutcome, Polled, Refreshed,
+    RAW_SUFFIXES, Batch, FeedStateNotSaved, IndexState, Library, NoSuchPage, Overrides, PageGetter, PageOutcome, Polled,
+    Refreshed,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +104,7 @@ def ingest(
     as_json: bool,
 ) -> None:
     """Turn article pages (web addresses, HTML or text files, folders) into corpus files and update the index."""
+    started = time.perf_counter()
     settings = settings_of(ctx)
     if not paths and not feeds:
         raise click.UsageError("give pages to ingest (files, folders, web addresses) or --feed URL")
@@ -123,11 +126,7 @@ def ingest(
         polled = _poll(library, feeds, options)
         batch, problem = batch + polled, polled.problem
     if as_json:
-        refreshed = _refresh(library, show_bar=len(batch.outcomes) > 1) if batch.changed else None
-        click.echo(json.dumps(batch_json(batch, refreshed, problem), ensure_ascii=False))
-        interrupted = batch.interrupted or (refreshed is not None and refreshed.state is IndexState.INTERRUPTED)
-        if interrupted or batch.failed:
-            ctx.exit(130 if interrupted else 1)
+        _json_report(ctx, library, batch, problem, started)
         return
     for outcome in batch.outcomes:
         _report(outcome)
@@ -181,9 +180,30 @@ def _read_for_meaning(library: Library, *, show_bar: bool) -> bool:
     return True
 
 
-def _refresh(library: Library, *, show_bar: bool) -> Refreshed:
-    """The library's refresh in one step (``--json``: the index whole when it returns)."""
-    return _with_bar(lambda **bar: library.refresh(**bar), "Indexing ", show_bar=show_bar)
+def _json_report(ctx: click.Context, library: Library, batch: Batch, problem: FeedStateNotSaved | None, started: float) -> None:
+    """``--json``: the index updated in the two steps the lines report (by words, then read for
+    meaning), and one object saying what was done and when each step was done (seconds since
+    the command started)."""
+    show_bar = len(batch.outcomes) > 1
+    refreshed = made = None
+    searchable = vectors_done = None
+    if batch.changed:
+        refreshed = _with_bar(lambda **bar: library.refresh(words_first=True, **bar), "Indexing ", show_bar=show_bar)
+        if refreshed.state is not IndexState.INTERRUPTED:
+            searchable = time.perf_counter() - started
+    stopped = refreshed is not None and refreshed.state is IndexState.INTERRUPTED
+    if not stopped and (refreshed.vectors_pending if refreshed is not None else library.vectors_pending()):
+        made = _with_bar(lambda **bar: library.make_vectors(**bar), "Reading  ", show_bar=show_bar)
+        stopped = made.state is IndexState.INTERRUPTED
+    if made is not None and made.state is IndexState.UPDATED and not made.vectors_pending:
+        vectors_done = time.perf_counter() - started
+    elif library.semantic and refreshed is not None and refreshed.state is IndexState.UPDATED and not refreshed.vectors_pending:
+        vectors_done = searchable  # loaded with its vectors (nothing to read)
+    timing = index_timing(refreshed, made, semantic=library.semantic, searchable=searchable, vectors_done=vectors_done)
+    click.echo(json.dumps(batch_json(batch, refreshed or made, problem, timing), ensure_ascii=False))
+    interrupted = batch.interrupted or stopped
+    if interrupted or batch.failed:
+        ctx.exit(130 if interrupted else 1)
 
 
 def _with_bar(step: Callable[..., Refreshed], label: str, *, show_bar: bool) -> Refreshed:

@@ -24,10 +24,17 @@ Guarantees:
   the first question on it does not pay for its speller, and a bulk ingest that swaps
   every round pays only for the last; the swap does not wait for it, and a question
   meanwhile waits only for the piece it needs;
+- with the reader on, a change is applied by its words first: the desk answers from the new
+  files at once, by words (the whole archive, as an archive saved by its words does), and the
+  reader's vectors of the new passages are made afterwards, in a thread of their own (never the
+  event loop nor its default executor), then the archive with them is swapped in. Questions
+  meanwhile are answered, never held; changes meanwhile are applied by words too and read in
+  the next round, and what was read already is kept;
 - after each change that added or changed articles (a feed poll, ``/archive add``, a file
-  another process wrote), once the desk answers from them, the hook "new articles arrived"
-  (:class:`~bot.arrivals.ArrivalHook`) is fired once with their ids (not for the first look,
-  which has nothing to compare with);
+  another process wrote), once the desk answers from them (with the reader on: once they are
+  read for meaning, so watches and late answers decide as before), the hook "new articles
+  arrived" (:class:`~bot.arrivals.ArrivalHook`) is fired once with their ids (not for the first
+  look, which has nothing to compare with);
 - with the reader on, an archive loaded by its words only (``newsdesk ingest`` was still
   reading it for meaning) answers by words, and at each look is loaded again in a worker
   thread until it has its vectors (saved by the other process, or made by that load), then
@@ -41,7 +48,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from bot.arrivals import ArrivalHook
 from bot.desk import FROM_CORPUS, Desk
@@ -51,6 +59,9 @@ from retrieval.archive import Archive
 from retrieval.corpus import CORPUS_SUFFIX
 from retrieval.index.scoring import MeaningAware
 from retrieval.library import FeedStateNotSaved, FetchPool, Library, Snapshot
+
+if TYPE_CHECKING:
+    from retrieval.index.meaning import FusedScorer
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +118,14 @@ class LiveArchive:
         self.reading: asyncio.Task[None] | None = None
         self.warming: asyncio.Task[None] | None = None  # the warm-up of the archive swapped in last
         self.warm_up_delay = SWAP_WARM_UP_DELAY_S
+        # The reader's side of the archive before the changes applied by their words first (None
+        # when none waits for its vectors), the task reading them, and the arrivals it will fire.
+        self._read_before: FusedScorer | None = None
+        self.reading_new: asyncio.Task[None] | None = None
+        self._arrivals_waiting: list[str] = []
+        # Reading new passages for meaning takes seconds to minutes: a thread of its own, not the
+        # default executor that votes, /querylog and the other reloads share.
+        self._reading_pool = FetchPool(workers=1, waiting=0, name="newsdesk-reading")
         self.reloads = 0
         self.merges = 0
         # Why the feed polls cannot record the entries they saw (shown in /archive recent);
@@ -132,17 +151,24 @@ class LiveArchive:
             return False
         before = self._seen or frozenset()
         self._seen_before = self._seen is not None
+        read: FusedScorer | None = None
         if self._seen is None:  # no earlier look to compare with: load it whole
             archive = await asyncio.to_thread(self._load)
         else:
-            archive = await asyncio.to_thread(self._updated, self.desk.archive, before, now)
+            current = self.desk.archive
+            read = self.library.meaning_of(current)
+            read = self._read_before if read is None else read
+            archive, grown = await asyncio.to_thread(self._updated, current, before, now)
+            read = read if grown else None  # a prefix of the new archive's passages only when it grew
         self._use(archive, "a change in the corpus")
+        if read is not None and not isinstance(archive.index, MeaningAware):
+            self._read_before = read  # answering by words now; the vectors follow
+            self._read_new_soon()
         self._seen = now
         self.reloads += 1
         names_before, names_now = {n for n, *_ in before}, {n for n, *_ in now}
-        if self.arrivals is not None and self._seen_before:
-            arrived = sorted({n for n, *_ in now - before})  # added or changed files
-            self.arrivals.fire_soon([name.removesuffix(CORPUS_SUFFIX) for name in arrived], source=FROM_CORPUS)
+        if self._seen_before:
+            self._arrived(sorted(name.removesuffix(CORPUS_SUFFIX) for name, *_ in now - before))  # added or changed
         log.info(
             "archive updated: %d files added, %d removed, %d changed; now %d articles, %d passages",
             len(names_now - names_before),
@@ -157,6 +183,8 @@ class LiveArchive:
     def _use(self, archive: Archive, after: str) -> None:
         """Answer from ``archive`` now, and warm it up in the background."""
         self.desk.use_archive(archive)
+        if isinstance(archive.index, MeaningAware):  # read for meaning whole (a merge, a load)
+            self._read_before = None
         if self.warming is not None:
             self.warming.cancel()  # that archive is replaced: its outcome no longer matters
         self.warming = warm_up_soon(archive, after, self.warm_up_delay)
@@ -167,6 +195,8 @@ class LiveArchive:
         the background: that load reads the vectors once saved, or makes them if nobody is, and
         the archive with them is swapped in; meanwhile the words answer."""
         if not self._own_load or not self.library.semantic or isinstance(self.desk.archive.index, MeaningAware):
+            return
+        if self._read_before is not None:  # its new passages are being read (_read_new_passages)
             return
         if self.reading is None or self.reading.done():
             self.reading = asyncio.create_task(self._read_for_meaning(), name="newsdesk-read-for-meaning")
@@ -183,21 +213,64 @@ class LiveArchive:
                 self._use(archive, "reading for meaning")
                 log.info("archive read for meaning: %d passages", archive.passage_count)
 
+    def _read_new_soon(self) -> None:
+        if self.reading_new is None or self.reading_new.done():
+            self.reading_new = asyncio.create_task(self._read_new_passages(), name="newsdesk-read-new-passages")
+
+    async def _read_new_passages(self) -> None:
+        """Make the reader's vectors of the passages applied by their words first, in the reading
+        thread, and swap in the archive with them; an archive changed meanwhile takes another
+        round (what was read is kept). Then fire the arrivals that waited for it."""
+        while self._read_before is not None:
+            archive, read = self.desk.archive, self._read_before
+            started = time.perf_counter()
+            try:
+                whole = await self._reading_pool.run("reading new passages", self.library.with_meaning, archive, read)
+            except Exception:  # noqa: BLE001 - the words keep answering; the next look loads it again
+                log.exception("could not read the new passages for meaning; the archive answers by words meanwhile")
+                self._read_before = None
+                break
+            async with self._checking:
+                if self.desk.archive is archive:
+                    self._use(whole, "reading new passages for meaning")
+                    log.info("new passages read for meaning in %.2f s; %d passages", time.perf_counter() - started, whole.passage_count)
+                elif self._read_before is read:  # changed again meanwhile: read only what came since
+                    self._read_before = self.library.meaning_of(whole)
+        self._fire_arrivals(self._arrivals_waiting)
+        self._arrivals_waiting = []
+
+    def _arrived(self, article_ids: Iterable[str]) -> None:
+        """Fire the arrivals hook for these articles once the desk answers from them as it will
+        (after their reading for meaning when it is under way)."""
+        if self._read_before is not None:
+            self._arrivals_waiting.extend(article_ids)
+        else:
+            self._fire_arrivals(article_ids)
+
+    def _fire_arrivals(self, article_ids: Iterable[str]) -> None:
+        ids = list(dict.fromkeys(article_ids))  # once each, in order
+        if self.arrivals is not None and ids:
+            self.arrivals.fire_soon(ids, source=FROM_CORPUS)
+
     def stop(self) -> None:
-        """Cancel the warm-up and the arrivals' checks under way (the bot is closing)."""
+        """Cancel the warm-up, the reading and the arrivals' checks under way (the bot is closing)."""
         if self.warming is not None:
             self.warming.cancel()
+        if self.reading_new is not None:
+            self.reading_new.cancel()
         if self.arrivals is not None:
             self.arrivals.stop()
         self._feed_pool.shutdown()
+        self._reading_pool.shutdown()
 
-    def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive:
-        """``archive`` with the files that differ between the two looks applied (blocking)."""
-        changed = self.library.with_changes(archive, before, now)
+    def _updated(self, archive: Archive, before: Snapshot, now: Snapshot) -> tuple[Archive, bool]:
+        """``archive`` with the files that differ between the two looks applied by their words
+        (blocking), and True; or loaded again, and False."""
+        changed = self.library.with_changes(archive, before, now, words_first=True)
         if changed is None:  # an archive that cannot grow (a custom loader's)
             log.info("archive loaded again")
-            return self._load()
-        return changed
+            return self._load(), False
+        return changed, True
 
     def _merge_if_due(self, archive: Archive) -> None:
         due = self.library.merge_due(archive, max_segments=MERGE_SEGMENTS)

@@ -116,6 +116,16 @@ class Archive:
         index = scorer([p.text for p in passages], analyzer, progress)
         return cls(articles, passages, index, analyzer=analyzer, errors=errors)
 
+    def with_index(self, index: Scorer) -> Archive:
+        """This archive scored by ``index`` (over the same passages: the reader's vectors added,
+        say); every other part is shared, the speller too once made."""
+        other = Archive(
+            self.articles, self.passages, index, analyzer=self.analyzer, errors=self.errors,
+            sentence_terms=self.sentence_terms, spelling_words=self.spelling_words, tables=self.tables,
+        )
+        other._speller = self._speller  # built over the same words
+        return other
+
     @property
     def sources(self) -> list[str]:
         return sorted({a.source for a in self.articles})

@@ -6,7 +6,9 @@ the passages of removed (or replaced) articles are marked removed, and the passa
 :class:`~retrieval.index.segments.SegmentedIndex`. BM25's statistics stay global, so scores are
 those of a full rebuild over the same live passages. The delta's sentence terms, passage
 vectors (when meaning is on) and spelling words are computed here too, for the new passages
-only. The old archive is left as it was (a question under way finishes on it).
+only, or, ``words_only``, later (:func:`with_new_vectors`: the running bot answers from new
+files by their words while their vectors are read). The old archive is left as it was (a
+question under way finishes on it).
 
 Cost: in proportion to the changed articles, plus a few array copies and the archive's
 per-passage tables (about 0.2 s at 100,000 passages).
@@ -41,17 +43,21 @@ def apply_changes(
     added: Sequence[Article],
     removed: Collection[str] = (),
     errors: list[CorpusError] | None = None,
+    *,
+    words_only: bool = False,
 ) -> Archive:
     """``archive`` without the articles whose ids are in ``removed``, with ``added`` appended.
 
     An article in both is replaced. ``errors`` (the corpus files that could not be used)
-    replaces the archive's list when given.
+    replaces the archive's list when given. ``words_only``: the new passages are not read for
+    meaning, so the changed archive answers by its words alone (the reader's vectors, the
+    slow part, are added later: :func:`retrieval.store.vectors.with_new_vectors`).
     """
     added = with_archive_spellings(archive, added)  # an outlet the archive shows keeps its spelling
     gone = set(removed) | {a.id for a in added}
     dropped = passage_positions(archive, gone)
     new_passages = corpus_passages(list(added))
-    index = _extended_index(archive.index, [p.text for p in new_passages], dropped)
+    index = _extended_index(archive.index, [p.text for p in new_passages], dropped, words_only)
     bm25 = index.bm25 if isinstance(index, FusedScorer) else index
     new_sentences = [s for p in new_passages for s in p.sentences]
     delta_terms = SentenceTerms.build(new_sentences, archive.analyzer, bm25.vocabulary)
@@ -84,6 +90,21 @@ def apply_changes(
     return changed
 
 
+def with_new_vectors(archive: Archive, read: FusedScorer) -> Archive:
+    """``archive`` (changed with ``words_only``, so lexical) with the reader's vectors: ``read``'s
+    (the scorer of an earlier state of it, covering its first ``len(read)`` passages: positions
+    only grow, a removed passage is masked, never dropped) and those of the passages after them,
+    read now. It answers as the same changes applied with their vectors would. Raises ValueError
+    when ``read`` covers more passages than ``archive`` holds (not an earlier state of it)."""
+    covered = len(read.bm25)
+    if covered > len(archive.passages):
+        raise ValueError(f"vectors of {covered} passages do not belong to an archive of {len(archive.passages)}")
+    new_texts = [p.text for p in archive.passages[covered:]]
+    index = read.extended(archive.index, new_texts)
+    log.info("read %d new passages for meaning", len(new_texts))
+    return archive.with_index(index)
+
+
 def passage_positions(archive: Archive, ids: Collection[str]) -> np.ndarray:
     """The live positions of the passages of the articles ``ids`` (those it does not hold: none)."""
     if not ids:
@@ -98,8 +119,11 @@ def passage_positions(archive: Archive, ids: Collection[str]) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
-def _extended_index(index: Scorer, texts: list[str], dropped: np.ndarray) -> SegmentedIndex | FusedScorer:
-    """``index`` with a delta segment over ``texts`` and the passages at ``dropped`` removed."""
+def _extended_index(
+    index: Scorer, texts: list[str], dropped: np.ndarray, words_only: bool = False
+) -> SegmentedIndex | FusedScorer:
+    """``index`` with a delta segment over ``texts`` and the passages at ``dropped`` removed
+    (``words_only``: its BM25 alone, without the reader's vectors)."""
     bm25 = index.bm25 if isinstance(index, FusedScorer) else index
     if isinstance(bm25, SegmentedIndex):
         segments, removed = list(bm25.segments), bm25.removed
@@ -112,7 +136,7 @@ def _extended_index(index: Scorer, texts: list[str], dropped: np.ndarray) -> Seg
     mask = np.concatenate((removed, np.zeros(len(delta), dtype=bool)))
     mask[dropped] = True
     grown = SegmentedIndex([*segments, delta], mask)
-    if not isinstance(index, FusedScorer):
+    if not isinstance(index, FusedScorer) or words_only:
         return grown
     return index.extended(grown, texts)
 

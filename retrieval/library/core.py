@@ -30,7 +30,8 @@ from pathlib import Path
 
 from retrieval.archive import Archive
 from retrieval.corpus import CORPUS_SUFFIX, Article, load_corpus
-from retrieval.index.changes import delta_size
+from retrieval.index.changes import delta_size, with_new_vectors
+from retrieval.index.meaning import FusedScorer
 from retrieval.index.scoring import Progress
 from retrieval.ingest import admin, feeds
 from retrieval.ingest.fetch import FetchLimits, fetch
@@ -209,16 +210,33 @@ class Library:
         except FileNotFoundError:
             return frozenset()
 
-    def with_changes(self, archive: Archive, before: Snapshot, now: Snapshot) -> Archive | None:
+    def with_changes(
+        self, archive: Archive, before: Snapshot, now: Snapshot, *, words_first: bool = False
+    ) -> Archive | None:
         """``archive`` with the files that differ between two snapshots applied as a delta;
-        None when it cannot take one (a custom scorer): :meth:`load` it again instead."""
+        None when it cannot take one (a custom scorer): :meth:`load` it again instead.
+        ``words_first``: the new passages are not read for meaning, so the archive returned
+        answers by its words (at once); :meth:`with_meaning` then adds the reader's vectors."""
         changed = tuple(sorted({n for n, *_ in now - before}))
         removed = tuple(sorted({n for n, *_ in before} - {n for n, *_ in now}))
         try:
-            return _delta.apply_diff(archive, Path(self.corpus_dir), _delta.CorpusDiff(changed, removed, False))
+            diff = _delta.CorpusDiff(changed, removed, False)
+            return _delta.apply_diff(archive, Path(self.corpus_dir), diff, words_only=words_first)
         except TypeError as exc:  # a scorer that cannot grow by segments
             log.info("archive cannot take the changes as a delta (%s)", exc)
             return None
+
+    @staticmethod
+    def meaning_of(archive: Archive) -> FusedScorer | None:
+        """The reader's side of ``archive``'s index (None when it answers by words only):
+        what :meth:`with_meaning` needs of an earlier state of an archive."""
+        return archive.index if isinstance(archive.index, FusedScorer) else None
+
+    @staticmethod
+    def with_meaning(archive: Archive, read: FusedScorer) -> Archive:
+        """``archive`` (changed ``words_first``) with the reader's vectors: ``read``'s, from an
+        earlier state of it (:meth:`meaning_of`), and those of its newer passages, read now."""
+        return with_new_vectors(archive, read)
 
     def merge_due(self, archive: Archive, *, max_segments: int) -> bool:
         """Whether ``archive``'s deltas should be merged into one saved base (:meth:`load` with ``merge``):

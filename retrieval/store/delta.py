@@ -92,9 +92,11 @@ def worth_a_delta(diff: CorpusDiff, current: Sequence[FileStat]) -> bool:
 
 
 def apply_diff(
-    archive: Archive, corpus_dir: Path, diff: CorpusDiff, read: Callable[[Path], Article] = read_article
+    archive: Archive, corpus_dir: Path, diff: CorpusDiff, read: Callable[[Path], Article] = read_article,
+    *, words_only: bool = False,
 ) -> Archive:
-    """``archive`` (loaded from the saved base) with the changed corpus files applied."""
+    """``archive`` (loaded from the saved base) with the changed corpus files applied
+    (``words_only``: their passages not read for meaning, :func:`~retrieval.index.changes.apply_changes`)."""
     names = set(diff.changed) | set(diff.removed)
     files = dict(zip(archive.tables.article_ids, archive.tables.article_files))
     removed = [article_id for article_id, name in files.items() if name in names]
@@ -117,4 +119,4 @@ def apply_diff(
         added.append(article)
     errors.sort(key=lambda e: e.path.name)
     log.info("applying %d changed and %d removed corpus files as a delta", len(diff.changed), len(diff.removed))
-    return apply_changes(archive, added, removed, errors)
+    return apply_changes(archive, added, removed, errors, words_only=words_only)

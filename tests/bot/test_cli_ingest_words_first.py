@@ -129,3 +129,50 @@ def test_the_next_ingest_reads_for_meaning_what_an_interrupted_one_left(
     assert again.exit_code == 0, again.output
     assert "read for meaning: " in again.output and "0 added" in again.output
     assert not Library(corpus).vectors_pending()
+
+
+def test_ingest_json_saves_by_words_first_and_says_when_searchable_and_when_read(
+    corpus: Path, pages: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen_before_reading: list[bool] = []
+    real = vectors.with_vectors
+
+    def reading(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        seen_before_reading.append(Library(corpus).vectors_pending())  # saved by its words already
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vectors, "with_vectors", reading)
+    result = CliRunner().invoke(main, ["ingest", str(pages), "--json"])
+    assert result.exit_code == 0, result.output
+    index = json.loads(result.stdout)["index"]  # exactly one object, printed once both steps are done
+    assert seen_before_reading == [True] and not Library(corpus).vectors_pending()
+    assert index["state"] == "updated" and index["vectors"] == "done"
+    assert 0 < index["searchable_after_s"] <= index["vectors_done_after_s"]
+    monkeypatch.undo()
+    monkeypatch.setenv("NEWSDESK_CORPUS", str(corpus))
+    monkeypatch.setenv("NEWSDESK_READER", "on")
+    assert answers() == one_step_answers(corpus, monkeypatch, tmp_path)
+
+
+def test_ingest_json_interrupted_while_reading_says_the_pages_are_searchable_but_not_read(
+    corpus: Path, pages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(vectors, "with_vectors", interrupt)
+        stopped = CliRunner().invoke(main, ["ingest", str(pages), "--json"])
+    assert stopped.exit_code == 130
+    index = json.loads(stopped.stdout)["index"]
+    assert index["vectors"] == "interrupted" and index["vectors_done_after_s"] is None
+    assert index["searchable_after_s"] > 0 and Library(corpus).vectors_pending()
+    again = CliRunner().invoke(main, ["ingest", str(pages), "--json"])  # adds nothing, reads what was left
+    assert again.exit_code == 0, again.output
+    index = json.loads(again.stdout)["index"]
+    assert index["vectors"] == "done" and index["vectors_done_after_s"] > 0 and not Library(corpus).vectors_pending()
+    assert json.loads(again.stdout)["summary"].startswith("0 added")
+
+
+def test_ingest_json_with_the_reader_off_says_so(corpus: Path, pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_READER", "off")
+    result = CliRunner().invoke(main, ["ingest", str(pages / "article.html"), "--json"])
+    index = json.loads(result.stdout)["index"]
+    assert index["vectors"] == "off" and index["vectors_done_after_s"] is None and index["searchable_after_s"] > 0
