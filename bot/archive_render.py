@@ -35,7 +35,7 @@ def outcome_json(outcome: PageOutcome) -> dict[str, Any]:
         result = outcome.result
         return {
             "page": str(outcome.raw_path), **article_json(result.article), "file": str(result.path),
-            "replaced": result.replaced, "notes": list(result.warnings),
+            "replaced": result.replaced, "redated": result.redated, "notes": list(result.warnings),
         }
     error = outcome.error
     found: dict[str, Any] = {"page": str(outcome.raw_path), "reason": getattr(error, "reason", ""), "message": str(error)}

@@ -55,7 +55,7 @@ def _report(outcome: PageOutcome) -> None:
     if outcome.result is not None:
         result, article = outcome.result, outcome.result.article
         date = article.published.isoformat() if article.published else "date unknown"
-        verb = "replaced" if result.replaced else "added"
+        verb = "re-dated" if result.redated else "replaced" if result.replaced else "added"
         click.echo(f"{verb} {result.path}: {article.source}, \u201c{article.title}\u201d, {date}")
         for warning in result.warnings:
             click.echo(f"  note: {warning}")

@@ -124,7 +124,7 @@ class AddView(ReportingView):
             await interaction.edit_original_response(content=f"Not added: {message}", embed=None, view=None)
             return
         updated = await self.cog.after_change(interaction.user.id, "replace" if result.replaced else "add", result.article)
-        verb = "Replaced" if result.replaced else "Added"
+        verb = "Re-dated" if result.redated else "Replaced" if result.replaced else "Added"
         searchable = "It is searchable now." if updated else NOT_UPDATED
         content = truncate(f"{verb}: {_line(result.article)}. {searchable}", Limits.CONTENT)
         await interaction.edit_original_response(content=content, embed=None, view=None)

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.store.atomic import write_text_atomically
@@ -29,6 +28,7 @@ from retrieval.corpus import (
     too_large,
 )
 from retrieval.ingest.catalog import CorpusIndex, Match, normalise_text
+from retrieval.ingest.outcomes import DuplicateArticleError, IngestOutcome, IngestResult, summarise
 from retrieval.ingest.page_article import FEED_DATE, PAGE_DATE, Overrides, article_from, with_feed_hints
 from retrieval.ingest.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
 from retrieval.ingest.writer_lock import corpus_lock
@@ -54,80 +54,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class DuplicateArticleError(IngestError):
-    """The article is already in the corpus; ``existing`` is the corpus file that has it."""
-
-    def __init__(self, raw_path: Path | str, message: str, existing: Path, *, reason: str) -> None:
-        super().__init__(raw_path, message, reason=reason)
-        self.existing = existing
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    path: Path  # the corpus file written
-    article: Article
-    warnings: list[str] = field(default_factory=list)
-    replaced: bool = False  # the same article (same URL, or same id and title) was overwritten
-    doubts: tuple[str, ...] = ()  # why the extracted text looks wrong ("repeats"), each a note too
-
-    @property
-    def flags(self) -> list[str]:
-        """What the batch summary counts about this article: undated, text to check."""
-        undated = ["undated"] if self.article.published is None else []
-        return undated + (["text to check"] if self.doubts else [])
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    """One page of a batch: either ``result`` or ``error`` is set."""
-
-    raw_path: Path | str
-    result: IngestResult | None = None
-    error: IngestError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def skipped(self) -> bool:
-        """Not added because the corpus already has it (not a failure)."""
-        return isinstance(self.error, DuplicateArticleError)
-
-
-def summarise(outcomes: Iterable[IngestOutcome]) -> str:
-    """``N added, N skipped (why), N failed (why)``: the last line of every batch.
-
-    Articles replaced (``--overwrite``) are counted apart, ``N replaced`` after the added,
-    when there are any: the corpus did not grow by them. Among those written, the undated
-    and those whose text looks wrong are counted in brackets after the added
-    (``5 added (1 undated, 1 text to check)``): each has its own note above.
-    """
-    added = replaced = 0
-    skipped: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    written: Counter[str] = Counter()
-    for outcome in outcomes:
-        if outcome.result is not None:
-            written.update(outcome.result.flags)
-        if outcome.result is not None and outcome.result.replaced:
-            replaced += 1
-        elif outcome.ok:
-            added += 1
-        elif outcome.error is not None:
-            (skipped if outcome.skipped else failed)[outcome.error.reason] += 1
-
-    def whys(count: Counter[str]) -> str:
-        listed = ", ".join(f"{n} {why}" for why, n in count.most_common())
-        return f" ({listed})" if listed else ""
-
-    def part(count: Counter[str], label: str) -> str:
-        return f"{sum(count.values())} {label}{whys(count)}"
-
-    changed = f"{added} added" + (f", {replaced} replaced" if replaced else "") + whys(written)
-    return f"{changed}, {part(skipped, 'skipped')}, {part(failed, 'failed')}"
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An article read from a page and checked against the corpus, not yet written (a preview)."""
@@ -135,8 +61,9 @@ class Prepared:
     name: Path | str  # the page, for messages
     article: Article
     warnings: list[str]
-    replacing: Path | None  # the file of the same article, when overwriting
+    replacing: Path | None  # the file of the same article, when overwriting or re-dating
     doubts: tuple[str, ...] = ()  # why the extracted text looks wrong
+    redated: bool = False  # only the stored article's date changes (``--published``)
 
 
 def prepare_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Overrides) -> Prepared:
@@ -166,8 +93,51 @@ def _checked(
     options: Overrides,
     doubts: tuple[str, ...] = (),
 ) -> Prepared:
+    redating = _stored_with_other_date(name, article, index, options)
+    if redating is not None:  # the same article, stored undated (or --overwrite): it takes the date
+        return Prepared(name, replace(article, id=redating.article.id), notes, redating.path, doubts, redated=True)
     article, replacing = _place(name, article, corpus_dir, index, overwrite=options.overwrite)
     return Prepared(name, article, notes, replacing, doubts)
+
+
+def _stored_with_other_date(name: Path | str, article: Article, index: CorpusIndex, options: Overrides) -> Match | None:
+    """The stored version of ``article`` to give the date ``--published`` names: the same article
+    (same URL, id and title, or text) with nothing else changed, stored undated, or dated
+    otherwise with ``--overwrite``. A version dated otherwise without ``--overwrite`` is refused
+    in one line saying how to change its date, one already so dated as unchanged. None when
+    ``--published`` is not what dates it, or something else changed too."""
+    if options.published is None or article.published != options.published:
+        return None
+    stored = index.same_article(article) or index.same_content(article)
+    if stored is None:
+        return None
+    changes = _changes(stored.article, article)
+    if not changes:  # re-dated before (its id kept): it is what the corpus has
+        raise _already_there(name, article, stored)
+    if changes != ["date"]:
+        return None
+    if stored.article.published is None or options.overwrite:
+        return stored
+    message = (
+        f"{name} is already in the corpus as {_named(stored)}, dated {stored.article.published.isoformat()}, "
+        f"not {article.published.isoformat()}: pass --overwrite with --published to change its date"
+    )
+    raise DuplicateArticleError(name, message, stored.path, reason="dated otherwise")
+
+
+def _changes(old: Article, new: Article) -> list[str]:
+    """What differs between two versions of one article, as messages name it."""
+    return [
+        what
+        for what, differs in (
+            ("text", normalise_text(old.body) != normalise_text(new.body)),
+            ("title", old.title != new.title),
+            ("date", old.published != new.published),
+            ("outlet", old.source != new.source),
+            ("author", old.author != new.author),
+        )
+        if differs
+    ]
 
 
 def _place(
@@ -199,18 +169,7 @@ def _place(
 
 def _already_there(name: Path | str, article: Article, same: Match) -> DuplicateArticleError:
     """The refusal of a new version of a corpus article, saying whether (and what) it changed."""
-    old = same.article
-    changed = [
-        what
-        for what, differs in (
-            ("text", normalise_text(old.body) != normalise_text(article.body)),
-            ("title", old.title != article.title),
-            ("date", old.published != article.published),
-            ("outlet", old.source != article.source),
-            ("author", old.author != article.author),
-        )
-        if differs
-    ]
+    changed = _changes(same.article, article)
     message = f"{name} is already in the corpus as {_named(same)}"
     if not changed:
         return DuplicateArticleError(name, f"{message}, unchanged", same.path, reason="already in the corpus")
@@ -250,10 +209,12 @@ def commit(prepared: Prepared, corpus_dir: Path, index: CorpusIndex) -> IngestRe
     if replacing is not None:
         index.discard(replacing)
     index.add(written)
-    log.info("ingested %s as %s%s", prepared.name, written.path, " (replaced)" if replacing else "")
+    how = " (re-dated)" if prepared.redated else " (replaced)" if replacing else ""
+    log.info("ingested %s as %s%s", prepared.name, written.path, how)
     path = written.path or Path(corpus_dir) / f"{written.id}{CORPUS_SUFFIX}"
     return IngestResult(
-        path=path, article=written, warnings=prepared.warnings, replaced=bool(replacing), doubts=prepared.doubts
+        path=path, article=written, warnings=prepared.warnings, replaced=bool(replacing), doubts=prepared.doubts,
+        redated=prepared.redated,
     )
 
 

@@ -127,7 +127,10 @@ class Preview:
     @property
     def notes(self) -> list[str]:
         """What was guessed or filled in, and whether it replaces an article (for the moderator)."""
-        replacing = ["replaces the article already in the corpus"] if self.prepared.replacing else []
+        if self.prepared.redated:
+            replacing = ["gives the article already in the corpus this date (nothing else changes)"]
+        else:
+            replacing = ["replaces the article already in the corpus"] if self.prepared.replacing else []
         return list(self.prepared.warnings) + replacing
 
 

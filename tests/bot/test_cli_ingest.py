@@ -41,8 +41,11 @@ def test_a_batch_run_again_skips_what_the_corpus_has_and_says_why(corpus: Path) 
     assert again.output.rstrip().endswith("0 added, 5 skipped (5 already in the corpus), 0 failed")
     same_day = CliRunner().invoke(main, ["ingest", str(SEEDS), "--published", "2014-08-20"])
     assert same_day.exit_code == 0, same_day.output  # nothing failed; skipping is not an error
-    # Forcing one date on every page changes their ids; their texts are still known.
-    assert same_day.output.rstrip().endswith("0 added, 5 skipped (5 same text as a corpus article), 0 failed")
+    # Forcing one date on every page: the one stored undated takes it; the others keep their own
+    # dates, each skipped with how to change it.
+    assert same_day.output.rstrip().endswith("0 added, 1 re-dated, 4 skipped (4 dated otherwise), 0 failed")
+    assert same_day.output.count("pass --overwrite with --published to change its date") == 4
+    assert len(list(corpus.glob("*.md"))) == 5
 
 
 def test_ingested_article_is_searchable_at_once_and_duplicates_are_refused(corpus: Path) -> None:
