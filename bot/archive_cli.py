@@ -2,8 +2,9 @@
 
 ``list`` shows every article (newest first, undated last; ``--outlet`` narrows it), ``recent``
 the articles whose files changed last (as ``/archive recent``), ``remove ID`` takes one out
-(its file is moved to ``<corpus>/.removed/``, never deleted; as ``/archive remove``) and
-brings the index up to date. Each takes ``--json`` (exactly one JSON object on stdout). A
+(its file is moved to ``<corpus>/.removed/``, never deleted; as ``/archive remove``), records
+it in the query log's archive actions (by ``cli``; a log that cannot be written is one warning,
+the removal stands; no log is created) and brings the index up to date. Each takes ``--json`` (exactly one JSON object on stdout). A
 wrong id is one ``Error:`` line (``ArchiveAdminError``), and nothing is moved. Kept free of
 discord.py imports.
 """
@@ -18,6 +19,9 @@ import click
 from bot.archive_setup import library_for
 from bot.logs_access import settings_of
 from bot.archive_render import article_json, article_line, index_words
+from bot.querylog import QueryLog, QueryLogError
+from bot.querylog.writer import CLI_ACTOR
+from bot.settings import Settings
 from retrieval.corpus import Article
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,23 @@ def _show(articles: list[Article], as_json: bool, *, empty: str, key: str = "art
     else:
         for article in articles:
             click.echo(article_line(article))
+
+
+def _record_removal(settings: Settings, article: Article) -> str | None:
+    """Record the removal in the query log's archive actions as ``/archive remove`` does, by
+    ``cli``; why it could not be, else None (also with no log: no command creates one here)."""
+    if not settings.db_path.is_file():
+        return None
+    try:
+        querylog = QueryLog.open(settings.db_path, user_ids=settings.log_user_ids, secret=settings.hash_secret)
+        try:
+            querylog.record_archive_action(None, "remove", article.id, article.title, article.url, actor=CLI_ACTOR)
+        finally:
+            querylog.db.close()
+    except QueryLogError as exc:
+        log.error("archive removal of %s not logged: %s", article.id, exc)
+        return f"the removal is done but not recorded in the query log: {exc}"
+    return None
 
 
 @click.group()
@@ -71,6 +92,9 @@ def remove(ctx: click.Context, article_id: str, as_json: bool) -> None:
     settings = settings_of(ctx)
     library = library_for(settings)
     removed = library.remove(article_id)
+    unrecorded = _record_removal(settings, removed.article)
+    if unrecorded:
+        click.echo(f"warning: {unrecorded}", err=True)
     refreshed = library.refresh()
     if as_json:
         found = {"removed": article_json(removed.article), "kept": str(removed.kept), "index": refreshed.state.value}

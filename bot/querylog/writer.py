@@ -77,6 +77,8 @@ class QueryRecord:
 
 
 VOTE_KEY_SUFFIX = ".key"
+# Who made a change to the archive on the command line (``newsdesk archive remove``): the operator.
+CLI_ACTOR = "cli"
 
 
 def vote_key_path(db_path: Path | str) -> Path:
@@ -244,9 +246,15 @@ class QueryLog(WatchStore):
         except sqlite3.Error as exc:
             raise QueryLogError(problem_message(exc, self.path or ":memory:", "record feedback in")) from exc
 
-    def record_archive_action(self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "") -> None:
-        """Record a moderator's change to the archive (``add``, ``replace``, ``remove``) and who made it."""
-        row = (utc_now(), self.user_key(user_id), action, article_id, title or None, url or None)
+    def record_archive_action(
+        self, user_id: int | str | None, action: str, article_id: str, title: str = "", url: str = "",
+        *, actor: str | None = None,
+    ) -> None:
+        """Record a moderator's change to the archive (``add``, ``replace``, ``remove``) and who made
+        it: a Discord user (stored as the privacy setting says), or ``actor``, no person's id but
+        where it was done (:data:`CLI_ACTOR`: the operator on the command line), stored as it is."""
+        who = actor if actor is not None else self.user_key(user_id)
+        row = (utc_now(), who, action, article_id, title or None, url or None)
         try:
             with self._lock, self.db.conn:
                 self.db.conn.execute(

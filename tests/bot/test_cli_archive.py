@@ -102,3 +102,25 @@ def test_ingest_json_is_one_object_with_each_page_in_its_place(corpus: Path, tmp
     assert found["summary"].startswith("1 added, 1 skipped (1 already in the corpus), 1 failed (1 not a regular file)")
     assert found["index"]["state"] in ("updated", "pending") and found["interrupted"] is False
     assert found["feed_state_problem"] is None
+
+
+def test_a_removal_on_the_command_line_is_recorded_like_one_in_discord(corpus: Path, tmp_path: Path) -> None:
+    from bot.querylog import QueryLog, open_reader
+
+    QueryLog.open(tmp_path / "log.db").db.close()  # the log a bot and the moderators use
+    target = "dw-2014-01-06-iran-offers-help-to-iraq"
+    removed = run("archive", "remove", target)
+    assert removed.exit_code == 0 and removed.stderr == ""
+    rows = list(open_reader(tmp_path / "log.db").query("SELECT user_id, action, article_id, title FROM archive_actions"))
+    assert rows == [{"user_id": "cli", "action": "remove", "article_id": target, "title": "Iran offers help to Iraq"}]
+
+
+def test_a_removal_stands_when_the_log_cannot_record_it_and_no_log_is_created(corpus: Path, tmp_path: Path) -> None:
+    assert run("archive", "remove", "dw-2014-01-06-iran-offers-help-to-iraq").exit_code == 0
+    assert not (tmp_path / "log.db").exists()  # no log: nothing to record in, none made
+    (tmp_path / "log.db").write_bytes(b"not a database" * 100)
+    result = CliRunner().invoke(main, ["archive", "remove", "dw-2014-10-21-iran-pledges-to-help-iraq-against-is-militants"])
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("warning: the removal is done but not recorded in the query log: ")
+    assert (corpus / ".removed" / "dw-2014-10-21-iran-pledges-to-help-iraq-against-is-militants.md").is_file()
