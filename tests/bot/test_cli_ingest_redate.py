@@ -28,14 +28,10 @@ UNDATED_PAGE = (
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "log.db"))
+def corpus(empty_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSDESK_READER", "off")
-    monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
     monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")  # the test site is on this machine
-    return tmp_path / "corpus"
+    return empty_corpus
 
 
 def ingest(*args: str):  # type: ignore[no-untyped-def]
