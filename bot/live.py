@@ -331,7 +331,8 @@ class LiveArchive:
         return None if self.feed_state_problem is None else str(self.feed_state_problem)
 
     async def poll_once(self) -> int:
-        """Read the feeds once; their new pages are searchable (and the hook fired) when it returns.
+        """Read the feeds once; their new pages are searchable (by their words, with the reader on)
+        when it returns, and the arrivals hook fires once they are read for meaning.
         How many pages were added."""
         if self._seen is None:  # the corpus before the poll, so that its pages are told apart as new
             await self.start_watching()
