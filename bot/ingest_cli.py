@@ -33,6 +33,7 @@ from bot.render_text import render_answer
 from bot.settings import Settings
 from bot.typed import utf8_text
 from retrieval.answer.filters import FilterError, parse_date
+from retrieval.text import passages
 from retrieval.library import (
     RAW_SUFFIXES, Batch, FeedStateNotSaved, IndexState, Library, NoSuchPage, Overrides, PageGetter, PageOutcome, Polled,
     Refreshed,
@@ -176,7 +177,7 @@ def _read_for_meaning(library: Library, *, show_bar: bool) -> bool:
     elif made.problem is not None:
         click.echo(f"read for meaning, but not saved: {made.problem}; the next load reads them again.")
     else:
-        click.echo(f"read for meaning: {made.passages} passages; answers weigh their meaning too now.")
+        click.echo(f"read for meaning: {_read_count(made)}; answers weigh their meaning too now.")
     return True
 
 
@@ -204,6 +205,16 @@ def _json_report(ctx: click.Context, library: Library, batch: Batch, problem: Fe
     interrupted = batch.interrupted or stopped
     if interrupted or batch.failed:
         ctx.exit(130 if interrupted else 1)
+
+
+def _read_count(made: Refreshed) -> str:
+    """``400 passages``, or ``300 of 8,000 passages (...)`` when some were left to their words."""
+    if not made.unread:
+        return f"{made.passages} passages"
+    return (
+        f"{made.passages - made.unread} of {made.passages} passages (an article's passages after its first "
+        f"{passages.MAX_READ_PASSAGES} are found by their words only)"
+    )
 
 
 def _with_bar(step: Callable[..., Refreshed], label: str, *, show_bar: bool) -> Refreshed:

@@ -33,8 +33,11 @@ from retrieval.text.spelling import Speller, archive_words, vocabulary_from_term
 log = logging.getLogger(__name__)
 
 
-def bm25_scorer(texts: Sequence[str], analyzer: Analyzer, progress: Progress | None) -> Scorer:
-    """The default scorer: BM25 as rank-bm25's ``BM25Okapi`` (k1 1.5, b 0.75)."""
+def bm25_scorer(
+    texts: Sequence[str], analyzer: Analyzer, progress: Progress | None, numbers: Sequence[int] | None = None
+) -> Scorer:
+    """The default scorer: BM25 as rank-bm25's ``BM25Okapi`` (k1 1.5, b 0.75); every passage
+    is indexed alike, whatever its ``numbers``."""
     return BM25Index.build(texts, analyzer=analyzer, progress=progress)
 
 
@@ -113,7 +116,7 @@ class Archive:
         analyzer = analyzer or default_analyzer()
         articles = merged_outlets(articles)  # one spelling per outlet, in citations and filters alike
         passages = corpus_passages(articles)
-        index = scorer([p.text for p in passages], analyzer, progress)
+        index = scorer([p.text for p in passages], analyzer, progress, numbers=[p.number for p in passages])
         return cls(articles, passages, index, analyzer=analyzer, errors=errors)
 
     def with_index(self, index: Scorer) -> Archive:

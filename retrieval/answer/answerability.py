@@ -51,6 +51,10 @@ class Evidence:
       question word the best passage matched is: a name says the passage is on the topic,
       "year" or "last" alone do not (on a small archive of mixed stories, an off-topic
       question often shares only such words with one of them).
+
+    ``read`` is False when the best passage was not read for meaning (past its article's
+    first passages the reader reads): ``similarity`` is then 0, and the decision without the
+    similarity judges it (:func:`decision_for`).
     """
 
     coverage: float
@@ -58,6 +62,7 @@ class Evidence:
     similarity: float
     margin: float
     focus: float = 0.0
+    read: bool = True
 
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in FEATURES}
@@ -102,11 +107,13 @@ def gather_evidence(
     informative: Mapping[str, float] | None = None,
 ) -> Evidence:
     """Evidence from the question's term ``weights``, which of them the archive ``known``s,
-    the terms the best passage ``matched``, its ``similarity``, BM25's candidate ``scores``
-    and each term's ``informative`` value (English informativeness of its word)."""
+    the terms the best passage ``matched``, its ``similarity`` (NaN: not read for meaning),
+    BM25's candidate ``scores`` and each term's ``informative`` value (English
+    informativeness of its word)."""
+    read = not math.isnan(similarity)
     total = sum(weights.values())
     if total <= 0:
-        return Evidence(0.0, 1.0, 0.0, 0.0)
+        return Evidence(0.0, 1.0, 0.0, 0.0, read=read)
     unknown = sum(w for t, w in weights.items() if t not in known) / total
     # In question order (not the set's, which varies with string hashing): the same bits every run.
     coverage = sum(w for t, w in weights.items() if t in matched) / total
@@ -118,7 +125,7 @@ def gather_evidence(
     else:
         margin = max(0.0, (ordered[0] - ordered[1]) / ordered[0])
     focus = max((informative.get(t, 0.0) for t in matched if t in weights), default=0.0) if informative else 0.0
-    return Evidence(coverage, unknown, float(similarity), margin, focus)
+    return Evidence(coverage, unknown, float(similarity) if read else 0.0, margin, focus, read)
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,12 @@ def load_models(path: Path = COEFFICIENTS_FILE) -> dict[str, Model]:
 
 def model_for(semantic: bool) -> Model:
     return load_models()["semantic" if semantic else "lexical"]
+
+
+def decision_for(evidence: Evidence, semantic: bool) -> Model:
+    """The model that judges ``evidence`` in an archive with the reader's vectors
+    (``semantic``) or without: the one without the similarity for a passage not read."""
+    return model_for(semantic and evidence.read)
 
 
 # -- language -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ import numpy as np
 # Answer and Excerpt, the question's check and the refusals, the ordering helpers.
 from retrieval.answer.rules import ArchiveRules
 from retrieval.answer.kinds import Answer, Excerpt
-from retrieval.answer.answerability import Evidence, gather_evidence, looks_non_english, model_for
+from retrieval.answer.answerability import Evidence, decision_for, gather_evidence, looks_non_english
 from retrieval.answer.excerpts import EXCERPT_MAX_CHARS, QUOTE_ROOM
 from retrieval.answer.filters import Filters
 from retrieval.answer.ordering import WORDING_DEPTH, by_wording, spread, with_rest
@@ -162,7 +162,6 @@ class Answerer(ArchiveRules):
         # Meaning joins the re-ranking when the scorer can tell it; the decision fits the features there are.
         self._meaning = archive.index if isinstance(archive.index, MeaningAware) else None
         self.fusion = SEMANTIC_FUSION if self._meaning is not None else LEXICAL_FUSION
-        self.decision = model_for(semantic=self._meaning is not None)
         # What sentence windows read of the sentences (lengths and heading flags from the tables).
         tables = archive.tables
         shapes = (tables.sentence_chars, tables.sentence_headings)
@@ -196,7 +195,7 @@ class Answerer(ArchiveRules):
         # The answer decision reads the best passage by meaning and terms, before wording.
         best = picked[0] if picked else None
         evidence = self._evidence(found, best[0] if best else None, best[1] if best else frozenset(), ranked, similarity)
-        if best is None or not self.decision.answers(evidence):
+        if best is None or not self._answers(evidence):
             query, metadata = found.query, found.metadata
             metadata_words = {word for term, word in query.term_words if term in metadata}
             missing = tuple(word for word in query.unknown if word not in metadata_words)
@@ -245,8 +244,13 @@ class Answerer(ArchiveRules):
         hits = []
         for position, matched, excerpt in self._picker.pick(best, found.weights, len(best), found.query.text):
             evidence = self._evidence(found, position, matched, ranked, similarity)
-            hits.append(ArticleHit(excerpt, evidence, self.decision.answers(evidence)))
+            hits.append(ArticleHit(excerpt, evidence, self._answers(evidence)))
         return hits
+
+    def _answers(self, evidence: Evidence) -> bool:
+        """The decision on ``evidence``: a best passage not read for meaning (past its article's
+        first passages the reader reads) is judged by its words, as with the reader off."""
+        return decision_for(evidence, self._meaning is not None).answers(evidence)
 
     def _understood(self, question: str) -> Understood | Answer:
         """What ``question`` searches for, with its terms' weights; or the :class:`Answer` that
@@ -299,7 +303,7 @@ class Answerer(ArchiveRules):
             found.weights,
             found.known,
             matched,
-            similarity.get(position, 0.0) if position is not None else 0.0,
+            similarity.get(position, 0.0) if position is not None else 0.0,  # NaN: not read for meaning
             [score for _, score in ranked],
             found.informative,
         )

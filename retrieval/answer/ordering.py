@@ -27,12 +27,24 @@ WORDING_WEIGHT = 0.45
 WORDING_DEPTH = 3
 
 
+# Where a candidate not read for meaning (no cosine: past its article's first passages the
+# reader reads) sits in the spread: the middle, neither closer nor farther than the others, so
+# its words decide its place.
+UNREAD_SPREAD = 0.5
+
+
 def spread(similarity: np.ndarray) -> np.ndarray:
     """Cosines as a share of the candidates' range (the closest 1, the farthest 0): a
-    contextual model's cosines sit in a narrow band, so their differences carry the signal."""
+    contextual model's cosines sit in a narrow band, so their differences carry the signal.
+    A candidate without a cosine (NaN: not read for meaning) gets :data:`UNREAD_SPREAD`."""
     values = np.asarray(similarity, dtype=np.float64)
     if values.size == 0:
         return values
+    read = ~np.isnan(values)
+    if not read.all():
+        out = np.full_like(values, UNREAD_SPREAD)
+        out[read] = spread(values[read])
+        return out
     low, high = values.min(), values.max()
     return (values - low) / (high - low) if high > low else np.zeros_like(values)
 

@@ -26,7 +26,7 @@ from retrieval.archive import Archive
 from retrieval.corpus import Article, CorpusError
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.lazy import Chain
-from retrieval.text.passages import corpus_passages
+from retrieval.text.passages import Passage, corpus_passages
 from retrieval.index.scoring import Scorer
 from retrieval.index.segments import SegmentedIndex
 from retrieval.index.meaning import FusedScorer
@@ -57,7 +57,7 @@ def apply_changes(
     gone = set(removed) | {a.id for a in added}
     dropped = passage_positions(archive, gone)
     new_passages = corpus_passages(list(added))
-    index = _extended_index(archive.index, [p.text for p in new_passages], dropped, words_only)
+    index = _extended_index(archive.index, new_passages, dropped, words_only)
     bm25 = index.bm25 if isinstance(index, FusedScorer) else index
     new_sentences = [s for p in new_passages for s in p.sentences]
     delta_terms = SentenceTerms.build(new_sentences, archive.analyzer, bm25.vocabulary)
@@ -99,9 +99,9 @@ def with_new_vectors(archive: Archive, read: FusedScorer) -> Archive:
     covered = len(read.bm25)
     if covered > len(archive.passages):
         raise ValueError(f"vectors of {covered} passages do not belong to an archive of {len(archive.passages)}")
-    new_texts = [p.text for p in archive.passages[covered:]]
-    index = read.extended(archive.index, new_texts)
-    log.info("read %d new passages for meaning", len(new_texts))
+    new = list(archive.passages[covered:])
+    index = read.extended(archive.index, [p.text for p in new], [p.number for p in new])
+    log.info("read %d new passages for meaning", len(new))
     return archive.with_index(index)
 
 
@@ -120,10 +120,11 @@ def passage_positions(archive: Archive, ids: Collection[str]) -> np.ndarray:
 
 
 def _extended_index(
-    index: Scorer, texts: list[str], dropped: np.ndarray, words_only: bool = False
+    index: Scorer, passages: list[Passage], dropped: np.ndarray, words_only: bool = False
 ) -> SegmentedIndex | FusedScorer:
-    """``index`` with a delta segment over ``texts`` and the passages at ``dropped`` removed
+    """``index`` with a delta segment over ``passages`` and the passages at ``dropped`` removed
     (``words_only``: its BM25 alone, without the reader's vectors)."""
+    texts = [p.text for p in passages]
     bm25 = index.bm25 if isinstance(index, FusedScorer) else index
     if isinstance(bm25, SegmentedIndex):
         segments, removed = list(bm25.segments), bm25.removed
@@ -138,7 +139,7 @@ def _extended_index(
     grown = SegmentedIndex([*segments, delta], mask)
     if not isinstance(index, FusedScorer) or words_only:
         return grown
-    return index.extended(grown, texts)
+    return index.extended(grown, texts, [p.number for p in passages])
 
 
 def _spelling_words(

@@ -34,7 +34,7 @@ from retrieval.index.bm25 import BM25Index
 from retrieval.index.reader import DIM as READER_DIM
 from retrieval.index.reader import Reader, ReaderUnavailable
 from retrieval.index.scoring import Progress, Scorer
-from retrieval.text.passages import split_sentences
+from retrieval.index.units import UNIT_CHARS, reading_units, units_to_read  # noqa: F401 (imported from here too)
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,6 @@ BATCH_TOKENS = 65_536
 VECTORS_KEY = "semantic_vectors"
 # Which passage and characters each vector reads (see FusedScorer).
 UNITS_KEY = "semantic_units"
-# The longest reading unit (whole sentences; a longer sentence is a unit of its own).
-UNIT_CHARS = 320
 
 
 # The reader's failure is this module's failure too (callers catch one name).
@@ -197,38 +195,46 @@ class FusedScorer:
         if vectors.ndim != 2 or vectors.shape != (len(self.units), self.embedder.dim):
             raise ValueError(f"unit vectors of shape {vectors.shape} do not fit {len(self.units)} units")
         passage_of = self.units[:, 0]
-        if passage_of.size and (np.any(np.diff(passage_of) < 0) or passage_of[-1] >= len(bm25)):
+        if passage_of.size and (np.any(np.diff(passage_of) < 0) or passage_of[0] < 0 or passage_of[-1] >= len(bm25)):
             raise ValueError("reading units are not in passage order")
-        # Every passage's first unit (a passage always has one: its text is never empty).
-        self._first_unit = np.searchsorted(passage_of, np.arange(len(bm25)))
-        if passage_of.size != len(np.unique(passage_of)) and len(np.unique(passage_of)) != len(bm25):
-            raise ValueError("some passage has no reading unit")
+        # The passages read for meaning (those with a unit; past an article's first
+        # MAX_READ_PASSAGES there are none), and where each one's units start.
+        self.read = np.zeros(len(bm25), dtype=bool)
+        self.read[passage_of] = True
+        self._read_at = np.flatnonzero(self.read)
+        self._first_unit = np.searchsorted(passage_of, self._read_at)
         self._matrix = np.asarray(vectors, dtype=np.float32)
         self._asked: tuple[str, np.ndarray, np.ndarray] | None = None
         self.embedder.embed_one("")  # load the model now (once per process), not on the first question
 
     @classmethod
     def build(
-        cls, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None = None
+        cls, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None = None,
+        numbers: Sequence[int] | None = None,
     ) -> FusedScorer:
         """The :class:`~retrieval.index.scoring.ScorerFactory` that ``Archive.build(scorer=...)`` takes."""
-        return cls.over(BM25Index.build(texts, analyzer=analyzer, progress=progress), texts)
+        return cls.over(BM25Index.build(texts, analyzer=analyzer, progress=progress), texts, numbers=numbers)
 
     @classmethod
-    def over(cls, bm25: Scorer, texts: Sequence[str], progress: Progress | None = None) -> FusedScorer:
+    def over(
+        cls, bm25: Scorer, texts: Sequence[str], progress: Progress | None = None, numbers: Sequence[int] | None = None
+    ) -> FusedScorer:
         """``bm25`` (built over ``texts``) with the reader's vectors of ``texts``: what
         :meth:`build` makes, and what a saved archive whose vectors were left for later gets
-        (:mod:`retrieval.store.vectors`), so both answer alike. ``progress(done, total)``
-        follows the reading."""
+        (:mod:`retrieval.store.vectors`), so both answer alike. ``numbers`` (each passage's
+        number in its article) leave the passages past an article's first
+        :data:`~retrieval.text.passages.MAX_READ_PASSAGES` unread (:func:`units_to_read`).
+        ``progress(done, total)`` follows the reading."""
         embedder = default_embedder()
-        units, unit_texts = reading_units(texts)
+        units, unit_texts = units_to_read(texts, numbers)
         vectors = embedder.embed(unit_texts, progress) if progress is not None else embedder.embed(unit_texts)
         return cls(bm25, vectors.astype(np.float16), embedder, units)  # type: ignore[arg-type]
 
-    def extended(self, grown: Scorer, texts: Sequence[str]) -> FusedScorer:
+    def extended(self, grown: Scorer, texts: Sequence[str], numbers: Sequence[int] | None = None) -> FusedScorer:
         """This scorer's vectors and units plus those of ``texts`` (new passages appended after
-        the current ones), over ``grown`` (the index that covers them all)."""
-        units, unit_texts = reading_units(texts, first_passage=len(self.bm25))
+        the current ones, ``numbers`` as :meth:`over` takes them), over ``grown`` (the index
+        that covers them all)."""
+        units, unit_texts = units_to_read(texts, numbers, first_passage=len(self.bm25))
         vectors = self.embedder.embed(unit_texts).astype(self.vectors.dtype)
         return FusedScorer(
             grown, np.concatenate((self.vectors, vectors)), self.embedder, np.concatenate((self.units, units))
@@ -258,6 +264,11 @@ class FusedScorer:
 
     # -- meaning -----------------------------------------------------------------------
 
+    def unread_passages(self) -> int:
+        """How many live passages have no vector (past their article's first passages the reader reads)."""
+        removed = getattr(self.bm25, "removed", None)
+        return int(np.count_nonzero(~self.read if removed is None else ~self.read & ~removed))
+
     def _read(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """Every unit's and every passage's cosine with ``question``; the last question's are
         kept (one answer asks for them several times)."""
@@ -265,12 +276,16 @@ class FusedScorer:
         if asked is not None and asked[0] == question:
             return asked[1], asked[2]
         units = self._matrix @ self.embedder.embed_one(question)
-        passages = np.maximum.reduceat(units, self._first_unit) if units.size else np.zeros(0, np.float32)
+        # A passage not read for meaning has no cosine (NaN): the answering rules rank it by its words.
+        passages = np.full(len(self.read), np.nan, dtype=np.float32)
+        if units.size:
+            passages[self._read_at] = np.maximum.reduceat(units, self._first_unit)
         self._asked = (question, units, passages)  # one tuple: another thread sees the old or the new
         return units, passages
 
     def similarities(self, question: str, positions: Sequence[int]) -> np.ndarray:
-        """Cosine of ``question`` with the passages at ``positions`` (their closest unit's), float32."""
+        """Cosine of ``question`` with the passages at ``positions`` (their closest unit's),
+        float32; NaN for a passage not read for meaning (see :attr:`read`)."""
         if not len(positions):
             return np.zeros(0, dtype=np.float32)
         return self._read(question)[1][np.asarray(positions, dtype=np.int64)]
@@ -280,7 +295,7 @@ class FusedScorer:
         their cosine: the reader's own candidates, beside BM25's."""
         scores = self._read(question)[1]
         removed = getattr(self.bm25, "removed", None)
-        keep = None if removed is None else ~removed
+        keep = self.read if removed is None else self.read & ~removed
         if allowed is not None:
             keep = allowed if keep is None else keep & allowed
         if keep is not None:
@@ -293,10 +308,12 @@ class FusedScorer:
         return [(int(i), float(scores[i])) for i in top if np.isfinite(scores[i])]
 
     def best_unit(self, question: str, position: int) -> tuple[int, int]:
-        """The characters (first, end) of passage ``position``'s text that read closest to ``question``."""
+        """The characters (first, end) of passage ``position``'s text that read closest to
+        ``question``; (0, 0), none, for a passage not read for meaning."""
         units = self._read(question)[0]
-        first = int(self._first_unit[position])
-        end = int(self._first_unit[position + 1]) if position + 1 < len(self._first_unit) else len(self.units)
+        first, end = np.searchsorted(self.units[:, 0], [position, position + 1]).tolist()
+        if first == end:
+            return 0, 0
         best = first + int(np.argmax(units[first:end]))
         return int(self.units[best, 1]), int(self.units[best, 2])
 
@@ -314,34 +331,3 @@ class FusedScorer:
         units = np.array(data[UNITS_KEY]) if UNITS_KEY in data else None
         # Read into memory: a mapped file would page-fault on every question's full product.
         return cls(bm25, np.array(data[VECTORS_KEY]), units=units)
-
-
-def reading_units(texts: Sequence[str], first_passage: int = 0, max_chars: int | None = None) -> tuple[np.ndarray, list[str]]:
-    """Each text cut into runs of whole sentences of at most ``max_chars`` characters (a longer
-    sentence is a unit of its own): an (n, 3) array of (passage, first char, end char) and the
-    units' texts. Passages are numbered from ``first_passage``."""
-    limit = UNIT_CHARS if max_chars is None else max_chars
-    rows: list[tuple[int, int, int]] = []
-    for number, text in enumerate(texts, start=first_passage):
-        spans = _sentence_spans(text)
-        start, end = spans[0]
-        for first, stop in spans[1:]:
-            if stop - start > limit:
-                rows.append((number, start, end))
-                start = first
-            end = stop
-        rows.append((number, start, len(text)))
-    return np.array(rows, dtype=np.int64).reshape(-1, 3), [texts[p - first_passage][s:e] for p, s, e in rows]
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(first, end) characters of each sentence of ``text`` (the whole text if none is found)."""
-    spans: list[tuple[int, int]] = []
-    end = 0
-    for sentence in split_sentences(text):
-        at = text.find(sentence, end)
-        if at < 0:  # the splitter normalised something: the running offset
-            at = min(len(text), end + 1 if end else 0)
-        end = min(len(text), at + len(sentence))
-        spans.append((at, end))
-    return spans or [(0, len(text))]

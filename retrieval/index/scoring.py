@@ -61,9 +61,13 @@ class MeaningAware(Protocol):
 
 
 class ScorerFactory(Protocol):
-    """Builds a scorer over passage texts (what ``Archive.build(scorer=...)`` takes)."""
+    """Builds a scorer over passage texts (what ``Archive.build(scorer=...)`` takes); ``numbers``
+    gives each passage's number in its article (from 1), for a scorer that treats an article's
+    first passages apart (the reader reads only the first ones of a very long article)."""
 
-    def __call__(self, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None) -> Scorer: ...
+    def __call__(
+        self, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None, numbers: Sequence[int] | None = None
+    ) -> Scorer: ...
 
 
 def first_missing(positions: np.ndarray, k: int, n: int) -> np.ndarray:

@@ -5,11 +5,12 @@ article, then checks it against the corpus and writes it.
 
 Guarantees: what the user said (:class:`Overrides`, the CLI options) wins over what was
 detected, and each such change comes back as a warning (so does a page that does not look
-English: it is added all the same); a page with no date is kept undated, with a warning
-naming ``--published`` (citations say "date unknown"; no date filter admits it); a page
-without a body, a date after tomorrow, or a missing outlet or title (with no option given)
-raises :class:`~retrieval.ingest.raw_page.IngestError` whose message names the page and the
-option that fixes it; nothing here reads the corpus or writes anything.
+English: it is added all the same; and an article longer than the reader reads for meaning,
+:func:`unread_note`); a page with no date is kept undated, with a warning naming
+``--published`` (citations say "date unknown"; no date filter admits it); a page without a
+body, a date after tomorrow, or a missing outlet or title (with no option given) raises
+:class:`~retrieval.ingest.raw_page.IngestError` whose message names the page and the option
+that fixes it; nothing here reads the corpus or writes anything.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from retrieval.corpus import Article, one_line
 from retrieval.ingest.outlet_names import outlet_name
 from retrieval.ingest.page_meta import plausible_date
 from retrieval.ingest.raw_page import IngestError, RawPage
+from retrieval.text import passages
 
 
 # How to fix each problem the cleaner can report, as CLI options.
@@ -174,4 +176,20 @@ def article_from(
         author=cleaned.author,
         url=cleaned.url,
     )
-    return article, warnings
+    return article, warnings + unread_note(article)
+
+
+def unread_note(article: Article) -> list[str]:
+    """One note when ``article`` has more passages than the reader reads for meaning
+    (:data:`~retrieval.text.passages.MAX_READ_PASSAGES`): the rest is found by its words only."""
+    most = passages.MAX_READ_PASSAGES
+    # Fewer characters cannot make that many passages (most are MIN_PASSAGE_CHARS or longer).
+    if len(article.body) < most * passages.MIN_PASSAGE_CHARS // 2:
+        return []
+    count = len(passages.article_passages(article))
+    if count <= most:
+        return []
+    return [
+        f"read for meaning only its first {most} passages (of {count}); "
+        "questions find the rest by their words"
+    ]

@@ -190,7 +190,9 @@ class Library:
         return self.semantic and _saved.vectors_pending(self.corpus_dir, self.index_path)
 
     def _refreshed(self, opened: _saved.Opened) -> Refreshed:
-        counts = {"articles": len(opened.archive.articles), "passages": opened.archive.passage_count}
+        index = opened.archive.index
+        unread = index.unread_passages() if isinstance(index, FusedScorer) else 0
+        counts = {"articles": len(opened.archive.articles), "passages": opened.archive.passage_count, "unread": unread}
         if not opened.saved:
             return Refreshed(IndexState.NOT_SAVED, problem=IndexNotSaved(self.places.index_dir), **counts)
         return Refreshed(IndexState.UPDATED, vectors_pending=opened.vectors_pending, **counts)

@@ -105,6 +105,9 @@ class Refreshed:
     # The saved index answers by words; the reader's vectors are still to be made
     # (Library.make_vectors, or the next load), or are being made by another process.
     vectors_pending: bool = False
+    # Passages without the reader's vectors: those past their article's first
+    # MAX_READ_PASSAGES (retrieval.text.passages), found by their words only.
+    unread: int = 0
 
     @property
     def saved(self) -> bool:

@@ -55,8 +55,9 @@ def making_vectors(archive_file: Path) -> Iterator[bool]:
 def with_vectors(archive: Archive, progress: Progress | None = None) -> Archive:
     """``archive`` (lexical: a plain BM25 index over its passages) with the reader's vectors of
     every passage; ``progress(done, total)`` follows the reading. Its other parts are shared."""
-    index = FusedScorer.over(archive.index, [p.text for p in archive.passages], progress)
-    log.info("read %d passages for meaning", len(archive.passages))
+    passages = archive.passages
+    index = FusedScorer.over(archive.index, [p.text for p in passages], progress, [p.number for p in passages])
+    log.info("read %d of %d passages for meaning", int(index.read.sum()), len(passages))
     return Archive(
         archive.articles,
         archive.passages,

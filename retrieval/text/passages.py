@@ -150,6 +150,11 @@ class Passage:
 
 MAX_PASSAGE_CHARS = 700
 MIN_PASSAGE_CHARS = 80
+# The most passages of one article the reader reads for meaning (its first ones): every news
+# article seen so far is far shorter (the longest of the 30 extraction-dev pages has 52
+# passages), while a page of several megabytes has thousands, which would take the reader
+# tens of minutes of a core. The passages after them are indexed and found by their words.
+MAX_READ_PASSAGES = 300
 
 
 # Where a sentence too long for a passage is cut, best first: after clause punctuation

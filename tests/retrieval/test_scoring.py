@@ -31,7 +31,9 @@ ARTICLES = [
 class OldestFirst:
     """BM25 plus a second signal: among matching passages, the oldest article wins."""
 
-    def __init__(self, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None) -> None:
+    def __init__(
+        self, texts: Sequence[str], analyzer: Analyzer, progress: Progress | None, numbers: Sequence[int] | None = None
+    ) -> None:
         self.bm25 = BM25Index.build(texts, analyzer=analyzer, progress=progress)
         self.boost = np.arange(len(texts), 0, -1, dtype=np.float64) * 100.0  # earlier passages, earlier dates here
 
