@@ -6,6 +6,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/ingest_folder.py --pages DIR     # any other folder of real pages
     .venv/bin/python benchmarks/ingest_folder.py --record        # also update benchmarks/RESULTS.md
     .venv/bin/python benchmarks/ingest_folder.py --per-page now.json --against before.json
+    nice .venv/bin/python benchmarks/ingest_folder.py --pages-total 151   # 151 pages made from the 30
 
 ``--pages`` is either a folder in the extraction benchmark's layout (``html/<key>.html.gz``
 and ``ground-truth.json`` with each page's marked ``articleBody``) or a plain folder of
@@ -33,6 +34,11 @@ Each corpus file is matched to the page it came from by its text (the share of i
 shingles found in the page's text), not by anything newsdesk wrote about it. ``--per-page``
 and ``--against`` save each page's body score and compare it with an earlier run's
 (:mod:`page_changes`).
+
+``--pages-total N`` ingests a folder of N pages made from the given ones, each copy a distinct
+article of the same size and markup (:mod:`page_copies`: its title, address and paragraph order
+changed), to measure how long a folder of that size takes (the issue's 151 pages). Copies of one
+page share their text, so outlet, title, date and body are then only counted as found.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ sys.path.insert(0, str(HERE))
 
 import page_changes  # noqa: E402
 from extraction import Score, shingles  # noqa: E402
+from page_copies import copies_needed, distinct_copy  # noqa: E402
 from results import replace_section  # noqa: E402
 
 from retrieval.corpus import Article, load_corpus  # noqa: E402
@@ -77,6 +84,7 @@ class Page:
     html: bytes
     marked: str | None = None  # the body a person marked, when the folder has it
     expected: dict = field(default_factory=dict)
+    url: str | None = None  # the page's address, when the folder gives it
 
 
 def _read_pages(folder: Path, expected_file: Path | None) -> list[Page]:
@@ -93,8 +101,19 @@ def _read_pages(folder: Path, expected_file: Path | None) -> list[Page]:
         data = path.read_bytes()
         html = gzip.decompress(data) if path.name.endswith(".gz") else data
         marked = truth.get(key, {}).get("articleBody")
-        pages.append(Page(key, html, marked, expected.get(key, {})))
+        pages.append(Page(key, html, marked, expected.get(key, {}), truth.get(key, {}).get("url")))
     return pages
+
+
+def _made_into(pages: list[Page], total: int) -> list[Page]:
+    """``total`` pages made from ``pages``, each a distinct article (see :mod:`page_copies`)."""
+    made = []
+    for at, copy in copies_needed(len(pages), total):
+        page = pages[at]
+        titles = page.expected.get("title") or []
+        html = distinct_copy(page.html, copy, titles, page.url, page.key)
+        made.append(Page(f"{page.key}-part-{copy}" if copy else page.key, html))
+    return made
 
 
 def _page_text(html: bytes) -> str:
@@ -342,6 +361,7 @@ def main() -> int:
     parser.add_argument("--record", action="store_true", help="update the section in benchmarks/RESULTS.md")
     parser.add_argument("--per-page", type=Path, help="save each page's body score (JSON) to this file")
     parser.add_argument("--against", type=Path, help="compare each page's body score with this earlier --per-page file")
+    parser.add_argument("--pages-total", type=int, help="make the pages into this many distinct ones (see page_copies)")
     args = parser.parse_args()
     expected = args.expected
     if expected is None:
@@ -354,21 +374,31 @@ def main() -> int:
     if not pages:
         print(f"no .html pages in {args.pages}", file=sys.stderr)
         return 2
-    ran = run(pages)
     label = f"`{args.pages.name}`" + (f", expected values from `{expected.name}`" if expected else "")
+    name, option = args.pages.name, ""
+    if args.pages_total:
+        label = f"`{args.pages.name}`'s {len(pages)} pages made into {args.pages_total} distinct ones (benchmarks/page_copies.py)"
+        name, option = f"{args.pages.name} made into {args.pages_total}", f" --pages-total {args.pages_total}"
+        pages = _made_into(pages, args.pages_total)
+    load_before = os.getloadavg()
+    ran = run(pages)
     got = figures(pages, ran)
     text = report(label, pages, ran, got)
+    machine = (
+        f"{os.cpu_count()} cores, load average {load_before[0]:.1f} before it ran, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
     print(text)
+    print(machine)
     if args.per_page:
         page_changes.save(args.per_page, got["per_page"])
     if args.against:
         print("\n" + page_changes.compare(args.against, got["per_page"]))
     if args.record:
         when = dt.date.today().isoformat()
-        machine = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when it ran"
         section = (
-            f"# Ingesting a folder of real pages ({args.pages.name})\n\n"
-            f"Command: `python benchmarks/ingest_folder.py --record` ({when}; {machine})\n\n{text}"
+            f"# Ingesting a folder of real pages ({name})\n\n"
+            f"Command: `python benchmarks/ingest_folder.py{option} --record` ({when}; {machine})\n\n{text}"
         )
         replace_section(HERE / "RESULTS.md", section)
     return 0

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from retrieval.ingest.catalog import CorpusIndex, Match, normalise_text
 from retrieval.ingest.outcomes import DuplicateArticleError, IngestOutcome, IngestResult, summarise
 from retrieval.ingest.page_article import FEED_DATE, PAGE_DATE, Overrides, article_from, with_feed_hints
 from retrieval.ingest.raw_page import REASON_TOO_LARGE, IngestError, RawPage, extract_page, read_file
+from retrieval.ingest.read_ahead import read_in_order, workers_for
 from retrieval.ingest.writer_lock import corpus_lock
 
 __all__ = [
@@ -225,8 +227,15 @@ def ingest_page(page: RawPage, corpus_dir: Path, index: CorpusIndex, options: Ov
     ingests wrote meanwhile are taken into ``index`` and the article is checked and written:
     two ingests of one article at once write it once.
     """
-    article, notes, doubts = _read_article(page, options)
-    corpus_dir = Path(corpus_dir)
+    return _write_read(page, _read_article(page, options), Path(corpus_dir), index, options)
+
+
+def _write_read(
+    page: RawPage, read: tuple[Article, list[str], tuple[str, ...]], corpus_dir: Path, index: CorpusIndex,
+    options: Overrides,
+) -> IngestResult:
+    """The article read from ``page`` (with its notes and doubts) checked and written, under the writer lock."""
+    article, notes, doubts = read
     with corpus_lock(corpus_dir):
         index.catch_up()
         return commit(_checked(page.name, article, notes, corpus_dir, index, options, doubts), corpus_dir, index)
@@ -318,13 +327,17 @@ def ingest_many(
 def ingest_pages(
     pages: Iterable[Callable[[], RawPage]], corpus_dir: Path, options: Overrides
 ) -> Iterator[IngestOutcome]:
-    """Get and ingest each page in turn (files, downloads), yielding its outcome; errors do not stop the batch."""
+    """Get and ingest each page in turn (files, downloads), yielding its outcome; errors do not stop the batch.
+
+    With many pages, worker processes read (extract) the next pages while this one is
+    written (:mod:`retrieval.ingest.read_ahead`): the same files, in the same order."""
     corpus_dir = Path(corpus_dir)
     index = open_index(corpus_dir)  # loaded once; updated as pages are added
-    for get_page in pages:
+    workers = workers_for(len(pages)) if isinstance(pages, Sized) else 1
+    for take in read_in_order(pages, functools.partial(_read_article, options=options), workers):
         try:
-            page = get_page()
-            result = ingest_page(page, corpus_dir, index, options)
+            page, read = take()
+            result = _write_read(page, read, corpus_dir, index, options)
         except IngestError as exc:
             log.warning("not ingested: %s", exc)
             yield IngestOutcome(exc.raw_path, error=exc)

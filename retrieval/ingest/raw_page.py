@@ -37,6 +37,18 @@ class IngestError(NewsdeskError):
         self.raw_path = raw_path
         self.reason = reason or message  # a short label: "no outlet found", "too large"...
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Picklable with its fields, subclasses too (pages are read in worker processes:
+        # retrieval.ingest.read_ahead); the default would call __init__ with the message alone.
+        return _restored, (type(self), self.args, self.__dict__)
+
+
+def _restored(kind: type[IngestError], args: tuple[object, ...], fields: dict[str, object]) -> IngestError:
+    error = Exception.__new__(kind)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
+
 
 @dataclass(frozen=True)
 class RawPage:
