@@ -66,7 +66,7 @@ sys.path.insert(0, str(HERE))
 
 import page_changes  # noqa: E402
 from extraction import Score, shingles  # noqa: E402
-from page_copies import copies_needed, distinct_copy  # noqa: E402
+from page_copies import made_into  # noqa: E402
 from results import replace_section  # noqa: E402
 
 from retrieval.corpus import Article, load_corpus  # noqa: E402
@@ -103,17 +103,6 @@ def _read_pages(folder: Path, expected_file: Path | None) -> list[Page]:
         marked = truth.get(key, {}).get("articleBody")
         pages.append(Page(key, html, marked, expected.get(key, {}), truth.get(key, {}).get("url")))
     return pages
-
-
-def _made_into(pages: list[Page], total: int) -> list[Page]:
-    """``total`` pages made from ``pages``, each a distinct article (see :mod:`page_copies`)."""
-    made = []
-    for at, copy in copies_needed(len(pages), total):
-        page = pages[at]
-        titles = page.expected.get("title") or []
-        html = distinct_copy(page.html, copy, titles, page.url, page.key)
-        made.append(Page(f"{page.key}-part-{copy}" if copy else page.key, html))
-    return made
 
 
 def _page_text(html: bytes) -> str:
@@ -379,7 +368,8 @@ def main() -> int:
     if args.pages_total:
         label = f"`{args.pages.name}`'s {len(pages)} pages made into {args.pages_total} distinct ones (benchmarks/page_copies.py)"
         name, option = f"{args.pages.name} made into {args.pages_total}", f" --pages-total {args.pages_total}"
-        pages = _made_into(pages, args.pages_total)
+        originals = [(p.key, p.html, p.expected.get("title") or [], p.url) for p in pages]
+        pages = [Page(key, html) for key, html in made_into(originals, args.pages_total)]
     load_before = os.getloadavg()
     ran = run(pages)
     got = figures(pages, ran)

@@ -74,6 +74,16 @@ def _shuffled(page: bytes, kind: re.Pattern[bytes], rng: random.Random) -> bytes
     return b"".join(pieces)
 
 
+def made_into(pages: list[tuple[str, bytes, list[str], str | None]], total: int) -> list[tuple[str, bytes]]:
+    """``total`` (key, page) made from ``pages`` (each its key, bytes, titles and address),
+    each a distinct article: copy ``k`` of a page is keyed ``<key>-part-<k>``."""
+    made = []
+    for at, copy in copies_needed(len(pages), total):
+        key, page, titles, url = pages[at]
+        made.append((f"{key}-part-{copy}" if copy else key, distinct_copy(page, copy, titles, url, key)))
+    return made
+
+
 def copies_needed(given: int, total: int) -> list[tuple[int, int]]:
     """(page index, copy number) for ``total`` pages from ``given`` real ones: every page's
     copy 0, then every page's copy 1, and so on, until there are ``total``."""
