@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,8 @@ def engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, reader_on: None) -> 
     monkeypatch.setenv("NEWSDESK_CORPUS", str(tmp_path / "corpus"))  # an empty archive: the page alone
     counting = CountingEngine()
     monkeypatch.setattr(reader, "_model", counting)
+    # Texts read earlier in this process (another test's pages) are not given to the engine again.
+    monkeypatch.setattr(reader, "_remembered", OrderedDict())
     monkeypatch.setattr(passages, "MAX_READ_PASSAGES", READ)
     return counting
 
