@@ -75,7 +75,8 @@ def index_timing(
     """When the pages became searchable (by their words) and whether and when their reader
     vectors were made, as ``ingest --json`` gives them: ``vectors`` is ``done``, ``off`` (the
     reader is off), ``on load`` (the changes wait as a delta: the next load reads them, words
-    and meaning), ``another process`` (making them now), ``not saved`` or ``interrupted``."""
+    and meaning), ``another process`` (making them now), ``not saved`` or ``interrupted``;
+    ``passages_unread`` counts the passages left to their words (an over-long article's)."""
     last = made if made is not None else refreshed
     if not semantic:
         status = "off"
@@ -92,6 +93,8 @@ def index_timing(
     return {
         "searchable_after_s": None if searchable is None else round(searchable, 3),
         "vectors": status,
+        # Passages past an article's first MAX_READ_PASSAGES: found by their words only.
+        "passages_unread": last.unread if last is not None and semantic else 0,
         "vectors_done_after_s": None if vectors_done is None else round(vectors_done, 3),
     }
 

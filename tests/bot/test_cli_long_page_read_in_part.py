@@ -88,3 +88,16 @@ def test_a_multi_megabyte_page_is_read_for_meaning_in_part_and_found_by_its_word
     answer = json.loads(asked.output)
     assert answer["answered"], answer
     assert "Tovaline Quist" in answer["results"][0]["excerpt"]
+
+
+def test_ingest_json_counts_the_passages_left_to_their_words(engine: CountingEngine, tmp_path: Path) -> None:
+    clauses = [f"{CLAUSE} on day {n}" for n in range(2_000)]
+    page = tmp_path / "long.html"
+    page.write_text(PAGE.format(body=" and ".join(clauses) + "."), encoding="utf-8")
+
+    added = CliRunner().invoke(main, ["ingest", "--json", str(page)], catch_exceptions=False)
+
+    assert added.exit_code == 0, added.output
+    index = json.loads(added.output)["index"]
+    assert index["vectors"] == "done"
+    assert index["passages_unread"] == index["passages"] - READ > 0
