@@ -24,6 +24,20 @@ from tests.discord_standin import FakeDiscord
 from tests.discord_standin import fake_discord  # noqa: F401  (pytest fixture)
 
 SEEDED = 4  # the questions the ``bot`` fixture logs now
+CLEAR_OF_MIDNIGHT = dt.timedelta(minutes=2)  # far more than a test here takes, fixtures included
+
+
+@pytest.fixture(autouse=True)
+def clear_of_midnight() -> None:
+    """Each test here sees one UTC day from its fixtures' seeding to its last check: too close to
+    midnight, it waits (polling the clock, at most CLEAR_OF_MIDNIGHT) for the new day to start.
+    Autouse, so it runs before the ``bot`` fixture logs its questions."""
+    while True:
+        now = dt.datetime.now(dt.timezone.utc)
+        midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+        if midnight - now > CLEAR_OF_MIDNIGHT:
+            return
+        time.sleep(min(1.0, (midnight - now).total_seconds() + 0.01))
 LINE = re.compile(r"^`(?:week of )?([0-9-]+)` (\d+) asked, (\d+) answered(.*)$")
 
 
